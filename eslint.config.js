@@ -1,0 +1,41 @@
+// Lint: typescript-eslint's recommended rules, plus the package boundaries of DESIGN.md §1.
+// Each workspace may import only what its own package.json declares (so protocol cannot reach
+// server, server cannot reach web), and never another package's files by relative path.
+import tseslint from 'typescript-eslint'
+import importX from 'eslint-plugin-import-x'
+
+const packages = ['protocol', 'server']
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', 'data/**', 'spec/**'] },
+  ...tseslint.configs.recommended,
+  {
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-relative-packages': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'TSEnumDeclaration', message: 'Use an `as const` object and a union: Node strips types only.' },
+        { selector: 'TSModuleDeclaration[kind="namespace"]', message: 'No namespaces: Node strips types only.' },
+        { selector: 'TSParameterProperty', message: 'No parameter properties: Node strips types only.' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Only the config loader reads the environment (server/src/config).' },
+      ],
+    },
+  },
+  ...packages.map((dir) => ({
+    files: [`${dir}/**/*.ts`],
+    rules: {
+      'import-x/no-extraneous-dependencies': ['error', { packageDir: [`./${dir}`, '.'], devDependencies: true }],
+    },
+  })),
+  {
+    // The entry point hands the environment to the config loader; nothing else may read it.
+    files: ['server/src/main.ts', 'server/src/cli/**/*.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+)

@@ -1,0 +1,26 @@
+import Type, { type Static } from 'typebox'
+
+/** Opaque immutable identifier; everything references ids, never usernames. */
+export const Id = Type.String({ minLength: 1, maxLength: 64, description: 'Opaque immutable id' })
+export type Id = Static<typeof Id>
+
+export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339 timestamp (UTC)' })
+export type Timestamp = Static<typeof Timestamp>
+
+/**
+ * Usernames: lowercase ASCII letters, digits, `_`, `.` and `-`, starting with a letter or digit.
+ * Kept to what ActivityPub handles (`@name@host`) and URLs take without escaping.
+ */
+export const Username = Type.String({
+  minLength: 1,
+  maxLength: 32,
+  pattern: '^[a-z0-9][a-z0-9_.-]*$',
+  description: 'Lowercase letters, digits, "_", "." and "-"; immutable once created',
+})
+export type Username = Static<typeof Username>
+
+export const DisplayName = Type.String({ minLength: 1, maxLength: 100 })
+export type DisplayName = Static<typeof DisplayName>
+
+export const Password = Type.String({ minLength: 10, maxLength: 1024, description: 'At least 10 characters' })
+export type Password = Static<typeof Password>

@@ -1,0 +1,213 @@
+/**
+ * Accounts: registration, login, sessions, API tokens, invites and the admin's user management.
+ * Expected outcomes are values whose error `type` is a stable code of `@parley/protocol`, so the
+ * HTTP layer and the CLI report them without translating.
+ */
+import { randomUUID } from 'node:crypto'
+import type { ErrorCode, RegistrationMode, UserRole } from '@parley/protocol'
+import type { Store } from '../store/ports.ts'
+import type { ApiTokenRecord, SessionRecord, UserRecord } from '../store/records.ts'
+import { decoyHash, hashPassword, verifyPassword } from './passwords.ts'
+import { API_TOKEN_PREFIX, hashSecret, newSecret } from './secrets.ts'
+import type { LoginLimiter } from './login-limiter.ts'
+
+export type Result<T, E extends ErrorCode = ErrorCode> =
+  | { ok: true; value: T }
+  | { ok: false; error: { type: E; details?: Record<string, unknown> } }
+
+const ok = <T>(value: T) => ({ ok: true as const, value })
+const fail = <E extends ErrorCode>(type: E, details?: Record<string, unknown>) => ({ ok: false as const, error: { type, ...(details ? { details } : {}) } })
+
+export type AccountServiceDeps = {
+  store: Store
+  limiter: LoginLimiter
+  registration: RegistrationMode
+  sessionTtlMs: number
+  now?: () => number
+}
+
+export type NewUser = { username: string; password?: string | undefined; displayName?: string | undefined; role?: UserRole }
+export type LoginOutcome = { user: UserRecord; session: SessionRecord; cookieSecret: string }
+export type Authenticated = { user: UserRecord; via: 'session'; session: SessionRecord } | { user: UserRecord; via: 'token'; token: ApiTokenRecord }
+
+const DAY = 24 * 60 * 60 * 1000
+
+export class AccountService {
+  readonly #store: Store
+  readonly #limiter: LoginLimiter
+  readonly #registration: RegistrationMode
+  readonly #sessionTtlMs: number
+  readonly #now: () => number
+
+  constructor(deps: AccountServiceDeps) {
+    this.#store = deps.store
+    this.#limiter = deps.limiter
+    this.#registration = deps.registration
+    this.#sessionTtlMs = deps.sessionTtlMs
+    this.#now = deps.now ?? Date.now
+  }
+
+  /** Self-service registration, governed by the instance's registration mode. */
+  async register(input: NewUser & { inviteCode?: string | undefined }): Promise<Result<UserRecord, 'registration-closed' | 'invite-required' | 'invite-invalid' | 'username-taken'>> {
+    if (this.#registration === 'closed') return fail('registration-closed')
+    const id = randomUUID()
+    let inviteHash: string | undefined
+    if (this.#registration === 'invite') {
+      if (!input.inviteCode) return fail('invite-required')
+      inviteHash = hashSecret(input.inviteCode)
+      // Check the name first so a taken name does not burn the invite.
+      if (await this.#store.users.byUsername(input.username)) return fail('username-taken')
+      if (!(await this.#store.invites.consume(inviteHash, id, this.#now()))) return fail('invite-invalid')
+    }
+    const created = await this.createUser({ ...input, role: 'user' }, id)
+    if (!created.ok && inviteHash) await this.#store.invites.release(inviteHash)
+    return created
+  }
+
+  /** Creates an account regardless of the registration mode: for admins and the CLI. */
+  async createUser(input: NewUser, id: string = randomUUID()): Promise<Result<UserRecord, 'username-taken'>> {
+    const record: UserRecord = {
+      id,
+      username: input.username,
+      displayName: input.displayName ?? input.username,
+      role: input.role ?? 'user',
+      passwordHash: input.password === undefined ? null : await hashPassword(input.password),
+      disabled: false,
+      createdAt: this.#now(),
+      deletedAt: null,
+    }
+    const created = await this.#store.users.create(record)
+    return created.ok ? ok(created.value) : fail('username-taken')
+  }
+
+  async login(username: string, password: string, address: string): Promise<Result<LoginOutcome, 'invalid-credentials' | 'account-disabled' | 'rate-limited'>> {
+    const account = username.toLowerCase()
+    const allowed = await this.#limiter.check(account, address)
+    if (!allowed.ok) return fail('rate-limited', { retryAfterSeconds: allowed.retryAfterSeconds })
+    const user = await this.#store.users.byUsername(account)
+    const usable = user && user.deletedAt === null && user.passwordHash !== null
+    // Verify even for unknown users, so response time does not reveal which usernames exist.
+    const matches = await verifyPassword(password, usable ? (user.passwordHash as string) : await decoyHash())
+    if (!usable || !matches) {
+      await this.#limiter.failed(account, address)
+      return fail('invalid-credentials')
+    }
+    if (user.disabled) return fail('account-disabled')
+    await this.#limiter.succeeded(account)
+    return ok(await this.startSession(user))
+  }
+
+  /** A new session id at every login: a fixated or stolen pre-login id is worth nothing. */
+  async startSession(user: UserRecord): Promise<LoginOutcome> {
+    const cookieSecret = newSecret()
+    const now = this.#now()
+    const session: SessionRecord = {
+      idHash: hashSecret(cookieSecret),
+      userId: user.id,
+      csrfToken: newSecret(),
+      createdAt: now,
+      expiresAt: now + this.#sessionTtlMs,
+    }
+    await this.#store.sessions.create(session)
+    return { user, session, cookieSecret }
+  }
+
+  async logout(session: SessionRecord): Promise<void> {
+    await this.#store.sessions.delete(session.idHash)
+  }
+
+  async authenticateSession(cookieSecret: string): Promise<Result<Authenticated, 'session-expired' | 'account-disabled'>> {
+    const session = await this.#store.sessions.byIdHash(hashSecret(cookieSecret))
+    if (!session) return fail('session-expired')
+    if (session.expiresAt <= this.#now()) {
+      await this.#store.sessions.delete(session.idHash)
+      return fail('session-expired')
+    }
+    const user = await this.#activeUser(session.userId)
+    if (!user.ok) return user
+    return ok({ user: user.value, via: 'session', session })
+  }
+
+  async authenticateToken(secret: string): Promise<Result<Authenticated, 'token-invalid' | 'token-expired' | 'token-revoked' | 'account-disabled'>> {
+    if (!secret.startsWith(API_TOKEN_PREFIX)) return fail('token-invalid')
+    const token = await this.#store.tokens.bySecretHash(hashSecret(secret))
+    if (!token) return fail('token-invalid')
+    if (token.revokedAt !== null) return fail('token-revoked')
+    const now = this.#now()
+    if (token.expiresAt !== null && token.expiresAt <= now) return fail('token-expired')
+    const user = await this.#activeUser(token.userId)
+    if (!user.ok) return fail(user.error.type === 'account-disabled' ? 'account-disabled' : 'token-revoked')
+    await this.#store.tokens.touch(token.id, now)
+    return ok({ user: user.value, via: 'token', token: { ...token, lastUsedAt: now } })
+  }
+
+  async updateProfile(userId: string, displayName: string): Promise<UserRecord | null> {
+    return this.#store.users.update(userId, { displayName })
+  }
+
+  async createToken(userId: string, name: string, expiresInDays?: number): Promise<{ token: ApiTokenRecord; secret: string }> {
+    const secret = newSecret(API_TOKEN_PREFIX)
+    const now = this.#now()
+    const token: ApiTokenRecord = {
+      id: randomUUID(),
+      userId,
+      name,
+      secretHash: hashSecret(secret),
+      createdAt: now,
+      expiresAt: expiresInDays === undefined ? null : now + expiresInDays * DAY,
+      lastUsedAt: null,
+      revokedAt: null,
+    }
+    await this.#store.tokens.create(token)
+    return { token, secret }
+  }
+
+  listTokens(userId: string): Promise<ApiTokenRecord[]> {
+    return this.#store.tokens.listForUser(userId)
+  }
+
+  revokeToken(userId: string, tokenId: string): Promise<boolean> {
+    return this.#store.tokens.revoke(tokenId, userId, this.#now())
+  }
+
+  async createInvite(createdBy: string, expiresInDays = 7): Promise<{ code: string; expiresAt: number }> {
+    const code = newSecret()
+    const now = this.#now()
+    const expiresAt = now + expiresInDays * DAY
+    await this.#store.invites.create({ codeHash: hashSecret(code), createdBy, createdAt: now, expiresAt, usedBy: null, usedAt: null })
+    return { code, expiresAt }
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return (await this.#store.users.list()).filter((u) => u.deletedAt === null)
+  }
+
+  /** Disabling also ends every session of the account; its tokens stop working while disabled. */
+  async setDisabled(username: string, disabled: boolean): Promise<Result<UserRecord, 'not-found'>> {
+    const user = await this.#store.users.byUsername(username)
+    if (!user || user.deletedAt !== null) return fail('not-found')
+    const updated = await this.#store.users.update(user.id, { disabled })
+    if (disabled) await this.#store.sessions.deleteForUser(user.id)
+    return updated ? ok(updated) : fail('not-found')
+  }
+
+  /**
+   * Deletes an account: its password and sessions go, its id and username stay as a tombstone so the
+   * name is never given to someone else and references to the id stay meaningful.
+   */
+  async deleteUser(username: string): Promise<Result<UserRecord, 'not-found'>> {
+    const user = await this.#store.users.byUsername(username)
+    if (!user || user.deletedAt !== null) return fail('not-found')
+    await this.#store.sessions.deleteForUser(user.id)
+    for (const token of await this.#store.tokens.listForUser(user.id)) await this.#store.tokens.revoke(token.id, user.id, this.#now())
+    const updated = await this.#store.users.update(user.id, { deletedAt: this.#now(), passwordHash: null, disabled: true, displayName: 'Deleted user' })
+    return updated ? ok(updated) : fail('not-found')
+  }
+
+  async #activeUser(id: string): Promise<Result<UserRecord, 'account-disabled' | 'session-expired'>> {
+    const user = await this.#store.users.byId(id)
+    if (!user || user.deletedAt !== null) return fail('session-expired')
+    if (user.disabled) return fail('account-disabled')
+    return ok(user)
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * `parley <command>`: serve, user add/list/disable/enable, token create, invite create, migrate, doctor.
+ * Every command loads the same config (environment, `--config FILE`) and reports all config problems
+ * at once before doing anything.
+ */
+import { parseArgs } from 'node:util'
+import { formatProblems, loadConfig } from '../config/load.ts'
+import type { Config } from '../config/schema.ts'
+import type { CliIo } from './io.ts'
+import { serve } from './serve.ts'
+import { userCommand, tokenCommand, inviteCommand } from './accounts.ts'
+import { migrateCommand } from './migrate.ts'
+import { doctorCommand } from './doctor.ts'
+
+export const USAGE = `Usage: parley [--config FILE] <command>
+
+Commands:
+  serve                              start the server (the default configuration needs nothing set)
+  user add NAME [--admin] [--display-name TEXT] [--password-stdin]
+                                     create an account; without --password-stdin a password is generated and printed once
+  user list                          list accounts
+  user disable NAME | user enable NAME
+  token create NAME [--name LABEL] [--expires-in-days N]
+                                     create a personal API token for NAME; the secret is printed once
+  invite create [--by ADMIN] [--expires-in-days N]
+                                     create a single-use registration invite code
+  migrate                            apply pending store migrations
+  doctor                             check the configuration and the store, and say what is wrong
+
+Configuration: PARLEY_* environment variables or a JSON file (--config or PARLEY_CONFIG_FILE); see .env.example.`
+
+export type CliResult = number | 'serving'
+
+export async function runCli(argv: string[], io: CliIo): Promise<CliResult> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        admin: { type: 'boolean' },
+        'display-name': { type: 'string' },
+        'password-stdin': { type: 'boolean' },
+        name: { type: 'string' },
+        by: { type: 'string' },
+        'expires-in-days': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  const [command, ...rest] = positionals
+  if (values.help || !command) {
+    ;(values.help ? io.out : io.err)(USAGE)
+    return values.help ? 0 : 2
+  }
+
+  const loaded = loadConfig({ env: io.env, file: values.config })
+  if (!loaded.ok) {
+    io.err(formatProblems(loaded.problems))
+    return command === 'doctor' ? 1 : 78 // EX_CONFIG
+  }
+  const config: Config = loaded.config
+
+  switch (command) {
+    case 'serve':
+      return (await serve(config, io)) ? 'serving' : 1
+    case 'user':
+      return userCommand(config, io, rest, values)
+    case 'token':
+      return tokenCommand(config, io, rest, values)
+    case 'invite':
+      return inviteCommand(config, io, rest, values)
+    case 'migrate':
+      return migrateCommand(config, io)
+    case 'doctor':
+      return doctorCommand(config, io)
+    default:
+      io.err(`Unknown command "${command}".\n\n${USAGE}`)
+      return 2
+  }
+}

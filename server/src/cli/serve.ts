@@ -1,0 +1,74 @@
+/**
+ * `parley serve`: wire the services, listen, and shut down gracefully on SIGTERM/SIGINT — stop
+ * accepting, let in-flight requests finish (up to shutdownTimeoutSeconds), close the store, exit.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../config/schema.ts'
+import { createLogger } from '../logger.ts'
+import { createServices } from '../services.ts'
+import { buildApp } from '../http/app.ts'
+import { sqlitePath } from '../store/open-store.ts'
+import type { CliIo } from './io.ts'
+
+const SESSION_SWEEP_MS = 60 * 60 * 1000
+
+export async function serve(config: Config, io: CliIo): Promise<boolean> {
+  const logger = createLogger(config.logLevel)
+  let services
+  try {
+    services = await createServices(config)
+  } catch (error) {
+    io.err(`Cannot open the ${config.store} store: ${(error as Error).message}\nRun "parley doctor" for details.`)
+    return false
+  }
+  const { store, accounts } = services
+  let app: FastifyInstance
+  try {
+    app = await buildApp({ config, logger, store, accounts })
+    await app.listen({ host: config.host, port: config.port })
+  } catch (error) {
+    io.err(`Cannot start: ${(error as Error).message}`)
+    await store.close()
+    return false
+  }
+
+  const sweep = setInterval(() => {
+    store.sessions.deleteExpired(Date.now()).catch((error: unknown) => logger.warn({ err: error }, 'session sweep failed'))
+  }, SESSION_SWEEP_MS)
+  sweep.unref()
+
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  logger.info(
+    { component: 'main', host: config.host, port, store: config.store, ...(config.store === 'sqlite' ? { file: sqlitePath(config) } : {}) },
+    `Parley is listening on http://${config.host}:${port} (public origin ${config.publicOrigin})`,
+  )
+  if ((await accounts.listUsers()).every((u) => u.role !== 'admin')) {
+    logger.info({ component: 'main' }, 'No admin account yet: create one with  npx parley user add NAME --admin')
+  }
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ component: 'main', signal }, 'shutting down: finishing in-flight requests')
+    clearInterval(sweep)
+    const timer = setTimeout(() => {
+      logger.error({ component: 'main' }, `in-flight requests did not finish within ${config.shutdownTimeoutSeconds}s; exiting`)
+      process.exit(1)
+    }, config.shutdownTimeoutSeconds * 1000)
+    timer.unref()
+    try {
+      await app.close()
+      await store.close()
+      logger.info({ component: 'main' }, 'stopped')
+      process.exit(0)
+    } catch (error) {
+      logger.error({ err: error, component: 'main' }, 'shutdown failed')
+      process.exit(1)
+    }
+  }
+  process.once('SIGTERM', () => void stop('SIGTERM'))
+  process.once('SIGINT', () => void stop('SIGINT'))
+  return true
+}

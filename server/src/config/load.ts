@@ -1,0 +1,137 @@
+/**
+ * Loads the configuration once: defaults, then an optional JSON file, then `PARLEY_*` environment
+ * variables (the environment wins). Every invalid or unknown option is reported at once, by name;
+ * the result is frozen. Nothing else in Parley reads the environment.
+ */
+import { readFileSync } from 'node:fs'
+import Value from 'typebox/value'
+import { ConfigSchema, type Config, type ConfigKey } from './schema.ts'
+
+export type ConfigProblem = { option: string; source: string; message: string }
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] }
+
+export const CONFIG_FILE_VARIABLE = 'PARLEY_CONFIG_FILE'
+
+const keys = Object.keys(ConfigSchema.properties) as ConfigKey[]
+
+export function envName(key: string): string {
+  return 'PARLEY_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase()
+}
+
+const envToKey = new Map(keys.map((key) => [envName(key), key]))
+
+export type LoadOptions = {
+  env: Record<string, string | undefined>
+  /** A config file path given on the command line; overrides PARLEY_CONFIG_FILE. */
+  file?: string | undefined
+}
+
+export function loadConfig({ env, file }: LoadOptions): ConfigResult {
+  const problems: ConfigProblem[] = []
+  const raw: Record<string, unknown> = {}
+  const sourceOf = new Map<string, string>()
+
+  const filePath = file ?? env[CONFIG_FILE_VARIABLE]
+  if (filePath) {
+    const fromFile = readConfigFile(filePath, problems)
+    for (const [key, value] of Object.entries(fromFile)) {
+      raw[key] = value
+      sourceOf.set(key, filePath)
+    }
+  }
+
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('PARLEY_') || name === CONFIG_FILE_VARIABLE || value === undefined) continue
+    const key = envToKey.get(name)
+    if (!key) {
+      problems.push({ option: name, source: 'environment', message: 'unknown option' })
+      continue
+    }
+    raw[key] = fromEnvString(key, value)
+    sourceOf.set(key, name)
+  }
+
+  for (const key of Object.keys(raw)) {
+    if (!keys.includes(key as ConfigKey)) {
+      problems.push({ option: key, source: sourceOf.get(key) ?? 'file', message: 'unknown option' })
+      delete raw[key]
+    }
+  }
+
+  const candidate = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw))
+  for (const error of Value.Errors(ConfigSchema, candidate)) {
+    const option = error.instancePath.split('/')[1] ?? ''
+    if (!option) continue
+    problems.push({ option, source: sourceOf.get(option) ?? 'default', message: describe(error.message, option) })
+  }
+  if (problems.length === 0) problems.push(...crossChecks(candidate as Config, sourceOf))
+  if (problems.length > 0) return { ok: false, problems: dedupe(problems) }
+  const config = candidate as Config
+  return { ok: true, config: deepFreeze({ ...config, trustedProxies: [...config.trustedProxies] }) }
+}
+
+export function formatProblems(problems: ConfigProblem[]): string {
+  const lines = problems.map((p) => `  - ${p.option} (${p.source}): ${p.message}`)
+  return `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`
+}
+
+function readConfigFile(path: string, problems: ConfigProblem[]): Record<string, unknown> {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    problems.push({ option: CONFIG_FILE_VARIABLE, source: path, message: `cannot read: ${(error as Error).message}` })
+    return {}
+  }
+  try {
+    const parsed: unknown = JSON.parse(text)
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>
+    problems.push({ option: CONFIG_FILE_VARIABLE, source: path, message: 'must hold a JSON object' })
+  } catch (error) {
+    problems.push({ option: CONFIG_FILE_VARIABLE, source: path, message: `not valid JSON: ${(error as Error).message}` })
+  }
+  return {}
+}
+
+function fromEnvString(key: ConfigKey, value: string): unknown {
+  const schema = ConfigSchema.properties[key] as { type?: string }
+  if (schema.type === 'array') return value.split(',').map((s) => s.trim()).filter(Boolean)
+  return value
+}
+
+function describe(message: string, option: string): string {
+  const schema = ConfigSchema.properties[option as ConfigKey] as { anyOf?: { const: string }[] } | undefined
+  if (schema?.anyOf) return `must be one of ${schema.anyOf.map((s) => s.const).join(', ')}`
+  return message
+}
+
+function crossChecks(config: Config, sourceOf: Map<string, string>): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  if (config.store === 'mongodb' && !config.mongodbUrl) {
+    problems.push({ option: 'mongodbUrl', source: sourceOf.get('mongodbUrl') ?? 'default', message: 'required when store is mongodb' })
+  }
+  try {
+    const url = new URL(config.publicOrigin)
+    if (url.origin !== config.publicOrigin) {
+      problems.push({ option: 'publicOrigin', source: sourceOf.get('publicOrigin') ?? 'default', message: `must be an origin only, like ${url.origin}` })
+    }
+  } catch {
+    problems.push({ option: 'publicOrigin', source: sourceOf.get('publicOrigin') ?? 'default', message: 'must be a URL origin like https://talk.example.org' })
+  }
+  return problems
+}
+
+function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>()
+  return problems.filter((p) => {
+    const key = `${p.option}\0${p.message}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) if (inner && typeof inner === 'object') deepFreeze(inner)
+  return Object.freeze(value)
+}

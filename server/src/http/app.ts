@@ -1,0 +1,61 @@
+/**
+ * Builds the Fastify app from its dependencies and never listens: `main.ts` listens, tests `inject`.
+ * Several apps can live in one process (tests run two or three instances), so nothing here is global.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import cookie from '@fastify/cookie'
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
+import type { Config } from '../config/schema.ts'
+import type { Store } from '../store/ports.ts'
+import type { AccountService } from '../accounts/account-service.ts'
+import type { Logger } from '../logger.ts'
+import { installErrorHandling } from './api-error.ts'
+import { authenticate } from './auth.ts'
+import { installMetrics } from './metrics.ts'
+import { installOpenApi } from './openapi.ts'
+import { healthRoutes } from './routes/health.ts'
+import { sessionRoutes } from './routes/session.ts'
+import { meRoutes } from './routes/me.ts'
+import { adminRoutes } from './routes/admin.ts'
+
+export type AppDeps = {
+  config: Config
+  logger: Logger
+  store: Store
+  accounts: AccountService
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store, accounts } = deps
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: config.bodyLimit,
+    // X-Forwarded-* is believed only from configured proxies.
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  })
+  // TypeBox checks bodies strictly (no coercion, unknown fields refused); querystrings and params
+  // are converted from strings first.
+  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  // JSON is the only body type this API takes; text/plain would otherwise be accepted silently.
+  app.removeContentTypeParser('text/plain')
+
+  installErrorHandling(app)
+  await app.register(cookie)
+  await installOpenApi(app, config.publicOrigin)
+  installMetrics(app)
+
+  app.decorateRequest('auth', null)
+  app.addHook('preHandler', async (request) => {
+    request.auth = await authenticate(accounts, request)
+  })
+
+  healthRoutes(app, store)
+  sessionRoutes(app, { accounts, secureCookies: config.publicOrigin.startsWith('https:') })
+  meRoutes(app, accounts)
+  adminRoutes(app, accounts)
+  return app
+}

@@ -1,0 +1,32 @@
+/**
+ * The one root pino logger. Components take children carrying `{ component }`; redaction covers
+ * every place a secret can appear in a logged object (headers, cookies, bodies, tokens, passwords).
+ */
+import pino, { type DestinationStream, type Logger } from 'pino'
+
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.secret',
+  '*.token',
+  '*.csrfToken',
+  '*.cookieSecret',
+  '*.inviteCode',
+  '*.credential',
+  '*.mongodbUrl',
+  'password',
+  'secret',
+  'token',
+  'csrfToken',
+  'cookieSecret',
+  'mongodbUrl',
+]
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination)
+}
+
+export type { Logger }

@@ -1,0 +1,28 @@
+/**
+ * Wires the services for one instance from its config: the store (migrated) and the account service.
+ * Used by `main.ts` for `serve` and by the CLI commands, so both see the same wiring.
+ */
+import type { Config } from './config/schema.ts'
+import type { Store } from './store/ports.ts'
+import { openStore } from './store/open-store.ts'
+import { AccountService } from './accounts/account-service.ts'
+import { LoginLimiter } from './accounts/login-limiter.ts'
+
+export type Services = { store: Store; accounts: AccountService }
+
+export async function createServices(config: Config, options: { migrate?: boolean; store?: Store } = {}): Promise<Services> {
+  const store = options.store ?? openStore(config)
+  try {
+    if (options.migrate ?? true) await store.migrate()
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+  const limiter = new LoginLimiter({
+    perAccount: config.loginAttemptsPerAccount,
+    perAddress: config.loginAttemptsPerAddress,
+    windowSeconds: config.loginWindowMinutes * 60,
+  })
+  const accounts = new AccountService({ store, limiter, registration: config.registration, sessionTtlMs: config.sessionTtlHours * 3600 * 1000 })
+  return { store, accounts }
+}

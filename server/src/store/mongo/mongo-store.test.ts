@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto'
+import { storeContract } from '../contract/store-contract.ts'
+import { MongoStore } from './mongo-store.ts'
+import { testEnv } from '../../testing/test-env.ts'
+
+// MongoDB cannot be installed on these machines (Debian has no package and the npm helpers download
+// a server at run time), so this suite runs only where MONGODB_URL points at a real server; each
+// test uses a throwaway database that it drops afterwards.
+const url = testEnv('MONGODB_URL')
+
+storeContract(
+  'mongodb',
+  async () => {
+    const store = new MongoStore(url as string, `parley_test_${randomUUID().replaceAll('-', '')}`)
+    await store.migrate()
+    const close = store.close.bind(store)
+    store.close = async () => {
+      await store.dropDatabase()
+      await close()
+    }
+    return store
+  },
+  url ? undefined : 'MONGODB_URL is not set: no MongoDB server can be installed on this machine',
+)

@@ -1,0 +1,58 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { storeContract } from '../contract/store-contract.ts'
+import { SqliteStore, latestSqliteVersion } from './sqlite-store.ts'
+
+// Each test gets a real SQLite file in a fresh temporary folder.
+storeContract('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-store-'))
+  const store = new SqliteStore(join(dir, 'parley.sqlite'))
+  await store.migrate()
+  const close = store.close.bind(store)
+  store.close = async () => {
+    await close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return store
+})
+
+describe('SqliteStore migrations', () => {
+  it('SqliteStore.migrate() brings an empty file to the latest version in WAL mode, and data survives reopening', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-migrate-'))
+    try {
+      const path = join(dir, 'nested', 'parley.sqlite')
+      const store = new SqliteStore(path)
+      assert.deepEqual(store.appliedVersions(), [])
+      const applied = await store.migrate()
+      assert.equal(applied.length, latestSqliteVersion)
+      assert.deepEqual(store.appliedVersions(), Array.from({ length: latestSqliteVersion }, (_, i) => i + 1))
+      await store.users.create({
+        id: 'u1', username: 'zoe', displayName: 'Zoe', role: 'user', passwordHash: null, disabled: false, createdAt: 1, deletedAt: null,
+      })
+      await store.close()
+
+      const raw = new DatabaseSync(path)
+      assert.equal(raw.prepare('PRAGMA journal_mode').get()?.journal_mode, 'wal')
+      raw.close()
+
+      const reopened = new SqliteStore(path)
+      assert.deepEqual(await reopened.migrate(), [], 'nothing left to apply')
+      assert.equal((await reopened.users.byUsername('zoe'))?.id, 'u1')
+      await reopened.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('SqliteStore.ping() rejects once the store is closed, and close() is idempotent', async () => {
+    const store = new SqliteStore(':memory:')
+    await store.ping()
+    await store.close()
+    await store.close()
+    await assert.rejects(store.ping(), /closed/)
+  })
+})

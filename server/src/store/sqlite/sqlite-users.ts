@@ -1,0 +1,72 @@
+import type { DatabaseSync } from 'node:sqlite'
+import type { Created, UserRepository } from '../ports.ts'
+import type { UserRecord } from '../records.ts'
+import { isUniqueViolation, type Row } from './sqlite-util.ts'
+
+const columns = 'id, username, display_name, role, password_hash, disabled, created_at, deleted_at'
+
+function toUser(row: Row): UserRecord {
+  return {
+    id: String(row.id),
+    username: String(row.username),
+    displayName: String(row.display_name),
+    role: row.role === 'admin' ? 'admin' : 'user',
+    passwordHash: row.password_hash === null ? null : String(row.password_hash),
+    disabled: row.disabled === 1,
+    createdAt: Number(row.created_at),
+    deletedAt: row.deleted_at === null ? null : Number(row.deleted_at),
+  }
+}
+
+export class SqliteUserRepository implements UserRepository {
+  readonly #db: DatabaseSync
+  constructor(db: DatabaseSync) {
+    this.#db = db
+  }
+
+  async create(user: UserRecord): Promise<Created<UserRecord>> {
+    try {
+      this.#db
+        .prepare(`INSERT INTO users (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(user.id, user.username, user.displayName, user.role, user.passwordHash, user.disabled ? 1 : 0, user.createdAt, user.deletedAt)
+      return { ok: true, value: { ...user } }
+    } catch (error) {
+      if (isUniqueViolation(error, 'users.username')) return { ok: false, error: { type: 'conflict', field: 'username' } }
+      if (isUniqueViolation(error, 'users.id')) return { ok: false, error: { type: 'conflict', field: 'id' } }
+      throw error
+    }
+  }
+
+  async byId(id: string): Promise<UserRecord | null> {
+    const row = this.#db.prepare(`SELECT ${columns} FROM users WHERE id = ?`).get(id)
+    return row ? toUser(row) : null
+  }
+
+  async byUsername(username: string): Promise<UserRecord | null> {
+    const row = this.#db.prepare(`SELECT ${columns} FROM users WHERE username = ?`).get(username)
+    return row ? toUser(row) : null
+  }
+
+  async list(): Promise<UserRecord[]> {
+    return this.#db.prepare(`SELECT ${columns} FROM users ORDER BY created_at, username`).all().map(toUser)
+  }
+
+  async count(): Promise<number> {
+    const row = this.#db.prepare('SELECT COUNT(*) AS n FROM users WHERE deleted_at IS NULL').get()
+    return Number(row?.n ?? 0)
+  }
+
+  async update(id: string, patch: Partial<Pick<UserRecord, 'displayName' | 'role' | 'disabled' | 'passwordHash' | 'deletedAt'>>): Promise<UserRecord | null> {
+    const columnOf = { displayName: 'display_name', role: 'role', disabled: 'disabled', passwordHash: 'password_hash', deletedAt: 'deleted_at' } as const
+    const sets: string[] = []
+    const values: (string | number | null)[] = []
+    for (const [field, column] of Object.entries(columnOf) as [keyof typeof columnOf, string][]) {
+      const value = patch[field]
+      if (value === undefined) continue
+      sets.push(`${column} = ?`)
+      values.push(typeof value === 'boolean' ? Number(value) : value)
+    }
+    if (sets.length > 0) this.#db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
+    return this.byId(id)
+  }
+}
