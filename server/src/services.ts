@@ -10,7 +10,7 @@ import { LoginLimiter } from './accounts/login-limiter.ts'
 
 export type Services = { store: Store; accounts: AccountService }
 
-export async function createServices(config: Config, options: { migrate?: boolean; store?: Store } = {}): Promise<Services> {
+export async function createServices(config: Config, options: { migrate?: boolean; store?: Store; now?: () => number } = {}): Promise<Services> {
   const store = options.store ?? openStore(config)
   try {
     if (options.migrate ?? true) await store.migrate()
@@ -23,6 +23,6 @@ export async function createServices(config: Config, options: { migrate?: boolea
     perAddress: config.loginAttemptsPerAddress,
     windowSeconds: config.loginWindowMinutes * 60,
   })
-  const accounts = new AccountService({ store, limiter, registration: config.registration, sessionTtlMs: config.sessionTtlHours * 3600 * 1000 })
+  const accounts = new AccountService({ store, limiter, registration: config.registration, sessionTtlMs: config.sessionTtlHours * 3600 * 1000, now: options.now })
   return { store, accounts }
 }

@@ -23,7 +23,7 @@ export type AccountServiceDeps = {
   limiter: LoginLimiter
   registration: RegistrationMode
   sessionTtlMs: number
-  now?: () => number
+  now?: (() => number) | undefined
 }
 
 export type NewUser = { username: string; password?: string | undefined; displayName?: string | undefined; role?: UserRole }

@@ -58,8 +58,13 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
       process.exit(1)
     }, config.shutdownTimeoutSeconds * 1000)
     timer.unref()
+    // Node closes idle keep-alive connections only once, when closing starts; a connection whose
+    // request finishes later would otherwise stay open until its keep-alive timeout.
+    const drain = setInterval(() => app.server.closeIdleConnections(), 100)
+    drain.unref()
     try {
       await app.close()
+      clearInterval(drain)
       await store.close()
       logger.info({ component: 'main' }, 'stopped')
       process.exit(0)

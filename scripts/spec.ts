@@ -1,0 +1,69 @@
+/**
+ * Generates spec/ from the code: the OpenAPI document (from the Fastify route schemas, which come
+ * from @parley/protocol), one JSON Schema file per protocol schema, and the error-code table.
+ *   node scripts/spec.ts write   — regenerate
+ *   node scripts/spec.ts check   — exit 1 when spec/ has drifted from protocol/ (part of npm test)
+ */
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import Type from 'typebox'
+import * as protocol from '@parley/protocol'
+import { buildApp, createLogger, createServices, loadConfig, SqliteStore } from '@parley/server'
+
+const root = join(import.meta.dirname, '..', 'spec')
+
+async function generate(): Promise<Map<string, string>> {
+  const files = new Map<string, string>()
+  const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n'
+
+  for (const [name, value] of Object.entries(protocol).sort(([a], [b]) => a.localeCompare(b))) {
+    if (Type.IsSchema(value)) files.set(`schemas/${name}.json`, json({ $schema: 'https://json-schema.org/draft/2020-12/schema', title: name, ...value }))
+  }
+  files.set('error-codes.json', json(protocol.ErrorCodes))
+
+  const loaded = loadConfig({ env: {} })
+  if (!loaded.ok) throw new Error('default config is invalid')
+  const store = new SqliteStore(':memory:')
+  const { accounts } = await createServices(loaded.config, { store })
+  const app = await buildApp({ config: loaded.config, logger: createLogger('silent'), store, accounts })
+  await app.ready()
+  files.set('openapi.json', json(app.swagger()))
+  await app.close()
+  await store.close()
+  return files
+}
+
+function existing(): Map<string, string> {
+  const files = new Map<string, string>()
+  for (const sub of ['', 'schemas']) {
+    const dir = join(root, sub)
+    if (!existsSync(dir)) continue
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isFile() && entry.name.endsWith('.json')) files.set(sub ? `${sub}/${entry.name}` : entry.name, readFileSync(join(dir, entry.name), 'utf8'))
+    }
+  }
+  return files
+}
+
+const mode = process.argv[2]
+const wanted = await generate()
+if (mode === 'write') {
+  rmSync(join(root, 'schemas'), { recursive: true, force: true })
+  mkdirSync(join(root, 'schemas'), { recursive: true })
+  for (const [path, text] of wanted) writeFileSync(join(root, path), text)
+  console.log(`wrote ${wanted.size} files to spec/`)
+} else if (mode === 'check') {
+  const have = existing()
+  const drift = [
+    ...[...wanted.keys()].filter((path) => have.get(path) !== wanted.get(path)).map((path) => (have.has(path) ? `changed: spec/${path}` : `missing: spec/${path}`)),
+    ...[...have.keys()].filter((path) => !wanted.has(path)).map((path) => `stale: spec/${path}`),
+  ]
+  if (drift.length > 0) {
+    console.error(`spec/ has drifted from protocol/ (run "npm run spec:generate" and commit):\n  ${drift.join('\n  ')}`)
+    process.exit(1)
+  }
+  console.log(`spec/ matches protocol/ (${wanted.size} files)`)
+} else {
+  console.error('usage: node scripts/spec.ts write|check')
+  process.exit(2)
+}

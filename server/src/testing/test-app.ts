@@ -1,0 +1,99 @@
+/**
+ * A real instance for route tests: the real app over a real SQLite file in a temporary folder, a
+ * controllable clock, and helpers to sign in. Logs go to a buffer that tests can read (and that is
+ * printed only when asked), never to the terminal.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { DatabaseSync } from 'node:sqlite'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { loadConfig } from '../config/load.ts'
+import type { Config } from '../config/schema.ts'
+import { buildApp } from '../http/app.ts'
+import { createLogger } from '../logger.ts'
+import { createServices, type Services } from '../services.ts'
+import { SqliteStore } from '../store/sqlite/sqlite-store.ts'
+
+export type TestApp = Services & {
+  app: FastifyInstance
+  config: Config
+  dir: string
+  dbPath: string
+  clock: { now: number }
+  logs: string[]
+  /** Every row of every table, to assert that a refused request changed nothing. */
+  snapshot(): Record<string, unknown[]>
+  close(): Promise<void>
+}
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-app-'))
+  const loaded = loadConfig({ env: { PARLEY_DATA_DIR: dir, PARLEY_LOG_LEVEL: 'debug', ...env } })
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
+  const config = loaded.config
+  const dbPath = join(dir, 'parley.sqlite')
+  const store = new SqliteStore(dbPath)
+  const clock = { now: Date.UTC(2026, 0, 1) }
+  const services = await createServices(config, { store, now: () => clock.now })
+  const logs: string[] = []
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk))
+      done()
+    },
+  })
+  const app = await buildApp({ config, logger: createLogger(config.logLevel, sink), ...services })
+  await app.ready()
+  return {
+    ...services,
+    app,
+    config,
+    dir,
+    dbPath,
+    clock,
+    logs,
+    snapshot() {
+      const db = new DatabaseSync(dbPath, { readOnly: true })
+      try {
+        const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => String(r.name))
+        return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all().map((row) => ({ ...row }))]))
+      } finally {
+        db.close()
+      }
+    },
+    async close() {
+      await app.close()
+      await store.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export type SignedIn = { cookie: string; csrf: string; userId: string }
+
+/** The `name=value` pair of the session cookie a reply sets. */
+export function sessionCookie(response: LightMyRequestResponse): string {
+  const cookie = response.cookies.find((c) => c.name === 'parley_session')
+  if (!cookie) throw new Error(`no session cookie in reply ${response.statusCode}: ${response.body}`)
+  return `parley_session=${cookie.value}`
+}
+
+export async function createUser(t: TestApp, username: string, role: 'admin' | 'user' = 'user', password = 'correct horse battery'): Promise<string> {
+  const created = await t.accounts.createUser({ username, password, role })
+  if (!created.ok) throw new Error(`cannot create ${username}`)
+  return created.value.id
+}
+
+export async function login(t: TestApp, username: string, password = 'correct horse battery'): Promise<SignedIn> {
+  const response = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username, password } })
+  if (response.statusCode !== 200) throw new Error(`login failed: ${response.statusCode} ${response.body}`)
+  const body = response.json() as { csrfToken: string; user: { id: string } }
+  return { cookie: sessionCookie(response), csrf: body.csrfToken, userId: body.user.id }
+}
+
+/** Headers for a cookie-authenticated state-changing request. */
+export function asSession(s: SignedIn): Record<string, string> {
+  return { cookie: s.cookie, 'x-csrf-token': s.csrf }
+}
