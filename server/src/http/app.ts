@@ -10,6 +10,7 @@ import type { Store } from '../store/ports.ts'
 import type { AccountService } from '../accounts/account-service.ts'
 import type { Logger } from '../logger.ts'
 import { installErrorHandling } from './api-error.ts'
+import { ParleyLogController } from './request-logging.ts'
 import { authenticate } from './auth.ts'
 import { installMetrics } from './metrics.ts'
 import { installOpenApi } from './openapi.ts'
@@ -34,6 +35,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    logController: new ParleyLogController(),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   })
