@@ -1,0 +1,106 @@
+/**
+ * Producer and Consumer of the Janus engine: a producer is one VideoRoom publisher feed (its id is
+ * the feed id), a consumer one stream (m-line) of a subscriber handle. Both are plain lifecycle
+ * objects; their transports do the Janus requests.
+ */
+import { EnhancedEventEmitter } from '../../lifecycle/enhanced-events.ts'
+import type { Consumer, ConsumerEvents, MediaKind, MediaSource, Producer, ProducerEvents } from '../engine.ts'
+import type { Logger } from '../../logger.ts'
+
+export class JanusProducer implements Producer {
+  readonly id: string
+  readonly participantId: string
+  readonly source: MediaSource
+  readonly kinds: readonly MediaKind[]
+  readonly observer: EnhancedEventEmitter<ProducerEvents>
+  /** Resolves once ICE/DTLS is up (Janus "webrtcup") — before that nobody can subscribe. */
+  readonly live: Promise<void>
+  #markLive: () => void = () => {}
+  #isLive = false
+  #onClose: () => void
+  #closed = false
+
+  constructor(options: { feedId: number; participantId: string; source: MediaSource; kinds: MediaKind[]; logger: Logger; onClose: () => void }) {
+    this.id = String(options.feedId)
+    this.participantId = options.participantId
+    this.source = options.source
+    this.kinds = Object.freeze([...options.kinds])
+    this.#onClose = options.onClose
+    this.observer = new EnhancedEventEmitter((event, error) => options.logger.error({ err: error, event }, 'producer listener failed'))
+    this.live = new Promise((resolve) => {
+      this.#markLive = resolve
+    })
+  }
+
+  get feedId(): number {
+    return Number(this.id)
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  get isLive(): boolean {
+    return this.#isLive
+  }
+
+  markLive(): void {
+    this.#isLive = true
+    this.#markLive()
+  }
+
+  /** Stops publishing (the transport unpublishes on Janus). Idempotent. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#onClose()
+    this.observer.safeEmit('close', 'closed')
+  }
+
+  transportClosed(reason: string): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.observer.safeEmit('close', reason)
+  }
+}
+
+export class JanusConsumer implements Consumer {
+  readonly id: string
+  readonly producerId: string
+  readonly kind: MediaKind
+  readonly mid: string
+  readonly observer: EnhancedEventEmitter<ConsumerEvents>
+  #onClose: () => void
+  #closed = false
+
+  constructor(options: { transportId: string; producerId: string; kind: MediaKind; mid: string; logger: Logger; onClose: () => void }) {
+    this.id = `${options.transportId}/${options.mid}`
+    this.producerId = options.producerId
+    this.kind = options.kind
+    this.mid = options.mid
+    this.#onClose = options.onClose
+    this.observer = new EnhancedEventEmitter((event, error) => options.logger.error({ err: error, event }, 'consumer listener failed'))
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Stops receiving this stream (the transport unsubscribes on Janus). Idempotent. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#onClose()
+    this.observer.safeEmit('close', 'closed')
+  }
+
+  producerClosed(): void {
+    this.transportClosed('producer closed')
+  }
+
+  transportClosed(reason: string): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.observer.safeEmit('close', reason)
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * A real call through Parley's JanusEngine: Chromium publishes its fake camera and microphone,
+ * Parley hands the SDP to Janus's VideoRoom, a second page subscribes, and getStats shows video
+ * frames decoded and audio packets received. Needs Janus, Chromium and the private network
+ * namespace (npm run test:media).
+ */
+import { after, before, test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { JanusEngine, JanusSupervisor, type Router } from '@parley/server/media'
+import { launchChromium, type LaunchedChromium } from './chromium.ts'
+import { bufferedLogger, callPage, tempDir, waitFor } from './harness.ts'
+import { MEDIA_INTERFACE, requireMediaNetns } from './netns.ts'
+import { startPageServer, type PageServer } from './page-server.ts'
+
+const { logger, dump } = bufferedLogger()
+let supervisor: JanusSupervisor
+let engine: JanusEngine
+let chromium: LaunchedChromium
+let pages: PageServer
+let janusStartupMs = 0
+let removeDir = async () => {}
+
+before(async () => {
+  requireMediaNetns()
+  const dir = await tempDir('parley-janus-')
+  removeDir = dir.remove
+  supervisor = new JanusSupervisor({ binary: '/usr/bin/janus', configDir: dir.path, port: 0, rtpPortRange: '20000-20199', iceInterfaces: [MEDIA_INTERFACE], logger })
+  const started = await supervisor.start()
+  assert.ok(started.ok, `Janus did not start: ${JSON.stringify(!started.ok && started.error)}`)
+  janusStartupMs = started.value.startupMs
+  const connected = await JanusEngine.connect({ endpoint: started.value.endpoint, logger })
+  assert.ok(connected.ok, `cannot connect to Janus: ${JSON.stringify(!connected.ok && connected.error)}`)
+  engine = connected.value
+  pages = await startPageServer()
+  chromium = await launchChromium()
+})
+
+after(async () => {
+  engine?.close()
+  await chromium?.close()
+  await pages?.close()
+  await supervisor?.close()
+  await removeDir()
+})
+
+/** Runs a test body and prints the buffered logs only when it fails. */
+function withLogs(body: (t: TestContext) => Promise<void>): (t: TestContext) => Promise<void> {
+  return async (t) => {
+    try {
+      await body(t)
+    } catch (error) {
+      console.error(dump())
+      throw error
+    }
+  }
+}
+
+async function openPage(): Promise<ReturnType<typeof callPage>> {
+  const page = await chromium.context.newPage()
+  await page.goto(pages.url)
+  return callPage(page)
+}
+
+async function newRouter(callId: string): Promise<Router> {
+  const created = await engine.createRouter({ callId })
+  assert.ok(created.ok, JSON.stringify(!created.ok && created.error))
+  return created.value
+}
+
+test('JanusEngine carries a fake camera from one Chromium page to another: frames decoded, audio received (needs Janus, Chromium, netns)', withLogs(async (t) => {
+  const router = await newRouter('call-frames')
+  const [alice, bob] = await Promise.all([openPage(), openPage()])
+
+  const send = await router.createSendTransport({ participantId: 'alice' })
+  assert.ok(send.ok)
+  const offer = await alice.publish('camera')
+  const publishedAt = performance.now()
+  const produced = await send.value.produce({ source: 'camera', offerSdp: offer })
+  assert.ok(produced.ok, JSON.stringify(!produced.ok && produced.error))
+  assert.deepEqual([...produced.value.producer.kinds].sort(), ['audio', 'video'])
+  assert.equal(router.producers.get(produced.value.producer.id), produced.value.producer)
+  await alice.setAnswer('camera', produced.value.answerSdp)
+
+  const recv = await router.createRecvTransport({ participantId: 'bob' })
+  assert.ok(recv.ok)
+  const consumed = await recv.value.consume({ producerIds: [produced.value.producer.id] })
+  assert.ok(consumed.ok, JSON.stringify(!consumed.ok && consumed.error))
+  assert.deepEqual(consumed.value.consumers.map((c) => c.kind).sort(), ['audio', 'video'])
+  assert.ok(consumed.value.consumers.every((c) => c.producerId === produced.value.producer.id))
+  const answer = await bob.subscribe('feeds', consumed.value.offerSdp)
+  const started = await recv.value.setRemoteAnswer(answer)
+  assert.ok(started.ok, JSON.stringify(!started.ok && started.error))
+
+  const first = await waitFor('the first decoded frame', async () => {
+    const stats = await bob.stats('feeds')
+    return stats.framesDecoded > 0 ? stats : undefined
+  })
+  const firstFrameMs = Math.round(performance.now() - publishedAt)
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const later = await bob.stats('feeds')
+  assert.equal(later.connectionState, 'connected')
+  assert.ok(later.framesDecoded > first.framesDecoded + 10, `frames keep being decoded (${first.framesDecoded} → ${later.framesDecoded})`)
+  assert.ok(later.audioPacketsReceived > first.audioPacketsReceived + 20, `audio keeps arriving (${first.audioPacketsReceived} → ${later.audioPacketsReceived} packets)`)
+  assert.ok(later.audioBytesReceived > 0)
+  const sent = await alice.stats('camera')
+  assert.ok(sent.framesSent > 0 && sent.audioPacketsSent > 0)
+  t.diagnostic(`janus start ${janusStartupMs} ms; produce() → first decoded frame in Chromium ${firstFrameMs} ms`)
+  console.log(`# measured: janus start ${janusStartupMs} ms; produce → first decoded frame ${firstFrameMs} ms`)
+
+  // Closing the producer ends the consumers that received it.
+  const closedConsumers: string[] = []
+  for (const consumer of consumed.value.consumers) consumer.observer.on('close', (reason) => closedConsumers.push(reason))
+  produced.value.producer.close()
+  assert.deepEqual(closedConsumers, ['producer closed', 'producer closed'])
+  assert.equal(router.producers.size, 0)
+  router.close()
+  assert.equal(send.value.closed, true)
+  assert.equal(recv.value.closed, true)
+  assert.equal(engine.routers.has(router.id), false)
+}))

@@ -1,0 +1,110 @@
+// The browser side of the media tests: publish the fake camera and microphone, subscribe to what
+// the server offers, report getStats counters. Signalling goes through the test (Node), which
+// hands SDP to Parley's media engine: the page never talks to Janus. Non-trickle: each side
+// waits for ICE gathering to finish so the SDP carries every candidate.
+'use strict'
+
+const peers = new Map()
+
+function waitForGathering(pc, timeoutMs = 5000) {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs)
+    pc.addEventListener('icegatheringstatechange', () => {
+      if (pc.iceGatheringState === 'complete') {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  })
+}
+
+function newPeer(name, { iceServers = [], iceTransportPolicy = 'all' } = {}) {
+  peers.get(name)?.pc.close()
+  const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy })
+  const peer = { pc, candidates: [], connectedAt: 0 }
+  pc.addEventListener('icecandidate', (event) => {
+    if (event.candidate) peer.candidates.push(event.candidate.candidate)
+  })
+  pc.addEventListener('connectionstatechange', () => {
+    if (pc.connectionState === 'connected' && !peer.connectedAt) peer.connectedAt = performance.now()
+  })
+  peers.set(name, peer)
+  return peer
+}
+
+window.parley = {
+  /** Creates a send-only PeerConnection with the fake camera and microphone; returns the offer. */
+  async publish(name, options = {}) {
+    const peer = newPeer(name, options)
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: options.audio ?? true, video: options.video ?? { width: 320, height: 240 } })
+    peer.stream = stream
+    for (const track of stream.getTracks()) peer.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] })
+    await peer.pc.setLocalDescription(await peer.pc.createOffer())
+    await waitForGathering(peer.pc)
+    return peer.pc.localDescription.sdp
+  },
+
+  async setAnswer(name, sdp) {
+    await peers.get(name).pc.setRemoteDescription({ type: 'answer', sdp })
+  },
+
+  /** Takes the server's offer, plays what arrives, returns the answer. */
+  async subscribe(name, offerSdp, options = {}) {
+    const peer = peers.get(name) ?? newPeer(name, options)
+    peer.pc.addEventListener('track', (event) => {
+      const element = document.createElement(event.track.kind === 'video' ? 'video' : 'audio')
+      element.autoplay = true
+      element.muted = true
+      element.playsInline = true
+      element.srcObject = new MediaStream([event.track])
+      document.getElementById('media').append(element)
+    })
+    await peer.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp })
+    await peer.pc.setLocalDescription(await peer.pc.createAnswer())
+    await waitForGathering(peer.pc)
+    return peer.pc.localDescription.sdp
+  },
+
+  /** Counters that show media really flows (decoded, not just sent). */
+  async stats(name) {
+    const peer = peers.get(name)
+    const result = {
+      connectionState: peer.pc.connectionState,
+      iceConnectionState: peer.pc.iceConnectionState,
+      localCandidateTypes: [...new Set(peer.candidates.map((c) => / typ (\w+)/.exec(c)?.[1]))],
+      framesDecoded: 0,
+      videoPacketsReceived: 0,
+      audioPacketsReceived: 0,
+      audioBytesReceived: 0,
+      framesSent: 0,
+      audioPacketsSent: 0,
+      selectedLocalCandidateType: null,
+      connectedAt: peer.connectedAt,
+    }
+    const report = await peer.pc.getStats()
+    let pair
+    report.forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+        result.framesDecoded += s.framesDecoded ?? 0
+        result.videoPacketsReceived += s.packetsReceived ?? 0
+      }
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+        result.audioPacketsReceived += s.packetsReceived ?? 0
+        result.audioBytesReceived += s.bytesReceived ?? 0
+      }
+      if (s.type === 'outbound-rtp' && s.kind === 'video') result.framesSent += s.framesSent ?? 0
+      if (s.type === 'outbound-rtp' && s.kind === 'audio') result.audioPacketsSent += s.packetsSent ?? 0
+      if (s.type === 'transport' && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId)
+    })
+    if (pair) result.selectedLocalCandidateType = report.get(pair.localCandidateId)?.candidateType ?? null
+    return result
+  },
+
+  close(name) {
+    const peer = peers.get(name)
+    peer?.stream?.getTracks().forEach((t) => t.stop())
+    peer?.pc.close()
+    peers.delete(name)
+  },
+}
