@@ -125,6 +125,8 @@ export interface Producer {
   readonly participantId: string
   readonly source: MediaSource
   readonly kinds: readonly MediaKind[]
+  /** The publisher's connection is up on the media server (only then can anyone consume it). */
+  readonly isLive: boolean
   readonly closed: boolean
   readonly observer: EnhancedEventEmitter<ProducerEvents>
   close(): void

@@ -5,3 +5,5 @@ export { JanusSupervisor, janusAnswers, type JanusEndpoint, type JanusSupervisor
 export { MeshEngine, MeshRouter, type MeshSignal } from './mesh/mesh-engine.ts'
 export { createTurnCredentials, checkTurnCredentials, iceServersFor, type TurnCredentials } from './turn/turn-credentials.ts'
 export { checkSdp } from './sdp.ts'
+export { CoturnSupervisor, coturnConfig, type CoturnOptions } from './turn/coturn-supervisor.ts'
+export { stunAnswers, parseIceUrl } from './turn/stun-probe.ts'
