@@ -40,7 +40,7 @@ export function janusConfigFiles(dir: string, options: JanusConfigOptions): Reco
   if (options.iceInterfaces.length === 0) throw new TypeError('iceInterfaces must name at least one interface: Janus silently uses every interface otherwise')
   const q = (value: string) => `"${value}"`
   return {
-    [JANUS_CONFIG_FILE]: `# Written by Parley at every start; edits are lost. Not Debian's /etc/janus.
+    [JANUS_CONFIG_FILE]: `# Written by Parley at every start; edits are lost. Debian's default config is never read.
 general: {
 \tconfigs_folder = ${q(dir)}
 \tplugins_folder = ${q(join(dir, 'plugins'))}
