@@ -39,6 +39,8 @@ export type PeerStats = {
   iceConnectionState: string
   localCandidateTypes: string[]
   framesDecoded: number
+  videoStreamsDecoding: number
+  audioStreamsReceiving: number
   videoPacketsReceived: number
   audioPacketsReceived: number
   audioBytesReceived: number

@@ -118,3 +118,46 @@ test('JanusEngine carries a fake camera from one Chromium page to another: frame
   assert.equal(recv.value.closed, true)
   assert.equal(engine.routers.has(router.id), false)
 }))
+
+test('JanusEngine: four participants each decode the three others, one of them subscribing in two steps (needs Janus, Chromium, netns)', withLogs(async (t) => {
+  const router = await newRouter('call-four')
+  const names = ['ann', 'ben', 'cas', 'dia']
+  const people = await Promise.all(names.map(async (name) => ({ name, page: await openPage() })))
+  const producers = new Map<string, string>()
+  for (const person of people) {
+    const send = await router.createSendTransport({ participantId: person.name })
+    assert.ok(send.ok)
+    const produced = await send.value.produce({ source: 'camera', offerSdp: await person.page.publish('camera') })
+    assert.ok(produced.ok, JSON.stringify(!produced.ok && produced.error))
+    await person.page.setAnswer('camera', produced.value.answerSdp)
+    producers.set(person.name, produced.value.producer.id)
+  }
+  assert.equal(router.producers.size, 4)
+  const startedAt = performance.now()
+  for (const person of people) {
+    const recv = await router.createRecvTransport({ participantId: person.name })
+    assert.ok(recv.ok)
+    const others = names.filter((n) => n !== person.name).map((n) => producers.get(n) ?? '')
+    // ann subscribes to one feed first and adds the other two later: Janus renegotiates.
+    const steps = person.name === 'ann' ? [others.slice(0, 1), others.slice(1)] : [others]
+    for (const producerIds of steps) {
+      const consumed = await recv.value.consume({ producerIds })
+      assert.ok(consumed.ok, JSON.stringify(!consumed.ok && consumed.error))
+      assert.equal(consumed.value.consumers.length, producerIds.length * 2)
+      const started = await recv.value.setRemoteAnswer(await person.page.subscribe('feeds', consumed.value.offerSdp))
+      assert.ok(started.ok, JSON.stringify(!started.ok && started.error))
+    }
+    assert.equal(recv.value.consumers.size, 6)
+  }
+  const everyone = await waitFor('every participant decoding three videos', async () => {
+    const all = await Promise.all(people.map((p) => p.page.stats('feeds')))
+    return all.every((s) => s.videoStreamsDecoding === 3 && s.audioStreamsReceiving === 3) ? all : undefined
+  }, 15_000)
+  t.diagnostic(`all 4 participants decoding 3 videos ${Math.round(performance.now() - startedAt)} ms after the first subscription`)
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const later = await Promise.all(people.map((p) => p.page.stats('feeds')))
+  for (const [i, stats] of later.entries()) {
+    assert.ok(stats.framesDecoded > (everyone[i]?.framesDecoded ?? 0), `${names[i]} keeps decoding`)
+  }
+  router.close()
+}))

@@ -26,6 +26,14 @@ function newPeer(name, { iceServers = [], iceTransportPolicy = 'all' } = {}) {
   pc.addEventListener('icecandidate', (event) => {
     if (event.candidate) peer.candidates.push(event.candidate.candidate)
   })
+  pc.addEventListener('track', (event) => {
+    const element = document.createElement(event.track.kind === 'video' ? 'video' : 'audio')
+    element.autoplay = true
+    element.muted = true
+    element.playsInline = true
+    element.srcObject = new MediaStream([event.track])
+    document.getElementById('media').append(element)
+  })
   pc.addEventListener('connectionstatechange', () => {
     if (pc.connectionState === 'connected' && !peer.connectedAt) peer.connectedAt = performance.now()
   })
@@ -49,17 +57,9 @@ window.parley = {
     await peers.get(name).pc.setRemoteDescription({ type: 'answer', sdp })
   },
 
-  /** Takes the server's offer, plays what arrives, returns the answer. */
+  /** Takes the server's offer (first or renegotiated), plays what arrives, returns the answer. */
   async subscribe(name, offerSdp, options = {}) {
     const peer = peers.get(name) ?? newPeer(name, options)
-    peer.pc.addEventListener('track', (event) => {
-      const element = document.createElement(event.track.kind === 'video' ? 'video' : 'audio')
-      element.autoplay = true
-      element.muted = true
-      element.playsInline = true
-      element.srcObject = new MediaStream([event.track])
-      document.getElementById('media').append(element)
-    })
     await peer.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp })
     await peer.pc.setLocalDescription(await peer.pc.createAnswer())
     await waitForGathering(peer.pc)
@@ -74,6 +74,8 @@ window.parley = {
       iceConnectionState: peer.pc.iceConnectionState,
       localCandidateTypes: [...new Set(peer.candidates.map((c) => / typ (\w+)/.exec(c)?.[1]))],
       framesDecoded: 0,
+      videoStreamsDecoding: 0,
+      audioStreamsReceiving: 0,
       videoPacketsReceived: 0,
       audioPacketsReceived: 0,
       audioBytesReceived: 0,
@@ -87,11 +89,13 @@ window.parley = {
     report.forEach((s) => {
       if (s.type === 'inbound-rtp' && s.kind === 'video') {
         result.framesDecoded += s.framesDecoded ?? 0
+        if ((s.framesDecoded ?? 0) > 0) result.videoStreamsDecoding += 1
         result.videoPacketsReceived += s.packetsReceived ?? 0
       }
       if (s.type === 'inbound-rtp' && s.kind === 'audio') {
         result.audioPacketsReceived += s.packetsReceived ?? 0
         result.audioBytesReceived += s.bytesReceived ?? 0
+        if ((s.packetsReceived ?? 0) > 0) result.audioStreamsReceiving += 1
       }
       if (s.type === 'outbound-rtp' && s.kind === 'video') result.framesSent += s.framesSent ?? 0
       if (s.type === 'outbound-rtp' && s.kind === 'audio') result.audioPacketsSent += s.packetsSent ?? 0
