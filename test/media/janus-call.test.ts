@@ -28,7 +28,9 @@ before(async () => {
   const started = await supervisor.start()
   assert.ok(started.ok, `Janus did not start: ${JSON.stringify(!started.ok && started.error)}`)
   janusStartupMs = started.value.startupMs
-  const connected = await JanusEngine.connect({ endpoint: started.value.endpoint, logger })
+  // Chromium's fake microphone beeps briefly once a second: a lenient voice activity threshold lets
+  // Janus call that talking.
+  const connected = await JanusEngine.connect({ endpoint: started.value.endpoint, logger, settings: { audioLevelAverage: 100, audioActivePackets: 25 } })
   assert.ok(connected.ok, `cannot connect to Janus: ${JSON.stringify(!connected.ok && connected.error)}`)
   engine = connected.value
   pages = await startPageServer()
@@ -87,6 +89,7 @@ test('JanusEngine carries a fake camera from one Chromium page to another: frame
   assert.ok(consumed.ok, JSON.stringify(!consumed.ok && consumed.error))
   assert.deepEqual(consumed.value.consumers.map((c) => c.kind).sort(), ['audio', 'video'])
   assert.ok(consumed.value.consumers.every((c) => c.producerId === produced.value.producer.id))
+  const speaking = new Promise<boolean>((resolve) => produced.value.producer.observer.once('speaking', resolve))
   const answer = await bob.subscribe('feeds', consumed.value.offerSdp)
   const started = await recv.value.setRemoteAnswer(answer)
   assert.ok(started.ok, JSON.stringify(!started.ok && started.error))
@@ -102,16 +105,32 @@ test('JanusEngine carries a fake camera from one Chromium page to another: frame
   assert.ok(later.framesDecoded > first.framesDecoded + 10, `frames keep being decoded (${first.framesDecoded} → ${later.framesDecoded})`)
   assert.ok(later.audioPacketsReceived > first.audioPacketsReceived + 20, `audio keeps arriving (${first.audioPacketsReceived} → ${later.audioPacketsReceived} packets)`)
   assert.ok(later.audioBytesReceived > 0)
+  assert.equal(await speaking, true, 'Janus detected the fake microphone talking')
   const sent = await alice.stats('camera')
   assert.ok(sent.framesSent > 0 && sent.audioPacketsSent > 0)
   t.diagnostic(`janus start ${janusStartupMs} ms; produce() → first decoded frame in Chromium ${firstFrameMs} ms`)
   console.log(`# measured: janus start ${janusStartupMs} ms; produce → first decoded frame ${firstFrameMs} ms`)
 
-  // Closing the producer ends the consumers that received it.
+  // Camera off is enforced by Janus: no new frame reaches the subscriber, audio keeps flowing.
+  const producer = produced.value.producer
+  assert.deepEqual(await producer.pause('video'), { ok: true, value: undefined })
+  assert.deepEqual([...producer.paused], ['video'])
+  await new Promise((resolve) => setTimeout(resolve, 700))
+  const paused = await bob.stats('feeds')
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const stillPaused = await bob.stats('feeds')
+  assert.ok(stillPaused.framesDecoded - paused.framesDecoded <= 1, `no frames while the camera is off (${paused.framesDecoded} → ${stillPaused.framesDecoded})`)
+  assert.ok(stillPaused.audioPacketsReceived > paused.audioPacketsReceived + 20, 'audio keeps flowing while the camera is off')
+  assert.deepEqual(await producer.resume('video'), { ok: true, value: undefined })
+  await waitFor('frames again after the camera is back on', async () => (await bob.stats('feeds')).framesDecoded > stillPaused.framesDecoded + 5)
+
+  // Closing the producer ends the consumers that received it, and Janus renegotiates with the subscriber.
   const closedConsumers: string[] = []
   for (const consumer of consumed.value.consumers) consumer.observer.on('close', (reason) => closedConsumers.push(reason))
-  produced.value.producer.close()
+  const renegotiated = new Promise<string>((resolve) => recv.value.observer.once('offer', resolve))
+  producer.close()
   assert.deepEqual(closedConsumers, ['producer closed', 'producer closed'])
+  assert.match(await renegotiated, /^v=0/)
   assert.equal(router.producers.size, 0)
   router.close()
   assert.equal(send.value.closed, true)

@@ -118,7 +118,11 @@ export interface RecvTransport {
   routerClosed(reason: string): void
 }
 
-export type ProducerEvents = { close: [reason: string] }
+export type ProducerEvents = {
+  /** The media server's voice activity detection: the producer started or stopped talking. */
+  speaking: [speaking: boolean]
+  close: [reason: string]
+}
 
 export interface Producer {
   readonly id: string
@@ -129,6 +133,14 @@ export interface Producer {
   readonly isLive: boolean
   readonly closed: boolean
   readonly observer: EnhancedEventEmitter<ProducerEvents>
+  /** Kinds the server currently does not forward (camera off, muted). */
+  readonly paused: ReadonlySet<MediaKind>
+  /**
+   * Stops forwarding one kind to every consumer, enforced on the server (camera off must mean no
+   * frame reaches anyone, whatever the browser does); `resume` forwards it again.
+   */
+  pause(kind: MediaKind): Promise<MediaResult<void>>
+  resume(kind: MediaKind): Promise<MediaResult<void>>
   close(): void
   transportClosed(reason: string): void
 }

@@ -47,7 +47,7 @@ export class JanusEngine implements SfuEngine {
   private constructor(options: JanusEngineOptions) {
     this.#endpoint = options.endpoint
     this.#logger = options.logger.child({ component: 'janus-engine' })
-    this.#settings = { maxPublishers: 100, bitrate: 1_000_000, ...options.settings }
+    this.#settings = { maxPublishers: 100, bitrate: 1_000_000, audioLevelAverage: 25, audioActivePackets: 100, ...options.settings }
     this.#reconnectDelayMs = options.reconnectDelayMs ?? 500
     this.observer = new EnhancedEventEmitter((event, error) => this.#logger.error({ err: error, event }, 'engine listener failed'))
   }

@@ -3,8 +3,8 @@
  * the feed id), a consumer one stream (m-line) of a subscriber handle. Both are plain lifecycle
  * objects; their transports do the Janus requests.
  */
-import { EnhancedEventEmitter } from '../../lifecycle/enhanced-events.ts'
-import type { Consumer, ConsumerEvents, MediaKind, MediaSource, Producer, ProducerEvents } from '../engine.ts'
+import { EnhancedEventEmitter, InvalidStateError } from '../../lifecycle/enhanced-events.ts'
+import type { Consumer, ConsumerEvents, MediaKind, MediaResult, MediaSource, Producer, ProducerEvents } from '../engine.ts'
 import type { Logger } from '../../logger.ts'
 
 export class JanusProducer implements Producer {
@@ -18,14 +18,28 @@ export class JanusProducer implements Producer {
   #markLive: () => void = () => {}
   #isLive = false
   #onClose: () => void
+  #setSending: (mids: string[], send: boolean) => Promise<MediaResult<void>>
+  #mids: ReadonlyMap<MediaKind, string[]>
+  #paused = new Set<MediaKind>()
   #closed = false
 
-  constructor(options: { feedId: number; participantId: string; source: MediaSource; kinds: MediaKind[]; logger: Logger; onClose: () => void }) {
+  constructor(options: {
+    feedId: number
+    participantId: string
+    source: MediaSource
+    /** SDP mids of the published streams, by kind. */
+    mids: ReadonlyMap<MediaKind, string[]>
+    logger: Logger
+    onClose: () => void
+    setSending: (mids: string[], send: boolean) => Promise<MediaResult<void>>
+  }) {
     this.id = String(options.feedId)
     this.participantId = options.participantId
     this.source = options.source
-    this.kinds = Object.freeze([...options.kinds])
+    this.kinds = Object.freeze([...options.mids.keys()])
+    this.#mids = options.mids
     this.#onClose = options.onClose
+    this.#setSending = options.setSending
     this.observer = new EnhancedEventEmitter((event, error) => options.logger.error({ err: error, event }, 'producer listener failed'))
     this.live = new Promise((resolve) => {
       this.#markLive = resolve
@@ -42,6 +56,35 @@ export class JanusProducer implements Producer {
 
   get isLive(): boolean {
     return this.#isLive
+  }
+
+  get paused(): ReadonlySet<MediaKind> {
+    return this.#paused
+  }
+
+  pause(kind: MediaKind): Promise<MediaResult<void>> {
+    return this.#send(kind, false)
+  }
+
+  resume(kind: MediaKind): Promise<MediaResult<void>> {
+    return this.#send(kind, true)
+  }
+
+  async #send(kind: MediaKind, send: boolean): Promise<MediaResult<void>> {
+    if (this.#closed) throw new InvalidStateError('the producer is closed')
+    const mids = this.#mids.get(kind)
+    if (!mids) throw new TypeError(`this producer publishes no ${kind}`)
+    const result = await this.#setSending(mids, send)
+    if (result.ok) {
+      if (send) this.#paused.delete(kind)
+      else this.#paused.add(kind)
+    }
+    return result
+  }
+
+  /** Janus's voice activity detection said so (VideoRoom "talking" / "stopped-talking"). */
+  speaking(speaking: boolean): void {
+    if (!this.#closed) this.observer.safeEmit('speaking', speaking)
   }
 
   markLive(): void {

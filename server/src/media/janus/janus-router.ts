@@ -19,6 +19,10 @@ export type JanusRoomSettings = {
   maxPublishers: number
   /** Bitrate cap per publisher, bits per second. */
   bitrate: number
+  /** Voice activity: average audio level (dBov, 0 loudest, 127 silence) below which someone talks. */
+  audioLevelAverage: number
+  /** Voice activity: packets averaged (50 per second with opus). */
+  audioActivePackets: number
 }
 
 export class JanusRouter implements Router {
@@ -48,6 +52,8 @@ export class JanusRouter implements Router {
       audiocodec: 'opus',
       videocodec: 'vp8',
       audiolevel_event: true,
+      audio_level_average: options.settings.audioLevelAverage,
+      audio_active_packets: options.settings.audioActivePackets,
       notify_joining: false,
     })
     if (!reply.ok) return { ok: false, error: toMediaError(reply.error) }

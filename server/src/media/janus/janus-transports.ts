@@ -54,6 +54,10 @@ export class JanusSendTransport implements SendTransport {
       this.#connected = false
       this.#producer?.transportClosed(`hangup: ${reason}`)
     })
+    this.#handle.observer.on('event', (data) => {
+      const talking = data.videoroom === 'talking' ? true : data.videoroom === 'stopped-talking' ? false : undefined
+      if (talking !== undefined && this.#producer && Number(data.id) === this.#producer.feedId) this.#producer.speaking(talking)
+    })
     this.#handle.observer.on('close', (reason) => this.routerClosed(reason))
   }
 
@@ -79,9 +83,12 @@ export class JanusSendTransport implements SendTransport {
     if (!published.ok) return { ok: false, error: toMediaError(published.error) }
     const answer = published.value.jsep
     if (answer?.type !== 'answer') return { ok: false, error: { type: 'engine-error', code: 0, message: 'Janus published without an SDP answer' } }
-    const streams = (published.value.data.streams ?? []) as StreamInfo[]
-    const kinds = [...new Set(streams.filter((s) => s.codec && !s.disabled && (s.type === 'audio' || s.type === 'video')).map((s) => s.type as MediaKind))]
-    if (kinds.length === 0) {
+    const mids = new Map<MediaKind, string[]>()
+    for (const stream of (published.value.data.streams ?? []) as StreamInfo[]) {
+      if (!stream.codec || stream.disabled || stream.mid === undefined || (stream.type !== 'audio' && stream.type !== 'video')) continue
+      mids.set(stream.type, [...(mids.get(stream.type) ?? []), stream.mid])
+    }
+    if (mids.size === 0) {
       void this.#handle.message({ request: 'unpublish' })
       return { ok: false, error: { type: 'no-usable-codec', message: `none of the offered codecs is usable (Janus accepts opus for audio and vp8 for video)` } }
     }
@@ -89,16 +96,20 @@ export class JanusSendTransport implements SendTransport {
       feedId: this.#feedId,
       participantId: this.participantId,
       source,
-      kinds,
+      mids,
       logger: this.#logger,
       onClose: () => {
         if (!this.#handle.closed) void this.#handle.message({ request: 'unpublish' })
+      },
+      setSending: async (streamMids, send) => {
+        const reply = await this.#handle.message({ request: 'configure', streams: streamMids.map((mid) => ({ mid, send })) })
+        return reply.ok ? { ok: true, value: undefined } : { ok: false, error: toMediaError(reply.error) }
       },
     })
     this.#producer = producer
     if (this.#connected) producer.markLive()
     this.#room.addProducer(producer)
-    this.#logger.info({ producerId: producer.id, kinds, source }, 'producer published')
+    this.#logger.info({ producerId: producer.id, kinds: producer.kinds, source }, 'producer published')
     return { ok: true, value: { producer, answerSdp: answer.sdp } }
   }
 
