@@ -57,6 +57,8 @@ type RTCIceServerLike = { urls: string[]; username?: string; credential?: string
 export function callPage(page: Page) {
   return {
     publish: (name: string, options: PeerOptions = {}) => page.evaluate(([n, o]) => (globalThis as never as PageApi).parley.publish(n, o), [name, options] as const),
+    mesh: (name: string, offerSdp?: string, options: PeerOptions = {}) =>
+      page.evaluate(([n, s, o]) => (globalThis as never as PageApi).parley.mesh(n, s, o), [name, offerSdp, options] as const),
     setAnswer: (name: string, sdp: string) => page.evaluate(([n, s]) => (globalThis as never as PageApi).parley.setAnswer(n, s), [name, sdp] as const),
     subscribe: (name: string, offerSdp: string, options: PeerOptions = {}) =>
       page.evaluate(([n, s, o]) => (globalThis as never as PageApi).parley.subscribe(n, s, o), [name, offerSdp, options] as const),
@@ -68,6 +70,7 @@ export function callPage(page: Page) {
 type PageApi = {
   parley: {
     publish(name: string, options: PeerOptions): Promise<string>
+    mesh(name: string, offerSdp: string | undefined, options: PeerOptions): Promise<string>
     setAnswer(name: string, sdp: string): Promise<void>
     subscribe(name: string, offerSdp: string, options: PeerOptions): Promise<string>
     stats(name: string): Promise<PeerStats>

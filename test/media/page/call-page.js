@@ -53,6 +53,18 @@ window.parley = {
     return peer.pc.localDescription.sdp
   },
 
+  /** Mesh: a two-way PeerConnection sending the fake camera and microphone; returns its offer, or its answer to `offerSdp`. */
+  async mesh(name, offerSdp, options = {}) {
+    const peer = newPeer(name, options)
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } })
+    peer.stream = stream
+    for (const track of stream.getTracks()) peer.pc.addTrack(track, stream)
+    if (offerSdp) await peer.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp })
+    await peer.pc.setLocalDescription(offerSdp ? await peer.pc.createAnswer() : await peer.pc.createOffer())
+    await waitForGathering(peer.pc)
+    return peer.pc.localDescription.sdp
+  },
+
   async setAnswer(name, sdp) {
     await peers.get(name).pc.setRemoteDescription({ type: 'answer', sdp })
   },
