@@ -22,11 +22,11 @@ if (probe.status !== 0) {
   )
 }
 
+// `run.ts --script file.ts` runs one plain script (a benchmark) in the namespace instead of tests.
 const here = import.meta.dirname
-const files = process.argv.length > 2 ? process.argv.slice(2) : readdirSync(here).filter((f) => f.endsWith('.test.ts')).map((f) => relative(process.cwd(), join(here, f)))
-const child = spawn(
-  'unshare',
-  ['-n', '--', 'sh', '-c', `${NETNS_SETUP} && exec "$0" "$@"`, process.execPath, '--disable-warning=ExperimentalWarning', '--test', '--test-concurrency=1', ...files],
-  { stdio: 'inherit' },
-)
+const args = process.argv.slice(2)
+const nodeArgs = args[0] === '--script'
+  ? ['--disable-warning=ExperimentalWarning', ...args.slice(1)]
+  : ['--disable-warning=ExperimentalWarning', '--test', '--test-concurrency=1', ...(args.length > 0 ? args : readdirSync(here).filter((f) => f.endsWith('.test.ts')).map((f) => relative(process.cwd(), join(here, f))))]
+const child = spawn('unshare', ['-n', '--', 'sh', '-c', `${NETNS_SETUP} && exec "$0" "$@"`, process.execPath, ...nodeArgs], { stdio: 'inherit' })
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
