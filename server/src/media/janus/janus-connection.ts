@@ -107,13 +107,14 @@ export class JanusConnection {
     return { ok: true, value: { version: version ?? '?', plugins: Object.keys(plugins ?? {}), transports: Object.keys(transports ?? {}) } }
   }
 
-  async createSession(): Promise<JanusResult<JanusSession>> {
+  /** keepaliveMs: how often the session says it is alive (Janus's session_timeout is 60 s by default). */
+  async createSession({ keepaliveMs = 25_000 }: { keepaliveMs?: number } = {}): Promise<JanusResult<JanusSession>> {
     const reply = await this.request({ janus: 'create' })
     if (!reply.ok) return reply
     const id = reply.value.data?.id
     if (typeof id !== 'number') return { ok: false, error: { type: 'janus-error', code: 0, message: 'Janus created a session without an id' } }
     if (this.#closed) return { ok: false, error: { type: 'closed', message: 'the Janus connection is closed' } }
-    const session = new JanusSession({ id, connection: this, logger: this.#logger })
+    const session = new JanusSession({ id, connection: this, logger: this.#logger, keepaliveMs })
     this.#sessions.set(id, session)
     session.observer.on('close', () => this.#sessions.delete(id))
     return { ok: true, value: session }

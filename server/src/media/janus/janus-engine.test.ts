@@ -126,3 +126,29 @@ test('JanusEngine closes its routers when Janus dies and comes back once the sup
   assert.ok(again.ok, JSON.stringify(!again.ok && again.error))
   again.value.close()
 })
+
+test('JanusSession keepalives hold a session open past Janus\'s session_timeout; a silent one is timed out and closes (needs Janus)', async () => {
+  const scratch = await mkdtemp(join(tmpdir(), 'parley-janus-timeout-'))
+  const short = new JanusSupervisor({ binary: JANUS, configDir: join(scratch, 'janus'), port: 0, rtpPortRange: '21100-21199', iceInterfaces: ['lo'], logger, sessionTimeoutSeconds: 2 })
+  try {
+    const started = await short.start()
+    assert.ok(started.ok)
+    const opened = await JanusConnection.open({ url: started.value.endpoint.url, apiSecret: started.value.endpoint.apiSecret, logger })
+    assert.ok(opened.ok)
+    const kept = await opened.value.createSession({ keepaliveMs: 500 })
+    const silent = await opened.value.createSession({ keepaliveMs: 60_000 })
+    assert.ok(kept.ok && silent.ok)
+    const timedOut = new Promise<string>((resolve) => silent.value.observer.once('close', resolve))
+    assert.equal(await timedOut, 'Janus timed the session out')
+    assert.equal(silent.value.closed, true)
+    assert.equal(kept.value.closed, false)
+    const handle = await kept.value.attach(VIDEOROOM)
+    assert.ok(handle.ok, 'the kept-alive session still works')
+    opened.value.close()
+    assert.equal(kept.value.closed, true)
+    assert.equal(handle.value.closed, true)
+  } finally {
+    await short.close()
+    await rm(scratch, { recursive: true, force: true })
+  }
+})

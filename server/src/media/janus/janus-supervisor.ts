@@ -23,6 +23,8 @@ export type JanusSupervisorOptions = {
   logger: Logger
   libDir?: string
   debugLevel?: number
+  /** Janus drops sessions silent this long (seconds); the engine's keepalives stay well under it. */
+  sessionTimeoutSeconds?: number
   startTimeoutMs?: number
   restartDelayMs?: number
 }
@@ -73,6 +75,7 @@ export class JanusSupervisor {
       iceInterfaces: this.#options.iceInterfaces,
       libDir,
       ...(this.#options.debugLevel === undefined ? {} : { debugLevel: this.#options.debugLevel }),
+      ...(this.#options.sessionTimeoutSeconds === undefined ? {} : { sessionTimeoutSeconds: this.#options.sessionTimeoutSeconds }),
     })
     const process = new SupervisedProcess({
       name: 'janus',
