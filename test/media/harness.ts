@@ -50,7 +50,8 @@ export type PeerStats = {
   connectedAt: number
 }
 
-type PeerOptions = { iceServers?: RTCIceServerLike[]; iceTransportPolicy?: 'all' | 'relay' }
+type PeerOptions = { iceServers?: RTCIceServerLike[]; iceTransportPolicy?: 'all' | 'relay'; trickle?: boolean }
+type Candidate = { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null }
 type RTCIceServerLike = { urls: string[]; username?: string; credential?: string }
 
 /** Typed calls into test/media/page/call-page.js. */
@@ -62,6 +63,7 @@ export function callPage(page: Page) {
     setAnswer: (name: string, sdp: string) => page.evaluate(([n, s]) => (globalThis as never as PageApi).parley.setAnswer(n, s), [name, sdp] as const),
     subscribe: (name: string, offerSdp: string, options: PeerOptions = {}) =>
       page.evaluate(([n, s, o]) => (globalThis as never as PageApi).parley.subscribe(n, s, o), [name, offerSdp, options] as const),
+    candidates: (name: string) => page.evaluate((n) => (globalThis as never as PageApi).parley.candidates(n), name),
     stats: (name: string) => page.evaluate((n) => (globalThis as never as PageApi).parley.stats(n), name),
     close: (name: string) => page.evaluate((n) => (globalThis as never as PageApi).parley.close(n), name),
   }
@@ -73,6 +75,7 @@ type PageApi = {
     mesh(name: string, offerSdp: string | undefined, options: PeerOptions): Promise<string>
     setAnswer(name: string, sdp: string): Promise<void>
     subscribe(name: string, offerSdp: string, options: PeerOptions): Promise<string>
+    candidates(name: string): { candidates: Candidate[]; complete: boolean }
     stats(name: string): Promise<PeerStats>
     close(name: string): void
   }

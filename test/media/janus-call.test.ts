@@ -180,3 +180,31 @@ test('JanusEngine: four participants each decode the three others, one of them s
   }
   router.close()
 }))
+
+test('JanusEngine takes a trickled offer: candidates one by one through addIceCandidate, then end-of-candidates (needs Janus, Chromium, netns)', withLogs(async () => {
+  const router = await newRouter('call-trickle')
+  const [alice, bob] = await Promise.all([openPage(), openPage()])
+  const send = await router.createSendTransport({ participantId: 'alice' })
+  assert.ok(send.ok)
+  const offer = await alice.publish('camera', { trickle: true })
+  assert.doesNotMatch(offer, /a=candidate/, 'the offer leaves before any candidate')
+  const produced = await send.value.produce({ source: 'camera', offerSdp: offer, trickle: true })
+  assert.ok(produced.ok, JSON.stringify(!produced.ok && produced.error))
+  await alice.setAnswer('camera', produced.value.answerSdp)
+  const gathered = await waitFor('ICE gathering', async () => {
+    const state = await alice.candidates('camera')
+    return state.complete ? state.candidates : undefined
+  })
+  assert.ok(gathered.length > 0)
+  for (const candidate of gathered) assert.deepEqual(await send.value.addIceCandidate(candidate), { ok: true, value: undefined })
+  assert.deepEqual(await send.value.addIceCandidate(null), { ok: true, value: undefined })
+
+  const recv = await router.createRecvTransport({ participantId: 'bob' })
+  assert.ok(recv.ok)
+  const consumed = await recv.value.consume({ producerIds: [produced.value.producer.id] })
+  assert.ok(consumed.ok, JSON.stringify(!consumed.ok && consumed.error))
+  assert.ok((await recv.value.setRemoteAnswer(await bob.subscribe('feeds', consumed.value.offerSdp))).ok)
+  await waitFor('a decoded frame', async () => (await bob.stats('feeds')).framesDecoded > 0)
+  router.close()
+  await assert.rejects(send.value.addIceCandidate(null), { name: 'InvalidStateError' })
+}))

@@ -22,9 +22,15 @@ function waitForGathering(pc, timeoutMs = 5000) {
 function newPeer(name, { iceServers = [], iceTransportPolicy = 'all' } = {}) {
   peers.get(name)?.pc.close()
   const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy })
-  const peer = { pc, candidates: [], connectedAt: 0 }
+  const peer = { pc, candidates: [], trickled: [], gathered: false, connectedAt: 0 }
   pc.addEventListener('icecandidate', (event) => {
-    if (event.candidate) peer.candidates.push(event.candidate.candidate)
+    if (event.candidate) {
+      peer.candidates.push(event.candidate.candidate)
+      const { candidate, sdpMid, sdpMLineIndex } = event.candidate
+      peer.trickled.push({ candidate, sdpMid, sdpMLineIndex })
+    } else {
+      peer.gathered = true
+    }
   })
   pc.addEventListener('track', (event) => {
     const element = document.createElement(event.track.kind === 'video' ? 'video' : 'audio')
@@ -49,8 +55,16 @@ window.parley = {
     peer.stream = stream
     for (const track of stream.getTracks()) peer.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] })
     await peer.pc.setLocalDescription(await peer.pc.createOffer())
+    // Trickle: hand out the offer at once; candidates follow through `candidates()`.
+    if (options.trickle) return peer.pc.localDescription.sdp
     await waitForGathering(peer.pc)
     return peer.pc.localDescription.sdp
+  },
+
+  /** Trickle: candidates gathered so far, and whether gathering is complete. */
+  candidates(name) {
+    const peer = peers.get(name)
+    return { candidates: peer.trickled, complete: peer.gathered }
   },
 
   /** Mesh: a two-way PeerConnection sending the fake camera and microphone; returns its offer, or its answer to `offerSdp`. */
