@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Logger } from '../../logger.ts'
-import { EnhancedEventEmitter, InvalidStateError } from '../../lifecycle/enhanced-events.ts'
+import { EnhancedEventEmitter } from '../../lifecycle/enhanced-events.ts'
 import type { JanusError, JanusMessage, JanusResult } from './janus-types.ts'
 import { JanusSession } from './janus-session.ts'
 
@@ -161,10 +161,6 @@ export class JanusConnection {
       }
     }
     if (message.session_id !== undefined) this.#sessions.get(message.session_id)?.dispatch(message)
-  }
-
-  assertOpen(): void {
-    if (this.#closed) throw new InvalidStateError('the Janus connection is closed')
   }
 }
 
