@@ -4,15 +4,17 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger } from '../../logger.ts'
 import { JanusConnection } from './janus-connection.ts'
 import { JanusEngine } from './janus-engine.ts'
 import { VIDEOROOM } from './janus-router.ts'
-import { JanusSupervisor, type JanusEndpoint } from './janus-supervisor.ts'
+import { JanusSupervisor, janusAnswers, type JanusEndpoint } from './janus-supervisor.ts'
+import { freePort } from '../process/supervised-process.ts'
 
 const JANUS = '/usr/bin/janus'
 const logger = createLogger('silent')
@@ -149,6 +151,38 @@ test('JanusSession keepalives hold a session open past Janus\'s session_timeout;
     assert.equal(handle.value.closed, true)
   } finally {
     await short.close()
+    await rm(scratch, { recursive: true, force: true })
+  }
+})
+
+test('JanusSupervisor stops a Janus left over on its config folder by an earlier run before starting its own (needs Janus)', async () => {
+  const scratch = await mkdtemp(join(tmpdir(), 'parley-janus-stale-'))
+  const configDir = join(scratch, 'janus')
+  const port = await freePort()
+  const options = { binary: JANUS, configDir, port, rtpPortRange: '21200-21299', iceInterfaces: ['lo'], logger }
+  const first = new JanusSupervisor(options)
+  const second = new JanusSupervisor(options)
+  let orphan: ReturnType<typeof spawn> | undefined
+  try {
+    const started = await first.start()
+    assert.ok(started.ok)
+    await first.close()
+    // The earlier Parley died without stopping its Janus: an orphan serves the same folder and port.
+    orphan = spawn(JANUS, ['--configs-folder', configDir, '--config', join(configDir, 'janus.jcfg')], { stdio: 'ignore', detached: true })
+    const deadline = Date.now() + 5000
+    while (!(await janusAnswers(started.value.endpoint, logger)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25))
+    assert.equal(await janusAnswers(started.value.endpoint, logger), true, 'the orphan serves')
+    await writeFile(join(configDir, 'janus.pid'), `${orphan.pid}\n`)
+    const exited = new Promise((resolve) => orphan?.once('exit', resolve))
+    const again = await second.start()
+    assert.ok(again.ok, JSON.stringify(!again.ok && again.error))
+    await exited
+    assert.notEqual(second.pid, orphan.pid)
+    assert.equal(await janusAnswers(again.value.endpoint, logger), true)
+  } finally {
+    if (orphan?.exitCode === null && orphan.signalCode === null) orphan.kill('SIGKILL')
+    await first.close()
+    await second.close()
     await rm(scratch, { recursive: true, force: true })
   }
 })

@@ -5,6 +5,9 @@
  * through its connection closing and reconnects on the next `ready`.
  */
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Logger } from '../../logger.ts'
 import { EnhancedEventEmitter } from '../../lifecycle/enhanced-events.ts'
 import { SupervisedProcess, freePort } from '../process/supervised-process.ts'
@@ -64,6 +67,7 @@ export class JanusSupervisor {
     if (this.#process) throw new TypeError('JanusSupervisor.start() called twice')
     const libDir = this.#options.libDir ?? findJanusLibDir()
     if (!libDir) return { ok: false, error: { type: 'janus-missing', message: 'Janus plugins not found: install the Debian package "janus" or set PARLEY_JANUS_URL to an external Janus' } }
+    await stopStaleJanus(this.#options.configDir, this.#logger)
     const port = this.#options.port || (await freePort())
     const endpoint: JanusEndpoint = { url: `ws://127.0.0.1:${port}`, apiSecret: secret(), adminKey: secret() }
     const configFile = await writeJanusConfig(this.#options.configDir, {
@@ -77,7 +81,7 @@ export class JanusSupervisor {
       ...(this.#options.debugLevel === undefined ? {} : { debugLevel: this.#options.debugLevel }),
       ...(this.#options.sessionTimeoutSeconds === undefined ? {} : { sessionTimeoutSeconds: this.#options.sessionTimeoutSeconds }),
     })
-    const process = new SupervisedProcess({
+    const child = new SupervisedProcess({
       name: 'janus',
       command: this.#options.binary,
       args: ['--configs-folder', this.#options.configDir, '--config', configFile, '--disable-colors'],
@@ -86,12 +90,15 @@ export class JanusSupervisor {
       ...(this.#options.startTimeoutMs === undefined ? {} : { startTimeoutMs: this.#options.startTimeoutMs }),
       ...(this.#options.restartDelayMs === undefined ? {} : { restartDelayMs: this.#options.restartDelayMs }),
     })
-    this.#process = process
-    process.observer.on('ready', (info) => this.observer.safeEmit('ready', { endpoint, ...info }))
-    process.observer.on('exit', (info) => this.observer.safeEmit('exit', info))
-    const started = await process.start()
+    this.#process = child
+    child.observer.on('ready', (info) => {
+      void writeFile(join(this.#options.configDir, PID_FILE), `${info.pid}\n`, { mode: 0o600 }).catch(() => {})
+      this.observer.safeEmit('ready', { endpoint, ...info })
+    })
+    child.observer.on('exit', (info) => this.observer.safeEmit('exit', info))
+    const started = await child.start()
     if (!started.ok) {
-      await process.close()
+      await child.close()
       return { ok: false, error: started.error }
     }
     this.#endpoint = endpoint
@@ -106,15 +113,47 @@ export class JanusSupervisor {
   }
 }
 
-/** True when a Janus at the endpoint answers `info` (used for readiness and by `parley doctor`). */
+/**
+ * True when the Janus at the endpoint answers and accepts the api secret. `info` alone is not
+ * enough: Janus answers it without the secret, so a stale Janus on the same port would pass.
+ */
 export async function janusAnswers(endpoint: Pick<JanusEndpoint, 'url' | 'apiSecret'>, logger: Logger, timeoutMs = 1000): Promise<boolean> {
   const opened = await JanusConnection.open({ url: endpoint.url, apiSecret: endpoint.apiSecret, logger, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs })
   if (!opened.ok) return false
   try {
-    return (await opened.value.info()).ok
+    if (!(await opened.value.info()).ok) return false
+    const session = await opened.value.createSession()
+    if (!session.ok) return false
+    session.value.close()
+    return true
   } finally {
     opened.value.close()
   }
+}
+
+const PID_FILE = 'janus.pid'
+
+/**
+ * A Janus left running by a Parley that died (children do not die with their parent) would hold
+ * the port: stop it if its command line names our config folder.
+ */
+async function stopStaleJanus(configDir: string, logger: Logger): Promise<void> {
+  let pid: number
+  try {
+    pid = Number((await readFile(join(configDir, PID_FILE), 'utf8')).trim())
+  } catch {
+    return
+  }
+  if (!Number.isInteger(pid) || pid <= 1) return
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')
+  if (!cmdline.includes(configDir)) return
+  logger.warn({ pid }, 'stopping a Janus left over from an earlier run')
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    return
+  }
+  for (let i = 0; i < 40 && existsSync(`/proc/${pid}`); i++) await new Promise((resolve) => setTimeout(resolve, 25))
 }
 
 function secret(): string {
