@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import { loadConfig } from '../config/load.ts'
 import type { Config } from '../config/schema.ts'
 import { freePort } from '../media/process/supervised-process.ts'
+import { JanusSupervisor } from '../media/janus/janus-supervisor.ts'
+import { createLogger } from '../logger.ts'
 import { mediaChecks } from './doctor-media.ts'
 
 function config(env: Record<string, string>): Config {
@@ -77,4 +79,26 @@ test('loadConfig() requires explicit ICE interfaces for the supervised Janus and
   const external = loadConfig({ env: { PARLEY_MEDIA_ENGINE: 'janus', PARLEY_JANUS_URL: 'ws://janus.internal:8188' } })
   assert.ok(external.ok)
   assert.ok(Object.isFrozen(external.config.janusIceInterfaces))
+})
+
+test('mediaChecks() finds an external Janus working with the right api secret and admin key, and names a wrong admin key (needs Janus)', async () => {
+  const scratch = await mkdtemp(join(tmpdir(), 'parley-doctor-external-'))
+  const supervisor = new JanusSupervisor({ binary: '/usr/bin/janus', configDir: join(scratch, 'janus'), port: 0, rtpPortRange: '21300-21399', iceInterfaces: ['lo'], logger: createLogger('silent') })
+  try {
+    const started = await supervisor.start()
+    assert.ok(started.ok)
+    const { url, apiSecret, adminKey } = started.value.endpoint
+    const good = await mediaChecks(config({ PARLEY_MEDIA_ENGINE: 'janus', PARLEY_JANUS_URL: url, PARLEY_JANUS_API_SECRET: apiSecret, PARLEY_JANUS_ADMIN_KEY: adminKey }))
+    assert.equal(good[0]?.status, 'ok', good[0]?.text)
+    assert.equal(good[0]?.text, `Janus at ${url} answers and its VideoRoom creates rooms`)
+    const wrongKey = await mediaChecks(config({ PARLEY_MEDIA_ENGINE: 'janus', PARLEY_JANUS_URL: url, PARLEY_JANUS_API_SECRET: apiSecret, PARLEY_JANUS_ADMIN_KEY: 'wrong' }))
+    assert.equal(wrongKey[0]?.status, 'fail')
+    assert.match(wrongKey[0]?.text ?? '', /refuses to create a VideoRoom room .*check PARLEY_JANUS_ADMIN_KEY/)
+    const wrongSecret = await mediaChecks(config({ PARLEY_MEDIA_ENGINE: 'janus', PARLEY_JANUS_URL: url, PARLEY_JANUS_API_SECRET: 'wrong', PARLEY_JANUS_ADMIN_KEY: adminKey }))
+    assert.equal(wrongSecret[0]?.status, 'fail')
+    assert.match(wrongSecret[0]?.text ?? '', /Unauthorized request/)
+  } finally {
+    await supervisor.close()
+    await rm(scratch, { recursive: true, force: true })
+  }
 })
