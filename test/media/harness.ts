@@ -39,6 +39,8 @@ export type PeerStats = {
   iceConnectionState: string
   localCandidateTypes: string[]
   framesDecoded: number
+  /** Width of the last decoded frame of each inbound video stream, smallest first. */
+  frameWidths: number[]
   videoStreamsDecoding: number
   audioStreamsReceiving: number
   videoPacketsReceived: number
@@ -50,7 +52,7 @@ export type PeerStats = {
   connectedAt: number
 }
 
-type PeerOptions = { iceServers?: RTCIceServerLike[]; iceTransportPolicy?: 'all' | 'relay'; trickle?: boolean }
+type PeerOptions = { iceServers?: RTCIceServerLike[]; iceTransportPolicy?: 'all' | 'relay'; trickle?: boolean; screen?: boolean; simulcast?: boolean }
 type Candidate = { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null }
 type RTCIceServerLike = { urls: string[]; username?: string; credential?: string }
 

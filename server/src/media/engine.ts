@@ -147,6 +147,8 @@ export interface Producer {
 
 export type ConsumerEvents = { close: [reason: string] }
 
+export type SimulcastLayers = { spatialLayer: number; temporalLayer?: number }
+
 export interface Consumer {
   readonly id: string
   readonly producerId: string
@@ -155,6 +157,14 @@ export interface Consumer {
   readonly mid: string
   readonly closed: boolean
   readonly observer: EnhancedEventEmitter<ConsumerEvents>
+  readonly preferredLayers: SimulcastLayers | undefined
+  /** The spatial layer the server says it forwards now (switches wait for a keyframe). */
+  readonly currentSpatialLayer: number | undefined
+  /**
+   * Simulcast: which layer of the producer's video this consumer receives (0 = smallest), e.g. the
+   * one that fits the tile it is shown in. Without simulcast the server has only one layer.
+   */
+  setPreferredLayers(layers: SimulcastLayers): Promise<MediaResult<void>>
   close(): void
   /** Its producer closed, or its transport did. */
   producerClosed(): void

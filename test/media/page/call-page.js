@@ -51,9 +51,18 @@ window.parley = {
   /** Creates a send-only PeerConnection with the fake camera and microphone; returns the offer. */
   async publish(name, options = {}) {
     const peer = newPeer(name, options)
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: options.audio ?? true, video: options.video ?? { width: 320, height: 240 } })
+    const stream = options.screen
+      ? await navigator.mediaDevices.getDisplayMedia({ video: true })
+      : await navigator.mediaDevices.getUserMedia({ audio: options.audio ?? true, video: options.simulcast ? { width: 1280, height: 720 } : { width: 320, height: 240 } })
     peer.stream = stream
-    for (const track of stream.getTracks()) peer.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] })
+    for (const track of stream.getTracks()) {
+      // Simulcast: three layers of the camera, full, half and a quarter size. Janus 1.1 reads the
+      // rids of a=simulcast as highest first (janus.js sends h, m, l), so the order matters.
+      const sendEncodings = options.simulcast && track.kind === 'video'
+        ? [{ rid: 'h', maxBitrate: 1_000_000 }, { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 400_000 }, { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 150_000 }]
+        : undefined
+      peer.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], ...(sendEncodings ? { sendEncodings } : {}) })
+    }
     await peer.pc.setLocalDescription(await peer.pc.createOffer())
     // Trickle: hand out the offer at once; candidates follow through `candidates()`.
     if (options.trickle) return peer.pc.localDescription.sdp
@@ -100,6 +109,7 @@ window.parley = {
       iceConnectionState: peer.pc.iceConnectionState,
       localCandidateTypes: [...new Set(peer.candidates.map((c) => / typ (\w+)/.exec(c)?.[1]))],
       framesDecoded: 0,
+      frameWidths: [],
       videoStreamsDecoding: 0,
       audioStreamsReceiving: 0,
       videoPacketsReceived: 0,
@@ -115,7 +125,10 @@ window.parley = {
     report.forEach((s) => {
       if (s.type === 'inbound-rtp' && s.kind === 'video') {
         result.framesDecoded += s.framesDecoded ?? 0
-        if ((s.framesDecoded ?? 0) > 0) result.videoStreamsDecoding += 1
+        if ((s.framesDecoded ?? 0) > 0) {
+          result.videoStreamsDecoding += 1
+          result.frameWidths.push(s.frameWidth ?? 0)
+        }
         result.videoPacketsReceived += s.packetsReceived ?? 0
       }
       if (s.type === 'inbound-rtp' && s.kind === 'audio') {
@@ -127,6 +140,7 @@ window.parley = {
       if (s.type === 'outbound-rtp' && s.kind === 'audio') result.audioPacketsSent += s.packetsSent ?? 0
       if (s.type === 'transport' && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId)
     })
+    result.frameWidths.sort((a, b) => a - b)
     if (pair) result.selectedLocalCandidateType = report.get(pair.localCandidateId)?.candidateType ?? null
     return result
   },

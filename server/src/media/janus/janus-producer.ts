@@ -4,7 +4,7 @@
  * objects; their transports do the Janus requests.
  */
 import { EnhancedEventEmitter, InvalidStateError } from '../../lifecycle/enhanced-events.ts'
-import type { Consumer, ConsumerEvents, MediaKind, MediaResult, MediaSource, Producer, ProducerEvents } from '../engine.ts'
+import type { Consumer, ConsumerEvents, MediaKind, MediaResult, MediaSource, Producer, ProducerEvents, SimulcastLayers } from '../engine.ts'
 import type { Logger } from '../../logger.ts'
 
 export class JanusProducer implements Producer {
@@ -114,14 +114,28 @@ export class JanusConsumer implements Consumer {
   readonly mid: string
   readonly observer: EnhancedEventEmitter<ConsumerEvents>
   #onClose: () => void
+  #configure: (body: Record<string, unknown>) => Promise<MediaResult<void>>
+  #preferredLayers: SimulcastLayers | undefined
+  #currentSpatialLayer: number | undefined
+  #retryTimer: NodeJS.Timeout | undefined
   #closed = false
 
-  constructor(options: { transportId: string; producerId: string; kind: MediaKind; mid: string; logger: Logger; onClose: () => void }) {
+  constructor(options: {
+    transportId: string
+    producerId: string
+    kind: MediaKind
+    mid: string
+    logger: Logger
+    onClose: () => void
+    /** Sends a VideoRoom "configure" for this subscription's stream. */
+    configure: (stream: Record<string, unknown>) => Promise<MediaResult<void>>
+  }) {
     this.id = `${options.transportId}/${options.mid}`
     this.producerId = options.producerId
     this.kind = options.kind
     this.mid = options.mid
     this.#onClose = options.onClose
+    this.#configure = options.configure
     this.observer = new EnhancedEventEmitter((event, error) => options.logger.error({ err: error, event }, 'consumer listener failed'))
   }
 
@@ -129,10 +143,61 @@ export class JanusConsumer implements Consumer {
     return this.#closed
   }
 
+  get preferredLayers(): SimulcastLayers | undefined {
+    return this.#preferredLayers
+  }
+
+  /** The spatial layer Janus reports it now forwards (VideoRoom "substream" event). */
+  get currentSpatialLayer(): number | undefined {
+    return this.#currentSpatialLayer
+  }
+
+  /**
+   * Janus switches layers on the next keyframe of the target layer, for which it asks the
+   * publisher (PLI). Keyframe requests arriving within about a second of each other are dropped on
+   * the way, and a dropped one leaves the old layer flowing indefinitely, so until Janus confirms
+   * the switch the request is repeated (at most `SWITCH_RETRIES` times, `SWITCH_RETRY_MS` apart).
+   */
+  async setPreferredLayers(layers: SimulcastLayers): Promise<MediaResult<void>> {
+    if (this.#closed) throw new InvalidStateError('the consumer is closed')
+    if (this.kind !== 'video') throw new TypeError('only video consumers have simulcast layers')
+    if (!Number.isInteger(layers.spatialLayer) || layers.spatialLayer < 0 || layers.spatialLayer > 2) throw new TypeError('spatialLayer must be 0, 1 or 2')
+    clearTimeout(this.#retryTimer)
+    const result = await this.#requestLayers(layers)
+    if (!result.ok) return result
+    this.#preferredLayers = { ...layers }
+    this.#retryUntilSwitched(layers, SWITCH_RETRIES)
+    return result
+  }
+
+  /** Janus says which layer it now forwards. */
+  layerSwitched(spatialLayer: number): void {
+    this.#currentSpatialLayer = spatialLayer
+    if (spatialLayer === this.#preferredLayers?.spatialLayer) clearTimeout(this.#retryTimer)
+  }
+
+  #requestLayers(layers: SimulcastLayers): Promise<MediaResult<void>> {
+    return this.#configure({
+      mid: this.mid,
+      substream: layers.spatialLayer,
+      ...(layers.temporalLayer === undefined ? {} : { temporal: layers.temporalLayer }),
+    })
+  }
+
+  #retryUntilSwitched(layers: SimulcastLayers, left: number): void {
+    if (left <= 0) return
+    this.#retryTimer = setTimeout(() => {
+      if (this.#closed || this.#currentSpatialLayer === layers.spatialLayer || this.#preferredLayers?.spatialLayer !== layers.spatialLayer) return
+      void this.#requestLayers(layers).then(() => this.#retryUntilSwitched(layers, left - 1))
+    }, SWITCH_RETRY_MS)
+    this.#retryTimer.unref()
+  }
+
   /** Stops receiving this stream (the transport unsubscribes on Janus). Idempotent. */
   close(): void {
     if (this.#closed) return
     this.#closed = true
+    clearTimeout(this.#retryTimer)
     this.#onClose()
     this.observer.safeEmit('close', 'closed')
   }
@@ -144,6 +209,10 @@ export class JanusConsumer implements Consumer {
   transportClosed(reason: string): void {
     if (this.#closed) return
     this.#closed = true
+    clearTimeout(this.#retryTimer)
     this.observer.safeEmit('close', reason)
   }
 }
+
+const SWITCH_RETRIES = 5
+const SWITCH_RETRY_MS = 1500

@@ -156,8 +156,14 @@ export class JanusRecvTransport implements RecvTransport {
     this.#logger = options.logger.child({ transport: this.id, participantId: options.participantId })
     this.observer = new EnhancedEventEmitter((event, error) => this.#logger.error({ err: error, event }, 'transport listener failed'))
     this.#handle.observer.on('webrtcup', () => this.observer.safeEmit('connected'))
-    // Janus renegotiates on its own when a feed this handle receives goes away.
-    this.#handle.observer.on('event', (_data, jsep) => this.#maybeOffer(jsep))
+    this.#handle.observer.on('event', (data, jsep) => {
+      // Janus renegotiates on its own when a feed this handle receives goes away.
+      this.#maybeOffer(jsep)
+      // Simulcast: Janus says which layer of a stream it now forwards.
+      if (typeof data.substream === 'number' && typeof data.mid === 'string') {
+        for (const consumer of this.#consumers.values()) if (consumer.mid === data.mid) consumer.layerSwitched(data.substream)
+      }
+    })
     this.#handle.observer.on('close', (reason) => this.routerClosed(reason))
   }
 
@@ -241,6 +247,10 @@ export class JanusRecvTransport implements RecvTransport {
         void this.#handle.message({ request: 'unsubscribe', streams: [{ feed: Number(producerId), mid }] }).then((reply) => {
           if (reply.ok) this.#maybeOffer(reply.value.jsep)
         })
+      },
+      configure: async (stream) => {
+        const reply = await this.#handle.message({ request: 'configure', streams: [stream] })
+        return reply.ok ? { ok: true, value: undefined } : { ok: false, error: toMediaError(reply.error) }
       },
     })
     this.#consumers.set(consumer.id, consumer)
