@@ -6,68 +6,22 @@
  */
 import { after, before, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { JanusEngine, JanusSupervisor, type Router } from '@parley/server/media'
-import { launchChromium, type LaunchedChromium } from './chromium.ts'
-import { bufferedLogger, callPage, tempDir, waitFor } from './harness.ts'
-import { MEDIA_INTERFACE, requireMediaNetns } from './netns.ts'
-import { startPageServer, type PageServer } from './page-server.ts'
+import { waitFor } from './harness.ts'
+import { startJanusFixture, type JanusFixture } from './janus-fixture.ts'
 
-const { logger, dump } = bufferedLogger()
-let supervisor: JanusSupervisor
-let engine: JanusEngine
-let chromium: LaunchedChromium
-let pages: PageServer
-let janusStartupMs = 0
-let removeDir = async () => {}
-
+let fixture: JanusFixture
 before(async () => {
-  requireMediaNetns()
-  const dir = await tempDir('parley-janus-')
-  removeDir = dir.remove
-  supervisor = new JanusSupervisor({ binary: '/usr/bin/janus', configDir: dir.path, port: 0, rtpPortRange: '20000-20199', iceInterfaces: [MEDIA_INTERFACE], logger })
-  const started = await supervisor.start()
-  assert.ok(started.ok, `Janus did not start: ${JSON.stringify(!started.ok && started.error)}`)
-  janusStartupMs = started.value.startupMs
   // Chromium's fake microphone beeps briefly once a second: a lenient voice activity threshold lets
   // Janus call that talking.
-  const connected = await JanusEngine.connect({ endpoint: started.value.endpoint, logger, settings: { audioLevelAverage: 100, audioActivePackets: 25 } })
-  assert.ok(connected.ok, `cannot connect to Janus: ${JSON.stringify(!connected.ok && connected.error)}`)
-  engine = connected.value
-  pages = await startPageServer()
-  chromium = await launchChromium()
+  fixture = await startJanusFixture({ rtpPortRange: '20000-20199', settings: { audioLevelAverage: 100, audioActivePackets: 25 } })
 })
-
 after(async () => {
-  engine?.close()
-  await chromium?.close()
-  await pages?.close()
-  await supervisor?.close()
-  await removeDir()
+  await fixture?.close()
 })
 
-/** Runs a test body and prints the buffered logs only when it fails. */
-function withLogs(body: (t: TestContext) => Promise<void>): (t: TestContext) => Promise<void> {
-  return async (t) => {
-    try {
-      await body(t)
-    } catch (error) {
-      console.error(dump())
-      throw error
-    }
-  }
-}
-
-async function openPage(): Promise<ReturnType<typeof callPage>> {
-  const page = await chromium.context.newPage()
-  await page.goto(pages.url)
-  return callPage(page)
-}
-
-async function newRouter(callId: string): Promise<Router> {
-  const created = await engine.createRouter({ callId })
-  assert.ok(created.ok, JSON.stringify(!created.ok && created.error))
-  return created.value
-}
+const withLogs = (body: (t: TestContext) => Promise<void>) => (t: TestContext) => fixture.withLogs(body)(t)
+const openPage = () => fixture.openPage()
+const newRouter = (callId: string) => fixture.newRouter(callId)
 
 test('JanusEngine carries a fake camera from one Chromium page to another: frames decoded, audio received (needs Janus, Chromium, netns)', withLogs(async (t) => {
   const router = await newRouter('call-frames')
@@ -108,8 +62,8 @@ test('JanusEngine carries a fake camera from one Chromium page to another: frame
   assert.equal(await speaking, true, 'Janus detected the fake microphone talking')
   const sent = await alice.stats('camera')
   assert.ok(sent.framesSent > 0 && sent.audioPacketsSent > 0)
-  t.diagnostic(`janus start ${janusStartupMs} ms; produce() → first decoded frame in Chromium ${firstFrameMs} ms`)
-  console.log(`# measured: janus start ${janusStartupMs} ms; produce → first decoded frame ${firstFrameMs} ms`)
+  t.diagnostic(`janus start ${fixture.janusStartupMs} ms; produce() → first decoded frame in Chromium ${firstFrameMs} ms`)
+  console.log(`# measured: janus start ${fixture.janusStartupMs} ms; produce → first decoded frame ${firstFrameMs} ms`)
 
   // Camera off is enforced by Janus: no new frame reaches the subscriber, audio keeps flowing.
   const producer = produced.value.producer
@@ -135,7 +89,7 @@ test('JanusEngine carries a fake camera from one Chromium page to another: frame
   router.close()
   assert.equal(send.value.closed, true)
   assert.equal(recv.value.closed, true)
-  assert.equal(engine.routers.has(router.id), false)
+  assert.equal(fixture.engine.routers.has(router.id), false)
 }))
 
 test('JanusEngine: four participants each decode the three others, one of them subscribing in two steps (needs Janus, Chromium, netns)', withLogs(async (t) => {

@@ -6,30 +6,24 @@
  */
 import { after, before, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { CoturnSupervisor, JanusEngine, JanusSupervisor, createTurnCredentials, type Router } from '@parley/server/media'
-import { launchChromium, type LaunchedChromium } from './chromium.ts'
-import { bufferedLogger, callPage, tempDir, waitFor } from './harness.ts'
-import { MEDIA_ADDRESS, MEDIA_INTERFACE, requireMediaNetns } from './netns.ts'
-import { startPageServer, type PageServer } from './page-server.ts'
+import { CoturnSupervisor, createTurnCredentials, type Router } from '@parley/server/media'
+import { bufferedLogger, tempDir, waitFor } from './harness.ts'
+import { startJanusFixture, type JanusFixture } from './janus-fixture.ts'
+import { MEDIA_ADDRESS } from './netns.ts'
 
-const { logger, dump } = bufferedLogger()
 const TURN_SECRET = 'parley-test-turn-secret-0123456789'
 const TURN_PORT = 3478
 const turnUrl = `turn:${MEDIA_ADDRESS}:${TURN_PORT}?transport=udp`
-let janus: JanusSupervisor
+const coturnLogs = bufferedLogger()
+let fixture: JanusFixture
 let coturn: CoturnSupervisor
-let engine: JanusEngine
-let chromium: LaunchedChromium
-let pages: PageServer
 let router: Router
-const cleanups: (() => Promise<void>)[] = []
+let removeTurnDir = async () => {}
 
 before(async () => {
-  requireMediaNetns()
-  const janusDir = await tempDir('parley-janus-')
+  fixture = await startJanusFixture({ rtpPortRange: '20200-20399' })
   const turnDir = await tempDir('parley-coturn-')
-  cleanups.push(janusDir.remove, turnDir.remove)
-  janus = new JanusSupervisor({ binary: '/usr/bin/janus', configDir: janusDir.path, port: 0, rtpPortRange: '20200-20399', iceInterfaces: [MEDIA_INTERFACE], logger })
+  removeTurnDir = turnDir.remove
   coturn = new CoturnSupervisor({
     configDir: turnDir.path,
     listeningIp: MEDIA_ADDRESS,
@@ -40,46 +34,31 @@ before(async () => {
     minRelayPort: 40000,
     maxRelayPort: 40199,
     allowLoopbackPeers: true,
-    logger,
+    logger: coturnLogs.logger,
   })
-  const [janusStarted, coturnStarted] = await Promise.all([janus.start(), coturn.start()])
-  assert.ok(janusStarted.ok, `Janus did not start: ${JSON.stringify(!janusStarted.ok && janusStarted.error)}`)
-  assert.ok(coturnStarted.ok, `coturn did not start: ${JSON.stringify(!coturnStarted.ok && coturnStarted.error)}`)
-  console.log(`# measured: coturn start ${coturnStarted.value.startupMs} ms`)
-  const connected = await JanusEngine.connect({ endpoint: janusStarted.value.endpoint, logger })
-  assert.ok(connected.ok)
-  engine = connected.value
-  const created = await engine.createRouter({ callId: 'turn-call' })
-  assert.ok(created.ok)
-  router = created.value
-  pages = await startPageServer()
-  chromium = await launchChromium()
+  const started = await coturn.start()
+  assert.ok(started.ok, `coturn did not start: ${JSON.stringify(!started.ok && started.error)}`)
+  console.log(`# measured: coturn start ${started.value.startupMs} ms`)
+  router = await fixture.newRouter('turn-call')
 })
 
 after(async () => {
-  engine?.close()
-  await chromium?.close()
-  await pages?.close()
-  await Promise.all([janus?.close(), coturn?.close()])
-  for (const cleanup of cleanups) await cleanup()
+  await fixture?.close()
+  await coturn?.close()
+  await removeTurnDir()
 })
 
-function withLogs(body: (t: TestContext) => Promise<void>): (t: TestContext) => Promise<void> {
-  return async (t) => {
+const withLogs = (body: (t: TestContext) => Promise<void>) => (t: TestContext) =>
+  fixture.withLogs(async (context) => {
     try {
-      await body(t)
+      await body(context)
     } catch (error) {
-      console.error(dump())
+      console.error(coturnLogs.dump())
       throw error
     }
-  }
-}
-
-async function openPage(): Promise<ReturnType<typeof callPage>> {
-  const page = await chromium.context.newPage()
-  await page.goto(pages.url)
-  return callPage(page)
-}
+  })(t)
+const openPage = () => fixture.openPage()
+const dump = () => coturnLogs.dump()
 
 test('a relay-only peer publishes through coturn with fresh TURN credentials and its video is decoded (needs Janus, coturn, Chromium, netns)', withLogs(async () => {
   const turn = createTurnCredentials({ secret: TURN_SECRET, userId: 'alice', ttlSeconds: 600 })

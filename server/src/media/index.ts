@@ -7,3 +7,4 @@ export { createTurnCredentials, checkTurnCredentials, iceServersFor, type TurnCr
 export { checkSdp } from './sdp.ts'
 export { CoturnSupervisor, coturnConfig, type CoturnOptions } from './turn/coturn-supervisor.ts'
 export { stunAnswers, parseIceUrl } from './turn/stun-probe.ts'
+export { mediaErrorCode } from './media-errors.ts'
