@@ -35,6 +35,7 @@ export const ErrorCodes = {
   'media-not-found': { status: 404, message: 'No such published media in this call' },
   'media-not-ready': { status: 409, message: 'The published media is not flowing yet; try again shortly' },
   'media-unavailable': { status: 503, message: 'The media server cannot be reached' },
+  'recording-unavailable': { status: 409, message: 'Recording is not possible here' },
   'internal-error': { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>
 

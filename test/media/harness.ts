@@ -67,6 +67,8 @@ export function callPage(page: Page) {
       page.evaluate(([n, s, o]) => (globalThis as never as PageApi).parley.subscribe(n, s, o), [name, offerSdp, options] as const),
     candidates: (name: string) => page.evaluate((n) => (globalThis as never as PageApi).parley.candidates(n), name),
     stats: (name: string) => page.evaluate((n) => (globalThis as never as PageApi).parley.stats(n), name),
+    playRecording: (base64: string, mime: string) =>
+      page.evaluate(([b, m]) => (globalThis as never as PageApi).parley.playRecording(b, m), [base64, mime] as const),
     close: (name: string) => page.evaluate((n) => (globalThis as never as PageApi).parley.close(n), name),
   }
 }
@@ -79,6 +81,7 @@ type PageApi = {
     subscribe(name: string, offerSdp: string, options: PeerOptions): Promise<string>
     candidates(name: string): { candidates: Candidate[]; complete: boolean }
     stats(name: string): Promise<PeerStats>
+    playRecording(base64: string, mime: string): Promise<{ currentTime: number; videoWidth: number; framesDecoded: number }>
     close(name: string): void
   }
 }

@@ -42,7 +42,7 @@ async function janusChecks(config: Config): Promise<Check[]> {
     }
   }
   const scratch = config.janusUrl ? undefined : await mkdtemp(join(tmpdir(), 'parley-doctor-janus-'))
-  const runtime = await startMediaRuntime(config, createLogger('silent'), scratch ? { janusConfigDir: join(scratch, 'janus') } : {})
+  const runtime = await startMediaRuntime(config, createLogger('silent'), scratch ? { janusConfigDir: join(scratch, 'janus'), recordingsDir: join(scratch, 'recordings') } : {})
   try {
     if (!runtime.ok) {
       checks.push({ status: 'fail', text: `${where} does not work: ${runtime.error.type}: ${'message' in runtime.error ? runtime.error.message : ''}`.trim() })

@@ -63,6 +63,11 @@ export const ConfigSchema = Type.Object(
       description:
         'Interfaces or addresses the supervised Janus gathers ICE candidates on (its ice_enforce_list; comma-separated in the environment). Required with the supervised Janus: Janus silently uses every interface when the list matches nothing.',
     }),
+    janusRecordingsDir: Type.String({
+      default: '',
+      description:
+        'Folder Janus writes call recordings to. Empty: dataDir/recordings with the supervised Janus; recording is off with an external Janus unless set (a folder on the Janus machine that Parley can read too).',
+    }),
     turnSecret: Type.String({ default: '', description: 'Shared secret of the TURN REST API (coturn static-auth-secret with use-auth-secret). Required when turnUrls is set.' }),
     turnCredentialTtlSeconds: Type.Integer({ default: 86400, minimum: 60, description: 'How long the TURN credentials handed to each session stay valid, in seconds.' }),
     stunUrls: Type.Array(Type.String({ pattern: '^stuns?:[^\\s]+$' }), { default: [], description: 'STUN servers handed to browsers, e.g. stun:turn.example.org:3478 (comma-separated in the environment).' }),

@@ -26,6 +26,7 @@ export type MediaError =
   | { type: 'producer-not-ready'; producerId: string }
   | { type: 'call-full'; max: number }
   | { type: 'not-in-call'; participantId: string }
+  | { type: 'recording-unavailable'; message: string }
   | { type: 'engine-error'; code: number; message: string }
 
 export type MediaResult<T> = { ok: true; value: T } | { ok: false; error: MediaError }
@@ -141,6 +142,11 @@ export interface Producer {
    */
   pause(kind: MediaKind): Promise<MediaResult<void>>
   resume(kind: MediaKind): Promise<MediaResult<void>>
+  readonly recording: boolean
+  /** Starts recording this producer's media on the media server. */
+  startRecording(): Promise<MediaResult<void>>
+  /** Stops recording; resolves with the raw recording files (convert them with the engine's converter). */
+  stopRecording(): Promise<MediaResult<{ files: string[] }>>
   close(): void
   transportClosed(reason: string): void
 }

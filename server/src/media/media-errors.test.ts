@@ -12,13 +12,14 @@ test('mediaErrorCode() gives every media failure a registered protocol code, nev
     { type: 'no-usable-codec', message: 'none of the offered codecs is usable' },
     { type: 'producer-not-found', producerId: '42' },
     { type: 'producer-not-ready', producerId: '42' },
+    { type: 'recording-unavailable', message: 'no recordings folder' },
     { type: 'engine-unavailable', message: 'cannot connect to Janus at ws://127.0.0.1:8188' },
     { type: 'engine-error', code: 499, message: 'Janus internals' },
   ]
   const mapped = errors.map(mediaErrorCode)
-  assert.deepEqual(mapped.map((m) => m.code), ['call-full', 'not-in-call', 'invalid-sdp', 'no-usable-codec', 'media-not-found', 'media-not-ready', 'media-unavailable', 'internal-error'])
+  assert.deepEqual(mapped.map((m) => m.code), ['call-full', 'not-in-call', 'invalid-sdp', 'no-usable-codec', 'media-not-found', 'media-not-ready', 'recording-unavailable', 'media-unavailable', 'internal-error'])
   for (const m of mapped) assert.ok(Object.hasOwn(ErrorCodes, m.code))
   assert.deepEqual(mapped[0]?.details, { max: 5 })
-  assert.doesNotMatch(mapped[6]?.message ?? '', /ws:\/\//, 'the media server address stays internal')
-  assert.doesNotMatch(mapped[7]?.message ?? '', /internals/)
+  assert.doesNotMatch(mapped[7]?.message ?? '', /ws:\/\//, 'the media server address stays internal')
+  assert.doesNotMatch(mapped[8]?.message ?? '', /internals/)
 })

@@ -20,6 +20,8 @@ export function mediaErrorCode(error: MediaError): { code: ErrorCode; message: s
       return { code: 'media-not-found', message: 'No such published media in this call', details: { producerId: error.producerId } }
     case 'producer-not-ready':
       return { code: 'media-not-ready', message: 'The published media is not flowing yet; try again shortly', details: { producerId: error.producerId } }
+    case 'recording-unavailable':
+      return { code: 'recording-unavailable', message: `Recording is not possible: ${error.message}` }
     case 'engine-unavailable':
       return { code: 'media-unavailable', message: 'The media server cannot be reached' }
     case 'engine-error':

@@ -27,10 +27,10 @@ export type MediaRuntimeResult = { ok: true; value: MediaRuntime } | { ok: false
 export type MediaConfig = Pick<
   Config,
   | 'dataDir' | 'mediaEngine' | 'meshMaxParticipants' | 'janusUrl' | 'janusApiSecret' | 'janusAdminKey' | 'janusBinary' | 'janusPort'
-  | 'janusRtpPortRange' | 'janusIceInterfaces' | 'turnSecret' | 'turnCredentialTtlSeconds' | 'stunUrls' | 'turnUrls'
+  | 'janusRtpPortRange' | 'janusIceInterfaces' | 'janusRecordingsDir' | 'turnSecret' | 'turnCredentialTtlSeconds' | 'stunUrls' | 'turnUrls'
 >
 
-export async function startMediaRuntime(config: MediaConfig, logger: Logger, options: { janusConfigDir?: string } = {}): Promise<MediaRuntimeResult> {
+export async function startMediaRuntime(config: MediaConfig, logger: Logger, options: { janusConfigDir?: string; recordingsDir?: string } = {}): Promise<MediaRuntimeResult> {
   const iceServers = (userId: string, now?: number) =>
     iceServersFor({ stunUrls: config.stunUrls, turnUrls: config.turnUrls, turnSecret: config.turnSecret, ttlSeconds: config.turnCredentialTtlSeconds }, userId, now)
   if (config.mediaEngine === 'mesh') {
@@ -54,7 +54,8 @@ export async function startMediaRuntime(config: MediaConfig, logger: Logger, opt
     if (!started.ok) return started
     endpoint = started.value.endpoint
   }
-  const connected = await JanusEngine.connect({ endpoint, logger })
+  const recordingsDir = options.recordingsDir ?? (config.janusRecordingsDir ? resolve(config.janusRecordingsDir) : janus ? join(resolve(config.dataDir), 'recordings') : undefined)
+  const connected = await JanusEngine.connect({ endpoint, logger, settings: { recordingsDir } })
   if (!connected.ok) {
     await janus?.close()
     return connected

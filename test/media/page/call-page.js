@@ -145,6 +145,27 @@ window.parley = {
     return result
   },
 
+  /** Plays a recorded file (bytes as base64) and reports what the browser decoded. */
+  async playRecording(base64, mime) {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+    const element = document.createElement(mime.startsWith('video') ? 'video' : 'audio')
+    element.muted = true
+    element.src = URL.createObjectURL(new Blob([bytes], { type: mime }))
+    document.getElementById('media').append(element)
+    await new Promise((resolve, reject) => {
+      element.addEventListener('loadeddata', resolve, { once: true })
+      element.addEventListener('error', () => reject(new Error(`cannot play ${mime}: ${element.error?.message}`)), { once: true })
+    })
+    await element.play()
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const quality = element.getVideoPlaybackQuality?.()
+    return {
+      currentTime: element.currentTime,
+      videoWidth: element.videoWidth ?? 0,
+      framesDecoded: quality?.totalVideoFrames ?? 0,
+    }
+  },
+
   close(name) {
     const peer = peers.get(name)
     peer?.stream?.getTracks().forEach((t) => t.stop())

@@ -3,6 +3,8 @@
  * the feed id), a consumer one stream (m-line) of a subscriber handle. Both are plain lifecycle
  * objects; their transports do the Janus requests.
  */
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { EnhancedEventEmitter, InvalidStateError } from '../../lifecycle/enhanced-events.ts'
 import type { Consumer, ConsumerEvents, MediaKind, MediaResult, MediaSource, Producer, ProducerEvents, SimulcastLayers } from '../engine.ts'
 import type { Logger } from '../../logger.ts'
@@ -21,6 +23,9 @@ export class JanusProducer implements Producer {
   #setSending: (mids: string[], send: boolean) => Promise<MediaResult<void>>
   #mids: ReadonlyMap<MediaKind, string[]>
   #paused = new Set<MediaKind>()
+  #recordingsDir: string | undefined
+  #setRecording: (record: boolean, filename?: string) => Promise<MediaResult<void>>
+  #recordingBase: string | undefined
   #closed = false
 
   constructor(options: {
@@ -32,6 +37,10 @@ export class JanusProducer implements Producer {
     logger: Logger
     onClose: () => void
     setSending: (mids: string[], send: boolean) => Promise<MediaResult<void>>
+    /** The room's recordings folder; undefined when recording is not possible. */
+    recordingsDir: string | undefined
+    /** VideoRoom "configure" with record (and the base file name when starting). */
+    setRecording: (record: boolean, filename?: string) => Promise<MediaResult<void>>
   }) {
     this.id = String(options.feedId)
     this.participantId = options.participantId
@@ -40,6 +49,8 @@ export class JanusProducer implements Producer {
     this.#mids = options.mids
     this.#onClose = options.onClose
     this.#setSending = options.setSending
+    this.#recordingsDir = options.recordingsDir
+    this.#setRecording = options.setRecording
     this.observer = new EnhancedEventEmitter((event, error) => options.logger.error({ err: error, event }, 'producer listener failed'))
     this.live = new Promise((resolve) => {
       this.#markLive = resolve
@@ -80,6 +91,36 @@ export class JanusProducer implements Producer {
       else this.#paused.add(kind)
     }
     return result
+  }
+
+  get recording(): boolean {
+    return this.#recordingBase !== undefined
+  }
+
+  /**
+   * Janus writes one .mjr file per stream into the room's recordings folder, named
+   * `<base>-audio-<mindex>.mjr` / `<base>-video-<mindex>.mjr`; janus-recordings.ts converts them.
+   */
+  async startRecording(): Promise<MediaResult<void>> {
+    if (this.#closed) throw new InvalidStateError('the producer is closed')
+    if (!this.#recordingsDir) return { ok: false, error: { type: 'recording-unavailable', message: 'no recordings folder is configured for this media engine' } }
+    if (this.#recordingBase) return { ok: true, value: undefined }
+    const base = `${this.source}-${this.id}-${Date.now()}`
+    const result = await this.#setRecording(true, base)
+    if (result.ok) this.#recordingBase = base
+    return result
+  }
+
+  async stopRecording(): Promise<MediaResult<{ files: string[] }>> {
+    if (this.#closed) throw new InvalidStateError('the producer is closed')
+    const base = this.#recordingBase
+    const dir = this.#recordingsDir
+    if (!base || !dir) return { ok: true, value: { files: [] } }
+    const result = await this.#setRecording(false)
+    if (!result.ok) return result
+    this.#recordingBase = undefined
+    const files = (await readdir(dir)).filter((name) => name.startsWith(`${base}-`) && name.endsWith('.mjr')).sort()
+    return { ok: true, value: { files: files.map((name) => join(dir, name)) } }
   }
 
   /** Janus's voice activity detection said so (VideoRoom "talking" / "stopped-talking"). */

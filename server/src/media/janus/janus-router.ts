@@ -4,6 +4,8 @@
  * and knows when a publisher is really in the room (Janus refuses subscriptions before that).
  */
 import { randomInt, randomUUID } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Logger } from '../../logger.ts'
 import { EnhancedEventEmitter, InvalidStateError } from '../../lifecycle/enhanced-events.ts'
 import type { MediaResult, RecvTransport, Router, RouterEvents, SendTransport } from '../engine.ts'
@@ -23,12 +25,19 @@ export type JanusRoomSettings = {
   audioLevelAverage: number
   /** Voice activity: packets averaged (50 per second with opus). */
   audioActivePackets: number
+  /**
+   * Where Janus writes recordings (one folder per room inside it); it must be a folder the Janus
+   * process can write. Unset: recording is refused.
+   */
+  recordingsDir?: string | undefined
 }
 
 export class JanusRouter implements Router {
   readonly id = randomUUID()
   readonly callId: string
   readonly roomId: number
+  /** This room's recordings folder, if recording is possible. */
+  readonly recordingsDir: string | undefined
   readonly observer: EnhancedEventEmitter<RouterEvents>
   #session: JanusSession
   #control: JanusHandle
@@ -40,6 +49,8 @@ export class JanusRouter implements Router {
   /** Creates the VideoRoom room, then the router. */
   static async create(options: { callId: string; session: JanusSession; control: JanusHandle; adminKey: string; settings: JanusRoomSettings; logger: Logger }): Promise<MediaResult<JanusRouter>> {
     const roomId = randomInt(1, 2 ** 47)
+    const recordingsDir = options.settings.recordingsDir ? join(options.settings.recordingsDir, String(roomId)) : undefined
+    if (recordingsDir) await mkdir(recordingsDir, { recursive: true, mode: 0o700 })
     const reply = await options.control.message({
       request: 'create',
       admin_key: options.adminKey,
@@ -55,14 +66,16 @@ export class JanusRouter implements Router {
       audio_level_average: options.settings.audioLevelAverage,
       audio_active_packets: options.settings.audioActivePackets,
       notify_joining: false,
+      ...(recordingsDir ? { rec_dir: recordingsDir } : {}),
     })
     if (!reply.ok) return { ok: false, error: toMediaError(reply.error) }
-    return { ok: true, value: new JanusRouter({ ...options, roomId }) }
+    return { ok: true, value: new JanusRouter({ ...options, roomId, recordingsDir }) }
   }
 
-  private constructor(options: { callId: string; roomId: number; session: JanusSession; control: JanusHandle; logger: Logger }) {
+  private constructor(options: { callId: string; roomId: number; recordingsDir: string | undefined; session: JanusSession; control: JanusHandle; logger: Logger }) {
     this.callId = options.callId
     this.roomId = options.roomId
+    this.recordingsDir = options.recordingsDir
     this.#session = options.session
     this.#control = options.control
     this.#logger = options.logger.child({ callId: options.callId, janusRoom: options.roomId })
@@ -103,6 +116,7 @@ export class JanusRouter implements Router {
   get #context(): JanusRoomContext {
     return {
       roomId: this.roomId,
+      recordingsDir: this.recordingsDir,
       producers: this.#producers,
       addProducer: (producer) => this.#addProducer(producer),
       waitUntilPublished: (producer) => this.#waitUntilPublished(producer),

@@ -19,6 +19,7 @@ import type { Jsep } from './janus-types.ts'
 /** What a transport needs from its router. */
 export type JanusRoomContext = {
   roomId: number
+  recordingsDir: string | undefined
   producers: ReadonlyMap<string, JanusProducer>
   addProducer(producer: JanusProducer): void
   waitUntilPublished(producer: JanusProducer): Promise<MediaResult<void>>
@@ -103,6 +104,11 @@ export class JanusSendTransport implements SendTransport {
       },
       setSending: async (streamMids, send) => {
         const reply = await this.#handle.message({ request: 'configure', streams: streamMids.map((mid) => ({ mid, send })) })
+        return reply.ok ? { ok: true, value: undefined } : { ok: false, error: toMediaError(reply.error) }
+      },
+      recordingsDir: this.#room.recordingsDir,
+      setRecording: async (record, filename) => {
+        const reply = await this.#handle.message({ request: 'configure', record, ...(filename ? { filename } : {}) })
         return reply.ok ? { ok: true, value: undefined } : { ok: false, error: toMediaError(reply.error) }
       },
     })
