@@ -62,11 +62,7 @@ export class SupervisedProcess {
     const child = spawn(this.#options.command, [...this.#options.args], { stdio: ['ignore', 'pipe', 'pipe'] })
     this.#child = child
     this.#startedAt = Date.now()
-    let spawnError: Error | undefined
     let exited = false
-    child.on('error', (error) => {
-      spawnError = error
-    })
     for (const stream of [child.stdout, child.stderr]) {
       stream?.setEncoding('utf8')
       stream?.on('data', (chunk: string) => this.#remember(chunk))
@@ -75,9 +71,15 @@ export class SupervisedProcess {
       exited = true
       this.#onExit(child, code, signal)
     })
+    // Until 'spawn' fires the process may still turn out not to exist ('error').
+    const spawnError = await new Promise<Error | undefined>((resolve) => {
+      child.once('spawn', () => resolve(undefined))
+      child.once('error', resolve)
+    })
+    if (spawnError) return { ok: false, error: { type: 'spawn-failed', message: `cannot start ${this.#options.command}: ${spawnError.message}` } }
+    child.on('error', (error) => this.#logger.warn({ err: error }, 'process error'))
     const deadline = started + (this.#options.startTimeoutMs ?? 10_000)
     while (performance.now() < deadline) {
-      if (spawnError) return { ok: false, error: { type: 'spawn-failed', message: `cannot start ${this.#options.command}: ${spawnError.message}` } }
       if (exited || this.#closed) return { ok: false, error: { type: 'not-ready', message: `${this.#options.name} exited during start-up:\n${this.lastOutput()}` } }
       if (await this.#options.ready().catch(() => false)) {
         const startupMs = Math.round(performance.now() - started)
