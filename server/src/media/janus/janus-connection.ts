@@ -95,7 +95,14 @@ export class JanusConnection {
       }, options.timeoutMs ?? this.#requestTimeoutMs)
       this.#pending.set(transaction, { resolve, timer, ackIsFinal: options.ackIsFinal ?? false })
       this.#logger.debug({ janus: body.janus, transaction }, 'Janus request')
-      this.#socket.send(JSON.stringify(message))
+      try {
+        this.#socket.send(JSON.stringify(message))
+      } catch (error) {
+        // The socket is closing; its close event follows and closes the rest.
+        clearTimeout(this.#pending.get(transaction)?.timer)
+        this.#pending.delete(transaction)
+        resolve({ ok: false, error: { type: 'closed', message: `cannot send to Janus: ${(error as Error).message}` } })
+      }
     })
   }
 
