@@ -159,6 +159,17 @@ test('JanusEngine takes a trickled offer: candidates one by one through addIceCa
   assert.ok(consumed.ok, JSON.stringify(!consumed.ok && consumed.error))
   assert.ok((await recv.value.setRemoteAnswer(await bob.subscribe('feeds', consumed.value.offerSdp))).ok)
   await waitFor('a decoded frame', async () => (await bob.stats('feeds')).framesDecoded > 0)
+
+  // Browsers going away: Janus hangs up both PeerConnections, the producer is gone from the room.
+  const subscriberGone = new Promise<string>((resolve) => recv.value.observer.once('disconnected', resolve))
+  await bob.close('feeds')
+  assert.ok(await subscriberGone)
+  const publisherGone = new Promise<string>((resolve) => send.value.observer.once('disconnected', resolve))
+  const producerClosed = new Promise<string>((resolve) => produced.value.producer.observer.once('close', resolve))
+  await alice.close('camera')
+  assert.ok(await publisherGone)
+  assert.match(await producerClosed, /^hangup/)
+  assert.equal(router.producers.size, 0)
   router.close()
   await assert.rejects(send.value.addIceCandidate(null), { name: 'InvalidStateError' })
 }))

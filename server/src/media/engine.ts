@@ -79,6 +79,8 @@ export interface Router {
 export type TransportEvents = {
   /** ICE and DTLS are up: media can flow. */
   connected: []
+  /** The media server lost the PeerConnection (ICE failed, DTLS alert, browser gone). */
+  disconnected: [reason: string]
   close: [reason: string]
 }
 

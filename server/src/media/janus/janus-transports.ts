@@ -53,7 +53,9 @@ export class JanusSendTransport implements SendTransport {
     })
     this.#handle.observer.on('hangup', (reason) => {
       this.#connected = false
+      // Janus unpublishes a feed whose PeerConnection is gone.
       this.#producer?.transportClosed(`hangup: ${reason}`)
+      this.observer.safeEmit('disconnected', reason)
     })
     this.#handle.observer.on('event', (data) => {
       const talking = data.videoroom === 'talking' ? true : data.videoroom === 'stopped-talking' ? false : undefined
@@ -162,6 +164,7 @@ export class JanusRecvTransport implements RecvTransport {
     this.#logger = options.logger.child({ transport: this.id, participantId: options.participantId })
     this.observer = new EnhancedEventEmitter((event, error) => this.#logger.error({ err: error, event }, 'transport listener failed'))
     this.#handle.observer.on('webrtcup', () => this.observer.safeEmit('connected'))
+    this.#handle.observer.on('hangup', (reason) => this.observer.safeEmit('disconnected', reason))
     this.#handle.observer.on('event', (data, jsep) => {
       // Janus renegotiates on its own when a feed this handle receives goes away.
       this.#maybeOffer(jsep)
