@@ -4,10 +4,10 @@
 import tseslint from 'typescript-eslint'
 import importX from 'eslint-plugin-import-x'
 
-const packages = ['protocol', 'server']
+const packages = ['protocol', 'server', 'test']
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', 'spec/**'] },
+  { ignores: ['**/node_modules/**', 'data/**', 'spec/**', 'test/media/page/**'] },
   ...tseslint.configs.recommended,
   {
     plugins: { 'import-x': importX },

@@ -28,6 +28,14 @@ export const ErrorCodes = {
   'username-taken': { status: 409, message: 'This username is taken or was used before' },
   'rate-limited': { status: 429, message: 'Too many attempts; try again later' },
   'store-unavailable': { status: 503, message: 'The store cannot be reached' },
+  'call-full': { status: 409, message: 'This call is full for its media engine' },
+  'not-in-call': { status: 403, message: 'Only participants of this call can do this' },
+  'invalid-sdp': { status: 400, message: 'The session description is not valid SDP' },
+  'no-usable-codec': { status: 422, message: 'None of the offered codecs can be used' },
+  'media-not-found': { status: 404, message: 'No such published media in this call' },
+  'media-not-ready': { status: 409, message: 'The published media is not flowing yet; try again shortly' },
+  'media-unavailable': { status: 503, message: 'The media server cannot be reached' },
+  'recording-unavailable': { status: 409, message: 'Recording is not possible here' },
   'internal-error': { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>
 

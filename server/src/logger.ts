@@ -17,12 +17,20 @@ export const REDACT_PATHS = [
   '*.inviteCode',
   '*.credential',
   '*.mongodbUrl',
+  '*.turnSecret',
+  '*.janusApiSecret',
+  '*.janusAdminKey',
+  '*.apisecret',
+  '*.admin_key',
   'password',
   'secret',
   'token',
   'csrfToken',
   'cookieSecret',
   'mongodbUrl',
+  'turnSecret',
+  'janusApiSecret',
+  'janusAdminKey',
 ]
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

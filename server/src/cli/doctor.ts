@@ -1,7 +1,7 @@
 /**
  * `parley doctor`: checks the configuration and the store and says in words what is wrong and what to
- * do. Exit status 0 when nothing failed (warnings allowed), 1 otherwise. Later issues add media and
- * federation checks here.
+ * do. Exit status 0 when nothing failed (warnings allowed), 1 otherwise. Media checks (Janus, TURN)
+ * live in doctor-media.ts; later issues add federation checks here.
  */
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs'
 import type { Config } from '../config/schema.ts'
@@ -9,6 +9,7 @@ import { openStore, sqlitePath } from '../store/open-store.ts'
 import { SqliteStore, latestSqliteVersion } from '../store/sqlite/sqlite-store.ts'
 import type { Store } from '../store/ports.ts'
 import type { CliIo } from './io.ts'
+import { mediaChecks } from './doctor-media.ts'
 
 type Check = { status: 'ok' | 'warn' | 'fail'; text: string }
 const mark = { ok: '✔', warn: '!', fail: '✘' } as const
@@ -23,6 +24,7 @@ export async function doctorCommand(config: Config, io: CliIo): Promise<number> 
     checks.push({ status: 'warn', text: `listening on ${config.host} with no trusted proxy: fine without a reverse proxy, but behind one set PARLEY_TRUSTED_PROXIES so client addresses are right` })
   }
   checks.push(...(await storeChecks(config)))
+  checks.push(...(await mediaChecks(config)))
   for (const check of checks) io.out(`${mark[check.status]} ${check.text}`)
   const failed = checks.filter((c) => c.status === 'fail').length
   io.out(failed === 0 ? 'Parley looks healthy.' : `${failed} problem${failed === 1 ? '' : 's'} found.`)

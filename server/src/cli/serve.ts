@@ -8,6 +8,7 @@ import { createLogger } from '../logger.ts'
 import { createServices } from '../services.ts'
 import { buildApp } from '../http/app.ts'
 import { sqlitePath } from '../store/open-store.ts'
+import { startMediaRuntime, type MediaRuntime } from '../media/media-runtime.ts'
 import type { CliIo } from './io.ts'
 
 const SESSION_SWEEP_MS = 60 * 60 * 1000
@@ -22,12 +23,22 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
     return false
   }
   const { store, accounts } = services
+  // The media engine (and the Janus Parley supervises, if any). The call service will take it;
+  // until then serve only keeps it running and stops it on shutdown.
+  const started = await startMediaRuntime(config, logger)
+  if (!started.ok) {
+    io.err(`Cannot start the ${config.mediaEngine} media engine: ${started.error.type}${'message' in started.error ? `: ${started.error.message}` : ''}\nRun "parley doctor" for details.`)
+    await store.close()
+    return false
+  }
+  const media: MediaRuntime = started.value
   let app: FastifyInstance
   try {
     app = await buildApp({ config, logger, store, accounts })
     await app.listen({ host: config.host, port: config.port })
   } catch (error) {
     io.err(`Cannot start: ${(error as Error).message}`)
+    await media.close()
     await store.close()
     return false
   }
@@ -65,6 +76,7 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
     try {
       await app.close()
       clearInterval(drain)
+      await media.close()
       await store.close()
       logger.info({ component: 'main' }, 'stopped')
       process.exit(0)

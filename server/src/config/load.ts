@@ -67,7 +67,16 @@ export function loadConfig({ env, file }: LoadOptions): ConfigResult {
   if (problems.length === 0) problems.push(...crossChecks(candidate as Config, sourceOf))
   if (problems.length > 0) return { ok: false, problems: dedupe(problems) }
   const config = candidate as Config
-  return { ok: true, config: deepFreeze({ ...config, trustedProxies: [...config.trustedProxies] }) }
+  return {
+    ok: true,
+    config: deepFreeze({
+      ...config,
+      trustedProxies: [...config.trustedProxies],
+      janusIceInterfaces: [...config.janusIceInterfaces],
+      stunUrls: [...config.stunUrls],
+      turnUrls: [...config.turnUrls],
+    }),
+  }
 }
 
 export function formatProblems(problems: ConfigProblem[]): string {
@@ -110,6 +119,7 @@ function crossChecks(config: Config, sourceOf: Map<string, string>): ConfigProbl
   if (config.store === 'mongodb' && !config.mongodbUrl) {
     problems.push({ option: 'mongodbUrl', source: sourceOf.get('mongodbUrl') ?? 'default', message: 'required when store is mongodb' })
   }
+  problems.push(...mediaChecks(config, sourceOf))
   try {
     const url = new URL(config.publicOrigin)
     if (url.origin !== config.publicOrigin) {
@@ -117,6 +127,22 @@ function crossChecks(config: Config, sourceOf: Map<string, string>): ConfigProbl
     }
   } catch {
     problems.push({ option: 'publicOrigin', source: sourceOf.get('publicOrigin') ?? 'default', message: 'must be a URL origin like https://talk.example.org' })
+  }
+  return problems
+}
+
+function mediaChecks(config: Config, sourceOf: Map<string, string>): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const source = (option: string) => sourceOf.get(option) ?? 'default'
+  if (config.mediaEngine === 'janus' && !config.janusUrl && config.janusIceInterfaces.length === 0) {
+    problems.push({ option: 'janusIceInterfaces', source: source('janusIceInterfaces'), message: 'required when Parley supervises Janus (mediaEngine janus, no janusUrl): name the interface or address media may use' })
+  }
+  const [from = 0, to = 0] = config.janusRtpPortRange.split('-').map(Number)
+  if (from < 1024 || to > 65535 || from >= to) {
+    problems.push({ option: 'janusRtpPortRange', source: source('janusRtpPortRange'), message: 'must be FROM-TO with 1024 <= FROM < TO <= 65535' })
+  }
+  if (config.turnUrls.length > 0 && config.turnSecret.length < 16) {
+    problems.push({ option: 'turnSecret', source: source('turnSecret'), message: 'required (at least 16 characters) when turnUrls is set' })
   }
   return problems
 }

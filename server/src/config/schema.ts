@@ -42,6 +42,39 @@ export const ConfigSchema = Type.Object(
     loginAttemptsPerAddress: Type.Integer({ default: 50, minimum: 1, description: 'Failed logins allowed per client address per loginWindowMinutes.' }),
     loginWindowMinutes: Type.Integer({ default: 15, minimum: 1, description: 'Window for the login attempt limits, in minutes.' }),
     shutdownTimeoutSeconds: Type.Integer({ default: 15, minimum: 1, description: 'On SIGTERM, how long in-flight requests may take before Parley exits anyway.' }),
+    // Calls: media engine, Janus and TURN (DESIGN.md §2.6, §2.8).
+    mediaEngine: Type.Union([Type.Literal('mesh'), Type.Literal('janus')], {
+      default: 'mesh',
+      description: 'mesh: browsers connect peer to peer, Parley relays signalling (embedded default, small calls). janus: the Janus VideoRoom SFU carries the media.',
+    }),
+    meshMaxParticipants: Type.Integer({ default: 5, minimum: 2, maximum: 16, description: 'Largest mesh call with video; one more join is refused with call-full.' }),
+    janusUrl: Type.String({
+      default: '',
+      pattern: '^(wss?://[^\\s]+)?$',
+      description: 'WebSocket URL of an external Janus (ws://host:8188). Empty: Parley starts and supervises its own Janus from janusBinary.',
+    }),
+    janusApiSecret: Type.String({ default: '', description: 'api_secret of the external Janus at janusUrl. The supervised Janus gets a fresh random one at every start.' }),
+    janusAdminKey: Type.String({ default: '', description: 'VideoRoom admin_key of the external Janus at janusUrl (needed to create rooms). The supervised Janus gets a fresh random one.' }),
+    janusBinary: Type.String({ default: '/usr/bin/janus', minLength: 1, description: 'The Janus executable Parley supervises when janusUrl is empty (Debian package janus).' }),
+    janusPort: Type.Integer({ default: 0, minimum: 0, maximum: 65535, description: 'Port of the supervised Janus WebSocket API on 127.0.0.1 (0: a free port chosen at start).' }),
+    janusRtpPortRange: Type.String({ default: '20000-20999', pattern: '^[0-9]{1,5}-[0-9]{1,5}$', description: 'UDP port range the supervised Janus uses for media, as FROM-TO.' }),
+    janusIceInterfaces: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'Interfaces or addresses the supervised Janus gathers ICE candidates on (its ice_enforce_list; comma-separated in the environment). Required with the supervised Janus: Janus silently uses every interface when the list matches nothing.',
+    }),
+    janusRecordingsDir: Type.String({
+      default: '',
+      description:
+        'Folder Janus writes call recordings to. Empty: dataDir/recordings with the supervised Janus; recording is off with an external Janus unless set (a folder on the Janus machine that Parley can read too).',
+    }),
+    turnSecret: Type.String({ default: '', description: 'Shared secret of the TURN REST API (coturn static-auth-secret with use-auth-secret). Required when turnUrls is set.' }),
+    turnCredentialTtlSeconds: Type.Integer({ default: 86400, minimum: 60, description: 'How long the TURN credentials handed to each session stay valid, in seconds.' }),
+    stunUrls: Type.Array(Type.String({ pattern: '^stuns?:[^\\s]+$' }), { default: [], description: 'STUN servers handed to browsers, e.g. stun:turn.example.org:3478 (comma-separated in the environment).' }),
+    turnUrls: Type.Array(Type.String({ pattern: '^turns?:[^\\s]+$' }), {
+      default: [],
+      description: 'TURN and TURNS servers handed to browsers with time-limited credentials, e.g. turn:turn.example.org:3478?transport=udp,turns:turn.example.org:5349 (comma-separated in the environment).',
+    }),
   },
   { additionalProperties: false },
 )

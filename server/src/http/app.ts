@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { meRoutes } from './routes/me.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { callRoutes } from './routes/calls.ts'
 
 export type AppDeps = {
   config: Config
@@ -59,5 +60,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   sessionRoutes(app, { accounts, secureCookies: config.publicOrigin.startsWith('https:') })
   meRoutes(app, accounts)
   adminRoutes(app, accounts)
+  callRoutes(app, config)
   return app
 }

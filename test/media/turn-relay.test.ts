@@ -1,0 +1,120 @@
+/**
+ * TURN through coturn with Parley's REST API credentials: a relay-only Chromium peer
+ * (iceTransportPolicy 'relay') publishes to Janus through coturn with fresh credentials and its
+ * video is decoded by a second page; with expired credentials it gets no relay candidate and never
+ * connects. Needs Janus, coturn, Chromium and the private network namespace (npm run test:media).
+ */
+import { after, before, test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { CoturnSupervisor, createTurnCredentials, type Router } from '@parley/server/media'
+import { bufferedLogger, tempDir, waitFor } from './harness.ts'
+import { startJanusFixture, type JanusFixture } from './janus-fixture.ts'
+import { MEDIA_ADDRESS } from './netns.ts'
+
+const TURN_SECRET = 'parley-test-turn-secret-0123456789'
+const TURN_PORT = 3478
+const turnUrl = `turn:${MEDIA_ADDRESS}:${TURN_PORT}?transport=udp`
+const coturnLogs = bufferedLogger()
+let fixture: JanusFixture
+let coturn: CoturnSupervisor
+let router: Router
+let removeTurnDir = async () => {}
+
+before(async () => {
+  fixture = await startJanusFixture({ rtpPortRange: '20200-20399' })
+  const turnDir = await tempDir('parley-coturn-')
+  removeTurnDir = turnDir.remove
+  coturn = new CoturnSupervisor({
+    configDir: turnDir.path,
+    listeningIp: MEDIA_ADDRESS,
+    relayIp: MEDIA_ADDRESS,
+    port: TURN_PORT,
+    secret: TURN_SECRET,
+    realm: 'parley.test',
+    minRelayPort: 40000,
+    maxRelayPort: 40199,
+    allowLoopbackPeers: true,
+    logger: coturnLogs.logger,
+  })
+  const started = await coturn.start()
+  assert.ok(started.ok, `coturn did not start: ${JSON.stringify(!started.ok && started.error)}`)
+  console.log(`# measured: coturn start ${started.value.startupMs} ms`)
+  router = await fixture.newRouter('turn-call')
+})
+
+after(async () => {
+  await fixture?.close()
+  await coturn?.close()
+  await removeTurnDir()
+})
+
+const withLogs = (body: (t: TestContext) => Promise<void>) => (t: TestContext) =>
+  fixture.withLogs(async (context) => {
+    try {
+      await body(context)
+    } catch (error) {
+      console.error(coturnLogs.dump())
+      throw error
+    }
+  })(t)
+const openPage = () => fixture.openPage()
+const dump = () => coturnLogs.dump()
+
+test('a relay-only peer publishes through coturn with fresh TURN credentials and its video is decoded (needs Janus, coturn, Chromium, netns)', withLogs(async () => {
+  const turn = createTurnCredentials({ secret: TURN_SECRET, userId: 'alice', ttlSeconds: 600 })
+  const alice = await openPage()
+  const bob = await openPage()
+  const send = await router.createSendTransport({ participantId: 'alice' })
+  assert.ok(send.ok)
+  const offer = await alice.publish('camera', { iceTransportPolicy: 'relay', iceServers: [{ urls: [turnUrl], username: turn.username, credential: turn.credential }] })
+  assert.match(offer, / typ relay /, 'the relay-only offer carries a relay candidate')
+  assert.doesNotMatch(offer, / typ host /)
+  const produced = await send.value.produce({ source: 'camera', offerSdp: offer })
+  assert.ok(produced.ok, JSON.stringify(!produced.ok && produced.error))
+  await alice.setAnswer('camera', produced.value.answerSdp)
+
+  const recv = await router.createRecvTransport({ participantId: 'bob' })
+  assert.ok(recv.ok)
+  const consumed = await recv.value.consume({ producerIds: [produced.value.producer.id] })
+  assert.ok(consumed.ok, JSON.stringify(!consumed.ok && consumed.error))
+  const started = await recv.value.setRemoteAnswer(await bob.subscribe('feeds', consumed.value.offerSdp))
+  assert.ok(started.ok)
+
+  const sender = await waitFor('the relay-only peer to connect', async () => {
+    const stats = await alice.stats('camera')
+    return stats.connectionState === 'connected' ? stats : undefined
+  })
+  assert.equal(sender.selectedLocalCandidateType, 'relay')
+  const first = await waitFor('a decoded frame', async () => {
+    const stats = await bob.stats('feeds')
+    return stats.framesDecoded > 0 ? stats : undefined
+  })
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const later = await bob.stats('feeds')
+  assert.ok(later.framesDecoded > first.framesDecoded, `frames keep being decoded (${first.framesDecoded} → ${later.framesDecoded})`)
+  assert.ok(later.audioPacketsReceived > first.audioPacketsReceived)
+  send.value.close()
+  recv.value.close()
+}))
+
+test('a relay-only peer with expired TURN credentials gets no relay candidate and does not connect (needs Janus, coturn, Chromium, netns)', withLogs(async () => {
+  // Valid signature, expiry an hour ago: coturn refuses the allocation.
+  const expired = createTurnCredentials({ secret: TURN_SECRET, userId: 'alice', ttlSeconds: 60, now: Date.now() - 3_600_000 })
+  const alice = await openPage()
+  const send = await router.createSendTransport({ participantId: 'alice' })
+  assert.ok(send.ok)
+  const offer = await alice.publish('camera', { iceTransportPolicy: 'relay', iceServers: [{ urls: [turnUrl], username: expired.username, credential: expired.credential }] })
+  assert.doesNotMatch(offer, / typ relay /)
+  const produced = await send.value.produce({ source: 'camera', offerSdp: offer })
+  assert.ok(produced.ok, JSON.stringify(!produced.ok && produced.error))
+  await alice.setAnswer('camera', produced.value.answerSdp)
+  await new Promise((resolve) => setTimeout(resolve, 4000))
+  const stats = await alice.stats('camera')
+  assert.notEqual(stats.connectionState, 'connected')
+  assert.deepEqual(stats.localCandidateTypes.filter((type) => type === 'relay'), [])
+  assert.equal(stats.selectedLocalCandidateType, null)
+  assert.equal(produced.value.producer.isLive, false, 'Janus never saw the PeerConnection come up')
+  // coturn's words for a REST API username whose expiry has passed.
+  assert.ok(dump().includes(`Cannot find credentials of user <${expired.username}>`), 'coturn refused the expired credentials')
+  send.value.close()
+}))
