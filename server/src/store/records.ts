@@ -2,7 +2,7 @@
  * What the store keeps. Times are epoch milliseconds; ids are opaque strings made by the services.
  * Secrets (session ids, API tokens, invite codes) are stored only as SHA-256 hashes.
  */
-import type { UserRole } from '@parley/protocol'
+import type { MessageKind, NotificationLevel, ParticipantRole, ParticipantState, Permission, RoomKind, RoomListable, UserRole } from '@parley/protocol'
 
 export type UserRecord = {
   id: string
@@ -49,13 +49,8 @@ export type InviteRecord = {
 
 // ——— Rooms and chat ———
 
-export type RoomKind = 'one-to-one' | 'group' | 'public'
-export type RoomListable = 'none' | 'users' | 'everyone'
-export type ParticipantRole = 'owner' | 'moderator' | 'member' | 'guest'
-export type ParticipantState = 'active' | 'lobby' | 'banned'
+export type { MessageKind, NotificationLevel, ParticipantRole, ParticipantState, Permission, RoomKind, RoomListable }
 export type ActorType = 'user' | 'guest' | 'system'
-export type Permission = 'chat' | 'call' | 'audio' | 'video' | 'screen' | 'invite'
-export type NotificationLevel = 'all' | 'mentions' | 'none'
 
 export type RoomRecord = {
   id: string
@@ -99,7 +94,6 @@ export type ParticipantRecord = {
 
 export type ParticipantPatch = Partial<Pick<ParticipantRecord, 'displayName' | 'role' | 'state' | 'permissions' | 'favourite' | 'archived' | 'notificationLevel'>>
 
-export type MessageKind = 'text' | 'system' | 'poll'
 
 export type MessageRecord = {
   roomId: string
