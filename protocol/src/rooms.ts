@@ -97,10 +97,12 @@ export const ParticipantView = Type.Object(
 )
 export type ParticipantView = Static<typeof ParticipantView>
 
-export const MySettings = Type.Object(
-  { favourite: Type.Boolean(), archived: Type.Boolean(), notificationLevel: NotificationLevel },
-  { additionalProperties: false },
+/** The caller as a participant, with their own settings for the room. */
+export const MyParticipation = Type.Object(
+  { ...ParticipantView.properties, favourite: Type.Boolean(), archived: Type.Boolean(), notificationLevel: NotificationLevel },
+  { additionalProperties: false, title: 'MyParticipation' },
 )
+export type MyParticipation = Static<typeof MyParticipation>
 
 export const RoomView = Type.Object(
   {
@@ -115,7 +117,7 @@ export const RoomView = Type.Object(
     messageExpirySeconds: Type.Union([Type.Integer(), Type.Null()]),
     lastSeq: Type.Integer({ minimum: 0, description: 'The room sequence number of its latest event' }),
     createdAt: Timestamp,
-    me: Type.Union([Type.Intersect([ParticipantView, MySettings]), Type.Null()], { description: 'The caller as a participant; null when not in the room' }),
+    me: Type.Union([MyParticipation, Type.Null()], { description: 'The caller as a participant; null when not in the room' }),
   },
   { additionalProperties: false, title: 'RoomView' },
 )

@@ -8,6 +8,7 @@ import { createLogger } from '../logger.ts'
 import { createServices } from '../services.ts'
 import { buildApp } from '../http/app.ts'
 import { sqlitePath } from '../store/open-store.ts'
+import { createChatStack } from '../rooms/chat-stack.ts'
 import type { CliIo } from './io.ts'
 
 const SESSION_SWEEP_MS = 60 * 60 * 1000
@@ -22,12 +23,15 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
     return false
   }
   const { store, accounts } = services
+  // Rooms and chat (with the Redis bus when configured) only for serve: CLI commands need no bus.
+  const chat = createChatStack(config, store, logger)
   let app: FastifyInstance
   try {
-    app = await buildApp({ config, logger, store, accounts })
+    app = await buildApp({ config, logger, store, accounts, chat })
     await app.listen({ host: config.host, port: config.port })
   } catch (error) {
     io.err(`Cannot start: ${(error as Error).message}`)
+    await chat.bus.close()
     await store.close()
     return false
   }
@@ -36,6 +40,11 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
     store.sessions.deleteExpired(Date.now()).catch((error: unknown) => logger.warn({ err: error }, 'session sweep failed'))
   }, SESSION_SWEEP_MS)
   sweep.unref()
+  // Expired messages, old realtime events and guest sessions go once a minute.
+  const expiry = setInterval(() => {
+    chat.chat.sweep(config.eventRetentionHours * 3600_000).catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed'))
+  }, 60_000)
+  expiry.unref()
 
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
@@ -53,6 +62,7 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
     stopping = true
     logger.info({ component: 'main', signal }, 'shutting down: finishing in-flight requests')
     clearInterval(sweep)
+    clearInterval(expiry)
     const timer = setTimeout(() => {
       logger.error({ component: 'main' }, `in-flight requests did not finish within ${config.shutdownTimeoutSeconds}s; exiting`)
       process.exit(1)
@@ -60,6 +70,7 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
     timer.unref()
     try {
       await app.close()
+      await chat.bus.close()
       await store.close()
       logger.info({ component: 'main' }, 'stopped')
       process.exit(0)

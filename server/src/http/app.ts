@@ -17,12 +17,17 @@ import { healthRoutes } from './routes/health.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { meRoutes } from './routes/me.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { roomRoutes } from './routes/rooms.ts'
+import { chatRoutes } from './routes/chat.ts'
+import { authenticateGuest, isGuestAuthorization } from './caller.ts'
+import type { ChatStack } from '../rooms/chat-stack.ts'
 
 export type AppDeps = {
   config: Config
   logger: Logger
   store: Store
   accounts: AccountService
+  chat: ChatStack
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -49,13 +54,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installMetrics(app)
 
   app.decorateRequest('auth', null)
+  app.decorateRequest('guest', null)
   app.addHook('preHandler', async (request) => {
-    request.auth = await authenticate(accounts, request)
+    // A guest of a public room authenticates with `Authorization: Guest <secret>` (caller.ts).
+    if (isGuestAuthorization(request.headers.authorization)) request.guest = await authenticateGuest(deps.chat.rooms, request)
+    else request.auth = await authenticate(accounts, request)
   })
 
   healthRoutes(app, store)
   sessionRoutes(app, { accounts, secureCookies: config.publicOrigin.startsWith('https:') })
   meRoutes(app, accounts)
   adminRoutes(app, accounts)
+  roomRoutes(app, deps.chat.rooms)
+  chatRoutes(app, deps.chat.chat, deps.chat.polls)
   return app
 }
