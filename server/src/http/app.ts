@@ -21,6 +21,8 @@ import { roomRoutes } from './routes/rooms.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { authenticateGuest, isGuestAuthorization } from './caller.ts'
 import type { ChatStack } from '../rooms/chat-stack.ts'
+import { installRealtime } from '../realtime/gateway.ts'
+import type { RealtimeLimits } from '../realtime/gateway-context.ts'
 
 export type AppDeps = {
   config: Config
@@ -28,6 +30,8 @@ export type AppDeps = {
   store: Store
   accounts: AccountService
   chat: ChatStack
+  /** Overrides of the realtime limits derived from config (tests shorten timers). */
+  realtimeLimits?: Partial<RealtimeLimits>
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -67,5 +71,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   adminRoutes(app, accounts)
   roomRoutes(app, deps.chat.rooms)
   chatRoutes(app, deps.chat.chat, deps.chat.polls)
+  await installRealtime(app, { ...deps, ...(deps.realtimeLimits ? { limits: deps.realtimeLimits } : {}) })
   return app
 }

@@ -67,6 +67,7 @@ export class RoomService {
     const self = this.#participant(room.id, caller, 'owner', 'active')
     await this.#store.participants.put(self)
     await this.#events.emit(room.id, { type: 'participant.joined', participant: participantView(self) })
+    this.#events.membership(caller.id, { roomId: room.id, kind: 'changed' })
     return ok({ room: (await this.#store.rooms.byId(room.id)) as RoomRecord, self })
   }
 
@@ -290,6 +291,7 @@ export class RoomService {
   async #enter(room: RoomRecord, p: ParticipantRecord, caller: Caller): Promise<void> {
     await this.#store.participants.put(p)
     await this.#events.emit(room.id, { type: 'participant.joined', participant: participantView(p) })
+    this.#events.membership(p.actorId, { roomId: room.id, kind: 'changed' })
     if (p.state === 'active') await this.#systemMessage(room.id, caller, 'joined', {})
   }
 

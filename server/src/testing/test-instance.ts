@@ -15,6 +15,7 @@ import { createServices } from '../services.ts'
 import { createChatStack, type ChatStack } from '../rooms/chat-stack.ts'
 import { buildApp } from '../http/app.ts'
 import type { Bus } from '../bus/bus.ts'
+import type { RealtimeLimits } from '../realtime/gateway-context.ts'
 import type { UserRecord } from '../store/records.ts'
 
 export type TestUser = { user: UserRecord; token: string; auth: { authorization: string } }
@@ -34,7 +35,7 @@ export type TestInstance = {
   close(): Promise<void>
 }
 
-export type TestInstanceOptions = { env?: Record<string, string>; dir?: string; bus?: Bus; keepDir?: boolean }
+export type TestInstanceOptions = { env?: Record<string, string>; dir?: string; bus?: Bus; keepDir?: boolean; realtimeLimits?: Partial<RealtimeLimits> }
 
 export async function startTestInstance(options: TestInstanceOptions = {}): Promise<TestInstance> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'parley-test-'))
@@ -45,7 +46,7 @@ export async function startTestInstance(options: TestInstanceOptions = {}): Prom
   const store = new SqliteStore(join(dir, 'parley.sqlite'))
   const { accounts } = await createServices(config, { store })
   const chat = createChatStack(config, store, logger, options.bus ? { bus: options.bus } : {})
-  const app = await buildApp({ config, logger, store, accounts, chat })
+  const app = await buildApp({ config, logger, store, accounts, chat, ...(options.realtimeLimits ? { realtimeLimits: options.realtimeLimits } : {}) })
   let closed = false
   return {
     app, store, chat, config, dir,
