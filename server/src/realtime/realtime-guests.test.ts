@@ -1,6 +1,6 @@
 import { describe, it, beforeEach, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
-import { ParleyClient, ParleyApiError, RealtimeClient } from '@parley/client'
+import { ParleyClient, RealtimeClient, type ParleyApiError } from '@parley/client'
 import type { ServerEvent } from '@parley/protocol'
 import { startTestInstance, type TestInstance } from '../testing/test-instance.ts'
 
