@@ -28,7 +28,7 @@ const scenarios = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['
 
 function startServer(mode: 'parley' | 'raw'): Promise<{ child: ChildProcess; ready: Ready }> {
   const child = fork(fileURLToPath(new URL('./fanout-server.ts', import.meta.url)), [mode], {
-    execArgv: ['--disable-warning=ExperimentalWarning'],
+    execArgv: ['--disable-warning=ExperimentalWarning', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/parley-prof'] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   return new Promise((resolve, reject) => {
