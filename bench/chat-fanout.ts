@@ -8,6 +8,7 @@
  *   npm run bench                       # the default scenarios
  *   npm run bench -- 500x100 1000x50    # clients x messages/s
  *   BENCH_SECONDS=10 npm run bench
+ *   BENCH_PROFILE=1 npm run bench       # CPU profiles of the server processes in /tmp/parley-prof
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
@@ -18,8 +19,9 @@ type Ready = { type: 'ready'; port: number; posterToken?: string; readerToken?: 
 type Stats = { type: 'stats'; cpuUserMs: number; cpuSystemMs: number; eventLoopUtilization: number }
 type Result = { persistedPerSecond: number; deliveriesPerSecond: number; p50: number; p99: number; max: number; delivered: number; expected: number; posted: number; failed: number; serverCpu: number; serverElu: number }
 
-// eslint-disable-next-line no-restricted-properties -- a benchmark's own knob, not server configuration
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
+// eslint-disable-next-line no-restricted-properties -- the benchmark's own knobs, not server configuration
+const { BENCH_SECONDS, BENCH_PROFILE } = process.env
+const SECONDS = Number(BENCH_SECONDS ?? 5)
 const scenarios = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['200x250', '1000x50', '200x1000']).map((s) => {
   const [n, m] = s.split('x').map(Number)
   if (!n || !m) throw new TypeError(`scenario "${s}" is not CLIENTSxRATE`)
@@ -28,7 +30,7 @@ const scenarios = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['
 
 function startServer(mode: 'parley' | 'raw'): Promise<{ child: ChildProcess; ready: Ready }> {
   const child = fork(fileURLToPath(new URL('./fanout-server.ts', import.meta.url)), [mode], {
-    execArgv: ['--disable-warning=ExperimentalWarning', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/parley-prof'] : [])],
+    execArgv: ['--disable-warning=ExperimentalWarning', ...(BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/parley-prof'] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   return new Promise((resolve, reject) => {

@@ -43,15 +43,11 @@ export class ChatService {
   /** Stores a message with the room's next seq and emits message.new: shared with polls. */
   async postRecord(access: Access, caller: Caller, content: Pick<MessageRecord, 'kind' | 'body' | 'data' | 'replyTo'>): Promise<MessageRecord> {
     const { room } = access
-    const seq = await this.#store.rooms.nextSeq(room.id)
     const now = this.#now()
-    const message: MessageRecord = {
-      roomId: room.id, seq, ...content, actorType: caller.type, actorId: caller.id, actorName: access.self.displayName,
+    return this.#events.postMessage({
+      roomId: room.id, ...content, actorType: caller.type, actorId: caller.id, actorName: access.self.displayName,
       createdAt: now, editedAt: null, deletedAt: null, expiresAt: room.messageExpirySeconds === null ? null : now + room.messageExpirySeconds * 1000,
-    }
-    await this.#store.messages.create(message)
-    await this.#events.emit(room.id, { type: 'message.new', message: messageView(message) }, { seq, expiresAt: message.expiresAt })
-    return message
+    })
   }
 
   async history(caller: Caller, roomId: string, query: HistoryQuery): Promise<Result<HistoryPage>> {

@@ -5,6 +5,8 @@
  */
 import type { RoomEvent, ServerEvent } from '@parley/protocol'
 import type { Store } from '../store/ports.ts'
+import type { MessageRecord } from '../store/records.ts'
+import { messageView } from './views.ts'
 import { actorTopic, roomTopic, type Bus } from '../bus/bus.ts'
 
 export type EventLogDeps = { store: Store; bus: Bus; now: () => number; onError?: (error: unknown) => void }
@@ -22,13 +24,34 @@ export class RoomEventLog {
     this.#onError = deps.onError ?? (() => {})
   }
 
-  /** Appends the event with `seq` (already taken from the room) or a new one; returns the seq. */
-  async emit(roomId: string, event: RoomEvent, options: { seq?: number; expiresAt?: number | null } = {}): Promise<number> {
-    const seq = options.seq ?? (await this.#store.rooms.nextSeq(roomId))
-    await this.#store.events.append({ roomId, seq, type: event.type, data: event as unknown as Record<string, unknown>, createdAt: this.#now(), expiresAt: options.expiresAt ?? null })
+  /** Takes the room's next seq for the event (built for that seq when a function), keeps it and publishes it. */
+  async emit(roomId: string, event: RoomEvent | ((seq: number) => RoomEvent), options: { expiresAt?: number | null } = {}): Promise<number> {
+    const record = await this.#store.events.appendNext(
+      roomId,
+      (seq) => {
+        const built = typeof event === 'function' ? event(seq) : event
+        return { type: built.type, data: built as unknown as Record<string, unknown> }
+      },
+      this.#now(),
+      options.expiresAt ?? null,
+    )
+    this.#publishEvent(roomId, record.seq, record.data as unknown as RoomEvent)
+    return record.seq
+  }
+
+  /** Posts a message (with its message.new event, in one store transaction) and publishes it. */
+  async postMessage(draft: Omit<MessageRecord, 'seq'>): Promise<MessageRecord> {
+    const { message, event } = await this.#store.messages.post(draft, (stored) => ({
+      type: 'message.new',
+      data: { type: 'message.new', message: messageView(stored) },
+    }))
+    this.#publishEvent(message.roomId, message.seq, event.data as unknown as RoomEvent)
+    return message
+  }
+
+  #publishEvent(roomId: string, seq: number, event: RoomEvent): void {
     const frame: ServerEvent = { type: 'event', roomId, seq, event }
     this.#publish(roomTopic(roomId), JSON.stringify(frame))
-    return seq
   }
 
   /** Ephemeral frames (typing, presence): no seq, not kept. */

@@ -13,7 +13,7 @@ import { decide, type PolicyInput, type RoomAction } from './policy.ts'
 import { fail, ok, type Caller, type Result } from './result.ts'
 import type { RoomEventLog } from './event-log.ts'
 import type { PasswordAttemptLimiter } from './guest-limiter.ts'
-import { messageView, participantView, publicRoomView } from './views.ts'
+import { participantView, publicRoomView } from './views.ts'
 
 export type RoomServiceDeps = { store: Store; events: RoomEventLog; attempts: PasswordAttemptLimiter; guestSessionTtlMs: number; now?: () => number }
 export type Access = { room: RoomRecord; self: ParticipantRecord }
@@ -128,8 +128,7 @@ export class RoomService {
     }
     const updated = (await this.#store.rooms.update(roomId, patch)) as RoomRecord
     if (room.lobby && input.lobby === false) await this.#admitEveryone(roomId)
-    const seq = await this.#store.rooms.nextSeq(roomId)
-    await this.#events.emit(roomId, { type: 'room.updated', room: publicRoomView({ ...updated, lastSeq: seq }) }, { seq })
+    await this.#events.emit(roomId, (seq) => ({ type: 'room.updated', room: publicRoomView({ ...updated, lastSeq: seq }) }))
     if (input.name !== undefined && input.name !== room.name) await this.#systemMessage(roomId, caller, 'renamed', { from: room.name, to: input.name })
     return ok({ room: (await this.#store.rooms.byId(roomId)) as RoomRecord, self: allowed.value.self })
   }
@@ -308,13 +307,10 @@ export class RoomService {
   }
 
   async #systemMessage(roomId: string, caller: Caller, body: string, data: Record<string, unknown>): Promise<void> {
-    const seq = await this.#store.rooms.nextSeq(roomId)
-    const message = {
-      roomId, seq, kind: 'system' as const, actorType: caller.type, actorId: caller.id, actorName: caller.name, body, data,
+    await this.#events.postMessage({
+      roomId, kind: 'system', actorType: caller.type, actorId: caller.id, actorName: caller.name, body, data,
       replyTo: null, createdAt: this.#now(), editedAt: null, deletedAt: null, expiresAt: null,
-    }
-    await this.#store.messages.create(message)
-    await this.#events.emit(roomId, { type: 'message.new', message: messageView(message) }, { seq })
+    })
   }
 
   #participant(roomId: string, caller: Caller, role: ParticipantRecord['role'], state: ParticipantRecord['state']): ParticipantRecord {

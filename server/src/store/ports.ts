@@ -74,7 +74,15 @@ export interface ParticipantRepository {
 
 export type HistoryQuery = { roomId: string; limit: number } & ({ before: number } | { after: number })
 
+/** What becomes of a stored message or change in the event log. */
+export type EventDraft = { type: string; data: Record<string, unknown> }
+
 export interface MessageRepository {
+  /**
+   * Posts a message: takes the room's next seq, stores the message and its event (built from the
+   * stored message) together — one transaction where the backend has them.
+   */
+  post(draft: Omit<MessageRecord, 'seq'>, toEvent: (message: MessageRecord) => EventDraft): Promise<{ message: MessageRecord; event: RoomEventRecord }>
   create(message: MessageRecord): Promise<void>
   get(roomId: string, seq: number): Promise<MessageRecord | null>
   /** Up to `limit` messages older than `before` (newest first reversed to ascending) or newer than `after`, ascending. */
@@ -94,6 +102,8 @@ export interface MessageRepository {
 
 export interface RoomEventRepository {
   append(event: RoomEventRecord): Promise<void>
+  /** Takes the room's next seq and stores the event built for it, together. */
+  appendNext(roomId: string, build: (seq: number) => EventDraft, createdAt: number, expiresAt: number | null): Promise<RoomEventRecord>
   /** Events after `afterSeq`, ascending, at most `limit`. */
   since(roomId: string, afterSeq: number, limit: number): Promise<RoomEventRecord[]>
   /** The oldest sequence number still kept for the room (null: none kept). */

@@ -140,6 +140,25 @@ export function roomsContract(backend: string, open: OpenStore, skip?: string): 
       assert.deepEqual((await store.events.since(r.id, 0, 10)).map((e) => e.seq), [2])
     })
 
+    it('MessageRepository.post() and RoomEventRepository.appendNext() take consecutive seqs and store message and event together', async () => {
+      const r = room()
+      await store.rooms.create(r)
+      const { seq: _ignored, ...draft } = message(r.id, 1, { body: 'first' })
+      const posted = await Promise.all([1, 2, 3].map((n) => store.messages.post({ ...draft, body: `m${n}` }, (m) => ({ type: 'message.new', data: { body: m.body, seq: m.seq } }))))
+      assert.deepEqual(posted.map((p) => p.message.seq).sort(), [1, 2, 3])
+      for (const { message: m, event } of posted) {
+        assert.equal(event.seq, m.seq)
+        assert.deepEqual(event.data, { body: m.body, seq: m.seq })
+        assert.deepEqual(await store.messages.get(r.id, m.seq), m)
+      }
+      const appended = await store.events.appendNext(r.id, (seq) => ({ type: 'room.updated', data: { lastSeq: seq } }), 77, null)
+      assert.deepEqual(appended, { roomId: r.id, seq: 4, type: 'room.updated', data: { lastSeq: 4 }, createdAt: 77, expiresAt: null })
+      assert.deepEqual((await store.events.since(r.id, 0, 10)).map((e) => e.seq), [1, 2, 3, 4])
+      assert.equal((await store.rooms.byId(r.id))?.lastSeq, 4)
+      await assert.rejects(store.messages.post({ ...draft, roomId: 'no-such-room' }, () => ({ type: 'message.new', data: {} })))
+      assert.deepEqual(await store.events.since('no-such-room', 0, 10), [], 'nothing half-written')
+    })
+
     it('RoomEventRepository keeps events in room order and replays after a seq, bounded', async () => {
       const r = room()
       await store.rooms.create(r)

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb'
-import type { HistoryQuery, MessageRepository, RoomEventRepository } from '../ports.ts'
+import type { EventDraft, HistoryQuery, MessageRepository, RoomEventRepository } from '../ports.ts'
 import type { MessageRecord, ReactionRecord, RoomEventRecord } from '../records.ts'
 import { withoutId } from './mongo-util.ts'
 
@@ -8,6 +8,17 @@ type ReactionDoc = ReactionRecord & { _id: string }
 type EventDoc = RoomEventRecord & { _id: string }
 
 const key = (roomId: string, seq: number) => `${roomId} ${seq}`
+
+/**
+ * The room's next seq ($inc on the room document: atomic on the server). Without a multi-document
+ * transaction the message and event writes that follow are separate; a crash between them leaves a
+ * gap in the numbering, which clients tolerate (seqs are increasing, not dense).
+ */
+async function nextSeq(rooms: Collection<{ _id: string; lastSeq: number }>, roomId: string): Promise<number> {
+  const doc = await rooms.findOneAndUpdate({ _id: roomId }, { $inc: { lastSeq: 1 } }, { returnDocument: 'after', projection: { lastSeq: 1 } })
+  if (!doc) throw new TypeError(`no room ${roomId}`)
+  return doc.lastSeq
+}
 
 /** `$text` ORs bare words; quoting each one makes them all required, as the SQLite backend does. */
 export function textQuery(text: string): string {
@@ -21,9 +32,21 @@ export function textQuery(text: string): string {
 export class MongoMessageRepository implements MessageRepository {
   readonly #messages: Collection<MessageDoc>
   readonly #reactions: Collection<ReactionDoc>
+  readonly #rooms: Collection<{ _id: string; lastSeq: number }>
+  readonly #events: Collection<EventDoc>
   constructor(db: Db) {
     this.#messages = db.collection('messages')
     this.#reactions = db.collection('reactions')
+    this.#rooms = db.collection('rooms')
+    this.#events = db.collection('room_events')
+  }
+
+  async post(draft: Omit<MessageRecord, 'seq'>, toEvent: (message: MessageRecord) => EventDraft): Promise<{ message: MessageRecord; event: RoomEventRecord }> {
+    const message = { ...draft, seq: await nextSeq(this.#rooms, draft.roomId) }
+    await this.create(message)
+    const event = { roomId: message.roomId, seq: message.seq, ...toEvent(message), createdAt: message.createdAt, expiresAt: message.expiresAt }
+    await this.#events.insertOne({ _id: key(event.roomId, event.seq), ...event })
+    return { message, event }
   }
 
   async create(m: MessageRecord): Promise<void> {
@@ -94,8 +117,17 @@ export class MongoMessageRepository implements MessageRepository {
 
 export class MongoRoomEventRepository implements RoomEventRepository {
   readonly #events: Collection<EventDoc>
+  readonly #rooms: Collection<{ _id: string; lastSeq: number }>
   constructor(db: Db) {
     this.#events = db.collection('room_events')
+    this.#rooms = db.collection('rooms')
+  }
+
+  async appendNext(roomId: string, build: (seq: number) => EventDraft, createdAt: number, expiresAt: number | null): Promise<RoomEventRecord> {
+    const seq = await nextSeq(this.#rooms, roomId)
+    const event = { roomId, seq, ...build(seq), createdAt, expiresAt }
+    await this.append(event)
+    return event
   }
 
   async append(e: RoomEventRecord): Promise<void> {

@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite'
-import type { HistoryQuery, MessageRepository, RoomEventRepository } from '../ports.ts'
+import type { EventDraft, HistoryQuery, MessageRepository, RoomEventRepository } from '../ports.ts'
 import type { MessageRecord, ReactionRecord, RoomEventRecord } from '../records.ts'
-import { nullableNumber, type Row } from './sqlite-util.ts'
+import { cached, nullableNumber, transaction, type Row } from './sqlite-util.ts'
 
 const columns = 'room_id, seq, kind, actor_type, actor_id, actor_name, body, data, reply_to, created_at, edited_at, deleted_at, expires_at'
 
@@ -53,39 +53,50 @@ export class SqliteMessageRepository implements MessageRepository {
     this.#db = db
   }
 
+  async post(draft: Omit<MessageRecord, 'seq'>, toEvent: (message: MessageRecord) => EventDraft): Promise<{ message: MessageRecord; event: RoomEventRecord }> {
+    return transaction(this.#db, () => {
+      const message = { ...draft, seq: nextSeq(this.#db, draft.roomId) }
+      this.#insert(message)
+      const event = { roomId: message.roomId, seq: message.seq, ...toEvent(message), createdAt: message.createdAt, expiresAt: message.expiresAt }
+      insertEvent(this.#db, event)
+      return { message, event }
+    })
+  }
+
   async create(m: MessageRecord): Promise<void> {
-    this.#db
-      .prepare(`INSERT INTO messages (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    this.#insert(m)
+  }
+
+  #insert(m: MessageRecord): void {
+    cached(this.#db, `INSERT INTO messages (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(m.roomId, m.seq, m.kind, m.actorType, m.actorId, m.actorName, m.body, m.data === null ? null : JSON.stringify(m.data),
         m.replyTo, m.createdAt, m.editedAt, m.deletedAt, m.expiresAt)
   }
 
   async get(roomId: string, seq: number): Promise<MessageRecord | null> {
-    const row = this.#db.prepare(`SELECT ${columns} FROM messages WHERE room_id = ? AND seq = ?`).get(roomId, seq)
+    const row = cached(this.#db, `SELECT ${columns} FROM messages WHERE room_id = ? AND seq = ?`).get(roomId, seq)
     return row ? toMessage(row) : null
   }
 
   async history(query: HistoryQuery): Promise<MessageRecord[]> {
     if ('before' in query) {
-      const rows = this.#db
-        .prepare(`SELECT ${columns} FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`)
+      const rows = cached(this.#db, `SELECT ${columns} FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`)
         .all(query.roomId, query.before, query.limit)
       return rows.map(toMessage).reverse()
     }
-    return this.#db
-      .prepare(`SELECT ${columns} FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`)
+    return cached(this.#db, `SELECT ${columns} FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`)
       .all(query.roomId, query.after, query.limit)
       .map(toMessage)
   }
 
   async edit(roomId: string, seq: number, body: string, at: number): Promise<MessageRecord | null> {
-    this.#db.prepare('UPDATE messages SET body = ?, edited_at = ? WHERE room_id = ? AND seq = ? AND deleted_at IS NULL').run(body, at, roomId, seq)
+    cached(this.#db, 'UPDATE messages SET body = ?, edited_at = ? WHERE room_id = ? AND seq = ? AND deleted_at IS NULL').run(body, at, roomId, seq)
     return this.get(roomId, seq)
   }
 
   async tombstone(roomId: string, seq: number, at: number): Promise<MessageRecord | null> {
-    this.#db.prepare("UPDATE messages SET body = '', data = NULL, deleted_at = ? WHERE room_id = ? AND seq = ? AND deleted_at IS NULL").run(at, roomId, seq)
-    this.#db.prepare('DELETE FROM reactions WHERE room_id = ? AND seq = ?').run(roomId, seq)
+    cached(this.#db, "UPDATE messages SET body = '', data = NULL, deleted_at = ? WHERE room_id = ? AND seq = ? AND deleted_at IS NULL").run(at, roomId, seq)
+    cached(this.#db, 'DELETE FROM reactions WHERE room_id = ? AND seq = ?').run(roomId, seq)
     return this.get(roomId, seq)
   }
 
@@ -93,8 +104,7 @@ export class SqliteMessageRepository implements MessageRepository {
     const match = ftsQuery(query)
     if (!match || roomIds.length === 0) return []
     const prefixed = columns.split(', ').map((c) => `m.${c}`).join(', ')
-    return this.#db
-      .prepare(`SELECT ${prefixed} FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+    return cached(this.#db, `SELECT ${prefixed} FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
         WHERE messages_fts MATCH ? AND m.deleted_at IS NULL AND m.room_id IN (${roomIds.map(() => '?').join(', ')})
         ORDER BY m.created_at DESC, m.seq DESC LIMIT ?`)
       .all(match, ...roomIds, limit)
@@ -102,28 +112,37 @@ export class SqliteMessageRepository implements MessageRepository {
   }
 
   async deleteExpired(now: number): Promise<number> {
-    return Number(this.#db.prepare('DELETE FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?').run(now).changes)
+    return Number(cached(this.#db, 'DELETE FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?').run(now).changes)
   }
 
   async addReaction(r: ReactionRecord): Promise<boolean> {
-    const result = this.#db
-      .prepare('INSERT OR IGNORE INTO reactions (room_id, seq, emoji, actor_type, actor_id, actor_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    const result = cached(this.#db, 'INSERT OR IGNORE INTO reactions (room_id, seq, emoji, actor_type, actor_id, actor_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(r.roomId, r.seq, r.emoji, r.actorType, r.actorId, r.actorName, r.createdAt)
     return Number(result.changes) === 1
   }
 
   async removeReaction(roomId: string, seq: number, emoji: string, actorId: string): Promise<boolean> {
-    const result = this.#db.prepare('DELETE FROM reactions WHERE room_id = ? AND seq = ? AND emoji = ? AND actor_id = ?').run(roomId, seq, emoji, actorId)
+    const result = cached(this.#db, 'DELETE FROM reactions WHERE room_id = ? AND seq = ? AND emoji = ? AND actor_id = ?').run(roomId, seq, emoji, actorId)
     return Number(result.changes) === 1
   }
 
   async reactions(roomId: string, seqs: number[]): Promise<ReactionRecord[]> {
     if (seqs.length === 0) return []
-    return this.#db
-      .prepare(`SELECT * FROM reactions WHERE room_id = ? AND seq IN (${seqs.map(() => '?').join(', ')}) ORDER BY created_at, rowid`)
+    return cached(this.#db, `SELECT * FROM reactions WHERE room_id = ? AND seq IN (${seqs.map(() => '?').join(', ')}) ORDER BY created_at, rowid`)
       .all(roomId, ...seqs)
       .map(toReaction)
   }
+}
+
+function nextSeq(db: DatabaseSync, roomId: string): number {
+  const row = cached(db, 'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq').get(roomId)
+  if (!row) throw new TypeError(`no room ${roomId}`)
+  return Number(row.last_seq)
+}
+
+function insertEvent(db: DatabaseSync, e: RoomEventRecord): void {
+  cached(db, 'INSERT INTO room_events (room_id, seq, type, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(e.roomId, e.seq, e.type, JSON.stringify(e.data), e.createdAt, e.expiresAt)
 }
 
 export class SqliteRoomEventRepository implements RoomEventRepository {
@@ -133,14 +152,20 @@ export class SqliteRoomEventRepository implements RoomEventRepository {
   }
 
   async append(e: RoomEventRecord): Promise<void> {
-    this.#db
-      .prepare('INSERT INTO room_events (room_id, seq, type, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(e.roomId, e.seq, e.type, JSON.stringify(e.data), e.createdAt, e.expiresAt)
+    insertEvent(this.#db, e)
+  }
+
+  async appendNext(roomId: string, build: (seq: number) => EventDraft, createdAt: number, expiresAt: number | null): Promise<RoomEventRecord> {
+    return transaction(this.#db, () => {
+      const seq = nextSeq(this.#db, roomId)
+      const event = { roomId, seq, ...build(seq), createdAt, expiresAt }
+      insertEvent(this.#db, event)
+      return event
+    })
   }
 
   async since(roomId: string, afterSeq: number, limit: number): Promise<RoomEventRecord[]> {
-    return this.#db
-      .prepare('SELECT * FROM room_events WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+    return cached(this.#db, 'SELECT * FROM room_events WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?')
       .all(roomId, afterSeq, limit)
       .map((row) => ({
         roomId: String(row.room_id),
@@ -153,13 +178,13 @@ export class SqliteRoomEventRepository implements RoomEventRepository {
   }
 
   async oldestSeq(roomId: string): Promise<number | null> {
-    const row = this.#db.prepare('SELECT MIN(seq) AS seq FROM room_events WHERE room_id = ?').get(roomId)
+    const row = cached(this.#db, 'SELECT MIN(seq) AS seq FROM room_events WHERE room_id = ?').get(roomId)
     return nullableNumber(row?.seq)
   }
 
   async prune(before: number, now: number): Promise<number> {
     return Number(
-      this.#db.prepare('DELETE FROM room_events WHERE created_at < ? OR (expires_at IS NOT NULL AND expires_at <= ?)').run(before, now).changes,
+      cached(this.#db, 'DELETE FROM room_events WHERE created_at < ? OR (expires_at IS NOT NULL AND expires_at <= ?)').run(before, now).changes,
     )
   }
 }

@@ -1,7 +1,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite'
 import type { Created, ParticipantRepository, RoomRepository } from '../ports.ts'
 import type { ParticipantPatch, ParticipantRecord, Permission, RoomPatch, RoomRecord } from '../records.ts'
-import { isUniqueViolation, nullableNumber, type Row } from './sqlite-util.ts'
+import { cached, isUniqueViolation, nullableNumber, type Row } from './sqlite-util.ts'
 
 const roomColumns = 'id, kind, name, description, listable, read_only, lobby, password_hash, message_expiry_seconds, last_seq, pair_key, created_by, created_at, deleted_at'
 
@@ -45,8 +45,7 @@ export class SqliteRoomRepository implements RoomRepository {
 
   async create(room: RoomRecord): Promise<Created<RoomRecord>> {
     try {
-      this.#db
-        .prepare(`INSERT INTO rooms (${roomColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      cached(this.#db, `INSERT INTO rooms (${roomColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(room.id, room.kind, room.name, room.description, room.listable, Number(room.readOnly), Number(room.lobby), room.passwordHash,
           room.messageExpirySeconds, room.lastSeq, room.pairKey, room.createdBy, room.createdAt, room.deletedAt)
       return { ok: true, value: { ...room } }
@@ -58,12 +57,12 @@ export class SqliteRoomRepository implements RoomRepository {
   }
 
   async byId(id: string): Promise<RoomRecord | null> {
-    const row = this.#db.prepare(`SELECT ${roomColumns} FROM rooms WHERE id = ?`).get(id)
+    const row = cached(this.#db, `SELECT ${roomColumns} FROM rooms WHERE id = ?`).get(id)
     return row ? toRoom(row) : null
   }
 
   async byPairKey(pairKey: string): Promise<RoomRecord | null> {
-    const row = this.#db.prepare(`SELECT ${roomColumns} FROM rooms WHERE pair_key = ?`).get(pairKey)
+    const row = cached(this.#db, `SELECT ${roomColumns} FROM rooms WHERE pair_key = ?`).get(pairKey)
     return row ? toRoom(row) : null
   }
 
@@ -72,23 +71,23 @@ export class SqliteRoomRepository implements RoomRepository {
       name: 'name', description: 'description', listable: 'listable', readOnly: 'read_only', lobby: 'lobby',
       passwordHash: 'password_hash', messageExpirySeconds: 'message_expiry_seconds', deletedAt: 'deleted_at',
     })
-    if (sql) this.#db.prepare(`UPDATE rooms SET ${sql} WHERE id = ?`).run(...values, id)
+    if (sql) cached(this.#db, `UPDATE rooms SET ${sql} WHERE id = ?`).run(...values, id)
     return this.byId(id)
   }
 
   async nextSeq(id: string): Promise<number> {
     // One UPDATE … RETURNING: atomic even when several processes share the file.
-    const row = this.#db.prepare('UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq').get(id)
+    const row = cached(this.#db, 'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq').get(id)
     if (!row) throw new TypeError(`no room ${id}`)
     return Number(row.last_seq)
   }
 
   async listable(): Promise<RoomRecord[]> {
-    return this.#db.prepare(`SELECT ${roomColumns} FROM rooms WHERE listable != 'none' AND deleted_at IS NULL ORDER BY created_at, id`).all().map(toRoom)
+    return cached(this.#db, `SELECT ${roomColumns} FROM rooms WHERE listable != 'none' AND deleted_at IS NULL ORDER BY created_at, id`).all().map(toRoom)
   }
 
   async withExpiry(): Promise<RoomRecord[]> {
-    return this.#db.prepare(`SELECT ${roomColumns} FROM rooms WHERE message_expiry_seconds IS NOT NULL AND deleted_at IS NULL`).all().map(toRoom)
+    return cached(this.#db, `SELECT ${roomColumns} FROM rooms WHERE message_expiry_seconds IS NOT NULL AND deleted_at IS NULL`).all().map(toRoom)
   }
 }
 
@@ -118,24 +117,22 @@ export class SqliteParticipantRepository implements ParticipantRepository {
   }
 
   async put(p: ParticipantRecord): Promise<void> {
-    this.#db
-      .prepare(`INSERT OR REPLACE INTO participants (${participantColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    cached(this.#db, `INSERT OR REPLACE INTO participants (${participantColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(p.roomId, p.actorType, p.actorId, p.displayName, p.role, p.state, p.permissions === null ? null : JSON.stringify(p.permissions),
         p.lastReadSeq, Number(p.favourite), Number(p.archived), p.notificationLevel, p.joinedAt)
   }
 
   async get(roomId: string, actorId: string): Promise<ParticipantRecord | null> {
-    const row = this.#db.prepare(`SELECT ${participantColumns} FROM participants WHERE room_id = ? AND actor_id = ?`).get(roomId, actorId)
+    const row = cached(this.#db, `SELECT ${participantColumns} FROM participants WHERE room_id = ? AND actor_id = ?`).get(roomId, actorId)
     return row ? toParticipant(row) : null
   }
 
   async list(roomId: string): Promise<ParticipantRecord[]> {
-    return this.#db.prepare(`SELECT ${participantColumns} FROM participants WHERE room_id = ? ORDER BY joined_at, actor_id`).all(roomId).map(toParticipant)
+    return cached(this.#db, `SELECT ${participantColumns} FROM participants WHERE room_id = ? ORDER BY joined_at, actor_id`).all(roomId).map(toParticipant)
   }
 
   async roomsOf(actorId: string): Promise<string[]> {
-    return this.#db
-      .prepare("SELECT room_id FROM participants WHERE actor_id = ? AND state != 'banned' ORDER BY joined_at, room_id")
+    return cached(this.#db, "SELECT room_id FROM participants WHERE actor_id = ? AND state != 'banned' ORDER BY joined_at, room_id")
       .all(actorId)
       .map((row) => String(row.room_id))
   }
@@ -144,16 +141,16 @@ export class SqliteParticipantRepository implements ParticipantRepository {
     const { sql, values } = setClause(patch, {
       displayName: 'display_name', role: 'role', state: 'state', permissions: 'permissions', favourite: 'favourite', archived: 'archived', notificationLevel: 'notification_level',
     })
-    if (sql) this.#db.prepare(`UPDATE participants SET ${sql} WHERE room_id = ? AND actor_id = ?`).run(...values, roomId, actorId)
+    if (sql) cached(this.#db, `UPDATE participants SET ${sql} WHERE room_id = ? AND actor_id = ?`).run(...values, roomId, actorId)
     return this.get(roomId, actorId)
   }
 
   async markRead(roomId: string, actorId: string, seq: number): Promise<ParticipantRecord | null> {
-    this.#db.prepare('UPDATE participants SET last_read_seq = MAX(last_read_seq, ?) WHERE room_id = ? AND actor_id = ?').run(seq, roomId, actorId)
+    cached(this.#db, 'UPDATE participants SET last_read_seq = MAX(last_read_seq, ?) WHERE room_id = ? AND actor_id = ?').run(seq, roomId, actorId)
     return this.get(roomId, actorId)
   }
 
   async remove(roomId: string, actorId: string): Promise<boolean> {
-    return Number(this.#db.prepare('DELETE FROM participants WHERE room_id = ? AND actor_id = ?').run(roomId, actorId).changes) === 1
+    return Number(cached(this.#db, 'DELETE FROM participants WHERE room_id = ? AND actor_id = ?').run(roomId, actorId).changes) === 1
   }
 }
