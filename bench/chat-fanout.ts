@@ -13,16 +13,17 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
+import { cpus, loadavg } from 'node:os'
 import { WebSocket } from 'ws'
 
 type Ready = { type: 'ready'; port: number; posterToken?: string; readerToken?: string; roomId?: string }
 type Stats = { type: 'stats'; cpuUserMs: number; cpuSystemMs: number; eventLoopUtilization: number }
-type Result = { persistedPerSecond: number; deliveriesPerSecond: number; p50: number; p99: number; max: number; delivered: number; expected: number; posted: number; failed: number; serverCpu: number; serverElu: number }
+type Result = { persistedPerSecond: number; deliveriesPerSecond: number; p50: number; p99: number; max: number; delivered: number; expected: number; posted: number; failed: number; serverCpu: number; serverElu: number; cpuUsPerMessage: number; cpuUsPerDelivery: number }
 
 // eslint-disable-next-line no-restricted-properties -- the benchmark's own knobs, not server configuration
 const { BENCH_SECONDS, BENCH_PROFILE } = process.env
 const SECONDS = Number(BENCH_SECONDS ?? 5)
-const scenarios = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['200x250', '1000x50', '200x1000']).map((s) => {
+const scenarios = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['200x250', '1000x50', '50x1000']).map((s) => {
   const [n, m] = s.split('x').map(Number)
   if (!n || !m) throw new TypeError(`scenario "${s}" is not CLIENTSxRATE`)
   return { clients: n, rate: m }
@@ -183,19 +184,22 @@ function summarise(recorder: Recorder, run: { posted: number; failed: number; se
     failed: run.failed,
     serverCpu: (stats.cpuUserMs + stats.cpuSystemMs) / (run.seconds * 1000),
     serverElu: stats.eventLoopUtilization,
+    cpuUsPerMessage: ((stats.cpuUserMs + stats.cpuSystemMs) * 1000) / Math.max(1, run.posted),
+    cpuUsPerDelivery: ((stats.cpuUserMs + stats.cpuSystemMs) * 1000) / Math.max(1, recorder.count),
   }
 }
 
 const f = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—').padStart(9)
+console.log(`Machine load before the run: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores (other processes compete for the same cores).`)
 console.log(`Chat fan-out: ${SECONDS} s per run, server in its own process, clients and poster in this one (${process.version}).`)
-console.log('                         persisted/s deliveries/s   p50 ms   p99 ms   max ms  delivered/expected  server CPU  server ELU')
+console.log('                         persisted/s deliveries/s   p50 ms   p99 ms   max ms  delivered/expected  server CPU  server ELU  CPU µs/msg  CPU µs/delivery')
 for (const { clients, rate } of scenarios) {
   const parley = await runParley(clients, rate)
   const raw = await runRaw(clients, rate)
   for (const [name, r] of [['parley', parley], ['raw ws', raw]] as const) {
     console.log(
       `${`${clients} clients × ${rate}/s`.padEnd(18)} ${name.padEnd(6)}${f(r.persistedPerSecond)}${f(r.deliveriesPerSecond, 0).padStart(14)}${f(r.p50, 1)}${f(r.p99, 1)}${f(r.max, 1)}` +
-        `${`${r.delivered}/${r.expected}`.padStart(20)}${f(r.serverCpu * 100, 0)}%${f(r.serverElu * 100, 0)}%${r.failed ? `  (${r.failed} posts failed)` : ''}`,
+        `${`${r.delivered}/${r.expected}`.padStart(20)}${f(r.serverCpu * 100, 0)}%${f(r.serverElu * 100, 0)}%${f(r.cpuUsPerMessage, 0).padStart(12)}${f(r.cpuUsPerDelivery, 1).padStart(17)}${r.failed ? `  (${r.failed} posts failed)` : ''}`,
     )
   }
   console.log(`${''.padEnd(25)}ratio parley/raw: deliveries ${(parley.deliveriesPerSecond / raw.deliveriesPerSecond).toFixed(2)}, p99 ${(parley.p99 / raw.p99).toFixed(1)}×`)

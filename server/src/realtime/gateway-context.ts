@@ -21,7 +21,32 @@ export type GatewayContext = {
   rooms: RoomService
   events: RoomEventLog
   hub: RealtimeHub
+  flusher: Flusher
   log: Logger
   limits: RealtimeLimits
   authenticate(auth: HelloAuth): Promise<{ ok: true; caller: Caller } | { ok: false; error: ErrorCode }>
+}
+
+/** Flushes the sessions that queued frames, once per event-loop turn. */
+export class Flusher {
+  readonly #pending = new Set<{ flush(): void }>()
+  #scheduled = false
+
+  schedule(session: { flush(): void }): void {
+    this.#pending.add(session)
+    if (this.#scheduled) return
+    this.#scheduled = true
+    setImmediate(() => {
+      this.#scheduled = false
+      const sessions = [...this.#pending]
+      this.#pending.clear()
+      for (const s of sessions) {
+        try {
+          s.flush()
+        } catch {
+          // A socket that fails here closes itself; the others still get their frames.
+        }
+      }
+    })
+  }
 }

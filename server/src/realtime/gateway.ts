@@ -15,7 +15,7 @@ import type { ChatStack } from '../rooms/chat-stack.ts'
 import type { Caller } from '../rooms/result.ts'
 import { RealtimeHub } from './hub.ts'
 import { RealtimeSession } from './session.ts'
-import type { GatewayContext, RealtimeLimits } from './gateway-context.ts'
+import { Flusher, type GatewayContext, type RealtimeLimits } from './gateway-context.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -35,6 +35,7 @@ export async function installRealtime(app: FastifyInstance, deps: GatewayDeps): 
     rooms: chat.rooms,
     events: chat.events,
     hub,
+    flusher: new Flusher(),
     log,
     limits: {
       messagesPerSecond: config.realtimeMessagesPerSecond,

@@ -28,6 +28,8 @@ export class RealtimeSession implements HubListener {
   #state: State = 'awaiting-hello'
   #alive = true
   #dropped = 0
+  #queue: string[] = []
+  #queuedBytes = 0
   readonly #timers: NodeJS.Timeout[] = []
   /** Rooms this session receives; per room, frames buffered while replaying, and the replay floor. */
   readonly #rooms = new Map<string, { buffer: { raw: string; seq: number | null }[] | null; floor: number }>()
@@ -57,14 +59,34 @@ export class RealtimeSession implements HubListener {
     return this.#caller
   }
 
-  /** Sends a frame unless the client has fallen too far behind, in which case it is cut off. */
+  /**
+   * Queues a frame unless the client has fallen too far behind, in which case it is cut off. Queued
+   * frames go out together once per event-loop turn (one corked write for several frames), so a
+   * busy room costs fewer system calls per delivery.
+   */
   sendRaw(raw: string): void {
     if (this.#state === 'closed') return
-    if (this.#ws.bufferedAmount > this.#ctx.limits.sendBufferBytes) {
+    if (this.#ws.bufferedAmount + this.#queuedBytes > this.#ctx.limits.sendBufferBytes) {
       this.close('slow-consumer')
       return
     }
-    this.#ws.send(raw)
+    this.#queue.push(raw)
+    this.#queuedBytes += raw.length
+    if (this.#queue.length === 1) this.#ctx.flusher.schedule(this)
+  }
+
+  /** Writes the queued frames (called by the gateway's flusher). */
+  flush(): void {
+    const frames = this.#queue
+    if (frames.length === 0) return
+    this.#queue = []
+    this.#queuedBytes = 0
+    if (this.#ws.readyState !== this.#ws.OPEN) return
+    // ws keeps its net.Socket private; corking it merges the frames into one writev.
+    const socket = (this.#ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
+    socket?.cork()
+    for (const raw of frames) this.#ws.send(raw)
+    socket?.uncork()
   }
 
   send(message: ServerMessage): void {
@@ -79,6 +101,8 @@ export class RealtimeSession implements HubListener {
   close(reason: keyof typeof CloseCodes | 'server-closing'): void {
     if (this.#state === 'closed') return
     const slow = reason === 'slow-consumer'
+    if (slow) this.#queue = []
+    else this.flush()
     if (!slow && reason !== 'server-closing') this.#ws.send(JSON.stringify({ type: 'bye', reason }))
     this.#cleanup()
     const code = reason === 'server-closing' ? 1001 : CloseCodes[reason]
