@@ -129,6 +129,10 @@ describe('Realtime gateway', () => {
     const d = await deleted
     assert.equal(d.event.type === 'message.deleted' && d.event.message.body, '')
     assert.equal(bob.rt.positions[roomId], d.seq)
+
+    const offline = alice.rt.next('presence', (p) => p.actor.id === bob.id && !p.online)
+    bob.rt.close()
+    assert.equal((await offline).roomId, roomId)
   })
 
   it('a client that disconnects while others post resumes with nothing lost or repeated', async () => {
@@ -256,5 +260,73 @@ describe('Realtime gateway', () => {
     for (let i = 0; i < 50 && t.app.realtimeSessionCount() > 1; i++) await new Promise((r) => setTimeout(r, 20))
     assert.equal(t.app.realtimeSessionCount(), 1, 'the slow session is gone; the fast one stays')
     assert.equal(alice.rt.state, 'open')
+  })
+})
+
+describe('Realtime gateway: room changes, polls, presence and cookies', () => {
+  let t: TestInstance
+  let base: string
+  const clients: RealtimeClient[] = []
+  beforeEach(async () => {
+    t = await startTestInstance()
+    base = await t.listen()
+  })
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close()
+    await t.close()
+  })
+
+  it('room updates, participant changes, polls and presence arrive live; a new room arrives as room.added', async () => {
+    const a = await t.user('alice')
+    const b = await t.user('bob')
+    const alice = new ParleyClient({ baseUrl: base, auth: { token: a.token } })
+    const room = await alice.createRoom({ kind: 'group', name: 'Before' })
+    const aliceRt = new RealtimeClient({ baseUrl: base, auth: { token: a.token }, reconnect: false })
+    const bobRt = new RealtimeClient({ baseUrl: base, auth: { token: b.token }, reconnect: false })
+    clients.push(aliceRt, bobRt)
+    await aliceRt.connect()
+    const bobWelcome = await bobRt.connect()
+    assert.deepEqual(bobWelcome.rooms, {})
+
+    const added = bobRt.next('room.added')
+    const online = aliceRt.next('presence', (p) => p.actor.id === b.user.id && p.online)
+    const joinedSeen = aliceRt.next('event', (e) => e.event.type === 'participant.joined' && e.event.participant.actorId === b.user.id)
+    await alice.addParticipant(room.id, b.user.id)
+    assert.equal((await added).roomId, room.id)
+    assert.equal((await joinedSeen).event.type, 'participant.joined')
+    assert.deepEqual((await online).actor, { type: 'user', id: b.user.id, name: 'Bob' })
+
+    const renamed = bobRt.next('event', (e) => e.event.type === 'room.updated')
+    await alice.updateRoom(room.id, { name: 'After' })
+    const update = await renamed
+    assert.equal(update.event.type === 'room.updated' && update.event.room.name, 'After')
+    assert.equal(update.event.type === 'room.updated' && update.event.room.lastSeq, update.seq)
+
+    const pollSeen = bobRt.next('event', (e) => e.event.type === 'poll.updated')
+    const { poll } = await alice.createPoll(room.id, { question: 'Tea or coffee?', options: ['tea', 'coffee'] })
+    await alice.vote(room.id, poll.id, [1])
+    const polled = await pollSeen
+    assert.deepEqual(polled.event.type === 'poll.updated' && polled.event.poll.votes, [0, 1])
+
+    const offline = aliceRt.next('presence', (p) => p.actor.id === b.user.id && !p.online)
+    const removed = bobRt.next('room.removed')
+    await alice.removeParticipant(room.id, b.user.id)
+    assert.equal((await removed).roomId, room.id)
+    assert.equal((await offline).online, false, 'removed: offline for the room')
+  })
+
+  it('a cookie-authenticated upgrade from another origin is refused with csrf-failed; from ours it is welcomed', async () => {
+    const register = await t.app.inject({ method: 'POST', url: '/api/v1/account/register', payload: { username: 'carol', password: 'correct horse battery' } })
+    const cookie = String(register.headers['set-cookie']).split(';')[0] as string
+    const evil = rawClient(base, { headers: { cookie, origin: 'https://evil.example' } })
+    const closed = await evil.closed
+    assert.equal(closed.code, 4003)
+    assert.equal(evil.frames[0]?.type === 'error' && evil.frames[0].error.code, 'csrf-failed')
+    const ours = rawClient(base, { headers: { cookie, origin: t.config.publicOrigin } })
+    await ours.opened
+    ours.send({ type: 'hello', version: 1 })
+    const welcome = await ours.next((m) => m.type === 'welcome')
+    assert.equal(welcome.type === 'welcome' && welcome.actor.name, 'carol')
+    ours.ws.close()
   })
 })

@@ -237,6 +237,7 @@ export class RealtimeSession implements HubListener {
   #dropRoom(roomId: string): void {
     if (!this.#rooms.delete(roomId)) return
     this.#ctx.hub.leaveRoom(roomId, this)
+    this.#presenceIn(roomId, false)
     this.send({ type: 'room.removed', roomId })
     if (this.#caller?.type === 'guest') this.close('session-ended')
   }
@@ -254,6 +255,7 @@ export class RealtimeSession implements HubListener {
     if (this.#rooms.get(roomId) !== room) return
     this.send({ type: 'room.added', roomId, lastSeq })
     this.#flush(roomId, room, lastSeq)
+    this.#presenceIn(roomId, true)
   }
 
   async #typing(roomId: string, typing: boolean, id: string | undefined): Promise<void> {
@@ -264,13 +266,15 @@ export class RealtimeSession implements HubListener {
   }
 
   #presence(online: boolean): void {
+    for (const roomId of this.#rooms.keys()) this.#presenceIn(roomId, online)
+  }
+
+  #presenceIn(roomId: string, online: boolean): void {
     const caller = this.#caller
     if (!caller) return
-    for (const roomId of this.#rooms.keys()) {
-      // Another local session of the same person keeps them online.
-      const others = [...this.#ctx.hub.listenersOf(roomId)].some((l) => l !== this && (l as RealtimeSession).caller?.id === caller.id)
-      if (!others) this.#ctx.events.ephemeral(roomId, { type: 'presence', roomId, actor: { type: caller.type, id: caller.id, name: caller.name }, online })
-    }
+    // Another local session of the same person keeps them online.
+    const others = [...this.#ctx.hub.listenersOf(roomId)].some((l) => l !== this && (l as RealtimeSession).caller?.id === caller.id)
+    if (!others) this.#ctx.events.ephemeral(roomId, { type: 'presence', roomId, actor: { type: caller.type, id: caller.id, name: caller.name }, online })
   }
 
   #cleanup(): void {

@@ -83,7 +83,10 @@ export class ChatService {
       messages = hasOlder ? page.slice(1) : page
       hasNewer = query.before !== undefined && (await exists({ after: query.before - 1 }))
     }
-    return ok({ messages: await this.#views(roomId, messages), hasOlder, hasNewer })
+    // Expired messages are gone for readers at once, even before the sweep removes them.
+    const now = this.#now()
+    const live = messages.filter((m) => m.expiresAt === null || m.expiresAt > now)
+    return ok({ messages: await this.#views(roomId, live), hasOlder, hasNewer })
   }
 
   async edit(caller: Caller, roomId: string, seq: number, body: string): Promise<Result<MessageView>> {

@@ -150,7 +150,8 @@ export class RoomService {
   }
 
   async participants(caller: Caller, roomId: string): Promise<Result<ParticipantRecord[]>> {
-    const allowed = await this.access(caller, roomId, 'room.view')
+    // Someone waiting in the lobby does not get to see who is inside.
+    const allowed = await this.access(caller, roomId, 'chat.read')
     if (!allowed.ok) return allowed
     return ok(await this.#store.participants.list(roomId))
   }

@@ -222,8 +222,13 @@ describe('Chat REST API', () => {
     assert.equal(posted.ok && posted.value.expiresAt, new Date(now + 60_000).toISOString())
     now += 59_000
     assert.equal((await stack.chat.sweep(3600_000)).messages, 0)
+    const visible = await stack.chat.history(caller, id, {})
+    assert.deepEqual(visible.ok && visible.value.messages.filter((m) => m.kind === 'text').map((m) => m.body), ['gone soon'])
     now += 1_000
+    const hidden = await stack.chat.history(caller, id, {})
+    assert.deepEqual(hidden.ok && hidden.value.messages.filter((m) => m.kind === 'text'), [], 'expired: hidden before the sweep')
     assert.equal((await stack.chat.sweep(3600_000)).messages, 1)
+    assert.equal(await t.store.messages.get(id, posted.ok ? posted.value.seq : 0), null)
     const page = await stack.chat.history(caller, id, {})
     assert.deepEqual(page.ok && page.value.messages.filter((m) => m.kind === 'text'), [])
     await stack.bus.close()
