@@ -13,6 +13,8 @@ export type RealtimeLimits = {
   sendBufferBytes: number
   /** Events replayed on resume at most; further behind gets a resync. */
   maxReplay: number
+  /** How long a session waits for an out-of-order event before reading it from the log. */
+  gapWaitMs: number
 }
 
 /** What every session of one gateway shares. */

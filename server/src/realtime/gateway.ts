@@ -43,6 +43,7 @@ export async function installRealtime(app: FastifyInstance, deps: GatewayDeps): 
       helloTimeoutMs: 10_000,
       sendBufferBytes: config.realtimeSendBufferKib * 1024,
       maxReplay: 1000,
+      gapWaitMs: 25,
       ...deps.limits,
     },
     async authenticate(auth: HelloAuth) {

@@ -16,6 +16,7 @@ import type { HubListener } from './hub.ts'
 import type { GatewayContext } from './gateway-context.ts'
 import { TokenBucket } from './token-bucket.ts'
 import { resumeRoom } from './resume.ts'
+import { RoomStream, type StreamFrame } from './room-stream.ts'
 
 type State = 'awaiting-hello' | 'authenticating' | 'open' | 'closed'
 
@@ -31,8 +32,8 @@ export class RealtimeSession implements HubListener {
   #queue: string[] = []
   #queuedBytes = 0
   readonly #timers: NodeJS.Timeout[] = []
-  /** Rooms this session receives; per room, frames buffered while replaying, and the replay floor. */
-  readonly #rooms = new Map<string, { buffer: { raw: string; seq: number | null }[] | null; floor: number }>()
+  /** Rooms this session receives, each an ordered stream of frames (room-stream.ts). */
+  readonly #rooms = new Map<string, RoomStream>()
   readonly #onClosed: (session: RealtimeSession) => void
 
   constructor(ws: WebSocket, ctx: GatewayContext, caller: Caller | null, onClosed: (session: RealtimeSession) => void) {
@@ -114,16 +115,28 @@ export class RealtimeSession implements HubListener {
   }
 
   roomFrame(roomId: string, raw: string, frame: ServerMessage): void {
-    const room = this.#rooms.get(roomId)
-    if (!room || this.#state === 'closed') return
-    const seq = frame.type === 'event' ? frame.seq : null
-    if (room.buffer) {
-      room.buffer.push({ raw, seq })
-      return
-    }
-    if (seq !== null && seq <= room.floor) return
-    this.sendRaw(raw)
-    if (frame.type === 'event') this.#afterEvent(roomId, frame.event)
+    if (this.#state === 'closed') return
+    this.#rooms.get(roomId)?.accept({ raw, frame, seq: frame.type === 'event' ? frame.seq : null })
+  }
+
+  #stream(roomId: string): RoomStream {
+    const stream = new RoomStream({
+      deliver: ({ raw, frame }) => {
+        this.sendRaw(raw)
+        if (frame.type === 'event') this.#afterEvent(roomId, frame.event)
+      },
+      missing: async (afterSeq, beforeSeq) => {
+        const events = await this.#ctx.store.events.since(roomId, afterSeq, Math.min(beforeSeq - afterSeq - 1, this.#ctx.limits.maxReplay))
+        return events.filter((e) => e.seq < beforeSeq).map((e): StreamFrame => {
+          const frame = { type: 'event' as const, roomId, seq: e.seq, event: e.data as unknown as Extract<ServerMessage, { type: 'event' }>['event'] }
+          return { raw: JSON.stringify(frame), frame, seq: e.seq }
+        })
+      },
+      onError: (error) => this.#ctx.log.warn({ err: error, sessionId: this.id, roomId }, 'filling a sequence gap failed'),
+      gapWaitMs: this.#ctx.limits.gapWaitMs,
+    })
+    this.#rooms.set(roomId, stream)
+    return stream
   }
 
   membership(change: { roomId: string; kind: 'changed' | 'ended' }): void {
@@ -190,8 +203,8 @@ export class RealtimeSession implements HubListener {
     await this.#ctx.hub.watchActor(caller.id, this)
     const mine = (await this.#ctx.rooms.listMine(caller)).filter((a) => a.self.state === 'active')
     const resume = hello.resume ?? {}
-    // Until each room's starting point is known, its live frames wait in a buffer (nothing lost).
-    for (const { room } of mine) this.#rooms.set(room.id, { buffer: [], floor: 0 })
+    // Until each room's starting point is known, its live frames wait (nothing lost).
+    for (const { room } of mine) this.#stream(room.id)
     await Promise.all(mine.map(({ room }) => this.#ctx.hub.joinRoom(room.id, this)))
     const rooms: Record<string, number> = {}
     for (const { room } of mine) rooms[room.id] = (await this.#ctx.store.rooms.byId(room.id))?.lastSeq ?? room.lastSeq
@@ -203,25 +216,11 @@ export class RealtimeSession implements HubListener {
       limits: { maxFrameBytes: MAX_FRAME_BYTES, messagesPerSecond: this.#ctx.limits.messagesPerSecond, pingIntervalMs: this.#ctx.limits.pingIntervalMs },
     })
     for (const roomId of Object.keys(resume)) if (!this.#rooms.has(roomId)) this.send({ type: 'room.removed', roomId: roomId.slice(0, 64) })
-    for (const [roomId, room] of [...this.#rooms]) {
+    for (const [roomId, stream] of [...this.#rooms]) {
       const position = resume[roomId]
-      const floor = position === undefined ? (rooms[roomId] ?? 0) : await resumeRoom(this, this.#ctx, roomId, position, rooms[roomId] ?? 0)
-      this.#flush(roomId, room, floor)
+      stream.start(position === undefined ? (rooms[roomId] ?? 0) : await resumeRoom(this, this.#ctx, roomId, position, rooms[roomId] ?? 0))
     }
     this.#presence(true)
-  }
-
-  #flush(roomId: string, room: { buffer: { raw: string; seq: number | null }[] | null; floor: number }, floor: number): void {
-    room.floor = floor
-    const buffered = room.buffer ?? []
-    room.buffer = null
-    for (const { raw, seq } of buffered) if (seq === null || seq > floor) this.#redeliver(roomId, raw)
-  }
-
-  #redeliver(roomId: string, raw: string): void {
-    const frame = JSON.parse(raw) as ServerMessage
-    this.sendRaw(raw)
-    if (frame.type === 'event') this.#afterEvent(roomId, frame.event)
   }
 
   /** After an event about this session's own membership, stop or keep receiving the room. */
@@ -235,7 +234,10 @@ export class RealtimeSession implements HubListener {
   }
 
   #dropRoom(roomId: string): void {
-    if (!this.#rooms.delete(roomId)) return
+    const stream = this.#rooms.get(roomId)
+    if (!stream) return
+    stream.close()
+    this.#rooms.delete(roomId)
     this.#ctx.hub.leaveRoom(roomId, this)
     this.#presenceIn(roomId, false)
     this.send({ type: 'room.removed', roomId })
@@ -248,13 +250,12 @@ export class RealtimeSession implements HubListener {
     const access = await this.#ctx.rooms.access(caller, roomId, 'chat.read')
     if (!access.ok) return this.#rooms.has(roomId) ? this.#dropRoom(roomId) : undefined
     if (this.#rooms.has(roomId)) return
-    const room = { buffer: [] as { raw: string; seq: number | null }[] | null, floor: 0 }
-    this.#rooms.set(roomId, room)
+    const stream = this.#stream(roomId)
     await this.#ctx.hub.joinRoom(roomId, this)
     const lastSeq = (await this.#ctx.store.rooms.byId(roomId))?.lastSeq ?? 0
-    if (this.#rooms.get(roomId) !== room) return
+    if (this.#rooms.get(roomId) !== stream) return
     this.send({ type: 'room.added', roomId, lastSeq })
-    this.#flush(roomId, room, lastSeq)
+    stream.start(lastSeq)
     this.#presenceIn(roomId, true)
   }
 
@@ -283,7 +284,10 @@ export class RealtimeSession implements HubListener {
     this.#state = 'closed'
     for (const timer of this.#timers) clearTimeout(timer)
     if (wasOpen) this.#presence(false)
-    for (const roomId of this.#rooms.keys()) this.#ctx.hub.leaveRoom(roomId, this)
+    for (const [roomId, stream] of this.#rooms) {
+      stream.close()
+      this.#ctx.hub.leaveRoom(roomId, this)
+    }
     this.#rooms.clear()
     if (this.#caller) this.#ctx.hub.unwatchActor(this.#caller.id, this)
     this.#onClosed(this)
