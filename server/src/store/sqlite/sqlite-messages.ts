@@ -47,20 +47,55 @@ export function ftsQuery(text: string): string {
     .join(' ')
 }
 
+type PendingPost = {
+  draft: Omit<MessageRecord, 'seq'>
+  toEvent: (message: MessageRecord) => EventDraft
+  resolve: (posted: { message: MessageRecord; event: RoomEventRecord }) => void
+  reject: (error: unknown) => void
+}
+
 export class SqliteMessageRepository implements MessageRepository {
   readonly #db: DatabaseSync
+  #pending: PendingPost[] = []
   constructor(db: DatabaseSync) {
     this.#db = db
   }
 
-  async post(draft: Omit<MessageRecord, 'seq'>, toEvent: (message: MessageRecord) => EventDraft): Promise<{ message: MessageRecord; event: RoomEventRecord }> {
-    return transaction(this.#db, () => {
-      const message = { ...draft, seq: nextSeq(this.#db, draft.roomId) }
-      this.#insert(message)
-      const event = { roomId: message.roomId, seq: message.seq, ...toEvent(message), createdAt: message.createdAt, expiresAt: message.expiresAt }
-      insertEvent(this.#db, event)
-      return { message, event }
+  /**
+   * Group commit: posts arriving in the same event-loop turn share one transaction (a busy room
+   * pays one WAL commit for several messages). If the shared transaction fails, each post is
+   * retried alone so one bad post cannot fail the others.
+   */
+  post(draft: Omit<MessageRecord, 'seq'>, toEvent: (message: MessageRecord) => EventDraft): Promise<{ message: MessageRecord; event: RoomEventRecord }> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ draft, toEvent, resolve, reject })
+      if (this.#pending.length === 1) setImmediate(() => this.#commitPending())
     })
+  }
+
+  #commitPending(): void {
+    const batch = this.#pending
+    this.#pending = []
+    try {
+      const results = transaction(this.#db, () => batch.map((p) => this.#postOne(p.draft, p.toEvent)))
+      batch.forEach((p, i) => p.resolve(results[i] as { message: MessageRecord; event: RoomEventRecord }))
+    } catch {
+      for (const p of batch) {
+        try {
+          p.resolve(transaction(this.#db, () => this.#postOne(p.draft, p.toEvent)))
+        } catch (error) {
+          p.reject(error)
+        }
+      }
+    }
+  }
+
+  #postOne(draft: Omit<MessageRecord, 'seq'>, toEvent: (message: MessageRecord) => EventDraft): { message: MessageRecord; event: RoomEventRecord } {
+    const message = { ...draft, seq: nextSeq(this.#db, draft.roomId) }
+    this.#insert(message)
+    const event = { roomId: message.roomId, seq: message.seq, ...toEvent(message), createdAt: message.createdAt, expiresAt: message.expiresAt }
+    insertEvent(this.#db, event)
+    return { message, event }
   }
 
   async create(m: MessageRecord): Promise<void> {
