@@ -193,4 +193,13 @@ describe('Rooms REST API', () => {
     assert.equal((await t.call('GET', `/api/v1/rooms/${room.id}`, { headers: alice.auth })).json().error.code, 'room-not-found')
     assert.deepEqual((await t.call('GET', '/api/v1/rooms', { headers: bob.auth })).json<{ rooms: RoomView[] }>().rooms, [])
   })
+
+  it('GET /api/openapi.json documents the rooms, chat, guest and notification routes with their schemas', async () => {
+    const doc = (await t.call('GET', '/api/openapi.json')).json<{ paths: Record<string, Record<string, unknown>> }>()
+    for (const path of ['/api/v1/rooms', '/api/v1/rooms/{roomId}/messages', '/api/v1/rooms/{roomId}/guests', '/api/v1/rooms/search', '/api/v1/notifications', '/api/v1/rooms/{roomId}/polls/{pollId}/votes']) {
+      assert.ok(doc.paths[path], `${path} is documented`)
+    }
+    assert.deepEqual(Object.keys(doc.paths['/api/v1/rooms/{roomId}/messages/{seq}/reactions/{emoji}'] ?? {}).sort(), ['delete', 'put'])
+    assert.equal(doc.paths['/api/v1/realtime'], undefined, 'the WebSocket route is described in spec/realtime.md instead')
+  })
 })
