@@ -31,7 +31,7 @@ if (mode === 'raw') {
   cleanup = async () => void wss.close()
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'))
-  const loaded = loadConfig({ env: { PARLEY_DATA_DIR: dir, PARLEY_LOG_LEVEL: 'silent', PARLEY_REALTIME_SEND_BUFFER_KIB: '4096' } })
+  const loaded = loadConfig({ env: { PARLEY_DATA_DIR: dir, PARLEY_LOG_LEVEL: 'silent', PARLEY_REALTIME_SEND_BUFFER_KIB: '4096', PARLEY_CHAT_POSTS_PER_SECOND: '1000000' } })
   if (!loaded.ok) throw new TypeError(JSON.stringify(loaded.problems))
   const config = loaded.config
   const logger = createLogger('silent')

@@ -45,6 +45,11 @@ export const ConfigSchema = Type.Object(
       default: '',
       description: 'Redis URL (redis://host:6379) for the event bus between server nodes. Empty: in-process bus (one node).',
     }),
+    chatPostsPerSecond: Type.Integer({
+      default: 10,
+      minimum: 1,
+      description: 'Messages and polls one person (or guest) may post per second, in bursts of three times that; more get rate-limited.',
+    }),
     guestSessionHours: Type.Integer({ default: 24, minimum: 1, description: 'How long a guest session (public room link) lives, in hours.' }),
     eventRetentionHours: Type.Integer({ default: 48, minimum: 1, description: 'How long room events are kept for realtime resume; older positions get a resync.' }),
     realtimePingSeconds: Type.Integer({ default: 30, minimum: 1, description: 'Realtime keepalive: a WebSocket ping this often; two missed answers close the session.' }),

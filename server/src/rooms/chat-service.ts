@@ -11,16 +11,19 @@ import type { RoomEventLog } from './event-log.ts'
 import type { Access, RoomService } from './room-service.ts'
 import { parseMentions } from './mentions.ts'
 import { messageView } from './views.ts'
+import type { PostLimiter } from './post-limiter.ts'
 
-export type ChatServiceDeps = { store: Store; rooms: RoomService; events: RoomEventLog; now?: () => number }
+export type ChatServiceDeps = { store: Store; rooms: RoomService; events: RoomEventLog; postLimiter: PostLimiter; now?: () => number }
 
 export class ChatService {
   readonly #store: Store
   readonly #rooms: RoomService
   readonly #events: RoomEventLog
   readonly #now: () => number
+  readonly #limiter: PostLimiter
 
   constructor(deps: ChatServiceDeps) {
+    this.#limiter = deps.postLimiter
     this.#store = deps.store
     this.#rooms = deps.rooms
     this.#events = deps.events
@@ -32,12 +35,18 @@ export class ChatService {
     if (input.body.trim() === '') return fail('validation-failed', { field: 'body', reason: 'blank' })
     const allowed = await this.#rooms.access(caller, roomId, 'chat.post')
     if (!allowed.ok) return allowed
+    if (!this.#limiter.take(caller.id)) return fail('rate-limited', { retryAfterSeconds: 1 })
     const mentions = parseMentions(input.body)
     if (mentions.all && !(await this.#rooms.access(caller, roomId, 'chat.mention-all')).ok) return fail('mention-all-forbidden')
     if (input.replyTo !== undefined && !(await this.#store.messages.get(roomId, input.replyTo))) return fail('reply-target-invalid', { replyTo: input.replyTo })
     const message = await this.postRecord(allowed.value, caller, { kind: 'text', body: input.body, data: null, replyTo: input.replyTo ?? null })
     await this.#notify(allowed.value, caller, message, mentions)
     return ok(messageView(message))
+  }
+
+  /** Whether the caller may post one more message or poll now (counts it). */
+  takePost(caller: Caller): boolean {
+    return this.#limiter.take(caller.id)
   }
 
   /** Stores a message with the room's next seq and emits message.new: shared with polls. */

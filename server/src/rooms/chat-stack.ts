@@ -13,6 +13,7 @@ import { RoomService } from './room-service.ts'
 import { ChatService } from './chat-service.ts'
 import { PollService } from './poll-service.ts'
 import { PasswordAttemptLimiter } from './guest-limiter.ts'
+import { PostLimiter } from './post-limiter.ts'
 
 export type ChatStack = { bus: Bus; events: RoomEventLog; rooms: RoomService; chat: ChatService; polls: PollService }
 
@@ -25,7 +26,8 @@ export function createChatStack(config: Config, store: Store, logger: Logger, op
   const now = options.now ?? Date.now
   const events = new RoomEventLog({ store, bus, now, onError })
   const rooms = new RoomService({ store, events, attempts: new PasswordAttemptLimiter(now), guestSessionTtlMs: config.guestSessionHours * 3600_000, now })
-  const chat = new ChatService({ store, rooms, events, now })
+  const postLimiter = new PostLimiter(config.chatPostsPerSecond, now)
+  const chat = new ChatService({ store, rooms, events, postLimiter, now })
   const polls = new PollService({ store, rooms, chat, events, now })
   return { bus, events, rooms, chat, polls }
 }

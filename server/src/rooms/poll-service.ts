@@ -30,6 +30,7 @@ export class PollService {
     if (new Set(input.options).size !== input.options.length) return fail('validation-failed', { field: 'options', reason: 'duplicate options' })
     const allowed = await this.#rooms.access(caller, roomId, 'poll.create')
     if (!allowed.ok) return allowed
+    if (!this.#chat.takePost(caller)) return fail('rate-limited', { retryAfterSeconds: 1 })
     const poll: PollRecord = {
       id: randomUUID(), roomId, question: input.question, options: input.options, multiple: input.multiple ?? false,
       anonymous: input.anonymous ?? false, createdBy: caller.id, createdAt: this.#now(), closedAt: null,

@@ -195,6 +195,22 @@ describe('Chat REST API', () => {
     assert.equal((await t.call('GET', '/api/v1/rooms/search?q=', { headers: alice.auth })).json().error.code, 'validation-failed')
   })
 
+  it('POST /messages and /polls are rate-limited per person (rate-limited, Retry-After) and store nothing more', async () => {
+    await t.close()
+    t = await startTestInstance({ env: { PARLEY_CHAT_POSTS_PER_SECOND: '1' } })
+    const owner = await t.user('owner')
+    const id = (await t.call('POST', '/api/v1/rooms', { headers: owner.auth, body: { kind: 'group', name: 'Busy' } })).json<RoomView>().id
+    for (let i = 0; i < 3; i++) assert.equal((await t.call('POST', `/api/v1/rooms/${id}/messages`, { headers: owner.auth, body: { body: `m${i}` } })).statusCode, 201)
+    const before = await t.store.messages.history({ roomId: id, after: 0, limit: 100 })
+    const limited = await t.call('POST', `/api/v1/rooms/${id}/messages`, { headers: owner.auth, body: { body: 'one too many' } })
+    assert.equal(limited.statusCode, 429)
+    assert.equal(limited.json().error.code, 'rate-limited')
+    assert.equal(limited.headers['retry-after'], '1')
+    const poll = await t.call('POST', `/api/v1/rooms/${id}/polls`, { headers: owner.auth, body: { question: 'Q?', options: ['a', 'b'] } })
+    assert.equal(poll.json().error.code, 'rate-limited')
+    assert.deepEqual(await t.store.messages.history({ roomId: id, after: 0, limit: 100 }), before)
+  })
+
   it('read-only rooms refuse members\' posts and reactions (room-read-only) but not moderators\'', async () => {
     const m = await post(bob, 'before')
     await t.call('PATCH', `/api/v1/rooms/${roomId}`, { headers: alice.auth, body: { readOnly: true } })
