@@ -9,7 +9,8 @@ import { actorTopic, roomTopic, type Bus, type Unsubscribe } from '../bus/bus.ts
 
 export interface HubListener {
   /** A room frame: `seq` for durable events, null for typing and presence. */
-  roomFrame(roomId: string, raw: string, frame: ServerMessage): void
+  /** `raw` is the frame's UTF-8 bytes, encoded once for every session. */
+  roomFrame(roomId: string, raw: Buffer, frame: ServerMessage): void
   /** The listener's membership changed somewhere (added, admitted, removed, guest session ended). */
   membership(change: { roomId: string; kind: 'changed' | 'ended' }): void
 }
@@ -60,7 +61,8 @@ export class RealtimeHub {
       this.#onError(error)
       return
     }
-    for (const listener of [...(this.#rooms.get(roomId)?.listeners ?? [])]) this.#safely(() => listener.roomFrame(roomId, raw, frame))
+    const bytes = Buffer.from(raw)
+    for (const listener of [...(this.#rooms.get(roomId)?.listeners ?? [])]) this.#safely(() => listener.roomFrame(roomId, bytes, frame))
   }
 
   async #add(map: Map<string, Topic>, topic: string, key: string, listener: HubListener, handler: (raw: string) => void): Promise<void> {

@@ -10,7 +10,7 @@ import type { GatewayContext } from './gateway-context.ts'
 
 type Sender = {
   send(message: ServerMessage): void
-  sendRaw(raw: string): void
+  sendRaw(raw: string | Buffer): void
   error(code: 'resume-invalid', id?: string, details?: Record<string, unknown>): void
 }
 

@@ -10,7 +10,7 @@
  */
 import type { ServerMessage } from '@parley/protocol'
 
-export type StreamFrame = { raw: string; frame: ServerMessage; seq: number | null }
+export type StreamFrame = { raw: string | Buffer; frame: ServerMessage; seq: number | null }
 
 export type RoomStreamDeps = {
   deliver(frame: StreamFrame): void

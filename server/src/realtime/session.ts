@@ -29,7 +29,7 @@ export class RealtimeSession implements HubListener {
   #state: State = 'awaiting-hello'
   #alive = true
   #dropped = 0
-  #queue: string[] = []
+  #queue: (string | Buffer)[] = []
   #queuedBytes = 0
   readonly #timers: NodeJS.Timeout[] = []
   /** Rooms this session receives, each an ordered stream of frames (room-stream.ts). */
@@ -65,7 +65,7 @@ export class RealtimeSession implements HubListener {
    * frames go out together once per event-loop turn (one corked write for several frames), so a
    * busy room costs fewer system calls per delivery.
    */
-  sendRaw(raw: string): void {
+  sendRaw(raw: string | Buffer): void {
     if (this.#state === 'closed') return
     if (this.#ws.bufferedAmount + this.#queuedBytes > this.#ctx.limits.sendBufferBytes) {
       this.close('slow-consumer')
@@ -86,7 +86,8 @@ export class RealtimeSession implements HubListener {
     // ws keeps its net.Socket private; corking it merges the frames into one writev.
     const socket = (this.#ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
     socket?.cork()
-    for (const raw of frames) this.#ws.send(raw)
+    // Buffers are frames already encoded once for the whole room: sent as text, not re-encoded.
+    for (const raw of frames) this.#ws.send(raw, { binary: false })
     socket?.uncork()
   }
 
@@ -114,7 +115,7 @@ export class RealtimeSession implements HubListener {
     kill.unref()
   }
 
-  roomFrame(roomId: string, raw: string, frame: ServerMessage): void {
+  roomFrame(roomId: string, raw: Buffer, frame: ServerMessage): void {
     if (this.#state === 'closed') return
     this.#rooms.get(roomId)?.accept({ raw, frame, seq: frame.type === 'event' ? frame.seq : null })
   }
