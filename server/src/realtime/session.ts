@@ -30,6 +30,7 @@ export class RealtimeSession implements HubListener {
   #alive = true
   #dropped = 0
   #queue: (string | Buffer)[] = []
+  #pendingMembership: { roomId: string; kind: 'changed' | 'ended' }[] = []
   #queuedBytes = 0
   readonly #timers: NodeJS.Timeout[] = []
   /** Rooms this session receives, each an ordered stream of frames (room-stream.ts). */
@@ -141,6 +142,11 @@ export class RealtimeSession implements HubListener {
   }
 
   membership(change: { roomId: string; kind: 'changed' | 'ended' }): void {
+    // Changes that race the hello are applied once the session is open, not lost.
+    if (this.#state === 'authenticating') {
+      this.#pendingMembership.push(change)
+      return
+    }
     if (this.#state !== 'open') return
     if (change.kind === 'ended') return this.close('session-ended')
     void this.#refreshRoom(change.roomId).catch((error: unknown) => this.#ctx.log.warn({ err: error, sessionId: this.id }, 'membership refresh failed'))
@@ -222,6 +228,7 @@ export class RealtimeSession implements HubListener {
       stream.start(position === undefined ? (rooms[roomId] ?? 0) : await resumeRoom(this, this.#ctx, roomId, position, rooms[roomId] ?? 0))
     }
     this.#presence(true)
+    for (const change of this.#pendingMembership.splice(0)) this.membership(change)
   }
 
   /** After an event about this session's own membership, stop or keep receiving the room. */

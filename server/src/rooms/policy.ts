@@ -3,7 +3,7 @@
  * state (kind, read-only, lobby, deleted). Pure and synchronous, so it is tested as a table
  * (policy.test.ts) and every route and realtime handler asks it instead of deciding on its own.
  */
-import type { ErrorCode, Permission } from '@parley/protocol'
+import type { Permission } from '@parley/protocol'
 import type { ParticipantRecord, ParticipantRole, RoomRecord } from '../store/records.ts'
 
 export const ROOM_ACTIONS = [
@@ -133,9 +133,4 @@ function decideJoin({ room, self, caller }: PolicyInput): PolicyDecision {
   if (room.kind === 'public') return allow
   if (room.kind === 'group' && caller === 'user' && room.listable !== 'none') return allow
   return deny(room.listable === 'none' ? 'room-not-found' : 'room-not-joinable')
-}
-
-/** Maps a policy refusal to its registry code (they are the same strings; this keeps the types honest). */
-export function policyCode(error: PolicyError): ErrorCode {
-  return error
 }
