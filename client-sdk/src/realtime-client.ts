@@ -72,7 +72,9 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 
   /** Connects (and keeps reconnecting until close()); resolves with the first welcome. */
   connect(): Promise<ServerWelcome> {
+    if (this.#socket) throw new Error('already connected or connecting')
     this.#wanted = true
+    this.#attempt = 0
     const welcomed = new Promise<ServerWelcome>((resolve, reject) => {
       const offWelcome = this.on('welcome', (w) => {
         offWelcome()
