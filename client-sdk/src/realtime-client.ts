@@ -96,7 +96,9 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     this.#wanted = false
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = null
-    this.#socket?.close(1000, 'client closing')
+    const socket = this.#socket
+    this.#socket = null
+    socket?.close(1000, 'client closing')
     this.#setState('closed')
   }
 
