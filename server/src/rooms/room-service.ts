@@ -110,9 +110,10 @@ export class RoomService {
     return out
   }
 
-  async listable(caller: Caller): Promise<RoomRecord[]> {
+  /** The directory: 'users' rooms for signed-in users, 'everyone' rooms for anyone (guests, visitors). */
+  async listable(caller: Caller | null): Promise<RoomRecord[]> {
     const rooms = await this.#store.rooms.listable()
-    return rooms.filter((r) => caller.type === 'user' || r.listable === 'everyone')
+    return rooms.filter((r) => caller?.type === 'user' || r.listable === 'everyone')
   }
 
   async update(caller: Caller, roomId: string, input: RoomUpdate): Promise<Result<Access>> {

@@ -168,6 +168,8 @@ describe('Rooms REST API', () => {
     const lobbied = await createRoom(alice, { kind: 'public', name: 'Lobby', listable: 'everyone', lobby: true })
     const listed = (await t.call('GET', '/api/v1/rooms/listable', { headers: bob.auth })).json<{ rooms: RoomView[] }>()
     assert.deepEqual(listed.rooms.map((r) => r.name), ['Open', 'Lobby'])
+    const anonymous = (await t.call('GET', '/api/v1/rooms/listable')).json<{ rooms: RoomView[] }>()
+    assert.deepEqual(anonymous.rooms.map((r) => r.name), ['Lobby'], 'visitors see only rooms listed to everyone')
     const joined = await t.call('POST', `/api/v1/rooms/${open.id}/join`, { headers: bob.auth, body: {} })
     assert.equal(joined.json<RoomView>().me?.state, 'active')
     assert.equal(joined.json<RoomView>().me?.role, 'member')

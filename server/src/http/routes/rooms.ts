@@ -19,9 +19,13 @@ export function roomRoutes(app: FastifyInstance, rooms: RoomService): void {
     rooms: (await rooms.listMine(currentCaller(request))).map(({ room, self }) => roomView(room, self)),
   }))
 
-  app.get('/api/v1/rooms/listable', { ...guarded, schema: { tags, summary: 'Rooms listed to me that I may join', response: { 200: RoomList, ...err } } }, async (request) => ({
-    rooms: (await rooms.listable(currentCaller(request))).map((room) => roomView(room, null)),
-  }))
+  app.get(
+    '/api/v1/rooms/listable',
+    { schema: { tags, summary: 'The room directory: rooms listed to signed-in users, and to everyone (no sign-in needed)', response: { 200: RoomList, ...err } } },
+    async (request) => ({
+      rooms: (await rooms.listable(request.auth || request.guest ? currentCaller(request) : null)).map((room) => roomView(room, null)),
+    }),
+  )
 
   app.post('/api/v1/rooms', { ...guarded, schema: { tags, summary: 'Create a group or public room; I become its owner', body: RoomCreate, response: { 201: RoomView, ...err } } }, async (request, reply) => {
     const { room, self } = unwrap(await rooms.create(currentCaller(request), request.body as RoomCreate))
