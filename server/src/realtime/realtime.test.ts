@@ -72,7 +72,7 @@ describe('Realtime gateway', () => {
   }
 
   beforeEach(async () => {
-    t = await startTestInstance({ env: { PARLEY_CHAT_POSTS_PER_SECOND: '10000' }, realtimeLimits: { pingIntervalMs: 200, maxReplay: 50, sendBufferBytes: 256 * 1024 } })
+    t = await startTestInstance({ env: { PARLEY_CHAT_POSTS_PER_SECOND: '10000' }, realtimeLimits: { pingIntervalMs: 500, maxReplay: 50, sendBufferBytes: 256 * 1024 } })
     base = await t.listen()
     alice = await person('alice')
     bob = await person('bob')
