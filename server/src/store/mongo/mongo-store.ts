@@ -73,6 +73,7 @@ export class MongoStore implements Store {
       ...(await this.#db.collection('room_events').createIndexes([
         { key: { roomId: 1, seq: 1 }, name: 'room_seq', unique: true },
         { key: { createdAt: 1 }, name: 'created' },
+        { key: { expiresAt: 1 }, name: 'expiry', partialFilterExpression: { expiresAt: { $type: 'number' } } },
       ])),
       ...(await this.#db.collection('poll_votes').createIndexes([{ key: { pollId: 1 }, name: 'poll' }])),
       ...(await this.#db.collection('notifications').createIndexes([{ key: { userId: 1, createdAt: -1 }, name: 'user' }])),

@@ -135,6 +135,7 @@ export const migrations: readonly Migration[] = [
         PRIMARY KEY (room_id, seq)
       ) STRICT;
       CREATE INDEX room_events_created ON room_events(created_at);
+      CREATE INDEX room_events_expiry ON room_events(expires_at) WHERE expires_at IS NOT NULL;
       CREATE TABLE polls (
         id TEXT PRIMARY KEY,
         room_id TEXT NOT NULL REFERENCES rooms(id),
