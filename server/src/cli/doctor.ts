@@ -9,6 +9,7 @@ import { openStore, sqlitePath } from '../store/open-store.ts'
 import { SqliteStore, latestSqliteVersion } from '../store/sqlite/sqlite-store.ts'
 import type { Store } from '../store/ports.ts'
 import type { CliIo } from './io.ts'
+import { Redis } from 'ioredis'
 
 type Check = { status: 'ok' | 'warn' | 'fail'; text: string }
 const mark = { ok: '✔', warn: '!', fail: '✘' } as const
@@ -23,6 +24,7 @@ export async function doctorCommand(config: Config, io: CliIo): Promise<number> 
     checks.push({ status: 'warn', text: `listening on ${config.host} with no trusted proxy: fine without a reverse proxy, but behind one set PARLEY_TRUSTED_PROXIES so client addresses are right` })
   }
   checks.push(...(await storeChecks(config)))
+  if (config.redisUrl) checks.push(await redisCheck(config.redisUrl))
   for (const check of checks) io.out(`${mark[check.status]} ${check.text}`)
   const failed = checks.filter((c) => c.status === 'fail').length
   io.out(failed === 0 ? 'Parley looks healthy.' : `${failed} problem${failed === 1 ? '' : 's'} found.`)
@@ -67,6 +69,20 @@ async function storeChecks(config: Config): Promise<Check[]> {
     await store?.close().catch(() => {})
   }
   return checks
+}
+
+/** With several nodes, events between them go through Redis: it must answer. */
+async function redisCheck(url: string): Promise<Check> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  redis.on('error', () => {})
+  try {
+    await withTimeout(redis.connect().then(() => redis.ping()), 5000)
+    return { status: 'ok', text: 'Redis answers (event bus between server nodes)' }
+  } catch (error) {
+    return { status: 'fail', text: `Redis at PARLEY_REDIS_URL does not answer (${(error as Error).message}): start it, fix the URL, or unset PARLEY_REDIS_URL for a single node` }
+  } finally {
+    redis.disconnect()
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
