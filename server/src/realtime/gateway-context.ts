@@ -15,7 +15,12 @@ export type RealtimeLimits = {
   maxReplay: number
   /** How long a session waits for an out-of-order event before reading it from the log. */
   gapWaitMs: number
+  /** How often a session checks that its credentials still hold (logout, revocation, removal). */
+  reauthIntervalMs: number
 }
+
+/** Checks again whether the credentials a session was opened with are still good. */
+export type StillValid = () => Promise<boolean>
 
 /** What every session of one gateway shares. */
 export type GatewayContext = {
@@ -26,7 +31,7 @@ export type GatewayContext = {
   flusher: Flusher
   log: Logger
   limits: RealtimeLimits
-  authenticate(auth: HelloAuth): Promise<{ ok: true; caller: Caller } | { ok: false; error: ErrorCode }>
+  authenticate(auth: HelloAuth): Promise<{ ok: true; caller: Caller; stillValid: StillValid } | { ok: false; error: ErrorCode }>
 }
 
 /** Flushes the sessions that queued frames, once per event-loop turn. */

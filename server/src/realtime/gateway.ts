@@ -15,7 +15,8 @@ import type { ChatStack } from '../rooms/chat-stack.ts'
 import type { Caller } from '../rooms/result.ts'
 import { RealtimeHub } from './hub.ts'
 import { RealtimeSession } from './session.ts'
-import { Flusher, type GatewayContext, type RealtimeLimits } from './gateway-context.ts'
+import { Flusher, type GatewayContext, type RealtimeLimits, type StillValid } from './gateway-context.ts'
+import { SESSION_COOKIE } from '../http/auth.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,6 +31,9 @@ export async function installRealtime(app: FastifyInstance, deps: GatewayDeps): 
   const log = deps.logger.child({ component: 'realtime' })
   const hub = new RealtimeHub(chat.bus, (error) => log.warn({ err: error }, 'realtime listener failed'))
   const sessions = new Set<RealtimeSession>()
+  const guestStillValid = (secret: string): StillValid => async () => (await chat.rooms.authenticateGuest(secret)).ok
+  const tokenStillValid = (secret: string): StillValid => async () => (await accounts.authenticateToken(secret)).ok
+  const cookieStillValid = (secret: string): StillValid => async () => (await accounts.authenticateSession(secret)).ok
   const ctx: GatewayContext = {
     store,
     rooms: chat.rooms,
@@ -44,16 +48,17 @@ export async function installRealtime(app: FastifyInstance, deps: GatewayDeps): 
       sendBufferBytes: config.realtimeSendBufferKib * 1024,
       maxReplay: 1000,
       gapWaitMs: 25,
+      reauthIntervalMs: 60_000,
       ...deps.limits,
     },
     async authenticate(auth: HelloAuth) {
       if (auth.type === 'guest') {
         const guest = await chat.rooms.authenticateGuest(auth.secret)
-        return guest.ok ? { ok: true, caller: guest.value } : { ok: false, error: guest.error.type }
+        return guest.ok ? { ok: true, caller: guest.value, stillValid: guestStillValid(auth.secret) } : { ok: false, error: guest.error.type }
       }
       const user = await accounts.authenticateToken(auth.token)
       if (!user.ok) return { ok: false, error: user.error.type }
-      return { ok: true, caller: { type: 'user', id: user.value.user.id, name: user.value.user.displayName } }
+      return { ok: true, caller: { type: 'user', id: user.value.user.id, name: user.value.user.displayName }, stillValid: tokenStillValid(auth.token) }
     },
   }
 
@@ -63,6 +68,8 @@ export async function installRealtime(app: FastifyInstance, deps: GatewayDeps): 
 
   app.get('/api/v1/realtime', { websocket: true }, (socket, request) => {
     let caller: Caller | null = request.guest ?? null
+    const secret = /^\S+ (\S+)$/.exec(request.headers.authorization ?? '')?.[1]
+    let stillValid: StillValid | null = request.guest && secret ? guestStillValid(secret) : null
     if (request.auth) {
       const origin = request.headers.origin
       if (request.auth.via === 'session' && origin !== undefined && origin !== config.publicOrigin) {
@@ -71,8 +78,10 @@ export async function installRealtime(app: FastifyInstance, deps: GatewayDeps): 
         return
       }
       caller = { type: 'user', id: request.auth.user.id, name: request.auth.user.displayName }
+      const cookie = request.cookies[SESSION_COOKIE]
+      stillValid = request.auth.via === 'session' && cookie ? cookieStillValid(cookie) : secret ? tokenStillValid(secret) : null
     }
-    const session = new RealtimeSession(socket, ctx, caller, (s) => sessions.delete(s))
+    const session = new RealtimeSession(socket, ctx, caller, stillValid, (s) => sessions.delete(s))
     sessions.add(session)
     log.debug({ sessionId: session.id }, 'realtime session opened')
   })

@@ -72,7 +72,7 @@ describe('Realtime gateway', () => {
   }
 
   beforeEach(async () => {
-    t = await startTestInstance({ env: { PARLEY_CHAT_POSTS_PER_SECOND: '10000' }, realtimeLimits: { pingIntervalMs: 500, maxReplay: 50, sendBufferBytes: 256 * 1024 } })
+    t = await startTestInstance({ env: { PARLEY_CHAT_POSTS_PER_SECOND: '10000' }, realtimeLimits: { pingIntervalMs: 500, maxReplay: 50, sendBufferBytes: 256 * 1024, reauthIntervalMs: 200 } })
     base = await t.listen()
     alice = await person('alice')
     bob = await person('bob')
@@ -231,6 +231,18 @@ describe('Realtime gateway', () => {
     forged.send({ type: 'hello', version: 1, auth: { type: 'token', token: 'parley_forged' } })
     assert.equal((await forged.closed).code, 4001)
     assert.equal(forged.frames.some((f) => f.type === 'error' && f.error.code === 'token-invalid'), true)
+  })
+
+  it('revoking the token a session was opened with ends the session (bye session-ended, close 4003)', async () => {
+    await bob.rt.connect()
+    const bye = bob.rt.next('bye')
+    const closed = bob.rt.next('close')
+    const tokens = (await t.call('GET', '/api/v1/me/tokens', { headers: { authorization: `Bearer ${bob.token}` } })).json<{ tokens: { id: string }[] }>()
+    const revoked = await t.call('DELETE', `/api/v1/me/tokens/${tokens.tokens[0]?.id}`, { headers: { authorization: `Bearer ${bob.token}` } })
+    assert.equal(revoked.statusCode, 204)
+    assert.equal((await bye).reason, 'session-ended')
+    assert.equal((await closed).code, 4003)
+    assert.equal(bob.rt.state, 'closed', 'no reconnect after a final close')
   })
 
   it('a client that answers no pings is closed with idle-timeout', async () => {

@@ -13,7 +13,7 @@ import {
 } from '@parley/protocol'
 import type { Caller } from '../rooms/result.ts'
 import type { HubListener } from './hub.ts'
-import type { GatewayContext } from './gateway-context.ts'
+import type { GatewayContext, StillValid } from './gateway-context.ts'
 import { TokenBucket } from './token-bucket.ts'
 import { resumeRoom } from './resume.ts'
 import { RoomStream, type StreamFrame } from './room-stream.ts'
@@ -26,6 +26,7 @@ export class RealtimeSession implements HubListener {
   readonly #ctx: GatewayContext
   readonly #bucket: TokenBucket
   #caller: Caller | null
+  #stillValid: StillValid | null
   #state: State = 'awaiting-hello'
   #alive = true
   #dropped = 0
@@ -37,10 +38,11 @@ export class RealtimeSession implements HubListener {
   readonly #rooms = new Map<string, RoomStream>()
   readonly #onClosed: (session: RealtimeSession) => void
 
-  constructor(ws: WebSocket, ctx: GatewayContext, caller: Caller | null, onClosed: (session: RealtimeSession) => void) {
+  constructor(ws: WebSocket, ctx: GatewayContext, caller: Caller | null, stillValid: StillValid | null, onClosed: (session: RealtimeSession) => void) {
     this.#ws = ws
     this.#ctx = ctx
     this.#caller = caller
+    this.#stillValid = stillValid
     this.#onClosed = onClosed
     this.#bucket = new TokenBucket(ctx.limits.messagesPerSecond, ctx.limits.messagesPerSecond * 2)
     ws.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary))
@@ -55,6 +57,17 @@ export class RealtimeSession implements HubListener {
         ws.ping()
       }, ctx.limits.pingIntervalMs),
     )
+    // Logging out, revoking the token, disabling the account or removing the guest ends the session.
+    this.#timers.push(setInterval(() => void this.#recheck(), ctx.limits.reauthIntervalMs))
+  }
+
+  async #recheck(): Promise<void> {
+    if (this.#state !== 'open' || !this.#stillValid) return
+    try {
+      if (!(await this.#stillValid())) this.close('session-ended')
+    } catch (error) {
+      this.#ctx.log.warn({ err: error, sessionId: this.id }, 'realtime credential check failed')
+    }
   }
 
   get caller(): Caller | null {
@@ -200,6 +213,7 @@ export class RealtimeSession implements HubListener {
         return
       }
       this.#caller = auth.caller
+      this.#stillValid = auth.stillValid
     }
     const caller = this.#caller
     if (!caller) {
