@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync
 import { join } from 'node:path'
 import Type from 'typebox'
 import * as protocol from '@parley/protocol'
-import { buildApp, ConfigSchema, createLogger, createServices, envName, loadConfig, SqliteStore } from '@parley/server'
+import { buildApp, ConfigSchema, createChatStack, createLogger, createServices, envName, loadConfig, SqliteStore } from '@parley/server'
 
 const repo = join(import.meta.dirname, '..')
 const root = join(repo, 'spec')
@@ -49,7 +49,7 @@ async function generate(): Promise<Map<string, string>> {
   const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n'
 
   for (const [name, value] of Object.entries(protocol).sort(([a], [b]) => a.localeCompare(b))) {
-    if (Type.IsSchema(value) && '~kind' in value) files.set(`schemas/${name}.json`, json({ $schema: 'https://json-schema.org/draft/2020-12/schema', title: name, ...value }))
+    if (typeof value === 'object' && value !== null && '~kind' in value && Type.IsSchema(value)) files.set(`schemas/${name}.json`, json({ $schema: 'https://json-schema.org/draft/2020-12/schema', title: name, ...value }))
   }
   files.set('error-codes.json', json(protocol.ErrorCodes))
   files.set(ENV_EXAMPLE, envExample())
@@ -58,10 +58,13 @@ async function generate(): Promise<Map<string, string>> {
   if (!loaded.ok) throw new Error('default config is invalid')
   const store = new SqliteStore(':memory:')
   const { accounts } = await createServices(loaded.config, { store })
-  const app = await buildApp({ config: loaded.config, logger: createLogger('silent'), store, accounts })
+  const logger = createLogger('silent')
+  const chat = createChatStack(loaded.config, store, logger)
+  const app = await buildApp({ config: loaded.config, logger, store, accounts, chat })
   await app.ready()
   files.set('openapi.json', json(app.swagger()))
   await app.close()
+  await chat.bus.close()
   await store.close()
   return files
 }

@@ -33,6 +33,9 @@ export async function startJanusFixture(options: { rtpPortRange: string; setting
   const connected = await JanusEngine.connect({ endpoint: started.value.endpoint, logger, ...(options.settings ? { settings: options.settings } : {}) })
   assert.ok(connected.ok, `cannot connect to Janus: ${JSON.stringify(!connected.ok && connected.error)}`)
   const engine = connected.value
+  // Janus must survive the whole file: a crash would otherwise only show as a later test finding
+  // the engine reconnecting.
+  const firstPid = supervisor.pid
   const pages: PageServer = await startPageServer()
   const chromium = await launchChromium()
   // Chromium shares one fake camera among its pages, opened at the first page's size: each test
@@ -68,6 +71,9 @@ export async function startJanusFixture(options: { rtpPortRange: string; setting
       }
     },
     async close() {
+      const crashed = supervisor.pid !== firstPid
+      if (crashed) console.error(dump())
+      assert.ok(!crashed, `Janus (pid ${firstPid}) died during these tests and was restarted as pid ${supervisor.pid}: its output is above`)
       engine.close()
       await chromium.close()
       await pages.close()

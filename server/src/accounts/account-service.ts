@@ -31,6 +31,7 @@ export type LoginOutcome = { user: UserRecord; session: SessionRecord; cookieSec
 export type Authenticated = { user: UserRecord; via: 'session'; session: SessionRecord } | { user: UserRecord; via: 'token'; token: ApiTokenRecord }
 
 const DAY = 24 * 60 * 60 * 1000
+const TOKEN_TOUCH_INTERVAL_MS = 60 * 1000
 
 export class AccountService {
   readonly #store: Store
@@ -137,8 +138,13 @@ export class AccountService {
     if (token.expiresAt !== null && token.expiresAt <= now) return fail('token-expired')
     const user = await this.#activeUser(token.userId)
     if (!user.ok) return fail(user.error.type === 'account-disabled' ? 'account-disabled' : 'token-revoked')
-    await this.#store.tokens.touch(token.id, now)
-    return ok({ user: user.value, via: 'token', token: { ...token, lastUsedAt: now } })
+    // lastUsedAt is for people reviewing their tokens: minute precision is plenty, and skipping the
+    // write on every request keeps API-heavy clients from paying a store write per call.
+    if (token.lastUsedAt === null || now - token.lastUsedAt >= TOKEN_TOUCH_INTERVAL_MS) {
+      await this.#store.tokens.touch(token.id, now)
+      return ok({ user: user.value, via: 'token', token: { ...token, lastUsedAt: now } })
+    }
+    return ok({ user: user.value, via: 'token', token })
   }
 
   async updateProfile(userId: string, displayName: string): Promise<UserRecord | null> {

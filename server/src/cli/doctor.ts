@@ -10,6 +10,7 @@ import { SqliteStore, latestSqliteVersion } from '../store/sqlite/sqlite-store.t
 import type { Store } from '../store/ports.ts'
 import type { CliIo } from './io.ts'
 import { mediaChecks } from './doctor-media.ts'
+import { Redis } from 'ioredis'
 
 type Check = { status: 'ok' | 'warn' | 'fail'; text: string }
 const mark = { ok: '✔', warn: '!', fail: '✘' } as const
@@ -25,6 +26,7 @@ export async function doctorCommand(config: Config, io: CliIo): Promise<number> 
   }
   checks.push(...(await storeChecks(config)))
   checks.push(...(await mediaChecks(config)))
+  if (config.redisUrl) checks.push(await redisCheck(config.redisUrl))
   for (const check of checks) io.out(`${mark[check.status]} ${check.text}`)
   const failed = checks.filter((c) => c.status === 'fail').length
   io.out(failed === 0 ? 'Parley looks healthy.' : `${failed} problem${failed === 1 ? '' : 's'} found.`)
@@ -69,6 +71,20 @@ async function storeChecks(config: Config): Promise<Check[]> {
     await store?.close().catch(() => {})
   }
   return checks
+}
+
+/** With several nodes, events between them go through Redis: it must answer. */
+async function redisCheck(url: string): Promise<Check> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  redis.on('error', () => {})
+  try {
+    await withTimeout(redis.connect().then(() => redis.ping()), 5000)
+    return { status: 'ok', text: 'Redis answers (event bus between server nodes)' }
+  } catch (error) {
+    return { status: 'fail', text: `Redis at PARLEY_REDIS_URL does not answer (${(error as Error).message}): start it, fix the URL, or unset PARLEY_REDIS_URL for a single node` }
+  } finally {
+    redis.disconnect()
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

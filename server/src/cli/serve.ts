@@ -9,6 +9,7 @@ import { createServices } from '../services.ts'
 import { buildApp } from '../http/app.ts'
 import { sqlitePath } from '../store/open-store.ts'
 import { startMediaRuntime, type MediaRuntime } from '../media/media-runtime.ts'
+import { createChatStack } from '../rooms/chat-stack.ts'
 import type { CliIo } from './io.ts'
 
 const SESSION_SWEEP_MS = 60 * 60 * 1000
@@ -23,22 +24,26 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
     return false
   }
   const { store, accounts } = services
+  // Rooms and chat (with the Redis bus when configured) only for serve: CLI commands need no bus.
+  const chat = createChatStack(config, store, logger)
   // The media engine (and the Janus Parley supervises, if any). The call service will take it;
   // until then serve only keeps it running and stops it on shutdown.
   const started = await startMediaRuntime(config, logger)
   if (!started.ok) {
     io.err(`Cannot start the ${config.mediaEngine} media engine: ${started.error.type}${'message' in started.error ? `: ${started.error.message}` : ''}\nRun "parley doctor" for details.`)
+    await chat.bus.close()
     await store.close()
     return false
   }
   const media: MediaRuntime = started.value
   let app: FastifyInstance
   try {
-    app = await buildApp({ config, logger, store, accounts })
+    app = await buildApp({ config, logger, store, accounts, chat })
     await app.listen({ host: config.host, port: config.port })
   } catch (error) {
     io.err(`Cannot start: ${(error as Error).message}`)
     await media.close()
+    await chat.bus.close()
     await store.close()
     return false
   }
@@ -47,6 +52,11 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
     store.sessions.deleteExpired(Date.now()).catch((error: unknown) => logger.warn({ err: error }, 'session sweep failed'))
   }, SESSION_SWEEP_MS)
   sweep.unref()
+  // Expired messages, old realtime events and guest sessions go once a minute.
+  const expiry = setInterval(() => {
+    chat.chat.sweep(config.eventRetentionHours * 3600_000).catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed'))
+  }, 60_000)
+  expiry.unref()
 
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
@@ -64,6 +74,7 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
     stopping = true
     logger.info({ component: 'main', signal }, 'shutting down: finishing in-flight requests')
     clearInterval(sweep)
+    clearInterval(expiry)
     const timer = setTimeout(() => {
       logger.error({ component: 'main' }, `in-flight requests did not finish within ${config.shutdownTimeoutSeconds}s; exiting`)
       process.exit(1)
@@ -77,6 +88,7 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
       await app.close()
       clearInterval(drain)
       await media.close()
+      await chat.bus.close()
       await store.close()
       logger.info({ component: 'main' }, 'stopped')
       process.exit(0)

@@ -41,6 +41,20 @@ export const ConfigSchema = Type.Object(
     loginAttemptsPerAccount: Type.Integer({ default: 10, minimum: 1, description: 'Failed logins allowed per account per loginWindowMinutes.' }),
     loginAttemptsPerAddress: Type.Integer({ default: 50, minimum: 1, description: 'Failed logins allowed per client address per loginWindowMinutes.' }),
     loginWindowMinutes: Type.Integer({ default: 15, minimum: 1, description: 'Window for the login attempt limits, in minutes.' }),
+    redisUrl: Type.String({
+      default: '',
+      description: 'Redis URL (redis://host:6379) for the event bus between server nodes. Empty: in-process bus (one node).',
+    }),
+    chatPostsPerSecond: Type.Integer({
+      default: 10,
+      minimum: 1,
+      description: 'Messages and polls one person (or guest) may post per second, in bursts of three times that; more get rate-limited.',
+    }),
+    guestSessionHours: Type.Integer({ default: 24, minimum: 1, description: 'How long a guest session (public room link) lives, in hours.' }),
+    eventRetentionHours: Type.Integer({ default: 48, minimum: 1, description: 'How long room events are kept for realtime resume; older positions get a resync.' }),
+    realtimePingSeconds: Type.Integer({ default: 30, minimum: 1, description: 'Realtime keepalive: a WebSocket ping this often; two missed answers close the session.' }),
+    realtimeSendBufferKib: Type.Integer({ default: 1024, minimum: 16, description: 'A realtime client with more than this many KiB unsent is too slow and is disconnected.' }),
+    realtimeMessagesPerSecond: Type.Integer({ default: 20, minimum: 1, description: 'Frames a realtime client may send per second (bursts of twice that).' }),
     shutdownTimeoutSeconds: Type.Integer({ default: 15, minimum: 1, description: 'On SIGTERM, how long in-flight requests may take before Parley exits anyway.' }),
     // Calls: media engine, Janus and TURN (DESIGN.md §2.6, §2.8).
     mediaEngine: Type.Union([Type.Literal('mesh'), Type.Literal('janus')], {

@@ -19,12 +19,21 @@ import { sessionRoutes } from './routes/session.ts'
 import { meRoutes } from './routes/me.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { callRoutes } from './routes/calls.ts'
+import { roomRoutes } from './routes/rooms.ts'
+import { chatRoutes } from './routes/chat.ts'
+import { authenticateGuest, isGuestAuthorization } from './caller.ts'
+import type { ChatStack } from '../rooms/chat-stack.ts'
+import { installRealtime } from '../realtime/gateway.ts'
+import type { RealtimeLimits } from '../realtime/gateway-context.ts'
 
 export type AppDeps = {
   config: Config
   logger: Logger
   store: Store
   accounts: AccountService
+  chat: ChatStack
+  /** Overrides of the realtime limits derived from config (tests shorten timers). */
+  realtimeLimits?: Partial<RealtimeLimits>
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -52,8 +61,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installMetrics(app)
 
   app.decorateRequest('auth', null)
+  app.decorateRequest('guest', null)
   app.addHook('preHandler', async (request) => {
-    request.auth = await authenticate(accounts, request)
+    // A guest of a public room authenticates with `Authorization: Guest <secret>` (caller.ts).
+    if (isGuestAuthorization(request.headers.authorization)) request.guest = await authenticateGuest(deps.chat.rooms, request)
+    else request.auth = await authenticate(accounts, request)
   })
 
   healthRoutes(app, store)
@@ -61,5 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   meRoutes(app, accounts)
   adminRoutes(app, accounts)
   callRoutes(app, config)
+  roomRoutes(app, deps.chat.rooms)
+  chatRoutes(app, deps.chat.chat, deps.chat.polls)
+  await installRealtime(app, { ...deps, ...(deps.realtimeLimits ? { limits: deps.realtimeLimits } : {}) })
   return app
 }

@@ -2,7 +2,10 @@
  * Repository ports. Every backend (SQLite, MongoDB) implements these and passes the contract suite
  * in `contract/`. Expected outcomes are values (`Created`), not exceptions.
  */
-import type { ApiTokenRecord, InviteRecord, SessionRecord, UserRecord } from './records.ts'
+import type {
+  ApiTokenRecord, GuestSessionRecord, InviteRecord, MessageRecord, NotificationRecord, ParticipantPatch, ParticipantRecord,
+  PollRecord, ReactionRecord, RoomEventRecord, RoomPatch, RoomRecord, SessionRecord, UserRecord, VoteRecord,
+} from './records.ts'
 
 export type Created<T> = { ok: true; value: T } | { ok: false; error: { type: 'conflict'; field: string } }
 
@@ -41,6 +44,96 @@ export interface InviteRepository {
   release(codeHash: string): Promise<void>
 }
 
+export interface RoomRepository {
+  /** Fails with a conflict on `pairKey` when the one-to-one room of that pair exists. */
+  create(room: RoomRecord): Promise<Created<RoomRecord>>
+  byId(id: string): Promise<RoomRecord | null>
+  byPairKey(pairKey: string): Promise<RoomRecord | null>
+  update(id: string, patch: RoomPatch): Promise<RoomRecord | null>
+  /** Atomically hands out the room's next sequence number (1, 2, 3…), even across processes. */
+  nextSeq(id: string): Promise<number>
+  /** Rooms listed to a signed-in user who is not in them: listable 'users' or 'everyone', not deleted. */
+  listable(): Promise<RoomRecord[]>
+  /** Rooms whose messages expire. */
+  withExpiry(): Promise<RoomRecord[]>
+}
+
+export interface ParticipantRepository {
+  /** Inserts or replaces the participant (rejoining after leaving starts afresh). */
+  put(participant: ParticipantRecord): Promise<void>
+  get(roomId: string, actorId: string): Promise<ParticipantRecord | null>
+  /** Everyone in the room, banned included, in join order. */
+  list(roomId: string): Promise<ParticipantRecord[]>
+  /** The rooms (ids) a user or guest belongs to, not banned. */
+  roomsOf(actorId: string): Promise<string[]>
+  update(roomId: string, actorId: string, patch: ParticipantPatch): Promise<ParticipantRecord | null>
+  /** Moves the read marker forward only; returns the participant. */
+  markRead(roomId: string, actorId: string, seq: number): Promise<ParticipantRecord | null>
+  remove(roomId: string, actorId: string): Promise<boolean>
+}
+
+export type HistoryQuery = { roomId: string; limit: number } & ({ before: number } | { after: number })
+
+/** What becomes of a stored message or change in the event log. */
+export type EventDraft = { type: string; data: Record<string, unknown> }
+
+export interface MessageRepository {
+  /**
+   * Posts a message: takes the room's next seq, stores the message and its event (built from the
+   * stored message) together — one transaction where the backend has them.
+   */
+  post(draft: Omit<MessageRecord, 'seq'>, toEvent: (message: MessageRecord) => EventDraft): Promise<{ message: MessageRecord; event: RoomEventRecord }>
+  create(message: MessageRecord): Promise<void>
+  get(roomId: string, seq: number): Promise<MessageRecord | null>
+  /** Up to `limit` messages older than `before` (newest first reversed to ascending) or newer than `after`, ascending. */
+  history(query: HistoryQuery): Promise<MessageRecord[]>
+  edit(roomId: string, seq: number, body: string, at: number): Promise<MessageRecord | null>
+  /** Tombstones the message: body emptied, data cleared, deletedAt set. */
+  tombstone(roomId: string, seq: number, at: number): Promise<MessageRecord | null>
+  /** Full-text search in the given rooms, newest first; deleted messages never match. */
+  search(roomIds: string[], query: string, limit: number): Promise<MessageRecord[]>
+  /** Removes messages (and their reactions) whose expiry has passed; returns how many. */
+  deleteExpired(now: number): Promise<number>
+  addReaction(reaction: ReactionRecord): Promise<boolean>
+  removeReaction(roomId: string, seq: number, emoji: string, actorId: string): Promise<boolean>
+  /** Reactions of the given messages, in the order they were made. */
+  reactions(roomId: string, seqs: number[]): Promise<ReactionRecord[]>
+}
+
+export interface RoomEventRepository {
+  append(event: RoomEventRecord): Promise<void>
+  /** Takes the room's next seq and stores the event built for it, together. */
+  appendNext(roomId: string, build: (seq: number) => EventDraft, createdAt: number, expiresAt: number | null): Promise<RoomEventRecord>
+  /** Events after `afterSeq`, ascending, at most `limit`. */
+  since(roomId: string, afterSeq: number, limit: number): Promise<RoomEventRecord[]>
+  /** The oldest sequence number still kept for the room (null: none kept). */
+  oldestSeq(roomId: string): Promise<number | null>
+  /** Drops events created before `before` and events whose expiry has passed. */
+  prune(before: number, now: number): Promise<number>
+}
+
+export interface PollRepository {
+  create(poll: PollRecord): Promise<void>
+  byId(id: string): Promise<PollRecord | null>
+  close(id: string, at: number): Promise<boolean>
+  /** Replaces the voter's choice; false when the poll is closed or missing. */
+  vote(vote: VoteRecord): Promise<boolean>
+  votes(pollId: string): Promise<VoteRecord[]>
+}
+
+export interface NotificationRepository {
+  createMany(notifications: NotificationRecord[]): Promise<void>
+  listForUser(userId: string, limit: number): Promise<NotificationRecord[]>
+  markRead(userId: string, ids: string[], at: number): Promise<number>
+}
+
+export interface GuestSessionRepository {
+  create(session: GuestSessionRecord): Promise<void>
+  byIdHash(idHash: string): Promise<GuestSessionRecord | null>
+  deleteForGuest(guestId: string): Promise<number>
+  deleteExpired(now: number): Promise<number>
+}
+
 export type StoreBackend = 'sqlite' | 'mongodb'
 
 export interface Store {
@@ -49,6 +142,13 @@ export interface Store {
   readonly sessions: SessionRepository
   readonly tokens: ApiTokenRepository
   readonly invites: InviteRepository
+  readonly rooms: RoomRepository
+  readonly participants: ParticipantRepository
+  readonly messages: MessageRepository
+  readonly events: RoomEventRepository
+  readonly polls: PollRepository
+  readonly notifications: NotificationRepository
+  readonly guests: GuestSessionRepository
   /** Applies pending migrations (SQLite) or creates indexes (MongoDB); returns what it did. */
   migrate(): Promise<string[]>
   /** Resolves when the store answers a trivial query; rejects otherwise. */

@@ -2,7 +2,7 @@
  * What the store keeps. Times are epoch milliseconds; ids are opaque strings made by the services.
  * Secrets (session ids, API tokens, invite codes) are stored only as SHA-256 hashes.
  */
-import type { UserRole } from '@parley/protocol'
+import type { MessageKind, NotificationLevel, ParticipantRole, ParticipantState, Permission, RoomKind, RoomListable, UserRole } from '@parley/protocol'
 
 export type UserRecord = {
   id: string
@@ -45,4 +45,112 @@ export type InviteRecord = {
   expiresAt: number
   usedBy: string | null
   usedAt: number | null
+}
+
+// ——— Rooms and chat ———
+
+export type { MessageKind, NotificationLevel, ParticipantRole, ParticipantState, Permission, RoomKind, RoomListable }
+export type ActorType = 'user' | 'guest' | 'system'
+
+export type RoomRecord = {
+  id: string
+  kind: RoomKind
+  name: string
+  description: string
+  listable: RoomListable
+  readOnly: boolean
+  lobby: boolean
+  /** scrypt hash of the guest password of a public room; null: no password. */
+  passwordHash: string | null
+  /** Messages are removed this many seconds after posting; null: kept. */
+  messageExpirySeconds: number | null
+  /** The last sequence number handed out in this room (0: none yet). */
+  lastSeq: number
+  /** For one-to-one rooms, the two user ids sorted and joined by a space: one room per pair. */
+  pairKey: string | null
+  createdBy: string
+  createdAt: number
+  deletedAt: number | null
+}
+
+export type RoomPatch = Partial<Pick<RoomRecord, 'name' | 'description' | 'listable' | 'readOnly' | 'lobby' | 'passwordHash' | 'messageExpirySeconds' | 'deletedAt'>>
+
+export type ParticipantRecord = {
+  roomId: string
+  actorType: 'user' | 'guest'
+  /** A user id or a guest id. */
+  actorId: string
+  displayName: string
+  role: ParticipantRole
+  state: ParticipantState
+  /** null: the role's defaults. */
+  permissions: Permission[] | null
+  lastReadSeq: number
+  favourite: boolean
+  archived: boolean
+  notificationLevel: NotificationLevel
+  joinedAt: number
+}
+
+export type ParticipantPatch = Partial<Pick<ParticipantRecord, 'displayName' | 'role' | 'state' | 'permissions' | 'favourite' | 'archived' | 'notificationLevel'>>
+
+
+export type MessageRecord = {
+  roomId: string
+  /** The room sequence number given when it was posted; identifies the message in its room. */
+  seq: number
+  kind: MessageKind
+  actorType: ActorType
+  actorId: string
+  actorName: string
+  /** Markdown for text messages; the event name for system messages; the poll id for polls. */
+  body: string
+  /** System message details (who joined, the new name…). */
+  data: Record<string, unknown> | null
+  replyTo: number | null
+  createdAt: number
+  editedAt: number | null
+  /** Tombstone: the body is emptied and the message stays so replies keep their parent. */
+  deletedAt: number | null
+  expiresAt: number | null
+}
+
+export type ReactionRecord = { roomId: string; seq: number; emoji: string; actorType: 'user' | 'guest'; actorId: string; actorName: string; createdAt: number }
+
+/** Every durable room event, in room order: what a reconnecting client replays. */
+export type RoomEventRecord = { roomId: string; seq: number; type: string; data: Record<string, unknown>; createdAt: number; expiresAt: number | null }
+
+export type PollRecord = {
+  id: string
+  roomId: string
+  question: string
+  options: string[]
+  multiple: boolean
+  anonymous: boolean
+  createdBy: string
+  createdAt: number
+  closedAt: number | null
+}
+
+export type VoteRecord = { pollId: string; actorId: string; actorName: string; options: number[] }
+
+export type NotificationRecord = {
+  id: string
+  userId: string
+  roomId: string
+  seq: number
+  kind: 'mention'
+  actorName: string
+  createdAt: number
+  readAt: number | null
+}
+
+export type GuestSessionRecord = {
+  /** SHA-256 of the guest secret. */
+  idHash: string
+  guestId: string
+  roomId: string
+  displayName: string
+  createdAt: number
+  expiresAt: number
 }

@@ -15,6 +15,7 @@ import { buildApp } from '../http/app.ts'
 import { createLogger } from '../logger.ts'
 import { createServices, type Services } from '../services.ts'
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts'
+import { createChatStack } from '../rooms/chat-stack.ts'
 
 export type TestApp = Services & {
   app: FastifyInstance
@@ -24,7 +25,7 @@ export type TestApp = Services & {
   clock: { now: number }
   logs: string[]
   /** Every row of every table, to assert that a refused request changed nothing. */
-  snapshot(): Record<string, unknown[]>
+  snapshot(): Record<string, string[]>
   close(): Promise<void>
 }
 
@@ -44,7 +45,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       done()
     },
   })
-  const app = await buildApp({ config, logger: createLogger(config.logLevel, sink), ...services })
+  const logger = createLogger(config.logLevel, sink)
+  const chat = createChatStack(config, store, logger, { now: () => clock.now })
+  const app = await buildApp({ config, logger, ...services, chat })
   await app.ready()
   return {
     ...services,
@@ -57,14 +60,17 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     snapshot() {
       const db = new DatabaseSync(dbPath, { readOnly: true })
       try {
-        const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => String(r.name))
-        return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all().map((row) => ({ ...row }))]))
+        const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all().map((r) => String(r.name))
+        // Rows sorted by their JSON: some tables (FTS, WITHOUT ROWID) have no rowid to order by.
+        const rows = (t: string) => db.prepare(`SELECT * FROM "${t}"`).all().map((row) => JSON.stringify({ ...row }, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))).sort()
+        return Object.fromEntries(tables.map((t) => [t, rows(t)]))
       } finally {
         db.close()
       }
     },
     async close() {
       await app.close()
+      await chat.bus.close()
       await store.close()
       rmSync(dir, { recursive: true, force: true })
     },

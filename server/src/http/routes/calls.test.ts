@@ -8,6 +8,7 @@ import { createLogger } from '../../logger.ts'
 import { checkTurnCredentials } from '../../media/turn/turn-credentials.ts'
 import { createServices } from '../../services.ts'
 import { buildApp } from '../app.ts'
+import { createChatStack } from '../../rooms/chat-stack.ts'
 
 const TURN_SECRET = 'route-test-turn-secret'
 
@@ -24,7 +25,9 @@ test('GET /api/v1/calls/ice-servers gives a signed-in user STUN and fresh TURN c
   })
   assert.ok(loaded.ok)
   const services = await createServices(loaded.config)
-  const app = await buildApp({ config: loaded.config, logger: createLogger('silent'), ...services })
+  const logger = createLogger('silent')
+  const chat = createChatStack(loaded.config, services.store, logger)
+  const app = await buildApp({ config: loaded.config, logger, ...services, chat })
   try {
     const user = await services.accounts.createUser({ username: 'alice' })
     assert.ok(user.ok)
@@ -46,6 +49,7 @@ test('GET /api/v1/calls/ice-servers gives a signed-in user STUN and fresh TURN c
     assert.equal((stranger.json() as { error: { code: string } }).error.code, 'unauthenticated')
   } finally {
     await app.close()
+    await chat.bus.close()
     await services.store.close()
     await rm(dataDir, { recursive: true, force: true })
   }

@@ -105,12 +105,16 @@ export class JanusRouter implements Router {
   /** Closes every transport and destroys the room on Janus. Idempotent. */
   close(): void {
     if (this.#closed) return
-    if (!this.#control.closed) void this.#control.message({ request: 'destroy', room: this.roomId })
-    this.#forget('closed')
+    const detached = this.#forget('closed')
+    // Janus 1.1.2 can crash (SIGSEGV) when a room is destroyed while its handles are still being
+    // detached: destroy the room only once Janus has answered every detach.
+    void detached.then(() => {
+      if (!this.#control.closed) return this.#control.message({ request: 'destroy', room: this.roomId })
+    })
   }
 
   engineClosed(reason: string): void {
-    this.#forget(reason)
+    void this.#forget(reason)
   }
 
   get #context(): JanusRoomContext {
@@ -171,13 +175,14 @@ export class JanusRouter implements Router {
     return { ok: false, error: { type: 'producer-not-ready', producerId: producer.id } }
   }
 
-  #forget(reason: string): void {
-    if (this.#closed) return
+  #forget(reason: string): Promise<void> {
+    if (this.#closed) return Promise.resolve()
     this.#closed = true
-    for (const transport of this.#transports.values()) transport.routerClosed(reason)
+    const detached = [...this.#transports.values()].map((transport) => transport.routerClosed(reason))
     this.#transports.clear()
     this.#producers.clear()
     this.#logger.info({ reason }, 'router closed')
     this.observer.safeEmit('close', reason)
+    return Promise.all(detached).then(() => undefined)
   }
 }

@@ -108,6 +108,7 @@ export class JanusHandle {
   readonly observer: EnhancedEventEmitter<JanusHandleEvents>
   #session: JanusSession
   #closed = false
+  #detached: Promise<void> = Promise.resolve()
 
   constructor({ id, session, logger }: { id: number; session: JanusSession; logger: Logger }) {
     this.id = id
@@ -168,8 +169,18 @@ export class JanusHandle {
   /** Detaches on Janus (best effort). Idempotent. */
   close(): void {
     if (this.#closed) return
-    if (!this.#session.closed) void this.#session.request({ janus: 'detach', handle_id: this.id }, { timeoutMs: 3000 })
+    if (!this.#session.closed) {
+      this.#detached = this.#session.request({ janus: 'detach', handle_id: this.id }, { timeoutMs: 3000 }).then(
+        () => undefined,
+        () => undefined,
+      )
+    }
     this.#forget('closed by Parley')
+  }
+
+  /** Settles once Janus has answered the detach sent by close() (or at once when none was sent). */
+  get detached(): Promise<void> {
+    return this.#detached
   }
 
   sessionClosed(): void {

@@ -132,9 +132,11 @@ export class JanusSendTransport implements SendTransport {
     this.#forget('closed')
   }
 
-  routerClosed(reason: string): void {
+  /** Forgets this transport and detaches its handle; settles when Janus answered the detach. */
+  routerClosed(reason: string): Promise<void> {
     this.#forget(reason)
     this.#handle.close()
+    return this.#handle.detached
   }
 
   #forget(reason: string): void {
@@ -239,9 +241,11 @@ export class JanusRecvTransport implements RecvTransport {
     this.#forget('closed')
   }
 
-  routerClosed(reason: string): void {
+  /** Forgets this transport and detaches its handle; settles when Janus answered the detach. */
+  routerClosed(reason: string): Promise<void> {
     this.#forget(reason)
     this.#handle.close()
+    return this.#handle.detached
   }
 
   #newConsumer(producerId: string, kind: MediaKind, mid: string): JanusConsumer {

@@ -6,6 +6,9 @@
 import { MongoClient, type Db } from 'mongodb'
 import type { Store } from '../ports.ts'
 import { MongoApiTokenRepository, MongoInviteRepository, MongoSessionRepository, MongoUserRepository } from './mongo-repositories.ts'
+import { MongoParticipantRepository, MongoRoomRepository } from './mongo-rooms.ts'
+import { MongoMessageRepository, MongoRoomEventRepository } from './mongo-messages.ts'
+import { MongoGuestSessionRepository, MongoNotificationRepository, MongoPollRepository } from './mongo-chat-extras.ts'
 
 export class MongoStore implements Store {
   readonly backend = 'mongodb' as const
@@ -13,6 +16,13 @@ export class MongoStore implements Store {
   readonly sessions: MongoSessionRepository
   readonly tokens: MongoApiTokenRepository
   readonly invites: MongoInviteRepository
+  readonly rooms: MongoRoomRepository
+  readonly participants: MongoParticipantRepository
+  readonly messages: MongoMessageRepository
+  readonly events: MongoRoomEventRepository
+  readonly polls: MongoPollRepository
+  readonly notifications: MongoNotificationRepository
+  readonly guests: MongoGuestSessionRepository
   readonly #client: MongoClient
   readonly #db: Db
   #closed = false
@@ -25,6 +35,13 @@ export class MongoStore implements Store {
     this.sessions = new MongoSessionRepository(this.#db)
     this.tokens = new MongoApiTokenRepository(this.#db)
     this.invites = new MongoInviteRepository(this.#db)
+    this.rooms = new MongoRoomRepository(this.#db)
+    this.participants = new MongoParticipantRepository(this.#db)
+    this.messages = new MongoMessageRepository(this.#db)
+    this.events = new MongoRoomEventRepository(this.#db)
+    this.polls = new MongoPollRepository(this.#db)
+    this.notifications = new MongoNotificationRepository(this.#db)
+    this.guests = new MongoGuestSessionRepository(this.#db)
   }
 
   async migrate(): Promise<string[]> {
@@ -38,6 +55,29 @@ export class MongoStore implements Store {
         { key: { secretHash: 1 }, name: 'secret_unique', unique: true },
         { key: { userId: 1, createdAt: 1 }, name: 'user' },
       ])),
+      ...(await this.#db.collection('rooms').createIndexes([
+        // Unique only where set: group and public rooms have no pair.
+        { key: { pairKey: 1 }, name: 'pair_unique', unique: true, partialFilterExpression: { pairKey: { $type: 'string' } } },
+        { key: { listable: 1, createdAt: 1 }, name: 'listable' },
+      ])),
+      ...(await this.#db.collection('participants').createIndexes([
+        { key: { roomId: 1, joinedAt: 1 }, name: 'room' },
+        { key: { actorId: 1 }, name: 'actor' },
+      ])),
+      ...(await this.#db.collection('messages').createIndexes([
+        { key: { roomId: 1, seq: 1 }, name: 'room_seq', unique: true },
+        { key: { expiresAt: 1 }, name: 'expiry', partialFilterExpression: { expiresAt: { $type: 'number' } } },
+        { key: { body: 'text' }, name: 'body_text', default_language: 'none' },
+      ])),
+      ...(await this.#db.collection('reactions').createIndexes([{ key: { roomId: 1, seq: 1 }, name: 'message' }])),
+      ...(await this.#db.collection('room_events').createIndexes([
+        { key: { roomId: 1, seq: 1 }, name: 'room_seq', unique: true },
+        { key: { createdAt: 1 }, name: 'created' },
+        { key: { expiresAt: 1 }, name: 'expiry', partialFilterExpression: { expiresAt: { $type: 'number' } } },
+      ])),
+      ...(await this.#db.collection('poll_votes').createIndexes([{ key: { pollId: 1 }, name: 'poll' }])),
+      ...(await this.#db.collection('notifications').createIndexes([{ key: { userId: 1, createdAt: -1 }, name: 'user' }])),
+      ...(await this.#db.collection('guest_sessions').createIndexes([{ key: { guestId: 1 }, name: 'guest' }])),
     ]
     return created.map((name) => `index ${name}`)
   }

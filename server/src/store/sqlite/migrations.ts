@@ -49,4 +49,131 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'rooms and chat',
+    sql: `
+      CREATE TABLE rooms (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('one-to-one', 'group', 'public')),
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        listable TEXT NOT NULL CHECK (listable IN ('none', 'users', 'everyone')),
+        read_only INTEGER NOT NULL DEFAULT 0,
+        lobby INTEGER NOT NULL DEFAULT 0,
+        password_hash TEXT,
+        message_expiry_seconds INTEGER,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        pair_key TEXT UNIQUE,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        deleted_at INTEGER
+      ) STRICT;
+      CREATE TABLE participants (
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        actor_type TEXT NOT NULL CHECK (actor_type IN ('user', 'guest')),
+        actor_id TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('owner', 'moderator', 'member', 'guest')),
+        state TEXT NOT NULL CHECK (state IN ('active', 'lobby', 'banned')),
+        permissions TEXT,
+        last_read_seq INTEGER NOT NULL DEFAULT 0,
+        favourite INTEGER NOT NULL DEFAULT 0,
+        archived INTEGER NOT NULL DEFAULT 0,
+        notification_level TEXT NOT NULL DEFAULT 'all',
+        joined_at INTEGER NOT NULL,
+        PRIMARY KEY (room_id, actor_id)
+      ) STRICT;
+      CREATE INDEX participants_actor ON participants(actor_id);
+      CREATE TABLE messages (
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('text', 'system', 'poll')),
+        actor_type TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        data TEXT,
+        reply_to INTEGER,
+        created_at INTEGER NOT NULL,
+        edited_at INTEGER,
+        deleted_at INTEGER,
+        expires_at INTEGER,
+        PRIMARY KEY (room_id, seq)
+      ) STRICT;
+      CREATE INDEX messages_expiry ON messages(expires_at) WHERE expires_at IS NOT NULL;
+      -- Full-text index over text messages (external content: the text lives once, in messages).
+      CREATE VIRTUAL TABLE messages_fts USING fts5(body, content='messages', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.kind = 'text' BEGIN
+        INSERT INTO messages_fts(rowid, body) VALUES (new.rowid, new.body);
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.kind = 'text' BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages WHEN old.kind = 'text' BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
+        INSERT INTO messages_fts(rowid, body) VALUES (new.rowid, new.body);
+      END;
+      CREATE TABLE reactions (
+        room_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        emoji TEXT NOT NULL,
+        actor_type TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (room_id, seq, emoji, actor_id),
+        FOREIGN KEY (room_id, seq) REFERENCES messages(room_id, seq) ON DELETE CASCADE
+      ) STRICT;
+      CREATE TABLE room_events (
+        room_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        data TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        PRIMARY KEY (room_id, seq)
+      ) STRICT;
+      CREATE INDEX room_events_created ON room_events(created_at);
+      CREATE INDEX room_events_expiry ON room_events(expires_at) WHERE expires_at IS NOT NULL;
+      CREATE TABLE polls (
+        id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        question TEXT NOT NULL,
+        options TEXT NOT NULL,
+        multiple INTEGER NOT NULL,
+        anonymous INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        closed_at INTEGER
+      ) STRICT;
+      CREATE TABLE poll_votes (
+        poll_id TEXT NOT NULL REFERENCES polls(id),
+        actor_id TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        options TEXT NOT NULL,
+        PRIMARY KEY (poll_id, actor_id)
+      ) STRICT;
+      CREATE TABLE notifications (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        room_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        read_at INTEGER
+      ) STRICT;
+      CREATE INDEX notifications_user ON notifications(user_id, created_at);
+      CREATE TABLE guest_sessions (
+        id_hash TEXT PRIMARY KEY,
+        guest_id TEXT NOT NULL,
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        display_name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX guest_sessions_guest ON guest_sessions(guest_id);
+    `,
+  },
 ]

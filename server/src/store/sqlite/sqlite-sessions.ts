@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite'
 import type { SessionRepository } from '../ports.ts'
 import type { SessionRecord } from '../records.ts'
-import type { Row } from './sqlite-util.ts'
+import { cached, type Row } from './sqlite-util.ts'
 
 function toSession(row: Row): SessionRecord {
   return {
@@ -20,25 +20,24 @@ export class SqliteSessionRepository implements SessionRepository {
   }
 
   async create(session: SessionRecord): Promise<void> {
-    this.#db
-      .prepare('INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+    cached(this.#db, 'INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
       .run(session.idHash, session.userId, session.csrfToken, session.createdAt, session.expiresAt)
   }
 
   async byIdHash(idHash: string): Promise<SessionRecord | null> {
-    const row = this.#db.prepare('SELECT * FROM sessions WHERE id_hash = ?').get(idHash)
+    const row = cached(this.#db, 'SELECT * FROM sessions WHERE id_hash = ?').get(idHash)
     return row ? toSession(row) : null
   }
 
   async delete(idHash: string): Promise<void> {
-    this.#db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(idHash)
+    cached(this.#db, 'DELETE FROM sessions WHERE id_hash = ?').run(idHash)
   }
 
   async deleteForUser(userId: string): Promise<number> {
-    return Number(this.#db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId).changes)
+    return Number(cached(this.#db, 'DELETE FROM sessions WHERE user_id = ?').run(userId).changes)
   }
 
   async deleteExpired(now: number): Promise<number> {
-    return Number(this.#db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now).changes)
+    return Number(cached(this.#db, 'DELETE FROM sessions WHERE expires_at <= ?').run(now).changes)
   }
 }

@@ -4,11 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { storeContract } from '../contract/store-contract.ts'
+import { storeContract, type OpenStore } from '../contract/store-contract.ts'
+import { roomsContract } from '../contract/rooms-contract.ts'
+import { chatExtrasContract } from '../contract/chat-extras-contract.ts'
 import { SqliteStore, latestSqliteVersion } from './sqlite-store.ts'
 
 // Each test gets a real SQLite file in a fresh temporary folder.
-storeContract('sqlite', async () => {
+const openSqlite: OpenStore = async () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-store-'))
   const store = new SqliteStore(join(dir, 'parley.sqlite'))
   await store.migrate()
@@ -18,7 +20,10 @@ storeContract('sqlite', async () => {
     rmSync(dir, { recursive: true, force: true })
   }
   return store
-})
+}
+storeContract('sqlite', openSqlite)
+roomsContract('sqlite', openSqlite)
+chatExtrasContract('sqlite', openSqlite)
 
 describe('SqliteStore migrations', () => {
   it('SqliteStore.migrate() brings an empty file to the latest version in WAL mode, and data survives reopening', async () => {

@@ -12,6 +12,9 @@ import { SqliteUserRepository } from './sqlite-users.ts'
 import { SqliteSessionRepository } from './sqlite-sessions.ts'
 import { SqliteApiTokenRepository } from './sqlite-tokens.ts'
 import { SqliteInviteRepository } from './sqlite-invites.ts'
+import { SqliteParticipantRepository, SqliteRoomRepository } from './sqlite-rooms.ts'
+import { SqliteMessageRepository, SqliteRoomEventRepository } from './sqlite-messages.ts'
+import { SqliteGuestSessionRepository, SqliteNotificationRepository, SqlitePollRepository } from './sqlite-chat-extras.ts'
 
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const
@@ -19,6 +22,13 @@ export class SqliteStore implements Store {
   readonly sessions: SqliteSessionRepository
   readonly tokens: SqliteApiTokenRepository
   readonly invites: SqliteInviteRepository
+  readonly rooms: SqliteRoomRepository
+  readonly participants: SqliteParticipantRepository
+  readonly messages: SqliteMessageRepository
+  readonly events: SqliteRoomEventRepository
+  readonly polls: SqlitePollRepository
+  readonly notifications: SqliteNotificationRepository
+  readonly guests: SqliteGuestSessionRepository
   readonly #db: DatabaseSync
   #closed = false
 
@@ -31,6 +41,13 @@ export class SqliteStore implements Store {
     this.sessions = new SqliteSessionRepository(this.#db)
     this.tokens = new SqliteApiTokenRepository(this.#db)
     this.invites = new SqliteInviteRepository(this.#db)
+    this.rooms = new SqliteRoomRepository(this.#db)
+    this.participants = new SqliteParticipantRepository(this.#db)
+    this.messages = new SqliteMessageRepository(this.#db)
+    this.events = new SqliteRoomEventRepository(this.#db)
+    this.polls = new SqlitePollRepository(this.#db)
+    this.notifications = new SqliteNotificationRepository(this.#db)
+    this.guests = new SqliteGuestSessionRepository(this.#db)
   }
 
   async migrate(): Promise<string[]> {

@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite'
 import type { ApiTokenRepository } from '../ports.ts'
 import type { ApiTokenRecord } from '../records.ts'
-import { nullableNumber, type Row } from './sqlite-util.ts'
+import { cached, nullableNumber, type Row } from './sqlite-util.ts'
 
 function toToken(row: Row): ApiTokenRecord {
   return {
@@ -23,8 +23,7 @@ export class SqliteApiTokenRepository implements ApiTokenRepository {
   }
 
   async create(token: ApiTokenRecord): Promise<void> {
-    this.#db
-      .prepare(
+    cached(this.#db, 
         `INSERT INTO api_tokens (id, user_id, name, secret_hash, created_at, expires_at, last_used_at, revoked_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -32,25 +31,23 @@ export class SqliteApiTokenRepository implements ApiTokenRepository {
   }
 
   async bySecretHash(secretHash: string): Promise<ApiTokenRecord | null> {
-    const row = this.#db.prepare('SELECT * FROM api_tokens WHERE secret_hash = ?').get(secretHash)
+    const row = cached(this.#db, 'SELECT * FROM api_tokens WHERE secret_hash = ?').get(secretHash)
     return row ? toToken(row) : null
   }
 
   async listForUser(userId: string): Promise<ApiTokenRecord[]> {
-    return this.#db
-      .prepare('SELECT * FROM api_tokens WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at, id')
+    return cached(this.#db, 'SELECT * FROM api_tokens WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at, id')
       .all(userId)
       .map(toToken)
   }
 
   async revoke(id: string, userId: string, at: number): Promise<boolean> {
-    const result = this.#db
-      .prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL')
+    const result = cached(this.#db, 'UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL')
       .run(at, id, userId)
     return Number(result.changes) === 1
   }
 
   async touch(id: string, at: number): Promise<void> {
-    this.#db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(at, id)
+    cached(this.#db, 'UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(at, id)
   }
 }

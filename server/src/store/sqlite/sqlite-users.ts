@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite'
 import type { Created, UserRepository } from '../ports.ts'
 import type { UserRecord } from '../records.ts'
-import { isUniqueViolation, type Row } from './sqlite-util.ts'
+import { cached, isUniqueViolation, type Row } from './sqlite-util.ts'
 
 const columns = 'id, username, display_name, role, password_hash, disabled, created_at, deleted_at'
 
@@ -26,8 +26,7 @@ export class SqliteUserRepository implements UserRepository {
 
   async create(user: UserRecord): Promise<Created<UserRecord>> {
     try {
-      this.#db
-        .prepare(`INSERT INTO users (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+      cached(this.#db, `INSERT INTO users (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(user.id, user.username, user.displayName, user.role, user.passwordHash, user.disabled ? 1 : 0, user.createdAt, user.deletedAt)
       return { ok: true, value: { ...user } }
     } catch (error) {
@@ -38,21 +37,21 @@ export class SqliteUserRepository implements UserRepository {
   }
 
   async byId(id: string): Promise<UserRecord | null> {
-    const row = this.#db.prepare(`SELECT ${columns} FROM users WHERE id = ?`).get(id)
+    const row = cached(this.#db, `SELECT ${columns} FROM users WHERE id = ?`).get(id)
     return row ? toUser(row) : null
   }
 
   async byUsername(username: string): Promise<UserRecord | null> {
-    const row = this.#db.prepare(`SELECT ${columns} FROM users WHERE username = ?`).get(username)
+    const row = cached(this.#db, `SELECT ${columns} FROM users WHERE username = ?`).get(username)
     return row ? toUser(row) : null
   }
 
   async list(): Promise<UserRecord[]> {
-    return this.#db.prepare(`SELECT ${columns} FROM users ORDER BY created_at, username`).all().map(toUser)
+    return cached(this.#db, `SELECT ${columns} FROM users ORDER BY created_at, username`).all().map(toUser)
   }
 
   async count(): Promise<number> {
-    const row = this.#db.prepare('SELECT COUNT(*) AS n FROM users WHERE deleted_at IS NULL').get()
+    const row = cached(this.#db, 'SELECT COUNT(*) AS n FROM users WHERE deleted_at IS NULL').get()
     return Number(row?.n ?? 0)
   }
 
@@ -66,7 +65,7 @@ export class SqliteUserRepository implements UserRepository {
       sets.push(`${column} = ?`)
       values.push(typeof value === 'boolean' ? Number(value) : value)
     }
-    if (sets.length > 0) this.#db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
+    if (sets.length > 0) cached(this.#db, `UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
     return this.byId(id)
   }
 }

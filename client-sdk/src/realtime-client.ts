@@ -1,0 +1,212 @@
+/**
+ * Realtime client: one WebSocket to /api/v1/realtime (the global `WebSocket` of browsers and
+ * Node 22+), typed events, reconnection with exponential backoff and jitter, and resume: it keeps
+ * the last sequence number seen per room and sends them in the next hello, so after a reconnect it
+ * receives exactly what it missed (or a `resync` telling it to reload a room from the history API).
+ */
+import type {
+  ClientMessage, HelloAuth, ServerBye, ServerError, ServerEvent, ServerMessage, ServerPong, ServerPresence, ServerResync, ServerRoomAdded,
+  ServerRoomRemoved, ServerTyping, ServerWelcome,
+} from '@parley/protocol'
+import { Emitter } from './emitter.ts'
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed'
+
+export type RealtimeEvents = {
+  welcome: ServerWelcome
+  event: ServerEvent
+  typing: ServerTyping
+  presence: ServerPresence
+  resync: ServerResync
+  'room.added': ServerRoomAdded
+  'room.removed': ServerRoomRemoved
+  error: ServerError
+  bye: ServerBye
+  pong: ServerPong
+  state: ConnectionState
+  close: { code: number; reason: string }
+}
+
+export type RealtimeClientOptions = {
+  /** The instance's base URL (http(s)://…); the WebSocket URL is derived from it. */
+  baseUrl: string
+  /** Token or guest secret sent in the hello; omit in browsers using the session cookie. */
+  auth?: { token: string } | { guestSecret: string }
+  /** Last seen sequence numbers, e.g. persisted from a previous run. */
+  positions?: Record<string, number>
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number } | false
+  WebSocket?: typeof WebSocket
+}
+
+/** Close codes after which reconnecting cannot help. */
+const FINAL_CLOSE_CODES = new Set([4001, 4003])
+
+export class RealtimeClient extends Emitter<RealtimeEvents> {
+  readonly #options: RealtimeClientOptions
+  readonly #positions: Map<string, number>
+  readonly #WebSocket: typeof WebSocket
+  #socket: WebSocket | null = null
+  #state: ConnectionState = 'closed'
+  #attempt = 0
+  #timer: ReturnType<typeof setTimeout> | null = null
+  #wanted = false
+  #nextId = 1
+
+  constructor(options: RealtimeClientOptions) {
+    super()
+    this.#options = options
+    this.#positions = new Map(Object.entries(options.positions ?? {}))
+    const Ctor = options.WebSocket ?? globalThis.WebSocket
+    if (!Ctor) throw new TypeError('No WebSocket implementation: pass options.WebSocket')
+    this.#WebSocket = Ctor
+  }
+
+  get state(): ConnectionState {
+    return this.#state
+  }
+
+  /** Last sequence number seen per room. */
+  get positions(): Record<string, number> {
+    return Object.fromEntries(this.#positions)
+  }
+
+  /** Connects (and keeps reconnecting until close()); resolves with the first welcome. */
+  connect(): Promise<ServerWelcome> {
+    if (this.#socket) throw new Error('already connected or connecting')
+    this.#wanted = true
+    this.#attempt = 0
+    const welcomed = new Promise<ServerWelcome>((resolve, reject) => {
+      const offWelcome = this.on('welcome', (w) => {
+        offWelcome()
+        offClose()
+        resolve(w)
+      })
+      const offClose = this.on('close', ({ code, reason }) => {
+        if (this.#state !== 'closed') return
+        offWelcome()
+        offClose()
+        reject(new Error(`realtime connection closed (${code} ${reason})`))
+      })
+    })
+    this.#open()
+    return welcomed
+  }
+
+  close(): void {
+    this.#wanted = false
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+    const socket = this.#socket
+    this.#socket = null
+    socket?.close(1000, 'client closing')
+    this.#setState('closed')
+  }
+
+  send(message: ClientMessage): void {
+    if (this.#socket?.readyState !== 1) throw new Error('realtime connection is not open')
+    this.#socket.send(JSON.stringify(message))
+  }
+
+  typing(roomId: string, typing: boolean): void {
+    this.send({ type: 'typing', roomId, typing })
+  }
+
+  ping(): Promise<ServerPong> {
+    const id = `p${this.#nextId++}`
+    const pong = this.next('pong', (p) => p.id === id)
+    this.send({ type: 'ping', id })
+    return pong
+  }
+
+  /** The next event of `type` that passes `filter`, within `timeoutMs`. */
+  next<K extends keyof RealtimeEvents>(type: K, filter: (payload: RealtimeEvents[K]) => boolean = () => true, timeoutMs = 5000): Promise<RealtimeEvents[K]> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off()
+        reject(new Error(`no ${String(type)} within ${timeoutMs} ms`))
+      }, timeoutMs)
+      const off = this.on(type, (payload) => {
+        if (!filter(payload)) return
+        clearTimeout(timer)
+        off()
+        resolve(payload)
+      })
+    })
+  }
+
+  #open(): void {
+    this.#setState(this.#attempt === 0 ? 'connecting' : 'reconnecting')
+    const url = this.#options.baseUrl.replace(/^http/, 'ws').replace(/\/$/, '') + '/api/v1/realtime'
+    const socket = new this.#WebSocket(url)
+    this.#socket = socket
+    socket.onopen = () => {
+      const auth = this.#options.auth
+      const helloAuth: HelloAuth | undefined = auth ? ('token' in auth ? { type: 'token', token: auth.token } : { type: 'guest', secret: auth.guestSecret }) : undefined
+      const resume = this.positions
+      socket.send(JSON.stringify({ type: 'hello', version: 1, ...(helloAuth ? { auth: helloAuth } : {}), ...(Object.keys(resume).length > 0 ? { resume } : {}) }))
+    }
+    socket.onmessage = (message) => {
+      if (typeof message.data === 'string') this.#receive(JSON.parse(message.data) as ServerMessage)
+    }
+    socket.onclose = (event) => {
+      if (this.#socket !== socket) return
+      this.#socket = null
+      const final = FINAL_CLOSE_CODES.has(event.code) || !this.#wanted || this.#options.reconnect === false
+      if (final) this.#setState('closed')
+      this.emit('close', { code: event.code, reason: event.reason })
+      if (!final) this.#scheduleReconnect()
+    }
+  }
+
+  #receive(message: ServerMessage): void {
+    switch (message.type) {
+      case 'welcome':
+        this.#attempt = 0
+        // Rooms we had no position for start at their current seq (load history for the past).
+        for (const [roomId, seq] of Object.entries(message.rooms)) if (!this.#positions.has(roomId)) this.#positions.set(roomId, seq)
+        this.#setState('open')
+        this.emit('welcome', message)
+        return
+      case 'event':
+        if (message.seq > (this.#positions.get(message.roomId) ?? 0)) this.#positions.set(message.roomId, message.seq)
+        this.emit('event', message)
+        return
+      case 'resync':
+        this.#positions.set(message.roomId, message.lastSeq)
+        this.emit('resync', message)
+        return
+      case 'room.added':
+        this.#positions.set(message.roomId, message.lastSeq)
+        this.emit('room.added', message)
+        return
+      case 'room.removed':
+        this.#positions.delete(message.roomId)
+        this.emit('room.removed', message)
+        return
+      case 'typing':
+      case 'presence':
+      case 'error':
+      case 'bye':
+      case 'pong':
+        this.emit(message.type, message as never)
+        return
+    }
+  }
+
+  #scheduleReconnect(): void {
+    const { initialDelayMs = 250, maxDelayMs = 10_000 } = this.#options.reconnect || {}
+    const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** this.#attempt) * (0.5 + Math.random() / 2)
+    this.#attempt += 1
+    this.#setState('reconnecting')
+    this.#timer = setTimeout(() => {
+      this.#timer = null
+      if (this.#wanted) this.#open()
+    }, delay)
+  }
+
+  #setState(state: ConnectionState): void {
+    if (this.#state === state) return
+    this.#state = state
+    this.emit('state', state)
+  }
+}

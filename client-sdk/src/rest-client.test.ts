@@ -1,0 +1,68 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { ParleyApiError, ParleyClient } from './index.ts'
+import { Emitter } from './emitter.ts'
+
+type Call = { url: string; init: RequestInit }
+
+function fakeFetch(reply: (call: Call) => Response): { fetch: typeof fetch; calls: Call[] } {
+  const calls: Call[] = []
+  return {
+    calls,
+    fetch: (async (url: string, init: RequestInit) => {
+      const call = { url, init }
+      calls.push(call)
+      return reply(call)
+    }) as unknown as typeof fetch,
+  }
+}
+
+describe('ParleyClient', () => {
+  it('ParleyClient.post() sends JSON with the bearer token and returns the typed reply', async () => {
+    const { fetch, calls } = fakeFetch(() => Response.json({ seq: 7, body: 'hi' }, { status: 201 }))
+    const client = new ParleyClient({ baseUrl: 'http://parley.test/', auth: { token: 'parley_abc' }, fetch })
+    const message = await client.post('room 1', 'hi', 3)
+    assert.equal(message.seq, 7)
+    assert.equal(calls[0]?.url, 'http://parley.test/api/v1/rooms/room%201/messages')
+    assert.equal(calls[0]?.init.method, 'POST')
+    assert.deepEqual(JSON.parse(String(calls[0]?.init.body)), { body: 'hi', replyTo: 3 })
+    assert.equal((calls[0]?.init.headers as Record<string, string>).authorization, 'Bearer parley_abc')
+  })
+
+  it('ParleyClient.as() switches to a guest secret; history() builds the query', async () => {
+    const { fetch, calls } = fakeFetch(() => Response.json({ messages: [], hasOlder: false, hasNewer: false }))
+    const guest = new ParleyClient({ baseUrl: 'http://parley.test', fetch }).as({ guestSecret: 'parley-guest_x' })
+    await guest.history('r', { before: 10, limit: 5 })
+    assert.equal(calls[0]?.url, 'http://parley.test/api/v1/rooms/r/messages?before=10&limit=5')
+    assert.equal((calls[0]?.init.headers as Record<string, string>).authorization, 'Guest parley-guest_x')
+  })
+
+  it('ParleyClient throws ParleyApiError with the registry code, status and details', async () => {
+    const { fetch } = fakeFetch(() => Response.json({ error: { code: 'rate-limited', message: 'slow down', details: { retryAfterSeconds: 4 } } }, { status: 429 }))
+    const client = new ParleyClient({ baseUrl: 'http://parley.test', fetch })
+    await assert.rejects(client.join('r', 'pw'), (error: unknown) => {
+      assert.ok(error instanceof ParleyApiError)
+      assert.equal(error.code, 'rate-limited')
+      assert.equal(error.status, 429)
+      assert.deepEqual(error.details, { retryAfterSeconds: 4 })
+      return true
+    })
+  })
+})
+
+describe('Emitter', () => {
+  it('Emitter.emit() reaches every listener even when one throws, and off() stops delivery', () => {
+    const errors: unknown[] = []
+    const emitter = new Emitter<{ ping: number }>((error) => errors.push(error))
+    const seen: number[] = []
+    emitter.on('ping', () => {
+      throw new Error('listener bug')
+    })
+    const off = emitter.on('ping', (n) => seen.push(n))
+    emitter.emit('ping', 1)
+    off()
+    emitter.emit('ping', 2)
+    assert.deepEqual(seen, [1])
+    assert.equal(errors.length, 2)
+  })
+})

@@ -1,0 +1,172 @@
+/**
+ * Rooms and participants: REST bodies and the views clients get. Names, descriptions and messages
+ * are plain text (markdown for messages) and are stored as given: clients render them as text, never
+ * as HTML, so markup in them is harmless (spec/realtime.md, "Text").
+ */
+import Type, { type Static } from 'typebox'
+import { DisplayName, Id, Timestamp } from './common.ts'
+
+export const RoomKind = Type.Union([Type.Literal('one-to-one'), Type.Literal('group'), Type.Literal('public')], {
+  description: 'one-to-one: one per pair of people, not renamable. group: by invitation. public: joinable by link, guests too.',
+})
+export type RoomKind = Static<typeof RoomKind>
+
+export const RoomListable = Type.Union([Type.Literal('none'), Type.Literal('users'), Type.Literal('everyone')], {
+  description: 'Who finds the room in the room directory: nobody, signed-in users, or everyone including guests.',
+})
+export type RoomListable = Static<typeof RoomListable>
+
+export const ParticipantRole = Type.Union([Type.Literal('owner'), Type.Literal('moderator'), Type.Literal('member'), Type.Literal('guest')])
+export type ParticipantRole = Static<typeof ParticipantRole>
+
+export const ParticipantState = Type.Union([Type.Literal('active'), Type.Literal('lobby'), Type.Literal('banned')], {
+  description: 'lobby: waiting for a moderator to admit them (the lobby is on). banned: removed and may not come back.',
+})
+export type ParticipantState = Static<typeof ParticipantState>
+
+export const Permission = Type.Union(
+  [Type.Literal('chat'), Type.Literal('call'), Type.Literal('audio'), Type.Literal('video'), Type.Literal('screen'), Type.Literal('invite')],
+  { description: 'chat: post and react. call: start a call. audio, video, screen: publish them. invite: add people.' },
+)
+export type Permission = Static<typeof Permission>
+
+export const NotificationLevel = Type.Union([Type.Literal('all'), Type.Literal('mentions'), Type.Literal('none')])
+export type NotificationLevel = Static<typeof NotificationLevel>
+
+export const RoomName = Type.String({ minLength: 1, maxLength: 200 })
+export const RoomDescription = Type.String({ maxLength: 2000 })
+export const RoomPassword = Type.String({ minLength: 4, maxLength: 200 })
+export const ExpirySeconds = Type.Integer({ minimum: 60, maximum: 366 * 24 * 3600, description: 'Messages are removed this long after posting.' })
+
+export const RoomCreate = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('group'), Type.Literal('public')]),
+    name: RoomName,
+    description: Type.Optional(RoomDescription),
+    listable: Type.Optional(RoomListable),
+    readOnly: Type.Optional(Type.Boolean()),
+    lobby: Type.Optional(Type.Boolean()),
+    password: Type.Optional(RoomPassword),
+    messageExpirySeconds: Type.Optional(Type.Union([ExpirySeconds, Type.Null()])),
+  },
+  { additionalProperties: false, title: 'RoomCreate' },
+)
+export type RoomCreate = Static<typeof RoomCreate>
+
+export const OneToOneCreate = Type.Object({ userId: Id }, { additionalProperties: false, title: 'OneToOneCreate' })
+export type OneToOneCreate = Static<typeof OneToOneCreate>
+
+export const RoomUpdate = Type.Object(
+  {
+    name: Type.Optional(RoomName),
+    description: Type.Optional(RoomDescription),
+    listable: Type.Optional(RoomListable),
+    readOnly: Type.Optional(Type.Boolean()),
+    lobby: Type.Optional(Type.Boolean()),
+    password: Type.Optional(Type.Union([RoomPassword, Type.Null()])),
+    messageExpirySeconds: Type.Optional(Type.Union([ExpirySeconds, Type.Null()])),
+  },
+  { additionalProperties: false, minProperties: 1, title: 'RoomUpdate' },
+)
+export type RoomUpdate = Static<typeof RoomUpdate>
+
+export const RoomSettingsUpdate = Type.Object(
+  { favourite: Type.Optional(Type.Boolean()), archived: Type.Optional(Type.Boolean()), notificationLevel: Type.Optional(NotificationLevel) },
+  { additionalProperties: false, minProperties: 1, title: 'RoomSettingsUpdate' },
+)
+export type RoomSettingsUpdate = Static<typeof RoomSettingsUpdate>
+
+export const ActorType = Type.Union([Type.Literal('user'), Type.Literal('guest'), Type.Literal('system')])
+export type ActorType = Static<typeof ActorType>
+
+export const Actor = Type.Object({ type: ActorType, id: Type.String(), name: Type.String() }, { additionalProperties: false, title: 'Actor' })
+export type Actor = Static<typeof Actor>
+
+export const ParticipantView = Type.Object(
+  {
+    actorType: Type.Union([Type.Literal('user'), Type.Literal('guest')]),
+    actorId: Type.String(),
+    displayName: Type.String(),
+    role: ParticipantRole,
+    state: ParticipantState,
+    permissions: Type.Array(Permission, { description: 'Effective permissions: the explicit ones, else the role defaults' }),
+    lastReadSeq: Type.Integer({ minimum: 0 }),
+    joinedAt: Timestamp,
+  },
+  { additionalProperties: false, title: 'ParticipantView' },
+)
+export type ParticipantView = Static<typeof ParticipantView>
+
+/** The caller as a participant, with their own settings for the room. */
+export const MyParticipation = Type.Object(
+  { ...ParticipantView.properties, favourite: Type.Boolean(), archived: Type.Boolean(), notificationLevel: NotificationLevel },
+  { additionalProperties: false, title: 'MyParticipation' },
+)
+export type MyParticipation = Static<typeof MyParticipation>
+
+export const RoomView = Type.Object(
+  {
+    id: Id,
+    kind: RoomKind,
+    name: Type.String(),
+    description: Type.String(),
+    listable: RoomListable,
+    readOnly: Type.Boolean(),
+    lobby: Type.Boolean(),
+    hasPassword: Type.Boolean(),
+    messageExpirySeconds: Type.Union([Type.Integer(), Type.Null()]),
+    lastSeq: Type.Integer({ minimum: 0, description: 'The room sequence number of its latest event' }),
+    createdAt: Timestamp,
+    me: Type.Union([MyParticipation, Type.Null()], { description: 'The caller as a participant; null when not in the room' }),
+  },
+  { additionalProperties: false, title: 'RoomView' },
+)
+export type RoomView = Static<typeof RoomView>
+
+export const RoomList = Type.Object({ rooms: Type.Array(RoomView) }, { additionalProperties: false, title: 'RoomList' })
+export type RoomList = Static<typeof RoomList>
+
+export const ParticipantList = Type.Object({ participants: Type.Array(ParticipantView) }, { additionalProperties: false, title: 'ParticipantList' })
+export type ParticipantList = Static<typeof ParticipantList>
+
+export const ParticipantAdd = Type.Object(
+  { userId: Id, role: Type.Optional(Type.Union([Type.Literal('moderator'), Type.Literal('member')])) },
+  { additionalProperties: false, title: 'ParticipantAdd' },
+)
+export type ParticipantAdd = Static<typeof ParticipantAdd>
+
+export const ParticipantUpdate = Type.Object(
+  {
+    role: Type.Optional(Type.Union([Type.Literal('moderator'), Type.Literal('member')])),
+    permissions: Type.Optional(Type.Union([Type.Array(Permission, { uniqueItems: true, maxItems: 6 }), Type.Null()])),
+  },
+  { additionalProperties: false, minProperties: 1, title: 'ParticipantUpdate' },
+)
+export type ParticipantUpdate = Static<typeof ParticipantUpdate>
+
+export const RoomParams = Type.Object({ roomId: Id }, { additionalProperties: false })
+export type RoomParams = Static<typeof RoomParams>
+
+export const ParticipantParams = Type.Object({ roomId: Id, actorId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false })
+export type ParticipantParams = Static<typeof ParticipantParams>
+
+export const GuestJoin = Type.Object(
+  { displayName: DisplayName, password: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+  { additionalProperties: false, title: 'GuestJoin' },
+)
+export type GuestJoin = Static<typeof GuestJoin>
+
+export const GuestSession = Type.Object(
+  {
+    guestId: Type.String(),
+    displayName: Type.String(),
+    room: RoomView,
+    secret: Type.String({ description: 'Send as `Authorization: Guest <secret>` (REST) or in the realtime hello; shown once' }),
+    expiresAt: Timestamp,
+  },
+  { additionalProperties: false, title: 'GuestSession' },
+)
+export type GuestSession = Static<typeof GuestSession>
+
+export const RoomJoin = Type.Object({ password: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false, title: 'RoomJoin' })
+export type RoomJoin = Static<typeof RoomJoin>

@@ -1,0 +1,317 @@
+/**
+ * One realtime session: one WebSocket of one client. Says hello, receives the events of every room
+ * the caller is active in (resuming from the positions the client sends), relays typing, answers
+ * pings, and protects the server: frames over 64 KiB, floods and slow readers get an error or are
+ * disconnected with a reason, never buffered without bound.
+ */
+import { randomUUID } from 'node:crypto'
+import type { WebSocket } from 'ws'
+import Value from 'typebox/value'
+import {
+  CLIENT_MESSAGE_TYPES, ClientMessage, CloseCodes, ErrorCodes, MAX_FRAME_BYTES, REALTIME_FEATURES, REALTIME_VERSION,
+  type ClientHello, type ErrorCode, type ServerMessage,
+} from '@parley/protocol'
+import type { Caller } from '../rooms/result.ts'
+import type { HubListener } from './hub.ts'
+import type { GatewayContext, StillValid } from './gateway-context.ts'
+import { TokenBucket } from './token-bucket.ts'
+import { resumeRoom } from './resume.ts'
+import { RoomStream, type StreamFrame } from './room-stream.ts'
+
+type State = 'awaiting-hello' | 'authenticating' | 'open' | 'closed'
+
+export class RealtimeSession implements HubListener {
+  readonly id = randomUUID()
+  readonly #ws: WebSocket
+  readonly #ctx: GatewayContext
+  readonly #bucket: TokenBucket
+  #caller: Caller | null
+  #stillValid: StillValid | null
+  #state: State = 'awaiting-hello'
+  #alive = true
+  #dropped = 0
+  #queue: (string | Buffer)[] = []
+  #pendingMembership: { roomId: string; kind: 'changed' | 'ended' }[] = []
+  #queuedBytes = 0
+  readonly #timers: NodeJS.Timeout[] = []
+  /** Rooms this session receives, each an ordered stream of frames (room-stream.ts). */
+  readonly #rooms = new Map<string, RoomStream>()
+  readonly #onClosed: (session: RealtimeSession) => void
+
+  constructor(ws: WebSocket, ctx: GatewayContext, caller: Caller | null, stillValid: StillValid | null, onClosed: (session: RealtimeSession) => void) {
+    this.#ws = ws
+    this.#ctx = ctx
+    this.#caller = caller
+    this.#stillValid = stillValid
+    this.#onClosed = onClosed
+    this.#bucket = new TokenBucket(ctx.limits.messagesPerSecond, ctx.limits.messagesPerSecond * 2)
+    ws.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary))
+    ws.on('pong', () => (this.#alive = true))
+    ws.on('close', () => this.#cleanup())
+    ws.on('error', () => this.#cleanup())
+    this.#timers.push(setTimeout(() => this.#state === 'awaiting-hello' && this.close('hello-required'), ctx.limits.helloTimeoutMs))
+    this.#timers.push(
+      setInterval(() => {
+        if (!this.#alive) return this.close('idle-timeout')
+        this.#alive = false
+        ws.ping()
+      }, ctx.limits.pingIntervalMs),
+    )
+    // Logging out, revoking the token, disabling the account or removing the guest ends the session.
+    this.#timers.push(setInterval(() => void this.#recheck(), ctx.limits.reauthIntervalMs))
+  }
+
+  async #recheck(): Promise<void> {
+    if (this.#state !== 'open' || !this.#stillValid) return
+    try {
+      if (!(await this.#stillValid())) this.close('session-ended')
+    } catch (error) {
+      this.#ctx.log.warn({ err: error, sessionId: this.id }, 'realtime credential check failed')
+    }
+  }
+
+  get caller(): Caller | null {
+    return this.#caller
+  }
+
+  /**
+   * Queues a frame unless the client has fallen too far behind, in which case it is cut off. Queued
+   * frames go out together once per event-loop turn (one corked write for several frames), so a
+   * busy room costs fewer system calls per delivery.
+   */
+  sendRaw(raw: string | Buffer): void {
+    if (this.#state === 'closed') return
+    if (this.#ws.bufferedAmount + this.#queuedBytes > this.#ctx.limits.sendBufferBytes) {
+      this.close('slow-consumer')
+      return
+    }
+    this.#queue.push(raw)
+    this.#queuedBytes += raw.length
+    if (this.#queue.length === 1) this.#ctx.flusher.schedule(this)
+  }
+
+  /** Writes the queued frames (called by the gateway's flusher). */
+  flush(): void {
+    const frames = this.#queue
+    if (frames.length === 0) return
+    this.#queue = []
+    this.#queuedBytes = 0
+    if (this.#ws.readyState !== this.#ws.OPEN) return
+    // ws keeps its net.Socket private; corking it merges the frames into one writev.
+    const socket = (this.#ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
+    socket?.cork()
+    // Buffers are frames already encoded once for the whole room: sent as text, not re-encoded.
+    for (const raw of frames) this.#ws.send(raw, { binary: false })
+    socket?.uncork()
+  }
+
+  send(message: ServerMessage): void {
+    this.sendRaw(JSON.stringify(message))
+  }
+
+  error(code: ErrorCode, id?: string, details?: Record<string, unknown>, message?: string): void {
+    this.send({ type: 'error', ...(id ? { id } : {}), error: { code, message: message ?? ErrorCodes[code].message, ...(details ? { details } : {}) } })
+  }
+
+  /** Ends the session with a reason: a bye frame (when it can still be read), then the close code. */
+  close(reason: keyof typeof CloseCodes | 'server-closing'): void {
+    if (this.#state === 'closed') return
+    const slow = reason === 'slow-consumer'
+    if (slow) this.#queue = []
+    else this.flush()
+    if (!slow && reason !== 'server-closing') this.#ws.send(JSON.stringify({ type: 'bye', reason }))
+    this.#cleanup()
+    const code = reason === 'server-closing' ? 1001 : CloseCodes[reason]
+    this.#ws.close(code, reason)
+    // A slow reader may never read the close frame: drop the connection outright.
+    if (slow) this.#ctx.log.info({ sessionId: this.id, bufferedAmount: this.#ws.bufferedAmount }, 'slow realtime consumer disconnected')
+    const kill = setTimeout(() => this.#ws.terminate(), slow ? 500 : 2000)
+    kill.unref()
+  }
+
+  roomFrame(roomId: string, raw: Buffer, frame: ServerMessage): void {
+    if (this.#state === 'closed') return
+    this.#rooms.get(roomId)?.accept({ raw, frame, seq: frame.type === 'event' ? frame.seq : null })
+  }
+
+  #stream(roomId: string): RoomStream {
+    const stream = new RoomStream({
+      deliver: ({ raw, frame }) => {
+        this.sendRaw(raw)
+        if (frame.type === 'event') this.#afterEvent(roomId, frame.event)
+      },
+      missing: async (afterSeq, beforeSeq) => {
+        const events = await this.#ctx.store.events.since(roomId, afterSeq, Math.min(beforeSeq - afterSeq - 1, this.#ctx.limits.maxReplay))
+        return events.filter((e) => e.seq < beforeSeq).map((e): StreamFrame => {
+          const frame = { type: 'event' as const, roomId, seq: e.seq, event: e.data as unknown as Extract<ServerMessage, { type: 'event' }>['event'] }
+          return { raw: JSON.stringify(frame), frame, seq: e.seq }
+        })
+      },
+      onError: (error) => this.#ctx.log.warn({ err: error, sessionId: this.id, roomId }, 'filling a sequence gap failed'),
+      gapWaitMs: this.#ctx.limits.gapWaitMs,
+    })
+    this.#rooms.set(roomId, stream)
+    return stream
+  }
+
+  membership(change: { roomId: string; kind: 'changed' | 'ended' }): void {
+    // Changes that race the hello are applied once the session is open, not lost.
+    if (this.#state === 'authenticating') {
+      this.#pendingMembership.push(change)
+      return
+    }
+    if (this.#state !== 'open') return
+    if (change.kind === 'ended') return this.close('session-ended')
+    void this.#refreshRoom(change.roomId).catch((error: unknown) => this.#ctx.log.warn({ err: error, sessionId: this.id }, 'membership refresh failed'))
+  }
+
+  #onFrame(data: Buffer, isBinary: boolean): void {
+    this.#alive = true
+    if (this.#state === 'closed') return
+    if (data.length > MAX_FRAME_BYTES) return this.error('frame-too-large', undefined, { limit: MAX_FRAME_BYTES, size: data.length })
+    if (!this.#bucket.take()) {
+      this.#dropped += 1
+      if (this.#dropped > this.#ctx.limits.messagesPerSecond * 10) return this.close('rate-limited')
+      return this.error('rate-limited', undefined, { messagesPerSecond: this.#ctx.limits.messagesPerSecond })
+    }
+    if (isBinary) return this.error('invalid-message', undefined, { reason: 'binary frames are not used' })
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(data.toString('utf8'))
+    } catch {
+      return this.error('invalid-message', undefined, { reason: 'not JSON' })
+    }
+    const id = typeof (parsed as { id?: unknown })?.id === 'string' ? ((parsed as { id: string }).id.slice(0, 64)) : undefined
+    const type = (parsed as { type?: unknown })?.type
+    if (!CLIENT_MESSAGE_TYPES.includes(type as (typeof CLIENT_MESSAGE_TYPES)[number])) return this.error('unknown-message-type', id, { type: String(type).slice(0, 64) })
+    if (!Value.Check(ClientMessage, parsed)) {
+      const issues = [...Value.Errors(ClientMessage, parsed)].slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`)
+      return this.error('invalid-message', id, { issues })
+    }
+    const message = parsed as ClientMessage
+    if (message.type === 'ping') return this.send({ type: 'pong', ...(id ? { id } : {}) })
+    if (message.type === 'hello') {
+      if (this.#state !== 'awaiting-hello') return this.error('already-hello', id)
+      this.#state = 'authenticating'
+      void this.#hello(message).catch((error: unknown) => {
+        this.#ctx.log.error({ err: error, sessionId: this.id }, 'hello failed')
+        this.error('internal-error', id)
+        this.close('session-ended')
+      })
+      return
+    }
+    if (this.#state !== 'open') return this.error('hello-required', id)
+    void this.#typing(message.roomId, message.typing, id)
+  }
+
+  async #hello(hello: ClientHello): Promise<void> {
+    if (hello.auth) {
+      const auth = await this.#ctx.authenticate(hello.auth)
+      if (!auth.ok) {
+        this.error(auth.error, hello.id)
+        this.close('unauthenticated')
+        return
+      }
+      this.#caller = auth.caller
+      this.#stillValid = auth.stillValid
+    }
+    const caller = this.#caller
+    if (!caller) {
+      this.error('unauthenticated', hello.id)
+      this.close('unauthenticated')
+      return
+    }
+    await this.#ctx.hub.watchActor(caller.id, this)
+    const mine = (await this.#ctx.rooms.listMine(caller)).filter((a) => a.self.state === 'active')
+    const resume = hello.resume ?? {}
+    // Until each room's starting point is known, its live frames wait (nothing lost).
+    for (const { room } of mine) this.#stream(room.id)
+    await Promise.all(mine.map(({ room }) => this.#ctx.hub.joinRoom(room.id, this)))
+    const rooms: Record<string, number> = {}
+    for (const { room } of mine) rooms[room.id] = (await this.#ctx.store.rooms.byId(room.id))?.lastSeq ?? room.lastSeq
+    if (this.#state !== 'authenticating') return
+    this.#state = 'open'
+    this.send({
+      type: 'welcome', ...(hello.id ? { id: hello.id } : {}), version: REALTIME_VERSION, sessionId: this.id, features: [...REALTIME_FEATURES],
+      actor: { type: caller.type, id: caller.id, name: caller.name }, rooms,
+      limits: { maxFrameBytes: MAX_FRAME_BYTES, messagesPerSecond: this.#ctx.limits.messagesPerSecond, pingIntervalMs: this.#ctx.limits.pingIntervalMs },
+    })
+    for (const roomId of Object.keys(resume)) if (!this.#rooms.has(roomId)) this.send({ type: 'room.removed', roomId: roomId.slice(0, 64) })
+    for (const [roomId, stream] of [...this.#rooms]) {
+      const position = resume[roomId]
+      stream.start(position === undefined ? (rooms[roomId] ?? 0) : await resumeRoom(this, this.#ctx, roomId, position, rooms[roomId] ?? 0))
+    }
+    this.#presence(true)
+    for (const change of this.#pendingMembership.splice(0)) this.membership(change)
+  }
+
+  /** After an event about this session's own membership, stop or keep receiving the room. */
+  #afterEvent(roomId: string, event: Extract<ServerMessage, { type: 'event' }>['event']): void {
+    const me = this.#caller?.id
+    const gone =
+      event.type === 'room.deleted' ||
+      (event.type === 'participant.left' && event.actorId === me) ||
+      (event.type === 'participant.updated' && event.participant.actorId === me && event.participant.state !== 'active')
+    if (gone) this.#dropRoom(roomId)
+  }
+
+  #dropRoom(roomId: string): void {
+    const stream = this.#rooms.get(roomId)
+    if (!stream) return
+    stream.close()
+    this.#rooms.delete(roomId)
+    this.#ctx.hub.leaveRoom(roomId, this)
+    this.#presenceIn(roomId, false)
+    this.send({ type: 'room.removed', roomId })
+    if (this.#caller?.type === 'guest') this.close('session-ended')
+  }
+
+  async #refreshRoom(roomId: string): Promise<void> {
+    const caller = this.#caller
+    if (!caller) return
+    const access = await this.#ctx.rooms.access(caller, roomId, 'chat.read')
+    if (!access.ok) return this.#rooms.has(roomId) ? this.#dropRoom(roomId) : undefined
+    if (this.#rooms.has(roomId)) return
+    const stream = this.#stream(roomId)
+    await this.#ctx.hub.joinRoom(roomId, this)
+    const lastSeq = (await this.#ctx.store.rooms.byId(roomId))?.lastSeq ?? 0
+    if (this.#rooms.get(roomId) !== stream) return
+    this.send({ type: 'room.added', roomId, lastSeq })
+    stream.start(lastSeq)
+    this.#presenceIn(roomId, true)
+  }
+
+  async #typing(roomId: string, typing: boolean, id: string | undefined): Promise<void> {
+    const caller = this.#caller as Caller
+    const allowed = await this.#ctx.rooms.access(caller, roomId, 'chat.typing')
+    if (!allowed.ok) return this.error(allowed.error.type, id, { roomId: roomId.slice(0, 64) })
+    this.#ctx.events.ephemeral(roomId, { type: 'typing', roomId, actor: { type: caller.type, id: caller.id, name: allowed.value.self.displayName }, typing })
+  }
+
+  #presence(online: boolean): void {
+    for (const roomId of this.#rooms.keys()) this.#presenceIn(roomId, online)
+  }
+
+  #presenceIn(roomId: string, online: boolean): void {
+    const caller = this.#caller
+    if (!caller) return
+    // Another local session of the same person keeps them online.
+    const others = [...this.#ctx.hub.listenersOf(roomId)].some((l) => l !== this && (l as RealtimeSession).caller?.id === caller.id)
+    if (!others) this.#ctx.events.ephemeral(roomId, { type: 'presence', roomId, actor: { type: caller.type, id: caller.id, name: caller.name }, online })
+  }
+
+  #cleanup(): void {
+    if (this.#state === 'closed') return
+    const wasOpen = this.#state === 'open'
+    this.#state = 'closed'
+    for (const timer of this.#timers) clearTimeout(timer)
+    if (wasOpen) this.#presence(false)
+    for (const [roomId, stream] of this.#rooms) {
+      stream.close()
+      this.#ctx.hub.leaveRoom(roomId, this)
+    }
+    this.#rooms.clear()
+    if (this.#caller) this.#ctx.hub.unwatchActor(this.#caller.id, this)
+    this.#onClosed(this)
+  }
+}
