@@ -14,3 +14,16 @@ export class ParleyApiError extends Error {
     this.details = body.details
   }
 }
+
+/** A realtime request refused with an error frame: `code` is the stable code of the protocol's registry. */
+export class ParleyRealtimeError extends Error {
+  readonly code: ErrorCode
+  readonly details: Record<string, unknown> | undefined
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message)
+    this.name = 'ParleyRealtimeError'
+    this.code = code
+    this.details = details
+  }
+}

@@ -6,8 +6,9 @@
  */
 import type {
   ClientMessage, HelloAuth, ServerBye, ServerError, ServerEvent, ServerMessage, ServerPong, ServerPresence, ServerResync, ServerRoomAdded,
-  ServerRoomRemoved, ServerTyping, ServerWelcome,
+  ServerRoomRemoved, ServerTyping, ServerWelcome, ServerCallMessage, ClientCallMessage,
 } from '@parley/protocol'
+import { ParleyRealtimeError } from './errors.ts'
 import { Emitter } from './emitter.ts'
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed'
@@ -23,6 +24,8 @@ export type RealtimeEvents = {
   error: ServerError
   bye: ServerBye
   pong: ServerPong
+  /** Every call.* frame (call-client.ts builds on these). */
+  call: ServerCallMessage
   state: ConnectionState
   close: { code: number; reason: string }
 }
@@ -118,6 +121,41 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     return pong
   }
 
+  /**
+   * Sends a call message with a fresh id and resolves with the server's reply to it (call.joined,
+   * call.answer, call.offer or call.ack); an error frame for it rejects with ParleyRealtimeError.
+   */
+  request(message: ClientCallMessage, timeoutMs = 15_000): Promise<ServerCallMessage> {
+    const id = `c${this.#nextId++}`
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        done()
+        reject(new Error(`no reply to ${message.type} within ${timeoutMs} ms`))
+      }, timeoutMs)
+      const offCall = this.on('call', (frame) => {
+        if (!('id' in frame) || frame.id !== id) return
+        done()
+        resolve(frame)
+      })
+      const offError = this.on('error', (frame) => {
+        if (frame.id !== id) return
+        done()
+        reject(new ParleyRealtimeError(frame.error.code, frame.error.message, frame.error.details))
+      })
+      const done = () => {
+        clearTimeout(timer)
+        offCall()
+        offError()
+      }
+      try {
+        this.send({ ...message, id })
+      } catch (error) {
+        done()
+        reject(error as Error)
+      }
+    })
+  }
+
   /** The next event of `type` that passes `filter`, within `timeoutMs`. */
   next<K extends keyof RealtimeEvents>(type: K, filter: (payload: RealtimeEvents[K]) => boolean = () => true, timeoutMs = 5000): Promise<RealtimeEvents[K]> {
     return new Promise((resolve, reject) => {
@@ -190,6 +228,8 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
       case 'pong':
         this.emit(message.type, message as never)
         return
+      default:
+        this.emit('call', message)
     }
   }
 

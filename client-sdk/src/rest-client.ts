@@ -6,7 +6,7 @@
 import type {
   ErrorBody, GuestJoin, GuestSession, HistoryPage, HistoryQuery, MessageView, NotificationList, ParticipantList, ParticipantUpdate,
   ParticipantView, PollCreate, PollView, ReactionList, ReadState, RoomCreate, RoomList, RoomSettingsUpdate, RoomUpdate, RoomView,
-  SearchResults, UserProfile,
+  SearchResults, UserProfile, IceServers, RecordingList,
 } from '@parley/protocol'
 import { ParleyApiError } from './errors.ts'
 
@@ -55,6 +55,15 @@ export class ParleyClient {
 
   me(): Promise<UserProfile> {
     return this.request('GET', '/api/v1/me')
+  }
+
+  // Calls
+  /** ICE servers with fresh TURN credentials for this user (they expire: fetch again before joining). */
+  iceServers(): Promise<IceServers> {
+    return this.request('GET', '/api/v1/calls/ice-servers')
+  }
+  recordings(roomId: string): Promise<RecordingList> {
+    return this.request('GET', `/api/v1/rooms/${encodeURIComponent(roomId)}/recordings`)
   }
 
   // Rooms

@@ -74,6 +74,9 @@ export const ErrorCodes = {
   'media-not-ready': { status: 409, message: 'The published media is not flowing yet; try again shortly' },
   'media-unavailable': { status: 503, message: 'The media server cannot be reached' },
   'recording-unavailable': { status: 409, message: 'Recording is not possible here' },
+  'no-call': { status: 404, message: 'There is no call in this room' },
+  'engine-mismatch': { status: 409, message: 'This call uses the other media engine: mesh calls relay call.signal, SFU calls use call.publish and call.subscribe' },
+  'e2ee-forbids': { status: 409, message: 'End-to-end encrypted rooms cannot do this (recording, SIP dial-in)' },
   'internal-error': { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>
 

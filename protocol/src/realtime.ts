@@ -7,11 +7,12 @@ import { Id } from './common.ts'
 import { ErrorCodeSchema } from './errors.ts'
 import { MessageView, PollView, Seq } from './chat.ts'
 import { Actor, ParticipantView, RoomView } from './rooms.ts'
+import { CLIENT_CALL_MESSAGES, CLIENT_CALL_TYPES, SERVER_CALL_MESSAGES } from './calls.ts'
 
 export const REALTIME_VERSION = 1
 /** Largest frame a client may send, in bytes. */
 export const MAX_FRAME_BYTES = 64 * 1024
-export const REALTIME_FEATURES = ['resume', 'typing', 'presence', 'chat', 'polls'] as const
+export const REALTIME_FEATURES = ['resume', 'typing', 'presence', 'chat', 'polls', 'calls'] as const
 
 const FrameId = Type.Optional(Type.String({ maxLength: 64, description: 'Echoed in the reply' }))
 
@@ -48,9 +49,9 @@ export const ClientTyping = Type.Object(
 )
 export type ClientTyping = Static<typeof ClientTyping>
 
-export const ClientMessage = Type.Union([ClientHello, ClientPing, ClientTyping], { title: 'ClientMessage' })
+export const ClientMessage = Type.Union([ClientHello, ClientPing, ClientTyping, ...CLIENT_CALL_MESSAGES], { title: 'ClientMessage' })
 export type ClientMessage = Static<typeof ClientMessage>
-export const CLIENT_MESSAGE_TYPES = ['hello', 'ping', 'typing'] as const
+export const CLIENT_MESSAGE_TYPES = ['hello', 'ping', 'typing', ...CLIENT_CALL_TYPES] as const
 
 /** What happened in a room; durable, so each carries the room's sequence number. */
 export const RoomEvent = Type.Union(
@@ -162,7 +163,7 @@ export const ServerBye = Type.Object(
 export type ServerBye = Static<typeof ServerBye>
 
 export const ServerMessage = Type.Union(
-  [ServerWelcome, ServerEvent, ServerResync, ServerTyping, ServerPresence, ServerRoomAdded, ServerRoomRemoved, ServerPong, ServerError, ServerBye],
+  [ServerWelcome, ServerEvent, ServerResync, ServerTyping, ServerPresence, ServerRoomAdded, ServerRoomRemoved, ServerPong, ServerError, ServerBye, ...SERVER_CALL_MESSAGES],
   { title: 'ServerMessage' },
 )
 export type ServerMessage = Static<typeof ServerMessage>

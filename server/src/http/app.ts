@@ -25,6 +25,11 @@ import { authenticateGuest, isGuestAuthorization } from './caller.ts'
 import type { ChatStack } from '../rooms/chat-stack.ts'
 import { installRealtime } from '../realtime/gateway.ts'
 import type { RealtimeLimits } from '../realtime/gateway-context.ts'
+import type { MediaRuntime } from '../media/media-runtime.ts'
+import { MeshEngine } from '../media/mesh/mesh-engine.ts'
+import { iceServersFor } from '../media/turn/turn-credentials.ts'
+import { CallService } from '../calls/call-service.ts'
+import { recordingRoutes } from './routes/recordings.ts'
 
 export type AppDeps = {
   config: Config
@@ -32,6 +37,12 @@ export type AppDeps = {
   store: Store
   accounts: AccountService
   chat: ChatStack
+  /**
+   * The media engine calls run on, with each session's ICE servers (`parley serve` passes the
+   * MediaRuntime it started). Without it, a mesh engine is made from config; a janus config must
+   * pass its runtime (buildApp never starts processes).
+   */
+  media?: Pick<MediaRuntime, 'engine' | 'iceServers'>
   /** Overrides of the realtime limits derived from config (tests shorten timers). */
   realtimeLimits?: Partial<RealtimeLimits>
 }
@@ -72,9 +83,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   sessionRoutes(app, { accounts, secureCookies: config.publicOrigin.startsWith('https:') })
   meRoutes(app, accounts)
   adminRoutes(app, accounts)
+  const calls = createCalls(deps)
   callRoutes(app, config)
   roomRoutes(app, deps.chat.rooms)
   chatRoutes(app, deps.chat.chat, deps.chat.polls)
-  await installRealtime(app, { ...deps, ...(deps.realtimeLimits ? { limits: deps.realtimeLimits } : {}) })
+  recordingRoutes(app, deps.chat.rooms, calls.recordings)
+  await installRealtime(app, { ...deps, calls, ...(deps.realtimeLimits ? { limits: deps.realtimeLimits } : {}) })
+  app.addHook('onClose', async () => calls.close())
   return app
+}
+
+function createCalls(deps: AppDeps): CallService {
+  const { config, logger, store, chat } = deps
+  let media = deps.media
+  if (!media) {
+    if (config.mediaEngine !== 'mesh') throw new TypeError('buildApp: mediaEngine janus needs deps.media (the started MediaRuntime)')
+    media = {
+      engine: new MeshEngine({ maxParticipants: config.meshMaxParticipants, logger }),
+      iceServers: (userId, now) => iceServersFor({ stunUrls: config.stunUrls, turnUrls: config.turnUrls, turnSecret: config.turnSecret, ttlSeconds: config.turnCredentialTtlSeconds }, userId, now),
+    }
+  }
+  const { engine, iceServers } = media
+  return new CallService({ engine, store, rooms: chat.rooms, events: chat.events, iceServers: (actorId) => iceServers(actorId), logger })
 }

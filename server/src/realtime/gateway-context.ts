@@ -5,6 +5,7 @@ import type { RoomService } from '../rooms/room-service.ts'
 import type { RoomEventLog } from '../rooms/event-log.ts'
 import type { Caller } from '../rooms/result.ts'
 import type { RealtimeHub } from './hub.ts'
+import type { CallService } from '../calls/call-service.ts'
 
 export type RealtimeLimits = {
   messagesPerSecond: number
@@ -28,6 +29,7 @@ export type GatewayContext = {
   rooms: RoomService
   events: RoomEventLog
   hub: RealtimeHub
+  calls: CallService
   flusher: Flusher
   log: Logger
   limits: RealtimeLimits

@@ -13,6 +13,7 @@ import type { Store } from '../store/ports.ts'
 import type { AccountService } from '../accounts/account-service.ts'
 import type { ChatStack } from '../rooms/chat-stack.ts'
 import type { Caller } from '../rooms/result.ts'
+import type { CallService } from '../calls/call-service.ts'
 import { RealtimeHub } from './hub.ts'
 import { RealtimeSession } from './session.ts'
 import { Flusher, type GatewayContext, type RealtimeLimits, type StillValid } from './gateway-context.ts'
@@ -24,7 +25,7 @@ declare module 'fastify' {
   }
 }
 
-export type GatewayDeps = { config: Config; logger: Logger; store: Store; accounts: AccountService; chat: ChatStack; limits?: Partial<RealtimeLimits> }
+export type GatewayDeps = { config: Config; logger: Logger; store: Store; accounts: AccountService; chat: ChatStack; calls: CallService; limits?: Partial<RealtimeLimits> }
 
 export async function installRealtime(app: FastifyInstance, deps: GatewayDeps): Promise<void> {
   const { config, store, accounts, chat } = deps
@@ -39,6 +40,7 @@ export async function installRealtime(app: FastifyInstance, deps: GatewayDeps): 
     rooms: chat.rooms,
     events: chat.events,
     hub,
+    calls: deps.calls,
     flusher: new Flusher(),
     log,
     limits: {

@@ -87,7 +87,7 @@ describe('Realtime gateway', () => {
   it('RealtimeClient.connect() gets a welcome with features, the caller and every room with its last seq', async () => {
     const welcome = await bob.rt.connect()
     assert.equal(welcome.version, 1)
-    assert.deepEqual(welcome.features, ['resume', 'typing', 'presence', 'chat', 'polls'])
+    assert.deepEqual(welcome.features, ['resume', 'typing', 'presence', 'chat', 'polls', 'calls'])
     assert.deepEqual(welcome.actor, { type: 'user', id: bob.id, name: 'Bob' })
     assert.deepEqual(welcome.rooms, { [roomId]: (await t.store.rooms.byId(roomId))?.lastSeq })
     assert.equal(welcome.limits.maxFrameBytes, 65536)

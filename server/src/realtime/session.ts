@@ -13,6 +13,7 @@ import {
 } from '@parley/protocol'
 import type { Caller } from '../rooms/result.ts'
 import type { HubListener } from './hub.ts'
+import type { CallSink } from '../calls/call-participant.ts'
 import type { GatewayContext, StillValid } from './gateway-context.ts'
 import { TokenBucket } from './token-bucket.ts'
 import { resumeRoom } from './resume.ts'
@@ -20,7 +21,7 @@ import { RoomStream, type StreamFrame } from './room-stream.ts'
 
 type State = 'awaiting-hello' | 'authenticating' | 'open' | 'closed'
 
-export class RealtimeSession implements HubListener {
+export class RealtimeSession implements HubListener, CallSink {
   readonly id = randomUUID()
   readonly #ws: WebSocket
   readonly #ctx: GatewayContext
@@ -201,7 +202,8 @@ export class RealtimeSession implements HubListener {
       return
     }
     if (this.#state !== 'open') return this.error('hello-required', id)
-    void this.#typing(message.roomId, message.typing, id)
+    if (message.type === 'typing') return void this.#typing(message.roomId, message.typing, id)
+    void this.#ctx.calls.handle(this, message)
   }
 
   async #hello(hello: ClientHello): Promise<void> {
@@ -261,6 +263,7 @@ export class RealtimeSession implements HubListener {
     stream.close()
     this.#rooms.delete(roomId)
     this.#ctx.hub.leaveRoom(roomId, this)
+    this.#ctx.calls.sessionLeftRoom(this.id, roomId)
     this.#presenceIn(roomId, false)
     this.send({ type: 'room.removed', roomId })
     if (this.#caller?.type === 'guest') this.close('session-ended')
@@ -312,6 +315,7 @@ export class RealtimeSession implements HubListener {
     }
     this.#rooms.clear()
     if (this.#caller) this.#ctx.hub.unwatchActor(this.#caller.id, this)
+    this.#ctx.calls.sessionClosed(this.id)
     this.#onClosed(this)
   }
 }

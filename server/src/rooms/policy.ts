@@ -11,13 +11,13 @@ export const ROOM_ACTIONS = [
   'participant.add', 'participant.remove', 'participant.ban', 'participant.admit', 'participant.update',
   'chat.read', 'chat.post', 'chat.mention-all', 'chat.edit', 'chat.delete', 'chat.react', 'chat.mark-read', 'chat.typing',
   'poll.create', 'poll.vote', 'poll.close',
-  'call.start', 'call.publish-audio', 'call.publish-video', 'call.publish-screen',
+  'call.join', 'call.start', 'call.publish-audio', 'call.publish-video', 'call.publish-screen', 'call.moderate', 'call.record',
 ] as const
 export type RoomAction = (typeof ROOM_ACTIONS)[number]
 
 export type PolicyInput = {
   action: RoomAction
-  room: Pick<RoomRecord, 'kind' | 'readOnly' | 'lobby' | 'listable' | 'deletedAt'>
+  room: Pick<RoomRecord, 'kind' | 'readOnly' | 'lobby' | 'listable' | 'deletedAt'> & { e2ee?: boolean }
   /** The caller's participant record in this room; null when they are not in it. */
   self: Pick<ParticipantRecord, 'actorType' | 'role' | 'state' | 'permissions'> | null
   /** Who is asking when `self` is null (joining). */
@@ -31,6 +31,7 @@ export type PolicyInput = {
 export type PolicyError =
   | 'room-not-found' | 'banned' | 'in-lobby' | 'guest-not-allowed' | 'room-kind-forbids' | 'role-too-low'
   | 'room-read-only' | 'permission-denied' | 'not-author' | 'mention-all-forbidden' | 'room-not-joinable' | 'already-participant'
+  | 'e2ee-forbids'
 export type PolicyDecision = { ok: true } | { ok: false; error: PolicyError }
 
 const rank: Record<ParticipantRole, number> = { guest: 0, member: 1, moderator: 2, owner: 3 }
@@ -89,6 +90,7 @@ export function decide(input: PolicyInput): PolicyDecision {
     case 'chat.react':
     case 'poll.create':
     case 'poll.vote':
+    case 'call.join':
     case 'call.start':
     case 'call.publish-audio':
     case 'call.publish-video':
@@ -106,10 +108,15 @@ export function decide(input: PolicyInput): PolicyDecision {
       return moderator || effectivePermissions(self).includes('invite') ? allow : deny('permission-denied')
     case 'participant.admit':
       return moderator ? allow : deny('role-too-low')
+    case 'call.record':
+      // The server cannot read end-to-end encrypted media, so it cannot record it.
+      if (room.e2ee) return deny('e2ee-forbids')
+      return moderator ? allow : deny('role-too-low')
+    case 'call.moderate':
     case 'participant.remove':
     case 'participant.ban':
     case 'participant.update': {
-      if (room.kind === 'one-to-one') return deny('room-kind-forbids')
+      if (room.kind === 'one-to-one' && action !== 'call.moderate') return deny('room-kind-forbids')
       if (!moderator) return deny('role-too-low')
       const target = input.target
       if (!target || target.isSelf) return deny('role-too-low')

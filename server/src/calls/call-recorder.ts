@@ -1,0 +1,86 @@
+/**
+ * Call recording: moderators start and stop it (the policy decides, refusing end-to-end encrypted
+ * rooms); everyone in the room sees `call.recording`. The media server records every producer of
+ * the call (and those published while recording), janus-pp-rec turns the raw files into webm/opus
+ * when recording stops, and the results are listed per room (GET /api/v1/rooms/:id/recordings).
+ *
+ * The list is kept in memory by this node for now: recordings made before a restart stay on disk
+ * in the recordings folder but are not listed (a store repository is the follow-up).
+ */
+import { randomUUID } from 'node:crypto'
+import type { RecordingView } from '@parley/protocol'
+import type { Logger } from '../logger.ts'
+import type { MediaResult } from '../media/engine.ts'
+import { convertRecordings } from '../media/janus/janus-recordings.ts'
+import type { Call } from './call.ts'
+
+export type StoredRecording = RecordingView & { path: string }
+
+export class CallRecorder {
+  readonly #log: Logger
+  readonly #byRoom = new Map<string, StoredRecording[]>()
+  readonly #convert: typeof convertRecordings
+
+  constructor(options: { logger: Logger; convert?: typeof convertRecordings }) {
+    this.#log = options.logger
+    this.#convert = options.convert ?? convertRecordings
+  }
+
+  list(roomId: string): readonly StoredRecording[] {
+    return this.#byRoom.get(roomId) ?? []
+  }
+
+  async start(call: Call): Promise<MediaResult<void>> {
+    const sfu = call.sfu
+    if (!sfu) return { ok: false, error: { type: 'recording-unavailable', message: 'mesh calls carry no media through the server; recording needs the janus media engine' } }
+    if (call.recording) return { ok: true, value: undefined }
+    for (const producer of sfu.producers.values()) {
+      if (producer.closed) continue
+      const started = await producer.startRecording()
+      if (!started.ok) return started
+    }
+    call.recording = true
+    call.emit({ type: 'call.recording', roomId: call.roomId, recording: true })
+    this.#log.info({ roomId: call.roomId, callId: call.id }, 'recording started')
+    return { ok: true, value: undefined }
+  }
+
+  async stop(call: Call): Promise<MediaResult<void>> {
+    const sfu = call.sfu
+    if (!sfu || !call.recording) return { ok: true, value: undefined }
+    call.recording = false
+    call.emit({ type: 'call.recording', roomId: call.roomId, recording: false })
+    const files: { participantId: string; source: string; file: string }[] = []
+    for (const producer of sfu.producers.values()) {
+      if (producer.closed || !producer.recording) continue
+      const stopped = await producer.stopRecording()
+      if (!stopped.ok) return stopped
+      for (const file of stopped.value.files) files.push({ participantId: producer.participantId, source: producer.source, file })
+    }
+    const converted = await this.#convert(files.map((f) => f.file))
+    if (!converted.ok) return converted
+    const list = this.#byRoom.get(call.roomId) ?? []
+    for (const item of converted.value) {
+      const from = files.find((f) => f.file === item.source)
+      list.push({
+        id: randomUUID(),
+        callId: call.id,
+        kind: item.kind,
+        source: from?.source === 'screen' ? 'screen' : 'camera',
+        participantId: from?.participantId ?? '',
+        mimeType: item.kind === 'video' ? 'video/webm' : 'audio/ogg',
+        bytes: item.bytes,
+        createdAt: new Date().toISOString(),
+        path: item.output,
+      })
+    }
+    this.#byRoom.set(call.roomId, list)
+    this.#log.info({ roomId: call.roomId, callId: call.id, files: converted.value.length }, 'recording stopped and converted')
+    return { ok: true, value: undefined }
+  }
+
+  /** The call ended while recording: whatever producers were still up have closed with it. */
+  callEnded(call: Call): void {
+    if (call.recording) this.#log.warn({ roomId: call.roomId, callId: call.id }, 'call ended while recording; its raw files stay in the recordings folder unconverted')
+  }
+}

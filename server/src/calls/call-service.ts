@@ -1,0 +1,268 @@
+/**
+ * The call service: one call per room, run on this instance (the room's host). The realtime
+ * gateway hands it every `call.*` frame with the session it came from; each is checked against the
+ * policy (decide() through RoomService.access) before anything happens, and every refusal is an
+ * error frame to that session only — the other participants never notice.
+ *
+ * Engines: `mesh` relays offers, answers and candidates only between participants of the same call
+ * and refuses joins past the cap; an SFU (Janus) carries the media, and Parley mediates the SDP
+ * (call-sfu.ts): browsers never talk to the media server.
+ */
+import type { ClientCallMessage, CallMediaFlags, IceServers } from '@parley/protocol'
+import type { Logger } from '../logger.ts'
+import type { Store } from '../store/ports.ts'
+import type { MediaEngine } from '../media/engine.ts'
+import { fromMedia, type CallRefusal } from './call-errors.ts'
+import type { RoomService } from '../rooms/room-service.ts'
+import type { RoomEventLog } from '../rooms/event-log.ts'
+import type { RoomAction } from '../rooms/policy.ts'
+import type { Caller } from '../rooms/result.ts'
+import { Call } from './call.ts'
+import type { CallParticipant, CallSink } from './call-participant.ts'
+import { SfuSignalling } from './call-sfu.ts'
+import { CallRecorder } from './call-recorder.ts'
+
+export type CallServiceDeps = {
+  engine: MediaEngine
+  store: Store
+  rooms: RoomService
+  events: RoomEventLog
+  iceServers(actorId: string): IceServers
+  logger: Logger
+}
+
+type Msg<T extends ClientCallMessage['type']> = Extract<ClientCallMessage, { type: T }>
+
+export class CallService {
+  readonly #engine: MediaEngine
+  readonly #store: Store
+  readonly #rooms: RoomService
+  readonly #events: RoomEventLog
+  readonly #iceServers: (actorId: string) => IceServers
+  readonly #log: Logger
+  readonly #calls = new Map<string, Call>()
+  /** Calls being created, so two simultaneous joins make one call. */
+  readonly #starting = new Map<string, Promise<Call | CallRefusal>>()
+  readonly #sfu: SfuSignalling
+  readonly #recorder: CallRecorder
+
+  constructor(deps: CallServiceDeps) {
+    this.#engine = deps.engine
+    this.#store = deps.store
+    this.#rooms = deps.rooms
+    this.#events = deps.events
+    this.#iceServers = deps.iceServers
+    this.#log = deps.logger.child({ component: 'calls' })
+    this.#sfu = new SfuSignalling({ access: (caller, roomId, action) => this.#allowed(caller, roomId, action), logger: this.#log })
+    this.#recorder = new CallRecorder({ logger: this.#log })
+  }
+
+  get engineName(): string {
+    return this.#engine.name
+  }
+
+  /** The call in a room, if any (for tests and the REST API). */
+  call(roomId: string): Call | undefined {
+    return this.#calls.get(roomId)
+  }
+
+  get recordings(): CallRecorder {
+    return this.#recorder
+  }
+
+  /** Handles one call frame from a session that said hello. Never throws; refusals become error frames. */
+  async handle(sink: CallSink, message: ClientCallMessage): Promise<void> {
+    const caller = sink.caller
+    if (!caller) return sink.error('unauthenticated', message.id)
+    let refusal: CallRefusal | undefined
+    try {
+      refusal = await this.#dispatch(sink, caller, message)
+    } catch (error) {
+      this.#log.error({ err: error, type: message.type, roomId: message.roomId }, 'call message failed')
+      refusal = { code: 'internal-error' }
+    }
+    if (refusal) sink.error(refusal.code, message.id, { roomId: message.roomId.slice(0, 64), ...refusal.details }, refusal.message)
+  }
+
+  /** The session went away: it leaves every call it was in. */
+  sessionClosed(sessionId: string): void {
+    for (const call of [...this.#calls.values()]) call.participants.get(sessionId)?.close('disconnected')
+  }
+
+  /** The session no longer receives the room (removed, banned, sent to the lobby): it leaves its call. */
+  sessionLeftRoom(sessionId: string, roomId: string): void {
+    this.#calls.get(roomId)?.participants.get(sessionId)?.close('removed')
+  }
+
+  close(): void {
+    for (const call of [...this.#calls.values()]) call.close('media-unavailable')
+  }
+
+  async #dispatch(sink: CallSink, caller: Caller, message: ClientCallMessage): Promise<CallRefusal | undefined> {
+    if (message.type === 'call.join') return this.#join(sink, caller, message)
+    const allowed = await this.#allowed(caller, message.roomId, 'call.join')
+    if (allowed) return allowed
+    const call = this.#calls.get(message.roomId)
+    if (!call) return { code: 'no-call' }
+    const self = call.participants.get(sink.id)
+    if (message.type === 'call.end') return this.#end(caller, call, sink, message)
+    if (message.type === 'call.recording') return this.#recording(caller, call, sink, message)
+    if (!self) return { code: 'not-in-call', details: { participantId: sink.id } }
+    switch (message.type) {
+      case 'call.leave':
+        self.close('left')
+        return this.#ack(sink, message)
+      case 'call.update':
+        return this.#update(caller, call, self, message)
+      case 'call.reaction':
+        call.emit({ type: 'call.reaction', roomId: call.roomId, participantId: self.id, emoji: message.emoji })
+        return this.#ack(sink, message)
+      case 'call.signal': {
+        const mesh = call.mesh
+        if (!mesh) return { code: 'engine-mismatch' }
+        const relayed = mesh.relay(self.id, message.to, message.signal)
+        return relayed.ok ? this.#ack(sink, message) : fromMedia(relayed.error)
+      }
+      case 'call.moderate':
+        return this.#moderate(caller, call, self, message)
+      case 'call.publish':
+      case 'call.unpublish':
+      case 'call.subscribe':
+      case 'call.subscribe-answer':
+      case 'call.candidate':
+      case 'call.layers': {
+        const sfu = call.sfu
+        if (!sfu) return { code: 'engine-mismatch' }
+        return this.#sfu.handle(call, sfu, self, caller, message)
+      }
+    }
+  }
+
+  async #join(sink: CallSink, caller: Caller, message: Msg<'call.join'>): Promise<CallRefusal | undefined> {
+    const access = await this.#rooms.access(caller, message.roomId, 'call.join')
+    if (!access.ok) return { code: access.error.type }
+    const media = await this.#allowedMedia(caller, message.roomId, message.media)
+    if ('code' in media) return media
+    let call = this.#calls.get(message.roomId)
+    if (!call) {
+      const started = await this.#start(caller, message.roomId)
+      if ('code' in started) return started
+      call = started
+    }
+    const existing = call.participants.get(sink.id)
+    if (!existing) {
+      const mesh = call.mesh
+      if (mesh) {
+        const joined = mesh.join(sink.id)
+        if (!joined.ok) return fromMedia(joined.error)
+      }
+      const { self } = access.value
+      call.add({
+        sink,
+        actor: { type: caller.type, id: caller.id, name: self.displayName },
+        moderator: self.role === 'owner' || self.role === 'moderator',
+        media,
+        onListenerError: (event, error) => this.#log.error({ err: error, event }, 'participant listener failed'),
+      })
+    }
+    sink.send({
+      type: 'call.joined', ...(message.id ? { id: message.id } : {}), roomId: call.roomId, callId: call.id, participantId: sink.id,
+      engine: call.mesh ? 'mesh' : 'sfu', participants: call.views(), feeds: call.feeds(), recording: call.recording, ice: this.#iceServers(caller.id),
+    })
+    return undefined
+  }
+
+  /** Starts the room's call: needs the `call` permission (joining a running call does not). */
+  async #start(caller: Caller, roomId: string): Promise<Call | CallRefusal> {
+    const pending = this.#starting.get(roomId)
+    if (pending) return pending
+    const starting = (async (): Promise<Call | CallRefusal> => {
+      const refused = await this.#allowed(caller, roomId, 'call.start')
+      if (refused) return refused
+      const created = await this.#engine.createRouter({ callId: roomId })
+      if (!created.ok) return fromMedia(created.error)
+      const call = new Call({ roomId, router: created.value, broadcast: (frame) => this.#events.ephemeral(roomId, frame), logger: this.#log })
+      this.#calls.set(roomId, call)
+      call.observer.on('close', () => {
+        if (this.#calls.get(roomId) === call) this.#calls.delete(roomId)
+        this.#recorder.callEnded(call)
+      })
+      this.#log.info({ roomId, callId: call.id, engine: this.#engine.name }, 'call started')
+      return call
+    })()
+    this.#starting.set(roomId, starting)
+    try {
+      return await starting
+    } finally {
+      this.#starting.delete(roomId)
+    }
+  }
+
+  async #update(caller: Caller, call: Call, self: CallParticipant, message: Msg<'call.update'>): Promise<CallRefusal | undefined> {
+    if (message.media) {
+      const media = await this.#allowedMedia(caller, call.roomId, message.media)
+      if ('code' in media) return media
+      const paused = await this.#sfu.applyMedia(self, media)
+      if (paused) return paused
+      self.media = media
+    }
+    if (message.handRaised !== undefined) self.handRaised = message.handRaised
+    // Speaking comes from the media server's audio levels on an SFU; mesh browsers report their own.
+    if (message.speaking !== undefined && call.mesh) self.speaking = message.speaking && self.media.audio
+    call.updated(self)
+    return this.#ack(self.sink, message)
+  }
+
+  async #moderate(caller: Caller, call: Call, self: CallParticipant, message: Msg<'call.moderate'>): Promise<CallRefusal | undefined> {
+    const target = call.participants.get(message.participantId)
+    if (!target) return { code: 'not-in-call', details: { participantId: message.participantId.slice(0, 64) } }
+    const record = await this.#store.participants.get(call.roomId, target.actor.id)
+    const refused = await this.#allowed(caller, call.roomId, 'call.moderate', { target: { role: record?.role ?? 'guest', isSelf: target.actor.id === caller.id } })
+    if (refused) return refused
+    if (message.action === 'remove') target.close('removed')
+    else {
+      const media = { ...target.media, audio: false }
+      await this.#sfu.applyMedia(target, media)
+      target.media = media
+      call.updated(target)
+    }
+    return this.#ack(self.sink, message)
+  }
+
+  async #end(caller: Caller, call: Call, sink: CallSink, message: Msg<'call.end'>): Promise<CallRefusal | undefined> {
+    const refused = await this.#allowed(caller, call.roomId, 'call.moderate', { target: { role: 'guest', isSelf: false } })
+    if (refused) return refused
+    call.close('ended-by-moderator')
+    // Besides call.ended, which reaches the moderator's session with everyone else's.
+    return this.#ack(sink, message)
+  }
+
+  async #recording(caller: Caller, call: Call, sink: CallSink, message: Msg<'call.recording'>): Promise<CallRefusal | undefined> {
+    const refused = await this.#allowed(caller, call.roomId, 'call.record')
+    if (refused) return refused
+    const result = message.recording ? await this.#recorder.start(call) : await this.#recorder.stop(call)
+    if (!result.ok) return fromMedia(result.error)
+    return this.#ack(sink, message)
+  }
+
+  /** Media flags the caller may send: turning something on needs its publish permission. */
+  async #allowedMedia(caller: Caller, roomId: string, media: CallMediaFlags): Promise<CallMediaFlags | CallRefusal> {
+    const checks: [keyof CallMediaFlags, RoomAction][] = [['audio', 'call.publish-audio'], ['video', 'call.publish-video'], ['screen', 'call.publish-screen']]
+    for (const [flag, action] of checks) {
+      if (!media[flag]) continue
+      const refused = await this.#allowed(caller, roomId, action)
+      if (refused) return { ...refused, details: { ...refused.details, media: flag } }
+    }
+    return { ...media }
+  }
+
+  async #allowed(caller: Caller, roomId: string, action: RoomAction, extra: Parameters<RoomService['access']>[3] = {}): Promise<CallRefusal | undefined> {
+    const access = await this.#rooms.access(caller, roomId, action, extra)
+    return access.ok ? undefined : { code: access.error.type }
+  }
+
+  #ack(sink: CallSink, message: ClientCallMessage): undefined {
+    if (message.id) sink.send({ type: 'call.ack', id: message.id, roomId: message.roomId })
+    return undefined
+  }
+}
