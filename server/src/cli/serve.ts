@@ -26,8 +26,7 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
   const { store, accounts } = services
   // Rooms and chat (with the Redis bus when configured) only for serve: CLI commands need no bus.
   const chat = createChatStack(config, store, logger)
-  // The media engine (and the Janus Parley supervises, if any). The call service will take it;
-  // until then serve only keeps it running and stops it on shutdown.
+  // The media engine (and the Janus Parley supervises, if any), which the call service runs on.
   const started = await startMediaRuntime(config, logger)
   if (!started.ok) {
     io.err(`Cannot start the ${config.mediaEngine} media engine: ${started.error.type}${'message' in started.error ? `: ${started.error.message}` : ''}\nRun "parley doctor" for details.`)
@@ -38,7 +37,7 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
   const media: MediaRuntime = started.value
   let app: FastifyInstance
   try {
-    app = await buildApp({ config, logger, store, accounts, chat })
+    app = await buildApp({ config, logger, store, accounts, chat, media })
     await app.listen({ host: config.host, port: config.port })
   } catch (error) {
     io.err(`Cannot start: ${(error as Error).message}`)

@@ -13,7 +13,7 @@ import { createLogger } from '../logger.ts'
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts'
 import { createServices } from '../services.ts'
 import { createChatStack, type ChatStack } from '../rooms/chat-stack.ts'
-import { buildApp } from '../http/app.ts'
+import { buildApp, type AppDeps } from '../http/app.ts'
 import type { Bus } from '../bus/bus.ts'
 import type { RealtimeLimits } from '../realtime/gateway-context.ts'
 import type { UserRecord } from '../store/records.ts'
@@ -35,7 +35,15 @@ export type TestInstance = {
   close(): Promise<void>
 }
 
-export type TestInstanceOptions = { env?: Record<string, string>; dir?: string; bus?: Bus; keepDir?: boolean; realtimeLimits?: Partial<RealtimeLimits> }
+export type TestInstanceOptions = {
+  env?: Record<string, string>
+  dir?: string
+  bus?: Bus
+  keepDir?: boolean
+  realtimeLimits?: Partial<RealtimeLimits>
+  /** The media engine for calls (e.g. a JanusEngine); default: a mesh engine from config. */
+  media?: AppDeps['media']
+}
 
 export async function startTestInstance(options: TestInstanceOptions = {}): Promise<TestInstance> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'parley-test-'))
@@ -46,7 +54,11 @@ export async function startTestInstance(options: TestInstanceOptions = {}): Prom
   const store = new SqliteStore(join(dir, 'parley.sqlite'))
   const { accounts } = await createServices(config, { store })
   const chat = createChatStack(config, store, logger, options.bus ? { bus: options.bus } : {})
-  const app = await buildApp({ config, logger, store, accounts, chat, ...(options.realtimeLimits ? { realtimeLimits: options.realtimeLimits } : {}) })
+  const app = await buildApp({
+    config, logger, store, accounts, chat,
+    ...(options.realtimeLimits ? { realtimeLimits: options.realtimeLimits } : {}),
+    ...(options.media ? { media: options.media } : {}),
+  })
   let closed = false
   return {
     app, store, chat, config, dir,

@@ -1,0 +1,135 @@
+/// <reference lib="dom" />
+/**
+ * Mesh calls in the browser: one RTCPeerConnection per other participant, each sending every local
+ * track. Descriptions travel through the server's `call.signal` relay once ICE gathering is done.
+ * Negotiations of one connection run one after the other. Whoever changes what they send offers;
+ * the later joiner makes the first offers, so two sides never start at once on a new connection.
+ */
+import type { MeshSignalBody } from '@parley/protocol'
+
+export type MeshPeersDeps = {
+  self: string
+  create(): RTCPeerConnection
+  local(): { track: MediaStreamTrack; stream: MediaStream }[]
+  signal(to: string, signal: MeshSignalBody): void
+  track(participantId: string, track: MediaStreamTrack, stream: MediaStream | null): void
+  error(error: Error): void
+}
+
+export class MeshPeers {
+  readonly connections = new Map<string, RTCPeerConnection>()
+  readonly #deps: MeshPeersDeps
+  readonly #chains = new Map<string, Promise<unknown>>()
+
+  constructor(deps: MeshPeersDeps) {
+    this.#deps = deps
+  }
+
+  /** Opens the connection to a participant already in the call and offers. */
+  connect(remote: string): void {
+    this.#queue(remote, async () => {
+      const pc = this.#connection(remote)
+      this.#syncTracks(pc)
+      await this.#offer(remote, pc)
+    })
+  }
+
+  receive(from: string, signal: MeshSignalBody): void {
+    const fail = (error: unknown) => this.#deps.error(error instanceof Error ? error : new Error(String(error)))
+    // Answers and candidates complete a negotiation already under way (the queue waits for them).
+    if (signal.type === 'answer') {
+      this.connections.get(from)?.setRemoteDescription({ type: 'answer', sdp: signal.sdp }).catch(fail)
+      return
+    }
+    if (signal.type === 'candidate') {
+      if (signal.candidate) this.connections.get(from)?.addIceCandidate(signal.candidate).catch(fail)
+      return
+    }
+    this.#queue(from, async () => {
+      const pc = this.#connection(from)
+      await pc.setRemoteDescription({ type: 'offer', sdp: signal.sdp })
+      this.#syncTracks(pc)
+      await pc.setLocalDescription(await pc.createAnswer())
+      await gathered(pc)
+      this.#deps.signal(from, { type: 'answer', sdp: pc.localDescription?.sdp ?? '' })
+    })
+  }
+
+  /** The local tracks changed (a source published or removed): offer again to everyone. */
+  renegotiateAll(): void {
+    for (const [remote, pc] of this.connections) {
+      this.#queue(remote, async () => {
+        this.#syncTracks(pc)
+        await this.#offer(remote, pc)
+      })
+    }
+  }
+
+  disconnect(remote: string): void {
+    this.connections.get(remote)?.close()
+    this.connections.delete(remote)
+    this.#chains.delete(remote)
+  }
+
+  close(): void {
+    for (const remote of [...this.connections.keys()]) this.disconnect(remote)
+  }
+
+  #connection(remote: string): RTCPeerConnection {
+    let pc = this.connections.get(remote)
+    if (!pc) {
+      pc = this.#deps.create()
+      this.connections.set(remote, pc)
+      pc.ontrack = (event) => this.#deps.track(remote, event.track, event.streams[0] ?? null)
+    }
+    return pc
+  }
+
+  /** Makes the connection send exactly the local tracks. */
+  #syncTracks(pc: RTCPeerConnection): void {
+    const local = this.#deps.local()
+    const sending = new Set(pc.getSenders().map((s) => s.track).filter((t) => t !== null))
+    for (const { track, stream } of local) if (!sending.has(track)) pc.addTrack(track, stream)
+    const wanted = new Set(local.map((l) => l.track))
+    for (const sender of pc.getSenders()) if (sender.track && !wanted.has(sender.track)) pc.removeTrack(sender)
+  }
+
+  async #offer(remote: string, pc: RTCPeerConnection): Promise<void> {
+    await pc.setLocalDescription(await pc.createOffer())
+    await gathered(pc)
+    this.#deps.signal(remote, { type: 'offer', sdp: pc.localDescription?.sdp ?? '' })
+    // The answer arrives through receive(); the next negotiation waits for it.
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (pc.signalingState === 'stable' || pc.signalingState === 'closed') {
+          pc.removeEventListener('signalingstatechange', check)
+          resolve()
+        }
+      }
+      pc.addEventListener('signalingstatechange', check)
+    })
+  }
+
+  #queue(remote: string, step: () => Promise<void>): void {
+    const previous = this.#chains.get(remote) ?? Promise.resolve()
+    const next = previous.then(step).catch((error: unknown) => this.#deps.error(error instanceof Error ? error : new Error(String(error))))
+    this.#chains.set(remote, next)
+  }
+}
+
+/** Resolves once the connection has gathered its ICE candidates (so the SDP holds them all). */
+export function gathered(pc: RTCPeerConnection, timeoutMs = 5000): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, timeoutMs)
+    function done() {
+      clearTimeout(timer)
+      pc.removeEventListener('icegatheringstatechange', check)
+      resolve()
+    }
+    function check() {
+      if (pc.iceGatheringState === 'complete') done()
+    }
+    pc.addEventListener('icegatheringstatechange', check)
+  })
+}

@@ -1,0 +1,147 @@
+// The SDK test page: @parley/client's RealtimeClient and CallClient, bundled by esbuild (sdk.js),
+// talking to a real Parley through its realtime gateway, as the web client will. The test drives
+// it through window.app and reads getStats counters of every connection the call client holds.
+import { CallClient, RealtimeClient } from './sdk.js'
+
+const state = { rt: null, call: null, frames: [], errors: [], tracks: 0 }
+
+function attach(track) {
+  const element = document.createElement(track.kind === 'video' ? 'video' : 'audio')
+  element.autoplay = true
+  element.muted = true
+  element.playsInline = true
+  element.srcObject = new MediaStream([track])
+  document.getElementById('media').append(element)
+}
+
+function connections() {
+  const call = state.call
+  if (!call) return []
+  return [...call.peers.values(), ...(call.subscriber ? [call.subscriber] : [])]
+}
+
+window.app = {
+  /** Connects, publishes the fake camera and microphone (per media flags), joins; times each step. */
+  async start({ baseUrl, token, roomId, media, simulcast = false, iceServers, iceTransportPolicy }) {
+    const t0 = performance.now()
+    const rt = new RealtimeClient({ baseUrl, auth: { token }, reconnect: false })
+    rt.on('call', (frame) => state.frames.push(frame))
+    rt.on('error', (frame) => state.frames.push(frame))
+    await rt.connect()
+    const welcomedMs = performance.now() - t0
+    const call = new CallClient({ realtime: rt, roomId, ...(iceServers ? { iceServers } : {}), ...(iceTransportPolicy ? { iceTransportPolicy } : {}) })
+    call.on('track', ({ track }) => {
+      state.tracks += 1
+      attach(track)
+    })
+    call.on('error', (error) => state.errors.push(String(error?.message ?? error)))
+    state.rt = rt
+    state.call = call
+    if (media.audio || media.video) {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: media.audio, video: media.video ? (simulcast ? { width: 1280, height: 720 } : { width: 320, height: 240 }) : false })
+      await call.publish('camera', stream, { simulcast })
+    }
+    try {
+      const joined = await call.join(media)
+      return { ok: true, participantId: joined.participantId, engine: joined.engine, welcomedMs, joinedMs: performance.now() - t0, startedAt: t0 }
+    } catch (error) {
+      return { ok: false, code: error.code ?? String(error) }
+    }
+  },
+
+  /** Counters over every receiving connection: decoded video frames, audio packets, states. */
+  async stats() {
+    const result = { framesDecoded: 0, videoStreamsDecoding: 0, audioStreamsReceiving: 0, audioPacketsReceived: 0, frameWidths: [], states: [], selectedLocalCandidateTypes: [], tracks: state.tracks, errors: state.errors }
+    for (const pc of connections()) {
+      result.states.push(pc.connectionState)
+      const report = await pc.getStats()
+      let pair
+      report.forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') {
+          result.framesDecoded += s.framesDecoded ?? 0
+          if ((s.framesDecoded ?? 0) > 0) {
+            result.videoStreamsDecoding += 1
+            result.frameWidths.push(s.frameWidth ?? 0)
+          }
+        }
+        if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+          result.audioPacketsReceived += s.packetsReceived ?? 0
+          if ((s.packetsReceived ?? 0) > 0) result.audioStreamsReceiving += 1
+        }
+        if (s.type === 'transport' && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId)
+      })
+      if (pair) result.selectedLocalCandidateTypes.push(report.get(pair.localCandidateId)?.candidateType ?? null)
+    }
+    return result
+  },
+
+  /** Decoded frames per receiving video stream, keyed by the stream's track id. */
+  async videoFrames() {
+    const frames = {}
+    for (const pc of connections()) {
+      const report = await pc.getStats()
+      report.forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') frames[`${s.trackIdentifier ?? s.mid}`] = s.framesDecoded ?? 0
+      })
+    }
+    return frames
+  },
+
+  /** Call frames received so far (of one type, if given). */
+  frames(type) {
+    return state.frames.filter((f) => !type || f.type === type)
+  },
+
+  participants() {
+    return [...(state.call?.participants.values() ?? [])]
+  },
+
+  feeds() {
+    return [...(state.call?.feeds.values() ?? [])]
+  },
+
+  async update(changes) {
+    await state.call.update(changes)
+  },
+
+  async shareScreen() {
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: true })
+    await state.call.publish('screen', stream)
+    await state.call.update({ media: { screen: true } })
+  },
+
+  async switchCamera() {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 160, height: 120 } })
+    await state.call.replaceTrack('camera', stream.getVideoTracks()[0])
+  },
+
+  async request(method, ...args) {
+    try {
+      await state.call[method](...args)
+      return { ok: true }
+    } catch (error) {
+      return { ok: false, code: error.code ?? String(error) }
+    }
+  },
+
+  /** Plays a recording (its bytes as base64: Parley is another origin for this page). */
+  async playRecording(base64, mime) {
+    const blob = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+    const element = document.createElement(mime.startsWith('video') ? 'video' : 'audio')
+    element.muted = true
+    element.src = URL.createObjectURL(new Blob([blob], { type: mime }))
+    document.getElementById('media').append(element)
+    await new Promise((resolve, reject) => {
+      element.addEventListener('loadeddata', resolve, { once: true })
+      element.addEventListener('error', () => reject(new Error(`cannot play ${mime}: ${element.error?.message}`)), { once: true })
+    })
+    await element.play()
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    return { currentTime: element.currentTime, videoWidth: element.videoWidth ?? 0, framesDecoded: element.getVideoPlaybackQuality?.().totalVideoFrames ?? 0 }
+  },
+
+  close() {
+    state.call?.close()
+    state.rt?.close()
+  },
+}
