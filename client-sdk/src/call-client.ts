@@ -89,6 +89,11 @@ export class CallClient extends Emitter<CallClientEvents> {
     return { ...this.#media }
   }
 
+  /** SFU: the feed each m-line (mid) of the receiving connection carries. */
+  get mids(): ReadonlyMap<string, string> {
+    return this.#mids
+  }
+
   /** Mesh: the connection to each other participant (for stats). */
   get peers(): ReadonlyMap<string, RTCPeerConnection> {
     return this.#mesh?.connections ?? new Map()

@@ -17,6 +17,7 @@ export type JanusFixture = {
   supervisor: JanusSupervisor
   janusStartupMs: number
   chromium: LaunchedChromium
+  pages: PageServer
   openPage(): Promise<ReturnType<typeof callPage>>
   newRouter(callId: string): Promise<Router>
   withLogs(body: (t: TestContext) => Promise<void>): (t: TestContext) => Promise<void>
@@ -46,6 +47,7 @@ export async function startJanusFixture(options: { rtpPortRange: string; setting
     supervisor,
     janusStartupMs: started.value.startupMs,
     chromium,
+    pages,
     async openPage() {
       const page = await chromium.context.newPage()
       open.add(page)

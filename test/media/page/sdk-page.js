@@ -75,15 +75,18 @@ window.app = {
     return result
   },
 
-  /** Decoded frames per receiving video stream, keyed by the stream's track id. */
-  async videoFrames() {
+  /** SFU: decoded video frames per feed (feed id → frames). */
+  async framesByFeed() {
     const frames = {}
-    for (const pc of connections()) {
-      const report = await pc.getStats()
-      report.forEach((s) => {
-        if (s.type === 'inbound-rtp' && s.kind === 'video') frames[`${s.trackIdentifier ?? s.mid}`] = s.framesDecoded ?? 0
-      })
-    }
+    const pc = state.call?.subscriber
+    if (!pc) return frames
+    const report = await pc.getStats()
+    report.forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+        const feedId = state.call.mids.get(String(s.mid)) ?? `mid:${s.mid}`
+        frames[feedId] = (frames[feedId] ?? 0) + (s.framesDecoded ?? 0)
+      }
+    })
     return frames
   },
 

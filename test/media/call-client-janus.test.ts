@@ -1,0 +1,145 @@
+/**
+ * A Janus call end to end: four Chromium pages run @parley/client's CallClient against a real
+ * Parley whose call service runs on a supervised Janus; Parley mediates every SDP (the pages never
+ * talk to Janus). Each page decodes the three others and receives their audio; a screen share is
+ * received; camera off stops frames at everyone; a moderator mutes and removes someone; a recording
+ * is listed in the room and plays back as webm. Needs Janus, janus-tools, Chromium and the private
+ * network namespace (npm run test:media).
+ */
+import { after, before, test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { tempDir, waitFor } from './harness.ts'
+import { startJanusFixture, type JanusFixture } from './janus-fixture.ts'
+import { MEDIA_INTERFACE } from './netns.ts'
+import { startCallInstance, type CallInstance, type SdkPage } from './sdk-fixture.ts'
+
+let fixture: JanusFixture
+let parley: CallInstance
+let recordings: Awaited<ReturnType<typeof tempDir>>
+
+before(async () => {
+  recordings = await tempDir('parley-call-recordings-')
+  fixture = await startJanusFixture({ rtpPortRange: '21000-21199', settings: { recordingsDir: recordings.path, audioLevelAverage: 100, audioActivePackets: 25 } })
+  const iceServers = () => ({ iceServers: [], expiresAt: null })
+  parley = await startCallInstance(fixture.chromium, fixture.pages, { env: { PARLEY_MEDIA_ENGINE: 'janus', PARLEY_JANUS_ICE_INTERFACES: MEDIA_INTERFACE }, media: { engine: fixture.engine, iceServers } })
+})
+after(async () => {
+  await parley?.close()
+  await fixture?.close()
+  await recordings?.remove()
+})
+
+const AV = { audio: true, video: true, screen: false }
+const withLogs = (body: (t: TestContext) => Promise<void>) => (t: TestContext) =>
+  fixture.withLogs(async (context) => {
+    try {
+      await body(context)
+    } finally {
+      await parley.closePages()
+    }
+  })(t)
+
+const feedOf = async (page: SdkPage, actorId: string, source = 'camera') => {
+  const people = await page.participants()
+  const participantId = people.find((p) => p.actor.id === actorId)?.participantId
+  return (await page.feeds()).find((f) => f.participantId === participantId && f.source === source)?.feedId ?? ''
+}
+
+test('CallClient on Janus: four people each decode the three others; screen share, camera off, moderator mute and removal (needs Janus, Chromium, netns)', withLogs(async (t) => {
+  const people = await Promise.all(['ann', 'ben', 'cas', 'dia'].map((n) => parley.person(n)))
+  const [ann, ben, cas, dia] = people
+  assert.ok(ann && ben && cas && dia)
+  const room = await ann.rest.createRoom({ kind: 'group', name: 'SFU' })
+  for (const p of [ben, cas, dia]) await ann.rest.addParticipant(room.id, p.id)
+  const pages = await Promise.all(people.map((p) => parley.open(p)))
+  const [a, b, c, d] = pages
+  assert.ok(a && b && c && d)
+  for (const page of pages) {
+    const started = await page.start({ roomId: room.id, media: AV })
+    assert.ok(started.ok, JSON.stringify(started))
+    assert.equal(started.engine, 'sfu')
+  }
+  const everyone = await waitFor('every page decoding three videos and receiving three audio streams', async () => {
+    const stats = await Promise.all(pages.map((p) => p.stats()))
+    return stats.every((s) => s.videoStreamsDecoding === 3 && s.audioStreamsReceiving === 3) ? stats : undefined
+  }, 25_000)
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const later = await Promise.all(pages.map((p) => p.stats()))
+  for (const [i, s] of later.entries()) {
+    assert.ok(s.framesDecoded > (everyone[i]?.framesDecoded ?? 0) + 10, `page ${i} keeps decoding`)
+    assert.ok(s.audioPacketsReceived > (everyone[i]?.audioPacketsReceived ?? 0) + 20, `page ${i} keeps receiving audio`)
+    assert.deepEqual(s.errors, [])
+  }
+
+  // Janus hears the fake microphone: someone is seen speaking.
+  await waitFor('a speaking indicator from Janus', async () => (await a.frames<{ participant: { speaking: boolean } }>('call.participant')).some((f) => f.participant.speaking), 10_000)
+
+  // ben shares his screen: the others receive a fourth video.
+  await b.shareScreen()
+  await waitFor('ann decoding ben\'s screen', async () => (await a.stats()).videoStreamsDecoding === 4, 15_000)
+  const screenFeed = await feedOf(a, ben.id, 'screen')
+  assert.ok(screenFeed)
+  t.diagnostic('screen share received')
+
+  // cas turns the camera off: Janus stops forwarding it, no frame of cas reaches ann.
+  const casFeed = await feedOf(a, cas.id)
+  await c.update({ media: { video: false } })
+  await new Promise((resolve) => setTimeout(resolve, 700))
+  const off = await a.framesByFeed()
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const stillOff = await a.framesByFeed()
+  assert.ok((stillOff[casFeed] ?? 0) - (off[casFeed] ?? 0) <= 1, `no frames of cas while the camera is off (${off[casFeed]} → ${stillOff[casFeed]})`)
+  const benFeed = await feedOf(a, ben.id)
+  assert.ok((stillOff[benFeed] ?? 0) > (off[benFeed] ?? 0) + 10, 'ben\'s frames keep coming')
+  await c.update({ media: { video: true } })
+  await waitFor('cas\'s frames again', async () => ((await a.framesByFeed())[casFeed] ?? 0) > (stillOff[casFeed] ?? 0) + 5)
+
+  // The moderator mutes dia: everyone sees it; a member cannot.
+  const diaId = (await a.participants()).find((p) => p.actor.id === dia.id)?.participantId ?? ''
+  assert.deepEqual(await b.request('moderate', 'mute', diaId), { ok: false, code: 'role-too-low' })
+  assert.deepEqual(await a.request('moderate', 'mute', diaId), { ok: true })
+  await waitFor('ben sees dia muted', async () => (await b.participants()).find((p) => p.participantId === diaId)?.media.audio === false)
+
+  // ...and removes dia: her feed goes away for the others.
+  assert.deepEqual(await a.request('moderate', 'remove', diaId), { ok: true })
+  await waitFor('ben sees dia gone and her feed removed', async () =>
+    !(await b.participants()).some((p) => p.participantId === diaId) && !(await b.feeds()).some((f) => f.participantId === diaId))
+  assert.deepEqual(await d.request('update', { handRaised: true }), { ok: false, code: 'not-in-call' })
+}))
+
+test('CallClient on Janus: a moderator records; everyone sees it; the recording is listed in the room and plays back as webm (needs Janus, janus-tools, Chromium, netns)', withLogs(async () => {
+  const [mod, member] = await Promise.all(['mo', 'me'].map((n) => parley.person(n)))
+  assert.ok(mod && member)
+  const room = await mod.rest.createRoom({ kind: 'group', name: 'Recorded' })
+  await mod.rest.addParticipant(room.id, member.id)
+  const [m, p] = await Promise.all([parley.open(mod), parley.open(member)])
+  assert.ok(m && p)
+  assert.ok((await m.start({ roomId: room.id, media: AV })).ok)
+  assert.deepEqual(await m.request('record', true), { ok: true })
+  // The member joins while recording: what they publish is recorded from its first frame. (A
+  // producer already flowing when recording starts is recorded too, but Chromium answers Janus's
+  // keyframe request too late for a short recording to start with a keyframe: see the report.)
+  const joinedMember = await p.start({ roomId: room.id, media: AV })
+  assert.ok(joinedMember.ok)
+  assert.deepEqual(await p.request('record', false), { ok: false, code: 'role-too-low' })
+  await waitFor('the member sees the recording', async () => (await p.frames<{ recording: boolean }>('call.recording')).some((f) => f.recording) ||
+    (await p.frames<{ recording: boolean }>('call.joined')).some((f) => f.recording))
+  await waitFor('both decoding', async () => (await Promise.all([m.stats(), p.stats()])).every((s) => s.videoStreamsDecoding === 1), 15_000)
+  await new Promise((resolve) => setTimeout(resolve, 3000))
+  assert.deepEqual(await m.request('record', false), { ok: true })
+  await waitFor('everyone sees the recording stop', async () => (await p.frames<{ recording: boolean }>('call.recording')).some((f) => !f.recording))
+  const list = await member.rest.recordings(room.id)
+  assert.deepEqual(list.recordings.map((r) => r.kind).sort(), ['audio', 'audio', 'video', 'video'], 'audio and video of both participants')
+  const video = list.recordings.find((r) => r.kind === 'video' && r.participantId === joinedMember.participantId)
+  assert.ok(video, JSON.stringify(list))
+  assert.equal(video.mimeType, 'video/webm')
+  const response = await fetch(`${parley.base}/api/v1/rooms/${room.id}/recordings/${video.id}`, { headers: { authorization: `Bearer ${member.token}` } })
+  assert.equal(response.status, 200)
+  assert.equal(response.headers.get('content-type'), 'video/webm')
+  const played = await p.playRecording(Buffer.from(await response.arrayBuffer()).toString('base64'), 'video/webm')
+  assert.ok(played.videoWidth >= 320, `a real picture (${played.videoWidth} px wide)`)
+  assert.ok(played.framesDecoded > 5, `the webm decodes (${played.framesDecoded} frames)`)
+  const stranger = await parley.person('stranger')
+  const refused = await fetch(`${parley.base}/api/v1/rooms/${room.id}/recordings`, { headers: { authorization: `Bearer ${stranger.token}` } })
+  assert.equal(refused.status, 404)
+}))
