@@ -107,6 +107,9 @@ export class CallClient extends Emitter<CallClientEvents> {
 
   /** Joins (starting the call if there is none). Set local sources with publish() first for mesh, or after. */
   async join(media: CallMediaFlags): Promise<ServerCallJoined> {
+    const given = this.#options.iceServers?.expiresAt
+    // TURN refuses expired REST credentials without a word to the page: say so before joining.
+    if (given && Date.parse(given) <= Date.now()) throw new Error(`The TURN credentials expired at ${given}: fetch fresh ones (ParleyClient.iceServers())`)
     const joined = (await this.#rt.request({ type: 'call.join', roomId: this.roomId, media })) as ServerCallJoined
     this.#media = { ...media }
     this.participantId = joined.participantId
