@@ -41,6 +41,7 @@ export function sdkPage(page: Page, base: string, person: Person) {
     person,
     start: (options: StartOptions) => call<StartResult>('start', { baseUrl: base, token: person.token, ...options }),
     stats: () => call<Stats>('stats'),
+    firstFrame: (startedAt: number) => call<number>('firstFrame', startedAt),
     framesByFeed: () => call<Record<string, number>>('framesByFeed'),
     frames: <T = Record<string, unknown>>(type?: string) => call<T[]>('frames', type),
     participants: () => call<{ participantId: string; actor: { id: string }; media: { audio: boolean; video: boolean }; handRaised: boolean }[]>('participants'),

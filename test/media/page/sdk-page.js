@@ -43,6 +43,7 @@ window.app = {
     }
     try {
       const joined = await call.join(media)
+      // join() resolves once this client's own publications and subscriptions are answered: signalling done.
       return { ok: true, participantId: joined.participantId, engine: joined.engine, welcomedMs, joinedMs: performance.now() - t0, startedAt: t0 }
     } catch (error) {
       return { ok: false, code: error.code ?? String(error) }
@@ -146,5 +147,26 @@ window.app = {
   close() {
     state.call?.close()
     state.rt?.close()
+    state.call = null
+    state.rt = null
+    state.frames = []
+    state.tracks = 0
   },
+}
+
+/** Milliseconds from start() to the first decoded video frame (polled every 10 ms). */
+window.app.firstFrame = async (startedAt, timeoutMs = 10000) => {
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    for (const pc of connections()) {
+      const report = await pc.getStats()
+      let decoded = 0
+      report.forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') decoded += s.framesDecoded ?? 0
+      })
+      if (decoded > 0) return performance.now() - startedAt
+    }
+    if (performance.now() > deadline) throw new Error('no decoded frame')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
 }
