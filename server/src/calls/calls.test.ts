@@ -186,6 +186,16 @@ describe('Calls over the realtime gateway (mesh engine)', () => {
     assert.equal(joined.type === 'call.joined' && joined.participants.length, 2)
   })
 
+  it('recording is refused with e2ee-forbids in an end-to-end encrypted room, before anything else', async () => {
+    const secret = await alice.rest.createRoom({ kind: 'group', name: 'Secret', e2ee: true })
+    assert.equal(secret.e2ee, true)
+    await alice.rt.request({ type: 'call.join', roomId: secret.id, media: AV })
+    const refusal = await alice.rt.request({ type: 'call.recording', roomId: secret.id, recording: true }).catch((e: unknown) => e)
+    assert.ok(refusal instanceof ParleyRealtimeError)
+    assert.equal(refusal.code, 'e2ee-forbids')
+    assert.equal((await alice.rest.room(roomId)).e2ee, false)
+  })
+
   it('someone removed from the room leaves its call', async () => {
     await join(alice)
     const b = await join(bob)

@@ -55,6 +55,7 @@ export class RoomService {
       listable: input.listable ?? 'none',
       readOnly: input.readOnly ?? false,
       lobby: input.lobby ?? false,
+      e2ee: input.e2ee ?? false,
       passwordHash: input.password !== undefined && input.kind === 'public' ? await hashPassword(input.password) : null,
       messageExpirySeconds: input.messageExpirySeconds ?? null,
       lastSeq: 0,
@@ -83,7 +84,7 @@ export class RoomService {
       if (self) return ok({ room: existing, self, created: false })
     }
     const room: RoomRecord = {
-      id: randomUUID(), kind: 'one-to-one', name: '', description: '', listable: 'none', readOnly: false, lobby: false, passwordHash: null,
+      id: randomUUID(), kind: 'one-to-one', name: '', description: '', listable: 'none', readOnly: false, lobby: false, e2ee: false, passwordHash: null,
       messageExpirySeconds: null, lastSeq: 0, pairKey, createdBy: caller.id, createdAt: this.#now(), deletedAt: null,
     }
     const created = existing ? ok(existing) : await this.#store.rooms.create(room)

@@ -36,6 +36,7 @@ export function publicRoomView(room: RoomRecord): Omit<RoomView, 'me'> {
     listable: room.listable,
     readOnly: room.readOnly,
     lobby: room.lobby,
+    e2ee: room.e2ee,
     hasPassword: room.passwordHash !== null,
     messageExpirySeconds: room.messageExpirySeconds,
     lastSeq: room.lastSeq,

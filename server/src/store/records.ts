@@ -60,6 +60,8 @@ export type RoomRecord = {
   listable: RoomListable
   readOnly: boolean
   lobby: boolean
+  /** End-to-end encrypted calls (set at creation): the server cannot record them. */
+  e2ee: boolean
   /** scrypt hash of the guest password of a public room; null: no password. */
   passwordHash: string | null
   /** Messages are removed this many seconds after posting; null: kept. */

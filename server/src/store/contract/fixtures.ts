@@ -11,6 +11,7 @@ export function room(overrides: Partial<RoomRecord> = {}): RoomRecord {
     listable: 'none',
     readOnly: false,
     lobby: false,
+    e2ee: false,
     passwordHash: null,
     messageExpirySeconds: null,
     lastSeq: 0,

@@ -55,7 +55,8 @@ export class MongoRoomRepository implements RoomRepository {
 function fromRoom(doc: Doc<RoomRecord, 'id'> | null): RoomRecord | null {
   if (!doc) return null
   const { _id, ...rest } = doc
-  return { id: _id, ...rest }
+  // Rooms stored before the e2ee flag existed are not end-to-end encrypted.
+  return { id: _id, ...rest, e2ee: rest.e2ee ?? false }
 }
 
 type ParticipantDoc = ParticipantRecord & { _id: string }

@@ -176,4 +176,9 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX guest_sessions_guest ON guest_sessions(guest_id);
     `,
   },
+  {
+    version: 3,
+    name: 'rooms.e2ee: end-to-end encrypted calls, set at creation (recording is refused there)',
+    sql: `ALTER TABLE rooms ADD COLUMN e2ee INTEGER NOT NULL DEFAULT 0;`,
+  },
 ]

@@ -3,7 +3,7 @@ import type { Created, ParticipantRepository, RoomRepository } from '../ports.ts
 import type { ParticipantPatch, ParticipantRecord, Permission, RoomPatch, RoomRecord } from '../records.ts'
 import { cached, isUniqueViolation, nullableNumber, type Row } from './sqlite-util.ts'
 
-const roomColumns = 'id, kind, name, description, listable, read_only, lobby, password_hash, message_expiry_seconds, last_seq, pair_key, created_by, created_at, deleted_at'
+const roomColumns = 'id, kind, name, description, listable, read_only, lobby, password_hash, message_expiry_seconds, last_seq, pair_key, created_by, created_at, deleted_at, e2ee'
 
 function toRoom(row: Row): RoomRecord {
   return {
@@ -14,6 +14,7 @@ function toRoom(row: Row): RoomRecord {
     listable: String(row.listable) as RoomRecord['listable'],
     readOnly: row.read_only === 1,
     lobby: row.lobby === 1,
+    e2ee: row.e2ee === 1,
     passwordHash: row.password_hash === null ? null : String(row.password_hash),
     messageExpirySeconds: nullableNumber(row.message_expiry_seconds),
     lastSeq: Number(row.last_seq),
@@ -45,9 +46,9 @@ export class SqliteRoomRepository implements RoomRepository {
 
   async create(room: RoomRecord): Promise<Created<RoomRecord>> {
     try {
-      cached(this.#db, `INSERT INTO rooms (${roomColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      cached(this.#db, `INSERT INTO rooms (${roomColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(room.id, room.kind, room.name, room.description, room.listable, Number(room.readOnly), Number(room.lobby), room.passwordHash,
-          room.messageExpirySeconds, room.lastSeq, room.pairKey, room.createdBy, room.createdAt, room.deletedAt)
+          room.messageExpirySeconds, room.lastSeq, room.pairKey, room.createdBy, room.createdAt, room.deletedAt, Number(room.e2ee))
       return { ok: true, value: { ...room } }
     } catch (error) {
       if (isUniqueViolation(error, 'rooms.pair_key')) return { ok: false, error: { type: 'conflict', field: 'pairKey' } }
