@@ -8,6 +8,7 @@
  */
 import { after, before, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
+import { ParleyRealtimeError, RealtimeClient } from '@parley/client'
 import { tempDir, waitFor } from './harness.ts'
 import { startJanusFixture, type JanusFixture } from './janus-fixture.ts'
 import { MEDIA_INTERFACE } from './netns.ts'
@@ -142,4 +143,45 @@ test('CallClient on Janus: a moderator records; everyone sees it; the recording 
   const stranger = await parley.person('stranger')
   const refused = await fetch(`${parley.base}/api/v1/rooms/${room.id}/recordings`, { headers: { authorization: `Bearer ${stranger.token}` } })
   assert.equal(refused.status, 404)
+}))
+
+const PCMU_ONLY = [
+  'v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0',
+  'a=fingerprint:sha-256 10:7C:A9:FD:1A:3A:AA:39:53:C4:07:6E:F3:4F:D7:3C:DE:25:92:F8:85:6C:B7:A6:CF:1F:71:77:87:E1:4D:67',
+  'a=ice-ufrag:abcd', 'a=ice-pwd:abcdefghijklmnopqrstuvwx',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 0', 'c=IN IP4 0.0.0.0', 'a=rtpmap:0 PCMU/8000', 'a=sendonly', 'a=mid:0', 'a=setup:actpass', 'a=rtcp-mux', '',
+].join('\r\n')
+
+test('Janus call bad input through the gateway: unparsable SDP, no usable codec, unknown feeds, mesh signals, publishing without permission — clear errors, the call unaffected (needs Janus, Chromium, netns)', withLogs(async () => {
+  const [host, odd] = await Promise.all(['host', 'odd'].map((n) => parley.person(n)))
+  assert.ok(host && odd)
+  const room = await host.rest.createRoom({ kind: 'group', name: 'Bad input' })
+  await host.rest.addParticipant(room.id, odd.id)
+  const h = await parley.open(host)
+  assert.ok((await h.start({ roomId: room.id, media: AV })).ok)
+  const rt = new RealtimeClient({ baseUrl: parley.base, auth: { token: odd.token }, reconnect: false })
+  try {
+    await rt.connect()
+    const code = async (message: Parameters<RealtimeClient['request']>[0]) => {
+      const error = await rt.request(message).then(() => undefined, (e: unknown) => e)
+      assert.ok(error instanceof ParleyRealtimeError, `${message.type} was refused`)
+      return error.code
+    }
+    assert.equal(await code({ type: 'call.publish', roomId: room.id, source: 'camera', sdp: PCMU_ONLY }), 'not-in-call')
+    const joined = await rt.request({ type: 'call.join', roomId: room.id, media: { audio: true, video: false, screen: false } })
+    assert.equal(joined.type === 'call.joined' && joined.engine, 'sfu')
+    assert.equal(await code({ type: 'call.publish', roomId: room.id, source: 'camera', sdp: 'hello' }), 'invalid-sdp')
+    assert.equal(await code({ type: 'call.publish', roomId: room.id, source: 'camera', sdp: PCMU_ONLY }), 'no-usable-codec')
+    assert.equal(await code({ type: 'call.subscribe', roomId: room.id, feedIds: ['no-such-feed'] }), 'media-not-found')
+    assert.equal(await code({ type: 'call.subscribe-answer', roomId: room.id, sdp: PCMU_ONLY }), 'media-not-found')
+    assert.equal(await code({ type: 'call.layers', roomId: room.id, feedId: 'no-such-feed', spatialLayer: 0 }), 'media-not-found')
+    assert.equal(await code({ type: 'call.signal', roomId: room.id, to: 'anyone', signal: { type: 'offer', sdp: PCMU_ONLY } }), 'engine-mismatch')
+    await host.rest.updateParticipant(room.id, odd.id, { permissions: ['chat'] })
+    assert.equal(await code({ type: 'call.publish', roomId: room.id, source: 'screen', sdp: PCMU_ONLY }), 'permission-denied')
+    // The host's call went on: still one feed (the host's), still joined.
+    assert.deepEqual((await h.feeds()).map((f) => f.source), ['camera'])
+    assert.equal((await h.participants()).length, 2)
+  } finally {
+    rt.close()
+  }
 }))
