@@ -185,3 +185,28 @@ test('Janus call bad input through the gateway: unparsable SDP, no usable codec,
     rt.close()
   }
 }))
+
+test('CallClient on Janus: a viewer picks simulcast layers of a camera through the gateway; the publisher switches cameras without renegotiating (needs Janus, Chromium, netns)', withLogs(async () => {
+  const [pub, viewer] = await Promise.all(['pub', 'viewer'].map((n) => parley.person(n)))
+  assert.ok(pub && viewer)
+  const room = await pub.rest.createRoom({ kind: 'group', name: 'Simulcast' })
+  await pub.rest.addParticipant(room.id, viewer.id)
+  const p = await parley.open(pub)
+  assert.ok((await p.start({ roomId: room.id, media: AV, simulcast: true })).ok)
+  const v = await parley.open(viewer)
+  assert.ok((await v.start({ roomId: room.id, media: { audio: false, video: false, screen: false } })).ok)
+  const feedId = await feedOf(v, pub.id)
+  assert.ok(feedId)
+  const widthIs = (width: number) => waitFor(`frames ${width} px wide`, async () => ((await v.stats()).frameWidths[0] === width ? true : undefined), 15_000, 100)
+  // Layers of a 1280×720 camera: 320, 640 and 1280 pixels wide; each switch waits for a keyframe.
+  for (const [layer, width] of [[0, 320], [1, 640], [0, 320]] as const) {
+    assert.deepEqual(await v.request('setLayers', feedId, layer), { ok: true })
+    await widthIs(width)
+  }
+  assert.deepEqual(await v.request('setLayers', 'no-such-feed', 0), { ok: false, code: 'media-not-found' })
+
+  // Another camera: RTCRtpSender.replaceTrack on the same connection; the viewer keeps decoding.
+  const before = (await v.framesByFeed())[feedId] ?? 0
+  await p.switchCamera(1280, 720)
+  await waitFor('frames after the switch', async () => ((await v.framesByFeed())[feedId] ?? 0) > before + 20, 10_000)
+}))

@@ -48,7 +48,7 @@ export function sdkPage(page: Page, base: string, person: Person) {
     feeds: () => call<{ feedId: string; participantId: string; source: string }[]>('feeds'),
     update: (changes: Record<string, unknown>) => call<void>('update', changes),
     shareScreen: () => call<void>('shareScreen'),
-    switchCamera: () => call<void>('switchCamera'),
+    switchCamera: (width?: number, height?: number) => call<void>('switchCamera', width, height),
     request: (method: string, ...args: unknown[]) => call<{ ok: boolean; code?: string }>('request', method, ...args),
     playRecording: (base64: string, mime: string) => call<{ currentTime: number; videoWidth: number; framesDecoded: number }>('playRecording', base64, mime),
     close: () => call<void>('close'),

@@ -114,8 +114,8 @@ window.app = {
     await state.call.update({ media: { screen: true } })
   },
 
-  async switchCamera() {
-    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 160, height: 120 } })
+  async switchCamera(width = 320, height = 240) {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width, height } })
     await state.call.replaceTrack('camera', stream.getVideoTracks()[0])
   },
 
