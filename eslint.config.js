@@ -4,7 +4,7 @@
 import tseslint from 'typescript-eslint'
 import importX from 'eslint-plugin-import-x'
 
-const packages = ['protocol', 'server']
+const packages = ['protocol', 'federation', 'server']
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', 'data/**', 'spec/**'] },
