@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs'
 import type { Config } from '../config/schema.ts'
 import { openStore, sqlitePath } from '../store/open-store.ts'
 import { SqliteStore, latestSqliteVersion } from '../store/sqlite/sqlite-store.ts'
+import { migrations } from '../store/sqlite/migrations.ts'
 import type { Store } from '../store/ports.ts'
 import type { CliIo } from './io.ts'
 
@@ -48,7 +49,8 @@ async function storeChecks(config: Config): Promise<Check[]> {
     checks.push({ status: 'ok', text: config.store === 'sqlite' ? `SQLite store answers (${sqlitePath(config)})` : 'MongoDB answers' })
     if (store instanceof SqliteStore) {
       const applied = store.appliedVersions()
-      const pending = latestSqliteVersion - (applied.at(-1) ?? 0)
+      // Versions are not contiguous (features number theirs in separate ranges): count what is missing.
+      const pending = migrations.filter((m) => !applied.includes(m.version)).length
       if (pending > 0) checks.push({ status: 'warn', text: `${pending} migration${pending === 1 ? ' is' : 's are'} pending: "parley migrate" applies them (serve does too, at start)` })
       else checks.push({ status: 'ok', text: `store schema is at the latest version (${latestSqliteVersion})` })
       if (applied.length > 0) {

@@ -2,6 +2,7 @@
  * Repository ports. Every backend (SQLite, MongoDB) implements these and passes the contract suite
  * in `contract/`. Expected outcomes are values (`Created`), not exceptions.
  */
+import type { FederationRepositories } from '@parley/federation'
 import type { ApiTokenRecord, InviteRecord, SessionRecord, UserRecord } from './records.ts'
 
 export type Created<T> = { ok: true; value: T } | { ok: false; error: { type: 'conflict'; field: string } }
@@ -49,6 +50,8 @@ export interface Store {
   readonly sessions: SessionRepository
   readonly tokens: ApiTokenRepository
   readonly invites: InviteRepository
+  /** The ports @parley/federation declares: actor keys, followers, follows, inbound direct messages. */
+  readonly federation: FederationRepositories
   /** Applies pending migrations (SQLite) or creates indexes (MongoDB); returns what it did. */
   migrate(): Promise<string[]>
   /** Resolves when the store answers a trivial query; rejects otherwise. */

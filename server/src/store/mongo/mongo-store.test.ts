@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { storeContract } from '../contract/store-contract.ts'
+import { storeContract, type OpenStore } from '../contract/store-contract.ts'
+import { federationContract } from '../contract/federation-contract.ts'
 import { MongoStore } from './mongo-store.ts'
 import { testEnv } from '../../testing/test-env.ts'
 
@@ -8,17 +9,16 @@ import { testEnv } from '../../testing/test-env.ts'
 // test uses a throwaway database that it drops afterwards.
 const url = testEnv('MONGODB_URL')
 
-storeContract(
-  'mongodb',
-  async () => {
-    const store = new MongoStore(url as string, `parley_test_${randomUUID().replaceAll('-', '')}`)
-    await store.migrate()
-    const close = store.close.bind(store)
-    store.close = async () => {
-      await store.dropDatabase()
-      await close()
-    }
-    return store
-  },
-  url ? undefined : 'MONGODB_URL is not set: no MongoDB server can be installed on this machine',
-)
+const openMongo: OpenStore = async () => {
+  const store = new MongoStore(url as string, `parley_test_${randomUUID().replaceAll('-', '')}`)
+  await store.migrate()
+  const close = store.close.bind(store)
+  store.close = async () => {
+    await store.dropDatabase()
+    await close()
+  }
+  return store
+}
+const skip = url ? undefined : 'MONGODB_URL is not set: no MongoDB server can be installed on this machine'
+storeContract('mongodb', openMongo, skip)
+federationContract('mongodb', openMongo, skip)

@@ -4,7 +4,9 @@
  * `records.ts`, with the record's key as `_id`.
  */
 import { MongoClient, type Db } from 'mongodb'
+import type { FederationRepositories } from '@parley/federation'
 import type { Store } from '../ports.ts'
+import { FEDERATION_INDEXES, mongoFederationRepositories } from './mongo-federation.ts'
 import { MongoApiTokenRepository, MongoInviteRepository, MongoSessionRepository, MongoUserRepository } from './mongo-repositories.ts'
 
 export class MongoStore implements Store {
@@ -13,6 +15,7 @@ export class MongoStore implements Store {
   readonly sessions: MongoSessionRepository
   readonly tokens: MongoApiTokenRepository
   readonly invites: MongoInviteRepository
+  readonly federation: FederationRepositories
   readonly #client: MongoClient
   readonly #db: Db
   #closed = false
@@ -25,6 +28,7 @@ export class MongoStore implements Store {
     this.sessions = new MongoSessionRepository(this.#db)
     this.tokens = new MongoApiTokenRepository(this.#db)
     this.invites = new MongoInviteRepository(this.#db)
+    this.federation = mongoFederationRepositories(this.#db)
   }
 
   async migrate(): Promise<string[]> {
@@ -39,6 +43,9 @@ export class MongoStore implements Store {
         { key: { userId: 1, createdAt: 1 }, name: 'user' },
       ])),
     ]
+    for (const [collection, indexes] of Object.entries(FEDERATION_INDEXES)) {
+      created.push(...(await this.#db.collection(collection).createIndexes(indexes.map((index) => ({ ...index })))))
+    }
     return created.map((name) => `index ${name}`)
   }
 

@@ -6,12 +6,14 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
+import type { FederationRepositories } from '@parley/federation'
 import type { Store } from '../ports.ts'
 import { migrations } from './migrations.ts'
 import { SqliteUserRepository } from './sqlite-users.ts'
 import { SqliteSessionRepository } from './sqlite-sessions.ts'
 import { SqliteApiTokenRepository } from './sqlite-tokens.ts'
 import { SqliteInviteRepository } from './sqlite-invites.ts'
+import { sqliteFederationRepositories } from './sqlite-federation.ts'
 
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const
@@ -19,6 +21,7 @@ export class SqliteStore implements Store {
   readonly sessions: SqliteSessionRepository
   readonly tokens: SqliteApiTokenRepository
   readonly invites: SqliteInviteRepository
+  readonly federation: FederationRepositories
   readonly #db: DatabaseSync
   #closed = false
 
@@ -31,6 +34,7 @@ export class SqliteStore implements Store {
     this.sessions = new SqliteSessionRepository(this.#db)
     this.tokens = new SqliteApiTokenRepository(this.#db)
     this.invites = new SqliteInviteRepository(this.#db)
+    this.federation = sqliteFederationRepositories(this.#db)
   }
 
   async migrate(): Promise<string[]> {

@@ -1,0 +1,43 @@
+/**
+ * Create of a Note addressed only to local users (no Public, no followers collection): a direct
+ * message, as Mastodon sends one with a Mention. It is handed to the inbound message sink with the
+ * local recipients; the rooms layer turns it into a one-to-one conversation. Anything else (public
+ * posts, followers-only posts) is not for Parley's chat and is ignored. The note must be
+ * attributed to the activity's actor (whose signature was verified).
+ */
+import { Note, isActor, type Create } from '@fedify/fedify/vocab'
+import type { InboxContext } from '@fedify/fedify'
+import { localActorAt, sameUrl, type InboxDeps } from './inbox-deps.ts'
+
+const PUBLIC = new Set(['https://www.w3.org/ns/activitystreams#Public', 'as:Public', 'Public'])
+
+export async function onCreate(deps: InboxDeps, ctx: InboxContext<void>, create: Create): Promise<void> {
+  if (create.id === null || create.actorId === null) return
+  const object = await create.getObject(ctx)
+  if (!(object instanceof Note) || object.id === null) return
+  if (!sameUrl(object.attributionId, create.actorId) || object.id.origin !== create.actorId.origin) {
+    deps.log.warn({ create: create.id.href }, 'Note not attributed to the activity actor refused')
+    return
+  }
+  const addressees = [...create.toIds, ...create.ccIds, ...object.toIds, ...object.ccIds]
+  if (addressees.some((id) => PUBLIC.has(id.href))) return
+  const sender = await create.getActor(ctx)
+  if (isActor(sender) && sender.followersId && addressees.some((id) => sameUrl(id, sender.followersId))) return
+  const recipients = new Map<string, string>()
+  for (const id of addressees) {
+    const local = await localActorAt(deps, ctx, id)
+    if (local) recipients.set(local.userId, local.username)
+  }
+  if (recipients.size === 0) return
+  const stored = await deps.repositories.inboundMessages.receive({
+    activityId: create.id.href,
+    noteId: object.id.href,
+    senderId: create.actorId.href,
+    recipientUserIds: [...recipients.keys()],
+    content: object.content?.toString() ?? '',
+    inReplyTo: object.replyTargetId?.href ?? null,
+    published: object.published ? object.published.epochMilliseconds : null,
+    receivedAt: deps.now(),
+  })
+  deps.log.info({ note: object.id.href, from: create.actorId.href, to: [...recipients.values()], stored }, 'direct message received')
+}

@@ -1,0 +1,7 @@
+export * from './ports.ts'
+export type { FederationLogger } from './log.ts'
+export { ParleyFederation, type ParleyFederationDeps, type RemoteActorSummary, type FederationError, type FederationResult } from './federation.ts'
+export { PATHS as FEDERATION_PATHS } from './dispatchers.ts'
+export { openFederationDatabase } from './kv/sqlite-database.ts'
+export { SqliteKvStore, type SqliteKvStoreOptions } from './kv/sqlite-kv-store.ts'
+export { SqliteMessageQueue, type SqliteMessageQueueOptions } from './kv/sqlite-message-queue.ts'

@@ -1,0 +1,174 @@
+/**
+ * The federation's ports on MongoDB, mirroring `sqlite/sqlite-federation.ts` (same contract suite).
+ * Compound keys are unique indexes created by `MongoStore.migrate()`; page cursors are offsets.
+ */
+import type { Collection, Db } from 'mongodb'
+import type {
+  ActorKeyRecord,
+  ActorKeyRepository,
+  FederationRepositories,
+  FollowerRecord,
+  FollowerRepository,
+  FollowingRecord,
+  FollowingRepository,
+  InboundDirectMessage,
+  InboundMessageRepository,
+  KeyAlgorithm,
+  Page,
+} from '@parley/federation'
+
+export const FEDERATION_INDEXES = {
+  actor_keys: [{ key: { userId: 1, algorithm: 1 }, name: 'user_algorithm_unique', unique: true }],
+  federation_followers: [
+    { key: { userId: 1, actorId: 1 }, name: 'user_actor_unique', unique: true },
+    { key: { userId: 1, createdAt: 1, actorId: 1 }, name: 'order' },
+    { key: { actorId: 1, followId: 1 }, name: 'follow' },
+  ],
+  federation_following: [
+    { key: { userId: 1, actorId: 1 }, name: 'user_actor_unique', unique: true },
+    { key: { followId: 1 }, name: 'follow_unique', unique: true },
+    { key: { userId: 1, state: 1, createdAt: 1, actorId: 1 }, name: 'order' },
+  ],
+  federation_inbound_messages: [
+    { key: { recipientUserIds: 1, receivedAt: 1 }, name: 'recipient' },
+  ],
+} as const
+
+const strip = <T extends object>(doc: T & { _id?: unknown }): T => {
+  const { _id, ...rest } = doc
+  return rest as T
+}
+
+function offsetOf(cursor: string | null): number {
+  const n = cursor === null ? 0 : Number.parseInt(cursor, 10)
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0
+}
+
+async function pageOf<T extends object>(collection: Collection<T>, filter: object, cursor: string | null, limit: number): Promise<Page<T>> {
+  const offset = offsetOf(cursor)
+  const docs = await collection.find(filter).sort({ createdAt: 1, actorId: 1 }).skip(offset).limit(limit + 1).toArray()
+  const rows = docs.map((doc) => strip(doc as T & { _id?: unknown }))
+  const more = rows.length > limit
+  return { items: more ? rows.slice(0, limit) : rows, next: more ? String(offset + limit) : null }
+}
+
+class MongoActorKeyRepository implements ActorKeyRepository {
+  readonly #keys: Collection<ActorKeyRecord>
+  constructor(db: Db) {
+    this.#keys = db.collection('actor_keys')
+  }
+
+  async list(userId: string): Promise<ActorKeyRecord[]> {
+    const docs = (await this.#keys.find({ userId }).toArray()).map((doc) => strip(doc))
+    return docs.sort((a, b) => (a.algorithm === 'rsa' ? 0 : 1) - (b.algorithm === 'rsa' ? 0 : 1))
+  }
+
+  async addIfMissing(record: ActorKeyRecord): Promise<ActorKeyRecord> {
+    await this.#keys.updateOne({ userId: record.userId, algorithm: record.algorithm }, { $setOnInsert: { ...record } }, { upsert: true })
+    const stored = await this.#keys.findOne({ userId: record.userId, algorithm: record.algorithm })
+    if (!stored) throw new Error(`key pair for ${record.userId} was not stored`)
+    return strip(stored)
+  }
+
+  async missing(userIds: readonly string[], algorithm: KeyAlgorithm): Promise<string[]> {
+    const present = new Set((await this.#keys.find({ userId: { $in: [...userIds] }, algorithm }, { projection: { userId: 1 } }).toArray()).map((d) => d.userId))
+    return userIds.filter((id) => !present.has(id))
+  }
+}
+
+class MongoFollowerRepository implements FollowerRepository {
+  readonly #followers: Collection<FollowerRecord>
+  constructor(db: Db) {
+    this.#followers = db.collection('federation_followers')
+  }
+
+  async upsert(record: FollowerRecord): Promise<boolean> {
+    const { inbox, sharedInbox, followId, ...key } = record
+    const result = await this.#followers.updateOne(
+      { userId: key.userId, actorId: key.actorId },
+      { $set: { inbox, sharedInbox, followId }, $setOnInsert: { createdAt: key.createdAt } },
+      { upsert: true },
+    )
+    return result.upsertedCount === 1
+  }
+
+  async remove(userId: string, actorId: string): Promise<boolean> {
+    return (await this.#followers.deleteOne({ userId, actorId })).deletedCount > 0
+  }
+
+  async removeByFollowId(actorId: string, followId: string): Promise<boolean> {
+    return (await this.#followers.deleteMany({ actorId, followId })).deletedCount > 0
+  }
+
+  async list(userId: string, cursor: string | null, limit: number): Promise<Page<FollowerRecord>> {
+    return pageOf(this.#followers, { userId }, cursor, limit)
+  }
+
+  async count(userId: string): Promise<number> {
+    return this.#followers.countDocuments({ userId })
+  }
+}
+
+class MongoFollowingRepository implements FollowingRepository {
+  readonly #following: Collection<FollowingRecord>
+  constructor(db: Db) {
+    this.#following = db.collection('federation_following')
+  }
+
+  async put(record: FollowingRecord): Promise<void> {
+    await this.#following.replaceOne({ userId: record.userId, actorId: record.actorId }, { ...record }, { upsert: true })
+  }
+
+  async byFollowId(followId: string): Promise<FollowingRecord | null> {
+    const doc = await this.#following.findOne({ followId })
+    return doc ? strip(doc) : null
+  }
+
+  async get(userId: string, actorId: string): Promise<FollowingRecord | null> {
+    const doc = await this.#following.findOne({ userId, actorId })
+    return doc ? strip(doc) : null
+  }
+
+  async accept(followId: string): Promise<FollowingRecord | null> {
+    await this.#following.updateOne({ followId }, { $set: { state: 'accepted' } })
+    return this.byFollowId(followId)
+  }
+
+  async remove(userId: string, actorId: string): Promise<boolean> {
+    return (await this.#following.deleteOne({ userId, actorId })).deletedCount > 0
+  }
+
+  async list(userId: string, cursor: string | null, limit: number): Promise<Page<FollowingRecord>> {
+    return pageOf(this.#following, { userId, state: 'accepted' }, cursor, limit)
+  }
+
+  async count(userId: string): Promise<number> {
+    return this.#following.countDocuments({ userId, state: 'accepted' })
+  }
+}
+
+class MongoInboundMessageRepository implements InboundMessageRepository {
+  readonly #messages: Collection<InboundDirectMessage & { _id: string }>
+  constructor(db: Db) {
+    this.#messages = db.collection('federation_inbound_messages')
+  }
+
+  async receive(message: InboundDirectMessage): Promise<boolean> {
+    const result = await this.#messages.updateOne({ _id: message.noteId }, { $setOnInsert: { ...message } }, { upsert: true })
+    return result.upsertedCount === 1
+  }
+
+  async listForUser(userId: string): Promise<InboundDirectMessage[]> {
+    const docs = await this.#messages.find({ recipientUserIds: userId }).sort({ receivedAt: 1, _id: 1 }).toArray()
+    return docs.map((doc) => strip(doc))
+  }
+}
+
+export function mongoFederationRepositories(db: Db): FederationRepositories {
+  return {
+    keys: new MongoActorKeyRepository(db),
+    followers: new MongoFollowerRepository(db),
+    following: new MongoFollowingRepository(db),
+    inboundMessages: new MongoInboundMessageRepository(db),
+  }
+}
