@@ -4,7 +4,7 @@
  * pairs are made ahead of first use — when an account is created and by a sweep at start — and the
  * key-pair dispatcher only falls back to generating when it finds none.
  */
-import type { webcrypto } from 'node:crypto'
+import { webcrypto } from 'node:crypto'
 import { exportJwk, generateCryptoKeyPair, importJwk } from '@fedify/fedify'
 import type { ActorKeyRecord, ActorKeyRepository, KeyAlgorithm } from './ports.ts'
 
@@ -57,7 +57,7 @@ export class ActorKeys {
         result.push(existing)
         continue
       }
-      const pair = await generateCryptoKeyPair(algorithm === 'rsa' ? 'RSASSA-PKCS1-v1_5' : 'Ed25519')
+      const pair = algorithm === 'rsa' ? await generateRsa2048() : await generateCryptoKeyPair('Ed25519')
       result.push(
         await this.#keys.addIfMissing({
           userId,
@@ -70,4 +70,16 @@ export class ActorKeys {
     }
     return result
   }
+}
+
+/**
+ * Fedify's `generateCryptoKeyPair('RSASSA-PKCS1-v1_5')` makes 4096-bit keys (about 2 s each here);
+ * RSA-2048 is what Mastodon itself uses and verifies, so we make those directly.
+ */
+async function generateRsa2048(): Promise<webcrypto.CryptoKeyPair> {
+  return webcrypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  )
 }

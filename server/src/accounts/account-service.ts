@@ -24,6 +24,8 @@ export type AccountServiceDeps = {
   registration: RegistrationMode
   sessionTtlMs: number
   now?: () => number
+  /** Told about every new account (federation makes its key pairs here, ahead of first use). Failures do not fail the creation. */
+  onUserCreated?: (user: UserRecord) => Promise<void>
 }
 
 export type NewUser = { username: string; password?: string | undefined; displayName?: string | undefined; role?: UserRole }
@@ -38,6 +40,7 @@ export class AccountService {
   readonly #registration: RegistrationMode
   readonly #sessionTtlMs: number
   readonly #now: () => number
+  readonly #onUserCreated: (user: UserRecord) => Promise<void>
 
   constructor(deps: AccountServiceDeps) {
     this.#store = deps.store
@@ -45,6 +48,7 @@ export class AccountService {
     this.#registration = deps.registration
     this.#sessionTtlMs = deps.sessionTtlMs
     this.#now = deps.now ?? Date.now
+    this.#onUserCreated = deps.onUserCreated ?? (async () => {})
   }
 
   /** Self-service registration, governed by the instance's registration mode. */
@@ -77,7 +81,9 @@ export class AccountService {
       deletedAt: null,
     }
     const created = await this.#store.users.create(record)
-    return created.ok ? ok(created.value) : fail('username-taken')
+    if (!created.ok) return fail('username-taken')
+    await this.#onUserCreated(created.value).catch(() => {})
+    return ok(created.value)
   }
 
   async login(username: string, password: string, address: string): Promise<Result<LoginOutcome, 'invalid-credentials' | 'account-disabled' | 'rate-limited'>> {

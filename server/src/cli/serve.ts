@@ -16,21 +16,30 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
   const logger = createLogger(config.logLevel)
   let services
   try {
-    services = await createServices(config)
+    services = await createServices(config, { logger })
   } catch (error) {
     io.err(`Cannot open the ${config.store} store: ${(error as Error).message}\nRun "parley doctor" for details.`)
     return false
   }
   const { store, accounts } = services
+  const { federation } = services.federation
   let app: FastifyInstance
   try {
-    app = await buildApp({ config, logger, store, accounts })
+    app = await buildApp({ config, logger, store, accounts, federation })
     await app.listen({ host: config.host, port: config.port })
   } catch (error) {
     io.err(`Cannot start: ${(error as Error).message}`)
-    await store.close()
+    await services.close()
     return false
   }
+
+  federation.start()
+  // Key pairs for accounts made before federation existed (or whose creation hook failed).
+  accounts
+    .listUsers()
+    .then((users) => federation.prepareActors(users.filter((u) => u.deletedAt === null).map((u) => u.id)))
+    .then((made) => made > 0 && logger.info({ component: 'federation', users: made }, 'made actor key pairs'))
+    .catch((error: unknown) => logger.warn({ err: error, component: 'federation' }, 'actor key sweep failed'))
 
   const sweep = setInterval(() => {
     store.sessions.deleteExpired(Date.now()).catch((error: unknown) => logger.warn({ err: error }, 'session sweep failed'))
@@ -60,7 +69,7 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
     timer.unref()
     try {
       await app.close()
-      await store.close()
+      await services.close()
       logger.info({ component: 'main' }, 'stopped')
       process.exit(0)
     } catch (error) {

@@ -41,6 +41,18 @@ export const ConfigSchema = Type.Object(
     loginAttemptsPerAccount: Type.Integer({ default: 10, minimum: 1, description: 'Failed logins allowed per account per loginWindowMinutes.' }),
     loginAttemptsPerAddress: Type.Integer({ default: 50, minimum: 1, description: 'Failed logins allowed per client address per loginWindowMinutes.' }),
     loginWindowMinutes: Type.Integer({ default: 15, minimum: 1, description: 'Window for the login attempt limits, in minutes.' }),
+    federationSignatureWindowSeconds: Type.Integer({
+      default: 300,
+      minimum: 30,
+      maximum: 43200,
+      description:
+        'Inbound HTTP signatures whose Date (or created time) is further than this from now, in either direction, are refused (401). Replayed signed requests are refused within twice this window.',
+    }),
+    federationAllowPrivateAddress: Type.Boolean({
+      default: false,
+      description:
+        'Test networks only: let federation fetch and deliver to loopback and private addresses. Never enable in production (it opens the server to SSRF).',
+    }),
     shutdownTimeoutSeconds: Type.Integer({ default: 15, minimum: 1, description: 'On SIGTERM, how long in-flight requests may take before Parley exits anyway.' }),
   },
   { additionalProperties: false },

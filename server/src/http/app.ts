@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.ts'
 import type { Store } from '../store/ports.ts'
 import type { AccountService } from '../accounts/account-service.ts'
 import type { Logger } from '../logger.ts'
+import type { ParleyFederation } from '@parley/federation'
 import { installErrorHandling } from './api-error.ts'
 import { authenticate } from './auth.ts'
 import { installMetrics } from './metrics.ts'
@@ -17,12 +18,16 @@ import { healthRoutes } from './routes/health.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { meRoutes } from './routes/me.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { actorPageRoutes } from './routes/actor-pages.ts'
+import { installFederation } from './federation-adapter.ts'
 
 export type AppDeps = {
   config: Config
   logger: Logger
   store: Store
   accounts: AccountService
+  /** When given, ActivityPub, WebFinger, NodeInfo and host-meta are served in front of the API. */
+  federation?: ParleyFederation
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -47,6 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(cookie)
   await installOpenApi(app, config.publicOrigin)
   installMetrics(app)
+  if (deps.federation) installFederation(app, deps.federation, { publicOrigin: config.publicOrigin, bodyLimit: config.bodyLimit })
 
   app.decorateRequest('auth', null)
   app.addHook('preHandler', async (request) => {
@@ -57,5 +63,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   sessionRoutes(app, { accounts, secureCookies: config.publicOrigin.startsWith('https:') })
   meRoutes(app, accounts)
   adminRoutes(app, accounts)
+  if (deps.federation) actorPageRoutes(app, { store, publicOrigin: config.publicOrigin })
   return app
 }
