@@ -3,6 +3,13 @@ import assert from 'node:assert/strict'
 import { startInstance, eventually, type TestInstance } from '../harness/instance.ts'
 
 const AP = 'application/activity+json'
+type CollectionJson = { totalItems: number; first: string; orderedItems: string[] }
+
+async function getCollection(url: string): Promise<CollectionJson> {
+  const res = await fetch(url, { headers: { accept: AP } })
+  assert.equal(res.status, 200, url)
+  return (await res.json()) as CollectionJson
+}
 
 describe('Parley ↔ Parley: users follow each other across instances (HTTPS, real signatures)', () => {
   let a: TestInstance
@@ -51,11 +58,11 @@ describe('Parley ↔ Parley: users follow each other across instances (HTTPS, re
     assert.equal(follower?.sharedInbox, `${a.origin}/inbox`)
     assert.equal(follower?.followId, sent.value.followId)
 
-    const followers = await (await fetch(`${b.origin}/users/bob/followers`, { headers: { accept: AP } })).json()
+    const followers = await getCollection(`${b.origin}/users/bob/followers`)
     assert.equal(followers.totalItems, 1)
-    const page = await (await fetch(followers.first, { headers: { accept: AP } })).json()
+    const page = await getCollection(followers.first)
     assert.deepEqual(page.orderedItems, [`${a.origin}/users/alice`])
-    const following = await (await fetch(`${a.origin}/users/alice/following`, { headers: { accept: AP } })).json()
+    const following = await getCollection(`${a.origin}/users/alice/following`)
     assert.equal(following.totalItems, 1)
 
     // Following again is idempotent on B's side: still one follower.
@@ -70,7 +77,7 @@ describe('Parley ↔ Parley: users follow each other across instances (HTTPS, re
     assert.deepEqual(undone, { ok: true, value: undefined })
     assert.equal(await a.store().following.get(alice.id, `${b.origin}/users/bob`), null)
     await eventually(async () => (await b.store().followers.count(bob.id)) === 0, 15_000, 'the Undo')
-    const after = await (await fetch(`${b.origin}/users/bob/followers`, { headers: { accept: AP } })).json()
+    const after = await getCollection(`${b.origin}/users/bob/followers`)
     assert.equal(after.totalItems, 0)
   })
 
