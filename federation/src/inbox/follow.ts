@@ -4,7 +4,7 @@
  * them) refreshes the record and is accepted again.
  */
 import { randomUUID } from 'node:crypto'
-import { Accept, isActor, type Follow } from '@fedify/fedify/vocab'
+import { Accept, Follow, isActor } from '@fedify/fedify/vocab'
 import type { InboxContext } from '@fedify/fedify'
 import { localActorAt, sameUrl, type InboxDeps } from './inbox-deps.ts'
 
@@ -32,7 +32,9 @@ export async function onFollow(deps: InboxDeps, ctx: InboxContext<void>, follow:
   const accept = new Accept({
     id: new URL(`${actorUri.href}/accepts/${randomUUID()}`),
     actor: actorUri,
-    object: follow,
+    // A fresh Follow with ids only: the received one, once getActor() has run, would serialise the
+    // whole dereferenced actor (with expanded JSON-LD keys) inside the Accept.
+    object: new Follow({ id: follow.id, actor: follow.actorId, object: follow.objectId }),
     to: follower.id,
   })
   await ctx.sendActivity({ identifier: local.username }, follower, accept)
