@@ -17,12 +17,14 @@ export const REDACT_PATHS = [
   '*.inviteCode',
   '*.credential',
   '*.mongodbUrl',
+  '*.redisUrl',
   'password',
   'secret',
   'token',
   'csrfToken',
   'cookieSecret',
   'mongodbUrl',
+  'redisUrl',
 ]
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

@@ -1,8 +1,10 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { testRedisUrl } from '@parley/federation/testing'
 import { startInstance, eventually, type TestInstance } from '../harness/instance.ts'
 
 const AP = 'application/activity+json'
+const { url: redisUrl, skip: redisSkip } = await testRedisUrl()
 type CollectionJson = { totalItems: number; first: string; orderedItems: string[] }
 
 async function getCollection(url: string): Promise<CollectionJson> {
@@ -11,13 +13,14 @@ async function getCollection(url: string): Promise<CollectionJson> {
   return (await res.json()) as CollectionJson
 }
 
-describe('Parley ↔ Parley: users follow each other across instances (HTTPS, real signatures)', () => {
+for (const queue of ['sqlite', 'redis'] as const) describe(`Parley ↔ Parley: users follow each other across instances (HTTPS, real signatures, ${queue} queue${queue === 'redis' ? ', needs a Redis server' : ''})`, { skip: queue === 'redis' ? redisSkip : undefined }, () => {
   let a: TestInstance
   let b: TestInstance
   let alice: { id: string }
   let bob: { id: string }
   before(async () => {
-    ;[a, b] = await Promise.all([startInstance(), startInstance()])
+    const env: Record<string, string> = queue === 'redis' ? { PARLEY_FEDERATION_QUEUE: 'redis', PARLEY_REDIS_URL: redisUrl } : {}
+    ;[a, b] = await Promise.all([startInstance({ env }), startInstance({ env })])
     alice = await a.addUser('alice', 'Alice Liddell')
     bob = await b.addUser('bob', 'Bob Builder')
   })
@@ -50,7 +53,7 @@ describe('Parley ↔ Parley: users follow each other across instances (HTTPS, re
     const latency = performance.now() - started
     assert.equal(accepted.followId, sent.value.followId)
     // Measured, not asserted (timings belong in bench/): printed for the record.
-    console.log(`# Follow→Accept between two local instances: ${latency.toFixed(0)} ms`)
+    console.log(`# Follow→Accept between two local instances (${queue}): ${latency.toFixed(0)} ms`)
 
     const follower = (await b.store().followers.list(bob.id, null, 10)).items[0]
     assert.equal(follower?.actorId, `${a.origin}/users/alice`)
@@ -70,7 +73,7 @@ describe('Parley ↔ Parley: users follow each other across instances (HTTPS, re
     const again = await a.services.federation.federation.follow('alice', `${b.origin}/users/bob`)
     assert.ok(again.ok)
     await eventually(async () => (await a.store().following.get(alice.id, `${b.origin}/users/bob`))?.state === 'accepted', 15_000, 'the second Accept')
-    console.log(`# warm Follow→Accept: ${(performance.now() - warmStart).toFixed(0)} ms`)
+    console.log(`# warm Follow→Accept (${queue}): ${(performance.now() - warmStart).toFixed(0)} ms`)
     assert.equal(await b.store().followers.count(bob.id), 1)
 
     const undone = await a.services.federation.federation.unfollow('alice', `${b.origin}/users/bob`)

@@ -110,6 +110,9 @@ function crossChecks(config: Config, sourceOf: Map<string, string>): ConfigProbl
   if (config.store === 'mongodb' && !config.mongodbUrl) {
     problems.push({ option: 'mongodbUrl', source: sourceOf.get('mongodbUrl') ?? 'default', message: 'required when store is mongodb' })
   }
+  if (config.federationQueue === 'redis' && !config.redisUrl) {
+    problems.push({ option: 'redisUrl', source: sourceOf.get('redisUrl') ?? 'default', message: 'required when federationQueue is redis' })
+  }
   try {
     const url = new URL(config.publicOrigin)
     if (url.origin !== config.publicOrigin) {

@@ -41,6 +41,12 @@ export const ConfigSchema = Type.Object(
     loginAttemptsPerAccount: Type.Integer({ default: 10, minimum: 1, description: 'Failed logins allowed per account per loginWindowMinutes.' }),
     loginAttemptsPerAddress: Type.Integer({ default: 50, minimum: 1, description: 'Failed logins allowed per client address per loginWindowMinutes.' }),
     loginWindowMinutes: Type.Integer({ default: 15, minimum: 1, description: 'Window for the login attempt limits, in minutes.' }),
+    federationQueue: Type.Union([Type.Literal('sqlite'), Type.Literal('redis')], {
+      default: 'sqlite',
+      description:
+        "Where Fedify keeps its queue (deliveries, inbound processing) and cache. sqlite: federation.sqlite in dataDir (embedded). redis: the server at redisUrl, shared by every node.",
+    }),
+    redisUrl: Type.String({ default: '', description: 'Redis connection string, e.g. redis://127.0.0.1:6379; required when federationQueue is redis.' }),
     federationSignatureWindowSeconds: Type.Integer({
       default: 300,
       minimum: 30,

@@ -1,11 +1,11 @@
 /**
  * Wires @parley/federation for one instance: the store's users as the actor directory, the store's
  * federation repositories, and Fedify's cache and queue — in embedded mode a second SQLite file
- * (`federation.sqlite` in dataDir, WAL), so queue churn never contends with the main store.
+ * (`federation.sqlite` in dataDir, WAL), so queue churn never contends with the main store; Redis
+ * when `federationQueue` is redis.
  */
 import { join } from 'node:path'
-import type { DatabaseSync } from 'node:sqlite'
-import { ParleyFederation, SqliteKvStore, SqliteMessageQueue, openFederationDatabase, type FederationLogger, type LocalActorDirectory } from '@parley/federation'
+import { ParleyFederation, openQueueBackends, type FederationLogger, type LocalActorDirectory } from '@parley/federation'
 import type { Config } from '../config/schema.ts'
 import type { Store } from '../store/ports.ts'
 import type { Logger } from '../logger.ts'
@@ -13,7 +13,7 @@ import serverPackage from '../../package.json' with { type: 'json' }
 
 export type FederationRuntime = {
   readonly federation: ParleyFederation
-  /** Stops the queue and closes Fedify's database. Idempotent. */
+  /** Stops the queue and closes Fedify's cache and queue backends. Idempotent. */
   close(): Promise<void>
 }
 
@@ -33,11 +33,16 @@ export function storeDirectory(store: Store): LocalActorDirectory {
 
 export function createFederationRuntime(config: Config, store: Store, logger?: Logger): FederationRuntime {
   const log = (logger?.child({ component: 'federation' }) as FederationLogger | undefined) ?? undefined
-  const db: DatabaseSync = openFederationDatabase(federationDatabasePath(config))
+  const onError = (error: unknown) => log?.error({ err: error }, 'federation queue or cache failed')
+  const backends = openQueueBackends(
+    config.federationQueue === 'redis'
+      ? { backend: 'redis', url: config.redisUrl, prefix: `parley:${new URL(config.publicOrigin).host}:fedify:`, onError }
+      : { backend: 'sqlite', path: federationDatabasePath(config), onError },
+  )
   const federation = new ParleyFederation({
     origin: config.publicOrigin,
-    kv: new SqliteKvStore(db),
-    queue: new SqliteMessageQueue(db, { onError: (error) => log?.error({ err: error }, 'queued federation task failed') }),
+    kv: backends.kv,
+    queue: backends.queue,
     directory: storeDirectory(store),
     repositories: store.federation,
     signatureWindowSeconds: config.federationSignatureWindowSeconds,
@@ -55,7 +60,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
       federation.close()
       // Let workers that were mid-task see the abort before the database goes away.
       await new Promise((resolve) => setTimeout(resolve, 20))
-      db.close()
+      await backends.close()
     },
   }
 }
