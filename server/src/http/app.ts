@@ -19,6 +19,7 @@ import { sessionRoutes } from './routes/session.ts'
 import { meRoutes } from './routes/me.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { actorPageRoutes } from './routes/actor-pages.ts'
+import { federationRoutes } from './routes/federation.ts'
 import { installFederation } from './federation-adapter.ts'
 
 export type AppDeps = {
@@ -63,6 +64,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   sessionRoutes(app, { accounts, secureCookies: config.publicOrigin.startsWith('https:') })
   meRoutes(app, accounts)
   adminRoutes(app, accounts)
-  if (deps.federation) actorPageRoutes(app, { store, publicOrigin: config.publicOrigin })
+  if (deps.federation) {
+    actorPageRoutes(app, { store, publicOrigin: config.publicOrigin })
+    federationRoutes(app, deps.federation)
+  }
   return app
 }

@@ -1,0 +1,43 @@
+import Type, { type Static } from 'typebox'
+import { Timestamp } from './common.ts'
+
+const ActivityPubId = Type.String({ format: 'uri', maxLength: 2048, description: 'An ActivityPub id (absolute https URL)' })
+
+/** A Fediverse account as Parley shows it, from a lookup by handle or URL. */
+export const RemoteActor = Type.Object(
+  {
+    id: ActivityPubId,
+    type: Type.String({ description: 'ActivityStreams actor type: Person, Group, Service, …' }),
+    handle: Type.Union([Type.String(), Type.Null()], { description: '@name@host' }),
+    name: Type.Union([Type.String(), Type.Null()]),
+    avatarUrl: Type.Union([Type.String(), Type.Null()]),
+    url: Type.Union([Type.String(), Type.Null()], { description: 'Profile page' }),
+  },
+  { additionalProperties: false, title: 'RemoteActor' },
+)
+export type RemoteActor = Static<typeof RemoteActor>
+
+export const RemoteLookupQuery = Type.Object(
+  { handle: Type.String({ minLength: 3, maxLength: 512, description: '@name@host, name@host or an actor URL' }) },
+  { additionalProperties: false, title: 'RemoteLookupQuery' },
+)
+export type RemoteLookupQuery = Static<typeof RemoteLookupQuery>
+
+export const FollowRequest = Type.Object(
+  { target: Type.String({ minLength: 3, maxLength: 512, description: '@name@host, name@host or an actor URL' }) },
+  { additionalProperties: false, title: 'FollowRequest' },
+)
+export type FollowRequest = Static<typeof FollowRequest>
+
+export const FollowState = Type.Union([Type.Literal('pending'), Type.Literal('accepted')])
+export type FollowState = Static<typeof FollowState>
+
+/** One of my follows of a Fediverse account: pending until the account's server accepts it. */
+export const FollowView = Type.Object(
+  { actorId: ActivityPubId, state: FollowState, createdAt: Timestamp },
+  { additionalProperties: false, title: 'FollowView' },
+)
+export type FollowView = Static<typeof FollowView>
+
+export const UnfollowQuery = Type.Object({ actor: ActivityPubId }, { additionalProperties: false, title: 'UnfollowQuery' })
+export type UnfollowQuery = Static<typeof UnfollowQuery>

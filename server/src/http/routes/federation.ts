@@ -1,0 +1,61 @@
+/**
+ * The signed-in user on the Fediverse: look accounts up by handle, follow and unfollow them.
+ * Delivery is queued, so these answer at once; a follow stays pending until its Accept arrives.
+ */
+import type { FastifyInstance } from 'fastify'
+import { ErrorBody, FollowRequest, FollowView, RemoteActor, RemoteLookupQuery, UnfollowQuery } from '@parley/protocol'
+import type { FederationError, ParleyFederation } from '@parley/federation'
+import { ApiError } from '../api-error.ts'
+import { currentAuth, requireUser } from '../auth.ts'
+import { iso } from '../views.ts'
+
+function toApiError(error: FederationError): ApiError {
+  switch (error.type) {
+    case 'not-found':
+      return error.what === 'remote-actor' ? new ApiError('remote-not-found') : new ApiError('not-found')
+    case 'invalid-target':
+      return new ApiError('invalid-follow-target', error.message)
+  }
+}
+
+export function federationRoutes(app: FastifyInstance, federation: ParleyFederation): void {
+  app.get(
+    '/api/v1/federation/lookup',
+    {
+      preHandler: requireUser,
+      schema: { tags: ['federation'], summary: 'Look up a Fediverse account by handle or URL', querystring: RemoteLookupQuery, response: { 200: RemoteActor, '4xx': ErrorBody } },
+    },
+    async (request) => {
+      const found = await federation.lookup((request.query as RemoteLookupQuery).handle)
+      if (!found.ok) throw toApiError(found.error)
+      const { id, type, handle, name, avatarUrl, url } = found.value
+      return { id, type, handle, name, avatarUrl, url }
+    },
+  )
+
+  app.post(
+    '/api/v1/me/follows',
+    {
+      preHandler: requireUser,
+      schema: { tags: ['federation'], summary: 'Follow a Fediverse account', body: FollowRequest, response: { 202: FollowView, '4xx': ErrorBody } },
+    },
+    async (request, reply) => {
+      const sent = await federation.follow(currentAuth(request).user.username, (request.body as FollowRequest).target)
+      if (!sent.ok) throw toApiError(sent.error)
+      return reply.code(202).send({ actorId: sent.value.actorId, state: sent.value.state, createdAt: iso(sent.value.createdAt) })
+    },
+  )
+
+  app.delete(
+    '/api/v1/me/follows',
+    {
+      preHandler: requireUser,
+      schema: { tags: ['federation'], summary: 'Stop following a Fediverse account', querystring: UnfollowQuery, response: { '4xx': ErrorBody } },
+    },
+    async (request, reply) => {
+      const undone = await federation.unfollow(currentAuth(request).user.username, (request.query as UnfollowQuery).actor)
+      if (!undone.ok) throw toApiError(undone.error)
+      return reply.code(204).send()
+    },
+  )
+}
