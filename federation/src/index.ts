@@ -8,3 +8,4 @@ export { SqliteMessageQueue, type SqliteMessageQueueOptions } from './kv/sqlite-
 export { RedisKvStore, type RedisKvStoreOptions } from './kv/redis-kv-store.ts'
 export { RedisMessageQueue, type RedisMessageQueueOptions } from './kv/redis-message-queue.ts'
 export { openQueueBackends, type QueueBackendOptions, type QueueBackends } from './kv/backends.ts'
+export { routeFedifyLogs, type FederationLogLevel } from './logging.ts'

@@ -3,6 +3,7 @@
  * accepting, let in-flight requests finish (up to shutdownTimeoutSeconds), close the store, exit.
  */
 import type { FastifyInstance } from 'fastify'
+import { routeFedifyLogs } from '@parley/federation'
 import type { Config } from '../config/schema.ts'
 import { createLogger } from '../logger.ts'
 import { createServices } from '../services.ts'
@@ -33,6 +34,8 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
     return false
   }
 
+  // Fedify's own log records go to the same pino stream (LogTape is process-wide: configured here only).
+  await routeFedifyLogs(logger.child({ component: 'fedify' }), config.logLevel)
   federation.start()
   // Key pairs for accounts made before federation existed (or whose creation hook failed).
   accounts
