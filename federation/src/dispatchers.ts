@@ -10,6 +10,7 @@ import type { FederationRepositories, LocalActorDirectory } from './ports.ts'
 import type { ActorKeys } from './keys.ts'
 import type { FederationLogger } from './log.ts'
 import type { InboxDeps } from './inbox/inbox-deps.ts'
+import type { DomainPolicy } from './domain-policy.ts'
 import { onFollow } from './inbox/follow.ts'
 import { onUndo } from './inbox/undo.ts'
 import { onAccept, onReject } from './inbox/accept.ts'
@@ -33,6 +34,7 @@ export type DispatcherDeps = {
   keys: ActorKeys
   log: FederationLogger
   now: () => number
+  policy: DomainPolicy
   software: { name: string; version: string }
   nodeInfo: () => Promise<{ users: number; openRegistrations: boolean }>
 }
@@ -74,7 +76,7 @@ export function installDispatchers(federation: Federation<void>, deps: Dispatche
       return user ? keys.cryptoKeyPairs(user.userId) : []
     })
 
-  const inboxDeps: InboxDeps = { repositories, directory, log: deps.log, now: deps.now }
+  const inboxDeps: InboxDeps = { repositories, directory, log: deps.log, now: deps.now, policy: deps.policy }
   federation
     .setInboxListeners(PATHS.inbox, PATHS.sharedInbox)
     .on(Follow, (ctx, activity) => onFollow(inboxDeps, ctx, activity))

@@ -13,6 +13,7 @@ import { ActorKeys } from './keys.ts'
 import { installDispatchers } from './dispatchers.ts'
 import { HOST_META_PATH, hostMetaResponse } from './host-meta.ts'
 import { silentLogger, type FederationLogger } from './log.ts'
+import { DomainPolicy } from './domain-policy.ts'
 
 export type ParleyFederationDeps = {
   /** The instance's public origin, e.g. https://talk.example.org. */
@@ -23,6 +24,8 @@ export type ParleyFederationDeps = {
   repositories: FederationRepositories
   /** Inbound signatures older or newer than this are refused. */
   signatureWindowSeconds: number
+  /** Domains refused both ways (see DomainPolicy). */
+  blockedDomains?: readonly string[]
   /** Test networks only: lets Fedify fetch loopback and private addresses. */
   allowPrivateAddress?: boolean
   software: { name: string; version: string }
@@ -44,6 +47,7 @@ export type RemoteActorSummary = {
 export type FederationError =
   | { type: 'not-found'; what: 'local-user' | 'remote-actor' | 'follow' }
   | { type: 'invalid-target'; message: string }
+  | { type: 'blocked-domain'; domain: string }
 
 export type FederationResult<T> = { ok: true; value: T } | { ok: false; error: FederationError }
 
@@ -64,6 +68,7 @@ export class ParleyFederation {
   readonly #log: FederationLogger
   readonly #now: () => number
   readonly #replayTtlMs: number
+  readonly #policy: DomainPolicy
   #queue: AbortController | null = null
   #closed = false
 
@@ -74,6 +79,7 @@ export class ParleyFederation {
     this.#now = deps.now ?? Date.now
     this.#keys = new ActorKeys(deps.repositories.keys, this.#now)
     this.#replayTtlMs = deps.signatureWindowSeconds * 2 * 1000
+    this.#policy = new DomainPolicy(deps.blockedDomains ?? [])
     this.#federation = createFederation<void>({
       kv: deps.kv,
       queue: deps.queue,
@@ -93,6 +99,7 @@ export class ParleyFederation {
       keys: this.#keys,
       log: this.#log,
       now: this.#now,
+      policy: this.#policy,
       software: deps.software,
       nodeInfo: deps.nodeInfo,
     })
@@ -111,6 +118,11 @@ export class ParleyFederation {
     const url = new URL(request.url)
     if (!ParleyFederation.claims(url.pathname)) return null
     if (url.pathname === HOST_META_PATH || url.pathname === `${HOST_META_PATH}.json`) return hostMetaResponse(request, this.origin)
+    const signer = DomainPolicy.signerOf(request)
+    if (signer !== null && this.#policy.blocks(signer)) {
+      this.#log.info({ path: url.pathname, signer }, 'request from a blocked domain refused')
+      return new Response('This domain is blocked here.', { status: 403, headers: { 'content-type': 'text/plain; charset=utf-8' } })
+    }
     const replayKey = request.method === 'POST' ? this.#replayKey(request) : null
     if (replayKey && (await this.#deps.kv.get(replayKey)) !== undefined) {
       this.#log.warn({ path: url.pathname }, 'replayed signed request refused')
@@ -152,6 +164,8 @@ export class ParleyFederation {
 
   /** Looks up a remote account by handle (`@name@host` or `name@host`) or actor URL. */
   async lookup(target: string): Promise<FederationResult<RemoteActorSummary>> {
+    const blocked = this.#blockedTarget(target)
+    if (blocked) return fail(blocked)
     const ctx = this.#context()
     let object
     try {
@@ -161,6 +175,7 @@ export class ParleyFederation {
       object = null
     }
     if (!isActor(object) || object.id === null) return fail({ type: 'not-found', what: 'remote-actor' })
+    if (this.#policy.blocks(object.id)) return fail({ type: 'blocked-domain', domain: object.id.host })
     let avatarUrl: string | null = null
     try {
       const icon = await object.getIcon(ctx)
@@ -185,6 +200,8 @@ export class ParleyFederation {
   async follow(username: string, target: string): Promise<FederationResult<FollowingRecord>> {
     const user = await this.#deps.directory.byUsername(username)
     if (!user || user.deletedAt !== null) return fail({ type: 'not-found', what: 'local-user' })
+    const blocked = this.#blockedTarget(target)
+    if (blocked) return fail(blocked)
     const ctx = this.#context()
     let remote
     try {
@@ -194,6 +211,7 @@ export class ParleyFederation {
     }
     if (!isActor(remote) || remote.id === null || remote.inboxId === null) return fail({ type: 'not-found', what: 'remote-actor' })
     if (remote.id.origin === this.origin) return fail({ type: 'invalid-target', message: 'local users are not followed over ActivityPub' })
+    if (this.#policy.blocks(remote.id) || this.#policy.blocks(remote.inboxId)) return fail({ type: 'blocked-domain', domain: remote.id.host })
     const actorUri = ctx.getActorUri(username)
     const record: FollowingRecord = {
       userId: user.userId,
@@ -233,6 +251,14 @@ export class ParleyFederation {
     }
     await ctx.sendActivity({ identifier: username }, recipient, undo)
     return ok(undefined)
+  }
+
+  /** A handle's or URL's domain, when blocked. */
+  #blockedTarget(target: string): FederationError | null {
+    const trimmed = target.trim()
+    const host = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : trimmed.replace(/^@/, '').split('@')[1]
+    if (host === undefined || !this.#policy.blocks(host)) return null
+    return { type: 'blocked-domain', domain: host.replace(/^https?:\/\//, '').split('/')[0] ?? host }
   }
 
   #context() {

@@ -28,6 +28,7 @@ export const ErrorCodes = {
   'username-taken': { status: 409, message: 'This username is taken or was used before' },
   'remote-not-found': { status: 404, message: 'No such account on the Fediverse, or its server cannot be reached' },
   'invalid-follow-target': { status: 400, message: 'This account cannot be followed over the Fediverse' },
+  'domain-blocked': { status: 403, message: 'This domain is blocked on this instance' },
   'rate-limited': { status: 429, message: 'Too many attempts; try again later' },
   'store-unavailable': { status: 503, message: 'The store cannot be reached' },
   'internal-error': { status: 500, message: 'Internal error' },

@@ -12,7 +12,7 @@ import { localActorAt, sameUrl, type InboxDeps } from './inbox-deps.ts'
 const PUBLIC = new Set(['https://www.w3.org/ns/activitystreams#Public', 'as:Public', 'Public'])
 
 export async function onCreate(deps: InboxDeps, ctx: InboxContext<void>, create: Create): Promise<void> {
-  if (create.id === null || create.actorId === null) return
+  if (create.id === null || create.actorId === null || deps.policy.blocks(create.actorId)) return
   const object = await create.getObject(ctx)
   if (!(object instanceof Note) || object.id === null) return
   if (!sameUrl(object.attributionId, create.actorId) || object.id.origin !== create.actorId.origin) {

@@ -10,13 +10,14 @@ import { localActorAt, sameUrl, type InboxDeps } from './inbox-deps.ts'
 
 export async function onFollow(deps: InboxDeps, ctx: InboxContext<void>, follow: Follow): Promise<void> {
   if (follow.id === null || follow.actorId === null) return
+  if (deps.policy.blocks(follow.actorId)) return
   const local = await localActorAt(deps, ctx, follow.objectId)
   if (!local) {
     deps.log.debug({ follow: follow.id.href }, 'Follow of no local actor ignored')
     return
   }
   const follower = await follow.getActor(ctx)
-  if (!isActor(follower) || follower.id === null || follower.inboxId === null || !sameUrl(follower.id, follow.actorId)) {
+  if (!isActor(follower) || follower.id === null || follower.inboxId === null || !sameUrl(follower.id, follow.actorId) || deps.policy.blocks(follower.inboxId)) {
     deps.log.info({ follow: follow.id.href }, 'Follow from an actor without an inbox ignored')
     return
   }

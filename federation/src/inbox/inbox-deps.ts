@@ -1,5 +1,6 @@
 import type { FederationRepositories, LocalActor, LocalActorDirectory } from '../ports.ts'
 import type { FederationLogger } from '../log.ts'
+import type { DomainPolicy } from '../domain-policy.ts'
 
 /** What inbox listeners use. The activity they get has a verified signature whose key its actor owns. */
 export type InboxDeps = {
@@ -7,6 +8,8 @@ export type InboxDeps = {
   directory: LocalActorDirectory
   log: FederationLogger
   now: () => number
+  /** Checked again here: an activity's actor may live elsewhere than its signer. */
+  policy: DomainPolicy
 }
 
 /** The local, not deleted, actor an URL names, if any. */

@@ -54,6 +54,11 @@ export const ConfigSchema = Type.Object(
       description:
         'Inbound HTTP signatures whose Date (or created time) is further than this from now, in either direction, are refused (401). Replayed signed requests are refused within twice this window.',
     }),
+    federationBlockedDomains: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'Domains refused both ways (comma-separated in the environment): their requests get 403 and local users cannot look up, follow or be followed by their accounts. example.com covers its subdomains; host:port names exactly one origin.',
+    }),
     federationAllowPrivateAddress: Type.Boolean({
       default: false,
       description:

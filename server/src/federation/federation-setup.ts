@@ -47,6 +47,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
     repositories: store.federation,
     signatureWindowSeconds: config.federationSignatureWindowSeconds,
     allowPrivateAddress: config.federationAllowPrivateAddress,
+    blockedDomains: config.federationBlockedDomains,
     software: { name: 'parley', version: serverPackage.version },
     nodeInfo: async () => ({ users: await store.users.count(), openRegistrations: config.registration === 'open' }),
     ...(log ? { log } : {}),

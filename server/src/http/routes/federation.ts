@@ -15,6 +15,8 @@ function toApiError(error: FederationError): ApiError {
       return error.what === 'remote-actor' ? new ApiError('remote-not-found') : new ApiError('not-found')
     case 'invalid-target':
       return new ApiError('invalid-follow-target', error.message)
+    case 'blocked-domain':
+      return new ApiError('domain-blocked', `${error.domain} is blocked on this instance`, { domain: error.domain })
   }
 }
 

@@ -1,0 +1,42 @@
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { startInstance, type TestInstance } from '../harness/instance.ts'
+
+describe('a domain block stops traffic both ways', () => {
+  let a: TestInstance
+  let b: TestInstance
+  let alice: { id: string }
+  let bob: { id: string }
+  before(async () => {
+    a = await startInstance()
+    // B blocks A (by host:port: both test instances live on 127.0.0.1).
+    b = await startInstance({ env: { PARLEY_FEDERATION_BLOCKED_DOMAINS: a.host } })
+    alice = await a.addUser('alice')
+    bob = await b.addUser('bob')
+  })
+  after(async () => {
+    await Promise.all([a?.close(), b?.close()])
+  })
+
+  it('inbound: a Follow from the blocked domain is refused (403) and B stores nothing', async () => {
+    const sent = await a.services.federation.federation.follow('alice', `@bob@${b.host}`)
+    assert.ok(sent.ok, 'A does not know it is blocked: the Follow is queued')
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    assert.equal(await b.store().followers.count(bob.id), 0)
+    assert.equal((await a.store().following.get(alice.id, `${b.origin}/users/bob`))?.state, 'pending', 'never accepted')
+    const direct = await fetch(`${b.origin}/users/bob/inbox`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/activity+json', signature: `keyId="${a.origin}/users/alice#main-key",algorithm="rsa-sha256",headers="date",signature="AA=="` },
+      body: '{}',
+    })
+    assert.equal(direct.status, 403)
+  })
+
+  it('outbound: B\'s users can neither look up nor follow accounts of the blocked domain', async () => {
+    const blocked = { ok: false, error: { type: 'blocked-domain', domain: a.host } }
+    assert.deepEqual(await b.services.federation.federation.lookup(`@alice@${a.host}`), blocked)
+    assert.deepEqual(await b.services.federation.federation.follow('bob', `@alice@${a.host}`), blocked)
+    assert.deepEqual(await b.services.federation.federation.follow('bob', `${a.origin}/users/alice`), blocked)
+    assert.equal(await a.store().followers.count(alice.id), 0)
+  })
+})
