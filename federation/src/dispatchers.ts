@@ -79,6 +79,9 @@ export function installDispatchers(federation: Federation<void>, deps: Dispatche
   const inboxDeps: InboxDeps = { repositories, directory, log: deps.log, now: deps.now, policy: deps.policy }
   federation
     .setInboxListeners(PATHS.inbox, PATHS.sharedInbox)
+    // One activity id is processed once per instance, whichever of our inboxes it reaches
+    // (Fedify 2's default, per-inbox, would run it again for each personal inbox it was sent to).
+    .withIdempotency('per-origin')
     .on(Follow, (ctx, activity) => onFollow(inboxDeps, ctx, activity))
     .on(Undo, (ctx, activity) => onUndo(inboxDeps, ctx, activity))
     .on(Accept, (ctx, activity) => onAccept(inboxDeps, ctx, activity))

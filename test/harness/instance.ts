@@ -22,17 +22,27 @@ export type TestInstance = {
   store(): Services['store']['federation']
   /** Creates a local user (keys are made at once, as at registration). */
   addUser(username: string, displayName?: string): Promise<{ id: string; username: string }>
-  close(): Promise<void>
+  /** Stops the instance; its files are deleted unless `keepData` (to restart it on the same port). */
+  close(options?: { keepData?: boolean }): Promise<void>
+  port: number
+  dataDir: string
 }
 
-export async function startInstance(options: { env?: Record<string, string> } = {}): Promise<TestInstance> {
+export type StartOptions = {
+  env?: Record<string, string>
+  /** Restart: the port and data folder of a stopped instance. */
+  port?: number
+  dataDir?: string
+}
+
+export async function startInstance(options: StartOptions = {}): Promise<TestInstance> {
   const ca = localCa()
   trustLocalCa(ca)
   const server: Server = createServer({ key: ca.keyPem, cert: ca.certPem })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   const origin = `https://127.0.0.1:${port}`
-  const dir = mkdtempSync(join(tmpdir(), 'parley-instance-'))
+  const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-instance-'))
   const loaded = loadConfig({
     env: {
       PARLEY_PUBLIC_ORIGIN: origin,
@@ -56,6 +66,8 @@ export async function startInstance(options: { env?: Record<string, string> } = 
   return {
     origin,
     host: `127.0.0.1:${port}`,
+    port,
+    dataDir: dir,
     config,
     services,
     store: () => services.store.federation,
@@ -64,14 +76,14 @@ export async function startInstance(options: { env?: Record<string, string> } = 
       if (!created.ok) throw new Error(created.error.type)
       return { id: created.value.id, username }
     },
-    async close() {
+    async close(closeOptions = {}) {
       if (closed) return
       closed = true
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await app.close()
       await services.close()
-      rmSync(dir, { recursive: true, force: true })
+      if (!closeOptions.keepData) rmSync(dir, { recursive: true, force: true })
     },
   }
 }
