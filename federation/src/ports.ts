@@ -59,6 +59,8 @@ export interface FollowerRepository {
   remove(userId: string, actorId: string): Promise<boolean>
   /** Removes the follow(s) `actorId` made with the Follow `followId` (an Undo naming only its id). */
   removeByFollowId(actorId: string, followId: string): Promise<boolean>
+  /** Forgets a remote actor (its account was deleted) as a follower of anyone; returns how many follows went. */
+  removeActor(actorId: string): Promise<number>
   /** Oldest first; `cursor` is opaque (from `next`). */
   list(userId: string, cursor: string | null, limit: number): Promise<Page<FollowerRecord>>
   count(userId: string): Promise<number>
@@ -86,6 +88,8 @@ export interface FollowingRepository {
   /** Marks the follow accepted when `followId` is its current one; returns the updated record. */
   accept(followId: string): Promise<FollowingRecord | null>
   remove(userId: string, actorId: string): Promise<boolean>
+  /** Drops every local follow of a remote actor whose account was deleted; returns how many. */
+  removeActor(actorId: string): Promise<number>
   /** Accepted follows only, oldest first. */
   list(userId: string, cursor: string | null, limit: number): Promise<Page<FollowingRecord>>
   count(userId: string): Promise<number>

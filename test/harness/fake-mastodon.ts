@@ -32,6 +32,8 @@ export type FakeMastodon = {
   host: string
   actorId: string
   deliveries: Delivery[]
+  /** From now on alice's actor (and key) answer 410 Gone, as after an account deletion. */
+  deleteAccount(): void
   /** Reads a fixture, filling in placeholders (values are JSON-escaped). */
   fixture(name: string, vars: Record<string, string>): string
   /** Signs and POSTs `body` to `inbox` like Mastodon; returns status and the exact request sent. */
@@ -53,6 +55,7 @@ export async function startFakeMastodon(): Promise<FakeMastodon> {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
   const deliveries: Delivery[] = []
+  let gone = false
   let origin = ''
   let host = ''
   const fixture = (name: string, vars: Record<string, string>) =>
@@ -70,6 +73,7 @@ export async function startFakeMastodon(): Promise<FakeMastodon> {
           res.writeHead(200, { 'content-type': 'application/jrd+json; charset=utf-8' }).end(fixture('webfinger.json', {}))
           return
         }
+        if (req.method === 'GET' && url.pathname === '/users/alice' && gone) return void res.writeHead(410).end()
         if (req.method === 'GET' && url.pathname === '/users/alice') {
           res.writeHead(200, { 'content-type': 'application/activity+json; charset=utf-8' }).end(fixture('actor.json', { PUBLIC_KEY_PEM: publicPem }))
           return
@@ -114,6 +118,7 @@ export async function startFakeMastodon(): Promise<FakeMastodon> {
     host,
     actorId,
     deliveries,
+    deleteAccount: () => void (gone = true),
     fixture: (name, vars) => fixture(name, { ID: randomUUID(), NOW: new Date().toISOString(), ...vars }),
     deliver,
     async close() {

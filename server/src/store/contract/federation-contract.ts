@@ -59,6 +59,9 @@ export function federationContract(backend: string, open: OpenStore, skip?: stri
       assert.equal(await followers.removeByFollowId(record(2).actorId, 'https://m.example/follows/other'), false)
       assert.equal(await followers.removeByFollowId(record(2).actorId, record(2).followId), true)
       assert.equal(await followers.count(userId), 3)
+      assert.equal(await followers.removeActor(record(3).actorId), 1)
+      assert.equal(await followers.removeActor(record(3).actorId), 0)
+      assert.equal(await followers.count(userId), 2)
     })
 
     it('FollowingRepository keeps a follow pending until its Follow is accepted, and counts accepted ones only', async () => {
@@ -76,6 +79,8 @@ export function federationContract(backend: string, open: OpenStore, skip?: stri
       assert.equal(await following.remove(userId, 'https://b.example/users/bob'), true)
       assert.equal(await following.get(userId, 'https://b.example/users/bob'), null)
       assert.equal(await following.count(userId), 0)
+      assert.equal(await following.removeActor('https://c.example/users/cy'), 1)
+      assert.equal(await following.get(userId, 'https://c.example/users/cy'), null)
     })
 
     it('InboundMessageRepository.receive() stores a note once and lists it for each recipient', async () => {

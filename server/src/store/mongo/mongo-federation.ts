@@ -26,6 +26,7 @@ export const FEDERATION_INDEXES = {
   ],
   federation_following: [
     { key: { userId: 1, actorId: 1 }, name: 'user_actor_unique', unique: true },
+    { key: { actorId: 1 }, name: 'actor' },
     { key: { followId: 1 }, name: 'follow_unique', unique: true },
     { key: { userId: 1, state: 1, createdAt: 1, actorId: 1 }, name: 'order' },
   ],
@@ -100,6 +101,10 @@ class MongoFollowerRepository implements FollowerRepository {
     return (await this.#followers.deleteMany({ actorId, followId })).deletedCount > 0
   }
 
+  async removeActor(actorId: string): Promise<number> {
+    return (await this.#followers.deleteMany({ actorId })).deletedCount
+  }
+
   async list(userId: string, cursor: string | null, limit: number): Promise<Page<FollowerRecord>> {
     return pageOf(this.#followers, { userId }, cursor, limit)
   }
@@ -136,6 +141,10 @@ class MongoFollowingRepository implements FollowingRepository {
 
   async remove(userId: string, actorId: string): Promise<boolean> {
     return (await this.#following.deleteOne({ userId, actorId })).deletedCount > 0
+  }
+
+  async removeActor(actorId: string): Promise<number> {
+    return (await this.#following.deleteMany({ actorId })).deletedCount
   }
 
   async list(userId: string, cursor: string | null, limit: number): Promise<Page<FollowingRecord>> {

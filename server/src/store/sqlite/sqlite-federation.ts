@@ -101,6 +101,10 @@ class SqliteFollowerRepository implements FollowerRepository {
     return Number(this.#db.prepare('DELETE FROM federation_followers WHERE actor_id = ? AND follow_id = ?').run(actorId, followId).changes) > 0
   }
 
+  async removeActor(actorId: string): Promise<number> {
+    return Number(this.#db.prepare('DELETE FROM federation_followers WHERE actor_id = ?').run(actorId).changes)
+  }
+
   async list(userId: string, cursor: string | null, limit: number): Promise<Page<FollowerRecord>> {
     const offset = offsetOf(cursor)
     const rows = this.#db
@@ -160,6 +164,10 @@ class SqliteFollowingRepository implements FollowingRepository {
 
   async remove(userId: string, actorId: string): Promise<boolean> {
     return Number(this.#db.prepare('DELETE FROM federation_following WHERE user_id = ? AND actor_id = ?').run(userId, actorId).changes) > 0
+  }
+
+  async removeActor(actorId: string): Promise<number> {
+    return Number(this.#db.prepare('DELETE FROM federation_following WHERE actor_id = ?').run(actorId).changes)
   }
 
   async list(userId: string, cursor: string | null, limit: number): Promise<Page<FollowingRecord>> {

@@ -1,0 +1,40 @@
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { startInstance, eventually, type TestInstance } from '../harness/instance.ts'
+import { startFakeMastodon, type FakeMastodon } from '../harness/fake-mastodon.ts'
+
+describe('a Mastodon account is deleted', () => {
+  let parley: TestInstance
+  let mastodon: FakeMastodon
+  let bob: { id: string }
+  before(async () => {
+    ;[parley, mastodon] = await Promise.all([startInstance(), startFakeMastodon()])
+    bob = await parley.addUser('bob')
+  })
+  after(async () => {
+    await Promise.all([parley?.close(), mastodon?.close()])
+  })
+
+  it('its self-Delete, signed with a key that now answers 410, is taken (202) and the account is forgotten', async () => {
+    // Alice followed bob earlier, and bob follows alice (records as a Follow/Accept would leave them).
+    await parley.store().followers.upsert({ userId: bob.id, actorId: mastodon.actorId, inbox: `${mastodon.origin}/users/alice/inbox`, sharedInbox: null, followId: `${mastodon.origin}/f/1`, createdAt: 1 })
+    await parley.store().following.put({ userId: bob.id, actorId: mastodon.actorId, followId: `${parley.origin}/users/bob/follows/1`, state: 'accepted', inbox: `${mastodon.origin}/users/alice/inbox`, sharedInbox: null, createdAt: 1 })
+    mastodon.deleteAccount()
+    const { status } = await mastodon.deliver(`${parley.origin}/inbox`, mastodon.fixture('delete-actor.json', {}))
+    assert.equal(status, 202)
+    await eventually(async () => (await parley.store().followers.count(bob.id)) === 0, 5000, 'the follower forgotten')
+    assert.equal(await parley.store().following.get(bob.id, mastodon.actorId), null)
+  })
+
+  it('a self-Delete of an account that still exists, with a bad signature, is refused (401)', async () => {
+    const other = await startFakeMastodon()
+    try {
+      await parley.store().followers.upsert({ userId: bob.id, actorId: other.actorId, inbox: `${other.origin}/users/alice/inbox`, sharedInbox: null, followId: `${other.origin}/f/1`, createdAt: 1 })
+      const { status } = await other.deliver(`${parley.origin}/inbox`, other.fixture('delete-actor.json', {}), { breakSignature: true })
+      assert.equal(status, 401)
+      assert.equal(await parley.store().followers.count(bob.id), 1)
+    } finally {
+      await other.close()
+    }
+  })
+})
