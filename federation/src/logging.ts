@@ -47,6 +47,8 @@ export async function routeFedifyLogs(logger: FederationLogger, level: Federatio
     sinks: { parley: sink },
     loggers: [
       { category: 'fedify', sinks: level === 'silent' ? [] : ['parley'], lowestLevel: level === 'silent' ? 'fatal' : toLogTape[level] },
+      // One line per request already comes from Fastify; Fedify's own access log only when it matters.
+      { category: ['fedify', 'federation', 'http'], sinks: level === 'silent' ? [] : ['parley'], parentSinks: 'override', lowestLevel: 'warning' },
       { category: ['logtape', 'meta'], sinks: [], lowestLevel: 'fatal' },
     ],
   })
