@@ -15,6 +15,8 @@ export class ActorKeys {
   readonly #now: () => number
   /** Generation in flight per user, so concurrent first uses make one pair. */
   readonly #pending = new Map<string, Promise<ActorKeyRecord[]>>()
+  /** Imported keys per user: importing an RSA JWK costs more than the rest of an actor request. */
+  readonly #imported = new Map<string, Promise<webcrypto.CryptoKeyPair[]>>()
 
   constructor(keys: ActorKeyRepository, now: () => number = Date.now) {
     this.#keys = keys
@@ -39,6 +41,15 @@ export class ActorKeys {
 
   /** The pairs as CryptoKeyPairs for Fedify, RSA first. */
   async cryptoKeyPairs(userId: string): Promise<webcrypto.CryptoKeyPair[]> {
+    const cached = this.#imported.get(userId)
+    if (cached) return cached
+    const imported = this.#import(userId)
+    this.#imported.set(userId, imported)
+    imported.catch(() => this.#imported.delete(userId))
+    return imported
+  }
+
+  async #import(userId: string): Promise<webcrypto.CryptoKeyPair[]> {
     const records = await this.ensure(userId)
     return Promise.all(
       records.map(async (record) => ({

@@ -38,6 +38,8 @@ export type FakeMastodon = {
   fixture(name: string, vars: Record<string, string>): string
   /** Signs and POSTs `body` to `inbox` like Mastodon; returns status and the exact request sent. */
   deliver(inbox: string, body: string, options?: SignOptions): Promise<{ status: number; replay: () => Promise<number> }>
+  /** Signs now, sends when the returned function is called (for benchmarks). */
+  prepare(inbox: string, body: string, options?: SignOptions): () => Promise<number>
   close(): Promise<void>
 }
 
@@ -96,7 +98,7 @@ export async function startFakeMastodon(): Promise<FakeMastodon> {
   host = `127.0.0.1:${port}`
   const actorId = `${origin}/users/alice`
 
-  async function deliver(inbox: string, body: string, options: SignOptions = {}) {
+  function prepare(inbox: string, body: string, options: SignOptions = {}) {
     const target = new URL(inbox)
     const date = (options.date ?? new Date()).toUTCString()
     const digest = `SHA-256=${createHash('sha256').update(body).digest('base64')}`
@@ -109,7 +111,11 @@ export async function startFakeMastodon(): Promise<FakeMastodon> {
       const keyId = options.keyId ?? `${actorId}#main-key`
       headers.signature = `keyId="${keyId}",algorithm="rsa-sha256",headers="(request-target) host date digest content-type",signature="${bytes.toString('base64')}"`
     }
-    const send = async () => (await fetch(target, { method: 'POST', headers, body: options.sendBody ?? body })).status
+    return async () => (await fetch(target, { method: 'POST', headers, body: options.sendBody ?? body })).status
+  }
+
+  async function deliver(inbox: string, body: string, options: SignOptions = {}) {
+    const send = prepare(inbox, body, options)
     return { status: await send(), replay: send }
   }
 
@@ -121,6 +127,7 @@ export async function startFakeMastodon(): Promise<FakeMastodon> {
     deleteAccount: () => void (gone = true),
     fixture: (name, vars) => fixture(name, { ID: randomUUID(), NOW: new Date().toISOString(), ...vars }),
     deliver,
+    prepare,
     async close() {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
