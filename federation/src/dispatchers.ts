@@ -72,6 +72,11 @@ export function installDispatchers(federation: Federation<void>, deps: Dispatche
         indexable: false,
       })
     })
+    // Handles are case-insensitive (as on Mastodon); usernames are stored lowercase.
+    .mapHandle(async (_ctx, username) => {
+      const lower = username.toLowerCase()
+      return (await userOf(lower)) ? lower : null
+    })
     .setKeyPairsDispatcher(async (_ctx, identifier) => {
       const user = await userOf(identifier)
       return user ? keys.cryptoKeyPairs(user.userId) : []

@@ -137,7 +137,7 @@ export class ParleyFederation {
 
   /** Starts delivering and processing queued activities; `close()` stops. */
   start(): void {
-    if (this.#closed) throw new Error('federation is closed')
+    if (this.#closed) throw new DOMException('the federation is closed', 'InvalidStateError')
     if (this.#queue) return
     this.#queue = new AbortController()
     this.#federation.startQueue(undefined, { signal: this.#queue.signal }).catch((error: unknown) => {
