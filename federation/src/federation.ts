@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
-import { createExponentialBackoffPolicy, createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
+import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
 import { Follow, Undo, isActor } from '@fedify/fedify/vocab'
 import type { FederationRepositories, FollowingRecord, LocalActorDirectory } from './ports.ts'
 import { ActorKeys } from './keys.ts'
@@ -14,6 +14,7 @@ import { installDispatchers } from './dispatchers.ts'
 import { HOST_META_PATH, hostMetaResponse } from './host-meta.ts'
 import { silentLogger, type FederationLogger } from './log.ts'
 import { DomainPolicy } from './domain-policy.ts'
+import { deliveryRetryPolicy, inboxRetryPolicy } from './retry.ts'
 
 export type ParleyFederationDeps = {
   /** The instance's public origin, e.g. https://talk.example.org. */
@@ -88,9 +89,8 @@ export class ParleyFederation {
       allowPrivateAddress: deps.allowPrivateAddress ?? false,
       signatureTimeWindow: { seconds: deps.signatureWindowSeconds },
       userAgent: { software: `${deps.software.name}/${deps.software.version}`, url: new URL(this.origin) },
-      // Two days of retries with backoff (1 s doubling, at most 6 h apart) before an inbox is given up.
-      outboxRetryPolicy: createExponentialBackoffPolicy({ maxAttempts: 18, initialDelay: { seconds: 1 }, maxDelay: { hours: 6 } }),
-      inboxRetryPolicy: createExponentialBackoffPolicy({ maxAttempts: 10, maxDelay: { hours: 1 } }),
+      outboxRetryPolicy: deliveryRetryPolicy(),
+      inboxRetryPolicy: inboxRetryPolicy(),
       onOutboxError: (error, activity) => this.#log.warn({ err: error, activity: activity?.id?.href }, 'delivery failed'),
     })
     installDispatchers(this.#federation, {
