@@ -5,8 +5,8 @@
  */
 import { Temporal } from '@js-temporal/polyfill'
 import { Accept, Create, Delete, Endpoints, Follow, Person, Reject, Tombstone, Undo, type Recipient } from '@fedify/fedify/vocab'
-import type { Federation } from '@fedify/fedify'
-import type { FederationRepositories, LocalActorDirectory } from './ports.ts'
+import type { Context, Federation } from '@fedify/fedify'
+import type { FederationRepositories, LocalActor, LocalActorDirectory } from './ports.ts'
 import type { ActorKeys } from './keys.ts'
 import type { FederationLogger } from './log.ts'
 import type { InboxDeps } from './inbox/inbox-deps.ts'
@@ -40,6 +40,30 @@ export type DispatcherDeps = {
   nodeInfo: () => Promise<{ users: number; openRegistrations: boolean }>
 }
 
+/** The Person document of a local user (also sent in `Update`s when the profile changes). */
+export async function buildPerson(ctx: Context<void>, user: LocalActor): Promise<Person> {
+  const identifier = user.username
+  const id = ctx.getActorUri(identifier)
+  const pairs = await ctx.getActorKeyPairs(identifier)
+  return new Person({
+    id,
+    preferredUsername: user.username,
+    name: user.displayName,
+    url: id,
+    published: Temporal.Instant.fromEpochMilliseconds(user.createdAt),
+    inbox: ctx.getInboxUri(identifier),
+    outbox: ctx.getOutboxUri(identifier),
+    followers: ctx.getFollowersUri(identifier),
+    following: ctx.getFollowingUri(identifier),
+    endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+    publicKey: pairs[0]?.cryptographicKey ?? null,
+    assertionMethods: pairs.map((pair) => pair.multikey),
+    manuallyApprovesFollowers: false,
+    discoverable: false,
+    indexable: false,
+  })
+}
+
 export function installDispatchers(federation: Federation<void>, deps: DispatcherDeps): void {
   const { directory, repositories, keys } = deps
   const userOf = async (username: string) => {
@@ -53,24 +77,7 @@ export function installDispatchers(federation: Federation<void>, deps: Dispatche
       if (!user) return null
       const id = ctx.getActorUri(identifier)
       if (user.deletedAt !== null) return new Tombstone({ id, deleted: Temporal.Instant.fromEpochMilliseconds(user.deletedAt) })
-      const pairs = await ctx.getActorKeyPairs(identifier)
-      return new Person({
-        id,
-        preferredUsername: user.username,
-        name: user.displayName,
-        url: id,
-        published: Temporal.Instant.fromEpochMilliseconds(user.createdAt),
-        inbox: ctx.getInboxUri(identifier),
-        outbox: ctx.getOutboxUri(identifier),
-        followers: ctx.getFollowersUri(identifier),
-        following: ctx.getFollowingUri(identifier),
-        endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
-        publicKey: pairs[0]?.cryptographicKey ?? null,
-        assertionMethods: pairs.map((pair) => pair.multikey),
-        manuallyApprovesFollowers: false,
-        discoverable: false,
-        indexable: false,
-      })
+      return buildPerson(ctx, user)
     })
     // Handles are case-insensitive (as on Mastodon); usernames are stored lowercase.
     .mapHandle(async (_ctx, username) => {

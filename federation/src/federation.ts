@@ -7,10 +7,10 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
 import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
-import { Follow, Undo, isActor } from '@fedify/fedify/vocab'
+import { Follow, PUBLIC_COLLECTION, Undo, Update, isActor } from '@fedify/fedify/vocab'
 import type { FederationRepositories, FollowingRecord, LocalActorDirectory } from './ports.ts'
 import { ActorKeys } from './keys.ts'
-import { installDispatchers } from './dispatchers.ts'
+import { buildPerson, installDispatchers } from './dispatchers.ts'
 import { HOST_META_PATH, hostMetaResponse } from './host-meta.ts'
 import { silentLogger, type FederationLogger } from './log.ts'
 import { DomainPolicy } from './domain-policy.ts'
@@ -227,6 +227,29 @@ export class ParleyFederation {
     await ctx.sendActivity({ identifier: username }, remote, follow)
     this.#log.info({ user: username, target: remote.id.href }, 'follow sent')
     return ok(record)
+  }
+
+  /**
+   * Tells the user's followers that the profile changed (an `Update` of the Person, to the shared
+   * inboxes where there are some): Mastodon refreshes the name it shows. Queued; never fails the
+   * local change because a follower's server is down.
+   */
+  async profileChanged(username: string): Promise<FederationResult<{ recipients: number }>> {
+    const user = await this.#deps.directory.byUsername(username)
+    if (!user || user.deletedAt !== null) return fail({ type: 'not-found', what: 'local-user' })
+    const recipients = await this.#deps.repositories.followers.count(user.userId)
+    if (recipients === 0) return ok({ recipients })
+    const ctx = this.#context()
+    const actorUri = ctx.getActorUri(username)
+    const update = new Update({
+      id: new URL(`${actorUri.href}#updates/${randomUUID()}`),
+      actor: actorUri,
+      object: await buildPerson(ctx, user),
+      to: PUBLIC_COLLECTION,
+      cc: ctx.getFollowersUri(username),
+    })
+    await ctx.sendActivity({ identifier: username }, 'followers', update, { preferSharedInbox: true })
+    return ok({ recipients })
   }
 
   /** Undoes a local user's follow of a remote actor (pending or accepted). */

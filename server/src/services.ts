@@ -39,6 +39,7 @@ export async function createServices(config: Config, options: { migrate?: boolea
     registration: config.registration,
     sessionTtlMs: config.sessionTtlHours * 3600 * 1000,
     onUserCreated: (user) => federation.federation.prepareActor(user.id),
+    onProfileChanged: async (user) => void (await federation.federation.profileChanged(user.username)),
   })
   return {
     store,

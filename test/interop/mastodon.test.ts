@@ -92,3 +92,31 @@ describe('Mastodon → Parley with fixture payloads signed as Mastodon signs the
     assert.equal(delivered.signatureVerified, true)
   })
 })
+
+describe('Parley → Mastodon followers: profile updates', () => {
+  let parley: TestInstance
+  let mastodon: FakeMastodon
+  before(async () => {
+    ;[parley, mastodon] = await Promise.all([startInstance(), startFakeMastodon()])
+  })
+  after(async () => {
+    await Promise.all([parley?.close(), mastodon?.close()])
+  })
+
+  it('a display name change reaches the Mastodon follower as a signed Update of the Person, at its shared inbox', async () => {
+    const carol = await parley.addUser('carol', 'Carol')
+    const follow = mastodon.fixture('follow.json', { PARLEY: parley.origin, PARLEY_HOST: parley.host }).replace('/users/bob', '/users/carol')
+    assert.equal((await mastodon.deliver(`${parley.origin}/users/carol/inbox`, follow)).status, 202)
+    await eventually(async () => (await parley.store().followers.count(carol.id)) === 1, 15_000, 'the follow')
+    const updated = await parley.services.accounts.updateProfile(carol.id, 'Carol C.')
+    assert.equal(updated?.displayName, 'Carol C.')
+    const update = await eventually(async () => mastodon.deliveries.find((d) => d.json.type === 'Update'), 15_000, 'the Update')
+    assert.equal(update.path, '/inbox', 'shared inbox preferred')
+    assert.equal(update.signatureVerified, true)
+    const person = update.json.object as Record<string, unknown>
+    assert.equal(person.id, `${parley.origin}/users/carol`)
+    assert.equal(person.type, 'Person')
+    assert.equal(person.name, 'Carol C.')
+    assert.equal(update.json.actor, `${parley.origin}/users/carol`)
+  })
+})

@@ -77,7 +77,7 @@ export type RedisMessageQueueOptions = {
   prefix?: string
   pollIntervalMs?: number
   leaseMs?: number
-  /** Messages one `listen()` call handles at a time. Default 4. */
+  /** Messages one `listen()` call handles at a time (deliveries wait on the network). Default 16. */
   concurrency?: number
   onError?: (error: unknown) => void
 }
@@ -98,7 +98,7 @@ export class RedisMessageQueue implements MessageQueue {
     this.#prefix = options.prefix ?? 'parley:fedify:mq:'
     this.#pollIntervalMs = options.pollIntervalMs ?? 250
     this.#leaseMs = options.leaseMs ?? 30_000
-    this.#concurrency = Math.max(1, options.concurrency ?? 4)
+    this.#concurrency = Math.max(1, options.concurrency ?? 16)
     this.#onError = options.onError ?? (() => {})
   }
 

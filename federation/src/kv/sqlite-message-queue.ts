@@ -17,7 +17,7 @@ export type SqliteMessageQueueOptions = {
   pollIntervalMs?: number
   /** How long a worker owns a message before another may take it, renewed while it runs. Default 30 s. */
   leaseMs?: number
-  /** Messages one `listen()` call handles at a time. Default 4. */
+  /** Messages one `listen()` call handles at a time (deliveries wait on the network). Default 16. */
   concurrency?: number
   now?: () => number
   /** Told about handler failures (the message is dropped: Fedify retries by enqueuing anew). */
@@ -44,7 +44,7 @@ export class SqliteMessageQueue implements MessageQueue {
     this.#table = table
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000
     this.#leaseMs = options.leaseMs ?? 30_000
-    this.#concurrency = Math.max(1, options.concurrency ?? 4)
+    this.#concurrency = Math.max(1, options.concurrency ?? 16)
     this.#now = options.now ?? Date.now
     this.#onError = options.onError ?? (() => {})
     db.exec(`CREATE TABLE IF NOT EXISTS "${table}" (

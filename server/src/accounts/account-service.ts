@@ -26,6 +26,8 @@ export type AccountServiceDeps = {
   now?: () => number
   /** Told about every new account (federation makes its key pairs here, ahead of first use). Failures do not fail the creation. */
   onUserCreated?: (user: UserRecord) => Promise<void>
+  /** Told when a user's public profile changed (federation sends an Update to followers). Failures do not fail the change. */
+  onProfileChanged?: (user: UserRecord) => Promise<void>
 }
 
 export type NewUser = { username: string; password?: string | undefined; displayName?: string | undefined; role?: UserRole }
@@ -41,6 +43,7 @@ export class AccountService {
   readonly #sessionTtlMs: number
   readonly #now: () => number
   readonly #onUserCreated: (user: UserRecord) => Promise<void>
+  readonly #onProfileChanged: (user: UserRecord) => Promise<void>
 
   constructor(deps: AccountServiceDeps) {
     this.#store = deps.store
@@ -49,6 +52,7 @@ export class AccountService {
     this.#sessionTtlMs = deps.sessionTtlMs
     this.#now = deps.now ?? Date.now
     this.#onUserCreated = deps.onUserCreated ?? (async () => {})
+    this.#onProfileChanged = deps.onProfileChanged ?? (async () => {})
   }
 
   /** Self-service registration, governed by the instance's registration mode. */
@@ -148,7 +152,9 @@ export class AccountService {
   }
 
   async updateProfile(userId: string, displayName: string): Promise<UserRecord | null> {
-    return this.#store.users.update(userId, { displayName })
+    const updated = await this.#store.users.update(userId, { displayName })
+    if (updated) await this.#onProfileChanged(updated).catch(() => {})
+    return updated
   }
 
   async createToken(userId: string, name: string, expiresInDays?: number): Promise<{ token: ApiTokenRecord; secret: string }> {
