@@ -21,14 +21,23 @@ export async function onCreate(deps: InboxDeps, ctx: InboxContext<void>, create:
   }
   const addressees = [...create.toIds, ...create.ccIds, ...object.toIds, ...object.ccIds]
   if (addressees.some((id) => PUBLIC.has(id.href))) return
-  const sender = await create.getActor(ctx)
-  if (isActor(sender) && sender.followersId && addressees.some((id) => sameUrl(id, sender.followersId))) return
+  // Mastodon, Misskey and Pleroma name followers collections `{actor}/followers`.
+  const conventionalFollowers = `${create.actorId.href}/followers`
+  if (addressees.some((id) => id.href === conventionalFollowers)) return
   const recipients = new Map<string, string>()
+  const others: URL[] = []
   for (const id of addressees) {
     const local = await localActorAt(deps, ctx, id)
     if (local) recipients.set(local.userId, local.username)
+    else others.push(id)
   }
   if (recipients.size === 0) return
+  // Only when someone else is addressed too must the sender's actor say whether that is its
+  // followers collection (fetched signed and uncached by Fedify in inbox listeners: skipped when it can be).
+  if (others.length > 0) {
+    const sender = await create.getActor(ctx)
+    if (isActor(sender) && sender.followersId && others.some((id) => sameUrl(id, sender.followersId))) return
+  }
   const stored = await deps.repositories.inboundMessages.receive({
     activityId: create.id.href,
     noteId: object.id.href,
