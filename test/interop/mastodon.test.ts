@@ -49,14 +49,20 @@ describe('Mastodon → Parley with fixture payloads signed as Mastodon signs the
     assert.equal(message?.published, Date.parse(note.published))
   })
 
-  it('a public Note is not taken for a direct message', async () => {
-    const create = JSON.parse(mastodon.fixture('create-direct-note.json', vars()))
-    create.to = create.object.to = ['https://www.w3.org/ns/activitystreams#Public']
-    create.cc = create.object.cc = [`${parley.origin}/users/bob`]
-    assert.equal((await mastodon.deliver(`${parley.origin}/inbox`, JSON.stringify(create))).status, 202)
+  it('public and followers-only Notes mentioning the user are not taken for direct messages', async () => {
+    const publicNote = JSON.parse(mastodon.fixture('create-direct-note.json', vars()))
+    publicNote.to = publicNote.object.to = ['https://www.w3.org/ns/activitystreams#Public']
+    publicNote.cc = publicNote.object.cc = [`${parley.origin}/users/bob`]
+    const followersOnly = JSON.parse(mastodon.fixture('create-direct-note.json', vars()))
+    followersOnly.to = followersOnly.object.to = [`${mastodon.actorId}/followers`]
+    followersOnly.cc = followersOnly.object.cc = [`${parley.origin}/users/bob`]
+    for (const create of [publicNote, followersOnly]) {
+      assert.equal((await mastodon.deliver(`${parley.origin}/inbox`, JSON.stringify(create))).status, 202)
+    }
     await new Promise((resolve) => setTimeout(resolve, 300))
     const notes = (await parley.store().inboundMessages.listForUser(bob.id)).map((m) => m.noteId)
-    assert.ok(!notes.includes(create.object.id))
+    assert.ok(!notes.includes(publicNote.object.id), 'public')
+    assert.ok(!notes.includes(followersOnly.object.id), 'followers-only')
   })
 
   it('Undo of the Follow (Follow embedded) removes the follower', async () => {
