@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
 import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
-import { Follow, PUBLIC_COLLECTION, Undo, Update, isActor } from '@fedify/fedify/vocab'
+import { Create, Follow, Mention, Note, PUBLIC_COLLECTION, Undo, Update, isActor } from '@fedify/fedify/vocab'
 import type { FederationRepositories, FollowingRecord, LocalActorDirectory } from './ports.ts'
 import { ActorKeys } from './keys.ts'
 import { buildPerson, installDispatchers } from './dispatchers.ts'
@@ -252,6 +252,47 @@ export class ParleyFederation {
     return ok({ recipients })
   }
 
+  /**
+   * Sends a direct message from a local user to one remote account, as Mastodon sends one: a
+   * `Create` of a `Note` addressed only to that account, with a `Mention` and an h-card link at
+   * the start of the content. `text` is plain text (escaped here); `inReplyTo` threads a reply.
+   */
+  async sendDirectMessage(username: string, to: string, text: string, inReplyTo?: string): Promise<FederationResult<{ activityId: string; noteId: string }>> {
+    const user = await this.#deps.directory.byUsername(username)
+    if (!user || user.deletedAt !== null) return fail({ type: 'not-found', what: 'local-user' })
+    const blocked = this.#blockedTarget(to)
+    if (blocked) return fail(blocked)
+    const ctx = this.#context()
+    let remote
+    try {
+      remote = await ctx.lookupObject(to.trim())
+    } catch {
+      remote = null
+    }
+    if (!isActor(remote) || remote.id === null || remote.inboxId === null) return fail({ type: 'not-found', what: 'remote-actor' })
+    if (this.#policy.blocks(remote.id)) return fail({ type: 'blocked-domain', domain: remote.id.host })
+    const actorUri = ctx.getActorUri(username)
+    const noteId = new URL(`${actorUri.href}/notes/${randomUUID()}`)
+    const name = remote.preferredUsername?.toString() ?? 'someone'
+    const profile = remote.url instanceof URL ? remote.url.href : remote.id.href
+    const content =
+      `<p><span class="h-card" translate="no"><a href="${escapeHtml(profile)}" class="u-url mention">@<span>${escapeHtml(name)}</span></a></span> ` +
+      `${escapeHtml(text).replace(/\r?\n/g, '<br>')}</p>`
+    const published = Temporal.Now.instant()
+    const note = new Note({
+      id: noteId,
+      attribution: actorUri,
+      to: remote.id,
+      content,
+      published,
+      replyTarget: inReplyTo ? new URL(inReplyTo) : null,
+      tags: [new Mention({ href: remote.id, name: `@${name}@${remote.id.host}` })],
+    })
+    const create = new Create({ id: new URL(`${noteId.href}/activity`), actor: actorUri, to: remote.id, object: note, published })
+    await ctx.sendActivity({ identifier: username }, remote, create)
+    return ok({ activityId: create.id?.href ?? '', noteId: noteId.href })
+  }
+
   /** Undoes a local user's follow of a remote actor (pending or accepted). */
   async unfollow(username: string, actorId: string): Promise<FederationResult<void>> {
     const user = await this.#deps.directory.byUsername(username)
@@ -296,4 +337,8 @@ export class ParleyFederation {
     const hash = createHash('sha256').update(signature).update('\0').update(digest).digest('base64url')
     return ['parley', 'replay', hash]
   }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)
 }

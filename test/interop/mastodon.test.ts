@@ -89,6 +89,23 @@ describe('Mastodon → Parley with fixture payloads signed as Mastodon signs the
     })
   })
 
+  it('a Parley user\'s direct message reaches Mastodon as Mastodon sends them: Create of a Note to the account only, with a Mention', async () => {
+    const sent = await parley.services.federation.federation.sendDirectMessage('bob', `@alice@${mastodon.host}`, 'Yes, at 10?')
+    assert.ok(sent.ok, JSON.stringify(sent))
+    const create = await eventually(async () => mastodon.deliveries.find((d) => d.json.type === 'Create'), 15_000, 'the Create')
+    assert.equal(create.signatureVerified, true)
+    assert.equal(create.path, '/users/alice/inbox')
+    const note = create.json.object as Record<string, unknown>
+    assert.equal(note.type, 'Note')
+    assert.equal(note.id, sent.value.noteId)
+    assert.equal(note.attributedTo, `${parley.origin}/users/bob`)
+    assert.deepEqual([create.json.to].flat(), [mastodon.actorId])
+    assert.deepEqual([note.to].flat(), [mastodon.actorId])
+    assert.equal(note.cc, undefined, 'nobody else')
+    assert.deepEqual(note.tag, { type: 'Mention', href: mastodon.actorId, name: `@alice@${mastodon.host}` })
+    assert.match(String(note.content), new RegExp(`^<p><span class="h-card" translate="no"><a href="${mastodon.origin}/@alice" class="u-url mention">@<span>alice</span></a></span> Yes, at 10\\?</p>$`))
+  })
+
   it('a Parley user follows the Mastodon account: the Follow arrives signed, so Mastodon would accept it', async () => {
     const sent = await parley.services.federation.federation.follow('bob', `@alice@${mastodon.host}`)
     assert.ok(sent.ok)
