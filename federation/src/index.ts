@@ -7,6 +7,6 @@ export { SqliteKvStore, type SqliteKvStoreOptions } from './kv/sqlite-kv-store.t
 export { SqliteMessageQueue, type SqliteMessageQueueOptions } from './kv/sqlite-message-queue.ts'
 export { RedisKvStore, type RedisKvStoreOptions } from './kv/redis-kv-store.ts'
 export { RedisMessageQueue, type RedisMessageQueueOptions } from './kv/redis-message-queue.ts'
-export { openQueueBackends, type QueueBackendOptions, type QueueBackends } from './kv/backends.ts'
+export { openQueueBackends, pingRedis, type QueueBackendOptions, type QueueBackends } from './kv/backends.ts'
 export { routeFedifyLogs, type FederationLogLevel } from './logging.ts'
 export { DomainPolicy } from './domain-policy.ts'

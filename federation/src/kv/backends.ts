@@ -40,3 +40,15 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
     }
   }
 }
+
+/** Resolves when Redis at `url` answers PING within `timeoutMs`; rejects with the reason otherwise. */
+export async function pingRedis(url: string, timeoutMs = 3000): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs })
+  redis.on('error', () => {})
+  try {
+    await redis.connect()
+    await redis.ping()
+  } finally {
+    redis.disconnect()
+  }
+}

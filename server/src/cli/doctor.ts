@@ -1,9 +1,10 @@
 /**
  * `parley doctor`: checks the configuration and the store and says in words what is wrong and what to
- * do. Exit status 0 when nothing failed (warnings allowed), 1 otherwise. Later issues add media and
- * federation checks here.
+ * do. Exit status 0 when nothing failed (warnings allowed), 1 otherwise. Later issues add media
+ * checks here.
  */
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs'
+import { pingRedis } from '@parley/federation'
 import type { Config } from '../config/schema.ts'
 import { openStore, sqlitePath } from '../store/open-store.ts'
 import { SqliteStore, latestSqliteVersion } from '../store/sqlite/sqlite-store.ts'
@@ -24,6 +25,7 @@ export async function doctorCommand(config: Config, io: CliIo): Promise<number> 
     checks.push({ status: 'warn', text: `listening on ${config.host} with no trusted proxy: fine without a reverse proxy, but behind one set PARLEY_TRUSTED_PROXIES so client addresses are right` })
   }
   checks.push(...(await storeChecks(config)))
+  checks.push(...(await federationChecks(config)))
   for (const check of checks) io.out(`${mark[check.status]} ${check.text}`)
   const failed = checks.filter((c) => c.status === 'fail').length
   io.out(failed === 0 ? 'Parley looks healthy.' : `${failed} problem${failed === 1 ? '' : 's'} found.`)
@@ -67,6 +69,22 @@ async function storeChecks(config: Config): Promise<Check[]> {
     })
   } finally {
     await store?.close().catch(() => {})
+  }
+  return checks
+}
+
+async function federationChecks(config: Config): Promise<Check[]> {
+  const checks: Check[] = []
+  if (config.federationAllowPrivateAddress) {
+    checks.push({ status: 'warn', text: 'PARLEY_FEDERATION_ALLOW_PRIVATE_ADDRESS is on: federation may fetch loopback and private addresses (SSRF). Only for test networks: turn it off in production.' })
+  }
+  if (config.federationQueue === 'redis') {
+    try {
+      await pingRedis(config.redisUrl)
+      checks.push({ status: 'ok', text: 'Redis (federation queue and cache) answers' })
+    } catch (error) {
+      checks.push({ status: 'fail', text: `Redis at the configured PARLEY_REDIS_URL does not answer (${(error as Error).message}): deliveries cannot be queued; check the URL and the server, or set PARLEY_FEDERATION_QUEUE=sqlite` })
+    }
   }
   return checks
 }
