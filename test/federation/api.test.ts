@@ -1,6 +1,6 @@
-import { describe, it, before, after } from 'node:test'
+import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { startInstance, eventually, type TestInstance } from '../harness/instance.ts'
+import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
 
 describe('HTTP API: a signed-in user looks up, follows and unfollows a user of another instance', () => {
   let a: TestInstance
@@ -16,6 +16,7 @@ describe('HTTP API: a signed-in user looks up, follows and unfollows a user of a
     token = (await a.services.accounts.createToken(alice.id, 'test')).secret
     bobId = (await b.addUser('bob', 'Bob Builder')).id
   })
+  afterEach(printLogsOnFailure(() => [a, b]))
   after(async () => {
     await Promise.all([a?.close(), b?.close()])
   })

@@ -1,9 +1,10 @@
-import { describe, it, after } from 'node:test'
+import { after, afterEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { startInstance, eventually, type TestInstance } from '../harness/instance.ts'
+import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
 
 describe('delivery to an instance that is down', () => {
   const running: TestInstance[] = []
+  afterEach(printLogsOnFailure(() => running))
   after(async () => {
     await Promise.all(running.map((instance) => instance.close()))
   })

@@ -1,6 +1,6 @@
-import { describe, it, before, after } from 'node:test'
+import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { startInstance, eventually, type TestInstance } from '../harness/instance.ts'
+import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
 
 describe('direct messages between users of two Parley instances', () => {
   let a: TestInstance
@@ -12,6 +12,7 @@ describe('direct messages between users of two Parley instances', () => {
     alice = await a.addUser('alice')
     bob = await b.addUser('bob')
   })
+  afterEach(printLogsOnFailure(() => [a, b]))
   after(async () => {
     await Promise.all([a?.close(), b?.close()])
   })

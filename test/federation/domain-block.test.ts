@@ -1,6 +1,6 @@
-import { describe, it, before, after } from 'node:test'
+import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { startInstance, type TestInstance } from '../harness/instance.ts'
+import { startInstance, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
 
 describe('a domain block stops traffic both ways', () => {
   let a: TestInstance
@@ -14,6 +14,7 @@ describe('a domain block stops traffic both ways', () => {
     alice = await a.addUser('alice')
     bob = await b.addUser('bob')
   })
+  afterEach(printLogsOnFailure(() => [a, b]))
   after(async () => {
     await Promise.all([a?.close(), b?.close()])
   })

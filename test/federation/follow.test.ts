@@ -1,7 +1,7 @@
-import { describe, it, before, after } from 'node:test'
+import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { testRedisUrl } from '@parley/federation/testing'
-import { startInstance, eventually, type TestInstance } from '../harness/instance.ts'
+import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
 
 const AP = 'application/activity+json'
 const { url: redisUrl, skip: redisSkip } = await testRedisUrl()
@@ -24,6 +24,7 @@ for (const queue of ['sqlite', 'redis'] as const) describe(`Parley ↔ Parley: u
     alice = await a.addUser('alice', 'Alice Liddell')
     bob = await b.addUser('bob', 'Bob Builder')
   })
+  afterEach(printLogsOnFailure(() => [a, b]))
   after(async () => {
     await Promise.all([a?.close(), b?.close()])
   })

@@ -22,6 +22,8 @@ export type TestInstance = {
   store(): Services['store']['federation']
   /** Creates a local user (keys are made at once, as at registration). */
   addUser(username: string, displayName?: string): Promise<{ id: string; username: string }>
+  /** This instance's log lines (JSON, newest last), kept in memory: printed only when a test fails. */
+  logs(): string[]
   /** Stops the instance; its files are deleted unless `keepData` (to restart it on the same port). */
   close(options?: { keepData?: boolean }): Promise<void>
   port: number
@@ -47,7 +49,7 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
     env: {
       PARLEY_PUBLIC_ORIGIN: origin,
       PARLEY_DATA_DIR: dir,
-      PARLEY_LOG_LEVEL: 'silent',
+      PARLEY_LOG_LEVEL: 'debug',
       PARLEY_REGISTRATION: 'closed',
       PARLEY_FEDERATION_ALLOW_PRIVATE_ADDRESS: 'true',
       ...options.env,
@@ -55,7 +57,13 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
   })
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
   const config = loaded.config
-  const logger = createLogger(config.logLevel)
+  const lines: string[] = []
+  const logger = createLogger(config.logLevel, {
+    write(line: string) {
+      lines.push(line.trimEnd())
+      if (lines.length > 5000) lines.splice(0, lines.length - 5000)
+    },
+  })
   const services = await createServices(config, { logger })
   const app = await buildApp({ config, logger, store: services.store, accounts: services.accounts, federation: services.federation.federation })
   await app.ready()
@@ -71,6 +79,7 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
     config,
     services,
     store: () => services.store.federation,
+    logs: () => [...lines],
     async addUser(username, displayName) {
       const created = await services.accounts.createUser({ username, displayName: displayName ?? username })
       if (!created.ok) throw new Error(created.error.type)
@@ -96,5 +105,20 @@ export async function eventually<T>(probe: () => Promise<T | null | undefined | 
     if (value !== null && value !== undefined && value !== false) return value
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+/**
+ * For `afterEach`: prints the instances' buffered logs when the test failed, and nothing otherwise.
+ * `afterEach(printLogsOnFailure(() => [a, b]))`
+ */
+export function printLogsOnFailure(instances: () => (TestInstance | undefined)[], tail = 200): (t: { name: string }) => void {
+  return (t) => {
+    // TestContext.passed exists at run time (Node ≥ 21) but not yet in @types/node 24.19.
+    if ((t as { passed?: boolean }).passed !== false) return
+    for (const instance of instances()) {
+      if (!instance) continue
+      process.stderr.write(`\n--- last ${tail} log lines of ${instance.origin} (test "${t.name}") ---\n${instance.logs().slice(-tail).join('\n')}\n`)
+    }
   }
 }

@@ -1,7 +1,7 @@
-import { describe, it, before, after } from 'node:test'
+import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
-import { startInstance, eventually, type TestInstance } from '../harness/instance.ts'
+import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
 import { startFakeMastodon, type FakeMastodon } from '../harness/fake-mastodon.ts'
 
 // Every request here is refused before anything is stored: the test checks the status and that the
@@ -18,6 +18,7 @@ describe('inbox bad input: refused with 4xx and no side effect', () => {
     bob = await parley.addUser('bob', 'Bob')
     inbox = `${parley.origin}/users/bob/inbox`
   })
+  afterEach(printLogsOnFailure(() => [parley]))
   after(async () => {
     await Promise.all([parley?.close(), mastodon?.close()])
   })

@@ -1,6 +1,6 @@
-import { describe, it, before, after } from 'node:test'
+import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { startInstance, eventually, type TestInstance } from '../harness/instance.ts'
+import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
 import { startFakeMastodon, type FakeMastodon } from '../harness/fake-mastodon.ts'
 
 describe('a Mastodon account is deleted', () => {
@@ -11,6 +11,7 @@ describe('a Mastodon account is deleted', () => {
     ;[parley, mastodon] = await Promise.all([startInstance(), startFakeMastodon()])
     bob = await parley.addUser('bob')
   })
+  afterEach(printLogsOnFailure(() => [parley]))
   after(async () => {
     await Promise.all([parley?.close(), mastodon?.close()])
   })

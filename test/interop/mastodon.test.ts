@@ -1,6 +1,6 @@
-import { describe, it, before, after } from 'node:test'
+import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { startInstance, eventually, type TestInstance } from '../harness/instance.ts'
+import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
 import { startFakeMastodon, type FakeMastodon } from '../harness/fake-mastodon.ts'
 
 describe('Mastodon → Parley with fixture payloads signed as Mastodon signs them', () => {
@@ -13,6 +13,7 @@ describe('Mastodon → Parley with fixture payloads signed as Mastodon signs the
     ;[parley, mastodon] = await Promise.all([startInstance(), startFakeMastodon()])
     bob = await parley.addUser('bob', 'Bob')
   })
+  afterEach(printLogsOnFailure(() => [parley]))
   after(async () => {
     await Promise.all([parley?.close(), mastodon?.close()])
   })
@@ -122,6 +123,7 @@ describe('Parley → Mastodon followers: profile updates', () => {
   before(async () => {
     ;[parley, mastodon] = await Promise.all([startInstance(), startFakeMastodon()])
   })
+  afterEach(printLogsOnFailure(() => [parley]))
   after(async () => {
     await Promise.all([parley?.close(), mastodon?.close()])
   })

@@ -1,7 +1,7 @@
-import { describe, it, before, after } from 'node:test'
+import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { startInstance, eventually, type TestInstance } from '../harness/instance.ts'
+import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
 import { startFakeMastodon, type FakeMastodon } from '../harness/fake-mastodon.ts'
 
 // The JSON examples of spec/federation.md, checked against what a real instance serves and sends,
@@ -24,6 +24,7 @@ describe('spec/federation.md examples match the implementation', () => {
     ;[parley, mastodon] = await Promise.all([startInstance(), startFakeMastodon()])
     bob = await parley.addUser('bob', 'Bob Builder')
   })
+  afterEach(printLogsOnFailure(() => [parley]))
   after(async () => {
     await Promise.all([parley?.close(), mastodon?.close()])
   })
