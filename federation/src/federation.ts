@@ -15,6 +15,7 @@ import { HOST_META_PATH, hostMetaResponse } from './host-meta.ts'
 import { silentLogger, type FederationLogger } from './log.ts'
 import { DomainPolicy } from './domain-policy.ts'
 import { deliveryRetryPolicy, inboxRetryPolicy } from './retry.ts'
+import { blockActor, unblockActor } from './blocks.ts'
 
 export type ParleyFederationDeps = {
   /** The instance's public origin, e.g. https://talk.example.org. */
@@ -46,7 +47,7 @@ export type RemoteActorSummary = {
 }
 
 export type FederationError =
-  | { type: 'not-found'; what: 'local-user' | 'remote-actor' | 'follow' }
+  | { type: 'not-found'; what: 'local-user' | 'remote-actor' | 'follow' | 'block' }
   | { type: 'invalid-target'; message: string }
   | { type: 'blocked-domain'; domain: string }
 
@@ -291,6 +292,39 @@ export class ParleyFederation {
     const create = new Create({ id: new URL(`${noteId.href}/activity`), actor: actorUri, to: remote.id, object: note, published })
     await ctx.sendActivity({ identifier: username }, remote, create)
     return ok({ activityId: create.id?.href ?? '', noteId: noteId.href })
+  }
+
+  /** A local user blocks a remote account (handle or URL); see blocks.ts. */
+  async block(username: string, target: string): Promise<FederationResult<{ actorId: string }>> {
+    const user = await this.#deps.directory.byUsername(username)
+    if (!user || user.deletedAt !== null) return fail({ type: 'not-found', what: 'local-user' })
+    const ctx = this.#context()
+    const remote = await this.#remoteActor(target)
+    if (!remote) return fail({ type: 'not-found', what: 'remote-actor' })
+    if (remote.id.origin === this.origin) return fail({ type: 'invalid-target', message: 'local users are not blocked over ActivityPub' })
+    await blockActor({ repositories: this.#deps.repositories, now: this.#now }, ctx, user, remote)
+    this.#log.info({ user: username, blocked: remote.id.href }, 'remote account blocked')
+    return ok({ actorId: remote.id.href })
+  }
+
+  /** Lifts a local user's block of a remote account (by actor id). */
+  async unblock(username: string, actorId: string): Promise<FederationResult<void>> {
+    const user = await this.#deps.directory.byUsername(username)
+    if (!user) return fail({ type: 'not-found', what: 'local-user' })
+    const id = new URL(actorId)
+    if (!(await this.#deps.repositories.blocks.has(user.userId, id.href))) return fail({ type: 'not-found', what: 'block' })
+    const remote = await this.#remoteActor(id.href)
+    await unblockActor({ repositories: this.#deps.repositories, now: this.#now }, this.#context(), user, { id, inboxId: remote?.inboxId ?? null })
+    return ok(undefined)
+  }
+
+  async #remoteActor(target: string) {
+    try {
+      const object = await this.#context().lookupObject(target.trim())
+      return isActor(object) && object.id !== null ? (object as typeof object & { id: URL }) : null
+    } catch {
+      return null
+    }
   }
 
   /** Undoes a local user's follow of a remote actor (pending or accepted). */

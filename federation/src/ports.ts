@@ -117,10 +117,23 @@ export interface InboundMessageRepository {
   listForUser(userId: string): Promise<InboundDirectMessage[]>
 }
 
+/** A local user's block of a remote account: no follows, no messages from it reach the user. */
+export type BlockRecord = { userId: string; actorId: string; createdAt: number }
+
+export interface BlockRepository {
+  /** True when new. */
+  add(record: BlockRecord): Promise<boolean>
+  remove(userId: string, actorId: string): Promise<boolean>
+  has(userId: string, actorId: string): Promise<boolean>
+  /** Newest first. */
+  list(userId: string): Promise<BlockRecord[]>
+}
+
 /** The federation's storage, one object per store backend. */
 export interface FederationRepositories {
   readonly keys: ActorKeyRepository
   readonly followers: FollowerRepository
   readonly following: FollowingRepository
   readonly inboundMessages: InboundMessageRepository
+  readonly blocks: BlockRepository
 }

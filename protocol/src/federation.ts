@@ -41,3 +41,16 @@ export type FollowView = Static<typeof FollowView>
 
 export const UnfollowQuery = Type.Object({ actor: ActivityPubId }, { additionalProperties: false, title: 'UnfollowQuery' })
 export type UnfollowQuery = Static<typeof UnfollowQuery>
+
+export const BlockRequest = Type.Object(
+  { target: Type.String({ minLength: 3, maxLength: 512, description: '@name@host, name@host or an actor URL' }) },
+  { additionalProperties: false, title: 'BlockRequest' },
+)
+export type BlockRequest = Static<typeof BlockRequest>
+
+/** A Fediverse account I blocked: its follows are rejected and its messages to me dropped. */
+export const BlockView = Type.Object({ actorId: ActivityPubId, createdAt: Timestamp }, { additionalProperties: false, title: 'BlockView' })
+export type BlockView = Static<typeof BlockView>
+
+export const BlockList = Type.Object({ blocks: Type.Array(BlockView) }, { additionalProperties: false, title: 'BlockList' })
+export type BlockList = Static<typeof BlockList>

@@ -28,8 +28,8 @@ export async function onCreate(deps: InboxDeps, ctx: InboxContext<void>, create:
   const others: URL[] = []
   for (const id of addressees) {
     const local = await localActorAt(deps, ctx, id)
-    if (local) recipients.set(local.userId, local.username)
-    else others.push(id)
+    if (!local) others.push(id)
+    else if (!(await deps.repositories.blocks.has(local.userId, create.actorId.href))) recipients.set(local.userId, local.username)
   }
   if (recipients.size === 0) return
   // Only when someone else is addressed too must the sender's actor say whether that is its

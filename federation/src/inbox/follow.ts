@@ -4,7 +4,7 @@
  * them) refreshes the record and is accepted again.
  */
 import { randomUUID } from 'node:crypto'
-import { Accept, Follow, isActor } from '@fedify/fedify/vocab'
+import { Accept, Follow, Reject, isActor } from '@fedify/fedify/vocab'
 import type { InboxContext } from '@fedify/fedify'
 import { localActorAt, sameUrl, type InboxDeps } from './inbox-deps.ts'
 
@@ -21,6 +21,16 @@ export async function onFollow(deps: InboxDeps, ctx: InboxContext<void>, follow:
     deps.log.info({ follow: follow.id.href }, 'Follow from an actor without an inbox ignored')
     return
   }
+  const actorUri = ctx.getActorUri(local.username)
+  // Only ids in the Follow we answer with: the received one, once getActor() has run, would
+  // serialise the whole dereferenced actor (with expanded JSON-LD keys) inside our answer.
+  const answered = new Follow({ id: follow.id, actor: follow.actorId, object: follow.objectId })
+  if (await deps.repositories.blocks.has(local.userId, follower.id.href)) {
+    const reject = new Reject({ id: new URL(`${actorUri.href}/rejects/${randomUUID()}`), actor: actorUri, object: answered, to: follower.id })
+    await ctx.sendActivity({ identifier: local.username }, follower, reject)
+    deps.log.info({ user: local.username, follower: follower.id.href }, 'follow by a blocked account rejected')
+    return
+  }
   const added = await deps.repositories.followers.upsert({
     userId: local.userId,
     actorId: follower.id.href,
@@ -29,13 +39,10 @@ export async function onFollow(deps: InboxDeps, ctx: InboxContext<void>, follow:
     followId: follow.id.href,
     createdAt: deps.now(),
   })
-  const actorUri = ctx.getActorUri(local.username)
   const accept = new Accept({
     id: new URL(`${actorUri.href}/accepts/${randomUUID()}`),
     actor: actorUri,
-    // A fresh Follow with ids only: the received one, once getActor() has run, would serialise the
-    // whole dereferenced actor (with expanded JSON-LD keys) inside the Accept.
-    object: new Follow({ id: follow.id, actor: follow.actorId, object: follow.objectId }),
+    object: answered,
     to: follower.id,
   })
   await ctx.sendActivity({ identifier: local.username }, follower, accept)

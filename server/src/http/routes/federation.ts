@@ -1,10 +1,10 @@
 /**
- * The signed-in user on the Fediverse: look accounts up by handle, follow and unfollow them.
+ * The signed-in user on the Fediverse: look accounts up by handle, follow, unfollow and block them.
  * Delivery is queued, so these answer at once; a follow stays pending until its Accept arrives.
  */
 import type { FastifyInstance } from 'fastify'
-import { ErrorBody, FollowRequest, FollowView, RemoteActor, RemoteLookupQuery, UnfollowQuery } from '@parley/protocol'
-import type { FederationError, ParleyFederation } from '@parley/federation'
+import { BlockList, BlockRequest, BlockView, ErrorBody, FollowRequest, FollowView, RemoteActor, RemoteLookupQuery, UnfollowQuery } from '@parley/protocol'
+import type { FederationError, FederationRepositories, ParleyFederation } from '@parley/federation'
 import { ApiError } from '../api-error.ts'
 import { currentAuth, requireUser } from '../auth.ts'
 import { iso } from '../views.ts'
@@ -20,7 +20,7 @@ function toApiError(error: FederationError): ApiError {
   }
 }
 
-export function federationRoutes(app: FastifyInstance, federation: ParleyFederation): void {
+export function federationRoutes(app: FastifyInstance, federation: ParleyFederation, repositories: FederationRepositories): void {
   app.get(
     '/api/v1/federation/lookup',
     {
@@ -57,6 +57,42 @@ export function federationRoutes(app: FastifyInstance, federation: ParleyFederat
     async (request, reply) => {
       const undone = await federation.unfollow(currentAuth(request).user.username, (request.query as UnfollowQuery).actor)
       if (!undone.ok) throw toApiError(undone.error)
+      return reply.code(204).send()
+    },
+  )
+
+  app.get(
+    '/api/v1/me/blocks',
+    { preHandler: requireUser, schema: { tags: ['federation'], summary: 'Fediverse accounts I blocked', response: { 200: BlockList, '4xx': ErrorBody } } },
+    async (request) => ({
+      blocks: (await repositories.blocks.list(currentAuth(request).user.id)).map((b) => ({ actorId: b.actorId, createdAt: iso(b.createdAt) })),
+    }),
+  )
+
+  app.post(
+    '/api/v1/me/blocks',
+    {
+      preHandler: requireUser,
+      schema: { tags: ['federation'], summary: 'Block a Fediverse account', body: BlockRequest, response: { 200: BlockView, '4xx': ErrorBody } },
+    },
+    async (request) => {
+      const user = currentAuth(request).user
+      const blocked = await federation.block(user.username, (request.body as BlockRequest).target)
+      if (!blocked.ok) throw toApiError(blocked.error)
+      const record = (await repositories.blocks.list(user.id)).find((b) => b.actorId === blocked.value.actorId)
+      return { actorId: blocked.value.actorId, createdAt: iso(record?.createdAt ?? Date.now()) }
+    },
+  )
+
+  app.delete(
+    '/api/v1/me/blocks',
+    {
+      preHandler: requireUser,
+      schema: { tags: ['federation'], summary: 'Unblock a Fediverse account', querystring: UnfollowQuery, response: { '4xx': ErrorBody } },
+    },
+    async (request, reply) => {
+      const lifted = await federation.unblock(currentAuth(request).user.username, (request.query as UnfollowQuery).actor)
+      if (!lifted.ok) throw toApiError(lifted.error)
       return reply.code(204).send()
     },
   )

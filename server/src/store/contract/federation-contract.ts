@@ -96,5 +96,18 @@ export function federationContract(backend: string, open: OpenStore, skip?: stri
       assert.deepEqual(await messages.listForUser('other'), [message])
       assert.deepEqual(await messages.listForUser('third'), [])
     })
+
+    it('BlockRepository adds a block once, answers has(), lists newest first and removes', async () => {
+      const blocks = store.federation.blocks
+      assert.equal(await blocks.add({ userId, actorId: 'https://m.example/users/troll', createdAt: 10 }), true)
+      assert.equal(await blocks.add({ userId, actorId: 'https://m.example/users/troll', createdAt: 11 }), false)
+      await blocks.add({ userId, actorId: 'https://n.example/users/spam', createdAt: 20 })
+      assert.equal(await blocks.has(userId, 'https://m.example/users/troll'), true)
+      assert.equal(await blocks.has('someone-else', 'https://m.example/users/troll'), false)
+      assert.deepEqual((await blocks.list(userId)).map((b) => [b.actorId, b.createdAt]), [['https://n.example/users/spam', 20], ['https://m.example/users/troll', 10]])
+      assert.equal(await blocks.remove(userId, 'https://m.example/users/troll'), true)
+      assert.equal(await blocks.remove(userId, 'https://m.example/users/troll'), false)
+      assert.equal(await blocks.has(userId, 'https://m.example/users/troll'), false)
+    })
   })
 }

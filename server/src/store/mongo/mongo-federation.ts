@@ -6,6 +6,8 @@ import type { Collection, Db } from 'mongodb'
 import type {
   ActorKeyRecord,
   ActorKeyRepository,
+  BlockRecord,
+  BlockRepository,
   FederationRepositories,
   FollowerRecord,
   FollowerRepository,
@@ -30,6 +32,7 @@ export const FEDERATION_INDEXES = {
     { key: { followId: 1 }, name: 'follow_unique', unique: true },
     { key: { userId: 1, state: 1, createdAt: 1, actorId: 1 }, name: 'order' },
   ],
+  federation_blocks: [{ key: { userId: 1, actorId: 1 }, name: 'user_actor_unique', unique: true }],
   federation_inbound_messages: [
     { key: { recipientUserIds: 1, receivedAt: 1 }, name: 'recipient' },
   ],
@@ -173,11 +176,37 @@ class MongoInboundMessageRepository implements InboundMessageRepository {
   }
 }
 
+class MongoBlockRepository implements BlockRepository {
+  readonly #blocks: Collection<BlockRecord>
+  constructor(db: Db) {
+    this.#blocks = db.collection('federation_blocks')
+  }
+
+  async add(record: BlockRecord): Promise<boolean> {
+    const result = await this.#blocks.updateOne({ userId: record.userId, actorId: record.actorId }, { $setOnInsert: { createdAt: record.createdAt } }, { upsert: true })
+    return result.upsertedCount === 1
+  }
+
+  async remove(userId: string, actorId: string): Promise<boolean> {
+    return (await this.#blocks.deleteOne({ userId, actorId })).deletedCount > 0
+  }
+
+  async has(userId: string, actorId: string): Promise<boolean> {
+    return (await this.#blocks.countDocuments({ userId, actorId }, { limit: 1 })) > 0
+  }
+
+  async list(userId: string): Promise<BlockRecord[]> {
+    const docs = await this.#blocks.find({ userId }).sort({ createdAt: -1, actorId: 1 }).toArray()
+    return docs.map((doc) => strip(doc))
+  }
+}
+
 export function mongoFederationRepositories(db: Db): FederationRepositories {
   return {
     keys: new MongoActorKeyRepository(db),
     followers: new MongoFollowerRepository(db),
     following: new MongoFollowingRepository(db),
     inboundMessages: new MongoInboundMessageRepository(db),
+    blocks: new MongoBlockRepository(db),
   }
 }

@@ -97,4 +97,16 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX federation_inbound_messages_received ON federation_inbound_messages(received_at);
     `,
   },
+  {
+    version: 51,
+    name: 'federation-blocks',
+    sql: `
+      CREATE TABLE federation_blocks (
+        user_id TEXT NOT NULL REFERENCES users(id),
+        actor_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, actor_id)
+      ) STRICT;
+    `,
+  },
 ]

@@ -6,6 +6,8 @@ import type { DatabaseSync } from 'node:sqlite'
 import type {
   ActorKeyRecord,
   ActorKeyRepository,
+  BlockRecord,
+  BlockRepository,
   FederationRepositories,
   FollowerRecord,
   FollowerRepository,
@@ -220,11 +222,41 @@ class SqliteInboundMessageRepository implements InboundMessageRepository {
   }
 }
 
+class SqliteBlockRepository implements BlockRepository {
+  readonly #db: DatabaseSync
+  constructor(db: DatabaseSync) {
+    this.#db = db
+  }
+
+  async add(record: BlockRecord): Promise<boolean> {
+    const result = this.#db
+      .prepare('INSERT INTO federation_blocks (user_id, actor_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+      .run(record.userId, record.actorId, record.createdAt)
+    return Number(result.changes) === 1
+  }
+
+  async remove(userId: string, actorId: string): Promise<boolean> {
+    return Number(this.#db.prepare('DELETE FROM federation_blocks WHERE user_id = ? AND actor_id = ?').run(userId, actorId).changes) > 0
+  }
+
+  async has(userId: string, actorId: string): Promise<boolean> {
+    return this.#db.prepare('SELECT 1 FROM federation_blocks WHERE user_id = ? AND actor_id = ?').get(userId, actorId) !== undefined
+  }
+
+  async list(userId: string): Promise<BlockRecord[]> {
+    return this.#db
+      .prepare('SELECT * FROM federation_blocks WHERE user_id = ? ORDER BY created_at DESC, actor_id')
+      .all(userId)
+      .map((row) => ({ userId: String(row.user_id), actorId: String(row.actor_id), createdAt: Number(row.created_at) }))
+  }
+}
+
 export function sqliteFederationRepositories(db: DatabaseSync): FederationRepositories {
   return {
     keys: new SqliteActorKeyRepository(db),
     followers: new SqliteFollowerRepository(db),
     following: new SqliteFollowingRepository(db),
     inboundMessages: new SqliteInboundMessageRepository(db),
+    blocks: new SqliteBlockRepository(db),
   }
 }
