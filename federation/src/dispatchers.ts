@@ -4,7 +4,7 @@
  * and NodeInfo 2.1. WebFinger comes with the actor dispatcher: `acct:name@host` → /users/name.
  */
 import { Temporal } from '@js-temporal/polyfill'
-import { Accept, Create, Delete, Endpoints, Follow, Person, Reject, Tombstone, Undo, type Recipient } from '@fedify/fedify/vocab'
+import { Accept, Create, Delete, Endpoints, Flag, Follow, Person, Reject, Tombstone, Undo, type Recipient } from '@fedify/fedify/vocab'
 import type { Context, Federation } from '@fedify/fedify'
 import type { FederationRepositories, LocalActor, LocalActorDirectory } from './ports.ts'
 import type { ActorKeys } from './keys.ts'
@@ -16,6 +16,7 @@ import { onUndo } from './inbox/undo.ts'
 import { onAccept, onReject } from './inbox/accept.ts'
 import { onCreate } from './inbox/create.ts'
 import { onDelete, onUnverifiedDelete } from './inbox/delete.ts'
+import { onFlag } from './inbox/flag.ts'
 
 export const PATHS = {
   actor: '/users/{identifier}',
@@ -101,6 +102,7 @@ export function installDispatchers(federation: Federation<void>, deps: Dispatche
     .on(Reject, (ctx, activity) => onReject(inboxDeps, ctx, activity))
     .on(Create, (ctx, activity) => onCreate(inboxDeps, ctx, activity))
     .on(Delete, (ctx, activity) => onDelete(inboxDeps, ctx, activity))
+    .on(Flag, (ctx, activity) => onFlag(inboxDeps, ctx, activity))
     .onUnverifiedActivity((ctx, activity, reason) => onUnverifiedDelete(inboxDeps, ctx, activity, reason))
     .onError((_ctx, error) => deps.log.error({ err: error }, 'inbox listener failed'))
 

@@ -129,6 +129,25 @@ export interface BlockRepository {
   list(userId: string): Promise<BlockRecord[]>
 }
 
+/** A report (`Flag`) received from another server, kept for this instance's admins. */
+export type ReportRecord = {
+  activityId: string
+  /** The actor that sent it (often the remote server's instance actor). */
+  reporterId: string
+  /** Reported local users (ids), and every object named (accounts, messages), as sent. */
+  userIds: string[]
+  objectIds: string[]
+  content: string
+  receivedAt: number
+}
+
+export interface ReportRepository {
+  /** Idempotent by activity id; false when it was known. */
+  receive(report: ReportRecord): Promise<boolean>
+  /** Newest first. */
+  list(limit: number): Promise<ReportRecord[]>
+}
+
 /** The federation's storage, one object per store backend. */
 export interface FederationRepositories {
   readonly keys: ActorKeyRepository
@@ -136,4 +155,5 @@ export interface FederationRepositories {
   readonly following: FollowingRepository
   readonly inboundMessages: InboundMessageRepository
   readonly blocks: BlockRepository
+  readonly reports: ReportRepository
 }

@@ -54,3 +54,20 @@ export type BlockView = Static<typeof BlockView>
 
 export const BlockList = Type.Object({ blocks: Type.Array(BlockView) }, { additionalProperties: false, title: 'BlockList' })
 export type BlockList = Static<typeof BlockList>
+
+/** A report (ActivityPub `Flag`) another server sent about local users, for admins. */
+export const FederationReport = Type.Object(
+  {
+    activityId: ActivityPubId,
+    reporterId: ActivityPubId,
+    userIds: Type.Array(Type.String(), { description: 'Reported local users' }),
+    objectIds: Type.Array(Type.String(), { description: 'Everything the report names: accounts, messages' }),
+    content: Type.String({ description: "The reporter's comment, as sent" }),
+    receivedAt: Timestamp,
+  },
+  { additionalProperties: false, title: 'FederationReport' },
+)
+export type FederationReport = Static<typeof FederationReport>
+
+export const FederationReportList = Type.Object({ reports: Type.Array(FederationReport) }, { additionalProperties: false, title: 'FederationReportList' })
+export type FederationReportList = Static<typeof FederationReportList>

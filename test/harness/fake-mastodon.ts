@@ -75,6 +75,10 @@ export async function startFakeMastodon(): Promise<FakeMastodon> {
           res.writeHead(200, { 'content-type': 'application/jrd+json; charset=utf-8' }).end(fixture('webfinger.json', {}))
           return
         }
+        if (req.method === 'GET' && url.pathname === '/actor') {
+          res.writeHead(200, { 'content-type': 'application/activity+json; charset=utf-8' }).end(fixture('instance-actor.json', { PUBLIC_KEY_PEM: publicPem }))
+          return
+        }
         if (req.method === 'GET' && url.pathname === '/users/alice' && gone) return void res.writeHead(410).end()
         if (req.method === 'GET' && url.pathname === '/users/alice') {
           res.writeHead(200, { 'content-type': 'application/activity+json; charset=utf-8' }).end(fixture('actor.json', { PUBLIC_KEY_PEM: publicPem }))

@@ -3,10 +3,10 @@
  * Delivery is queued, so these answer at once; a follow stays pending until its Accept arrives.
  */
 import type { FastifyInstance } from 'fastify'
-import { BlockList, BlockRequest, BlockView, ErrorBody, FollowRequest, FollowView, RemoteActor, RemoteLookupQuery, UnfollowQuery } from '@parley/protocol'
+import { BlockList, BlockRequest, BlockView, ErrorBody, FederationReportList, FollowRequest, FollowView, RemoteActor, RemoteLookupQuery, UnfollowQuery } from '@parley/protocol'
 import type { FederationError, FederationRepositories, ParleyFederation } from '@parley/federation'
 import { ApiError } from '../api-error.ts'
-import { currentAuth, requireUser } from '../auth.ts'
+import { currentAuth, requireAdmin, requireUser } from '../auth.ts'
 import { iso } from '../views.ts'
 
 function toApiError(error: FederationError): ApiError {
@@ -95,5 +95,14 @@ export function federationRoutes(app: FastifyInstance, federation: ParleyFederat
       if (!lifted.ok) throw toApiError(lifted.error)
       return reply.code(204).send()
     },
+  )
+
+  app.get(
+    '/api/v1/admin/federation/reports',
+    {
+      preHandler: requireAdmin,
+      schema: { tags: ['admin'], summary: 'Reports (Flags) other servers sent about local users, newest first', response: { 200: FederationReportList, '4xx': ErrorBody } },
+    },
+    async () => ({ reports: (await repositories.reports.list(200)).map((r) => ({ ...r, receivedAt: iso(r.receivedAt) })) }),
   )
 }

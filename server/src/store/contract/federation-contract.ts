@@ -109,5 +109,15 @@ export function federationContract(backend: string, open: OpenStore, skip?: stri
       assert.equal(await blocks.remove(userId, 'https://m.example/users/troll'), false)
       assert.equal(await blocks.has(userId, 'https://m.example/users/troll'), false)
     })
+
+    it('ReportRepository stores a report once and lists newest first', async () => {
+      const reports = store.federation.reports
+      const first = { activityId: 'https://m.example/flags/1', reporterId: 'https://m.example/actor', userIds: [userId], objectIds: ['https://a.example/users/u'], content: 'spam', receivedAt: 5 }
+      assert.equal(await reports.receive(first), true)
+      assert.equal(await reports.receive({ ...first, content: 'again' }), false)
+      await reports.receive({ ...first, activityId: 'https://m.example/flags/2', receivedAt: 9 })
+      assert.deepEqual((await reports.list(10)).map((r) => [r.activityId, r.content]), [['https://m.example/flags/2', 'spam'], ['https://m.example/flags/1', 'spam']])
+      assert.deepEqual((await reports.list(1))[0]?.userIds, [userId])
+    })
   })
 }

@@ -17,6 +17,8 @@ import type {
   InboundMessageRepository,
   KeyAlgorithm,
   Page,
+  ReportRecord,
+  ReportRepository,
 } from '@parley/federation'
 
 export const FEDERATION_INDEXES = {
@@ -33,6 +35,7 @@ export const FEDERATION_INDEXES = {
     { key: { userId: 1, state: 1, createdAt: 1, actorId: 1 }, name: 'order' },
   ],
   federation_blocks: [{ key: { userId: 1, actorId: 1 }, name: 'user_actor_unique', unique: true }],
+  federation_reports: [{ key: { receivedAt: -1 }, name: 'received' }],
   federation_inbound_messages: [
     { key: { recipientUserIds: 1, receivedAt: 1 }, name: 'recipient' },
   ],
@@ -201,6 +204,23 @@ class MongoBlockRepository implements BlockRepository {
   }
 }
 
+class MongoReportRepository implements ReportRepository {
+  readonly #reports: Collection<ReportRecord & { _id: string }>
+  constructor(db: Db) {
+    this.#reports = db.collection('federation_reports')
+  }
+
+  async receive(report: ReportRecord): Promise<boolean> {
+    const result = await this.#reports.updateOne({ _id: report.activityId }, { $setOnInsert: { ...report } }, { upsert: true })
+    return result.upsertedCount === 1
+  }
+
+  async list(limit: number): Promise<ReportRecord[]> {
+    const docs = await this.#reports.find().sort({ receivedAt: -1, _id: 1 }).limit(limit).toArray()
+    return docs.map((doc) => strip(doc))
+  }
+}
+
 export function mongoFederationRepositories(db: Db): FederationRepositories {
   return {
     keys: new MongoActorKeyRepository(db),
@@ -208,5 +228,6 @@ export function mongoFederationRepositories(db: Db): FederationRepositories {
     following: new MongoFollowingRepository(db),
     inboundMessages: new MongoInboundMessageRepository(db),
     blocks: new MongoBlockRepository(db),
+    reports: new MongoReportRepository(db),
   }
 }

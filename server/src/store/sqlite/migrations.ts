@@ -109,4 +109,19 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 52,
+    name: 'federation-reports',
+    sql: `
+      CREATE TABLE federation_reports (
+        activity_id TEXT PRIMARY KEY,
+        reporter_id TEXT NOT NULL,
+        user_ids TEXT NOT NULL,
+        object_ids TEXT NOT NULL,
+        content TEXT NOT NULL,
+        received_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX federation_reports_received ON federation_reports(received_at);
+    `,
+  },
 ]

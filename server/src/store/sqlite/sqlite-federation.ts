@@ -17,6 +17,8 @@ import type {
   InboundMessageRepository,
   KeyAlgorithm,
   Page,
+  ReportRecord,
+  ReportRepository,
 } from '@parley/federation'
 import { nullableNumber, type Row } from './sqlite-util.ts'
 
@@ -251,6 +253,37 @@ class SqliteBlockRepository implements BlockRepository {
   }
 }
 
+class SqliteReportRepository implements ReportRepository {
+  readonly #db: DatabaseSync
+  constructor(db: DatabaseSync) {
+    this.#db = db
+  }
+
+  async receive(r: ReportRecord): Promise<boolean> {
+    const result = this.#db
+      .prepare(
+        `INSERT INTO federation_reports (activity_id, reporter_id, user_ids, object_ids, content, received_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING`,
+      )
+      .run(r.activityId, r.reporterId, JSON.stringify(r.userIds), JSON.stringify(r.objectIds), r.content, r.receivedAt)
+    return Number(result.changes) === 1
+  }
+
+  async list(limit: number): Promise<ReportRecord[]> {
+    return this.#db
+      .prepare('SELECT * FROM federation_reports ORDER BY received_at DESC, activity_id LIMIT ?')
+      .all(limit)
+      .map((row) => ({
+        activityId: String(row.activity_id),
+        reporterId: String(row.reporter_id),
+        userIds: JSON.parse(String(row.user_ids)) as string[],
+        objectIds: JSON.parse(String(row.object_ids)) as string[],
+        content: String(row.content),
+        receivedAt: Number(row.received_at),
+      }))
+  }
+}
+
 export function sqliteFederationRepositories(db: DatabaseSync): FederationRepositories {
   return {
     keys: new SqliteActorKeyRepository(db),
@@ -258,5 +291,6 @@ export function sqliteFederationRepositories(db: DatabaseSync): FederationReposi
     following: new SqliteFollowingRepository(db),
     inboundMessages: new SqliteInboundMessageRepository(db),
     blocks: new SqliteBlockRepository(db),
+    reports: new SqliteReportRepository(db),
   }
 }

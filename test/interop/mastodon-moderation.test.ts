@@ -39,3 +39,41 @@ describe('a Mastodon account is deleted', () => {
     }
   })
 })
+
+describe('Mastodon reports a Parley user', () => {
+  let parley: TestInstance
+  let mastodon: FakeMastodon
+  before(async () => {
+    ;[parley, mastodon] = await Promise.all([startInstance(), startFakeMastodon()])
+  })
+  afterEach(printLogsOnFailure(() => [parley]))
+  after(async () => {
+    await Promise.all([parley?.close(), mastodon?.close()])
+  })
+
+  it('a Flag from the instance actor is stored for admins and listed by the admin API; others may not read it', async () => {
+    const bob = await parley.addUser('bob')
+    const admin = await parley.services.accounts.createUser({ username: 'root', role: 'admin' })
+    assert.ok(admin.ok)
+    const adminToken = (await parley.services.accounts.createToken(admin.value.id, 't')).secret
+    const userToken = (await parley.services.accounts.createToken(bob.id, 't')).secret
+    const flag = mastodon.fixture('flag.json', { PARLEY: parley.origin })
+    const { status } = await mastodon.deliver(`${parley.origin}/inbox`, flag, { keyId: `${mastodon.origin}/actor#main-key` })
+    assert.equal(status, 202)
+    const [report] = await eventually(async () => {
+      const list = await parley.store().reports.list(10)
+      return list.length > 0 ? list : null
+    }, 15_000, 'the report')
+    assert.equal(report?.activityId, JSON.parse(flag).id)
+    assert.equal(report?.reporterId, `${mastodon.origin}/actor`)
+    assert.deepEqual(report?.userIds, [bob.id])
+    assert.equal(report?.content, 'Sends spam links in direct messages')
+    const res = await fetch(`${parley.origin}/api/v1/admin/federation/reports`, { headers: { authorization: `Bearer ${adminToken}` } })
+    assert.equal(res.status, 200)
+    const body = (await res.json()) as { reports: { activityId: string; objectIds: string[] }[] }
+    assert.deepEqual(body.reports.map((r) => r.activityId), [JSON.parse(flag).id])
+    assert.deepEqual(body.reports[0]?.objectIds, [`${parley.origin}/users/bob`, `${parley.origin}/users/bob/notes/1`])
+    const forbidden = await fetch(`${parley.origin}/api/v1/admin/federation/reports`, { headers: { authorization: `Bearer ${userToken}` } })
+    assert.equal(forbidden.status, 403)
+  })
+})
