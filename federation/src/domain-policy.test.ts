@@ -14,6 +14,15 @@ describe('DomainPolicy', () => {
     assert.equal(new DomainPolicy([]).blocks('https://any.example'), false)
   })
 
+  it('DomainPolicy.blocks() in allow-list mode refuses every domain not listed, and blocks still win', () => {
+    const policy = new DomainPolicy(['bad.partner.example'], ['partner.example', '127.0.0.1:4443'])
+    assert.equal(policy.blocks('https://partner.example/users/a'), false)
+    assert.equal(policy.blocks('https://talk.partner.example/users/a'), false)
+    assert.equal(policy.blocks('https://bad.partner.example/users/a'), true)
+    assert.equal(policy.blocks('https://mastodon.example/users/a'), true)
+    assert.equal(policy.blocks('https://127.0.0.1:4443/inbox'), false)
+  })
+
   it('DomainPolicy.signerOf() reads draft-cavage and RFC 9421 key ids', () => {
     const cavage = new Request('https://x.example/inbox', { method: 'POST', headers: { signature: 'keyId="https://m.example/users/a#main-key",algorithm="rsa-sha256",headers="date",signature="x"' } })
     assert.equal(DomainPolicy.signerOf(cavage), 'https://m.example/users/a#main-key')

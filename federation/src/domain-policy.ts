@@ -1,20 +1,40 @@
 /**
- * Domain policy: blocked domains are refused both ways — their signed requests get 403 before Fedify
+ * Domain policy: refused domains get nothing both ways — their signed requests get 403 before Fedify
  * reads them, and local users can neither look up, follow nor be followed by their accounts.
- * An entry `example.com` covers that host and its subdomains on any port; `host:port` covers
- * exactly that origin (test networks put several instances on one address).
+ * A domain is refused when it is on the block list, or when an allow list is set and it is not on
+ * it (allow-list mode, for closed federations). An entry `example.com` covers that host and its
+ * subdomains on any port; `host:port` covers exactly that origin (test networks put several
+ * instances on one address).
  */
-export class DomainPolicy {
+class DomainList {
   readonly #hosts: Set<string>
   readonly #domains: string[]
+  readonly size: number
 
-  constructor(blocked: readonly string[]) {
-    const entries = blocked.map((entry) => entry.trim().toLowerCase()).filter(Boolean)
-    this.#hosts = new Set(entries.filter((entry) => entry.includes(':')))
-    this.#domains = entries.filter((entry) => !entry.includes(':'))
+  constructor(entries: readonly string[]) {
+    const clean = entries.map((entry) => entry.trim().toLowerCase()).filter(Boolean)
+    this.#hosts = new Set(clean.filter((entry) => entry.includes(':')))
+    this.#domains = clean.filter((entry) => !entry.includes(':'))
+    this.size = clean.length
   }
 
-  /** Whether the URL (or host) belongs to a blocked domain. Unparseable input counts as blocked. */
+  has(url: URL): boolean {
+    if (this.#hosts.has(url.host.toLowerCase())) return true
+    const hostname = url.hostname.toLowerCase()
+    return this.#domains.some((domain) => hostname === domain || hostname.endsWith(`.${domain}`))
+  }
+}
+
+export class DomainPolicy {
+  readonly #blocked: DomainList
+  readonly #allowed: DomainList
+
+  constructor(blocked: readonly string[], allowed: readonly string[] = []) {
+    this.#blocked = new DomainList(blocked)
+    this.#allowed = new DomainList(allowed)
+  }
+
+  /** Whether the URL (or host) is refused. Unparseable input counts as refused. */
   blocks(target: URL | string): boolean {
     let url: URL
     try {
@@ -22,9 +42,8 @@ export class DomainPolicy {
     } catch {
       return true
     }
-    if (this.#hosts.has(url.host.toLowerCase())) return true
-    const hostname = url.hostname.toLowerCase()
-    return this.#domains.some((domain) => hostname === domain || hostname.endsWith(`.${domain}`))
+    if (this.#blocked.has(url)) return true
+    return this.#allowed.size > 0 && !this.#allowed.has(url)
   }
 
   /** The signer's key id of a signed request (draft-cavage `keyId`, RFC 9421 `keyid`), if any. */

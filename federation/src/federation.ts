@@ -1,6 +1,7 @@
 /**
  * One instance's federation: Fedify configured for Parley, plus what Fedify leaves to us (host-meta,
- * a replay guard) and the actions local users take on the Fediverse (follow, unfollow, look up).
+ * a replay guard, domain policy) and the actions local users take on the Fediverse (look up,
+ * follow, unfollow, block, direct messages, profile updates).
  * Built per instance — several live in one process in tests — and never listens itself: the server
  * hands it requests through `handle()` and falls through when it answers null.
  */
@@ -28,6 +29,8 @@ export type ParleyFederationDeps = {
   signatureWindowSeconds: number
   /** Domains refused both ways (see DomainPolicy). */
   blockedDomains?: readonly string[]
+  /** When not empty, the only domains this instance federates with (see DomainPolicy). */
+  allowedDomains?: readonly string[]
   /** Test networks only: lets Fedify fetch loopback and private addresses. */
   allowPrivateAddress?: boolean
   software: { name: string; version: string }
@@ -81,7 +84,7 @@ export class ParleyFederation {
     this.#now = deps.now ?? Date.now
     this.#keys = new ActorKeys(deps.repositories.keys, this.#now)
     this.#replayTtlMs = deps.signatureWindowSeconds * 2 * 1000
-    this.#policy = new DomainPolicy(deps.blockedDomains ?? [])
+    this.#policy = new DomainPolicy(deps.blockedDomains ?? [], deps.allowedDomains ?? [])
     this.#federation = createFederation<void>({
       kv: deps.kv,
       queue: deps.queue,

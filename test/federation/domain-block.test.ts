@@ -40,4 +40,16 @@ describe('a domain block stops traffic both ways', () => {
     assert.deepEqual(await b.services.federation.federation.follow('bob', `${a.origin}/users/alice`), blocked)
     assert.equal(await a.store().followers.count(alice.id), 0)
   })
+
+  it('allow-list mode: an instance that allows only A federates with A and refuses B', async () => {
+    const c = await startInstance({ env: { PARLEY_FEDERATION_ALLOWED_DOMAINS: a.host } })
+    try {
+      await c.addUser('cy')
+      const found = await c.services.federation.federation.lookup(`@alice@${a.host}`)
+      assert.ok(found.ok, JSON.stringify(found))
+      assert.deepEqual(await c.services.federation.federation.lookup(`@bob@${b.host}`), { ok: false, error: { type: 'blocked-domain', domain: b.host } })
+    } finally {
+      await c.close()
+    }
+  })
 })

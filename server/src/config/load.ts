@@ -67,7 +67,7 @@ export function loadConfig({ env, file }: LoadOptions): ConfigResult {
   if (problems.length === 0) problems.push(...crossChecks(candidate as Config, sourceOf))
   if (problems.length > 0) return { ok: false, problems: dedupe(problems) }
   const config = candidate as Config
-  return { ok: true, config: deepFreeze({ ...config, trustedProxies: [...config.trustedProxies], federationBlockedDomains: [...config.federationBlockedDomains] }) }
+  return { ok: true, config: deepFreeze({ ...config, trustedProxies: [...config.trustedProxies], federationBlockedDomains: [...config.federationBlockedDomains], federationAllowedDomains: [...config.federationAllowedDomains] }) }
 }
 
 export function formatProblems(problems: ConfigProblem[]): string {

@@ -59,6 +59,11 @@ export const ConfigSchema = Type.Object(
       description:
         'Domains refused both ways (comma-separated in the environment): their requests get 403 and local users cannot look up, follow or be followed by their accounts. example.com covers its subdomains; host:port names exactly one origin.',
     }),
+    federationAllowedDomains: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'When not empty, the only domains this instance federates with (allow-list mode, comma-separated in the environment); every other domain is refused as if blocked. Same entry syntax as federationBlockedDomains.',
+    }),
     federationAllowPrivateAddress: Type.Boolean({
       default: false,
       description:

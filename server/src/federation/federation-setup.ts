@@ -48,6 +48,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
     signatureWindowSeconds: config.federationSignatureWindowSeconds,
     allowPrivateAddress: config.federationAllowPrivateAddress,
     blockedDomains: config.federationBlockedDomains,
+    allowedDomains: config.federationAllowedDomains,
     software: { name: 'parley', version: serverPackage.version },
     nodeInfo: async () => ({ users: await store.users.count(), openRegistrations: config.registration === 'open' }),
     ...(log ? { log } : {}),
