@@ -23,6 +23,16 @@ describe('DomainPolicy', () => {
     assert.equal(policy.blocks('https://127.0.0.1:4443/inbox'), false)
   })
 
+  it('DomainPolicy.setRuntimeBlocks() adds to the configured blocks and replaces earlier run-time ones', () => {
+    const policy = new DomainPolicy(['bad.example'])
+    policy.setRuntimeBlocks(['spam.example'])
+    assert.equal(policy.blocks('https://x.spam.example/'), true)
+    assert.equal(policy.blocks('https://bad.example/'), true)
+    policy.setRuntimeBlocks([])
+    assert.equal(policy.blocks('https://x.spam.example/'), false)
+    assert.equal(policy.blocks('https://bad.example/'), true, 'configured blocks stay')
+  })
+
   it('DomainPolicy.signerOf() reads draft-cavage and RFC 9421 key ids', () => {
     const cavage = new Request('https://x.example/inbox', { method: 'POST', headers: { signature: 'keyId="https://m.example/users/a#main-key",algorithm="rsa-sha256",headers="date",signature="x"' } })
     assert.equal(DomainPolicy.signerOf(cavage), 'https://m.example/users/a#main-key')

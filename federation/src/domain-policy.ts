@@ -28,10 +28,17 @@ class DomainList {
 export class DomainPolicy {
   readonly #blocked: DomainList
   readonly #allowed: DomainList
+  /** Blocks admins added at run time (stored), on top of the configured ones. */
+  #runtime = new DomainList([])
 
   constructor(blocked: readonly string[], allowed: readonly string[] = []) {
     this.#blocked = new DomainList(blocked)
     this.#allowed = new DomainList(allowed)
+  }
+
+  /** Replaces the run-time block list (from the store). */
+  setRuntimeBlocks(domains: readonly string[]): void {
+    this.#runtime = new DomainList(domains)
   }
 
   /** Whether the URL (or host) is refused. Unparseable input counts as refused. */
@@ -42,7 +49,7 @@ export class DomainPolicy {
     } catch {
       return true
     }
-    if (this.#blocked.has(url)) return true
+    if (this.#blocked.has(url) || this.#runtime.has(url)) return true
     return this.#allowed.size > 0 && !this.#allowed.has(url)
   }
 

@@ -8,7 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
 import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
-import { Create, Follow, Mention, Note, PUBLIC_COLLECTION, Undo, Update, isActor } from '@fedify/fedify/vocab'
+import { Follow, PUBLIC_COLLECTION, Undo, Update, isActor } from '@fedify/fedify/vocab'
 import type { FederationRepositories, FollowingRecord, LocalActorDirectory } from './ports.ts'
 import { ActorKeys } from './keys.ts'
 import { buildPerson, installDispatchers } from './dispatchers.ts'
@@ -17,6 +17,7 @@ import { silentLogger, type FederationLogger } from './log.ts'
 import { DomainPolicy } from './domain-policy.ts'
 import { deliveryRetryPolicy, inboxRetryPolicy } from './retry.ts'
 import { blockActor, unblockActor } from './blocks.ts'
+import { sendNote } from './direct-messages.ts'
 
 export type ParleyFederationDeps = {
   /** The instance's public origin, e.g. https://talk.example.org. */
@@ -144,6 +145,12 @@ export class ParleyFederation {
     if (this.#closed) throw new DOMException('the federation is closed', 'InvalidStateError')
     if (this.#queue) return
     this.#queue = new AbortController()
+    // Run-time domain blocks: loaded now, and again every minute (other nodes may change them).
+    const refresh = () => this.refreshDomainPolicy().catch((error: unknown) => this.#log.warn({ err: error }, 'domain blocks could not be loaded'))
+    void refresh()
+    const timer = setInterval(refresh, 60_000)
+    timer.unref()
+    this.#queue.signal.addEventListener('abort', () => clearInterval(timer), { once: true })
     this.#federation.startQueue(undefined, { signal: this.#queue.signal }).catch((error: unknown) => {
       this.#log.error({ err: error }, 'federation queue stopped')
     })
@@ -154,6 +161,25 @@ export class ParleyFederation {
     this.#closed = true
     this.#queue?.abort()
     this.#queue = null
+  }
+
+  /** Reloads the run-time domain blocks from the store. */
+  async refreshDomainPolicy(): Promise<void> {
+    this.#policy.setRuntimeBlocks((await this.#deps.repositories.domainBlocks.list()).map((b) => b.domain))
+  }
+
+  /** An admin blocks a domain (`example.com` or `host:port`) at run time; true when new. */
+  async blockDomain(domain: string, createdBy: string): Promise<boolean> {
+    const added = await this.#deps.repositories.domainBlocks.add({ domain: domain.trim().toLowerCase(), createdBy, createdAt: this.#now() })
+    await this.refreshDomainPolicy()
+    return added
+  }
+
+  /** Lifts a run-time domain block; false when there was none (configured blocks stay). */
+  async unblockDomain(domain: string): Promise<boolean> {
+    const removed = await this.#deps.repositories.domainBlocks.remove(domain.trim().toLowerCase())
+    await this.refreshDomainPolicy()
+    return removed
   }
 
   /** Makes the user's key pairs now if missing (call when an account is created). */
@@ -275,26 +301,8 @@ export class ParleyFederation {
     }
     if (!isActor(remote) || remote.id === null || remote.inboxId === null) return fail({ type: 'not-found', what: 'remote-actor' })
     if (this.#policy.blocks(remote.id)) return fail({ type: 'blocked-domain', domain: remote.id.host })
-    const actorUri = ctx.getActorUri(username)
-    const noteId = new URL(`${actorUri.href}/notes/${randomUUID()}`)
-    const name = remote.preferredUsername?.toString() ?? 'someone'
-    const profile = remote.url instanceof URL ? remote.url.href : remote.id.href
-    const content =
-      `<p><span class="h-card" translate="no"><a href="${escapeHtml(profile)}" class="u-url mention">@<span>${escapeHtml(name)}</span></a></span> ` +
-      `${escapeHtml(text).replace(/\r?\n/g, '<br>')}</p>`
-    const published = Temporal.Now.instant()
-    const note = new Note({
-      id: noteId,
-      attribution: actorUri,
-      to: remote.id,
-      content,
-      published,
-      replyTarget: inReplyTo ? new URL(inReplyTo) : null,
-      tags: [new Mention({ href: remote.id, name: `@${name}@${remote.id.host}` })],
-    })
-    const create = new Create({ id: new URL(`${noteId.href}/activity`), actor: actorUri, to: remote.id, object: note, published })
-    await ctx.sendActivity({ identifier: username }, remote, create)
-    return ok({ activityId: create.id?.href ?? '', noteId: noteId.href })
+    const sent = await sendNote(ctx, username, remote as typeof remote & { id: URL }, text, inReplyTo)
+    return ok(sent)
   }
 
   /** A local user blocks a remote account (handle or URL); see blocks.ts. */
@@ -374,8 +382,4 @@ export class ParleyFederation {
     const hash = createHash('sha256').update(signature).update('\0').update(digest).digest('base64url')
     return ['parley', 'replay', hash]
   }
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)
 }

@@ -148,6 +148,17 @@ export interface ReportRepository {
   list(limit: number): Promise<ReportRecord[]>
 }
 
+/** A domain an admin blocked at run time (on top of the configured block list). */
+export type DomainBlockRecord = { domain: string; createdBy: string; createdAt: number }
+
+export interface DomainBlockRepository {
+  /** True when new. `domain` is lowercase. */
+  add(record: DomainBlockRecord): Promise<boolean>
+  remove(domain: string): Promise<boolean>
+  /** Oldest first. */
+  list(): Promise<DomainBlockRecord[]>
+}
+
 /** The federation's storage, one object per store backend. */
 export interface FederationRepositories {
   readonly keys: ActorKeyRepository
@@ -156,4 +167,5 @@ export interface FederationRepositories {
   readonly inboundMessages: InboundMessageRepository
   readonly blocks: BlockRepository
   readonly reports: ReportRepository
+  readonly domainBlocks: DomainBlockRepository
 }

@@ -71,3 +71,28 @@ export type FederationReport = Static<typeof FederationReport>
 
 export const FederationReportList = Type.Object({ reports: Type.Array(FederationReport) }, { additionalProperties: false, title: 'FederationReportList' })
 export type FederationReportList = Static<typeof FederationReportList>
+
+const Domain = Type.String({
+  minLength: 1,
+  maxLength: 253,
+  pattern: '^[a-zA-Z0-9.-]+(:[0-9]{1,5})?$',
+  description: 'A domain (covers its subdomains, any port) or host:port (exactly that origin)',
+})
+
+export const DomainBlockRequest = Type.Object({ domain: Domain }, { additionalProperties: false, title: 'DomainBlockRequest' })
+export type DomainBlockRequest = Static<typeof DomainBlockRequest>
+
+export const DomainBlock = Type.Object({ domain: Type.String(), createdAt: Timestamp }, { additionalProperties: false, title: 'DomainBlock' })
+export type DomainBlock = Static<typeof DomainBlock>
+
+export const DomainBlockList = Type.Object(
+  {
+    configured: Type.Array(Type.String(), { description: 'From the configuration (federationBlockedDomains): changed there only' }),
+    blocks: Type.Array(DomainBlock, { description: 'Added by admins at run time' }),
+  },
+  { additionalProperties: false, title: 'DomainBlockList' },
+)
+export type DomainBlockList = Static<typeof DomainBlockList>
+
+export const DomainParams = Type.Object({ domain: Domain }, { additionalProperties: false, title: 'DomainParams' })
+export type DomainParams = Static<typeof DomainParams>

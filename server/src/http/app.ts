@@ -66,7 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   adminRoutes(app, accounts)
   if (deps.federation) {
     actorPageRoutes(app, { store, publicOrigin: config.publicOrigin })
-    federationRoutes(app, deps.federation, store.federation)
+    federationRoutes(app, { federation: deps.federation, repositories: store.federation, configuredDomainBlocks: config.federationBlockedDomains })
   }
   return app
 }

@@ -3,7 +3,7 @@
  * Delivery is queued, so these answer at once; a follow stays pending until its Accept arrives.
  */
 import type { FastifyInstance } from 'fastify'
-import { BlockList, BlockRequest, BlockView, ErrorBody, FederationReportList, FollowRequest, FollowView, RemoteActor, RemoteLookupQuery, UnfollowQuery } from '@parley/protocol'
+import { BlockList, BlockRequest, BlockView, DomainBlockList, DomainBlockRequest, DomainParams, ErrorBody, FederationReportList, FollowRequest, FollowView, RemoteActor, RemoteLookupQuery, UnfollowQuery } from '@parley/protocol'
 import type { FederationError, FederationRepositories, ParleyFederation } from '@parley/federation'
 import { ApiError } from '../api-error.ts'
 import { currentAuth, requireAdmin, requireUser } from '../auth.ts'
@@ -20,7 +20,15 @@ function toApiError(error: FederationError): ApiError {
   }
 }
 
-export function federationRoutes(app: FastifyInstance, federation: ParleyFederation, repositories: FederationRepositories): void {
+export type FederationRouteDeps = {
+  federation: ParleyFederation
+  repositories: FederationRepositories
+  /** The configured domain blocks, shown beside the run-time ones. */
+  configuredDomainBlocks: readonly string[]
+}
+
+export function federationRoutes(app: FastifyInstance, deps: FederationRouteDeps): void {
+  const { federation, repositories } = deps
   app.get(
     '/api/v1/federation/lookup',
     {
@@ -104,5 +112,35 @@ export function federationRoutes(app: FastifyInstance, federation: ParleyFederat
       schema: { tags: ['admin'], summary: 'Reports (Flags) other servers sent about local users, newest first', response: { 200: FederationReportList, '4xx': ErrorBody } },
     },
     async () => ({ reports: (await repositories.reports.list(200)).map((r) => ({ ...r, receivedAt: iso(r.receivedAt) })) }),
+  )
+
+  app.get(
+    '/api/v1/admin/federation/domain-blocks',
+    { preHandler: requireAdmin, schema: { tags: ['admin'], summary: 'Blocked domains: configured and added at run time', response: { 200: DomainBlockList, '4xx': ErrorBody } } },
+    async () => ({
+      configured: [...deps.configuredDomainBlocks],
+      blocks: (await repositories.domainBlocks.list()).map((b) => ({ domain: b.domain, createdAt: iso(b.createdAt) })),
+    }),
+  )
+
+  app.post(
+    '/api/v1/admin/federation/domain-blocks',
+    {
+      preHandler: requireAdmin,
+      schema: { tags: ['admin'], summary: 'Block a domain both ways, at once and on every node within a minute', body: DomainBlockRequest, response: { '4xx': ErrorBody } },
+    },
+    async (request, reply) => {
+      const added = await federation.blockDomain((request.body as DomainBlockRequest).domain, currentAuth(request).user.id)
+      return reply.code(added ? 201 : 200).send()
+    },
+  )
+
+  app.delete(
+    '/api/v1/admin/federation/domain-blocks/:domain',
+    { preHandler: requireAdmin, schema: { tags: ['admin'], summary: 'Lift a run-time domain block', params: DomainParams, response: { '4xx': ErrorBody } } },
+    async (request, reply) => {
+      if (!(await federation.unblockDomain((request.params as DomainParams).domain))) throw new ApiError('not-found', 'No such run-time domain block')
+      return reply.code(204).send()
+    },
   )
 }

@@ -119,5 +119,16 @@ export function federationContract(backend: string, open: OpenStore, skip?: stri
       assert.deepEqual((await reports.list(10)).map((r) => [r.activityId, r.content]), [['https://m.example/flags/2', 'spam'], ['https://m.example/flags/1', 'spam']])
       assert.deepEqual((await reports.list(1))[0]?.userIds, [userId])
     })
+
+    it('DomainBlockRepository adds a domain once, lists oldest first and removes', async () => {
+      const blocks = store.federation.domainBlocks
+      assert.equal(await blocks.add({ domain: 'spam.example', createdBy: userId, createdAt: 2 }), true)
+      assert.equal(await blocks.add({ domain: 'spam.example', createdBy: userId, createdAt: 3 }), false)
+      await blocks.add({ domain: '127.0.0.1:4443', createdBy: userId, createdAt: 1 })
+      assert.deepEqual((await blocks.list()).map((b) => [b.domain, b.createdAt]), [['127.0.0.1:4443', 1], ['spam.example', 2]])
+      assert.equal(await blocks.remove('spam.example'), true)
+      assert.equal(await blocks.remove('spam.example'), false)
+      assert.deepEqual((await blocks.list()).map((b) => b.domain), ['127.0.0.1:4443'])
+    })
   })
 }

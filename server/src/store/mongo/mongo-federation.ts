@@ -8,6 +8,8 @@ import type {
   ActorKeyRepository,
   BlockRecord,
   BlockRepository,
+  DomainBlockRecord,
+  DomainBlockRepository,
   FederationRepositories,
   FollowerRecord,
   FollowerRepository,
@@ -221,6 +223,27 @@ class MongoReportRepository implements ReportRepository {
   }
 }
 
+class MongoDomainBlockRepository implements DomainBlockRepository {
+  readonly #blocks: Collection<DomainBlockRecord & { _id: string }>
+  constructor(db: Db) {
+    this.#blocks = db.collection('federation_domain_blocks')
+  }
+
+  async add(record: DomainBlockRecord): Promise<boolean> {
+    const result = await this.#blocks.updateOne({ _id: record.domain }, { $setOnInsert: { ...record } }, { upsert: true })
+    return result.upsertedCount === 1
+  }
+
+  async remove(domain: string): Promise<boolean> {
+    return (await this.#blocks.deleteOne({ _id: domain })).deletedCount > 0
+  }
+
+  async list(): Promise<DomainBlockRecord[]> {
+    const docs = await this.#blocks.find().sort({ createdAt: 1, _id: 1 }).toArray()
+    return docs.map((doc) => strip(doc))
+  }
+}
+
 export function mongoFederationRepositories(db: Db): FederationRepositories {
   return {
     keys: new MongoActorKeyRepository(db),
@@ -229,5 +252,6 @@ export function mongoFederationRepositories(db: Db): FederationRepositories {
     inboundMessages: new MongoInboundMessageRepository(db),
     blocks: new MongoBlockRepository(db),
     reports: new MongoReportRepository(db),
+    domainBlocks: new MongoDomainBlockRepository(db),
   }
 }

@@ -124,4 +124,15 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX federation_reports_received ON federation_reports(received_at);
     `,
   },
+  {
+    version: 53,
+    name: 'federation-domain-blocks',
+    sql: `
+      CREATE TABLE federation_domain_blocks (
+        domain TEXT PRIMARY KEY,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ]

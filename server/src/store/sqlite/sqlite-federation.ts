@@ -8,6 +8,8 @@ import type {
   ActorKeyRepository,
   BlockRecord,
   BlockRepository,
+  DomainBlockRecord,
+  DomainBlockRepository,
   FederationRepositories,
   FollowerRecord,
   FollowerRepository,
@@ -284,6 +286,31 @@ class SqliteReportRepository implements ReportRepository {
   }
 }
 
+class SqliteDomainBlockRepository implements DomainBlockRepository {
+  readonly #db: DatabaseSync
+  constructor(db: DatabaseSync) {
+    this.#db = db
+  }
+
+  async add(record: DomainBlockRecord): Promise<boolean> {
+    const result = this.#db
+      .prepare('INSERT INTO federation_domain_blocks (domain, created_by, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+      .run(record.domain, record.createdBy, record.createdAt)
+    return Number(result.changes) === 1
+  }
+
+  async remove(domain: string): Promise<boolean> {
+    return Number(this.#db.prepare('DELETE FROM federation_domain_blocks WHERE domain = ?').run(domain).changes) > 0
+  }
+
+  async list(): Promise<DomainBlockRecord[]> {
+    return this.#db
+      .prepare('SELECT * FROM federation_domain_blocks ORDER BY created_at, domain')
+      .all()
+      .map((row) => ({ domain: String(row.domain), createdBy: String(row.created_by), createdAt: Number(row.created_at) }))
+  }
+}
+
 export function sqliteFederationRepositories(db: DatabaseSync): FederationRepositories {
   return {
     keys: new SqliteActorKeyRepository(db),
@@ -292,5 +319,6 @@ export function sqliteFederationRepositories(db: DatabaseSync): FederationReposi
     inboundMessages: new SqliteInboundMessageRepository(db),
     blocks: new SqliteBlockRepository(db),
     reports: new SqliteReportRepository(db),
+    domainBlocks: new SqliteDomainBlockRepository(db),
   }
 }
