@@ -121,6 +121,8 @@ export function installDispatchers(federation: Federation<void>, deps: Dispatche
       do {
         const page = await repositories.followers.list(user.userId, next === '' ? null : next, PAGE_SIZE)
         for (const f of page.items) {
+          // Followers on a blocked domain get nothing (kept, should the block be lifted).
+          if (deps.policy.blocks(f.actorId) || deps.policy.blocks(f.inbox)) continue
           items.push({ id: new URL(f.actorId), inboxId: new URL(f.inbox), endpoints: f.sharedInbox ? { sharedInbox: new URL(f.sharedInbox) } : null })
         }
         next = page.next

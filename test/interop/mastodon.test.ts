@@ -136,6 +136,11 @@ describe('Parley → Mastodon followers: profile updates', () => {
     const updated = await parley.services.accounts.updateProfile(carol.id, 'Carol C.')
     assert.equal(updated?.displayName, 'Carol C.')
     const update = await eventually(async () => mastodon.deliveries.find((d) => d.json.type === 'Update'), 15_000, 'the Update')
+    // Once the follower's domain is blocked, further updates skip it.
+    await parley.services.federation.federation.blockDomain(mastodon.host, 'test')
+    await parley.services.accounts.updateProfile(carol.id, 'Carol D.')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    assert.equal(mastodon.deliveries.filter((d) => d.json.type === 'Update').length, 1, 'nothing sent to a blocked domain')
     assert.equal(update.path, '/inbox', 'shared inbox preferred')
     assert.equal(update.signatureVerified, true)
     const person = update.json.object as Record<string, unknown>
