@@ -18,6 +18,7 @@ import { DomainPolicy } from './domain-policy.ts'
 import { deliveryRetryPolicy, inboxRetryPolicy } from './retry.ts'
 import { blockActor, unblockActor } from './blocks.ts'
 import { sendNote } from './direct-messages.ts'
+import { MAX_ACTIVITY_DEPTH, jsonDepth } from './json-depth.ts'
 
 export type ParleyFederationDeps = {
   /** The instance's public origin, e.g. https://talk.example.org. */
@@ -117,7 +118,8 @@ export class ParleyFederation {
 
   /**
    * Answers a federation request, or null when it is not one (unknown path or actor, or a browser
-   * asking for HTML): the caller then serves it itself. The body is read only if Fedify reads it.
+   * asking for HTML): the caller then serves it itself. Bodies are read only for inbox POSTs (and
+   * handed to Fedify byte for byte); any other request's body is left untouched for the caller.
    */
   async handle(request: Request): Promise<Response | null> {
     const url = new URL(request.url)
@@ -133,11 +135,24 @@ export class ParleyFederation {
       this.#log.warn({ path: url.pathname }, 'replayed signed request refused')
       return new Response('This signed request was already received.', { status: 401, headers: { 'content-type': 'text/plain; charset=utf-8' } })
     }
+    if (request.method === 'POST' && this.#isInbox(url.pathname)) {
+      // Read here (Fedify gets the very same bytes) to refuse absurd nesting before Fedify's
+      // recursive JSON-LD processing sees it.
+      const body = await request.text()
+      if (jsonDepth(body) > MAX_ACTIVITY_DEPTH) {
+        return new Response(`JSON nested deeper than ${MAX_ACTIVITY_DEPTH} levels.`, { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } })
+      }
+      request = new Request(request.url, { method: 'POST', headers: request.headers, body })
+    }
     const notHandled = () => new Response(null, { status: 404, headers: { [NOT_HANDLED]: '1' } })
     const response = await this.#federation.fetch(request, { contextData: undefined, onNotFound: notHandled, onNotAcceptable: notHandled })
     if (response.headers.has(NOT_HANDLED)) return null
     if (replayKey && response.ok) await this.#deps.kv.set(replayKey, this.#now(), { ttl: Temporal.Duration.from({ milliseconds: this.#replayTtlMs }) })
     return response
+  }
+
+  #isInbox(pathname: string): boolean {
+    return pathname === '/inbox' || /^\/users\/[^/]+\/inbox$/.test(pathname)
   }
 
   /** Starts delivering and processing queued activities; `close()` stops. */

@@ -106,10 +106,12 @@ describe('inbox bad input: refused with 4xx and no side effect', () => {
     await refused(202, 202, 'foreign embedded note', before)
   })
 
-  it('malformed JSON → 400 and an oversize body → 413', async () => {
+  it('malformed JSON or a deeply nested body → 400, an oversize body → 413', async () => {
     const before = await snapshot()
     const malformed = await mastodon.deliver(inbox, '{"type": "Follow",')
     await refused(malformed.status, 400, 'malformed JSON', before)
+    const deep = mastodon.fixture('follow.json', vars()).replace(/\}\s*$/, `, "nested": ${'['.repeat(20000)}${']'.repeat(20000)} }`)
+    await refused((await mastodon.deliver(inbox, deep)).status, 400, 'deeply nested', before)
     const huge = JSON.stringify({ ...JSON.parse(mastodon.fixture('follow.json', vars())), padding: 'x'.repeat(parley.config.bodyLimit) })
     const oversize = await mastodon.deliver(inbox, huge)
     await refused(oversize.status, 413, 'oversize', before)
