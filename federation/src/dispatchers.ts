@@ -29,6 +29,8 @@ export const PATHS = {
 } as const
 
 const PAGE_SIZE = 50
+/** Rows per query when Fedify wants every follower at once (fan-out). */
+const FULL_LIST_PAGE = 1000
 
 export type DispatcherDeps = {
   directory: LocalActorDirectory
@@ -119,7 +121,7 @@ export function installDispatchers(federation: Federation<void>, deps: Dispatche
       let next: string | null = cursor ?? ''
       // No cursor: Fedify asks for everyone (delivery to "followers"); otherwise one page.
       do {
-        const page = await repositories.followers.list(user.userId, next === '' ? null : next, PAGE_SIZE)
+        const page = await repositories.followers.list(user.userId, next === '' ? null : next, cursor === null ? FULL_LIST_PAGE : PAGE_SIZE)
         for (const f of page.items) {
           // Followers on a blocked domain get nothing (kept, should the block be lifted).
           if (deps.policy.blocks(f.actorId) || deps.policy.blocks(f.inbox)) continue
