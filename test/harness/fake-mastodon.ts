@@ -1,5 +1,5 @@
 /**
- * A stand-in for a Mastodon server, on HTTPS at 127.0.0.1: it serves the fixture actor (with a real
+ * A stand-in for a Mastodon (or Misskey, see PeerFlavour) server, on HTTPS at 127.0.0.1: it serves the fixture actor (with a real
  * RSA-2048 key) and its WebFinger answer, records what is delivered to its inboxes — checking
  * draft-cavage signatures the way Mastodon does and refusing RFC 9421-only ones with 401, as
  * Mastodon versions without RFC 9421 support do — and delivers fixture activities signed as
@@ -11,7 +11,28 @@ import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { localCa, trustLocalCa } from './local-ca.ts'
 
-const FIXTURES = new URL('../fixtures/mastodon/', import.meta.url)
+/** Which server the stand-in imitates: its fixtures, its account's path and how it signs. */
+export type PeerFlavour = {
+  fixtures: string
+  username: string
+  actorPath: string
+  signedHeaders: readonly string[]
+}
+
+export const MASTODON: PeerFlavour = {
+  fixtures: 'mastodon',
+  username: 'alice',
+  actorPath: '/users/alice',
+  signedHeaders: ['(request-target)', 'host', 'date', 'digest', 'content-type'],
+}
+
+/** Misskey: opaque user ids in actor URLs, and it signs `(request-target) date host digest`. */
+export const MISSKEY: PeerFlavour = {
+  fixtures: 'misskey',
+  username: 'carol',
+  actorPath: '/users/9ix2k7rd0001',
+  signedHeaders: ['(request-target)', 'date', 'host', 'digest'],
+}
 
 export type Delivery = { path: string; headers: Record<string, string>; body: string; json: Record<string, unknown>; signatureVerified: boolean }
 
@@ -51,7 +72,8 @@ export function fillFixture(text: string, vars: Record<string, string>): string 
   })
 }
 
-export async function startFakeMastodon(): Promise<FakeMastodon> {
+export async function startFakeMastodon(flavour: PeerFlavour = MASTODON): Promise<FakeMastodon> {
+  const fixtures = new URL(`../fixtures/${flavour.fixtures}/`, import.meta.url)
   const ca = localCa()
   trustLocalCa(ca)
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
@@ -61,7 +83,7 @@ export async function startFakeMastodon(): Promise<FakeMastodon> {
   let origin = ''
   let host = ''
   const fixture = (name: string, vars: Record<string, string>) =>
-    fillFixture(readFileSync(new URL(name, FIXTURES), 'utf8'), { MASTODON: origin, MASTODON_HOST: host, ...vars })
+    fillFixture(readFileSync(new URL(name, fixtures), 'utf8'), { MASTODON: origin, MASTODON_HOST: host, PEER: origin, PEER_HOST: host, ...vars })
 
   const server: Server = createServer({ key: ca.keyPem, cert: ca.certPem }, (req, res) => {
     const url = new URL(req.url ?? '/', origin)
@@ -71,7 +93,7 @@ export async function startFakeMastodon(): Promise<FakeMastodon> {
       void (async () => {
         const body = Buffer.concat(chunks).toString('utf8')
         if (req.method === 'GET' && url.pathname === '/.well-known/webfinger') {
-          if (url.searchParams.get('resource') !== `acct:alice@${host}`) return void res.writeHead(404).end()
+          if (url.searchParams.get('resource') !== `acct:${flavour.username}@${host}`) return void res.writeHead(404).end()
           res.writeHead(200, { 'content-type': 'application/jrd+json; charset=utf-8' }).end(fixture('webfinger.json', {}))
           return
         }
@@ -79,12 +101,12 @@ export async function startFakeMastodon(): Promise<FakeMastodon> {
           res.writeHead(200, { 'content-type': 'application/activity+json; charset=utf-8' }).end(fixture('instance-actor.json', { PUBLIC_KEY_PEM: publicPem }))
           return
         }
-        if (req.method === 'GET' && url.pathname === '/users/alice' && gone) return void res.writeHead(410).end()
-        if (req.method === 'GET' && url.pathname === '/users/alice') {
+        if (req.method === 'GET' && url.pathname === flavour.actorPath && gone) return void res.writeHead(410).end()
+        if (req.method === 'GET' && url.pathname === flavour.actorPath) {
           res.writeHead(200, { 'content-type': 'application/activity+json; charset=utf-8' }).end(fixture('actor.json', { PUBLIC_KEY_PEM: publicPem }))
           return
         }
-        if (req.method === 'POST' && (url.pathname === '/users/alice/inbox' || url.pathname === '/inbox')) {
+        if (req.method === 'POST' && (url.pathname === `${flavour.actorPath}/inbox` || url.pathname === '/inbox')) {
           const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]))
           const verified = await verifyCavage(req.method, url.pathname + url.search, headers, body)
           if (!verified) return void res.writeHead(401).end('signature not verified')
@@ -100,7 +122,7 @@ export async function startFakeMastodon(): Promise<FakeMastodon> {
   const { port } = server.address() as AddressInfo
   origin = `https://127.0.0.1:${port}`
   host = `127.0.0.1:${port}`
-  const actorId = `${origin}/users/alice`
+  const actorId = `${origin}${flavour.actorPath}`
 
   function prepare(inbox: string, body: string, options: SignOptions = {}) {
     const target = new URL(inbox)
@@ -109,11 +131,12 @@ export async function startFakeMastodon(): Promise<FakeMastodon> {
     const contentType = 'application/activity+json'
     const headers: Record<string, string> = { date, digest, 'content-type': contentType }
     if (!options.unsigned) {
-      const signed = [`(request-target): post ${target.pathname}`, `host: ${target.host}`, `date: ${date}`, `digest: ${digest}`, `content-type: ${contentType}`].join('\n')
+      const values: Record<string, string> = { '(request-target)': `post ${target.pathname}`, host: target.host, date, digest, 'content-type': contentType }
+      const signed = flavour.signedHeaders.map((name) => `${name}: ${values[name]}`).join('\n')
       const bytes = sign('sha256', Buffer.from(signed), options.privateKey ?? privateKey)
       if (options.breakSignature) bytes[10] = (bytes[10] ?? 0) ^ 0xff
       const keyId = options.keyId ?? `${actorId}#main-key`
-      headers.signature = `keyId="${keyId}",algorithm="rsa-sha256",headers="(request-target) host date digest content-type",signature="${bytes.toString('base64')}"`
+      headers.signature = `keyId="${keyId}",algorithm="rsa-sha256",headers="${flavour.signedHeaders.join(' ')}",signature="${bytes.toString('base64')}"`
     }
     return async () => (await fetch(target, { method: 'POST', headers, body: options.sendBody ?? body })).status
   }
