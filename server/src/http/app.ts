@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.ts'
 import type { Store } from '../store/ports.ts'
 import type { AccountService } from '../accounts/account-service.ts'
 import type { Logger } from '../logger.ts'
+import type { ParleyFederation } from '@parley/federation'
 import { installErrorHandling } from './api-error.ts'
 import { ParleyLogController } from './request-logging.ts'
 import { authenticate } from './auth.ts'
@@ -25,6 +26,9 @@ import { authenticateGuest, isGuestAuthorization } from './caller.ts'
 import type { ChatStack } from '../rooms/chat-stack.ts'
 import { installRealtime } from '../realtime/gateway.ts'
 import type { RealtimeLimits } from '../realtime/gateway-context.ts'
+import { actorPageRoutes } from './routes/actor-pages.ts'
+import { federationRoutes } from './routes/federation.ts'
+import { installFederation } from './federation-adapter.ts'
 
 export type AppDeps = {
   config: Config
@@ -34,6 +38,8 @@ export type AppDeps = {
   chat: ChatStack
   /** Overrides of the realtime limits derived from config (tests shorten timers). */
   realtimeLimits?: Partial<RealtimeLimits>
+  /** When given, ActivityPub, WebFinger, NodeInfo and host-meta are served in front of the API. */
+  federation?: ParleyFederation
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -59,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(cookie)
   await installOpenApi(app, config.publicOrigin)
   installMetrics(app)
+  if (deps.federation) installFederation(app, deps.federation, { publicOrigin: config.publicOrigin, bodyLimit: config.bodyLimit })
 
   app.decorateRequest('auth', null)
   app.decorateRequest('guest', null)
@@ -76,5 +83,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   roomRoutes(app, deps.chat.rooms)
   chatRoutes(app, deps.chat.chat, deps.chat.polls)
   await installRealtime(app, { ...deps, ...(deps.realtimeLimits ? { limits: deps.realtimeLimits } : {}) })
+  if (deps.federation) {
+    actorPageRoutes(app, { store, publicOrigin: config.publicOrigin })
+    federationRoutes(app, { federation: deps.federation, repositories: store.federation, configuredDomainBlocks: config.federationBlockedDomains })
+  }
   return app
 }
