@@ -4,7 +4,7 @@
 import tseslint from 'typescript-eslint'
 import importX from 'eslint-plugin-import-x'
 
-const packages = ['protocol', 'server', 'client-sdk', 'bench', 'test']
+const packages = ['protocol', 'federation', 'server', 'client-sdk', 'bench', 'test']
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', 'data/**', 'spec/**', 'test/media/page/**'] },

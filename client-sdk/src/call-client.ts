@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The browser side of a call (spec/realtime.md, "Calls"), on top of a connected RealtimeClient:
  * join, publish camera, microphone and screen, subscribe, renegotiate, switch devices, pick

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * Mesh calls in the browser: one RTCPeerConnection per other participant, each sending every local
  * track. Descriptions travel through the server's `call.signal` relay once ICE gathering is done.

@@ -2,4 +2,3 @@ export { ParleyClient, type ClientAuth, type RestClientOptions } from './rest-cl
 export { RealtimeClient, type RealtimeClientOptions, type RealtimeEvents, type ConnectionState } from './realtime-client.ts'
 export { ParleyApiError, ParleyRealtimeError } from './errors.ts'
 export { Emitter } from './emitter.ts'
-export { CallClient, SIMULCAST_ENCODINGS, type CallClientOptions, type CallClientEvents, type CallTrackEvent } from './call-client.ts'

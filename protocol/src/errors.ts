@@ -26,6 +26,9 @@ export const ErrorCodes = {
   'invite-required': { status: 403, message: 'Registration on this instance needs an invite code' },
   'invite-invalid': { status: 403, message: 'The invite code is unknown, used or expired' },
   'username-taken': { status: 409, message: 'This username is taken or was used before' },
+  'remote-not-found': { status: 404, message: 'No such account on the Fediverse, or its server cannot be reached' },
+  'invalid-follow-target': { status: 400, message: 'This account cannot be followed over the Fediverse' },
+  'domain-blocked': { status: 403, message: 'This domain is blocked on this instance' },
   'rate-limited': { status: 429, message: 'Too many attempts; try again later' },
   // Rooms and chat
   'room-not-found': { status: 404, message: 'No such room, or you are not in it' },

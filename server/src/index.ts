@@ -1,10 +1,10 @@
 /**
  * What other workspaces (scripts/, bench/, test/) may use of the server to run a Parley instance
- * in-process: the same wiring `parley serve` does, piece by piece.
+ * in-process: the same wiring `parley serve` does, piece by piece, without listening.
  */
 export { buildApp, type AppDeps } from './http/app.ts'
 export { createServices, type Services } from './services.ts'
-export { loadConfig, formatProblems, envName } from './config/load.ts'
+export { loadConfig, formatProblems, envName, type ConfigResult } from './config/load.ts'
 export { ConfigSchema, type Config } from './config/schema.ts'
 export { createLogger, type Logger } from './logger.ts'
 export { createChatStack, type ChatStack } from './rooms/chat-stack.ts'

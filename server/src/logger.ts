@@ -22,6 +22,7 @@ export const REDACT_PATHS = [
   '*.janusAdminKey',
   '*.apisecret',
   '*.admin_key',
+  '*.redisUrl',
   'password',
   'secret',
   'token',
@@ -31,6 +32,7 @@ export const REDACT_PATHS = [
   'turnSecret',
   'janusApiSecret',
   'janusAdminKey',
+  'redisUrl',
 ]
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

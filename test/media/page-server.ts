@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { build } from 'esbuild'
 
 const PAGE_DIR = join(import.meta.dirname, 'page')
-const SDK_ENTRY = join(import.meta.dirname, '..', '..', 'client-sdk', 'src', 'index.ts')
+const SDK_ENTRY = join(import.meta.dirname, '..', '..', 'client-sdk', 'src', 'browser.ts')
 const FILES: Record<string, string> = { '/': 'index.html', '/call-page.js': 'call-page.js', '/sdk.html': 'sdk.html', '/sdk-page.js': 'sdk-page.js' }
 const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8' }
 

@@ -24,6 +24,10 @@ export type AccountServiceDeps = {
   registration: RegistrationMode
   sessionTtlMs: number
   now?: (() => number) | undefined
+  /** Told about every new account (federation makes its key pairs here, ahead of first use). Failures do not fail the creation. */
+  onUserCreated?: (user: UserRecord) => Promise<void>
+  /** Told when a user's public profile changed (federation sends an Update to followers). Failures do not fail the change. */
+  onProfileChanged?: (user: UserRecord) => Promise<void>
 }
 
 export type NewUser = { username: string; password?: string | undefined; displayName?: string | undefined; role?: UserRole }
@@ -39,6 +43,8 @@ export class AccountService {
   readonly #registration: RegistrationMode
   readonly #sessionTtlMs: number
   readonly #now: () => number
+  readonly #onUserCreated: (user: UserRecord) => Promise<void>
+  readonly #onProfileChanged: (user: UserRecord) => Promise<void>
 
   constructor(deps: AccountServiceDeps) {
     this.#store = deps.store
@@ -46,6 +52,8 @@ export class AccountService {
     this.#registration = deps.registration
     this.#sessionTtlMs = deps.sessionTtlMs
     this.#now = deps.now ?? Date.now
+    this.#onUserCreated = deps.onUserCreated ?? (async () => {})
+    this.#onProfileChanged = deps.onProfileChanged ?? (async () => {})
   }
 
   /** Self-service registration, governed by the instance's registration mode. */
@@ -78,7 +86,9 @@ export class AccountService {
       deletedAt: null,
     }
     const created = await this.#store.users.create(record)
-    return created.ok ? ok(created.value) : fail('username-taken')
+    if (!created.ok) return fail('username-taken')
+    await this.#onUserCreated(created.value).catch(() => {})
+    return ok(created.value)
   }
 
   async login(username: string, password: string, address: string): Promise<Result<LoginOutcome, 'invalid-credentials' | 'account-disabled' | 'rate-limited'>> {
@@ -148,7 +158,9 @@ export class AccountService {
   }
 
   async updateProfile(userId: string, displayName: string): Promise<UserRecord | null> {
-    return this.#store.users.update(userId, { displayName })
+    const updated = await this.#store.users.update(userId, { displayName })
+    if (updated) await this.#onProfileChanged(updated).catch(() => {})
+    return updated
   }
 
   async createToken(userId: string, name: string, expiresInDays?: number): Promise<{ token: ApiTokenRecord; secret: string }> {

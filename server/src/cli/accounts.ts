@@ -20,7 +20,7 @@ async function withServices(config: Config, run: (services: Services) => Promise
   try {
     return await run(services)
   } finally {
-    await services.store.close()
+    await services.close()
   }
 }
 

@@ -1,12 +1,13 @@
 /**
  * `parley doctor`: checks the configuration and the store and says in words what is wrong and what to
  * do. Exit status 0 when nothing failed (warnings allowed), 1 otherwise. Media checks (Janus, TURN)
- * live in doctor-media.ts; later issues add federation checks here.
+ * live in doctor-media.ts.
  */
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs'
 import type { Config } from '../config/schema.ts'
 import { openStore, sqlitePath } from '../store/open-store.ts'
 import { SqliteStore, latestSqliteVersion } from '../store/sqlite/sqlite-store.ts'
+import { migrations } from '../store/sqlite/migrations.ts'
 import type { Store } from '../store/ports.ts'
 import type { CliIo } from './io.ts'
 import { mediaChecks } from './doctor-media.ts'
@@ -27,6 +28,7 @@ export async function doctorCommand(config: Config, io: CliIo): Promise<number> 
   checks.push(...(await storeChecks(config)))
   checks.push(...(await mediaChecks(config)))
   if (config.redisUrl) checks.push(await redisCheck(config.redisUrl))
+  checks.push(...(await federationChecks(config)))
   for (const check of checks) io.out(`${mark[check.status]} ${check.text}`)
   const failed = checks.filter((c) => c.status === 'fail').length
   io.out(failed === 0 ? 'Parley looks healthy.' : `${failed} problem${failed === 1 ? '' : 's'} found.`)
@@ -52,7 +54,8 @@ async function storeChecks(config: Config): Promise<Check[]> {
     checks.push({ status: 'ok', text: config.store === 'sqlite' ? `SQLite store answers (${sqlitePath(config)})` : 'MongoDB answers' })
     if (store instanceof SqliteStore) {
       const applied = store.appliedVersions()
-      const pending = latestSqliteVersion - (applied.at(-1) ?? 0)
+      // Versions are not contiguous (features number theirs in separate ranges): count what is missing.
+      const pending = migrations.filter((m) => !applied.includes(m.version)).length
       if (pending > 0) checks.push({ status: 'warn', text: `${pending} migration${pending === 1 ? ' is' : 's are'} pending: "parley migrate" applies them (serve does too, at start)` })
       else checks.push({ status: 'ok', text: `store schema is at the latest version (${latestSqliteVersion})` })
       if (applied.length > 0) {
@@ -85,6 +88,14 @@ async function redisCheck(url: string): Promise<Check> {
   } finally {
     redis.disconnect()
   }
+}
+
+async function federationChecks(config: Config): Promise<Check[]> {
+  const checks: Check[] = []
+  if (config.federationAllowPrivateAddress) {
+    checks.push({ status: 'warn', text: 'PARLEY_FEDERATION_ALLOW_PRIVATE_ADDRESS is on: federation may fetch loopback and private addresses (SSRF). Only for test networks: turn it off in production.' })
+  }
+  return checks
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -3,6 +3,7 @@
  * accepting, let in-flight requests finish (up to shutdownTimeoutSeconds), close the store, exit.
  */
 import type { FastifyInstance } from 'fastify'
+import { routeFedifyLogs } from '@parley/federation'
 import type { Config } from '../config/schema.ts'
 import { createLogger } from '../logger.ts'
 import { createServices } from '../services.ts'
@@ -18,7 +19,7 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
   const logger = createLogger(config.logLevel)
   let services
   try {
-    services = await createServices(config)
+    services = await createServices(config, { logger })
   } catch (error) {
     io.err(`Cannot open the ${config.store} store: ${(error as Error).message}\nRun "parley doctor" for details.`)
     return false
@@ -26,26 +27,37 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
   const { store, accounts } = services
   // Rooms and chat (with the Redis bus when configured) only for serve: CLI commands need no bus.
   const chat = createChatStack(config, store, logger)
+  const { federation } = services.federation
   // The media engine (and the Janus Parley supervises, if any), which the call service runs on.
   const started = await startMediaRuntime(config, logger)
   if (!started.ok) {
     io.err(`Cannot start the ${config.mediaEngine} media engine: ${started.error.type}${'message' in started.error ? `: ${started.error.message}` : ''}\nRun "parley doctor" for details.`)
     await chat.bus.close()
-    await store.close()
+    await services.close()
     return false
   }
   const media: MediaRuntime = started.value
   let app: FastifyInstance
   try {
-    app = await buildApp({ config, logger, store, accounts, chat, media })
+    app = await buildApp({ config, logger, store, accounts, chat, federation, media })
     await app.listen({ host: config.host, port: config.port })
   } catch (error) {
     io.err(`Cannot start: ${(error as Error).message}`)
     await media.close()
     await chat.bus.close()
-    await store.close()
+    await services.close()
     return false
   }
+
+  // Fedify's own log records go to the same pino stream (LogTape is process-wide: configured here only).
+  await routeFedifyLogs(logger.child({ component: 'fedify' }), config.logLevel)
+  federation.start()
+  // Key pairs for accounts made before federation existed (or whose creation hook failed).
+  accounts
+    .listUsers()
+    .then((users) => federation.prepareActors(users.filter((u) => u.deletedAt === null).map((u) => u.id)))
+    .then((made) => made > 0 && logger.info({ component: 'federation', users: made }, 'made actor key pairs'))
+    .catch((error: unknown) => logger.warn({ err: error, component: 'federation' }, 'actor key sweep failed'))
 
   const sweep = setInterval(() => {
     store.sessions.deleteExpired(Date.now()).catch((error: unknown) => logger.warn({ err: error }, 'session sweep failed'))
@@ -88,7 +100,7 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
       clearInterval(drain)
       await media.close()
       await chat.bus.close()
-      await store.close()
+      await services.close()
       logger.info({ component: 'main' }, 'stopped')
       process.exit(0)
     } catch (error) {

@@ -75,6 +75,8 @@ export function loadConfig({ env, file }: LoadOptions): ConfigResult {
       janusIceInterfaces: [...config.janusIceInterfaces],
       stunUrls: [...config.stunUrls],
       turnUrls: [...config.turnUrls],
+      federationBlockedDomains: [...config.federationBlockedDomains],
+      federationAllowedDomains: [...config.federationAllowedDomains],
     }),
   }
 }
@@ -120,6 +122,9 @@ function crossChecks(config: Config, sourceOf: Map<string, string>): ConfigProbl
     problems.push({ option: 'mongodbUrl', source: sourceOf.get('mongodbUrl') ?? 'default', message: 'required when store is mongodb' })
   }
   problems.push(...mediaChecks(config, sourceOf))
+  if (config.federationQueue === 'redis' && !config.redisUrl) {
+    problems.push({ option: 'redisUrl', source: sourceOf.get('redisUrl') ?? 'default', message: 'required when federationQueue is redis' })
+  }
   try {
     const url = new URL(config.publicOrigin)
     if (url.origin !== config.publicOrigin) {

@@ -6,9 +6,10 @@
 import Type, { type Static } from 'typebox'
 import { RegistrationMode } from '@parley/protocol'
 
-const LogLevel = Type.Union(
-  ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
-)
+const LogLevel = Type.Union([
+  Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
+  Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent'),
+])
 
 export const ConfigSchema = Type.Object(
   {
@@ -43,7 +44,8 @@ export const ConfigSchema = Type.Object(
     loginWindowMinutes: Type.Integer({ default: 15, minimum: 1, description: 'Window for the login attempt limits, in minutes.' }),
     redisUrl: Type.String({
       default: '',
-      description: 'Redis URL (redis://host:6379) for the event bus between server nodes. Empty: in-process bus (one node).',
+      description:
+        "Redis URL (redis://host:6379): the event bus between server nodes and, with federationQueue redis, Fedify's queue and cache. Empty: in-process bus (one node).",
     }),
     chatPostsPerSecond: Type.Integer({
       default: 10,
@@ -55,6 +57,33 @@ export const ConfigSchema = Type.Object(
     realtimePingSeconds: Type.Integer({ default: 30, minimum: 1, description: 'Realtime keepalive: a WebSocket ping this often; two missed answers close the session.' }),
     realtimeSendBufferKib: Type.Integer({ default: 1024, minimum: 16, description: 'A realtime client with more than this many KiB unsent is too slow and is disconnected.' }),
     realtimeMessagesPerSecond: Type.Integer({ default: 20, minimum: 1, description: 'Frames a realtime client may send per second (bursts of twice that).' }),
+    federationQueue: Type.Union([Type.Literal('sqlite'), Type.Literal('redis')], {
+      default: 'sqlite',
+      description:
+        "Where Fedify keeps its queue (deliveries, inbound processing) and cache. sqlite: federation.sqlite in dataDir (embedded). redis: the server at redisUrl, shared by every node.",
+    }),
+    federationSignatureWindowSeconds: Type.Integer({
+      default: 300,
+      minimum: 30,
+      maximum: 43200,
+      description:
+        'Inbound HTTP signatures whose Date (or created time) is further than this from now, in either direction, are refused (401). Replayed signed requests are refused within twice this window.',
+    }),
+    federationBlockedDomains: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'Domains refused both ways (comma-separated in the environment): their requests get 403 and local users cannot look up, follow or be followed by their accounts. example.com covers its subdomains; host:port names exactly one origin.',
+    }),
+    federationAllowedDomains: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'When not empty, the only domains this instance federates with (allow-list mode, comma-separated in the environment); every other domain is refused as if blocked. Same entry syntax as federationBlockedDomains.',
+    }),
+    federationAllowPrivateAddress: Type.Boolean({
+      default: false,
+      description:
+        'Test networks only: let federation fetch and deliver to loopback and private addresses. Never enable in production (it opens the server to SSRF).',
+    }),
     shutdownTimeoutSeconds: Type.Integer({ default: 15, minimum: 1, description: 'On SIGTERM, how long in-flight requests may take before Parley exits anyway.' }),
     // Calls: media engine, Janus and TURN (DESIGN.md §2.6, §2.8).
     mediaEngine: Type.Union([Type.Literal('mesh'), Type.Literal('janus')], {

@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.ts'
 import type { Store } from '../store/ports.ts'
 import type { AccountService } from '../accounts/account-service.ts'
 import type { Logger } from '../logger.ts'
+import type { ParleyFederation } from '@parley/federation'
 import { installErrorHandling } from './api-error.ts'
 import { ParleyLogController } from './request-logging.ts'
 import { authenticate } from './auth.ts'
@@ -30,6 +31,9 @@ import { MeshEngine } from '../media/mesh/mesh-engine.ts'
 import { iceServersFor } from '../media/turn/turn-credentials.ts'
 import { CallService } from '../calls/call-service.ts'
 import { recordingRoutes } from './routes/recordings.ts'
+import { actorPageRoutes } from './routes/actor-pages.ts'
+import { federationRoutes } from './routes/federation.ts'
+import { installFederation } from './federation-adapter.ts'
 
 export type AppDeps = {
   config: Config
@@ -45,6 +49,8 @@ export type AppDeps = {
   media?: Pick<MediaRuntime, 'engine' | 'iceServers'>
   /** Overrides of the realtime limits derived from config (tests shorten timers). */
   realtimeLimits?: Partial<RealtimeLimits>
+  /** When given, ActivityPub, WebFinger, NodeInfo and host-meta are served in front of the API. */
+  federation?: ParleyFederation
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -70,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(cookie)
   await installOpenApi(app, config.publicOrigin)
   installMetrics(app)
+  if (deps.federation) installFederation(app, deps.federation, { publicOrigin: config.publicOrigin, bodyLimit: config.bodyLimit })
 
   app.decorateRequest('auth', null)
   app.decorateRequest('guest', null)
@@ -90,6 +97,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   recordingRoutes(app, deps.chat.rooms, calls.recordings)
   await installRealtime(app, { ...deps, calls, ...(deps.realtimeLimits ? { limits: deps.realtimeLimits } : {}) })
   app.addHook('onClose', async () => calls.close())
+  if (deps.federation) {
+    actorPageRoutes(app, { store, publicOrigin: config.publicOrigin })
+    federationRoutes(app, { federation: deps.federation, repositories: store.federation, configuredDomainBlocks: config.federationBlockedDomains })
+  }
   return app
 }
 

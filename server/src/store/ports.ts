@@ -2,6 +2,7 @@
  * Repository ports. Every backend (SQLite, MongoDB) implements these and passes the contract suite
  * in `contract/`. Expected outcomes are values (`Created`), not exceptions.
  */
+import type { FederationRepositories } from '@parley/federation'
 import type {
   ApiTokenRecord, GuestSessionRecord, InviteRecord, MessageRecord, NotificationRecord, ParticipantPatch, ParticipantRecord,
   PollRecord, ReactionRecord, RoomEventRecord, RoomPatch, RoomRecord, SessionRecord, UserRecord, VoteRecord,
@@ -149,6 +150,8 @@ export interface Store {
   readonly polls: PollRepository
   readonly notifications: NotificationRepository
   readonly guests: GuestSessionRepository
+  /** The ports @parley/federation declares: actor keys, followers, follows, inbound direct messages. */
+  readonly federation: FederationRepositories
   /** Applies pending migrations (SQLite) or creates indexes (MongoDB); returns what it did. */
   migrate(): Promise<string[]>
   /** Resolves when the store answers a trivial query; rejects otherwise. */

@@ -47,7 +47,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   })
   const logger = createLogger(config.logLevel, sink)
   const chat = createChatStack(config, store, logger, { now: () => clock.now })
-  const app = await buildApp({ config, logger, ...services, chat })
+  const app = await buildApp({ config, logger, store, accounts: services.accounts, chat, federation: services.federation.federation })
   await app.ready()
   return {
     ...services,
@@ -71,7 +71,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     async close() {
       await app.close()
       await chat.bus.close()
-      await store.close()
+      await services.close()
       rmSync(dir, { recursive: true, force: true })
     },
   }

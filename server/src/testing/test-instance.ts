@@ -52,7 +52,8 @@ export async function startTestInstance(options: TestInstanceOptions = {}): Prom
   const config = loaded.config
   const logger = createLogger(config.logLevel)
   const store = new SqliteStore(join(dir, 'parley.sqlite'))
-  const { accounts } = await createServices(config, { store })
+  const services = await createServices(config, { store })
+  const { accounts } = services
   const chat = createChatStack(config, store, logger, options.bus ? { bus: options.bus } : {})
   const app = await buildApp({
     config, logger, store, accounts, chat,
@@ -84,7 +85,7 @@ export async function startTestInstance(options: TestInstanceOptions = {}): Prom
       closed = true
       await app.close()
       await chat.bus.close()
-      await store.close()
+      await services.close()
       if (!options.keepDir && !options.dir) rmSync(dir, { recursive: true, force: true })
     },
   }

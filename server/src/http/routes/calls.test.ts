@@ -27,7 +27,7 @@ test('GET /api/v1/calls/ice-servers gives a signed-in user STUN and fresh TURN c
   const services = await createServices(loaded.config)
   const logger = createLogger('silent')
   const chat = createChatStack(loaded.config, services.store, logger)
-  const app = await buildApp({ config: loaded.config, logger, ...services, chat })
+  const app = await buildApp({ config: loaded.config, logger, store: services.store, accounts: services.accounts, chat })
   try {
     const user = await services.accounts.createUser({ username: 'alice' })
     assert.ok(user.ok)
@@ -50,7 +50,7 @@ test('GET /api/v1/calls/ice-servers gives a signed-in user STUN and fresh TURN c
   } finally {
     await app.close()
     await chat.bus.close()
-    await services.store.close()
+    await services.close()
     await rm(dataDir, { recursive: true, force: true })
   }
 })

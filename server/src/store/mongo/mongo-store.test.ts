@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { storeContract, type OpenStore } from '../contract/store-contract.ts'
 import { roomsContract } from '../contract/rooms-contract.ts'
 import { chatExtrasContract } from '../contract/chat-extras-contract.ts'
+import { federationContract } from '../contract/federation-contract.ts'
 import { MongoStore } from './mongo-store.ts'
 import { testEnv } from '../../testing/test-env.ts'
 
@@ -24,3 +25,4 @@ const skip = url ? undefined : 'MONGODB_URL is not set: no MongoDB server can be
 storeContract('mongodb', openMongo, skip)
 roomsContract('mongodb', openMongo, skip)
 chatExtrasContract('mongodb', openMongo, skip)
+federationContract('mongodb', openMongo, skip)

@@ -4,7 +4,9 @@
  * `records.ts`, with the record's key as `_id`.
  */
 import { MongoClient, type Db } from 'mongodb'
+import type { FederationRepositories } from '@parley/federation'
 import type { Store } from '../ports.ts'
+import { FEDERATION_INDEXES, mongoFederationRepositories } from './mongo-federation.ts'
 import { MongoApiTokenRepository, MongoInviteRepository, MongoSessionRepository, MongoUserRepository } from './mongo-repositories.ts'
 import { MongoParticipantRepository, MongoRoomRepository } from './mongo-rooms.ts'
 import { MongoMessageRepository, MongoRoomEventRepository } from './mongo-messages.ts'
@@ -23,6 +25,7 @@ export class MongoStore implements Store {
   readonly polls: MongoPollRepository
   readonly notifications: MongoNotificationRepository
   readonly guests: MongoGuestSessionRepository
+  readonly federation: FederationRepositories
   readonly #client: MongoClient
   readonly #db: Db
   #closed = false
@@ -42,6 +45,7 @@ export class MongoStore implements Store {
     this.polls = new MongoPollRepository(this.#db)
     this.notifications = new MongoNotificationRepository(this.#db)
     this.guests = new MongoGuestSessionRepository(this.#db)
+    this.federation = mongoFederationRepositories(this.#db)
   }
 
   async migrate(): Promise<string[]> {
@@ -79,6 +83,9 @@ export class MongoStore implements Store {
       ...(await this.#db.collection('notifications').createIndexes([{ key: { userId: 1, createdAt: -1 }, name: 'user' }])),
       ...(await this.#db.collection('guest_sessions').createIndexes([{ key: { guestId: 1 }, name: 'guest' }])),
     ]
+    for (const [collection, indexes] of Object.entries(FEDERATION_INDEXES)) {
+      created.push(...(await this.#db.collection(collection).createIndexes(indexes.map((index) => ({ ...index })))))
+    }
     return created.map((name) => `index ${name}`)
   }
 

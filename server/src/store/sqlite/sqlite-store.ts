@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
+import type { FederationRepositories } from '@parley/federation'
 import type { Store } from '../ports.ts'
 import { migrations } from './migrations.ts'
 import { SqliteUserRepository } from './sqlite-users.ts'
@@ -15,6 +16,7 @@ import { SqliteInviteRepository } from './sqlite-invites.ts'
 import { SqliteParticipantRepository, SqliteRoomRepository } from './sqlite-rooms.ts'
 import { SqliteMessageRepository, SqliteRoomEventRepository } from './sqlite-messages.ts'
 import { SqliteGuestSessionRepository, SqliteNotificationRepository, SqlitePollRepository } from './sqlite-chat-extras.ts'
+import { sqliteFederationRepositories } from './sqlite-federation.ts'
 
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const
@@ -29,6 +31,7 @@ export class SqliteStore implements Store {
   readonly polls: SqlitePollRepository
   readonly notifications: SqliteNotificationRepository
   readonly guests: SqliteGuestSessionRepository
+  readonly federation: FederationRepositories
   readonly #db: DatabaseSync
   #closed = false
 
@@ -48,6 +51,7 @@ export class SqliteStore implements Store {
     this.polls = new SqlitePollRepository(this.#db)
     this.notifications = new SqliteNotificationRepository(this.#db)
     this.guests = new SqliteGuestSessionRepository(this.#db)
+    this.federation = sqliteFederationRepositories(this.#db)
   }
 
   async migrate(): Promise<string[]> {

@@ -1,0 +1,34 @@
+import type { FederationRepositories, LocalActor, LocalActorDirectory } from '../ports.ts'
+import type { FederationLogger } from '../log.ts'
+import type { DomainPolicy } from '../domain-policy.ts'
+
+/** What inbox listeners use. The activity they get has a verified signature whose key its actor owns. */
+export type InboxDeps = {
+  repositories: FederationRepositories
+  directory: LocalActorDirectory
+  log: FederationLogger
+  now: () => number
+  /** Checked again here: an activity's actor may live elsewhere than its signer. */
+  policy: DomainPolicy
+}
+
+/** The local, not deleted, actor an URL names, if any. */
+export async function localActorAt(
+  deps: InboxDeps,
+  ctx: { parseUri(uri: URL | null): { type: string; identifier?: string } | null },
+  uri: URL | null,
+): Promise<LocalActor | null> {
+  const parsed = ctx.parseUri(uri)
+  if (parsed?.type !== 'actor' || parsed.identifier === undefined) return null
+  const actor = await deps.directory.byUsername(parsed.identifier)
+  return actor && actor.deletedAt === null ? actor : null
+}
+
+export function sameUrl(a: URL | string | null | undefined, b: URL | string | null | undefined): boolean {
+  if (a == null || b == null) return false
+  try {
+    return new URL(a).href === new URL(b).href
+  } catch {
+    return false
+  }
+}

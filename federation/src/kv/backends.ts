@@ -1,0 +1,54 @@
+/**
+ * Fedify's cache and queue for one instance, by backend: `sqlite` (embedded: a file of its own, WAL)
+ * or `redis` (production and scale-out: every node of the instance shares them).
+ */
+import { Redis } from 'ioredis'
+import type { KvStore, MessageQueue } from '@fedify/fedify'
+import { openFederationDatabase } from './sqlite-database.ts'
+import { SqliteKvStore } from './sqlite-kv-store.ts'
+import { SqliteMessageQueue } from './sqlite-message-queue.ts'
+import { RedisKvStore } from './redis-kv-store.ts'
+import { RedisMessageQueue } from './redis-message-queue.ts'
+
+export type QueueBackendOptions =
+  | { backend: 'sqlite'; path: string; onError?: (error: unknown) => void }
+  | { backend: 'redis'; url: string; /** Keys of this instance start with it (nodes of one instance share it). */ prefix: string; onError?: (error: unknown) => void }
+
+export type QueueBackends = { kv: KvStore; queue: MessageQueue; close(): Promise<void> }
+
+export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
+  const onError = options.onError ?? (() => {})
+  switch (options.backend) {
+    case 'sqlite': {
+      const db = openFederationDatabase(options.path)
+      return {
+        kv: new SqliteKvStore(db),
+        queue: new SqliteMessageQueue(db, { onError }),
+        close: async () => db.close(),
+      }
+    }
+    case 'redis': {
+      const redis = new Redis(options.url, { maxRetriesPerRequest: 3 })
+      redis.on('error', onError)
+      return {
+        kv: new RedisKvStore(redis, { prefix: `${options.prefix}kv:` }),
+        queue: new RedisMessageQueue(redis, { prefix: `${options.prefix}mq:`, onError }),
+        close: async () => {
+          await redis.quit().catch(() => redis.disconnect())
+        },
+      }
+    }
+  }
+}
+
+/** Resolves when Redis at `url` answers PING within `timeoutMs`; rejects with the reason otherwise. */
+export async function pingRedis(url: string, timeoutMs = 3000): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs })
+  redis.on('error', () => {})
+  try {
+    await redis.connect()
+    await redis.ping()
+  } finally {
+    redis.disconnect()
+  }
+}

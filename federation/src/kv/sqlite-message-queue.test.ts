@@ -1,0 +1,74 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { testMessageQueue } from '@fedify/testing'
+import { openFederationDatabase } from './sqlite-database.ts'
+import { SqliteMessageQueue } from './sqlite-message-queue.ts'
+
+function tempFile(): { path: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-mq-'))
+  return { path: join(dir, 'federation.sqlite'), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+describe('SqliteMessageQueue', () => {
+  it("SqliteMessageQueue passes Fedify's MessageQueue conformance tests (@fedify/testing), ordering keys included", async () => {
+    const { path, cleanup } = tempFile()
+    // Two queues on two connections to one file, as Fedify's tester requires.
+    await testMessageQueue(
+      () => new SqliteMessageQueue(openFederationDatabase(path), { pollIntervalMs: 200 }),
+      async ({ controller }) => {
+        controller.abort()
+        cleanup()
+      },
+      { testOrderingKey: true },
+    )
+  })
+
+  it('SqliteMessageQueue hands a message left by a killed worker to the next one once its lease runs out', async () => {
+    const { path, cleanup } = tempFile()
+    try {
+      const clock = { now: 1_000_000 }
+      const db = openFederationDatabase(path)
+      const first = new SqliteMessageQueue(db, { leaseMs: 5000, now: () => clock.now, pollIntervalMs: 20 })
+      await first.enqueue({ n: 1 })
+      // A worker takes the message and dies without finishing: simulated by leasing it by hand.
+      db.prepare('UPDATE fedify_queue SET lease_until = ?').run(clock.now + 5000)
+      assert.deepEqual(await first.getDepth(), { queued: 0, ready: 0, delayed: 0 }, 'a leased message is not waiting')
+
+      const seen: unknown[] = []
+      const controller = new AbortController()
+      const second = new SqliteMessageQueue(openFederationDatabase(path), { leaseMs: 5000, now: () => clock.now, pollIntervalMs: 20 })
+      const listening = second.listen((message) => void seen.push(message), { signal: controller.signal })
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      assert.deepEqual(seen, [], 'not while the lease holds')
+      clock.now += 5000
+      for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+      assert.deepEqual(seen, [{ n: 1 }])
+      controller.abort()
+      await listening
+      assert.equal(db.prepare('SELECT COUNT(*) AS n FROM fedify_queue').get()?.n, 0, 'deleted once handled')
+    } finally {
+      cleanup()
+    }
+  })
+
+  it('SqliteMessageQueue.listen() returns once its signal is aborted, and a handler error does not stop it', async () => {
+    const errors: unknown[] = []
+    const mq = new SqliteMessageQueue(openFederationDatabase(':memory:'), { onError: (e) => errors.push(e) })
+    const seen: unknown[] = []
+    const controller = new AbortController()
+    const listening = mq.listen((message) => {
+      if (message === 'boom') throw new Error('boom')
+      seen.push(message)
+    }, { signal: controller.signal })
+    await mq.enqueue('boom')
+    await mq.enqueue('fine')
+    for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.deepEqual(seen, ['fine'])
+    assert.equal((errors[0] as Error).message, 'boom')
+    controller.abort()
+    await listening
+  })
+})

@@ -1,0 +1,158 @@
+/**
+ * Fedify's MessageQueue on `node:sqlite` for the embedded mode. Messages survive restarts: a worker
+ * leases a message (the lease is renewed while the handler runs), and deletes it only once the
+ * handler has finished, so a process killed mid-delivery leaves it to be taken again when the lease
+ * runs out (at-least-once; receivers are idempotent by activity id). Messages with the same
+ * ordering key are handed out one at a time, oldest first. Listeners on the same instance are woken
+ * at once on enqueue; other connections to the file find new messages by polling.
+ */
+import type { DatabaseSync } from 'node:sqlite'
+import type { MessageQueue, MessageQueueDepth, MessageQueueEnqueueOptions, MessageQueueListenOptions } from '@fedify/fedify'
+import { durationMs } from './sqlite-database.ts'
+
+export type SqliteMessageQueueOptions = {
+  /** Table name (letters, digits, underscores). Default `fedify_queue`. */
+  table?: string
+  /** How often listeners look for messages enqueued elsewhere or coming due. Default 1000 ms. */
+  pollIntervalMs?: number
+  /** How long a worker owns a message before another may take it, renewed while it runs. Default 30 s. */
+  leaseMs?: number
+  /** Messages one `listen()` call handles at a time (deliveries wait on the network). Default 16. */
+  concurrency?: number
+  now?: () => number
+  /** Told about handler failures (the message is dropped: Fedify retries by enqueuing anew). */
+  onError?: (error: unknown) => void
+}
+
+type Claimed = { id: number; message: string }
+
+export class SqliteMessageQueue implements MessageQueue {
+  readonly nativeRetrial = false
+  readonly #db: DatabaseSync
+  readonly #table: string
+  readonly #pollIntervalMs: number
+  readonly #leaseMs: number
+  readonly #concurrency: number
+  readonly #now: () => number
+  readonly #onError: (error: unknown) => void
+  readonly #wake = new EventTarget()
+
+  constructor(db: DatabaseSync, options: SqliteMessageQueueOptions = {}) {
+    const table = options.table ?? 'fedify_queue'
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table)) throw new TypeError(`invalid table name: ${table}`)
+    this.#db = db
+    this.#table = table
+    this.#pollIntervalMs = options.pollIntervalMs ?? 1000
+    this.#leaseMs = options.leaseMs ?? 30_000
+    this.#concurrency = Math.max(1, options.concurrency ?? 16)
+    this.#now = options.now ?? Date.now
+    this.#onError = options.onError ?? (() => {})
+    db.exec(`CREATE TABLE IF NOT EXISTS "${table}" (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      message TEXT NOT NULL,
+      ordering_key TEXT,
+      run_at INTEGER NOT NULL,
+      lease_until INTEGER,
+      created_at INTEGER NOT NULL) STRICT;
+      CREATE INDEX IF NOT EXISTS "${table}_due" ON "${table}" (run_at, id);
+      CREATE INDEX IF NOT EXISTS "${table}_ordering" ON "${table}" (ordering_key, id) WHERE ordering_key IS NOT NULL;`)
+  }
+
+  async enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
+    return this.enqueueMany([message], options)
+  }
+
+  async enqueueMany(messages: readonly unknown[], options?: MessageQueueEnqueueOptions): Promise<void> {
+    if (messages.length === 0) return
+    const now = this.#now()
+    const delay = durationMs(options?.delay)
+    const insert = this.#db.prepare(`INSERT INTO "${this.#table}" (message, ordering_key, run_at, created_at) VALUES (?, ?, ?, ?)`)
+    this.#db.exec('BEGIN IMMEDIATE')
+    try {
+      for (const message of messages) insert.run(JSON.stringify(message), options?.orderingKey ?? null, now + delay, now)
+      this.#db.exec('COMMIT')
+    } catch (error) {
+      this.#db.exec('ROLLBACK')
+      throw error
+    }
+    if (delay === 0) this.#wake.dispatchEvent(new Event('wake'))
+    else setTimeout(() => this.#wake.dispatchEvent(new Event('wake')), delay).unref()
+  }
+
+  async getDepth(): Promise<MessageQueueDepth> {
+    const row = this.#db
+      .prepare(`SELECT COUNT(*) AS queued, COALESCE(SUM(run_at <= ?), 0) AS ready FROM "${this.#table}" WHERE lease_until IS NULL OR lease_until <= ?`)
+      .get(this.#now(), this.#now())
+    const queued = Number(row?.queued ?? 0)
+    const ready = Number(row?.ready ?? 0)
+    return { queued, ready, delayed: queued - ready }
+  }
+
+  async listen(handler: (message: unknown) => Promise<void> | void, options?: MessageQueueListenOptions): Promise<void> {
+    const signal = options?.signal
+    if (signal?.aborted) return
+    const sleepers = new Set<() => void>()
+    const onWake = () => {
+      for (const wake of sleepers) wake()
+      sleepers.clear()
+    }
+    this.#wake.addEventListener('wake', onWake)
+    signal?.addEventListener('abort', onWake, { once: true })
+    const worker = async () => {
+      while (!signal?.aborted) {
+        const claimed = this.#claim()
+        if (claimed) {
+          await this.#handle(claimed, handler)
+          continue
+        }
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+          const timer = setTimeout(() => {
+            sleepers.delete(wake)
+            resolve()
+          }, this.#pollIntervalMs)
+          sleepers.add(wake)
+        })
+      }
+    }
+    try {
+      await Promise.all(Array.from({ length: this.#concurrency }, worker))
+    } finally {
+      this.#wake.removeEventListener('wake', onWake)
+    }
+  }
+
+  /** Atomically leases the oldest due message whose ordering key has no older message waiting. */
+  #claim(): Claimed | null {
+    const now = this.#now()
+    const row = this.#db
+      .prepare(
+        `UPDATE "${this.#table}" SET lease_until = ? WHERE id = (
+           SELECT m.id FROM "${this.#table}" AS m
+           WHERE m.run_at <= ? AND (m.lease_until IS NULL OR m.lease_until <= ?)
+             AND (m.ordering_key IS NULL OR NOT EXISTS (
+               SELECT 1 FROM "${this.#table}" AS p WHERE p.ordering_key = m.ordering_key AND p.id < m.id))
+           ORDER BY m.run_at, m.id LIMIT 1)
+         RETURNING id, message`,
+      )
+      .get(now + this.#leaseMs, now, now)
+    return row ? { id: Number(row.id), message: String(row.message) } : null
+  }
+
+  async #handle(claimed: Claimed, handler: (message: unknown) => Promise<void> | void): Promise<void> {
+    const renew = setInterval(() => {
+      this.#db.prepare(`UPDATE "${this.#table}" SET lease_until = ? WHERE id = ?`).run(this.#now() + this.#leaseMs, claimed.id)
+    }, Math.max(10, Math.floor(this.#leaseMs / 3)))
+    try {
+      await handler(JSON.parse(claimed.message))
+    } catch (error) {
+      this.#onError(error)
+    } finally {
+      clearInterval(renew)
+      this.#db.prepare(`DELETE FROM "${this.#table}" WHERE id = ?`).run(claimed.id)
+    }
+  }
+}

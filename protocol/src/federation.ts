@@ -1,0 +1,98 @@
+import Type, { type Static } from 'typebox'
+import { Timestamp } from './common.ts'
+
+const ActivityPubId = Type.String({ format: 'uri', maxLength: 2048, description: 'An ActivityPub id (absolute https URL)' })
+
+/** A Fediverse account as Parley shows it, from a lookup by handle or URL. */
+export const RemoteActor = Type.Object(
+  {
+    id: ActivityPubId,
+    type: Type.String({ description: 'ActivityStreams actor type: Person, Group, Service, …' }),
+    handle: Type.Union([Type.String(), Type.Null()], { description: '@name@host' }),
+    name: Type.Union([Type.String(), Type.Null()]),
+    avatarUrl: Type.Union([Type.String(), Type.Null()]),
+    url: Type.Union([Type.String(), Type.Null()], { description: 'Profile page' }),
+  },
+  { additionalProperties: false, title: 'RemoteActor' },
+)
+export type RemoteActor = Static<typeof RemoteActor>
+
+export const RemoteLookupQuery = Type.Object(
+  { handle: Type.String({ minLength: 3, maxLength: 512, description: '@name@host, name@host or an actor URL' }) },
+  { additionalProperties: false, title: 'RemoteLookupQuery' },
+)
+export type RemoteLookupQuery = Static<typeof RemoteLookupQuery>
+
+export const FollowRequest = Type.Object(
+  { target: Type.String({ minLength: 3, maxLength: 512, description: '@name@host, name@host or an actor URL' }) },
+  { additionalProperties: false, title: 'FollowRequest' },
+)
+export type FollowRequest = Static<typeof FollowRequest>
+
+export const FollowState = Type.Union([Type.Literal('pending'), Type.Literal('accepted')])
+export type FollowState = Static<typeof FollowState>
+
+/** One of my follows of a Fediverse account: pending until the account's server accepts it. */
+export const FollowView = Type.Object(
+  { actorId: ActivityPubId, state: FollowState, createdAt: Timestamp },
+  { additionalProperties: false, title: 'FollowView' },
+)
+export type FollowView = Static<typeof FollowView>
+
+export const UnfollowQuery = Type.Object({ actor: ActivityPubId }, { additionalProperties: false, title: 'UnfollowQuery' })
+export type UnfollowQuery = Static<typeof UnfollowQuery>
+
+export const BlockRequest = Type.Object(
+  { target: Type.String({ minLength: 3, maxLength: 512, description: '@name@host, name@host or an actor URL' }) },
+  { additionalProperties: false, title: 'BlockRequest' },
+)
+export type BlockRequest = Static<typeof BlockRequest>
+
+/** A Fediverse account I blocked: its follows are rejected and its messages to me dropped. */
+export const BlockView = Type.Object({ actorId: ActivityPubId, createdAt: Timestamp }, { additionalProperties: false, title: 'BlockView' })
+export type BlockView = Static<typeof BlockView>
+
+export const BlockList = Type.Object({ blocks: Type.Array(BlockView) }, { additionalProperties: false, title: 'BlockList' })
+export type BlockList = Static<typeof BlockList>
+
+/** A report (ActivityPub `Flag`) another server sent about local users, for admins. */
+export const FederationReport = Type.Object(
+  {
+    activityId: ActivityPubId,
+    reporterId: ActivityPubId,
+    userIds: Type.Array(Type.String(), { description: 'Reported local users' }),
+    objectIds: Type.Array(Type.String(), { description: 'Everything the report names: accounts, messages' }),
+    content: Type.String({ description: "The reporter's comment, as sent" }),
+    receivedAt: Timestamp,
+  },
+  { additionalProperties: false, title: 'FederationReport' },
+)
+export type FederationReport = Static<typeof FederationReport>
+
+export const FederationReportList = Type.Object({ reports: Type.Array(FederationReport) }, { additionalProperties: false, title: 'FederationReportList' })
+export type FederationReportList = Static<typeof FederationReportList>
+
+const Domain = Type.String({
+  minLength: 1,
+  maxLength: 253,
+  pattern: '^[a-zA-Z0-9.-]+(:[0-9]{1,5})?$',
+  description: 'A domain (covers its subdomains, any port) or host:port (exactly that origin)',
+})
+
+export const DomainBlockRequest = Type.Object({ domain: Domain }, { additionalProperties: false, title: 'DomainBlockRequest' })
+export type DomainBlockRequest = Static<typeof DomainBlockRequest>
+
+export const DomainBlock = Type.Object({ domain: Type.String(), createdAt: Timestamp }, { additionalProperties: false, title: 'DomainBlock' })
+export type DomainBlock = Static<typeof DomainBlock>
+
+export const DomainBlockList = Type.Object(
+  {
+    configured: Type.Array(Type.String(), { description: 'From the configuration (federationBlockedDomains): changed there only' }),
+    blocks: Type.Array(DomainBlock, { description: 'Added by admins at run time' }),
+  },
+  { additionalProperties: false, title: 'DomainBlockList' },
+)
+export type DomainBlockList = Static<typeof DomainBlockList>
+
+export const DomainParams = Type.Object({ domain: Domain }, { additionalProperties: false, title: 'DomainParams' })
+export type DomainParams = Static<typeof DomainParams>

@@ -1,0 +1,68 @@
+/**
+ * Wires @parley/federation for one instance: the store's users as the actor directory, the store's
+ * federation repositories, and Fedify's cache and queue — in embedded mode a second SQLite file
+ * (`federation.sqlite` in dataDir, WAL), so queue churn never contends with the main store; Redis
+ * when `federationQueue` is redis.
+ */
+import { join } from 'node:path'
+import { ParleyFederation, openQueueBackends, type FederationLogger, type LocalActorDirectory } from '@parley/federation'
+import type { Config } from '../config/schema.ts'
+import type { Store } from '../store/ports.ts'
+import type { Logger } from '../logger.ts'
+import serverPackage from '../../package.json' with { type: 'json' }
+
+export type FederationRuntime = {
+  readonly federation: ParleyFederation
+  /** Stops the queue and closes Fedify's cache and queue backends. Idempotent. */
+  close(): Promise<void>
+}
+
+export function federationDatabasePath(config: Pick<Config, 'dataDir'>): string {
+  return join(config.dataDir, 'federation.sqlite')
+}
+
+export function storeDirectory(store: Store): LocalActorDirectory {
+  return {
+    async byUsername(username) {
+      const user = await store.users.byUsername(username)
+      if (!user) return null
+      return { userId: user.id, username: user.username, displayName: user.displayName, createdAt: user.createdAt, deletedAt: user.deletedAt }
+    },
+  }
+}
+
+export function createFederationRuntime(config: Config, store: Store, logger?: Logger): FederationRuntime {
+  const log = (logger?.child({ component: 'federation' }) as FederationLogger | undefined) ?? undefined
+  const onError = (error: unknown) => log?.error({ err: error }, 'federation queue or cache failed')
+  const backends = openQueueBackends(
+    config.federationQueue === 'redis'
+      ? { backend: 'redis', url: config.redisUrl, prefix: `parley:${new URL(config.publicOrigin).host}:fedify:`, onError }
+      : { backend: 'sqlite', path: federationDatabasePath(config), onError },
+  )
+  const federation = new ParleyFederation({
+    origin: config.publicOrigin,
+    kv: backends.kv,
+    queue: backends.queue,
+    directory: storeDirectory(store),
+    repositories: store.federation,
+    signatureWindowSeconds: config.federationSignatureWindowSeconds,
+    allowPrivateAddress: config.federationAllowPrivateAddress,
+    blockedDomains: config.federationBlockedDomains,
+    allowedDomains: config.federationAllowedDomains,
+    software: { name: 'parley', version: serverPackage.version },
+    nodeInfo: async () => ({ users: await store.users.count(), openRegistrations: config.registration === 'open' }),
+    ...(log ? { log } : {}),
+  })
+  let closed = false
+  return {
+    federation,
+    async close() {
+      if (closed) return
+      closed = true
+      federation.close()
+      // Let workers that were mid-task see the abort before the database goes away.
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      await backends.close()
+    },
+  }
+}

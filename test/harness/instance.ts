@@ -1,0 +1,126 @@
+/**
+ * A real Parley instance for multi-instance tests: HTTPS on 127.0.0.1 with a port the OS picks
+ * (the server listens on port 0 first, so the public origin is known before the app is built),
+ * its own SQLite files in a temporary folder, the federation queue running. Built exactly as
+ * `parley serve` builds it, through @parley/server.
+ */
+import { createServer, type Server } from 'node:https'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { AddressInfo } from 'node:net'
+import { buildApp, createChatStack, createLogger, createServices, loadConfig, type Config, type Services } from '@parley/server'
+import { localCa, trustLocalCa } from './local-ca.ts'
+
+export type TestInstance = {
+  origin: string
+  /** `host:port`, the domain part of handles on this instance. */
+  host: string
+  config: Config
+  services: Services
+  /** The store's federation repositories (followers, follows, messages). */
+  store(): Services['store']['federation']
+  /** Creates a local user (keys are made at once, as at registration). */
+  addUser(username: string, displayName?: string): Promise<{ id: string; username: string }>
+  /** This instance's log lines (JSON, newest last), kept in memory: printed only when a test fails. */
+  logs(): string[]
+  /** Stops the instance; its files are deleted unless `keepData` (to restart it on the same port). */
+  close(options?: { keepData?: boolean }): Promise<void>
+  port: number
+  dataDir: string
+}
+
+export type StartOptions = {
+  env?: Record<string, string>
+  /** Restart: the port and data folder of a stopped instance. */
+  port?: number
+  dataDir?: string
+}
+
+export async function startInstance(options: StartOptions = {}): Promise<TestInstance> {
+  const ca = localCa()
+  trustLocalCa(ca)
+  const server: Server = createServer({ key: ca.keyPem, cert: ca.certPem })
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const origin = `https://127.0.0.1:${port}`
+  const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-instance-'))
+  const loaded = loadConfig({
+    env: {
+      PARLEY_PUBLIC_ORIGIN: origin,
+      PARLEY_DATA_DIR: dir,
+      PARLEY_LOG_LEVEL: 'debug',
+      PARLEY_REGISTRATION: 'closed',
+      PARLEY_FEDERATION_ALLOW_PRIVATE_ADDRESS: 'true',
+      ...options.env,
+    },
+  })
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
+  const config = loaded.config
+  const lines: string[] = []
+  const logger = createLogger(config.logLevel, {
+    write(line: string) {
+      lines.push(line.trimEnd())
+      if (lines.length > 5000) lines.splice(0, lines.length - 5000)
+    },
+  })
+  const services = await createServices(config, { logger })
+  const chat = createChatStack(config, services.store, logger)
+  const app = await buildApp({ config, logger, store: services.store, accounts: services.accounts, chat, federation: services.federation.federation })
+  await app.ready()
+  server.on('request', (req, res) => app.routing(req, res))
+  services.federation.federation.start()
+
+  let closed = false
+  return {
+    origin,
+    host: `127.0.0.1:${port}`,
+    port,
+    dataDir: dir,
+    config,
+    services,
+    store: () => services.store.federation,
+    logs: () => [...lines],
+    async addUser(username, displayName) {
+      const created = await services.accounts.createUser({ username, displayName: displayName ?? username })
+      if (!created.ok) throw new Error(created.error.type)
+      return { id: created.value.id, username }
+    },
+    async close(closeOptions = {}) {
+      if (closed) return
+      closed = true
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await app.close()
+      await chat.bus.close()
+      await services.close()
+      if (!closeOptions.keepData) rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Polls `probe` until it returns a value that is not null/undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const started = Date.now()
+  for (;;) {
+    const value = await probe()
+    if (value !== null && value !== undefined && value !== false) return value
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+/**
+ * For `afterEach`: prints the instances' buffered logs when the test failed, and nothing otherwise.
+ * `afterEach(printLogsOnFailure(() => [a, b]))`
+ */
+export function printLogsOnFailure(instances: () => (TestInstance | undefined)[], tail = 200): (t: { name: string }) => void {
+  return (t) => {
+    // TestContext.passed exists at run time (Node ≥ 21) but not yet in @types/node 24.19.
+    if ((t as { passed?: boolean }).passed !== false) return
+    for (const instance of instances()) {
+      if (!instance) continue
+      process.stderr.write(`\n--- last ${tail} log lines of ${instance.origin} (test "${t.name}") ---\n${instance.logs().slice(-tail).join('\n')}\n`)
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import { after, afterEach, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
+import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
+import { startFakeMastodon, type FakeMastodon } from '../harness/fake-mastodon.ts'
+
+// Every request here is refused before anything is stored: the test checks the status and that the
+// store (followers, inbound messages) and the Accepts sent are exactly as before.
+describe('inbox bad input: refused with 4xx and no side effect', () => {
+  let parley: TestInstance
+  let mastodon: FakeMastodon
+  let bob: { id: string }
+  let inbox: string
+  const vars = () => ({ PARLEY: parley.origin, PARLEY_HOST: parley.host })
+
+  before(async () => {
+    ;[parley, mastodon] = await Promise.all([startInstance(), startFakeMastodon()])
+    bob = await parley.addUser('bob', 'Bob')
+    inbox = `${parley.origin}/users/bob/inbox`
+  })
+  afterEach(printLogsOnFailure(() => [parley]))
+  after(async () => {
+    await Promise.all([parley?.close(), mastodon?.close()])
+  })
+
+  async function snapshot() {
+    return {
+      followers: await parley.store().followers.count(bob.id),
+      messages: (await parley.store().inboundMessages.listForUser(bob.id)).length,
+      accepts: mastodon.deliveries.filter((d) => d.json.type === 'Accept').length,
+    }
+  }
+
+  async function refused(status: number, expected: number | RegExp, label: string, before: Awaited<ReturnType<typeof snapshot>>) {
+    if (typeof expected === 'number') assert.equal(status, expected, label)
+    else assert.match(String(status), expected, label)
+    // Give a wrongly queued activity time to be processed before checking nothing happened.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    assert.deepEqual(await snapshot(), before, `${label}: store unchanged`)
+  }
+
+  it('an unsigned Follow → 401', async () => {
+    const before = await snapshot()
+    const { status } = await mastodon.deliver(inbox, mastodon.fixture('follow.json', vars()), { unsigned: true })
+    await refused(status, 401, 'unsigned', before)
+  })
+
+  it('a broken signature → 401', async () => {
+    const before = await snapshot()
+    const { status } = await mastodon.deliver(inbox, mastodon.fixture('follow.json', vars()), { breakSignature: true })
+    await refused(status, 401, 'broken signature', before)
+  })
+
+  it('a key that does not belong to the activity\'s actor → 401', async () => {
+    const before = await snapshot()
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    // Signed with a key of its own, claiming alice's key id: verification fails.
+    const forged = await mastodon.deliver(inbox, mastodon.fixture('follow.json', vars()), { privateKey })
+    await refused(forged.status, 401, 'foreign key under the actor key id', before)
+    // Signed correctly by Parley user carol's key, but the activity says alice did it.
+    const carol = await parley.addUser('carol')
+    const keys = await parley.store().keys.list(carol.id)
+    const rsa = keys.find((k) => k.algorithm === 'rsa')
+    assert.ok(rsa)
+    const { createPrivateKey } = await import('node:crypto')
+    const carolKey = createPrivateKey({ key: rsa.privateJwk as never, format: 'jwk' })
+    const mismatched = await mastodon.deliver(inbox, mastodon.fixture('follow.json', vars()), { privateKey: carolKey, keyId: `${parley.origin}/users/carol#main-key` })
+    await refused(mismatched.status, 401, 'key owned by another actor', before)
+  })
+
+  it('a Digest that does not match the body → 4xx', async () => {
+    const before = await snapshot()
+    const signedBody = mastodon.fixture('follow.json', vars())
+    const other = JSON.parse(signedBody)
+    other.object = `${parley.origin}/users/carol`
+    const { status } = await mastodon.deliver(inbox, signedBody, { sendBody: JSON.stringify(other) })
+    await refused(status, /^4\d\d$/, 'digest mismatch', before)
+  })
+
+  it('a Date far in the past or the future → 401', async () => {
+    for (const offset of [-3600_000, 3600_000]) {
+      const before = await snapshot()
+      const { status } = await mastodon.deliver(inbox, mastodon.fixture('follow.json', vars()), { date: new Date(Date.now() + offset) })
+      await refused(status, 401, `date off by ${offset / 1000}s`, before)
+    }
+  })
+
+  it('a replayed signed request → 401, the first one alone took effect', async () => {
+    const start = await snapshot()
+    const first = await mastodon.deliver(inbox, mastodon.fixture('follow.json', vars()))
+    assert.equal(first.status, 202)
+    await eventually(async () => (await snapshot()).accepts === start.accepts + 1, 15_000, 'the Accept')
+    const afterFirst = await snapshot()
+    assert.equal(afterFirst.followers, start.followers + 1)
+    await refused(await first.replay(), 401, 'replay', afterFirst)
+  })
+
+  it('a Note claiming another origin or another author is not stored', async () => {
+    const before = await snapshot()
+    const spoofed = JSON.parse(mastodon.fixture('create-direct-note.json', vars()))
+    spoofed.object.id = `https://elsewhere.example/notes/${Date.now()}`
+    assert.equal((await mastodon.deliver(inbox, JSON.stringify(spoofed))).status, 202)
+    const misattributed = JSON.parse(mastodon.fixture('create-direct-note.json', vars()))
+    misattributed.object.attributedTo = `${parley.origin}/users/carol`
+    assert.equal((await mastodon.deliver(inbox, JSON.stringify(misattributed))).status, 202)
+    await refused(202, 202, 'foreign embedded note', before)
+  })
+
+  it('malformed JSON or a deeply nested body → 400, an oversize body → 413', async () => {
+    const before = await snapshot()
+    const malformed = await mastodon.deliver(inbox, '{"type": "Follow",')
+    await refused(malformed.status, 400, 'malformed JSON', before)
+    const deep = mastodon.fixture('follow.json', vars()).replace(/\}\s*$/, `, "nested": ${'['.repeat(20000)}${']'.repeat(20000)} }`)
+    await refused((await mastodon.deliver(inbox, deep)).status, 400, 'deeply nested', before)
+    const huge = JSON.stringify({ ...JSON.parse(mastodon.fixture('follow.json', vars())), padding: 'x'.repeat(parley.config.bodyLimit) })
+    const oversize = await mastodon.deliver(inbox, huge)
+    await refused(oversize.status, 413, 'oversize', before)
+  })
+})

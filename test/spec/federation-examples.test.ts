@@ -1,0 +1,64 @@
+import { after, afterEach, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
+import { startFakeMastodon, type FakeMastodon } from '../harness/fake-mastodon.ts'
+
+// The JSON examples of spec/federation.md, checked against what a real instance serves and sends,
+// so the document cannot drift from the code.
+type Json = Record<string, unknown>
+const spec = readFileSync(new URL('../../spec/federation.md', import.meta.url), 'utf8')
+const examples = [...spec.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1] ?? '') as Json)
+const example = (predicate: (e: Json) => boolean, what: string): Json => {
+  const found = examples.find(predicate)
+  assert.ok(found, `spec/federation.md has a ${what} example`)
+  return found
+}
+const keys = (o: unknown) => Object.keys(o as Json).sort()
+
+describe('spec/federation.md examples match the implementation', () => {
+  let parley: TestInstance
+  let mastodon: FakeMastodon
+  let bob: { id: string }
+  before(async () => {
+    ;[parley, mastodon] = await Promise.all([startInstance(), startFakeMastodon()])
+    bob = await parley.addUser('bob', 'Bob Builder')
+  })
+  afterEach(printLogsOnFailure(() => [parley]))
+  after(async () => {
+    await Promise.all([parley?.close(), mastodon?.close()])
+  })
+
+  it('the WebFinger example has the fields and link relations served', async () => {
+    const spec = example((e) => 'subject' in e, 'WebFinger')
+    const real = (await (await fetch(`${parley.origin}/.well-known/webfinger?resource=acct:bob@${parley.host}`)).json()) as Json
+    assert.deepEqual(keys(spec), keys(real))
+    const rels = (o: Json) => (o.links as { rel: string }[]).map((l) => l.rel)
+    assert.deepEqual(rels(spec), rels(real))
+  })
+
+  it('the Person example has exactly the properties served', async () => {
+    const spec = example((e) => e.type === 'Person', 'Person')
+    const real = (await (await fetch(`${parley.origin}/users/bob`, { headers: { accept: 'application/activity+json' } })).json()) as Json
+    assert.deepEqual(keys(spec), keys(real))
+    assert.deepEqual(keys(spec.publicKey), keys(real.publicKey))
+    assert.equal((spec.assertionMethod as unknown[]).length, (real.assertionMethod as unknown[]).length)
+  })
+
+  it('the direct-message example is accepted as one, and the Accept example has the shape sent', async () => {
+    const create = JSON.stringify(example((e) => e.type === 'Create', 'Create'))
+      .replaceAll('https://talk.example', parley.origin)
+      .replaceAll('talk.example', parley.host)
+      .replaceAll('https://mastodon.example', mastodon.origin)
+    assert.equal((await mastodon.deliver(`${parley.origin}/users/bob/inbox`, create)).status, 202)
+    await eventually(async () => (await parley.store().inboundMessages.listForUser(bob.id)).length === 1, 15_000, 'the direct message')
+
+    assert.equal((await mastodon.deliver(`${parley.origin}/users/bob/inbox`, mastodon.fixture('follow.json', { PARLEY: parley.origin, PARLEY_HOST: parley.host }))).status, 202)
+    const accept = await eventually(async () => mastodon.deliveries.find((d) => d.json.type === 'Accept'), 15_000, 'the Accept')
+    const spec = example((e) => e.type === 'Accept', 'Accept')
+    assert.deepEqual(keys(spec), keys(accept.json))
+    assert.deepEqual(keys(spec.proof), keys(accept.json.proof).filter((k) => k !== '@context'))
+    assert.deepEqual(keys(spec.signature), keys(accept.json.signature).filter((k) => k !== '@context'))
+    assert.deepEqual(keys(spec.object), keys(accept.json.object))
+  })
+})
