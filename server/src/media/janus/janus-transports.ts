@@ -111,10 +111,16 @@ export class JanusSendTransport implements SendTransport {
       recordingsDir: this.#room.recordingsDir,
       setRecording: async (record, filename) => {
         // A recording started mid-call must begin with a keyframe, or janus-pp-rec's webm does not
-        // decode until the browser's next one: ask the publisher for one. (Measured: Chromium's
-        // keyframe did not show up in a 3 s recording; still open, see the calls2 report.)
-        const reply = await this.#handle.message({ request: 'configure', record, ...(filename ? { filename } : {}), ...(record ? { keyframe: true } : {}) })
-        return reply.ok ? { ok: true, value: undefined } : { ok: false, error: toMediaError(reply.error) }
+        // decode until the browser's next one (Chromium sends them rarely): ask the publisher.
+        const reply = await this.#handle.message({ request: 'configure', record, ...(filename ? { filename } : {}) })
+        if (!reply.ok) return { ok: false, error: toMediaError(reply.error) }
+        const video = mids.get('video') ?? []
+        if (record && video.length > 0) {
+          // Janus 1.x takes keyframe requests per stream; asked once the recorder exists.
+          const keyframe = await this.#handle.message({ request: 'configure', streams: video.map((mid) => ({ mid, keyframe: true })) })
+          if (!keyframe.ok) this.#logger.warn({ error: keyframe.error }, 'keyframe request for the recording failed')
+        }
+        return { ok: true, value: undefined }
       },
     })
     this.#producer = producer
