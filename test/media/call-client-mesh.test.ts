@@ -38,7 +38,7 @@ const clean = (body: (t: TestContext) => Promise<void>) => async (t: TestContext
   }
 }
 
-test('CallClient: three people in a mesh call through the gateway each decode the two others and receive their audio (needs Chromium, netns)', clean(async (t) => {
+test('CallClient: three people in a mesh call through the gateway each decode the two others and receive their audio; a screen share renegotiates (needs Chromium, netns)', clean(async (t) => {
   const [ann, ben, cas, dia] = await Promise.all(['ann', 'ben', 'cas', 'dia'].map((n) => parley.person(n)))
   assert.ok(ann && ben && cas && dia)
   const room = await ann.rest.createRoom({ kind: 'group', name: 'Mesh' })
@@ -65,6 +65,10 @@ test('CallClient: three people in a mesh call through the gateway each decode th
     assert.deepEqual(s.errors, [])
   }
   t.diagnostic(`joins: ${joined.map((j) => (j.ok ? `${Math.round(j.joinedMs)} ms` : '-')).join(', ')}`)
+
+  // ann shares her screen: her connections renegotiate and both others decode a third video.
+  await a.shareScreen()
+  await waitFor('ben and cas decoding ann\'s screen too', async () => (await Promise.all([b.stats(), c.stats()])).every((s) => s.videoStreamsDecoding === 3), 15_000)
 
   // A fourth is refused: the cap is 3. The others are unaffected.
   const refused = await d.start({ roomId: room.id, media: AV })
