@@ -128,8 +128,10 @@ test('CallClient on Janus: a moderator records; everyone sees it; the recording 
     (await p.frames<{ recording: boolean }>('call.joined')).some((f) => f.recording))
   await waitFor('both decoding', async () => (await Promise.all([m.stats(), p.stats()])).every((s) => s.videoStreamsDecoding === 1), 15_000)
   await new Promise((resolve) => setTimeout(resolve, 3000))
+  // The member leaves while recording: their part is stopped and converted as they go.
+  assert.deepEqual(await p.request('leave'), { ok: true })
   assert.deepEqual(await m.request('record', false), { ok: true })
-  await waitFor('everyone sees the recording stop', async () => (await p.frames<{ recording: boolean }>('call.recording')).some((f) => !f.recording))
+  await waitFor('the moderator sees the recording stop', async () => (await m.frames<{ recording: boolean }>('call.recording')).some((f) => !f.recording))
   const list = await member.rest.recordings(room.id)
   assert.deepEqual(list.recordings.map((r) => r.kind).sort(), ['audio', 'audio', 'video', 'video'], 'audio and video of both participants')
   for (const participantId of [joinedModerator.participantId, joinedMember.participantId]) {

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto'
 import type { RecordingView } from '@parley/protocol'
 import type { Logger } from '../logger.ts'
-import type { MediaResult } from '../media/engine.ts'
+import type { MediaResult, Producer } from '../media/engine.ts'
 import { convertRecordings } from '../media/janus/janus-recordings.ts'
 import type { Call } from './call.ts'
 
@@ -50,13 +50,27 @@ export class CallRecorder {
     if (!sfu || !call.recording) return { ok: true, value: undefined }
     call.recording = false
     call.emit({ type: 'call.recording', roomId: call.roomId, recording: false })
+    const kept = await this.#keep(call, [...sfu.producers.values()])
+    if (kept.ok) this.#log.info({ roomId: call.roomId, callId: call.id }, 'recording stopped and converted')
+    return kept
+  }
+
+  /** One participant leaves while recording: their part is stopped and converted now. */
+  async stopParticipant(call: Call, participantId: string): Promise<MediaResult<void>> {
+    const sfu = call.sfu
+    if (!sfu || !call.recording) return { ok: true, value: undefined }
+    return this.#keep(call, [...sfu.producers.values()].filter((p) => p.participantId === participantId))
+  }
+
+  async #keep(call: Call, producers: Producer[]): Promise<MediaResult<void>> {
     const files: { participantId: string; source: string; file: string }[] = []
-    for (const producer of sfu.producers.values()) {
+    for (const producer of producers) {
       if (producer.closed || !producer.recording) continue
       const stopped = await producer.stopRecording()
       if (!stopped.ok) return stopped
       for (const file of stopped.value.files) files.push({ participantId: producer.participantId, source: producer.source, file })
     }
+    if (files.length === 0) return { ok: true, value: undefined }
     const converted = await this.#convert(files.map((f) => f.file))
     if (!converted.ok) return converted
     const list = this.#byRoom.get(call.roomId) ?? []
@@ -75,11 +89,10 @@ export class CallRecorder {
       })
     }
     this.#byRoom.set(call.roomId, list)
-    this.#log.info({ roomId: call.roomId, callId: call.id, files: converted.value.length }, 'recording stopped and converted')
     return { ok: true, value: undefined }
   }
 
-  /** The call ended while recording: whatever producers were still up have closed with it. */
+  /** The call ended while still recording (its media server went away): nothing left to stop. */
   callEnded(call: Call): void {
     if (call.recording) this.#log.warn({ roomId: call.roomId, callId: call.id }, 'call ended while recording; its raw files stay in the recordings folder unconverted')
   }

@@ -18,7 +18,7 @@ import type { RoomEventLog } from '../rooms/event-log.ts'
 import type { RoomAction } from '../rooms/policy.ts'
 import type { Caller } from '../rooms/result.ts'
 import { Call } from './call.ts'
-import type { CallParticipant, CallSink } from './call-participant.ts'
+import type { CallLeaveReason, CallParticipant, CallSink } from './call-participant.ts'
 import { SfuSignalling } from './call-sfu.ts'
 import { CallRecorder } from './call-recorder.ts'
 
@@ -86,12 +86,17 @@ export class CallService {
 
   /** The session went away: it leaves every call it was in. */
   sessionClosed(sessionId: string): void {
-    for (const call of [...this.#calls.values()]) call.participants.get(sessionId)?.close('disconnected')
+    for (const call of [...this.#calls.values()]) {
+      const participant = call.participants.get(sessionId)
+      if (participant) void this.#release(call, participant, 'disconnected')
+    }
   }
 
   /** The session no longer receives the room (removed, banned, sent to the lobby): it leaves its call. */
   sessionLeftRoom(sessionId: string, roomId: string): void {
-    this.#calls.get(roomId)?.participants.get(sessionId)?.close('removed')
+    const call = this.#calls.get(roomId)
+    const participant = call?.participants.get(sessionId)
+    if (call && participant) void this.#release(call, participant, 'removed')
   }
 
   close(): void {
@@ -110,7 +115,7 @@ export class CallService {
     if (!self) return { code: 'not-in-call', details: { participantId: sink.id } }
     switch (message.type) {
       case 'call.leave':
-        self.close('left')
+        await this.#release(call, self, 'left')
         return this.#ack(sink, message)
       case 'call.update':
         return this.#update(caller, call, self, message)
@@ -219,7 +224,7 @@ export class CallService {
     const record = await this.#store.participants.get(call.roomId, target.actor.id)
     const refused = await this.#allowed(caller, call.roomId, 'call.moderate', { target: { role: record?.role ?? 'guest', isSelf: target.actor.id === caller.id } })
     if (refused) return refused
-    if (message.action === 'remove') target.close('removed')
+    if (message.action === 'remove') await this.#release(call, target, 'removed')
     else {
       const media = { ...target.media, audio: false }
       await this.#sfu.applyMedia(target, media)
@@ -232,6 +237,8 @@ export class CallService {
   async #end(caller: Caller, call: Call, sink: CallSink, message: Msg<'call.end'>): Promise<CallRefusal | undefined> {
     const refused = await this.#allowed(caller, call.roomId, 'call.moderate', { target: { role: 'guest', isSelf: false } })
     if (refused) return refused
+    // What was being recorded is kept: recording stops (and converts) before the media goes.
+    if (call.recording) await this.#recorder.stop(call).catch((error: unknown) => this.#log.warn({ err: error, roomId: call.roomId }, 'cannot stop the recording'))
     call.close('ended-by-moderator')
     // Besides call.ended, which reaches the moderator's session with everyone else's.
     return this.#ack(sink, message)
@@ -259,6 +266,18 @@ export class CallService {
   async #allowed(caller: Caller, roomId: string, action: RoomAction, extra: Parameters<RoomService['access']>[3] = {}): Promise<CallRefusal | undefined> {
     const access = await this.#rooms.access(caller, roomId, action, extra)
     return access.ok ? undefined : { code: access.error.type }
+  }
+
+  /**
+   * Takes a participant out of the call. While recording, their producers' recordings are stopped
+   * and converted first (closing the producers would leave raw files behind).
+   */
+  async #release(call: Call, participant: CallParticipant, reason: CallLeaveReason): Promise<void> {
+    if (call.recording) {
+      const kept = await this.#recorder.stopParticipant(call, participant.id).catch((error: unknown) => ({ ok: false as const, error }))
+      if (!kept.ok) this.#log.warn({ error: kept.error, roomId: call.roomId }, 'cannot keep the recording of a leaving participant')
+    }
+    participant.close(reason)
   }
 
   #ack(sink: CallSink, message: ClientCallMessage): undefined {
