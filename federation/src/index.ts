@@ -10,3 +10,5 @@ export { RedisMessageQueue, type RedisMessageQueueOptions } from './kv/redis-mes
 export { openQueueBackends, pingRedis, type QueueBackendOptions, type QueueBackends } from './kv/backends.ts'
 export { routeFedifyLogs, type FederationLogLevel } from './logging.ts'
 export { DomainPolicy } from './domain-policy.ts'
+export { RoomFederation, type RoomFederationDeps, type RoomPostError, type RoomPostResult } from './rooms/room-federation.ts'
+export { ROOM_PATHS } from './rooms/room-dispatchers.ts'

@@ -168,4 +168,52 @@ export interface FederationRepositories {
   readonly blocks: BlockRepository
   readonly reports: ReportRepository
   readonly domainBlocks: DomainBlockRepository
+  /** Rooms as `Group` actors: their keys, followers and public posts. */
+  readonly rooms: RoomFederationRepositories
+}
+
+// ——— Rooms as Group actors (FEP-1b12) ———
+
+/** A local room as the Fediverse sees it: a `Group` actor at `/rooms/{roomId}`. */
+export type LocalRoom = {
+  roomId: string
+  name: string
+  description: string
+  /** Public rooms answer WebFinger and may be followed (from Mastodon too); others may not. */
+  public: boolean
+  createdAt: number
+  /** Deleted rooms answer 410 Gone with a Tombstone. */
+  deletedAt: number | null
+}
+
+export interface LocalRoomDirectory {
+  /** The room, or null when there is none or it is not an actor (one-to-one rooms are not). */
+  byId(roomId: string): Promise<LocalRoom | null>
+}
+
+/** Something a room posted publicly (an announcement): a `Note` its followers get as a boost. */
+export type RoomPostRecord = {
+  roomId: string
+  /** Opaque, unique within the room; names the Note (`/rooms/{roomId}/posts/{postId}`). */
+  postId: string
+  /** Plain text as written (HTML-escaped when served). */
+  text: string
+  createdAt: number
+}
+
+export interface RoomPostRepository {
+  add(post: RoomPostRecord): Promise<void>
+  get(roomId: string, postId: string): Promise<RoomPostRecord | null>
+  /** Newest first; `cursor` is opaque (from `next`). */
+  list(roomId: string, cursor: string | null, limit: number): Promise<Page<RoomPostRecord>>
+  count(roomId: string): Promise<number>
+}
+
+/** What rooms as actors keep. Key and follower records name the room in their `userId` field. */
+export interface RoomFederationRepositories {
+  /** Key pairs of rooms (`ActorKeyRecord.userId` holds the room id). */
+  readonly keys: ActorKeyRepository
+  /** Remote followers of public rooms (`FollowerRecord.userId` holds the room id). */
+  readonly followers: FollowerRepository
+  readonly posts: RoomPostRepository
 }

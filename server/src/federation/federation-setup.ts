@@ -5,7 +5,7 @@
  * when `federationQueue` is redis.
  */
 import { join } from 'node:path'
-import { ParleyFederation, openQueueBackends, type FederationLogger, type LocalActorDirectory } from '@parley/federation'
+import { ParleyFederation, openQueueBackends, type FederationLogger, type LocalActorDirectory, type LocalRoomDirectory } from '@parley/federation'
 import type { Config } from '../config/schema.ts'
 import type { Store } from '../store/ports.ts'
 import type { Logger } from '../logger.ts'
@@ -31,6 +31,17 @@ export function storeDirectory(store: Store): LocalActorDirectory {
   }
 }
 
+/** Group and public rooms are `Group` actors; one-to-one rooms are not. Public rooms may be followed. */
+export function storeRoomDirectory(store: Store): LocalRoomDirectory {
+  return {
+    async byId(roomId) {
+      const room = await store.rooms.byId(roomId)
+      if (!room || room.kind === 'one-to-one') return null
+      return { roomId: room.id, name: room.name, description: room.description, public: room.kind === 'public', createdAt: room.createdAt, deletedAt: room.deletedAt }
+    },
+  }
+}
+
 export function createFederationRuntime(config: Config, store: Store, logger?: Logger): FederationRuntime {
   const log = (logger?.child({ component: 'federation' }) as FederationLogger | undefined) ?? undefined
   const onError = (error: unknown) => log?.error({ err: error }, 'federation queue or cache failed')
@@ -43,7 +54,9 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
     origin: config.publicOrigin,
     kv: backends.kv,
     queue: backends.queue,
+    roomQueue: backends.roomQueue,
     directory: storeDirectory(store),
+    rooms: storeRoomDirectory(store),
     repositories: store.federation,
     signatureWindowSeconds: config.federationSignatureWindowSeconds,
     allowPrivateAddress: config.federationAllowPrivateAddress,

@@ -28,6 +28,7 @@ import { installRealtime } from '../realtime/gateway.ts'
 import type { RealtimeLimits } from '../realtime/gateway-context.ts'
 import { actorPageRoutes } from './routes/actor-pages.ts'
 import { federationRoutes } from './routes/federation.ts'
+import { roomFederationRoutes } from './routes/room-federation.ts'
 import { installFederation } from './federation-adapter.ts'
 
 export type AppDeps = {
@@ -86,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.federation) {
     actorPageRoutes(app, { store, publicOrigin: config.publicOrigin })
     federationRoutes(app, { federation: deps.federation, repositories: store.federation, configuredDomainBlocks: config.federationBlockedDomains })
+    roomFederationRoutes(app, { rooms: deps.chat.rooms, federation: deps.federation })
   }
   return app
 }

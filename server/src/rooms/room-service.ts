@@ -15,7 +15,11 @@ import type { RoomEventLog } from './event-log.ts'
 import type { PasswordAttemptLimiter } from './guest-limiter.ts'
 import { participantView, publicRoomView } from './views.ts'
 
-export type RoomServiceDeps = { store: Store; events: RoomEventLog; attempts: PasswordAttemptLimiter; guestSessionTtlMs: number; now?: () => number }
+export type RoomServiceDeps = {
+  store: Store; events: RoomEventLog; attempts: PasswordAttemptLimiter; guestSessionTtlMs: number; now?: () => number
+  /** Told when a room is created (the federation makes its actor's key pairs then); failures are only logged by the caller's hook. */
+  onRoomCreated?: (room: RoomRecord) => void
+}
 export type Access = { room: RoomRecord; self: ParticipantRecord }
 export const GUEST_SECRET_PREFIX = 'parley-guest_'
 
@@ -25,6 +29,7 @@ export class RoomService {
   readonly #attempts: PasswordAttemptLimiter
   readonly #guestTtl: number
   readonly #now: () => number
+  readonly #onRoomCreated: (room: RoomRecord) => void
 
   constructor(deps: RoomServiceDeps) {
     this.#store = deps.store
@@ -32,6 +37,7 @@ export class RoomService {
     this.#attempts = deps.attempts
     this.#guestTtl = deps.guestSessionTtlMs
     this.#now = deps.now ?? Date.now
+    this.#onRoomCreated = deps.onRoomCreated ?? (() => {})
   }
 
   /** Loads the room and the caller's place in it, and asks the policy about `action`. */
@@ -64,6 +70,7 @@ export class RoomService {
       deletedAt: null,
     }
     await this.#store.rooms.create(room)
+    this.#onRoomCreated(room)
     const self = this.#participant(room.id, caller, 'owner', 'active')
     await this.#store.participants.put(self)
     await this.#events.emit(room.id, { type: 'participant.joined', participant: participantView(self) })

@@ -262,4 +262,39 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 60,
+    name: 'federation-room-actors',
+    // Rooms as Group actors. The key and follower tables have the shape of actor_keys and
+    // federation_followers (one repository class serves both), their owner being a room.
+    sql: `
+      CREATE TABLE federation_room_keys (
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        algorithm TEXT NOT NULL CHECK (algorithm IN ('rsa', 'ed25519')),
+        public_jwk TEXT NOT NULL,
+        private_jwk TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (room_id, algorithm)
+      ) STRICT;
+      CREATE TABLE federation_room_followers (
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        actor_id TEXT NOT NULL,
+        inbox TEXT NOT NULL,
+        shared_inbox TEXT,
+        follow_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (room_id, actor_id)
+      ) STRICT;
+      CREATE INDEX federation_room_followers_order ON federation_room_followers(room_id, created_at, actor_id);
+      CREATE INDEX federation_room_followers_follow ON federation_room_followers(actor_id, follow_id);
+      CREATE TABLE federation_room_posts (
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        post_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (room_id, post_id)
+      ) STRICT;
+      CREATE INDEX federation_room_posts_order ON federation_room_posts(room_id, created_at DESC, post_id);
+    `,
+  },
 ]

@@ -1,0 +1,82 @@
+/**
+ * The contract of the room-actor ports (`store.federation.rooms`: keys, followers, public posts)
+ * that every store backend passes; called next to `federationContract` by each backend's test file.
+ */
+import { describe, it, beforeEach, afterEach } from 'node:test'
+import assert from 'node:assert/strict'
+import type { FollowerRecord } from '@parley/federation'
+import type { Store } from '../ports.ts'
+import type { OpenStore } from './store-contract.ts'
+import { room } from './fixtures.ts'
+
+const jwk = (n: string) => ({ kty: 'OKP', crv: 'Ed25519', x: n })
+
+export function roomFederationContract(backend: string, open: OpenStore, skip?: string): void {
+  describe(`Room federation repositories contract (${backend})`, { skip }, () => {
+    let store: Store
+    let roomId: string
+    let otherRoomId: string
+    beforeEach(async () => {
+      store = await open()
+      const created = room({ kind: 'public' })
+      const other = room()
+      await store.rooms.create(created)
+      await store.rooms.create(other)
+      roomId = created.id
+      otherRoomId = other.id
+    })
+    afterEach(async () => {
+      await store.close()
+    })
+
+    it('room keys: addIfMissing() keeps the first pair per algorithm, apart from users\' keys', async () => {
+      const keys = store.federation.rooms.keys
+      assert.deepEqual(await keys.missing([roomId], 'ed25519'), [roomId])
+      await keys.addIfMissing({ userId: roomId, algorithm: 'ed25519', publicJwk: jwk('a'), privateJwk: jwk('b'), createdAt: 5 })
+      const again = await keys.addIfMissing({ userId: roomId, algorithm: 'ed25519', publicJwk: jwk('c'), privateJwk: jwk('d'), createdAt: 6 })
+      assert.deepEqual(again.publicJwk, jwk('a'))
+      await keys.addIfMissing({ userId: roomId, algorithm: 'rsa', publicJwk: { kty: 'RSA', n: 'n' }, privateJwk: { kty: 'RSA', d: 'd' }, createdAt: 7 })
+      assert.deepEqual((await keys.list(roomId)).map((k) => k.algorithm), ['rsa', 'ed25519'])
+      assert.deepEqual(await keys.missing([roomId, otherRoomId], 'rsa'), [otherRoomId])
+      assert.deepEqual(await store.federation.keys.list(roomId), [], 'users\' keys are another table')
+    })
+
+    it('room followers: counted, paged and removed per room', async () => {
+      const followers = store.federation.rooms.followers
+      const record = (i: number, owner = roomId): FollowerRecord => ({
+        userId: owner, actorId: `https://m.example/users/f${i}`, inbox: `https://m.example/users/f${i}/inbox`,
+        sharedInbox: 'https://m.example/inbox', followId: `https://m.example/follows/${owner}/${i}`, createdAt: 100 + i,
+      })
+      for (let i = 0; i < 3; i++) assert.equal(await followers.upsert(record(i)), true)
+      assert.equal(await followers.upsert(record(0, otherRoomId)), true)
+      assert.equal(await followers.upsert({ ...record(1), createdAt: 999 }), false)
+      assert.equal(await followers.count(roomId), 3)
+      assert.equal(await followers.count(otherRoomId), 1)
+      const first = await followers.list(roomId, null, 2)
+      assert.deepEqual(first.items.map((f) => f.actorId), [record(0).actorId, record(1).actorId])
+      assert.equal((await followers.list(roomId, first.next, 2)).next, null)
+      assert.equal(await followers.removeByFollowId(record(2).actorId, record(2).followId), true)
+      assert.equal(await followers.remove(roomId, record(0).actorId), true)
+      assert.equal(await followers.count(roomId), 1)
+      assert.equal(await followers.count(otherRoomId), 1, 'the other room keeps its follower')
+      assert.equal(await store.federation.followers.count(roomId), 0, 'users\' followers are another table')
+    })
+
+    it('room posts: added, read back, listed newest first and counted per room', async () => {
+      const posts = store.federation.rooms.posts
+      await posts.add({ roomId, postId: 'p1', text: 'first', createdAt: 10 })
+      await posts.add({ roomId, postId: 'p2', text: 'second', createdAt: 20 })
+      await posts.add({ roomId, postId: 'p3', text: 'third', createdAt: 30 })
+      await posts.add({ roomId: otherRoomId, postId: 'p1', text: 'elsewhere', createdAt: 15 })
+      assert.deepEqual(await posts.get(roomId, 'p2'), { roomId, postId: 'p2', text: 'second', createdAt: 20 })
+      assert.equal(await posts.get(roomId, 'none'), null)
+      const first = await posts.list(roomId, null, 2)
+      assert.deepEqual(first.items.map((p) => p.postId), ['p3', 'p2'])
+      const second = await posts.list(roomId, first.next, 2)
+      assert.deepEqual(second.items.map((p) => p.postId), ['p1'])
+      assert.equal(second.next, null)
+      assert.equal(await posts.count(roomId), 3)
+      assert.equal(await posts.count(otherRoomId), 1)
+    })
+  })
+}
