@@ -9,7 +9,8 @@ import { createHash, randomUUID } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
 import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
 import { Follow, PUBLIC_COLLECTION, Undo, Update, isActor } from '@fedify/fedify/vocab'
-import type { FederationRepositories, FollowingRecord, LocalActorDirectory, LocalRoomDirectory } from './ports.ts'
+import type { FederationRepositories, FollowingRecord, LocalActorDirectory, LocalRoomDirectory, RoomInviteRecord, RoomMembershipPort } from './ports.ts'
+import { answerInvitation, inviteToRoom, type MembershipActionDeps, type MembershipResult } from './rooms/room-membership-actions.ts'
 import { RoomFederation } from './rooms/room-federation.ts'
 import { ActorKeys } from './keys.ts'
 import { buildPerson, installDispatchers } from './dispatchers.ts'
@@ -31,6 +32,8 @@ export type ParleyFederationDeps = {
   directory: LocalActorDirectory
   /** Local rooms as `Group` actors at /rooms/{id}. */
   rooms: LocalRoomDirectory
+  /** Adds and removes remote members of local rooms (the rooms layer's participants). */
+  roomMembership: RoomMembershipPort
   repositories: FederationRepositories
   /** Inbound signatures older or newer than this are refused. */
   signatureWindowSeconds: number
@@ -123,6 +126,7 @@ export class ParleyFederation {
       kv: deps.kv,
       queue: deps.roomQueue,
       rooms: deps.rooms,
+      membership: deps.roomMembership,
       repositories: deps.repositories.rooms,
       policy: this.#policy,
       signatureWindowSeconds: deps.signatureWindowSeconds,
@@ -236,6 +240,26 @@ export class ParleyFederation {
   /** Makes key pairs for every given user lacking them; returns how many got keys. */
   async prepareActors(userIds: readonly string[]): Promise<number> {
     return this.#keys.prepare(userIds)
+  }
+
+  /** A local user invites a remote account (handle or URL) to a local room: an `Invite` (see rooms/room-membership.ts). */
+  async inviteToRoom(roomId: string, inviterUsername: string, target: string): Promise<MembershipResult<RoomInviteRecord>> {
+    const inviter = await this.#deps.directory.byUsername(inviterUsername)
+    if (!inviter || inviter.deletedAt !== null) return { ok: false, error: { type: 'not-found', what: 'room' } }
+    const blocked = this.#blockedTarget(target)
+    if (blocked?.type === 'blocked-domain') return { ok: false, error: blocked }
+    return inviteToRoom(this.#membershipDeps(), inviter, roomId, target)
+  }
+
+  /** A local user accepts or declines an invitation to a room on another instance. */
+  async answerRoomInvitation(username: string, inviteId: string, accept: boolean): Promise<MembershipResult<void>> {
+    const user = await this.#deps.directory.byUsername(username)
+    if (!user || user.deletedAt !== null) return { ok: false, error: { type: 'not-found', what: 'invitation' } }
+    return answerInvitation(this.#membershipDeps(), user, inviteId, accept)
+  }
+
+  #membershipDeps(): MembershipActionDeps {
+    return { ctx: this.#context(), rooms: this.rooms, directory: this.#deps.rooms, repositories: this.#deps.repositories, policy: this.#policy, log: this.#log, now: this.#now }
   }
 
   /** Looks up a remote account by handle (`@name@host` or `name@host`) or actor URL. */

@@ -209,11 +209,68 @@ export interface RoomPostRepository {
   count(roomId: string): Promise<number>
 }
 
-/** What rooms as actors keep. Key and follower records name the room in their `userId` field. */
+export type RoomInviteState = 'pending' | 'accepted' | 'rejected'
+
+/** Host side: an `Invite` a local user sent to a remote account for a local room. */
+export type RoomInviteRecord = {
+  /** The Invite activity's id. */
+  inviteId: string
+  roomId: string
+  /** Local user id of the inviter. */
+  inviterId: string
+  inviteeId: string
+  inviteeName: string
+  inviteeInbox: string
+  inviteeSharedInbox: string | null
+  state: RoomInviteState
+  createdAt: number
+}
+
+export interface RoomInviteRepository {
+  add(invite: RoomInviteRecord): Promise<void>
+  get(inviteId: string): Promise<RoomInviteRecord | null>
+  /** Moves a pending invite to `state`; false when it is unknown or was answered already. */
+  answer(inviteId: string, state: 'accepted' | 'rejected'): Promise<boolean>
+}
+
+/** Member side: an `Invite` a local user received to a room hosted elsewhere. */
+export type RoomInvitationRecord = {
+  inviteId: string
+  userId: string
+  /** The room's actor id (a `Group` on its host). */
+  roomId: string
+  roomName: string
+  roomInbox: string
+  inviterId: string
+  state: RoomInviteState
+  createdAt: number
+}
+
+export interface RoomInvitationRepository {
+  /** Idempotent by `inviteId`; false when it was known. */
+  receive(invitation: RoomInvitationRecord): Promise<boolean>
+  get(inviteId: string): Promise<RoomInvitationRecord | null>
+  /** The user's invitations in `state`, oldest first. */
+  listForUser(userId: string, state: RoomInviteState): Promise<RoomInvitationRecord[]>
+  answer(inviteId: string, state: 'accepted' | 'rejected'): Promise<boolean>
+}
+
+/** What rooms as actors keep. Key, follower and member records name the room in their `userId` field. */
 export interface RoomFederationRepositories {
   /** Key pairs of rooms (`ActorKeyRecord.userId` holds the room id). */
   readonly keys: ActorKeyRepository
   /** Remote followers of public rooms (`FollowerRecord.userId` holds the room id). */
   readonly followers: FollowerRepository
   readonly posts: RoomPostRepository
+  /** Remote members of local rooms and where to deliver to them (`followId`: the accepted Invite's id). */
+  readonly members: FollowerRepository
+  readonly invites: RoomInviteRepository
+  readonly invitations: RoomInvitationRepository
+}
+
+/** The server's side of remote membership in local rooms (participants are the rooms layer's). */
+export interface RoomMembershipPort {
+  /** Adds a remote account as a member of a local room; its participant id is its actor id. */
+  addRemoteMember(roomId: string, member: { actorId: string; displayName: string }): Promise<void>
+  removeRemoteMember(roomId: string, actorId: string): Promise<boolean>
 }

@@ -66,6 +66,7 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
   })
   const services = await createServices(config, { logger })
   const chat = createChatStack(config, services.store, logger, { prepareRoomActor: (roomId) => services.federation.federation.rooms.prepareRoom(roomId) })
+  services.federation.bindRooms(chat.rooms)
   const app = await buildApp({ config, logger, store: services.store, accounts: services.accounts, chat, federation: services.federation.federation })
   await app.ready()
   server.on('request', (req, res) => app.routing(req, res))

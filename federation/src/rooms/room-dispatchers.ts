@@ -11,7 +11,8 @@ import { randomUUID } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
 import { Accept, Announce, Follow, Group, Note, PUBLIC_COLLECTION, Reject, Tombstone, Undo, isActor, type Recipient } from '@fedify/fedify/vocab'
 import type { Context, Federation, InboxContext } from '@fedify/fedify'
-import type { LocalRoom, LocalRoomDirectory, RoomFederationRepositories, RoomPostRecord } from '../ports.ts'
+import type { LocalRoom, LocalRoomDirectory, RoomFederationRepositories, RoomMembershipPort, RoomPostRecord } from '../ports.ts'
+import { onRoomAccept, onRoomReject } from './room-membership.ts'
 import type { ActorKeys } from '../keys.ts'
 import type { FederationLogger } from '../log.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
@@ -29,6 +30,7 @@ const PAGE_SIZE = 50
 const FULL_LIST_PAGE = 1000
 
 export type RoomDispatcherDeps = {
+  membership: RoomMembershipPort
   rooms: LocalRoomDirectory
   repositories: RoomFederationRepositories
   keys: ActorKeys
@@ -119,6 +121,8 @@ export function installRoomDispatchers(federation: Federation<void>, deps: RoomD
     .withIdempotency('per-origin')
     .on(Follow, (ctx, follow) => onRoomFollow(deps, ctx, follow))
     .on(Undo, (ctx, undo) => onRoomUndo(deps, ctx, undo))
+    .on(Accept, (ctx, accept) => (ctx.recipient === null ? undefined : onRoomAccept(deps, ctx, accept, ctx.recipient)))
+    .on(Reject, (ctx, reject) => (ctx.recipient === null ? undefined : onRoomReject(deps, ctx, reject, ctx.recipient)))
     .onError((_ctx, error) => deps.log.error({ err: error }, 'room inbox listener failed'))
 
   federation

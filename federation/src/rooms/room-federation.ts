@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
-import type { LocalRoomDirectory, RoomFederationRepositories, RoomPostRecord } from '../ports.ts'
+import type { LocalRoomDirectory, RoomFederationRepositories, RoomMembershipPort, RoomPostRecord } from '../ports.ts'
 import { ActorKeys } from '../keys.ts'
 import type { FederationLogger } from '../log.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
@@ -19,6 +19,7 @@ export type RoomFederationDeps = {
   /** A queue of its own (not the users' federation's). */
   queue: MessageQueue
   rooms: LocalRoomDirectory
+  membership: RoomMembershipPort
   repositories: RoomFederationRepositories
   policy: DomainPolicy
   signatureWindowSeconds: number
@@ -57,7 +58,7 @@ export class RoomFederation {
       inboxRetryPolicy: inboxRetryPolicy(),
       onOutboxError: (error, activity) => deps.log.warn({ err: error, activity: activity?.id?.href }, 'room delivery failed'),
     })
-    installRoomDispatchers(this.#federation, { rooms: deps.rooms, repositories: deps.repositories, keys: this.#keys, log: deps.log, now: deps.now, policy: deps.policy })
+    installRoomDispatchers(this.#federation, { membership: deps.membership, rooms: deps.rooms, repositories: deps.repositories, keys: this.#keys, log: deps.log, now: deps.now, policy: deps.policy })
   }
 
   /** Answers a request for /rooms/… or WebFinger; `notHandled` makes the answer for "not mine". */

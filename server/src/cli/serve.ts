@@ -28,6 +28,7 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
   // Rooms and chat (with the Redis bus when configured) only for serve: CLI commands need no bus.
   const { federation } = services.federation
   const chat = createChatStack(config, store, logger, { prepareRoomActor: (roomId) => federation.rooms.prepareRoom(roomId) })
+  services.federation.bindRooms(chat.rooms)
   // The media engine (and the Janus Parley supervises, if any). The call service will take it;
   // until then serve only keeps it running and stops it on shutdown.
   const started = await startMediaRuntime(config, logger)

@@ -9,10 +9,14 @@ import { ParleyFederation, openQueueBackends, type FederationLogger, type LocalA
 import type { Config } from '../config/schema.ts'
 import type { Store } from '../store/ports.ts'
 import type { Logger } from '../logger.ts'
+import type { RoomService } from '../rooms/room-service.ts'
+import { RemoteMembership } from './remote-membership.ts'
 import serverPackage from '../../package.json' with { type: 'json' }
 
 export type FederationRuntime = {
   readonly federation: ParleyFederation
+  /** Hands the room service to the federation (remote members join through it). */
+  bindRooms(rooms: RoomService): void
   /** Stops the queue and closes Fedify's cache and queue backends. Idempotent. */
   close(): Promise<void>
 }
@@ -50,6 +54,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
       ? { backend: 'redis', url: config.redisUrl, prefix: `parley:${new URL(config.publicOrigin).host}:fedify:`, onError }
       : { backend: 'sqlite', path: federationDatabasePath(config), onError },
   )
+  const membership = new RemoteMembership(store)
   const federation = new ParleyFederation({
     origin: config.publicOrigin,
     kv: backends.kv,
@@ -57,6 +62,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
     roomQueue: backends.roomQueue,
     directory: storeDirectory(store),
     rooms: storeRoomDirectory(store),
+    roomMembership: membership,
     repositories: store.federation,
     signatureWindowSeconds: config.federationSignatureWindowSeconds,
     allowPrivateAddress: config.federationAllowPrivateAddress,
@@ -69,6 +75,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
   let closed = false
   return {
     federation,
+    bindRooms: (rooms) => membership.bind(rooms),
     async close() {
       if (closed) return
       closed = true

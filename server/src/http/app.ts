@@ -87,7 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.federation) {
     actorPageRoutes(app, { store, publicOrigin: config.publicOrigin })
     federationRoutes(app, { federation: deps.federation, repositories: store.federation, configuredDomainBlocks: config.federationBlockedDomains })
-    roomFederationRoutes(app, { rooms: deps.chat.rooms, federation: deps.federation })
+    roomFederationRoutes(app, { rooms: deps.chat.rooms, federation: deps.federation, repositories: store.federation })
   }
   return app
 }

@@ -181,6 +181,18 @@ export class RoomService {
     return ok(p)
   }
 
+  /**
+   * Federation: a remote account whose instance accepted an invite becomes a member; its participant
+   * id is its actor id (an https URL, never a local id). No-op when already active.
+   */
+  async addRemoteMember(roomId: string, actorId: string, displayName: string): Promise<void> {
+    const room = await this.#store.rooms.byId(roomId)
+    if (!room || room.deletedAt !== null) return
+    if ((await this.#store.participants.get(roomId, actorId))?.state === 'active') return
+    const member: Caller = { type: 'user', id: actorId, name: displayName }
+    await this.#enter(room, this.#participant(roomId, member, 'member', 'active'), member)
+  }
+
   async updateParticipant(caller: Caller, roomId: string, actorId: string, input: ParticipantUpdate): Promise<Result<ParticipantRecord>> {
     const target = await this.#target(caller, roomId, actorId)
     if (!target.ok) return target

@@ -78,5 +78,48 @@ export function roomFederationContract(backend: string, open: OpenStore, skip?: 
       assert.equal(await posts.count(roomId), 3)
       assert.equal(await posts.count(otherRoomId), 1)
     })
+
+    it('room members: a follower-shaped list per room, apart from followers', async () => {
+      const members = store.federation.rooms.members
+      const member = { userId: roomId, actorId: 'https://b.example/users/bob', inbox: 'https://b.example/users/bob/inbox', sharedInbox: 'https://b.example/inbox', followId: 'https://a.example/rooms/r/invites/1', createdAt: 5 }
+      assert.equal(await members.upsert(member), true)
+      assert.equal(await members.count(roomId), 1)
+      assert.equal(await store.federation.rooms.followers.count(roomId), 0)
+      assert.deepEqual((await members.list(roomId, null, 10)).items, [member])
+      assert.equal(await members.remove(roomId, member.actorId), true)
+      assert.equal(await members.count(roomId), 0)
+    })
+
+    it('room invites (host side): added pending, answered once', async () => {
+      const invites = store.federation.rooms.invites
+      const invite = {
+        inviteId: 'https://a.example/rooms/r/invites/1', roomId, inviterId: 'u-alice', inviteeId: 'https://b.example/users/bob', inviteeName: 'Bob',
+        inviteeInbox: 'https://b.example/users/bob/inbox', inviteeSharedInbox: null, state: 'pending' as const, createdAt: 7,
+      }
+      await invites.add(invite)
+      assert.deepEqual(await invites.get(invite.inviteId), invite)
+      assert.equal(await invites.answer(invite.inviteId, 'accepted'), true)
+      assert.equal(await invites.answer(invite.inviteId, 'rejected'), false, 'answered already')
+      assert.equal((await invites.get(invite.inviteId))?.state, 'accepted')
+      assert.equal(await invites.answer('https://a.example/none', 'accepted'), false)
+    })
+
+    it('room invitations (member side): received once, listed per user and state, answered once', async () => {
+      const userId = 'u-bob'
+      await store.users.create({ id: userId, username: 'bob-contract', displayName: 'Bob', role: 'user', passwordHash: null, disabled: false, createdAt: 1, deletedAt: null })
+      const invitations = store.federation.rooms.invitations
+      const invitation = {
+        inviteId: 'https://a.example/rooms/r/invites/1', userId, roomId: 'https://a.example/rooms/r', roomName: 'Town hall',
+        roomInbox: 'https://a.example/rooms/r/inbox', inviterId: 'https://a.example/users/alice', state: 'pending' as const, createdAt: 3,
+      }
+      assert.equal(await invitations.receive(invitation), true)
+      assert.equal(await invitations.receive({ ...invitation, roomName: 'changed' }), false)
+      await invitations.receive({ ...invitation, inviteId: 'https://a.example/rooms/r/invites/2', createdAt: 4 })
+      assert.deepEqual((await invitations.listForUser(userId, 'pending')).map((i) => i.inviteId), [invitation.inviteId, 'https://a.example/rooms/r/invites/2'])
+      assert.equal(await invitations.answer(invitation.inviteId, 'rejected'), true)
+      assert.equal(await invitations.answer(invitation.inviteId, 'accepted'), false)
+      assert.deepEqual((await invitations.listForUser(userId, 'rejected')).map((i) => i.roomName), ['Town hall'])
+      assert.equal((await invitations.get('https://a.example/rooms/r/invites/2'))?.state, 'pending')
+    })
   })
 }

@@ -24,6 +24,7 @@ import type {
   RoomPostRecord,
   RoomPostRepository,
 } from '@parley/federation'
+import { MongoRoomInvitationRepository, MongoRoomInviteRepository } from './mongo-room-federation.ts'
 
 export const FEDERATION_INDEXES = {
   actor_keys: [{ key: { userId: 1, algorithm: 1 }, name: 'user_algorithm_unique', unique: true }],
@@ -299,6 +300,9 @@ export function mongoFederationRepositories(db: Db): FederationRepositories {
       keys: new MongoActorKeyRepository(db, 'federation_room_keys'),
       followers: new MongoFollowerRepository(db, 'federation_room_followers'),
       posts: new MongoRoomPostRepository(db),
+      members: new MongoFollowerRepository(db, 'federation_room_members'),
+      invites: new MongoRoomInviteRepository(db),
+      invitations: new MongoRoomInvitationRepository(db),
     },
   }
 }

@@ -297,4 +297,43 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX federation_room_posts_order ON federation_room_posts(room_id, created_at DESC, post_id);
     `,
   },
+  {
+    version: 61,
+    name: 'federation-room-membership',
+    sql: `
+      CREATE TABLE federation_room_members (
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        actor_id TEXT NOT NULL,
+        inbox TEXT NOT NULL,
+        shared_inbox TEXT,
+        follow_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (room_id, actor_id)
+      ) STRICT;
+      CREATE INDEX federation_room_members_order ON federation_room_members(room_id, created_at, actor_id);
+      CREATE INDEX federation_room_members_follow ON federation_room_members(actor_id, follow_id);
+      CREATE TABLE federation_room_invites (
+        invite_id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        inviter_id TEXT NOT NULL,
+        invitee_id TEXT NOT NULL,
+        invitee_name TEXT NOT NULL,
+        invitee_inbox TEXT NOT NULL,
+        invitee_shared_inbox TEXT,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'accepted', 'rejected')),
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE federation_room_invitations (
+        invite_id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        room_id TEXT NOT NULL,
+        room_name TEXT NOT NULL,
+        room_inbox TEXT NOT NULL,
+        inviter_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'accepted', 'rejected')),
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX federation_room_invitations_user ON federation_room_invitations(user_id, state, created_at);
+    `,
+  },
 ]

@@ -25,6 +25,7 @@ import type {
   RoomPostRepository,
 } from '@parley/federation'
 import { nullableNumber, type Row } from './sqlite-util.ts'
+import { SqliteRoomInvitationRepository, SqliteRoomInviteRepository } from './sqlite-room-federation.ts'
 
 const nullableString = (value: unknown) => (value === null || value === undefined ? null : String(value))
 
@@ -44,6 +45,7 @@ const USER_KEYS: OwnedTable = { table: 'actor_keys', owner: 'user_id' }
 const USER_FOLLOWERS: OwnedTable = { table: 'federation_followers', owner: 'user_id' }
 const ROOM_KEYS: OwnedTable = { table: 'federation_room_keys', owner: 'room_id' }
 const ROOM_FOLLOWERS: OwnedTable = { table: 'federation_room_followers', owner: 'room_id' }
+const ROOM_MEMBERS: OwnedTable = { table: 'federation_room_members', owner: 'room_id' }
 
 class SqliteActorKeyRepository implements ActorKeyRepository {
   readonly #db: DatabaseSync
@@ -370,6 +372,13 @@ export function sqliteFederationRepositories(db: DatabaseSync): FederationReposi
     blocks: new SqliteBlockRepository(db),
     reports: new SqliteReportRepository(db),
     domainBlocks: new SqliteDomainBlockRepository(db),
-    rooms: { keys: new SqliteActorKeyRepository(db, ROOM_KEYS), followers: new SqliteFollowerRepository(db, ROOM_FOLLOWERS), posts: new SqliteRoomPostRepository(db) },
+    rooms: {
+      keys: new SqliteActorKeyRepository(db, ROOM_KEYS),
+      followers: new SqliteFollowerRepository(db, ROOM_FOLLOWERS),
+      posts: new SqliteRoomPostRepository(db),
+      members: new SqliteFollowerRepository(db, ROOM_MEMBERS),
+      invites: new SqliteRoomInviteRepository(db),
+      invitations: new SqliteRoomInvitationRepository(db),
+    },
   }
 }
