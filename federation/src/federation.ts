@@ -9,7 +9,8 @@ import { createHash, randomUUID } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
 import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
 import { Follow, PUBLIC_COLLECTION, Undo, Update, isActor } from '@fedify/fedify/vocab'
-import type { FederationRepositories, FollowingRecord, LocalActorDirectory, LocalRoomDirectory, RoomInviteRecord, RoomMembershipPort } from './ports.ts'
+import type { FederationRepositories, FollowingRecord, LocalActorDirectory, LocalRoomDirectory, RoomChatPort, RoomInviteRecord, RoomMembershipPort } from './ports.ts'
+import { remoteRoomAction, type RemoteRoomAction } from './rooms/room-chat-actions.ts'
 import { answerInvitation, inviteToRoom, type MembershipActionDeps, type MembershipResult } from './rooms/room-membership-actions.ts'
 import { RoomFederation } from './rooms/room-federation.ts'
 import { ActorKeys } from './keys.ts'
@@ -34,6 +35,8 @@ export type ParleyFederationDeps = {
   rooms: LocalRoomDirectory
   /** Adds and removes remote members of local rooms (the rooms layer's participants). */
   roomMembership: RoomMembershipPort
+  /** Remote members' chat actions in local rooms (the chat service decides). */
+  roomChat: RoomChatPort
   repositories: FederationRepositories
   /** Inbound signatures older or newer than this are refused. */
   signatureWindowSeconds: number
@@ -127,6 +130,7 @@ export class ParleyFederation {
       queue: deps.roomQueue,
       rooms: deps.rooms,
       membership: deps.roomMembership,
+      chat: deps.roomChat,
       repositories: deps.repositories.rooms,
       policy: this.#policy,
       signatureWindowSeconds: deps.signatureWindowSeconds,
@@ -256,6 +260,13 @@ export class ParleyFederation {
     const user = await this.#deps.directory.byUsername(username)
     if (!user || user.deletedAt !== null) return { ok: false, error: { type: 'not-found', what: 'invitation' } }
     return answerInvitation(this.#membershipDeps(), user, inviteId, accept)
+  }
+
+  /** A local user posts, edits, deletes or reacts in a room hosted elsewhere (sent to its host). */
+  async remoteRoomAction(username: string, roomId: string, action: RemoteRoomAction): Promise<MembershipResult<{ activityId: string }>> {
+    const user = await this.#deps.directory.byUsername(username)
+    if (!user || user.deletedAt !== null) return { ok: false, error: { type: 'not-found', what: 'room' } }
+    return remoteRoomAction(this.#membershipDeps(), user, roomId, action)
   }
 
   #membershipDeps(): MembershipActionDeps {

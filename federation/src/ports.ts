@@ -252,6 +252,8 @@ export interface RoomInvitationRepository {
   get(inviteId: string): Promise<RoomInvitationRecord | null>
   /** The user's invitations in `state`, oldest first. */
   listForUser(userId: string, state: RoomInviteState): Promise<RoomInvitationRecord[]>
+  /** The accepted invitations to the room (`roomId`: its actor id): who here is a member of it. */
+  acceptedFor(roomId: string): Promise<RoomInvitationRecord[]>
   answer(inviteId: string, state: 'accepted' | 'rejected'): Promise<boolean>
 }
 
@@ -266,6 +268,8 @@ export interface RoomFederationRepositories {
   readonly members: FollowerRepository
   readonly invites: RoomInviteRepository
   readonly invitations: RoomInvitationRepository
+  /** Member side: replicas of the messages of remote rooms local users are in. */
+  readonly replicas: RoomReplicaRepository
 }
 
 /** The server's side of remote membership in local rooms (participants are the rooms layer's). */
@@ -273,4 +277,57 @@ export interface RoomMembershipPort {
   /** Adds a remote account as a member of a local room; its participant id is its actor id. */
   addRemoteMember(roomId: string, member: { actorId: string; displayName: string }): Promise<void>
   removeRemoteMember(roomId: string, actorId: string): Promise<boolean>
+}
+
+// ——— Chat in rooms across instances (host fans out, members keep replicas) ———
+
+/** Outcome of a remote member's chat action on the host (the rooms layer decides: membership, policy). */
+export type RoomChatOutcome = { ok: true; seq: number } | { ok: false; reason: string }
+
+/** The server's chat, as the federation drives it for remote members of local rooms. */
+export interface RoomChatPort {
+  post(roomId: string, actorId: string, input: { body: string; replyTo: number | null }): Promise<RoomChatOutcome>
+  edit(roomId: string, actorId: string, seq: number, body: string): Promise<RoomChatOutcome>
+  delete(roomId: string, actorId: string, seq: number): Promise<RoomChatOutcome>
+  react(roomId: string, actorId: string, seq: number, emoji: string, add: boolean): Promise<RoomChatOutcome>
+  /**
+   * The room's latest `limit` messages as they stand now (edited bodies; deleted ones left out),
+   * oldest first, each as the `message.new` of its seq: what a newly joined instance is sent.
+   */
+  history(roomId: string, limit: number): Promise<RoomFanoutEvent[]>
+}
+
+/** Who did something in a room, as the Fediverse names them (local users by their actor URL). */
+export type RoomActorRef = { id: string; name: string }
+
+/** A room event the host sends to its member instances (one `Announce` each, in room order). */
+export type RoomFanoutEvent =
+  | { type: 'message.new' | 'message.edited'; messageSeq: number; author: RoomActorRef; body: string; replyTo: number | null; createdAt: number; editedAt: number | null }
+  | { type: 'message.deleted'; messageSeq: number; at: number }
+  | { type: 'reaction.added' | 'reaction.removed'; messageSeq: number; emoji: string; actor: RoomActorRef }
+
+/** Member side: a message of a remote room as the host announced it. */
+export type ReplicaMessageRecord = {
+  /** The room's actor id. */
+  roomId: string
+  seq: number
+  authorId: string
+  authorName: string
+  /** Markdown as written; empty once deleted. */
+  body: string
+  replyTo: number | null
+  createdAt: number
+  editedAt: number | null
+  deletedAt: number | null
+  reactions: { emoji: string; actorId: string; actorName: string }[]
+}
+
+export interface RoomReplicaRepository {
+  /**
+   * Applies the host's event `eventSeq` of `roomId` once (false when it was applied already):
+   * stores a new message, or edits, tombstones or (un)reacts to a stored one.
+   */
+  apply(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<boolean>
+  /** Messages after `afterSeq`, ascending by seq, at most `limit`. */
+  messages(roomId: string, afterSeq: number, limit: number): Promise<ReplicaMessageRecord[]>
 }

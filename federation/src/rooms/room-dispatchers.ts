@@ -9,9 +9,10 @@
  */
 import { randomUUID } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
-import { Accept, Announce, Follow, Group, Note, PUBLIC_COLLECTION, Reject, Tombstone, Undo, isActor, type Recipient } from '@fedify/fedify/vocab'
+import { Accept, Announce, Create, Delete, EmojiReact, Follow, Group, Like, Note, PUBLIC_COLLECTION, Reject, Tombstone, Undo, Update, isActor, type Recipient } from '@fedify/fedify/vocab'
 import type { Context, Federation, InboxContext } from '@fedify/fedify'
-import type { LocalRoom, LocalRoomDirectory, RoomFederationRepositories, RoomMembershipPort, RoomPostRecord } from '../ports.ts'
+import type { LocalRoom, LocalRoomDirectory, RoomChatPort, RoomFederationRepositories, RoomMembershipPort, RoomPostRecord } from '../ports.ts'
+import { onRoomChat } from './room-chat.ts'
 import { onRoomAccept, onRoomReject } from './room-membership.ts'
 import type { ActorKeys } from '../keys.ts'
 import type { FederationLogger } from '../log.ts'
@@ -31,6 +32,8 @@ const FULL_LIST_PAGE = 1000
 
 export type RoomDispatcherDeps = {
   membership: RoomMembershipPort
+  backfill: (roomId: string, member: Recipient) => Promise<void>
+  chat: RoomChatPort
   rooms: LocalRoomDirectory
   repositories: RoomFederationRepositories
   keys: ActorKeys
@@ -116,6 +119,9 @@ export function installRoomDispatchers(federation: Federation<void>, deps: RoomD
     })
     .setKeyPairsDispatcher(async (_ctx, identifier) => ((await roomOf(identifier)) ? keys.cryptoKeyPairs(identifier) : []))
 
+  const chatDeps = { chat: deps.chat, log: deps.log, policy: deps.policy }
+  const chat = (ctx: InboxContext<void>, activity: Create | Update | Delete | EmojiReact | Like | Undo) =>
+    ctx.recipient === null ? undefined : onRoomChat(chatDeps, ctx, activity, ctx.recipient)
   federation
     .setInboxListeners(ROOM_PATHS.inbox)
     .withIdempotency('per-origin')
@@ -123,6 +129,11 @@ export function installRoomDispatchers(federation: Federation<void>, deps: RoomD
     .on(Undo, (ctx, undo) => onRoomUndo(deps, ctx, undo))
     .on(Accept, (ctx, accept) => (ctx.recipient === null ? undefined : onRoomAccept(deps, ctx, accept, ctx.recipient)))
     .on(Reject, (ctx, reject) => (ctx.recipient === null ? undefined : onRoomReject(deps, ctx, reject, ctx.recipient)))
+    .on(Create, (ctx, activity) => chat(ctx, activity))
+    .on(Update, (ctx, activity) => chat(ctx, activity))
+    .on(Delete, (ctx, activity) => chat(ctx, activity))
+    .on(EmojiReact, (ctx, activity) => chat(ctx, activity))
+    .on(Like, (ctx, activity) => chat(ctx, activity))
     .onError((_ctx, error) => deps.log.error({ err: error }, 'room inbox listener failed'))
 
   federation
@@ -206,6 +217,10 @@ async function onRoomUndo(deps: RoomDispatcherDeps, ctx: InboxContext<void>, und
     object = await undo.getObject(ctx)
   } catch {
     object = null
+  }
+  if ((object instanceof EmojiReact || object instanceof Like) && ctx.recipient !== null) {
+    await onRoomChat({ chat: deps.chat, log: deps.log, policy: deps.policy }, ctx, undo, ctx.recipient)
+    return
   }
   if (object instanceof Follow) {
     if (!sameUrl(object.actorId, undo.actorId)) {

@@ -6,12 +6,17 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
-import type { LocalRoomDirectory, RoomFederationRepositories, RoomMembershipPort, RoomPostRecord } from '../ports.ts'
+import type { Recipient } from '@fedify/fedify/vocab'
+import type { LocalRoomDirectory, RoomChatPort, RoomFanoutEvent, RoomFederationRepositories, RoomMembershipPort, RoomPostRecord } from '../ports.ts'
+import { buildEventAnnounce, memberRecipients, sendEvent } from './room-fanout.ts'
 import { ActorKeys } from '../keys.ts'
 import type { FederationLogger } from '../log.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
 import { deliveryRetryPolicy, inboxRetryPolicy } from '../retry.ts'
 import { buildPostAnnounce, installRoomDispatchers } from './room-dispatchers.ts'
+
+/** Messages a newly joined member's instance gets from before it joined. */
+const HISTORY_BACKFILL = 200
 
 export type RoomFederationDeps = {
   origin: string
@@ -20,6 +25,7 @@ export type RoomFederationDeps = {
   queue: MessageQueue
   rooms: LocalRoomDirectory
   membership: RoomMembershipPort
+  chat: RoomChatPort
   repositories: RoomFederationRepositories
   policy: DomainPolicy
   signatureWindowSeconds: number
@@ -58,7 +64,7 @@ export class RoomFederation {
       inboxRetryPolicy: inboxRetryPolicy(),
       onOutboxError: (error, activity) => deps.log.warn({ err: error, activity: activity?.id?.href }, 'room delivery failed'),
     })
-    installRoomDispatchers(this.#federation, { membership: deps.membership, rooms: deps.rooms, repositories: deps.repositories, keys: this.#keys, log: deps.log, now: deps.now, policy: deps.policy })
+    installRoomDispatchers(this.#federation, { membership: deps.membership, backfill: (roomId, member) => this.#backfill(roomId, member), chat: deps.chat, rooms: deps.rooms, repositories: deps.repositories, keys: this.#keys, log: deps.log, now: deps.now, policy: deps.policy })
   }
 
   /** Answers a request for /rooms/… or WebFinger; `notHandled` makes the answer for "not mine". */
@@ -103,6 +109,26 @@ export class RoomFederation {
     if (recipients > 0) await ctx.sendActivity({ identifier: roomId }, 'followers', announce, { preferSharedInbox: true })
     this.#deps.log.info({ roomId, post: post.postId, recipients }, 'room posted publicly')
     return { ok: true, value: { post, noteId: (announce.objectId as URL).href, recipients } }
+  }
+
+  /**
+   * The host tells every member instance about room event `eventSeq` (an `Announce`, queued with
+   * the room as ordering key). Call in room order.
+   */
+  async fanOut(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<number> {
+    const ctx = this.#context()
+    const recipients = await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy)
+    await sendEvent(ctx, roomId, recipients, buildEventAnnounce(ctx.getActorUri(roomId), eventSeq, event, this.#deps.now()))
+    return recipients.length
+  }
+
+  /** The room's recent messages, to one newly joined member's instance (same Announce ids as when they were posted). */
+  async #backfill(roomId: string, member: Recipient): Promise<void> {
+    const ctx = this.#context()
+    const roomUri = ctx.getActorUri(roomId)
+    const events = await this.#deps.chat.history(roomId, HISTORY_BACKFILL)
+    for (const event of events) await sendEvent(ctx, roomId, [member], buildEventAnnounce(roomUri, event.messageSeq, event, this.#deps.now()))
+    this.#deps.log.info({ roomId, member: member.id?.href, messages: events.length }, 'room history sent to a new member')
   }
 
   #context() {

@@ -8,7 +8,7 @@
  * Host side: `onRoomAccept`, `onRoomReject` (room inbox). Member side: `onInvite`
  * (users' inbox).
  */
-import { Group, isActor, type Accept, type Invite, type Reject } from '@fedify/fedify/vocab'
+import { Group, isActor, type Accept, type Invite, type Recipient, type Reject } from '@fedify/fedify/vocab'
 import type { InboxContext } from '@fedify/fedify'
 import type { RoomFederationRepositories, RoomMembershipPort } from '../ports.ts'
 import type { FederationLogger } from '../log.ts'
@@ -18,6 +18,8 @@ import { localActorAt, sameUrl, type InboxDeps } from '../inbox/inbox-deps.ts'
 export type RoomMembershipDeps = {
   repositories: RoomFederationRepositories
   membership: RoomMembershipPort
+  /** Sends the room's recent history to a newly joined member's instance. */
+  backfill: (roomId: string, member: Recipient) => Promise<void>
   log: FederationLogger
   now: () => number
   policy: DomainPolicy
@@ -42,6 +44,11 @@ export async function onRoomAccept(deps: RoomMembershipDeps, ctx: InboxContext<v
     createdAt: deps.now(),
   })
   await deps.membership.addRemoteMember(roomId, { actorId: invite.inviteeId, displayName: invite.inviteeName })
+  await deps.backfill(roomId, {
+    id: new URL(invite.inviteeId),
+    inboxId: new URL(invite.inviteeInbox),
+    endpoints: invite.inviteeSharedInbox ? { sharedInbox: new URL(invite.inviteeSharedInbox) } : null,
+  })
   deps.log.info({ roomId, member: invite.inviteeId, room: ctx.getActorUri(roomId).href }, 'remote member joined the room')
 }
 

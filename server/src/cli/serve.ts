@@ -11,6 +11,7 @@ import { buildApp } from '../http/app.ts'
 import { sqlitePath } from '../store/open-store.ts'
 import { startMediaRuntime, type MediaRuntime } from '../media/media-runtime.ts'
 import { createChatStack } from '../rooms/chat-stack.ts'
+import { RoomFanoutBridge } from '../federation/room-fanout-bridge.ts'
 import type { CliIo } from './io.ts'
 
 const SESSION_SWEEP_MS = 60 * 60 * 1000
@@ -27,8 +28,9 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
   const { store, accounts } = services
   // Rooms and chat (with the Redis bus when configured) only for serve: CLI commands need no bus.
   const { federation } = services.federation
-  const chat = createChatStack(config, store, logger, { prepareRoomActor: (roomId) => federation.rooms.prepareRoom(roomId) })
-  services.federation.bindRooms(chat.rooms)
+  const fanout = new RoomFanoutBridge({ store, federation, log: logger })
+  const chat = createChatStack(config, store, logger, { prepareRoomActor: (roomId) => federation.rooms.prepareRoom(roomId), onRoomEvent: fanout.onEvent })
+  services.federation.bindRooms(chat)
   // The media engine (and the Janus Parley supervises, if any). The call service will take it;
   // until then serve only keeps it running and stops it on shutdown.
   const started = await startMediaRuntime(config, logger)

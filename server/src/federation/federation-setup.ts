@@ -9,14 +9,14 @@ import { ParleyFederation, openQueueBackends, type FederationLogger, type LocalA
 import type { Config } from '../config/schema.ts'
 import type { Store } from '../store/ports.ts'
 import type { Logger } from '../logger.ts'
-import type { RoomService } from '../rooms/room-service.ts'
+import type { ChatStack } from '../rooms/chat-stack.ts'
 import { RemoteMembership } from './remote-membership.ts'
 import serverPackage from '../../package.json' with { type: 'json' }
 
 export type FederationRuntime = {
   readonly federation: ParleyFederation
-  /** Hands the room service to the federation (remote members join through it). */
-  bindRooms(rooms: RoomService): void
+  /** Hands the room and chat services to the federation (remote members join and chat through them). */
+  bindRooms(stack: Pick<ChatStack, 'rooms' | 'chat'>): void
   /** Stops the queue and closes Fedify's cache and queue backends. Idempotent. */
   close(): Promise<void>
 }
@@ -54,7 +54,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
       ? { backend: 'redis', url: config.redisUrl, prefix: `parley:${new URL(config.publicOrigin).host}:fedify:`, onError }
       : { backend: 'sqlite', path: federationDatabasePath(config), onError },
   )
-  const membership = new RemoteMembership(store)
+  const membership = new RemoteMembership(store, config.publicOrigin)
   const federation = new ParleyFederation({
     origin: config.publicOrigin,
     kv: backends.kv,
@@ -63,6 +63,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
     directory: storeDirectory(store),
     rooms: storeRoomDirectory(store),
     roomMembership: membership,
+    roomChat: membership,
     repositories: store.federation,
     signatureWindowSeconds: config.federationSignatureWindowSeconds,
     allowPrivateAddress: config.federationAllowPrivateAddress,
@@ -75,7 +76,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
   let closed = false
   return {
     federation,
-    bindRooms: (rooms) => membership.bind(rooms),
+    bindRooms: (stack) => membership.bind(stack),
     async close() {
       if (closed) return
       closed = true

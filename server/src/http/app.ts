@@ -29,6 +29,7 @@ import type { RealtimeLimits } from '../realtime/gateway-context.ts'
 import { actorPageRoutes } from './routes/actor-pages.ts'
 import { federationRoutes } from './routes/federation.ts'
 import { roomFederationRoutes } from './routes/room-federation.ts'
+import { remoteRoomRoutes } from './routes/remote-rooms.ts'
 import { installFederation } from './federation-adapter.ts'
 
 export type AppDeps = {
@@ -88,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     actorPageRoutes(app, { store, publicOrigin: config.publicOrigin })
     federationRoutes(app, { federation: deps.federation, repositories: store.federation, configuredDomainBlocks: config.federationBlockedDomains })
     roomFederationRoutes(app, { rooms: deps.chat.rooms, federation: deps.federation, repositories: store.federation })
+    remoteRoomRoutes(app, { federation: deps.federation, repositories: store.federation })
   }
   return app
 }

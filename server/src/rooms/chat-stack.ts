@@ -2,6 +2,7 @@
  * Wires rooms and chat for one instance: the bus (in-process, or Redis when configured), the event
  * log and the services. Several stacks can live in one process (tests run two nodes).
  */
+import type { RoomEvent } from '@parley/protocol'
 import type { Config } from '../config/schema.ts'
 import type { Logger } from '../logger.ts'
 import type { Store } from '../store/ports.ts'
@@ -22,6 +23,8 @@ export type ChatStackOptions = {
   now?: () => number
   /** Makes a new room's actor key pairs ahead of first use (the federation's `rooms.prepareRoom`). */
   prepareRoomActor?: (roomId: string) => Promise<void>
+  /** Told of every durable room event, in room order (the federation's fan-out to member instances). */
+  onRoomEvent?: (roomId: string, seq: number, event: RoomEvent) => void
 }
 
 export function createChatStack(config: Config, store: Store, logger: Logger, options: ChatStackOptions = {}): ChatStack {
@@ -29,7 +32,7 @@ export function createChatStack(config: Config, store: Store, logger: Logger, op
   const onError = (error: unknown) => log.warn({ err: error }, 'bus error')
   const bus = options.bus ?? (config.redisUrl ? new RedisBus({ url: config.redisUrl, onError }) : new InProcessBus(onError))
   const now = options.now ?? Date.now
-  const events = new RoomEventLog({ store, bus, now, onError })
+  const events = new RoomEventLog({ store, bus, now, onError, ...(options.onRoomEvent ? { onEvent: options.onRoomEvent } : {}) })
   const prepare = options.prepareRoomActor
   const onRoomCreated = prepare
     ? (room: { id: string; kind: string }) => {

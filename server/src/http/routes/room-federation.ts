@@ -13,7 +13,7 @@ import { currentCaller, requireCaller } from '../caller.ts'
 import { currentAuth, requireUser } from '../auth.ts'
 import { iso } from '../views.ts'
 
-function membershipError(error: MembershipError): ApiError {
+export function membershipError(error: MembershipError): ApiError {
   switch (error.type) {
     case 'not-found':
       return error.what === 'remote-actor' ? new ApiError('remote-not-found') : error.what === 'room' ? new ApiError('room-not-found') : new ApiError('not-found', 'No such pending invitation')

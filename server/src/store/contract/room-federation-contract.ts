@@ -120,6 +120,33 @@ export function roomFederationContract(backend: string, open: OpenStore, skip?: 
       assert.equal(await invitations.answer(invitation.inviteId, 'accepted'), false)
       assert.deepEqual((await invitations.listForUser(userId, 'rejected')).map((i) => i.roomName), ['Town hall'])
       assert.equal((await invitations.get('https://a.example/rooms/r/invites/2'))?.state, 'pending')
+      assert.deepEqual(await invitations.acceptedFor('https://a.example/rooms/r'), [])
+      await invitations.answer('https://a.example/rooms/r/invites/2', 'accepted')
+      assert.deepEqual((await invitations.acceptedFor('https://a.example/rooms/r')).map((i) => i.inviteId), ['https://a.example/rooms/r/invites/2'])
+      assert.deepEqual(await invitations.acceptedFor('https://a.example/rooms/other'), [])
+    })
+
+    it('room replicas: each host event applied once; messages kept by seq with edits, tombstones and reactions', async () => {
+      const replicas = store.federation.rooms.replicas
+      const room = 'https://a.example/rooms/r'
+      const alice = { id: 'https://a.example/users/alice', name: 'Alice' }
+      const bob = { id: 'https://b.example/users/bob', name: 'Bob' }
+      const post = (messageSeq: number, body: string) => ({ type: 'message.new' as const, messageSeq, author: alice, body, replyTo: null, createdAt: 100 + messageSeq, editedAt: null })
+      assert.equal(await replicas.apply(room, 3, post(3, 'third')), true)
+      assert.equal(await replicas.apply(room, 1, post(1, 'first')), true)
+      assert.equal(await replicas.apply(room, 1, post(1, 'again')), false, 'an event is applied once')
+      assert.equal(await replicas.apply(room, 4, { type: 'message.edited', messageSeq: 1, author: alice, body: 'first, edited', replyTo: null, createdAt: 101, editedAt: 500 }), true)
+      assert.equal(await replicas.apply(room, 5, { type: 'reaction.added', messageSeq: 1, emoji: '👍', actor: bob }), true)
+      assert.equal(await replicas.apply(room, 6, { type: 'reaction.added', messageSeq: 3, emoji: '🎉', actor: bob }), true)
+      assert.equal(await replicas.apply(room, 7, { type: 'reaction.removed', messageSeq: 3, emoji: '🎉', actor: bob }), true)
+      assert.equal(await replicas.apply(room, 8, { type: 'message.deleted', messageSeq: 3, at: 900 }), true)
+      await replicas.apply('https://a.example/rooms/other', 1, post(1, 'elsewhere'))
+      const messages = await replicas.messages(room, 0, 10)
+      assert.deepEqual(messages.map((m) => [m.seq, m.body, m.editedAt, m.deletedAt]), [[1, 'first, edited', 500, null], [3, '', null, 900]])
+      assert.deepEqual(messages[0]?.reactions, [{ emoji: '👍', actorId: bob.id, actorName: 'Bob' }])
+      assert.deepEqual(messages[1]?.reactions, [])
+      assert.deepEqual((await replicas.messages(room, 1, 10)).map((m) => m.seq), [3])
+      assert.deepEqual((await replicas.messages(room, 0, 1)).map((m) => m.seq), [1])
     })
   })
 }

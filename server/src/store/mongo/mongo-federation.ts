@@ -25,6 +25,7 @@ import type {
   RoomPostRepository,
 } from '@parley/federation'
 import { MongoRoomInvitationRepository, MongoRoomInviteRepository } from './mongo-room-federation.ts'
+import { MongoRoomReplicaRepository } from './mongo-room-replica.ts'
 
 export const FEDERATION_INDEXES = {
   actor_keys: [{ key: { userId: 1, algorithm: 1 }, name: 'user_algorithm_unique', unique: true }],
@@ -303,6 +304,7 @@ export function mongoFederationRepositories(db: Db): FederationRepositories {
       members: new MongoFollowerRepository(db, 'federation_room_members'),
       invites: new MongoRoomInviteRepository(db),
       invitations: new MongoRoomInvitationRepository(db),
+      replicas: new MongoRoomReplicaRepository(db),
     },
   }
 }

@@ -12,6 +12,7 @@ export const ROOM_MEMBERSHIP_INDEXES = {
   federation_room_invitations: [
     { key: { inviteId: 1 }, name: 'invite_unique', unique: true },
     { key: { userId: 1, state: 1, createdAt: 1 }, name: 'user' },
+    { key: { roomId: 1, state: 1 }, name: 'room' },
   ],
 } as const
 
@@ -58,6 +59,10 @@ export class MongoRoomInvitationRepository implements RoomInvitationRepository {
 
   async listForUser(userId: string, state: RoomInviteState): Promise<RoomInvitationRecord[]> {
     return (await this.#invitations.find({ userId, state }).sort({ createdAt: 1, inviteId: 1 }).toArray()).map((doc) => strip(doc))
+  }
+
+  async acceptedFor(roomId: string): Promise<RoomInvitationRecord[]> {
+    return (await this.#invitations.find({ roomId, state: 'accepted' }).sort({ createdAt: 1, inviteId: 1 }).toArray()).map((doc) => strip(doc))
   }
 
   async answer(inviteId: string, state: 'accepted' | 'rejected'): Promise<boolean> {

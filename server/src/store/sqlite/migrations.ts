@@ -336,4 +336,29 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX federation_room_invitations_user ON federation_room_invitations(user_id, state, created_at);
     `,
   },
+  {
+    version: 62,
+    name: 'federation-room-replicas',
+    sql: `
+      CREATE TABLE federation_replica_events (
+        room_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (room_id, seq)
+      ) STRICT;
+      CREATE TABLE federation_replica_messages (
+        room_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        author_id TEXT NOT NULL,
+        author_name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        reply_to INTEGER,
+        created_at INTEGER NOT NULL,
+        edited_at INTEGER,
+        deleted_at INTEGER,
+        reactions TEXT NOT NULL,
+        PRIMARY KEY (room_id, seq)
+      ) STRICT;
+      CREATE INDEX federation_room_invitations_room ON federation_room_invitations(room_id, state);
+    `,
+  },
 ]

@@ -85,6 +85,10 @@ export class SqliteRoomInvitationRepository implements RoomInvitationRepository 
       .map(toInvitation)
   }
 
+  async acceptedFor(roomId: string): Promise<RoomInvitationRecord[]> {
+    return this.#db.prepare("SELECT * FROM federation_room_invitations WHERE room_id = ? AND state = 'accepted' ORDER BY created_at, invite_id").all(roomId).map(toInvitation)
+  }
+
   async answer(inviteId: string, to: 'accepted' | 'rejected'): Promise<boolean> {
     return Number(this.#db.prepare("UPDATE federation_room_invitations SET state = ? WHERE invite_id = ? AND state = 'pending'").run(to, inviteId).changes) === 1
   }

@@ -1,0 +1,51 @@
+/** Member side on MongoDB: replicas of remote rooms' messages, mirroring `sqlite/sqlite-room-replica.ts`. */
+import type { Collection, Db } from 'mongodb'
+import type { ReplicaMessageRecord, RoomFanoutEvent, RoomReplicaRepository } from '@parley/federation'
+
+export const REPLICA_INDEXES = {
+  federation_replica_events: [{ key: { roomId: 1, seq: 1 }, name: 'room_seq_unique', unique: true }],
+  federation_replica_messages: [{ key: { roomId: 1, seq: 1 }, name: 'room_seq_unique', unique: true }],
+} as const
+
+export class MongoRoomReplicaRepository implements RoomReplicaRepository {
+  readonly #events: Collection<{ roomId: string; seq: number }>
+  readonly #messages: Collection<ReplicaMessageRecord>
+  constructor(db: Db) {
+    this.#events = db.collection('federation_replica_events')
+    this.#messages = db.collection('federation_replica_messages')
+  }
+
+  async apply(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<boolean> {
+    // The change first, then the marker: a crash between them re-applies a change that is idempotent.
+    if (await this.#events.findOne({ roomId, seq: eventSeq })) return false
+    const key = { roomId, seq: event.messageSeq }
+    switch (event.type) {
+      case 'message.new':
+        await this.#messages.updateOne(key, {
+          $setOnInsert: {
+            ...key, authorId: event.author.id, authorName: event.author.name, body: event.body, replyTo: event.replyTo,
+            createdAt: event.createdAt, editedAt: event.editedAt, deletedAt: null, reactions: [],
+          },
+        }, { upsert: true })
+        break
+      case 'message.edited':
+        await this.#messages.updateOne(key, { $set: { body: event.body, editedAt: event.editedAt } })
+        break
+      case 'message.deleted':
+        await this.#messages.updateOne(key, { $set: { body: '', deletedAt: event.at, reactions: [] } })
+        break
+      case 'reaction.added':
+      case 'reaction.removed':
+        await this.#messages.updateOne(key, { $pull: { reactions: { emoji: event.emoji, actorId: event.actor.id } } })
+        if (event.type === 'reaction.added') await this.#messages.updateOne(key, { $push: { reactions: { emoji: event.emoji, actorId: event.actor.id, actorName: event.actor.name } } })
+        break
+    }
+    const result = await this.#events.updateOne({ roomId, seq: eventSeq }, { $setOnInsert: { roomId, seq: eventSeq } }, { upsert: true })
+    return result.upsertedCount === 1
+  }
+
+  async messages(roomId: string, afterSeq: number, limit: number): Promise<ReplicaMessageRecord[]> {
+    const docs = await this.#messages.find({ roomId, seq: { $gt: afterSeq } }).sort({ seq: 1 }).limit(limit).toArray()
+    return docs.map(({ _id, ...rest }) => rest as ReplicaMessageRecord)
+  }
+}
