@@ -98,7 +98,7 @@ export async function onRoomChat(deps: RoomChatDeps, ctx: InboxContext<void>, ac
 }
 
 function refuse(deps: RoomChatDeps, activity: Activity, what: string): void {
-  deps.log.warn({ activity: activity.id?.href }, `room inbox takes ${what}`)
+  deps.log.warn({ activity: activity.id?.href }, `remote chat action refused: the room inbox takes ${what}`)
 }
 
 /**
@@ -110,7 +110,10 @@ export async function onRoomAnnounce(deps: InboxDeps, ctx: InboxContext<void>, a
   const roomUri = announce.actorId
   if (roomUri === null || announce.id === null) return false
   const eventSeq = eventSeqOf(roomUri, announce.id)
-  if (eventSeq === null) return false
+  if (eventSeq === null) {
+    deps.log.debug({ announce: announce.id.href, actor: roomUri.href }, 'Announce that is not a room event of its actor ignored')
+    return false
+  }
   if (deps.policy.blocks(roomUri)) return false
   if ((await deps.repositories.rooms.invitations.acceptedFor(roomUri.href)).length === 0) {
     deps.log.warn({ announce: announce.id.href }, 'Announce of a room nobody here is in ignored')
