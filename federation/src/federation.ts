@@ -40,6 +40,8 @@ export type ParleyFederationDeps = {
   repositories: FederationRepositories
   /** Inbound signatures older or newer than this are refused. */
   signatureWindowSeconds: number
+  /** How long a host's open delivery circuit stays open before a new attempt (Fedify default: 30 min). */
+  circuitRecoverySeconds?: number
   /** Domains refused both ways (see DomainPolicy). */
   blockedDomains?: readonly string[]
   /** When not empty, the only domains this instance federates with (see DomainPolicy). */
@@ -112,6 +114,7 @@ export class ParleyFederation {
       userAgent: { software: `${deps.software.name}/${deps.software.version}`, url: new URL(this.origin) },
       outboxRetryPolicy: deliveryRetryPolicy(),
       inboxRetryPolicy: inboxRetryPolicy(),
+      ...(deps.circuitRecoverySeconds === undefined ? {} : { circuitBreaker: { recoveryDelay: { seconds: deps.circuitRecoverySeconds } } }),
       onOutboxError: (error, activity) => this.#log.warn({ err: error, activity: activity?.id?.href }, 'delivery failed'),
     })
     installDispatchers(this.#federation, {
@@ -134,6 +137,7 @@ export class ParleyFederation {
       repositories: deps.repositories.rooms,
       policy: this.#policy,
       signatureWindowSeconds: deps.signatureWindowSeconds,
+      ...(deps.circuitRecoverySeconds === undefined ? {} : { circuitRecoverySeconds: deps.circuitRecoverySeconds }),
       allowPrivateAddress: deps.allowPrivateAddress ?? false,
       software: deps.software,
       log: this.#log,

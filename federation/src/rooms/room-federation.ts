@@ -29,6 +29,7 @@ export type RoomFederationDeps = {
   repositories: RoomFederationRepositories
   policy: DomainPolicy
   signatureWindowSeconds: number
+  circuitRecoverySeconds?: number
   allowPrivateAddress: boolean
   software: { name: string; version: string }
   log: FederationLogger
@@ -62,6 +63,7 @@ export class RoomFederation {
       userAgent: { software: `${deps.software.name}/${deps.software.version}`, url: new URL(deps.origin) },
       outboxRetryPolicy: deliveryRetryPolicy(),
       inboxRetryPolicy: inboxRetryPolicy(),
+      ...(deps.circuitRecoverySeconds === undefined ? {} : { circuitBreaker: { recoveryDelay: { seconds: deps.circuitRecoverySeconds } } }),
       onOutboxError: (error, activity) => deps.log.warn({ err: error, activity: activity?.id?.href }, 'room delivery failed'),
     })
     installRoomDispatchers(this.#federation, { membership: deps.membership, backfill: (roomId, member) => this.#backfill(roomId, member), chat: deps.chat, rooms: deps.rooms, repositories: deps.repositories, keys: this.#keys, log: deps.log, now: deps.now, policy: deps.policy })

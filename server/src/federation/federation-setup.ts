@@ -66,6 +66,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
     roomChat: membership,
     repositories: store.federation,
     signatureWindowSeconds: config.federationSignatureWindowSeconds,
+    circuitRecoverySeconds: config.federationCircuitRecoverySeconds,
     allowPrivateAddress: config.federationAllowPrivateAddress,
     blockedDomains: config.federationBlockedDomains,
     allowedDomains: config.federationAllowedDomains,
