@@ -270,6 +270,15 @@ export interface RoomFederationRepositories {
   readonly invitations: RoomInvitationRepository
   /** Member side: replicas of the messages of remote rooms local users are in. */
   readonly replicas: RoomReplicaRepository
+  /** Host side: up to which event each room's fan-out was handed to the queue (resumed after a crash). */
+  readonly fanoutCursors: RoomFanoutCursorRepository
+}
+
+export interface RoomFanoutCursorRepository {
+  /** Moves the room's cursor forward to `seq` (never back). */
+  advance(roomId: string, seq: number): Promise<void>
+  /** Every room's cursor. */
+  list(): Promise<{ roomId: string; seq: number }[]>
 }
 
 /** The server's side of remote membership in local rooms (participants are the rooms layer's). */

@@ -75,6 +75,7 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
   await app.ready()
   server.on('request', (req, res) => app.routing(req, res))
   services.federation.federation.start()
+  await fanout.recover()
 
   let closed = false
   return {

@@ -56,6 +56,11 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
   // Fedify's own log records go to the same pino stream (LogTape is process-wide: configured here only).
   await routeFedifyLogs(logger.child({ component: 'fedify' }), config.logLevel)
   federation.start()
+  // Room events stored but not yet handed to the federation when the last process stopped.
+  fanout
+    .recover()
+    .then((resent) => resent > 0 && logger.info({ component: 'federation', events: resent }, 'room fan-out resumed'))
+    .catch((error: unknown) => logger.warn({ err: error, component: 'federation' }, 'room fan-out recovery failed'))
   // Key pairs for accounts made before federation existed (or whose creation hook failed).
   accounts
     .listUsers()

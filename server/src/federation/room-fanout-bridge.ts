@@ -2,7 +2,8 @@
  * Host side: the room events remote members' instances must know (messages, edits, deletes,
  * reactions) go to the federation, which announces them to the member instances. Events of one
  * room are handed over one after the other, in room order (the federation queue keeps that order
- * per room); rooms without remote members cost one count query per event.
+ * per room); rooms without remote members cost one count query per event. Each room's cursor (the
+ * last event handed over) is stored, so `recover()` resumes after a crash.
  */
 import type { RoomEvent } from '@parley/protocol'
 import type { ParleyFederation, RoomActorRef, RoomFanoutEvent } from '@parley/federation'
@@ -26,7 +27,6 @@ export class RoomFanoutBridge {
 
   /** For the event log's `onEvent`: never throws, never waits. */
   readonly onEvent = (roomId: string, seq: number, event: RoomEvent): void => {
-    if (!FANNED_OUT.has(event.type)) return
     const previous = this.#chains.get(roomId) ?? Promise.resolve()
     const next = previous
       .then(() => this.#handOver(roomId, seq, event))
@@ -42,13 +42,37 @@ export class RoomFanoutBridge {
     await Promise.all([...this.#chains.values()])
   }
 
+  /**
+   * After a restart: hands over again every event after each room's cursor (the process may have
+   * died between storing an event and queueing its Announce). Member instances apply an event once,
+   * so one handed over twice does no harm.
+   */
+  async recover(): Promise<number> {
+    let count = 0
+    for (const { roomId, seq } of await this.#store.federation.rooms.fanoutCursors.list()) {
+      for (let after = seq; ;) {
+        const events = await this.#store.events.since(roomId, after, 500)
+        for (const record of events) {
+          this.onEvent(roomId, record.seq, record.data as unknown as RoomEvent)
+          count++
+        }
+        if (events.length < 500) break
+        after = events[events.length - 1]!.seq
+      }
+    }
+    await this.idle()
+    return count
+  }
+
   async #handOver(roomId: string, seq: number, event: RoomEvent): Promise<void> {
     if ((await this.#store.federation.rooms.members.count(roomId)) === 0) return
     const fanout = await this.#toFanout(event)
     if (fanout) await this.#federation.rooms.fanOut(roomId, seq, fanout)
+    await this.#store.federation.rooms.fanoutCursors.advance(roomId, seq)
   }
 
   async #toFanout(event: RoomEvent): Promise<RoomFanoutEvent | null> {
+    if (!FANNED_OUT.has(event.type)) return null
     switch (event.type) {
       case 'message.new':
       case 'message.edited': {

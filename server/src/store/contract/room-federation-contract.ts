@@ -126,6 +126,18 @@ export function roomFederationContract(backend: string, open: OpenStore, skip?: 
       assert.deepEqual(await invitations.acceptedFor('https://a.example/rooms/other'), [])
     })
 
+    it('fan-out cursors: per room, only ever forward', async () => {
+      const cursors = store.federation.rooms.fanoutCursors
+      assert.deepEqual(await cursors.list(), [])
+      await cursors.advance(roomId, 5)
+      await cursors.advance(roomId, 3)
+      await cursors.advance(otherRoomId, 1)
+      const list = await cursors.list()
+      assert.equal(list.find((c) => c.roomId === roomId)?.seq, 5)
+      assert.equal(list.find((c) => c.roomId === otherRoomId)?.seq, 1)
+      assert.equal(list.length, 2)
+    })
+
     it('room replicas: each host event applied once; messages kept by seq with edits, tombstones and reactions', async () => {
       const replicas = store.federation.rooms.replicas
       const room = 'https://a.example/rooms/r'

@@ -25,7 +25,7 @@ import type {
   RoomPostRepository,
 } from '@parley/federation'
 import { MongoRoomInvitationRepository, MongoRoomInviteRepository } from './mongo-room-federation.ts'
-import { MongoRoomReplicaRepository } from './mongo-room-replica.ts'
+import { MongoRoomFanoutCursorRepository, MongoRoomReplicaRepository } from './mongo-room-replica.ts'
 
 export const FEDERATION_INDEXES = {
   actor_keys: [{ key: { userId: 1, algorithm: 1 }, name: 'user_algorithm_unique', unique: true }],
@@ -305,6 +305,7 @@ export function mongoFederationRepositories(db: Db): FederationRepositories {
       invites: new MongoRoomInviteRepository(db),
       invitations: new MongoRoomInvitationRepository(db),
       replicas: new MongoRoomReplicaRepository(db),
+      fanoutCursors: new MongoRoomFanoutCursorRepository(db),
     },
   }
 }

@@ -1,10 +1,11 @@
 /** Member side on MongoDB: replicas of remote rooms' messages, mirroring `sqlite/sqlite-room-replica.ts`. */
 import type { Collection, Db } from 'mongodb'
-import type { ReplicaMessageRecord, RoomFanoutEvent, RoomReplicaRepository } from '@parley/federation'
+import type { ReplicaMessageRecord, RoomFanoutCursorRepository, RoomFanoutEvent, RoomReplicaRepository } from '@parley/federation'
 
 export const REPLICA_INDEXES = {
   federation_replica_events: [{ key: { roomId: 1, seq: 1 }, name: 'room_seq_unique', unique: true }],
   federation_replica_messages: [{ key: { roomId: 1, seq: 1 }, name: 'room_seq_unique', unique: true }],
+  federation_room_fanout: [{ key: { roomId: 1 }, name: 'room_unique', unique: true }],
 } as const
 
 export class MongoRoomReplicaRepository implements RoomReplicaRepository {
@@ -47,5 +48,20 @@ export class MongoRoomReplicaRepository implements RoomReplicaRepository {
   async messages(roomId: string, afterSeq: number, limit: number): Promise<ReplicaMessageRecord[]> {
     const docs = await this.#messages.find({ roomId, seq: { $gt: afterSeq } }).sort({ seq: 1 }).limit(limit).toArray()
     return docs.map(({ _id, ...rest }) => rest as ReplicaMessageRecord)
+  }
+}
+
+export class MongoRoomFanoutCursorRepository implements RoomFanoutCursorRepository {
+  readonly #cursors: Collection<{ roomId: string; seq: number }>
+  constructor(db: Db) {
+    this.#cursors = db.collection('federation_room_fanout')
+  }
+
+  async advance(roomId: string, seq: number): Promise<void> {
+    await this.#cursors.updateOne({ roomId }, { $max: { seq } }, { upsert: true })
+  }
+
+  async list(): Promise<{ roomId: string; seq: number }[]> {
+    return (await this.#cursors.find({}).sort({ roomId: 1 }).toArray()).map(({ roomId, seq }) => ({ roomId, seq }))
   }
 }

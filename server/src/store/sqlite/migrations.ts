@@ -361,4 +361,14 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX federation_room_invitations_room ON federation_room_invitations(room_id, state);
     `,
   },
+  {
+    version: 63,
+    name: 'federation-room-fanout-cursors',
+    sql: `
+      CREATE TABLE federation_room_fanout (
+        room_id TEXT PRIMARY KEY REFERENCES rooms(id),
+        seq INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ]

@@ -26,7 +26,7 @@ import type {
 } from '@parley/federation'
 import { nullableNumber, type Row } from './sqlite-util.ts'
 import { SqliteRoomInvitationRepository, SqliteRoomInviteRepository } from './sqlite-room-federation.ts'
-import { SqliteRoomReplicaRepository } from './sqlite-room-replica.ts'
+import { SqliteRoomFanoutCursorRepository, SqliteRoomReplicaRepository } from './sqlite-room-replica.ts'
 
 const nullableString = (value: unknown) => (value === null || value === undefined ? null : String(value))
 
@@ -381,6 +381,7 @@ export function sqliteFederationRepositories(db: DatabaseSync): FederationReposi
       invites: new SqliteRoomInviteRepository(db),
       invitations: new SqliteRoomInvitationRepository(db),
       replicas: new SqliteRoomReplicaRepository(db),
+      fanoutCursors: new SqliteRoomFanoutCursorRepository(db),
     },
   }
 }

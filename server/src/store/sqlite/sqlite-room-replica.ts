@@ -1,6 +1,6 @@
-/** Member side on SQLite: replicas of remote rooms' messages, each host event applied once. */
+/** Member side on SQLite: replicas of remote rooms' messages, each host event applied once; host side: fan-out cursors. */
 import type { DatabaseSync } from 'node:sqlite'
-import type { ReplicaMessageRecord, RoomFanoutEvent, RoomReplicaRepository } from '@parley/federation'
+import type { ReplicaMessageRecord, RoomFanoutCursorRepository, RoomFanoutEvent, RoomReplicaRepository } from '@parley/federation'
 import { nullableNumber, type Row } from './sqlite-util.ts'
 
 function toReplica(row: Row): ReplicaMessageRecord {
@@ -67,5 +67,20 @@ export class SqliteRoomReplicaRepository implements RoomReplicaRepository {
 
   async messages(roomId: string, afterSeq: number, limit: number): Promise<ReplicaMessageRecord[]> {
     return this.#db.prepare('SELECT * FROM federation_replica_messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(roomId, afterSeq, limit).map(toReplica)
+  }
+}
+
+export class SqliteRoomFanoutCursorRepository implements RoomFanoutCursorRepository {
+  readonly #db: DatabaseSync
+  constructor(db: DatabaseSync) {
+    this.#db = db
+  }
+
+  async advance(roomId: string, seq: number): Promise<void> {
+    this.#db.prepare('INSERT INTO federation_room_fanout (room_id, seq) VALUES (?, ?) ON CONFLICT (room_id) DO UPDATE SET seq = max(seq, excluded.seq)').run(roomId, seq)
+  }
+
+  async list(): Promise<{ roomId: string; seq: number }[]> {
+    return this.#db.prepare('SELECT * FROM federation_room_fanout ORDER BY room_id').all().map((row) => ({ roomId: String(row.room_id), seq: Number(row.seq) }))
   }
 }
