@@ -333,10 +333,12 @@ export type ReplicaMessageRecord = {
 
 export interface RoomReplicaRepository {
   /**
-   * Applies the host's event `eventSeq` of `roomId` once (false when it was applied already):
-   * stores a new message, or edits, tombstones or (un)reacts to a stored one.
+   * Applies the host's event `eventSeq` of `roomId` once: stores a new message, or edits,
+   * tombstones or (un)reacts to a stored one. `duplicate` when it was applied already;
+   * `missing-message` (nothing changed) when it changes a message not stored yet — a delivery
+   * retried out of order: the caller has it tried again later.
    */
-  apply(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<boolean>
+  apply(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<'applied' | 'duplicate' | 'missing-message'>
   /** Messages after `afterSeq`, ascending by seq, at most `limit`. */
   messages(roomId: string, afterSeq: number, limit: number): Promise<ReplicaMessageRecord[]>
 }

@@ -125,8 +125,11 @@ export async function onRoomAnnounce(deps: InboxDeps, ctx: InboxContext<void>, a
     return false
   }
   const applied = await deps.repositories.rooms.replicas.apply(roomUri.href, eventSeq, event)
+  // Deliveries retried after a failure may overtake each other: a change to a message not here
+  // yet is processed again later (Fedify's inbox retry), when the message has arrived.
+  if (applied === 'missing-message') throw new Error(`room event ${announce.id.href} changes message ${event.messageSeq}, not received yet`)
   deps.log.debug({ room: roomUri.href, eventSeq, type: event.type, applied }, 'room event replicated')
-  return applied
+  return applied === 'applied'
 }
 
 async function fanoutEventOf(roomUri: URL, object: unknown): Promise<RoomFanoutEvent | null> {

@@ -16,10 +16,11 @@ export class MongoRoomReplicaRepository implements RoomReplicaRepository {
     this.#messages = db.collection('federation_replica_messages')
   }
 
-  async apply(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<boolean> {
+  async apply(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<'applied' | 'duplicate' | 'missing-message'> {
     // The change first, then the marker: a crash between them re-applies a change that is idempotent.
-    if (await this.#events.findOne({ roomId, seq: eventSeq })) return false
+    if (await this.#events.findOne({ roomId, seq: eventSeq })) return 'duplicate'
     const key = { roomId, seq: event.messageSeq }
+    if (event.type !== 'message.new' && !(await this.#messages.findOne(key))) return 'missing-message'
     switch (event.type) {
       case 'message.new':
         await this.#messages.updateOne(key, {
@@ -42,7 +43,7 @@ export class MongoRoomReplicaRepository implements RoomReplicaRepository {
         break
     }
     const result = await this.#events.updateOne({ roomId, seq: eventSeq }, { $setOnInsert: { roomId, seq: eventSeq } }, { upsert: true })
-    return result.upsertedCount === 1
+    return result.upsertedCount === 1 ? 'applied' : 'duplicate'
   }
 
   async messages(roomId: string, afterSeq: number, limit: number): Promise<ReplicaMessageRecord[]> {

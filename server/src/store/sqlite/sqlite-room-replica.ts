@@ -24,13 +24,18 @@ export class SqliteRoomReplicaRepository implements RoomReplicaRepository {
     this.#db = db
   }
 
-  async apply(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<boolean> {
+  async apply(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<'applied' | 'duplicate' | 'missing-message'> {
     this.#db.exec('BEGIN IMMEDIATE')
     try {
       const fresh = Number(this.#db.prepare('INSERT INTO federation_replica_events (room_id, seq) VALUES (?, ?) ON CONFLICT DO NOTHING').run(roomId, eventSeq).changes) === 1
+      const missing = fresh && event.type !== 'message.new' && !this.#db.prepare('SELECT 1 FROM federation_replica_messages WHERE room_id = ? AND seq = ?').get(roomId, event.messageSeq)
+      if (missing) {
+        this.#db.exec('ROLLBACK')
+        return 'missing-message'
+      }
       if (fresh) this.#applyChange(roomId, event)
       this.#db.exec('COMMIT')
-      return fresh
+      return fresh ? 'applied' : 'duplicate'
     } catch (error) {
       this.#db.exec('ROLLBACK')
       throw error
