@@ -11,7 +11,7 @@ import { createFederation, type Federation, type KvStore, type MessageQueue } fr
 import { Follow, PUBLIC_COLLECTION, Undo, Update, isActor } from '@fedify/fedify/vocab'
 import type { FederationRepositories, FollowingRecord, LocalActorDirectory, LocalRoomDirectory, RoomChatPort, RoomInviteRecord, RoomMembershipPort } from './ports.ts'
 import { remoteRoomAction, type RemoteRoomAction } from './rooms/room-chat-actions.ts'
-import { answerInvitation, inviteToRoom, type MembershipActionDeps, type MembershipResult } from './rooms/room-membership-actions.ts'
+import { answerInvitation, inviteToRoom, leaveRemoteRoom, type MembershipActionDeps, type MembershipResult } from './rooms/room-membership-actions.ts'
 import { RoomFederation } from './rooms/room-federation.ts'
 import { ActorKeys } from './keys.ts'
 import { buildPerson, installDispatchers } from './dispatchers.ts'
@@ -264,6 +264,13 @@ export class ParleyFederation {
     const user = await this.#deps.directory.byUsername(username)
     if (!user || user.deletedAt !== null) return { ok: false, error: { type: 'not-found', what: 'invitation' } }
     return answerInvitation(this.#membershipDeps(), user, inviteId, accept)
+  }
+
+  /** A local user leaves a room hosted elsewhere. */
+  async leaveRemoteRoom(username: string, roomId: string): Promise<MembershipResult<void>> {
+    const user = await this.#deps.directory.byUsername(username)
+    if (!user || user.deletedAt !== null) return { ok: false, error: { type: 'not-found', what: 'room' } }
+    return leaveRemoteRoom(this.#membershipDeps(), user, roomId)
   }
 
   /** A local user posts, edits, deletes or reacts in a room hosted elsewhere (sent to its host). */

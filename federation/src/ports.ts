@@ -254,6 +254,8 @@ export interface RoomInvitationRepository {
   listForUser(userId: string, state: RoomInviteState): Promise<RoomInvitationRecord[]>
   /** The accepted invitations to the room (`roomId`: its actor id): who here is a member of it. */
   acceptedFor(roomId: string): Promise<RoomInvitationRecord[]>
+  /** Forgets an invitation (its user left the room or was removed); false when unknown. */
+  remove(inviteId: string): Promise<boolean>
   answer(inviteId: string, state: 'accepted' | 'rejected'): Promise<boolean>
 }
 
@@ -285,6 +287,7 @@ export interface RoomFanoutCursorRepository {
 export interface RoomMembershipPort {
   /** Adds a remote account as a member of a local room; its participant id is its actor id. */
   addRemoteMember(roomId: string, member: { actorId: string; displayName: string }): Promise<void>
+  /** The remote member left (a `Leave`): removed as anyone leaving is. */
   removeRemoteMember(roomId: string, actorId: string): Promise<boolean>
 }
 

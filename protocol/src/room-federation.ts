@@ -95,3 +95,6 @@ export const RemoteRoomActionRequest = Type.Object(
 export type RemoteRoomActionRequest = Static<typeof RemoteRoomActionRequest>
 export const RemoteRoomActionView = Type.Object({ activityId: Type.String() })
 export type RemoteRoomActionView = Static<typeof RemoteRoomActionView>
+
+export const RemoteRoomLeave = Type.Object({ room: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false })
+export type RemoteRoomLeave = Static<typeof RemoteRoomLeave>

@@ -90,4 +90,27 @@ describe('Room invites across instances: Invite, Accept (the invitee joins on th
     assert.equal(ghost.status, 404)
     assert.equal((ghost.json.error as Json).code, 'remote-not-found')
   })
+
+  it('bob leaves (a Leave): he is no longer a participant on A, gets nothing more, and B forgets the room', async () => {
+    const roomUri = `${a.origin}/rooms/${roomId}`
+    assert.equal((await bob('/api/v1/me/remote-rooms/leave', { method: 'POST', body: { room: roomUri } })).status, 204)
+    assert.deepEqual((await bob('/api/v1/me/remote-rooms')).json, { rooms: [] })
+    await eventually(async () => (await a.services.store.participants.get(roomId, `${b.origin}/users/bob`)) === null, 15_000, 'bob gone on A')
+    assert.equal(await a.store().rooms.members.count(roomId), 0)
+    assert.equal((await bob('/api/v1/me/remote-rooms/leave', { method: 'POST', body: { room: roomUri } })).status, 404, 'not in it any more')
+  })
+
+  it('a moderator on A removes bob: B is told (Remove) and forgets the room', async () => {
+    const roomUri = `${a.origin}/rooms/${roomId}`
+    const sent = await alice(`/api/v1/rooms/${roomId}/remote-invites`, { method: 'POST', body: { target: `@bob@${b.host}` } })
+    const inviteId = String(sent.json.inviteId)
+    await eventually(async () => ((await bob('/api/v1/me/room-invitations')).json.invitations as Json[]).length === 1, 15_000, 'the new invitation')
+    assert.equal((await bob('/api/v1/me/room-invitations/answer', { method: 'POST', body: { inviteId, accept: true } })).status, 204)
+    await eventually(async () => (await a.services.store.participants.get(roomId, `${b.origin}/users/bob`))?.state === 'active', 15_000, 'bob back on A')
+    assert.deepEqual((await bob('/api/v1/me/remote-rooms')).json, { rooms: [{ roomId: roomUri, roomName: 'Project X' }] })
+    const removed = await alice(`/api/v1/rooms/${roomId}/participants/${encodeURIComponent(`${b.origin}/users/bob`)}`, { method: 'DELETE' })
+    assert.equal(removed.status, 204, JSON.stringify(removed.json))
+    await eventually(async () => ((await bob('/api/v1/me/remote-rooms')).json.rooms as Json[]).length === 0, 15_000, 'the Remove on B')
+    assert.equal(await a.store().rooms.members.count(roomId), 0)
+  })
 })

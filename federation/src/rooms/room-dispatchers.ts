@@ -9,11 +9,11 @@
  */
 import { randomUUID } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
-import { Accept, Announce, Create, Delete, EmojiReact, Follow, Group, Like, Note, PUBLIC_COLLECTION, Reject, Tombstone, Undo, Update, isActor, type Recipient } from '@fedify/fedify/vocab'
+import { Accept, Announce, Create, Delete, EmojiReact, Follow, Group, Leave, Like, Note, PUBLIC_COLLECTION, Reject, Tombstone, Undo, Update, isActor, type Recipient } from '@fedify/fedify/vocab'
 import type { Context, Federation, InboxContext } from '@fedify/fedify'
 import type { LocalRoom, LocalRoomDirectory, RoomChatPort, RoomFederationRepositories, RoomMembershipPort, RoomPostRecord } from '../ports.ts'
 import { onRoomChat } from './room-chat.ts'
-import { onRoomAccept, onRoomReject } from './room-membership.ts'
+import { onRoomAccept, onRoomLeave, onRoomReject } from './room-membership.ts'
 import type { ActorKeys } from '../keys.ts'
 import type { FederationLogger } from '../log.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
@@ -129,6 +129,7 @@ export function installRoomDispatchers(federation: Federation<void>, deps: RoomD
     .on(Undo, (ctx, undo) => onRoomUndo(deps, ctx, undo))
     .on(Accept, (ctx, accept) => (ctx.recipient === null ? undefined : onRoomAccept(deps, ctx, accept, ctx.recipient)))
     .on(Reject, (ctx, reject) => (ctx.recipient === null ? undefined : onRoomReject(deps, ctx, reject, ctx.recipient)))
+    .on(Leave, (ctx, leave) => (ctx.recipient === null ? undefined : onRoomLeave(deps, ctx, leave, ctx.recipient)))
     .on(Create, (ctx, activity) => chat(ctx, activity))
     .on(Update, (ctx, activity) => chat(ctx, activity))
     .on(Delete, (ctx, activity) => chat(ctx, activity))

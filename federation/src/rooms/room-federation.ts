@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
-import type { Recipient } from '@fedify/fedify/vocab'
+import { Remove, type Recipient } from '@fedify/fedify/vocab'
 import type { LocalRoomDirectory, RoomChatPort, RoomFanoutEvent, RoomFederationRepositories, RoomMembershipPort, RoomPostRecord } from '../ports.ts'
 import { buildEventAnnounce, memberRecipients, sendEvent } from './room-fanout.ts'
 import { ActorKeys } from '../keys.ts'
@@ -122,6 +122,22 @@ export class RoomFederation {
     const recipients = await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy)
     await sendEvent(ctx, roomId, recipients, buildEventAnnounce(ctx.getActorUri(roomId), eventSeq, event, this.#deps.now()))
     return recipients.length
+  }
+
+  /**
+   * A remote member was removed on the host (by a moderator): it stops getting the room's events and
+   * its instance is told with a `Remove` (actor: the room, object: the member, target: the room).
+   * False when it was not a remote member (nothing sent).
+   */
+  async removeMember(roomId: string, actorId: string): Promise<boolean> {
+    const member = (await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy)).find((m) => m.id?.href === actorId)
+    if (!(await this.#deps.repositories.members.remove(roomId, actorId)) || !member) return false
+    const ctx = this.#context()
+    const room = ctx.getActorUri(roomId)
+    const remove = new Remove({ id: new URL(`${room.href}/removes/${randomUUID()}`), actor: room, object: new URL(actorId), target: room, to: new URL(actorId) })
+    await ctx.sendActivity({ identifier: roomId }, member, remove, { orderingKey: room.href })
+    this.#deps.log.info({ roomId, member: actorId }, 'remote member removed')
+    return true
   }
 
   /** The room's recent messages, to one newly joined member's instance (same Announce ids as when they were posted). */

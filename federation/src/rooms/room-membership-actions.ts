@@ -4,7 +4,7 @@
  * queued: these never fail because the other instance is down.
  */
 import { randomUUID } from 'node:crypto'
-import { Accept, Invite, Reject, isActor } from '@fedify/fedify/vocab'
+import { Accept, Invite, Leave, Reject, isActor } from '@fedify/fedify/vocab'
 import type { Context } from '@fedify/fedify'
 import type { FederationRepositories, LocalActor, LocalRoomDirectory, RoomInviteRecord } from '../ports.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
@@ -73,5 +73,23 @@ export async function answerInvitation(deps: MembershipActionDeps, user: LocalAc
   const answer = accept ? new Accept(init) : new Reject(init)
   await deps.ctx.sendActivity({ identifier: user.username }, { id: room, inboxId: new URL(invitation.roomInbox) }, answer)
   deps.log.info({ user: user.username, room: invitation.roomId, accept }, 'room invitation answered')
+  return { ok: true, value: undefined }
+}
+
+/** Member side: the user leaves a room hosted elsewhere (a `Leave` to the room; the invitation is forgotten here). */
+export async function leaveRemoteRoom(deps: MembershipActionDeps, user: LocalActor, roomId: string): Promise<MembershipResult<void>> {
+  let room: URL
+  try {
+    room = new URL(roomId)
+  } catch {
+    return { ok: false, error: { type: 'not-found', what: 'room' } }
+  }
+  const joined = (await deps.repositories.rooms.invitations.acceptedFor(room.href)).find((i) => i.userId === user.userId)
+  if (!joined) return { ok: false, error: { type: 'not-found', what: 'room' } }
+  await deps.repositories.rooms.invitations.remove(joined.inviteId)
+  const actor = deps.ctx.getActorUri(user.username)
+  const leave = new Leave({ id: new URL(`${actor.href}/leaves/${randomUUID()}`), actor, object: room, to: room })
+  if (!deps.policy.blocks(room)) await deps.ctx.sendActivity({ identifier: user.username }, { id: room, inboxId: new URL(joined.roomInbox) }, leave)
+  deps.log.info({ user: user.username, room: room.href }, 'left a remote room')
   return { ok: true, value: undefined }
 }

@@ -8,7 +8,7 @@
  * Host side: `onRoomAccept`, `onRoomReject` (room inbox). Member side: `onInvite`
  * (users' inbox).
  */
-import { Group, isActor, type Accept, type Invite, type Recipient, type Reject } from '@fedify/fedify/vocab'
+import { Group, isActor, type Accept, type Invite, type Leave, type Recipient, type Reject, type Remove } from '@fedify/fedify/vocab'
 import type { InboxContext } from '@fedify/fedify'
 import type { RoomFederationRepositories, RoomMembershipPort } from '../ports.ts'
 import type { FederationLogger } from '../log.ts'
@@ -58,6 +58,27 @@ export async function onRoomReject(deps: RoomMembershipDeps, _ctx: InboxContext<
   const invite = await deps.repositories.invites.get(reject.objectId.href)
   if (!invite || invite.roomId !== roomId || !sameUrl(invite.inviteeId, reject.actorId)) return
   if (await deps.repositories.invites.answer(invite.inviteId, 'rejected')) deps.log.info({ roomId, invitee: invite.inviteeId }, 'room invite declined')
+}
+
+/** Host: a remote member leaves (object: the room). */
+export async function onRoomLeave(deps: RoomMembershipDeps, _ctx: InboxContext<void>, leave: Leave, roomId: string): Promise<void> {
+  if (leave.actorId === null) return
+  // The delivery address goes first: the participant.left event that follows sends nothing back.
+  if (!(await deps.repositories.members.remove(roomId, leave.actorId.href))) return
+  await deps.membership.removeRemoteMember(roomId, leave.actorId.href)
+  deps.log.info({ roomId, member: leave.actorId.href }, 'remote member left the room')
+}
+
+/** Member side: the room removed a local user (`Remove`, actor: the room, object: the user, target: the room). */
+export async function onRoomRemove(deps: InboxDeps, ctx: InboxContext<void>, remove: Remove): Promise<void> {
+  const room = remove.actorId
+  if (room === null || !sameUrl(remove.targetId, room)) return
+  const user = await localActorAt(deps, ctx, remove.objectId)
+  if (!user) return
+  for (const invitation of await deps.repositories.rooms.invitations.acceptedFor(room.href)) {
+    if (invitation.userId === user.userId) await deps.repositories.rooms.invitations.remove(invitation.inviteId)
+  }
+  deps.log.info({ room: room.href, user: user.username }, 'removed from a remote room')
 }
 
 /**

@@ -35,7 +35,9 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
   }
 
   async removeRemoteMember(roomId: string, actorId: string): Promise<boolean> {
-    return this.#store.participants.remove(roomId, actorId)
+    const caller = await this.#caller(roomId, actorId)
+    if (!caller) return false
+    return (await this.#bound().rooms.leave(caller, roomId)).ok
   }
 
   async post(roomId: string, actorId: string, input: { body: string; replyTo: number | null }): Promise<RoomChatOutcome> {

@@ -3,7 +3,7 @@
  * (sent to the host, which decides; the replica changes when the host announces the result).
  */
 import type { FastifyInstance } from 'fastify'
-import { ErrorBody, RemoteRoomActionRequest, RemoteRoomActionView, RemoteRoomList, RemoteRoomMessageList, RemoteRoomMessagesQuery } from '@parley/protocol'
+import { ErrorBody, RemoteRoomActionRequest, RemoteRoomActionView, RemoteRoomLeave, RemoteRoomList, RemoteRoomMessageList, RemoteRoomMessagesQuery } from '@parley/protocol'
 import type { FederationRepositories, ParleyFederation } from '@parley/federation'
 import { ApiError } from '../api-error.ts'
 import { currentAuth, requireUser } from '../auth.ts'
@@ -41,6 +41,16 @@ export function remoteRoomRoutes(app: FastifyInstance, deps: { federation: Parle
       const sent = await deps.federation.remoteRoomAction(currentAuth(request).user.username, room, action)
       if (!sent.ok) throw membershipError(sent.error)
       return reply.code(202).send(sent.value)
+    },
+  )
+
+  app.post(
+    '/api/v1/me/remote-rooms/leave',
+    { preHandler: requireUser, schema: { tags, summary: 'Leave a room on another instance (a Leave to its host)', body: RemoteRoomLeave, response: { '4xx': ErrorBody } } },
+    async (request, reply) => {
+      const left = await deps.federation.leaveRemoteRoom(currentAuth(request).user.username, (request.body as RemoteRoomLeave).room)
+      if (!left.ok) throw membershipError(left.error)
+      return reply.code(204).send()
     },
   )
 }

@@ -124,6 +124,9 @@ export function roomFederationContract(backend: string, open: OpenStore, skip?: 
       await invitations.answer('https://a.example/rooms/r/invites/2', 'accepted')
       assert.deepEqual((await invitations.acceptedFor('https://a.example/rooms/r')).map((i) => i.inviteId), ['https://a.example/rooms/r/invites/2'])
       assert.deepEqual(await invitations.acceptedFor('https://a.example/rooms/other'), [])
+      assert.equal(await invitations.remove('https://a.example/rooms/r/invites/2'), true)
+      assert.equal(await invitations.remove('https://a.example/rooms/r/invites/2'), false)
+      assert.deepEqual(await invitations.acceptedFor('https://a.example/rooms/r'), [])
     })
 
     it('fan-out cursors: per room, only ever forward', async () => {

@@ -61,6 +61,10 @@ export class MongoRoomInvitationRepository implements RoomInvitationRepository {
     return (await this.#invitations.find({ userId, state }).sort({ createdAt: 1, inviteId: 1 }).toArray()).map((doc) => strip(doc))
   }
 
+  async remove(inviteId: string): Promise<boolean> {
+    return (await this.#invitations.deleteOne({ inviteId })).deletedCount === 1
+  }
+
   async acceptedFor(roomId: string): Promise<RoomInvitationRecord[]> {
     return (await this.#invitations.find({ roomId, state: 'accepted' }).sort({ createdAt: 1, inviteId: 1 }).toArray()).map((doc) => strip(doc))
   }

@@ -85,6 +85,10 @@ export class SqliteRoomInvitationRepository implements RoomInvitationRepository 
       .map(toInvitation)
   }
 
+  async remove(inviteId: string): Promise<boolean> {
+    return Number(this.#db.prepare('DELETE FROM federation_room_invitations WHERE invite_id = ?').run(inviteId).changes) === 1
+  }
+
   async acceptedFor(roomId: string): Promise<RoomInvitationRecord[]> {
     return this.#db.prepare("SELECT * FROM federation_room_invitations WHERE room_id = ? AND state = 'accepted' ORDER BY created_at, invite_id").all(roomId).map(toInvitation)
   }
