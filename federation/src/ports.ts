@@ -254,6 +254,8 @@ export interface RoomInvitationRepository {
   listForUser(userId: string, state: RoomInviteState): Promise<RoomInvitationRecord[]>
   /** The accepted invitations to the room (`roomId`: its actor id): who here is a member of it. */
   acceptedFor(roomId: string): Promise<RoomInvitationRecord[]>
+  /** The room's host renamed it: every invitation to it shows the new name. */
+  rename(roomId: string, name: string): Promise<void>
   /** Forgets an invitation (its user left the room or was removed); false when unknown. */
   remove(inviteId: string): Promise<boolean>
   answer(inviteId: string, state: 'accepted' | 'rejected'): Promise<boolean>
@@ -317,6 +319,9 @@ export type RoomFanoutEvent =
   | { type: 'message.new' | 'message.edited'; messageSeq: number; author: RoomActorRef; body: string; replyTo: number | null; createdAt: number; editedAt: number | null }
   | { type: 'message.deleted'; messageSeq: number; at: number }
   | { type: 'reaction.added' | 'reaction.removed'; messageSeq: number; emoji: string; actor: RoomActorRef }
+
+/** A change of the room itself, announced to member instances the same way (an `Update` of the Group). */
+export type RoomUpdateEvent = { type: 'room.updated'; name: string; description: string }
 
 /** Member side: a message of a remote room as the host announced it. */
 export type ReplicaMessageRecord = {

@@ -7,7 +7,7 @@
  *
  * Host side: `onRoomChat` (room inbox). Member side: `onRoomAnnounce` (users' inboxes).
  */
-import { Create, Delete, EmojiReact, Like, Mention, Note, Undo, Update, type Announce, type Activity } from '@fedify/fedify/vocab'
+import { Create, Delete, EmojiReact, Group, Like, Mention, Note, Undo, Update, type Announce, type Activity } from '@fedify/fedify/vocab'
 import type { InboxContext } from '@fedify/fedify'
 import type { RoomChatPort, RoomFanoutEvent } from '../ports.ts'
 import type { FederationLogger } from '../log.ts'
@@ -119,7 +119,16 @@ export async function onRoomAnnounce(deps: InboxDeps, ctx: InboxContext<void>, a
     deps.log.warn({ announce: announce.id.href }, 'Announce of a room nobody here is in ignored')
     return false
   }
-  const event = await fanoutEventOf(roomUri, await announce.getObject(ctx))
+  const object = await announce.getObject(ctx)
+  if (object instanceof Update) {
+    const group = await object.getObject()
+    if (group instanceof Group && sameUrl(group.id, roomUri) && sameUrl(object.actorId, roomUri)) {
+      await deps.repositories.rooms.invitations.rename(roomUri.href, group.name?.toString() ?? '')
+      deps.log.info({ room: roomUri.href, eventSeq }, 'remote room updated')
+      return true
+    }
+  }
+  const event = await fanoutEventOf(roomUri, object)
   if (!event) {
     deps.log.warn({ announce: announce.id.href }, 'room Announce of an unknown kind of object ignored')
     return false

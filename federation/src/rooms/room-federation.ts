@@ -6,8 +6,10 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
-import { Remove, type Recipient } from '@fedify/fedify/vocab'
-import type { LocalRoomDirectory, RoomChatPort, RoomFanoutEvent, RoomFederationRepositories, RoomMembershipPort, RoomPostRecord } from '../ports.ts'
+import { Announce, Group, Remove, Update, type Recipient } from '@fedify/fedify/vocab'
+import { Temporal } from '@js-temporal/polyfill'
+import { escapeHtml } from './room-dispatchers.ts'
+import type { LocalRoomDirectory, RoomChatPort, RoomFanoutEvent, RoomFederationRepositories, RoomMembershipPort, RoomPostRecord, RoomUpdateEvent } from '../ports.ts'
 import { buildEventAnnounce, memberRecipients, sendEvent } from './room-fanout.ts'
 import { ActorKeys } from '../keys.ts'
 import type { FederationLogger } from '../log.ts'
@@ -121,6 +123,18 @@ export class RoomFederation {
     const ctx = this.#context()
     const recipients = await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy)
     await sendEvent(ctx, roomId, recipients, buildEventAnnounce(ctx.getActorUri(roomId), eventSeq, event, this.#deps.now()))
+    return recipients.length
+  }
+
+  /** The host tells every member instance that the room changed (an `Update` of the Group, announced). */
+  async fanOutRoomUpdate(roomId: string, eventSeq: number, update: RoomUpdateEvent): Promise<number> {
+    const ctx = this.#context()
+    const room = ctx.getActorUri(roomId)
+    const recipients = await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy)
+    const group = new Group({ id: room, name: update.name, summary: update.description ? `<p>${escapeHtml(update.description)}</p>` : null })
+    const now = Temporal.Instant.fromEpochMilliseconds(this.#deps.now())
+    const announce = new Announce({ id: new URL(`${room.href}/events/${eventSeq}`), actor: room, published: now, object: new Update({ id: new URL(`${room.href}/events/${eventSeq}/object`), actor: room, object: group, published: now }) })
+    await sendEvent(ctx, roomId, recipients, announce)
     return recipients.length
   }
 

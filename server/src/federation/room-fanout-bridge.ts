@@ -68,6 +68,7 @@ export class RoomFanoutBridge {
     if ((await this.#store.federation.rooms.members.count(roomId)) === 0) return
     // A remote member removed or banned here: its instance is told (a member that left was forgotten already).
     if (event.type === 'participant.left' && /^https?:\/\//.test(event.actorId)) await this.#federation.rooms.removeMember(roomId, event.actorId)
+    if (event.type === 'room.updated') await this.#federation.rooms.fanOutRoomUpdate(roomId, seq, { type: 'room.updated', name: event.room.name, description: event.room.description })
     const fanout = await this.#toFanout(event)
     if (fanout) await this.#federation.rooms.fanOut(roomId, seq, fanout)
     await this.#store.federation.rooms.fanoutCursors.advance(roomId, seq)

@@ -124,6 +124,8 @@ export function roomFederationContract(backend: string, open: OpenStore, skip?: 
       await invitations.answer('https://a.example/rooms/r/invites/2', 'accepted')
       assert.deepEqual((await invitations.acceptedFor('https://a.example/rooms/r')).map((i) => i.inviteId), ['https://a.example/rooms/r/invites/2'])
       assert.deepEqual(await invitations.acceptedFor('https://a.example/rooms/other'), [])
+      await invitations.rename('https://a.example/rooms/r', 'Renamed')
+      assert.equal((await invitations.get('https://a.example/rooms/r/invites/2'))?.roomName, 'Renamed')
       assert.equal(await invitations.remove('https://a.example/rooms/r/invites/2'), true)
       assert.equal(await invitations.remove('https://a.example/rooms/r/invites/2'), false)
       assert.deepEqual(await invitations.acceptedFor('https://a.example/rooms/r'), [])

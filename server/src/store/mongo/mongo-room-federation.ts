@@ -61,6 +61,10 @@ export class MongoRoomInvitationRepository implements RoomInvitationRepository {
     return (await this.#invitations.find({ userId, state }).sort({ createdAt: 1, inviteId: 1 }).toArray()).map((doc) => strip(doc))
   }
 
+  async rename(roomId: string, name: string): Promise<void> {
+    await this.#invitations.updateMany({ roomId }, { $set: { roomName: name } })
+  }
+
   async remove(inviteId: string): Promise<boolean> {
     return (await this.#invitations.deleteOne({ inviteId })).deletedCount === 1
   }

@@ -85,6 +85,10 @@ export class SqliteRoomInvitationRepository implements RoomInvitationRepository 
       .map(toInvitation)
   }
 
+  async rename(roomId: string, name: string): Promise<void> {
+    this.#db.prepare('UPDATE federation_room_invitations SET room_name = ? WHERE room_id = ?').run(name, roomId)
+  }
+
   async remove(inviteId: string): Promise<boolean> {
     return Number(this.#db.prepare('DELETE FROM federation_room_invitations WHERE invite_id = ?').run(inviteId).changes) === 1
   }
