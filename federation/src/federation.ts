@@ -9,9 +9,8 @@ import { createHash, randomUUID } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
 import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
 import { Follow, PUBLIC_COLLECTION, Undo, Update, isActor } from '@fedify/fedify/vocab'
-import type { FederationRepositories, FollowingRecord, LocalActorDirectory, LocalRoomDirectory, RoomChatPort, RoomInviteRecord, RoomMembershipPort } from './ports.ts'
-import { remoteRoomAction, type RemoteRoomAction } from './rooms/room-chat-actions.ts'
-import { answerInvitation, inviteToRoom, leaveRemoteRoom, type MembershipActionDeps, type MembershipResult } from './rooms/room-membership-actions.ts'
+import type { FederationRepositories, FollowingRecord, LocalActorDirectory, LocalRoomDirectory, RoomChatPort, RoomMembershipPort } from './ports.ts'
+import { RoomMemberActions } from './rooms/room-member-actions.ts'
 import { RoomFederation } from './rooms/room-federation.ts'
 import { ActorKeys } from './keys.ts'
 import { buildPerson, installDispatchers } from './dispatchers.ts'
@@ -93,6 +92,8 @@ export class ParleyFederation {
   readonly #policy: DomainPolicy
   /** Rooms as `Group` actors. */
   readonly rooms: RoomFederation
+  /** What local users do about rooms across instances (invite, answer, leave, act in remote rooms). */
+  readonly roomMembers: RoomMemberActions
   #queue: AbortController | null = null
   #closed = false
 
@@ -142,6 +143,17 @@ export class ParleyFederation {
       software: deps.software,
       log: this.#log,
       now: this.#now,
+    })
+    this.roomMembers = new RoomMemberActions({
+      context: () => this.#context(),
+      users: deps.directory,
+      rooms: this.rooms,
+      directory: deps.rooms,
+      repositories: deps.repositories,
+      policy: this.#policy,
+      log: this.#log,
+      now: this.#now,
+      blockedTarget: (target) => this.#blockedTarget(target),
     })
   }
 
@@ -248,40 +260,6 @@ export class ParleyFederation {
   /** Makes key pairs for every given user lacking them; returns how many got keys. */
   async prepareActors(userIds: readonly string[]): Promise<number> {
     return this.#keys.prepare(userIds)
-  }
-
-  /** A local user invites a remote account (handle or URL) to a local room: an `Invite` (see rooms/room-membership.ts). */
-  async inviteToRoom(roomId: string, inviterUsername: string, target: string): Promise<MembershipResult<RoomInviteRecord>> {
-    const inviter = await this.#deps.directory.byUsername(inviterUsername)
-    if (!inviter || inviter.deletedAt !== null) return { ok: false, error: { type: 'not-found', what: 'room' } }
-    const blocked = this.#blockedTarget(target)
-    if (blocked?.type === 'blocked-domain') return { ok: false, error: blocked }
-    return inviteToRoom(this.#membershipDeps(), inviter, roomId, target)
-  }
-
-  /** A local user accepts or declines an invitation to a room on another instance. */
-  async answerRoomInvitation(username: string, inviteId: string, accept: boolean): Promise<MembershipResult<void>> {
-    const user = await this.#deps.directory.byUsername(username)
-    if (!user || user.deletedAt !== null) return { ok: false, error: { type: 'not-found', what: 'invitation' } }
-    return answerInvitation(this.#membershipDeps(), user, inviteId, accept)
-  }
-
-  /** A local user leaves a room hosted elsewhere. */
-  async leaveRemoteRoom(username: string, roomId: string): Promise<MembershipResult<void>> {
-    const user = await this.#deps.directory.byUsername(username)
-    if (!user || user.deletedAt !== null) return { ok: false, error: { type: 'not-found', what: 'room' } }
-    return leaveRemoteRoom(this.#membershipDeps(), user, roomId)
-  }
-
-  /** A local user posts, edits, deletes or reacts in a room hosted elsewhere (sent to its host). */
-  async remoteRoomAction(username: string, roomId: string, action: RemoteRoomAction): Promise<MembershipResult<{ activityId: string }>> {
-    const user = await this.#deps.directory.byUsername(username)
-    if (!user || user.deletedAt !== null) return { ok: false, error: { type: 'not-found', what: 'room' } }
-    return remoteRoomAction(this.#membershipDeps(), user, roomId, action)
-  }
-
-  #membershipDeps(): MembershipActionDeps {
-    return { ctx: this.#context(), rooms: this.rooms, directory: this.#deps.rooms, repositories: this.#deps.repositories, policy: this.#policy, log: this.#log, now: this.#now }
   }
 
   /** Looks up a remote account by handle (`@name@host` or `name@host`) or actor URL. */

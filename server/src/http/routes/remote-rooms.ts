@@ -38,7 +38,7 @@ export function remoteRoomRoutes(app: FastifyInstance, deps: { federation: Parle
     { preHandler: requireUser, schema: { tags, summary: 'Post, edit, delete or react in a room on another instance (queued to its host)', body: RemoteRoomActionRequest, response: { 202: RemoteRoomActionView, '4xx': ErrorBody } } },
     async (request, reply) => {
       const { room, action } = request.body as RemoteRoomActionRequest
-      const sent = await deps.federation.remoteRoomAction(currentAuth(request).user.username, room, action)
+      const sent = await deps.federation.roomMembers.act(currentAuth(request).user.username, room, action)
       if (!sent.ok) throw membershipError(sent.error)
       return reply.code(202).send(sent.value)
     },
@@ -48,7 +48,7 @@ export function remoteRoomRoutes(app: FastifyInstance, deps: { federation: Parle
     '/api/v1/me/remote-rooms/leave',
     { preHandler: requireUser, schema: { tags, summary: 'Leave a room on another instance (a Leave to its host)', body: RemoteRoomLeave, response: { '4xx': ErrorBody } } },
     async (request, reply) => {
-      const left = await deps.federation.leaveRemoteRoom(currentAuth(request).user.username, (request.body as RemoteRoomLeave).room)
+      const left = await deps.federation.roomMembers.leave(currentAuth(request).user.username, (request.body as RemoteRoomLeave).room)
       if (!left.ok) throw membershipError(left.error)
       return reply.code(204).send()
     },

@@ -71,7 +71,7 @@ export function roomFederationRoutes(app: FastifyInstance, deps: { rooms: RoomSe
       const { roomId } = request.params as RoomParams
       const user = currentAuth(request).user
       unwrap(await deps.rooms.access(currentCaller(request), roomId, 'participant.add'))
-      const sent = await deps.federation.inviteToRoom(roomId, user.username, (request.body as RoomRemoteInviteCreate).target)
+      const sent = await deps.federation.roomMembers.invite(roomId, user.username, (request.body as RoomRemoteInviteCreate).target)
       if (!sent.ok) throw membershipError(sent.error)
       const { inviteId, inviteeId, state, createdAt } = sent.value
       return reply.code(202).send({ inviteId, inviteeId, state, createdAt: iso(createdAt) })
@@ -96,7 +96,7 @@ export function roomFederationRoutes(app: FastifyInstance, deps: { rooms: RoomSe
     },
     async (request, reply) => {
       const { inviteId, accept } = request.body as RoomInvitationAnswer
-      const answered = await deps.federation.answerRoomInvitation(currentAuth(request).user.username, inviteId, accept)
+      const answered = await deps.federation.roomMembers.answer(currentAuth(request).user.username, inviteId, accept)
       if (!answered.ok) throw membershipError(answered.error)
       return reply.code(204).send()
     },
