@@ -4,7 +4,9 @@
  * and NodeInfo 2.1. WebFinger comes with the actor dispatcher: `acct:name@host` → /users/name.
  */
 import { Temporal } from '@js-temporal/polyfill'
-import { Accept, Create, Delete, Endpoints, Flag, Follow, Person, Reject, Tombstone, Undo, type Recipient } from '@fedify/fedify/vocab'
+import { Accept, Announce, Create, Delete, Endpoints, Flag, Follow, Invite, Person, Reject, Remove, Tombstone, Undo, type Recipient } from '@fedify/fedify/vocab'
+import { onRoomAnnounce } from './rooms/room-chat.ts'
+import { onInvite, onRoomRemove } from './rooms/room-membership.ts'
 import type { Context, Federation } from '@fedify/fedify'
 import type { FederationRepositories, LocalActor, LocalActorDirectory } from './ports.ts'
 import type { ActorKeys } from './keys.ts'
@@ -105,6 +107,9 @@ export function installDispatchers(federation: Federation<void>, deps: Dispatche
     .on(Create, (ctx, activity) => onCreate(inboxDeps, ctx, activity))
     .on(Delete, (ctx, activity) => onDelete(inboxDeps, ctx, activity))
     .on(Flag, (ctx, activity) => onFlag(inboxDeps, ctx, activity))
+    .on(Invite, (ctx, activity) => onInvite(inboxDeps, ctx, activity))
+    .on(Announce, async (ctx, activity) => void (await onRoomAnnounce(inboxDeps, ctx, activity)))
+    .on(Remove, (ctx, activity) => onRoomRemove(inboxDeps, ctx, activity))
     .onUnverifiedActivity((ctx, activity, reason) => onUnverifiedDelete(inboxDeps, ctx, activity, reason))
     .onError((_ctx, error) => deps.log.error({ err: error }, 'inbox listener failed'))
 

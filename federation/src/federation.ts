@@ -9,7 +9,9 @@ import { createHash, randomUUID } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
 import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
 import { Follow, PUBLIC_COLLECTION, Undo, Update, isActor } from '@fedify/fedify/vocab'
-import type { FederationRepositories, FollowingRecord, LocalActorDirectory } from './ports.ts'
+import type { FederationRepositories, FollowingRecord, LocalActorDirectory, LocalRoomDirectory, RoomChatPort, RoomMembershipPort } from './ports.ts'
+import { RoomMemberActions } from './rooms/room-member-actions.ts'
+import { RoomFederation } from './rooms/room-federation.ts'
 import { ActorKeys } from './keys.ts'
 import { buildPerson, installDispatchers } from './dispatchers.ts'
 import { HOST_META_PATH, hostMetaResponse } from './host-meta.ts'
@@ -25,10 +27,20 @@ export type ParleyFederationDeps = {
   origin: string
   kv: KvStore
   queue: MessageQueue
+  /** The queue of the rooms' federation (see rooms/room-federation.ts). */
+  roomQueue: MessageQueue
   directory: LocalActorDirectory
+  /** Local rooms as `Group` actors at /rooms/{id}. */
+  rooms: LocalRoomDirectory
+  /** Adds and removes remote members of local rooms (the rooms layer's participants). */
+  roomMembership: RoomMembershipPort
+  /** Remote members' chat actions in local rooms (the chat service decides). */
+  roomChat: RoomChatPort
   repositories: FederationRepositories
   /** Inbound signatures older or newer than this are refused. */
   signatureWindowSeconds: number
+  /** How long a host's open delivery circuit stays open before a new attempt (Fedify default: 30 min). */
+  circuitRecoverySeconds?: number
   /** Domains refused both ways (see DomainPolicy). */
   blockedDomains?: readonly string[]
   /** When not empty, the only domains this instance federates with (see DomainPolicy). */
@@ -62,7 +74,9 @@ const ok = <T>(value: T): FederationResult<T> => ({ ok: true, value })
 const fail = (error: FederationError): FederationResult<never> => ({ ok: false, error })
 
 /** Paths Fedify (or we, in front of it) may answer; anything else goes straight to the web app. */
-const FEDERATION_PATH = /^\/(users\/|inbox$|nodeinfo\/|\.well-known\/(webfinger|nodeinfo|host-meta))/
+const FEDERATION_PATH = /^\/(users\/|rooms\/|inbox$|nodeinfo\/|\.well-known\/(webfinger|nodeinfo|host-meta))/
+const ROOM_PATH = /^\/rooms\//
+const WEBFINGER_PATH = '/.well-known/webfinger'
 
 /** Our marker for Fedify's "not mine": the request falls through to the web app. */
 const NOT_HANDLED = 'x-parley-not-handled'
@@ -76,6 +90,10 @@ export class ParleyFederation {
   readonly #now: () => number
   readonly #replayTtlMs: number
   readonly #policy: DomainPolicy
+  /** Rooms as `Group` actors. */
+  readonly rooms: RoomFederation
+  /** What local users do about rooms across instances (invite, answer, leave, act in remote rooms). */
+  readonly roomMembers: RoomMemberActions
   #queue: AbortController | null = null
   #closed = false
 
@@ -97,6 +115,7 @@ export class ParleyFederation {
       userAgent: { software: `${deps.software.name}/${deps.software.version}`, url: new URL(this.origin) },
       outboxRetryPolicy: deliveryRetryPolicy(),
       inboxRetryPolicy: inboxRetryPolicy(),
+      ...(deps.circuitRecoverySeconds === undefined ? {} : { circuitBreaker: { recoveryDelay: { seconds: deps.circuitRecoverySeconds } } }),
       onOutboxError: (error, activity) => this.#log.warn({ err: error, activity: activity?.id?.href }, 'delivery failed'),
     })
     installDispatchers(this.#federation, {
@@ -108,6 +127,33 @@ export class ParleyFederation {
       policy: this.#policy,
       software: deps.software,
       nodeInfo: deps.nodeInfo,
+    })
+    this.rooms = new RoomFederation({
+      origin: this.origin,
+      kv: deps.kv,
+      queue: deps.roomQueue,
+      rooms: deps.rooms,
+      membership: deps.roomMembership,
+      chat: deps.roomChat,
+      repositories: deps.repositories.rooms,
+      policy: this.#policy,
+      signatureWindowSeconds: deps.signatureWindowSeconds,
+      ...(deps.circuitRecoverySeconds === undefined ? {} : { circuitRecoverySeconds: deps.circuitRecoverySeconds }),
+      allowPrivateAddress: deps.allowPrivateAddress ?? false,
+      software: deps.software,
+      log: this.#log,
+      now: this.#now,
+    })
+    this.roomMembers = new RoomMemberActions({
+      context: () => this.#context(),
+      users: deps.directory,
+      rooms: this.rooms,
+      directory: deps.rooms,
+      repositories: deps.repositories,
+      policy: this.#policy,
+      log: this.#log,
+      now: this.#now,
+      blockedTarget: (target) => this.#blockedTarget(target),
     })
   }
 
@@ -145,14 +191,20 @@ export class ParleyFederation {
       request = new Request(request.url, { method: 'POST', headers: request.headers, body })
     }
     const notHandled = () => new Response(null, { status: 404, headers: { [NOT_HANDLED]: '1' } })
-    const response = await this.#federation.fetch(request, { contextData: undefined, onNotFound: notHandled, onNotAcceptable: notHandled })
+    let response: Response
+    if (ROOM_PATH.test(url.pathname)) response = await this.rooms.fetch(request, notHandled)
+    else {
+      response = await this.#federation.fetch(request, { contextData: undefined, onNotFound: notHandled, onNotAcceptable: notHandled })
+      // A handle no user has may be a public room's.
+      if (response.headers.has(NOT_HANDLED) && url.pathname === WEBFINGER_PATH && request.method === 'GET') response = await this.rooms.fetch(request, notHandled)
+    }
     if (response.headers.has(NOT_HANDLED)) return null
     if (replayKey && response.ok) await this.#deps.kv.set(replayKey, this.#now(), { ttl: Temporal.Duration.from({ milliseconds: this.#replayTtlMs }) })
     return response
   }
 
   #isInbox(pathname: string): boolean {
-    return pathname === '/inbox' || /^\/users\/[^/]+\/inbox$/.test(pathname)
+    return pathname === '/inbox' || /^\/(users|rooms)\/[^/]+\/inbox$/.test(pathname)
   }
 
   /** Starts delivering and processing queued activities; `close()` stops. */
@@ -168,6 +220,9 @@ export class ParleyFederation {
     this.#queue.signal.addEventListener('abort', () => clearInterval(timer), { once: true })
     this.#federation.startQueue(undefined, { signal: this.#queue.signal }).catch((error: unknown) => {
       this.#log.error({ err: error }, 'federation queue stopped')
+    })
+    this.rooms.start(this.#queue.signal).catch((error: unknown) => {
+      this.#log.error({ err: error }, 'room federation queue stopped')
     })
   }
 

@@ -10,3 +10,7 @@ export { RedisMessageQueue, type RedisMessageQueueOptions } from './kv/redis-mes
 export { openQueueBackends, pingRedis, type QueueBackendOptions, type QueueBackends } from './kv/backends.ts'
 export { routeFedifyLogs, type FederationLogLevel } from './logging.ts'
 export { DomainPolicy } from './domain-policy.ts'
+export { RoomFederation, type RoomFederationDeps, type RoomPostError, type RoomPostResult } from './rooms/room-federation.ts'
+export { ROOM_PATHS } from './rooms/room-dispatchers.ts'
+export type { MembershipError, MembershipResult } from './rooms/room-membership-actions.ts'
+export type { RemoteRoomAction } from './rooms/room-chat-actions.ts'

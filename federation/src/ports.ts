@@ -168,4 +168,185 @@ export interface FederationRepositories {
   readonly blocks: BlockRepository
   readonly reports: ReportRepository
   readonly domainBlocks: DomainBlockRepository
+  /** Rooms as `Group` actors: their keys, followers and public posts. */
+  readonly rooms: RoomFederationRepositories
+}
+
+// ——— Rooms as Group actors (FEP-1b12) ———
+
+/** A local room as the Fediverse sees it: a `Group` actor at `/rooms/{roomId}`. */
+export type LocalRoom = {
+  roomId: string
+  name: string
+  description: string
+  /** Public rooms answer WebFinger and may be followed (from Mastodon too); others may not. */
+  public: boolean
+  createdAt: number
+  /** Deleted rooms answer 410 Gone with a Tombstone. */
+  deletedAt: number | null
+}
+
+export interface LocalRoomDirectory {
+  /** The room, or null when there is none or it is not an actor (one-to-one rooms are not). */
+  byId(roomId: string): Promise<LocalRoom | null>
+}
+
+/** Something a room posted publicly (an announcement): a `Note` its followers get as a boost. */
+export type RoomPostRecord = {
+  roomId: string
+  /** Opaque, unique within the room; names the Note (`/rooms/{roomId}/posts/{postId}`). */
+  postId: string
+  /** Plain text as written (HTML-escaped when served). */
+  text: string
+  createdAt: number
+}
+
+export interface RoomPostRepository {
+  add(post: RoomPostRecord): Promise<void>
+  get(roomId: string, postId: string): Promise<RoomPostRecord | null>
+  /** Newest first; `cursor` is opaque (from `next`). */
+  list(roomId: string, cursor: string | null, limit: number): Promise<Page<RoomPostRecord>>
+  count(roomId: string): Promise<number>
+}
+
+export type RoomInviteState = 'pending' | 'accepted' | 'rejected'
+
+/** Host side: an `Invite` a local user sent to a remote account for a local room. */
+export type RoomInviteRecord = {
+  /** The Invite activity's id. */
+  inviteId: string
+  roomId: string
+  /** Local user id of the inviter. */
+  inviterId: string
+  inviteeId: string
+  inviteeName: string
+  inviteeInbox: string
+  inviteeSharedInbox: string | null
+  state: RoomInviteState
+  createdAt: number
+}
+
+export interface RoomInviteRepository {
+  add(invite: RoomInviteRecord): Promise<void>
+  get(inviteId: string): Promise<RoomInviteRecord | null>
+  /** Moves a pending invite to `state`; false when it is unknown or was answered already. */
+  answer(inviteId: string, state: 'accepted' | 'rejected'): Promise<boolean>
+}
+
+/** Member side: an `Invite` a local user received to a room hosted elsewhere. */
+export type RoomInvitationRecord = {
+  inviteId: string
+  userId: string
+  /** The room's actor id (a `Group` on its host). */
+  roomId: string
+  roomName: string
+  roomInbox: string
+  inviterId: string
+  state: RoomInviteState
+  createdAt: number
+}
+
+export interface RoomInvitationRepository {
+  /** Idempotent by `inviteId`; false when it was known. */
+  receive(invitation: RoomInvitationRecord): Promise<boolean>
+  get(inviteId: string): Promise<RoomInvitationRecord | null>
+  /** The user's invitations in `state`, oldest first. */
+  listForUser(userId: string, state: RoomInviteState): Promise<RoomInvitationRecord[]>
+  /** The accepted invitations to the room (`roomId`: its actor id): who here is a member of it. */
+  acceptedFor(roomId: string): Promise<RoomInvitationRecord[]>
+  /** The room's host renamed it: every invitation to it shows the new name. */
+  rename(roomId: string, name: string): Promise<void>
+  /** Forgets an invitation (its user left the room or was removed); false when unknown. */
+  remove(inviteId: string): Promise<boolean>
+  answer(inviteId: string, state: 'accepted' | 'rejected'): Promise<boolean>
+}
+
+/** What rooms as actors keep. Key, follower and member records name the room in their `userId` field. */
+export interface RoomFederationRepositories {
+  /** Key pairs of rooms (`ActorKeyRecord.userId` holds the room id). */
+  readonly keys: ActorKeyRepository
+  /** Remote followers of public rooms (`FollowerRecord.userId` holds the room id). */
+  readonly followers: FollowerRepository
+  readonly posts: RoomPostRepository
+  /** Remote members of local rooms and where to deliver to them (`followId`: the accepted Invite's id). */
+  readonly members: FollowerRepository
+  readonly invites: RoomInviteRepository
+  readonly invitations: RoomInvitationRepository
+  /** Member side: replicas of the messages of remote rooms local users are in. */
+  readonly replicas: RoomReplicaRepository
+  /** Host side: up to which event each room's fan-out was handed to the queue (resumed after a crash). */
+  readonly fanoutCursors: RoomFanoutCursorRepository
+}
+
+export interface RoomFanoutCursorRepository {
+  /** Moves the room's cursor forward to `seq` (never back). */
+  advance(roomId: string, seq: number): Promise<void>
+  /** Every room's cursor. */
+  list(): Promise<{ roomId: string; seq: number }[]>
+}
+
+/** The server's side of remote membership in local rooms (participants are the rooms layer's). */
+export interface RoomMembershipPort {
+  /** Adds a remote account as a member of a local room; its participant id is its actor id. */
+  addRemoteMember(roomId: string, member: { actorId: string; displayName: string }): Promise<void>
+  /** The remote member left (a `Leave`): removed as anyone leaving is. */
+  removeRemoteMember(roomId: string, actorId: string): Promise<boolean>
+}
+
+// ——— Chat in rooms across instances (host fans out, members keep replicas) ———
+
+/** Outcome of a remote member's chat action on the host (the rooms layer decides: membership, policy). */
+export type RoomChatOutcome = { ok: true; seq: number } | { ok: false; reason: string }
+
+/** The server's chat, as the federation drives it for remote members of local rooms. */
+export interface RoomChatPort {
+  post(roomId: string, actorId: string, input: { body: string; replyTo: number | null }): Promise<RoomChatOutcome>
+  edit(roomId: string, actorId: string, seq: number, body: string): Promise<RoomChatOutcome>
+  delete(roomId: string, actorId: string, seq: number): Promise<RoomChatOutcome>
+  react(roomId: string, actorId: string, seq: number, emoji: string, add: boolean): Promise<RoomChatOutcome>
+  /**
+   * The room's latest `limit` messages as they stand now (edited bodies; deleted ones left out),
+   * oldest first, each as the `message.new` of its seq: what a newly joined instance is sent.
+   */
+  history(roomId: string, limit: number): Promise<RoomFanoutEvent[]>
+}
+
+/** Who did something in a room, as the Fediverse names them (local users by their actor URL). */
+export type RoomActorRef = { id: string; name: string }
+
+/** A room event the host sends to its member instances (one `Announce` each, in room order). */
+export type RoomFanoutEvent =
+  | { type: 'message.new' | 'message.edited'; messageSeq: number; author: RoomActorRef; body: string; replyTo: number | null; createdAt: number; editedAt: number | null }
+  | { type: 'message.deleted'; messageSeq: number; at: number }
+  | { type: 'reaction.added' | 'reaction.removed'; messageSeq: number; emoji: string; actor: RoomActorRef }
+
+/** A change of the room itself, announced to member instances the same way (an `Update` of the Group). */
+export type RoomUpdateEvent = { type: 'room.updated'; name: string; description: string }
+
+/** Member side: a message of a remote room as the host announced it. */
+export type ReplicaMessageRecord = {
+  /** The room's actor id. */
+  roomId: string
+  seq: number
+  authorId: string
+  authorName: string
+  /** Markdown as written; empty once deleted. */
+  body: string
+  replyTo: number | null
+  createdAt: number
+  editedAt: number | null
+  deletedAt: number | null
+  reactions: { emoji: string; actorId: string; actorName: string }[]
+}
+
+export interface RoomReplicaRepository {
+  /**
+   * Applies the host's event `eventSeq` of `roomId` once: stores a new message, or edits,
+   * tombstones or (un)reacts to a stored one. `duplicate` when it was applied already;
+   * `missing-message` (nothing changed) when it changes a message not stored yet — a delivery
+   * retried out of order: the caller has it tried again later.
+   */
+  apply(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<'applied' | 'duplicate' | 'missing-message'>
+  /** Messages after `afterSeq`, ascending by seq, at most `limit`. */
+  messages(roomId: string, afterSeq: number, limit: number): Promise<ReplicaMessageRecord[]>
 }

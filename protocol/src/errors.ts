@@ -32,6 +32,7 @@ export const ErrorCodes = {
   'rate-limited': { status: 429, message: 'Too many attempts; try again later' },
   // Rooms and chat
   'room-not-found': { status: 404, message: 'No such room, or you are not in it' },
+  'room-not-public': { status: 409, message: 'Only public rooms post on the Fediverse' },
   'not-a-participant': { status: 403, message: 'You are not a participant of this room' },
   'already-participant': { status: 409, message: 'Already a participant of this room' },
   'participant-not-found': { status: 404, message: 'No such participant in this room' },

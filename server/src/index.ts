@@ -8,6 +8,7 @@ export { loadConfig, formatProblems, envName, type ConfigResult } from './config
 export { ConfigSchema, type Config } from './config/schema.ts'
 export { createLogger, type Logger } from './logger.ts'
 export { createChatStack, type ChatStack } from './rooms/chat-stack.ts'
+export { RoomFanoutBridge } from './federation/room-fanout-bridge.ts'
 export { SqliteStore } from './store/sqlite/sqlite-store.ts'
 export type { Store } from './store/ports.ts'
 export { RedisBus } from './bus/redis-bus.ts'

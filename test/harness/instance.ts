@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { buildApp, createChatStack, createLogger, createServices, loadConfig, type Config, type Services } from '@parley/server'
+import { RoomFanoutBridge, buildApp, createChatStack, createLogger, createServices, loadConfig, type Config, type Services } from '@parley/server'
 import { localCa, trustLocalCa } from './local-ca.ts'
 
 export type TestInstance = {
@@ -65,11 +65,17 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
     },
   })
   const services = await createServices(config, { logger })
-  const chat = createChatStack(config, services.store, logger)
+  const fanout = new RoomFanoutBridge({ store: services.store, federation: services.federation.federation, log: logger })
+  const chat = createChatStack(config, services.store, logger, {
+    prepareRoomActor: (roomId) => services.federation.federation.rooms.prepareRoom(roomId),
+    onRoomEvent: fanout.onEvent,
+  })
+  services.federation.bindRooms(chat)
   const app = await buildApp({ config, logger, store: services.store, accounts: services.accounts, chat, federation: services.federation.federation })
   await app.ready()
   server.on('request', (req, res) => app.routing(req, res))
   services.federation.federation.start()
+  await fanout.recover()
 
   let closed = false
   return {

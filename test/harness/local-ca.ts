@@ -49,6 +49,11 @@ export function localCa(): LocalCa {
   return made
 }
 
+/** Uses a CA made by another process (a test's child instance must be trusted by its parent). */
+export function useLocalCa(ca: LocalCa): void {
+  made = ca
+}
+
 let trusted = false
 
 export function trustLocalCa(ca: LocalCa): void {

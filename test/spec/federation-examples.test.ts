@@ -61,4 +61,28 @@ describe('spec/federation.md examples match the implementation', () => {
     assert.deepEqual(keys(spec.signature), keys(accept.json.signature).filter((k) => k !== '@context'))
     assert.deepEqual(keys(spec.object), keys(accept.json.object))
   })
+
+  it('the Group example has exactly the properties a public room serves, and the Announce example the shape sent', async () => {
+    const alice = await parley.addUser('alice')
+    const token = (await parley.services.accounts.createToken(alice.id, 'spec')).secret
+    const api = (path: string, body: unknown) =>
+      fetch(`${parley.origin}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const room = (await (await api('/api/v1/rooms', { kind: 'public', name: 'Town hall', description: 'Everyone welcome' })).json()) as { id: string }
+    const roomUri = `${parley.origin}/rooms/${room.id}`
+    const spec = example((e) => e.type === 'Group', 'Group')
+    const real = (await (await fetch(roomUri, { headers: { accept: 'application/activity+json' } })).json()) as Json
+    assert.deepEqual(keys(spec), keys(real))
+    assert.deepEqual(keys(spec.publicKey), keys(real.publicKey))
+    assert.equal((spec.assertionMethod as unknown[]).length, (real.assertionMethod as unknown[]).length)
+
+    const follow = mastodon.fixture('follow.json', { MASTODON: mastodon.origin, ID: 'follows/spec-room', PARLEY: parley.origin }).replace(`${parley.origin}/users/bob`, roomUri)
+    assert.equal((await mastodon.deliver(`${roomUri}/inbox`, follow)).status, 202)
+    await eventually(async () => (await parley.store().rooms.followers.count(room.id)) === 1, 15_000, 'the room follower')
+    assert.equal((await api(`/api/v1/rooms/${room.id}/announcements`, { text: 'Meeting on Friday' })).status, 201)
+    const announce = await eventually(async () => mastodon.deliveries.find((d) => d.json.type === 'Announce'), 15_000, 'the Announce')
+    const specAnnounce = example((e) => e.type === 'Announce', 'Announce')
+    assert.deepEqual(keys(specAnnounce), keys(announce.json))
+    assert.deepEqual(keys(specAnnounce.object), keys(announce.json.object))
+    assert.deepEqual(keys(specAnnounce.proof), keys(announce.json.proof).filter((k) => k !== '@context'))
+  })
 })

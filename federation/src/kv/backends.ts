@@ -14,7 +14,13 @@ export type QueueBackendOptions =
   | { backend: 'sqlite'; path: string; onError?: (error: unknown) => void }
   | { backend: 'redis'; url: string; /** Keys of this instance start with it (nodes of one instance share it). */ prefix: string; onError?: (error: unknown) => void }
 
-export type QueueBackends = { kv: KvStore; queue: MessageQueue; close(): Promise<void> }
+export type QueueBackends = {
+  kv: KvStore
+  queue: MessageQueue
+  /** The rooms' federation's queue (its workers run only the rooms' inbox listeners). */
+  roomQueue: MessageQueue
+  close(): Promise<void>
+}
 
 export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
   const onError = options.onError ?? (() => {})
@@ -24,6 +30,7 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
       return {
         kv: new SqliteKvStore(db),
         queue: new SqliteMessageQueue(db, { onError }),
+        roomQueue: new SqliteMessageQueue(db, { table: 'fedify_room_queue', onError }),
         close: async () => db.close(),
       }
     }
@@ -33,6 +40,7 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
       return {
         kv: new RedisKvStore(redis, { prefix: `${options.prefix}kv:` }),
         queue: new RedisMessageQueue(redis, { prefix: `${options.prefix}mq:`, onError }),
+        roomQueue: new RedisMessageQueue(redis, { prefix: `${options.prefix}rmq:`, onError }),
         close: async () => {
           await redis.quit().catch(() => redis.disconnect())
         },

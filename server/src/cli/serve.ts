@@ -11,6 +11,7 @@ import { buildApp } from '../http/app.ts'
 import { sqlitePath } from '../store/open-store.ts'
 import { startMediaRuntime, type MediaRuntime } from '../media/media-runtime.ts'
 import { createChatStack } from '../rooms/chat-stack.ts'
+import { RoomFanoutBridge } from '../federation/room-fanout-bridge.ts'
 import type { CliIo } from './io.ts'
 
 const SESSION_SWEEP_MS = 60 * 60 * 1000
@@ -26,8 +27,10 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
   }
   const { store, accounts } = services
   // Rooms and chat (with the Redis bus when configured) only for serve: CLI commands need no bus.
-  const chat = createChatStack(config, store, logger)
   const { federation } = services.federation
+  const fanout = new RoomFanoutBridge({ store, federation, log: logger })
+  const chat = createChatStack(config, store, logger, { prepareRoomActor: (roomId) => federation.rooms.prepareRoom(roomId), onRoomEvent: fanout.onEvent })
+  services.federation.bindRooms(chat)
   // The media engine (and the Janus Parley supervises, if any), which the call service runs on.
   const started = await startMediaRuntime(config, logger)
   if (!started.ok) {
@@ -52,6 +55,11 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
   // Fedify's own log records go to the same pino stream (LogTape is process-wide: configured here only).
   await routeFedifyLogs(logger.child({ component: 'fedify' }), config.logLevel)
   federation.start()
+  // Room events stored but not yet handed to the federation when the last process stopped.
+  fanout
+    .recover()
+    .then((resent) => resent > 0 && logger.info({ component: 'federation', events: resent }, 'room fan-out resumed'))
+    .catch((error: unknown) => logger.warn({ err: error, component: 'federation' }, 'room fan-out recovery failed'))
   // Key pairs for accounts made before federation existed (or whose creation hook failed).
   accounts
     .listUsers()

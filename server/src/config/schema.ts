@@ -69,6 +69,13 @@ export const ConfigSchema = Type.Object(
       description:
         'Inbound HTTP signatures whose Date (or created time) is further than this from now, in either direction, are refused (401). Replayed signed requests are refused within twice this window.',
     }),
+    federationCircuitRecoverySeconds: Type.Integer({
+      default: 1800,
+      minimum: 1,
+      maximum: 86400,
+      description:
+        'After repeated delivery failures to a host, Fedify holds further deliveries to it (they are kept, not lost) and tries the host again after this many seconds.',
+    }),
     federationBlockedDomains: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
       description:

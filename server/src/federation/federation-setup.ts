@@ -5,14 +5,18 @@
  * when `federationQueue` is redis.
  */
 import { join } from 'node:path'
-import { ParleyFederation, openQueueBackends, type FederationLogger, type LocalActorDirectory } from '@parley/federation'
+import { ParleyFederation, openQueueBackends, type FederationLogger, type LocalActorDirectory, type LocalRoomDirectory } from '@parley/federation'
 import type { Config } from '../config/schema.ts'
 import type { Store } from '../store/ports.ts'
 import type { Logger } from '../logger.ts'
+import type { ChatStack } from '../rooms/chat-stack.ts'
+import { RemoteMembership } from './remote-membership.ts'
 import serverPackage from '../../package.json' with { type: 'json' }
 
 export type FederationRuntime = {
   readonly federation: ParleyFederation
+  /** Hands the room and chat services to the federation (remote members join and chat through them). */
+  bindRooms(stack: Pick<ChatStack, 'rooms' | 'chat'>): void
   /** Stops the queue and closes Fedify's cache and queue backends. Idempotent. */
   close(): Promise<void>
 }
@@ -31,6 +35,17 @@ export function storeDirectory(store: Store): LocalActorDirectory {
   }
 }
 
+/** Group and public rooms are `Group` actors; one-to-one rooms are not. Public rooms may be followed. */
+export function storeRoomDirectory(store: Store): LocalRoomDirectory {
+  return {
+    async byId(roomId) {
+      const room = await store.rooms.byId(roomId)
+      if (!room || room.kind === 'one-to-one') return null
+      return { roomId: room.id, name: room.name, description: room.description, public: room.kind === 'public', createdAt: room.createdAt, deletedAt: room.deletedAt }
+    },
+  }
+}
+
 export function createFederationRuntime(config: Config, store: Store, logger?: Logger): FederationRuntime {
   const log = (logger?.child({ component: 'federation' }) as FederationLogger | undefined) ?? undefined
   const onError = (error: unknown) => log?.error({ err: error }, 'federation queue or cache failed')
@@ -39,13 +54,19 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
       ? { backend: 'redis', url: config.redisUrl, prefix: `parley:${new URL(config.publicOrigin).host}:fedify:`, onError }
       : { backend: 'sqlite', path: federationDatabasePath(config), onError },
   )
+  const membership = new RemoteMembership(store, config.publicOrigin)
   const federation = new ParleyFederation({
     origin: config.publicOrigin,
     kv: backends.kv,
     queue: backends.queue,
+    roomQueue: backends.roomQueue,
     directory: storeDirectory(store),
+    rooms: storeRoomDirectory(store),
+    roomMembership: membership,
+    roomChat: membership,
     repositories: store.federation,
     signatureWindowSeconds: config.federationSignatureWindowSeconds,
+    circuitRecoverySeconds: config.federationCircuitRecoverySeconds,
     allowPrivateAddress: config.federationAllowPrivateAddress,
     blockedDomains: config.federationBlockedDomains,
     allowedDomains: config.federationAllowedDomains,
@@ -56,6 +77,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
   let closed = false
   return {
     federation,
+    bindRooms: (stack) => membership.bind(stack),
     async close() {
       if (closed) return
       closed = true

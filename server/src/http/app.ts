@@ -33,6 +33,8 @@ import { CallService } from '../calls/call-service.ts'
 import { recordingRoutes } from './routes/recordings.ts'
 import { actorPageRoutes } from './routes/actor-pages.ts'
 import { federationRoutes } from './routes/federation.ts'
+import { roomFederationRoutes } from './routes/room-federation.ts'
+import { remoteRoomRoutes } from './routes/remote-rooms.ts'
 import { installFederation } from './federation-adapter.ts'
 
 export type AppDeps = {
@@ -100,6 +102,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.federation) {
     actorPageRoutes(app, { store, publicOrigin: config.publicOrigin })
     federationRoutes(app, { federation: deps.federation, repositories: store.federation, configuredDomainBlocks: config.federationBlockedDomains })
+    roomFederationRoutes(app, { rooms: deps.chat.rooms, federation: deps.federation, repositories: store.federation })
+    remoteRoomRoutes(app, { federation: deps.federation, repositories: store.federation })
   }
   return app
 }

@@ -9,19 +9,25 @@ import type { MessageRecord } from '../store/records.ts'
 import { messageView } from './views.ts'
 import { actorTopic, roomTopic, type Bus } from '../bus/bus.ts'
 
-export type EventLogDeps = { store: Store; bus: Bus; now: () => number; onError?: (error: unknown) => void }
+export type EventLogDeps = {
+  store: Store; bus: Bus; now: () => number; onError?: (error: unknown) => void
+  /** Told of every durable event once stored, in room order (the federation fans some out to member instances). Must not throw. */
+  onEvent?: (roomId: string, seq: number, event: RoomEvent) => void
+}
 
 export class RoomEventLog {
   readonly #store: Store
   readonly #bus: Bus
   readonly #now: () => number
   readonly #onError: (error: unknown) => void
+  readonly #onEvent: ((roomId: string, seq: number, event: RoomEvent) => void) | undefined
 
   constructor(deps: EventLogDeps) {
     this.#store = deps.store
     this.#bus = deps.bus
     this.#now = deps.now
     this.#onError = deps.onError ?? (() => {})
+    this.#onEvent = deps.onEvent
   }
 
   /** Takes the room's next seq for the event (built for that seq when a function), keeps it and publishes it. */
@@ -52,6 +58,7 @@ export class RoomEventLog {
   #publishEvent(roomId: string, seq: number, event: RoomEvent): void {
     const frame: ServerEvent = { type: 'event', roomId, seq, event }
     this.#publish(roomTopic(roomId), JSON.stringify(frame))
+    this.#onEvent?.(roomId, seq, event)
   }
 
   /** Ephemeral frames (typing, presence): no seq, not kept. */

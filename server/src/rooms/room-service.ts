@@ -15,7 +15,11 @@ import type { RoomEventLog } from './event-log.ts'
 import type { PasswordAttemptLimiter } from './guest-limiter.ts'
 import { participantView, publicRoomView } from './views.ts'
 
-export type RoomServiceDeps = { store: Store; events: RoomEventLog; attempts: PasswordAttemptLimiter; guestSessionTtlMs: number; now?: () => number }
+export type RoomServiceDeps = {
+  store: Store; events: RoomEventLog; attempts: PasswordAttemptLimiter; guestSessionTtlMs: number; now?: () => number
+  /** Told when a room is created (the federation makes its actor's key pairs then); failures are only logged by the caller's hook. */
+  onRoomCreated?: (room: RoomRecord) => void
+}
 export type Access = { room: RoomRecord; self: ParticipantRecord }
 export const GUEST_SECRET_PREFIX = 'parley-guest_'
 
@@ -25,6 +29,7 @@ export class RoomService {
   readonly #attempts: PasswordAttemptLimiter
   readonly #guestTtl: number
   readonly #now: () => number
+  readonly #onRoomCreated: (room: RoomRecord) => void
 
   constructor(deps: RoomServiceDeps) {
     this.#store = deps.store
@@ -32,6 +37,7 @@ export class RoomService {
     this.#attempts = deps.attempts
     this.#guestTtl = deps.guestSessionTtlMs
     this.#now = deps.now ?? Date.now
+    this.#onRoomCreated = deps.onRoomCreated ?? (() => {})
   }
 
   /** Loads the room and the caller's place in it, and asks the policy about `action`. */
@@ -65,6 +71,7 @@ export class RoomService {
       deletedAt: null,
     }
     await this.#store.rooms.create(room)
+    this.#onRoomCreated(room)
     const self = this.#participant(room.id, caller, 'owner', 'active')
     await this.#store.participants.put(self)
     await this.#events.emit(room.id, { type: 'participant.joined', participant: participantView(self) })
@@ -173,6 +180,18 @@ export class RoomService {
     this.#events.membership(p.actorId, { roomId, kind: 'changed' })
     await this.#systemMessage(roomId, caller, 'added', { actorId: p.actorId, name: p.displayName })
     return ok(p)
+  }
+
+  /**
+   * Federation: a remote account whose instance accepted an invite becomes a member; its participant
+   * id is its actor id (an https URL, never a local id). No-op when already active.
+   */
+  async addRemoteMember(roomId: string, actorId: string, displayName: string): Promise<void> {
+    const room = await this.#store.rooms.byId(roomId)
+    if (!room || room.deletedAt !== null) return
+    if ((await this.#store.participants.get(roomId, actorId))?.state === 'active') return
+    const member: Caller = { type: 'user', id: actorId, name: displayName }
+    await this.#enter(room, this.#participant(roomId, member, 'member', 'active'), member)
   }
 
   async updateParticipant(caller: Caller, roomId: string, actorId: string, input: ParticipantUpdate): Promise<Result<ParticipantRecord>> {

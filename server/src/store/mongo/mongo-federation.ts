@@ -21,7 +21,11 @@ import type {
   Page,
   ReportRecord,
   ReportRepository,
+  RoomPostRecord,
+  RoomPostRepository,
 } from '@parley/federation'
+import { MongoRoomInvitationRepository, MongoRoomInviteRepository } from './mongo-room-federation.ts'
+import { MongoRoomFanoutCursorRepository, MongoRoomReplicaRepository } from './mongo-room-replica.ts'
 
 export const FEDERATION_INDEXES = {
   actor_keys: [{ key: { userId: 1, algorithm: 1 }, name: 'user_algorithm_unique', unique: true }],
@@ -35,6 +39,16 @@ export const FEDERATION_INDEXES = {
     { key: { actorId: 1 }, name: 'actor' },
     { key: { followId: 1 }, name: 'follow_unique', unique: true },
     { key: { userId: 1, state: 1, createdAt: 1, actorId: 1 }, name: 'order' },
+  ],
+  federation_room_keys: [{ key: { userId: 1, algorithm: 1 }, name: 'user_algorithm_unique', unique: true }],
+  federation_room_followers: [
+    { key: { userId: 1, actorId: 1 }, name: 'user_actor_unique', unique: true },
+    { key: { userId: 1, createdAt: 1, actorId: 1 }, name: 'order' },
+    { key: { actorId: 1, followId: 1 }, name: 'follow' },
+  ],
+  federation_room_posts: [
+    { key: { roomId: 1, postId: 1 }, name: 'room_post_unique', unique: true },
+    { key: { roomId: 1, createdAt: -1, postId: 1 }, name: 'order' },
   ],
   federation_blocks: [{ key: { userId: 1, actorId: 1 }, name: 'user_actor_unique', unique: true }],
   federation_reports: [{ key: { receivedAt: -1 }, name: 'received' }],
@@ -63,8 +77,9 @@ async function pageOf<T extends object>(collection: Collection<T>, filter: objec
 
 class MongoActorKeyRepository implements ActorKeyRepository {
   readonly #keys: Collection<ActorKeyRecord>
-  constructor(db: Db) {
-    this.#keys = db.collection('actor_keys')
+  /** `collection`: `actor_keys` for users, `federation_room_keys` for rooms (the room id in `userId`). */
+  constructor(db: Db, collection = 'actor_keys') {
+    this.#keys = db.collection(collection)
   }
 
   async list(userId: string): Promise<ActorKeyRecord[]> {
@@ -87,8 +102,9 @@ class MongoActorKeyRepository implements ActorKeyRepository {
 
 class MongoFollowerRepository implements FollowerRepository {
   readonly #followers: Collection<FollowerRecord>
-  constructor(db: Db) {
-    this.#followers = db.collection('federation_followers')
+  /** `collection`: `federation_followers` for users, `federation_room_followers` for rooms. */
+  constructor(db: Db, collection = 'federation_followers') {
+    this.#followers = db.collection(collection)
   }
 
   async upsert(record: FollowerRecord): Promise<boolean> {
@@ -244,6 +260,34 @@ class MongoDomainBlockRepository implements DomainBlockRepository {
   }
 }
 
+class MongoRoomPostRepository implements RoomPostRepository {
+  readonly #posts: Collection<RoomPostRecord>
+  constructor(db: Db) {
+    this.#posts = db.collection('federation_room_posts')
+  }
+
+  async add(post: RoomPostRecord): Promise<void> {
+    await this.#posts.insertOne({ ...post })
+  }
+
+  async get(roomId: string, postId: string): Promise<RoomPostRecord | null> {
+    const doc = await this.#posts.findOne({ roomId, postId })
+    return doc ? strip(doc) : null
+  }
+
+  async list(roomId: string, cursor: string | null, limit: number): Promise<Page<RoomPostRecord>> {
+    const offset = offsetOf(cursor)
+    const docs = await this.#posts.find({ roomId }).sort({ createdAt: -1, postId: 1 }).skip(offset).limit(limit + 1).toArray()
+    const rows = docs.map((doc) => strip(doc))
+    const more = rows.length > limit
+    return { items: more ? rows.slice(0, limit) : rows, next: more ? String(offset + limit) : null }
+  }
+
+  async count(roomId: string): Promise<number> {
+    return this.#posts.countDocuments({ roomId })
+  }
+}
+
 export function mongoFederationRepositories(db: Db): FederationRepositories {
   return {
     keys: new MongoActorKeyRepository(db),
@@ -253,5 +297,15 @@ export function mongoFederationRepositories(db: Db): FederationRepositories {
     blocks: new MongoBlockRepository(db),
     reports: new MongoReportRepository(db),
     domainBlocks: new MongoDomainBlockRepository(db),
+    rooms: {
+      keys: new MongoActorKeyRepository(db, 'federation_room_keys'),
+      followers: new MongoFollowerRepository(db, 'federation_room_followers'),
+      posts: new MongoRoomPostRepository(db),
+      members: new MongoFollowerRepository(db, 'federation_room_members'),
+      invites: new MongoRoomInviteRepository(db),
+      invitations: new MongoRoomInvitationRepository(db),
+      replicas: new MongoRoomReplicaRepository(db),
+      fanoutCursors: new MongoRoomFanoutCursorRepository(db),
+    },
   }
 }

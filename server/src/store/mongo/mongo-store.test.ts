@@ -3,6 +3,7 @@ import { storeContract, type OpenStore } from '../contract/store-contract.ts'
 import { roomsContract } from '../contract/rooms-contract.ts'
 import { chatExtrasContract } from '../contract/chat-extras-contract.ts'
 import { federationContract } from '../contract/federation-contract.ts'
+import { roomFederationContract } from '../contract/room-federation-contract.ts'
 import { MongoStore } from './mongo-store.ts'
 import { testEnv } from '../../testing/test-env.ts'
 
@@ -26,3 +27,4 @@ storeContract('mongodb', openMongo, skip)
 roomsContract('mongodb', openMongo, skip)
 chatExtrasContract('mongodb', openMongo, skip)
 federationContract('mongodb', openMongo, skip)
+roomFederationContract('mongodb', openMongo, skip)

@@ -267,4 +267,113 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 60,
+    name: 'federation-room-actors',
+    // Rooms as Group actors. The key and follower tables have the shape of actor_keys and
+    // federation_followers (one repository class serves both), their owner being a room.
+    sql: `
+      CREATE TABLE federation_room_keys (
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        algorithm TEXT NOT NULL CHECK (algorithm IN ('rsa', 'ed25519')),
+        public_jwk TEXT NOT NULL,
+        private_jwk TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (room_id, algorithm)
+      ) STRICT;
+      CREATE TABLE federation_room_followers (
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        actor_id TEXT NOT NULL,
+        inbox TEXT NOT NULL,
+        shared_inbox TEXT,
+        follow_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (room_id, actor_id)
+      ) STRICT;
+      CREATE INDEX federation_room_followers_order ON federation_room_followers(room_id, created_at, actor_id);
+      CREATE INDEX federation_room_followers_follow ON federation_room_followers(actor_id, follow_id);
+      CREATE TABLE federation_room_posts (
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        post_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (room_id, post_id)
+      ) STRICT;
+      CREATE INDEX federation_room_posts_order ON federation_room_posts(room_id, created_at DESC, post_id);
+    `,
+  },
+  {
+    version: 61,
+    name: 'federation-room-membership',
+    sql: `
+      CREATE TABLE federation_room_members (
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        actor_id TEXT NOT NULL,
+        inbox TEXT NOT NULL,
+        shared_inbox TEXT,
+        follow_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (room_id, actor_id)
+      ) STRICT;
+      CREATE INDEX federation_room_members_order ON federation_room_members(room_id, created_at, actor_id);
+      CREATE INDEX federation_room_members_follow ON federation_room_members(actor_id, follow_id);
+      CREATE TABLE federation_room_invites (
+        invite_id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        inviter_id TEXT NOT NULL,
+        invitee_id TEXT NOT NULL,
+        invitee_name TEXT NOT NULL,
+        invitee_inbox TEXT NOT NULL,
+        invitee_shared_inbox TEXT,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'accepted', 'rejected')),
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE federation_room_invitations (
+        invite_id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        room_id TEXT NOT NULL,
+        room_name TEXT NOT NULL,
+        room_inbox TEXT NOT NULL,
+        inviter_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'accepted', 'rejected')),
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX federation_room_invitations_user ON federation_room_invitations(user_id, state, created_at);
+    `,
+  },
+  {
+    version: 62,
+    name: 'federation-room-replicas',
+    sql: `
+      CREATE TABLE federation_replica_events (
+        room_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (room_id, seq)
+      ) STRICT;
+      CREATE TABLE federation_replica_messages (
+        room_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        author_id TEXT NOT NULL,
+        author_name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        reply_to INTEGER,
+        created_at INTEGER NOT NULL,
+        edited_at INTEGER,
+        deleted_at INTEGER,
+        reactions TEXT NOT NULL,
+        PRIMARY KEY (room_id, seq)
+      ) STRICT;
+      CREATE INDEX federation_room_invitations_room ON federation_room_invitations(room_id, state);
+    `,
+  },
+  {
+    version: 63,
+    name: 'federation-room-fanout-cursors',
+    sql: `
+      CREATE TABLE federation_room_fanout (
+        room_id TEXT PRIMARY KEY REFERENCES rooms(id),
+        seq INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ]

@@ -21,8 +21,12 @@ import type {
   Page,
   ReportRecord,
   ReportRepository,
+  RoomPostRecord,
+  RoomPostRepository,
 } from '@parley/federation'
 import { nullableNumber, type Row } from './sqlite-util.ts'
+import { SqliteRoomInvitationRepository, SqliteRoomInviteRepository } from './sqlite-room-federation.ts'
+import { SqliteRoomFanoutCursorRepository, SqliteRoomReplicaRepository } from './sqlite-room-replica.ts'
 
 const nullableString = (value: unknown) => (value === null || value === undefined ? null : String(value))
 
@@ -36,19 +40,31 @@ function offsetOf(cursor: string | null): number {
   return Number.isSafeInteger(n) && n >= 0 ? n : 0
 }
 
+/** A table of key pairs or followers and the column naming their owner (a user or a room). */
+type OwnedTable = { table: string; owner: string }
+const USER_KEYS: OwnedTable = { table: 'actor_keys', owner: 'user_id' }
+const USER_FOLLOWERS: OwnedTable = { table: 'federation_followers', owner: 'user_id' }
+const ROOM_KEYS: OwnedTable = { table: 'federation_room_keys', owner: 'room_id' }
+const ROOM_FOLLOWERS: OwnedTable = { table: 'federation_room_followers', owner: 'room_id' }
+const ROOM_MEMBERS: OwnedTable = { table: 'federation_room_members', owner: 'room_id' }
+
 class SqliteActorKeyRepository implements ActorKeyRepository {
   readonly #db: DatabaseSync
-  constructor(db: DatabaseSync) {
+  readonly #t: string
+  readonly #o: string
+  constructor(db: DatabaseSync, table: OwnedTable = USER_KEYS) {
     this.#db = db
+    this.#t = table.table
+    this.#o = table.owner
   }
 
   async list(userId: string): Promise<ActorKeyRecord[]> {
     // RSA first: Mastodon reads the first publicKey.
     return this.#db
-      .prepare("SELECT * FROM actor_keys WHERE user_id = ? ORDER BY CASE algorithm WHEN 'rsa' THEN 0 ELSE 1 END")
+      .prepare(`SELECT * FROM ${this.#t} WHERE ${this.#o} = ? ORDER BY CASE algorithm WHEN 'rsa' THEN 0 ELSE 1 END`)
       .all(userId)
       .map((row) => ({
-        userId: String(row.user_id),
+        userId: String(row[this.#o]),
         algorithm: String(row.algorithm) as KeyAlgorithm,
         publicJwk: JSON.parse(String(row.public_jwk)),
         privateJwk: JSON.parse(String(row.private_jwk)),
@@ -58,7 +74,7 @@ class SqliteActorKeyRepository implements ActorKeyRepository {
 
   async addIfMissing(record: ActorKeyRecord): Promise<ActorKeyRecord> {
     this.#db
-      .prepare('INSERT INTO actor_keys (user_id, algorithm, public_jwk, private_jwk, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+      .prepare(`INSERT INTO ${this.#t} (${this.#o}, algorithm, public_jwk, private_jwk, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
       .run(record.userId, record.algorithm, JSON.stringify(record.publicJwk), JSON.stringify(record.privateJwk), record.createdAt)
     const stored = (await this.list(record.userId)).find((r) => r.algorithm === record.algorithm)
     if (!stored) throw new Error(`key pair for ${record.userId} was not stored`)
@@ -66,14 +82,14 @@ class SqliteActorKeyRepository implements ActorKeyRepository {
   }
 
   async missing(userIds: readonly string[], algorithm: KeyAlgorithm): Promise<string[]> {
-    const has = this.#db.prepare('SELECT 1 FROM actor_keys WHERE user_id = ? AND algorithm = ?')
+    const has = this.#db.prepare(`SELECT 1 FROM ${this.#t} WHERE ${this.#o} = ? AND algorithm = ?`)
     return userIds.filter((id) => has.get(id, algorithm) === undefined)
   }
 }
 
-function toFollower(row: Row): FollowerRecord {
+function toFollower(row: Row, owner = 'user_id'): FollowerRecord {
   return {
-    userId: String(row.user_id),
+    userId: String(row[owner]),
     actorId: String(row.actor_id),
     inbox: String(row.inbox),
     sharedInbox: nullableString(row.shared_inbox),
@@ -84,44 +100,48 @@ function toFollower(row: Row): FollowerRecord {
 
 class SqliteFollowerRepository implements FollowerRepository {
   readonly #db: DatabaseSync
-  constructor(db: DatabaseSync) {
+  readonly #t: string
+  readonly #o: string
+  constructor(db: DatabaseSync, table: OwnedTable = USER_FOLLOWERS) {
     this.#db = db
+    this.#t = table.table
+    this.#o = table.owner
   }
 
   async upsert(record: FollowerRecord): Promise<boolean> {
-    const existed = this.#db.prepare('SELECT 1 FROM federation_followers WHERE user_id = ? AND actor_id = ?').get(record.userId, record.actorId)
+    const existed = this.#db.prepare(`SELECT 1 FROM ${this.#t} WHERE ${this.#o} = ? AND actor_id = ?`).get(record.userId, record.actorId)
     this.#db
       .prepare(
-        `INSERT INTO federation_followers (user_id, actor_id, inbox, shared_inbox, follow_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (user_id, actor_id) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, follow_id = excluded.follow_id`,
+        `INSERT INTO ${this.#t} (${this.#o}, actor_id, inbox, shared_inbox, follow_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (${this.#o}, actor_id) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, follow_id = excluded.follow_id`,
       )
       .run(record.userId, record.actorId, record.inbox, record.sharedInbox, record.followId, record.createdAt)
     return existed === undefined
   }
 
   async remove(userId: string, actorId: string): Promise<boolean> {
-    return Number(this.#db.prepare('DELETE FROM federation_followers WHERE user_id = ? AND actor_id = ?').run(userId, actorId).changes) > 0
+    return Number(this.#db.prepare(`DELETE FROM ${this.#t} WHERE ${this.#o} = ? AND actor_id = ?`).run(userId, actorId).changes) > 0
   }
 
   async removeByFollowId(actorId: string, followId: string): Promise<boolean> {
-    return Number(this.#db.prepare('DELETE FROM federation_followers WHERE actor_id = ? AND follow_id = ?').run(actorId, followId).changes) > 0
+    return Number(this.#db.prepare(`DELETE FROM ${this.#t} WHERE actor_id = ? AND follow_id = ?`).run(actorId, followId).changes) > 0
   }
 
   async removeActor(actorId: string): Promise<number> {
-    return Number(this.#db.prepare('DELETE FROM federation_followers WHERE actor_id = ?').run(actorId).changes)
+    return Number(this.#db.prepare(`DELETE FROM ${this.#t} WHERE actor_id = ?`).run(actorId).changes)
   }
 
   async list(userId: string, cursor: string | null, limit: number): Promise<Page<FollowerRecord>> {
     const offset = offsetOf(cursor)
     const rows = this.#db
-      .prepare('SELECT * FROM federation_followers WHERE user_id = ? ORDER BY created_at, actor_id LIMIT ? OFFSET ?')
+      .prepare(`SELECT * FROM ${this.#t} WHERE ${this.#o} = ? ORDER BY created_at, actor_id LIMIT ? OFFSET ?`)
       .all(userId, limit + 1, offset)
-      .map(toFollower)
+      .map((row) => toFollower(row, this.#o))
     return page(rows, offset, limit)
   }
 
   async count(userId: string): Promise<number> {
-    return Number(this.#db.prepare('SELECT COUNT(*) AS n FROM federation_followers WHERE user_id = ?').get(userId)?.n ?? 0)
+    return Number(this.#db.prepare(`SELECT COUNT(*) AS n FROM ${this.#t} WHERE ${this.#o} = ?`).get(userId)?.n ?? 0)
   }
 }
 
@@ -311,6 +331,39 @@ class SqliteDomainBlockRepository implements DomainBlockRepository {
   }
 }
 
+class SqliteRoomPostRepository implements RoomPostRepository {
+  readonly #db: DatabaseSync
+  constructor(db: DatabaseSync) {
+    this.#db = db
+  }
+
+  async add(post: RoomPostRecord): Promise<void> {
+    this.#db.prepare('INSERT INTO federation_room_posts (room_id, post_id, text, created_at) VALUES (?, ?, ?, ?)').run(post.roomId, post.postId, post.text, post.createdAt)
+  }
+
+  async get(roomId: string, postId: string): Promise<RoomPostRecord | null> {
+    const row = this.#db.prepare('SELECT * FROM federation_room_posts WHERE room_id = ? AND post_id = ?').get(roomId, postId)
+    return row ? toRoomPost(row) : null
+  }
+
+  async list(roomId: string, cursor: string | null, limit: number): Promise<Page<RoomPostRecord>> {
+    const offset = offsetOf(cursor)
+    const rows = this.#db
+      .prepare('SELECT * FROM federation_room_posts WHERE room_id = ? ORDER BY created_at DESC, post_id LIMIT ? OFFSET ?')
+      .all(roomId, limit + 1, offset)
+      .map(toRoomPost)
+    return page(rows, offset, limit)
+  }
+
+  async count(roomId: string): Promise<number> {
+    return Number(this.#db.prepare('SELECT COUNT(*) AS n FROM federation_room_posts WHERE room_id = ?').get(roomId)?.n ?? 0)
+  }
+}
+
+function toRoomPost(row: Row): RoomPostRecord {
+  return { roomId: String(row.room_id), postId: String(row.post_id), text: String(row.text), createdAt: Number(row.created_at) }
+}
+
 export function sqliteFederationRepositories(db: DatabaseSync): FederationRepositories {
   return {
     keys: new SqliteActorKeyRepository(db),
@@ -320,5 +373,15 @@ export function sqliteFederationRepositories(db: DatabaseSync): FederationReposi
     blocks: new SqliteBlockRepository(db),
     reports: new SqliteReportRepository(db),
     domainBlocks: new SqliteDomainBlockRepository(db),
+    rooms: {
+      keys: new SqliteActorKeyRepository(db, ROOM_KEYS),
+      followers: new SqliteFollowerRepository(db, ROOM_FOLLOWERS),
+      posts: new SqliteRoomPostRepository(db),
+      members: new SqliteFollowerRepository(db, ROOM_MEMBERS),
+      invites: new SqliteRoomInviteRepository(db),
+      invitations: new SqliteRoomInvitationRepository(db),
+      replicas: new SqliteRoomReplicaRepository(db),
+      fanoutCursors: new SqliteRoomFanoutCursorRepository(db),
+    },
   }
 }

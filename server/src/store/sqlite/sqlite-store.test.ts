@@ -8,6 +8,7 @@ import { storeContract, type OpenStore } from '../contract/store-contract.ts'
 import { roomsContract } from '../contract/rooms-contract.ts'
 import { chatExtrasContract } from '../contract/chat-extras-contract.ts'
 import { federationContract } from '../contract/federation-contract.ts'
+import { roomFederationContract } from '../contract/room-federation-contract.ts'
 import { SqliteStore, latestSqliteVersion } from './sqlite-store.ts'
 import { migrations } from './migrations.ts'
 
@@ -27,6 +28,7 @@ storeContract('sqlite', openSqlite)
 roomsContract('sqlite', openSqlite)
 chatExtrasContract('sqlite', openSqlite)
 federationContract('sqlite', openSqlite)
+roomFederationContract('sqlite', openSqlite)
 
 describe('SqliteStore migrations', () => {
   it('SqliteStore.migrate() brings an empty file to the latest version in WAL mode, and data survives reopening', async () => {

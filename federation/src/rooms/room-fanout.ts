@@ -1,0 +1,85 @@
+/**
+ * Host side of chat across instances: each room event a member instance must know (messages, edits,
+ * deletes, reactions) becomes one `Announce` by the room (`{room}/events/{seq}`) of what happened,
+ * sent to every member instance (one copy per shared inbox) through the queue, with the room as
+ * ordering key so that one instance gets one room's events in order. Parley's member instances
+ * read the Markdown from `source` and the author's display name from a `Mention` of the author.
+ */
+import { Temporal } from '@js-temporal/polyfill'
+import { Announce, Delete, EmojiReact, Mention, Note, Source, Tombstone, Undo, Update, type Recipient } from '@fedify/fedify/vocab'
+import type { Context } from '@fedify/fedify'
+import type { FollowerRepository, RoomActorRef, RoomFanoutEvent } from '../ports.ts'
+import type { DomainPolicy } from '../domain-policy.ts'
+import { escapeHtml } from './room-dispatchers.ts'
+
+const instant = (ms: number) => Temporal.Instant.fromEpochMilliseconds(ms)
+const mention = (actor: RoomActorRef) => new Mention({ href: new URL(actor.id), name: actor.name })
+
+export function messageUri(roomUri: URL, seq: number): URL {
+  return new URL(`${roomUri.href}/messages/${seq}`)
+}
+
+function note(roomUri: URL, e: Extract<RoomFanoutEvent, { body: string }>): Note {
+  return new Note({
+    id: messageUri(roomUri, e.messageSeq),
+    attribution: new URL(e.author.id),
+    contexts: [roomUri],
+    content: `<p>${escapeHtml(e.body).replace(/\r?\n/g, '<br>')}</p>`,
+    source: new Source({ content: e.body, mediaType: 'text/markdown' }),
+    published: instant(e.createdAt),
+    updated: e.editedAt === null ? null : instant(e.editedAt),
+    replyTarget: e.replyTo === null ? null : messageUri(roomUri, e.replyTo),
+    tags: [mention(e.author)],
+  })
+}
+
+/** The Announce of room event `eventSeq`. */
+export function buildEventAnnounce(roomUri: URL, eventSeq: number, event: RoomFanoutEvent, now: number): Announce {
+  const id = new URL(`${roomUri.href}/events/${eventSeq}`)
+  const inner = new URL(`${id.href}/object`)
+  let object
+  switch (event.type) {
+    case 'message.new':
+      object = note(roomUri, event)
+      break
+    case 'message.edited':
+      object = new Update({ id: inner, actor: new URL(event.author.id), object: note(roomUri, event), published: instant(event.editedAt ?? now) })
+      break
+    case 'message.deleted':
+      object = new Delete({ id: inner, actor: roomUri, object: new Tombstone({ id: messageUri(roomUri, event.messageSeq), deleted: instant(event.at) }), published: instant(event.at) })
+      break
+    case 'reaction.added':
+    case 'reaction.removed': {
+      const react = new EmojiReact({
+        id: event.type === 'reaction.added' ? inner : new URL(`${inner.href}/reaction`),
+        actor: new URL(event.actor.id),
+        object: messageUri(roomUri, event.messageSeq),
+        content: event.emoji,
+        tags: [mention(event.actor)],
+      })
+      object = event.type === 'reaction.added' ? react : new Undo({ id: inner, actor: new URL(event.actor.id), object: react })
+      break
+    }
+  }
+  return new Announce({ id, actor: roomUri, object, published: instant(now) })
+}
+
+/** Every remote member's delivery address, members on blocked domains left out. */
+export async function memberRecipients(members: FollowerRepository, roomId: string, policy: DomainPolicy): Promise<Recipient[]> {
+  const recipients: Recipient[] = []
+  let cursor: string | null = null
+  do {
+    const page = await members.list(roomId, cursor, 1000)
+    for (const m of page.items) {
+      if (policy.blocks(m.actorId) || policy.blocks(m.inbox)) continue
+      recipients.push({ id: new URL(m.actorId), inboxId: new URL(m.inbox), endpoints: m.sharedInbox ? { sharedInbox: new URL(m.sharedInbox) } : null })
+    }
+    cursor = page.next
+  } while (cursor !== null)
+  return recipients
+}
+
+export async function sendEvent(ctx: Context<void>, roomId: string, recipients: Recipient[], announce: Announce): Promise<void> {
+  if (recipients.length === 0) return
+  await ctx.sendActivity({ identifier: roomId }, recipients, announce, { preferSharedInbox: true, orderingKey: ctx.getActorUri(roomId).href })
+}

@@ -1,0 +1,169 @@
+/**
+ * Rooms as `Group` actors (FEP-1b12): a Fedify federation of its own, on the same origin as the
+ * users' one (Fedify takes one actor path per federation), with its own queue so that each
+ * federation's workers run only its own inbox listeners. `ParleyFederation` routes /rooms/… here
+ * and asks it about WebFinger handles its users' federation does not know.
+ */
+import { randomUUID } from 'node:crypto'
+import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
+import { Announce, Group, Remove, Update, type Recipient } from '@fedify/fedify/vocab'
+import { Temporal } from '@js-temporal/polyfill'
+import { escapeHtml } from './room-dispatchers.ts'
+import type { LocalRoomDirectory, RoomChatPort, RoomFanoutEvent, RoomFederationRepositories, RoomMembershipPort, RoomPostRecord, RoomUpdateEvent } from '../ports.ts'
+import { buildEventAnnounce, memberRecipients, sendEvent } from './room-fanout.ts'
+import { ActorKeys } from '../keys.ts'
+import type { FederationLogger } from '../log.ts'
+import type { DomainPolicy } from '../domain-policy.ts'
+import { deliveryRetryPolicy, inboxRetryPolicy } from '../retry.ts'
+import { buildPostAnnounce, installRoomDispatchers } from './room-dispatchers.ts'
+
+/** Messages a newly joined member's instance gets from before it joined. */
+const HISTORY_BACKFILL = 200
+
+export type RoomFederationDeps = {
+  origin: string
+  kv: KvStore
+  /** A queue of its own (not the users' federation's). */
+  queue: MessageQueue
+  rooms: LocalRoomDirectory
+  membership: RoomMembershipPort
+  chat: RoomChatPort
+  repositories: RoomFederationRepositories
+  policy: DomainPolicy
+  signatureWindowSeconds: number
+  circuitRecoverySeconds?: number
+  allowPrivateAddress: boolean
+  software: { name: string; version: string }
+  log: FederationLogger
+  now: () => number
+}
+
+export type RoomPostError = { type: 'not-found' } | { type: 'not-public' }
+export type RoomPostResult = { ok: true; value: { post: RoomPostRecord; noteId: string; recipients: number } } | { ok: false; error: RoomPostError }
+
+export class RoomFederation {
+  readonly #federation: Federation<void>
+  readonly #deps: RoomFederationDeps
+  readonly #keys: ActorKeys
+
+  constructor(deps: RoomFederationDeps) {
+    this.#deps = deps
+    this.#keys = new ActorKeys(deps.repositories.keys, deps.now)
+    this.#federation = createFederation<void>({
+      kv: deps.kv,
+      // Its own key space in the shared cache (idempotency records, fetched documents).
+      kvPrefixes: {
+        activityIdempotence: ['_fedify', 'rooms', 'activityIdempotence'],
+        remoteDocument: ['_fedify', 'rooms', 'remoteDocument'],
+        publicKey: ['_fedify', 'rooms', 'publicKey'],
+      },
+      queue: deps.queue,
+      origin: deps.origin,
+      manuallyStartQueue: true,
+      allowPrivateAddress: deps.allowPrivateAddress,
+      signatureTimeWindow: { seconds: deps.signatureWindowSeconds },
+      userAgent: { software: `${deps.software.name}/${deps.software.version}`, url: new URL(deps.origin) },
+      outboxRetryPolicy: deliveryRetryPolicy(),
+      inboxRetryPolicy: inboxRetryPolicy(),
+      ...(deps.circuitRecoverySeconds === undefined ? {} : { circuitBreaker: { recoveryDelay: { seconds: deps.circuitRecoverySeconds } } }),
+      onOutboxError: (error, activity) => deps.log.warn({ err: error, activity: activity?.id?.href }, 'room delivery failed'),
+    })
+    installRoomDispatchers(this.#federation, { membership: deps.membership, backfill: (roomId, member) => this.#backfill(roomId, member), chat: deps.chat, rooms: deps.rooms, repositories: deps.repositories, keys: this.#keys, log: deps.log, now: deps.now, policy: deps.policy })
+  }
+
+  /** Answers a request for /rooms/… or WebFinger; `notHandled` makes the answer for "not mine". */
+  fetch(request: Request, notHandled: () => Response): Promise<Response> {
+    return this.#federation.fetch(request, { contextData: undefined, onNotFound: notHandled, onNotAcceptable: notHandled })
+  }
+
+  /** Starts the room queue's workers until `signal` aborts. */
+  start(signal: AbortSignal): Promise<void> {
+    return this.#federation.startQueue(undefined, { signal })
+  }
+
+  /** The room's actor id. */
+  actorUri(roomId: string): URL {
+    return this.#context().getActorUri(roomId)
+  }
+
+  /** Makes the room's key pairs now if missing (call when a room is created). */
+  async prepareRoom(roomId: string): Promise<void> {
+    await this.#keys.ensure(roomId)
+  }
+
+  /** Makes key pairs for every given room lacking them; returns how many got keys. */
+  async prepareRooms(roomIds: readonly string[]): Promise<number> {
+    return this.#keys.prepare(roomIds)
+  }
+
+  /**
+   * The room posts `text` publicly: stored as a Note at /rooms/{id}/posts/{postId}, listed in the
+   * outbox and announced (`Announce`, a boost on Mastodon) to the room's followers. Queued: never
+   * fails because a follower's server is down.
+   */
+  async post(roomId: string, text: string): Promise<RoomPostResult> {
+    const room = await this.#deps.rooms.byId(roomId)
+    if (!room || room.deletedAt !== null) return { ok: false, error: { type: 'not-found' } }
+    if (!room.public) return { ok: false, error: { type: 'not-public' } }
+    const post: RoomPostRecord = { roomId, postId: randomUUID(), text, createdAt: this.#deps.now() }
+    await this.#deps.repositories.posts.add(post)
+    const ctx = this.#context()
+    const announce = buildPostAnnounce(ctx, post)
+    const recipients = await this.#deps.repositories.followers.count(roomId)
+    if (recipients > 0) await ctx.sendActivity({ identifier: roomId }, 'followers', announce, { preferSharedInbox: true })
+    this.#deps.log.info({ roomId, post: post.postId, recipients }, 'room posted publicly')
+    return { ok: true, value: { post, noteId: (announce.objectId as URL).href, recipients } }
+  }
+
+  /**
+   * The host tells every member instance about room event `eventSeq` (an `Announce`, queued with
+   * the room as ordering key). Call in room order.
+   */
+  async fanOut(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<number> {
+    const ctx = this.#context()
+    const recipients = await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy)
+    await sendEvent(ctx, roomId, recipients, buildEventAnnounce(ctx.getActorUri(roomId), eventSeq, event, this.#deps.now()))
+    return recipients.length
+  }
+
+  /** The host tells every member instance that the room changed (an `Update` of the Group, announced). */
+  async fanOutRoomUpdate(roomId: string, eventSeq: number, update: RoomUpdateEvent): Promise<number> {
+    const ctx = this.#context()
+    const room = ctx.getActorUri(roomId)
+    const recipients = await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy)
+    const group = new Group({ id: room, name: update.name, summary: update.description ? `<p>${escapeHtml(update.description)}</p>` : null })
+    const now = Temporal.Instant.fromEpochMilliseconds(this.#deps.now())
+    const announce = new Announce({ id: new URL(`${room.href}/events/${eventSeq}`), actor: room, published: now, object: new Update({ id: new URL(`${room.href}/events/${eventSeq}/object`), actor: room, object: group, published: now }) })
+    await sendEvent(ctx, roomId, recipients, announce)
+    return recipients.length
+  }
+
+  /**
+   * A remote member was removed on the host (by a moderator): it stops getting the room's events and
+   * its instance is told with a `Remove` (actor: the room, object: the member, target: the room).
+   * False when it was not a remote member (nothing sent).
+   */
+  async removeMember(roomId: string, actorId: string): Promise<boolean> {
+    const member = (await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy)).find((m) => m.id?.href === actorId)
+    if (!(await this.#deps.repositories.members.remove(roomId, actorId)) || !member) return false
+    const ctx = this.#context()
+    const room = ctx.getActorUri(roomId)
+    const remove = new Remove({ id: new URL(`${room.href}/removes/${randomUUID()}`), actor: room, object: new URL(actorId), target: room, to: new URL(actorId) })
+    await ctx.sendActivity({ identifier: roomId }, member, remove, { orderingKey: room.href })
+    this.#deps.log.info({ roomId, member: actorId }, 'remote member removed')
+    return true
+  }
+
+  /** The room's recent messages, to one newly joined member's instance (same Announce ids as when they were posted). */
+  async #backfill(roomId: string, member: Recipient): Promise<void> {
+    const ctx = this.#context()
+    const roomUri = ctx.getActorUri(roomId)
+    const events = await this.#deps.chat.history(roomId, HISTORY_BACKFILL)
+    for (const event of events) await sendEvent(ctx, roomId, [member], buildEventAnnounce(roomUri, event.messageSeq, event, this.#deps.now()))
+    this.#deps.log.info({ roomId, member: member.id?.href, messages: events.length }, 'room history sent to a new member')
+  }
+
+  #context() {
+    return this.#federation.createContext(new URL(this.#deps.origin), undefined)
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * What local users do about rooms across instances, by username: invite to a local room (host
+ * side), answer an invitation, leave, and act in a room hosted elsewhere (member side). Exposed as
+ * `ParleyFederation.roomMembers`; the work is in room-membership-actions.ts and room-chat-actions.ts.
+ */
+import type { Context } from '@fedify/fedify'
+import type { LocalActor, LocalActorDirectory, RoomInviteRecord } from '../ports.ts'
+import { remoteRoomAction, type RemoteRoomAction } from './room-chat-actions.ts'
+import { answerInvitation, inviteToRoom, leaveRemoteRoom, type MembershipActionDeps, type MembershipError, type MembershipResult } from './room-membership-actions.ts'
+
+export type RoomMemberActionsDeps = Omit<MembershipActionDeps, 'ctx'> & {
+  /** The users' federation context (activities are signed by users). */
+  context: () => Context<void>
+  users: LocalActorDirectory
+  /** A handle's or URL's domain when it is blocked (checked before any lookup). */
+  blockedTarget: (target: string) => { type: string } | null
+}
+
+export class RoomMemberActions {
+  readonly #deps: RoomMemberActionsDeps
+
+  constructor(deps: RoomMemberActionsDeps) {
+    this.#deps = deps
+  }
+
+  /** A local user invites a remote account (handle or URL) to a local room: an `Invite` (see room-membership.ts). */
+  async invite(roomId: string, inviterUsername: string, target: string): Promise<MembershipResult<RoomInviteRecord>> {
+    const inviter = await this.#user(inviterUsername)
+    if (!inviter) return { ok: false, error: { type: 'not-found', what: 'room' } }
+    const blocked = this.#deps.blockedTarget(target)
+    if (blocked?.type === 'blocked-domain') return { ok: false, error: blocked as MembershipError }
+    return inviteToRoom(this.#actionDeps(), inviter, roomId, target)
+  }
+
+  /** A local user accepts or declines an invitation to a room on another instance. */
+  async answer(username: string, inviteId: string, accept: boolean): Promise<MembershipResult<void>> {
+    const user = await this.#user(username)
+    if (!user) return { ok: false, error: { type: 'not-found', what: 'invitation' } }
+    return answerInvitation(this.#actionDeps(), user, inviteId, accept)
+  }
+
+  /** A local user leaves a room hosted elsewhere. */
+  async leave(username: string, roomId: string): Promise<MembershipResult<void>> {
+    const user = await this.#user(username)
+    if (!user) return { ok: false, error: { type: 'not-found', what: 'room' } }
+    return leaveRemoteRoom(this.#actionDeps(), user, roomId)
+  }
+
+  /** A local user posts, edits, deletes or reacts in a room hosted elsewhere (sent to its host). */
+  async act(username: string, roomId: string, action: RemoteRoomAction): Promise<MembershipResult<{ activityId: string }>> {
+    const user = await this.#user(username)
+    if (!user) return { ok: false, error: { type: 'not-found', what: 'room' } }
+    return remoteRoomAction(this.#actionDeps(), user, roomId, action)
+  }
+
+  async #user(username: string): Promise<LocalActor | null> {
+    const user = await this.#deps.users.byUsername(username)
+    return user && user.deletedAt === null ? user : null
+  }
+
+  #actionDeps(): MembershipActionDeps {
+    const { rooms, directory, repositories, policy, log, now } = this.#deps
+    return { ctx: this.#deps.context(), rooms, directory, repositories, policy, log, now }
+  }
+}

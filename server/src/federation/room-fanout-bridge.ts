@@ -1,0 +1,110 @@
+/**
+ * Host side: the room events remote members' instances must know (messages, edits, deletes,
+ * reactions) go to the federation, which announces them to the member instances. Events of one
+ * room are handed over one after the other, in room order (the federation queue keeps that order
+ * per room); rooms without remote members cost one count query per event. Each room's cursor (the
+ * last event handed over) is stored, so `recover()` resumes after a crash.
+ */
+import type { RoomEvent } from '@parley/protocol'
+import type { ParleyFederation, RoomActorRef, RoomFanoutEvent } from '@parley/federation'
+import type { Store } from '../store/ports.ts'
+import type { Logger } from '../logger.ts'
+
+const FANNED_OUT = new Set(['message.new', 'message.edited', 'message.deleted', 'reaction.added', 'reaction.removed'])
+
+export class RoomFanoutBridge {
+  readonly #store: Store
+  readonly #federation: ParleyFederation
+  readonly #log: Logger | undefined
+  /** Per room, the hand-over in progress: the next waits for it. */
+  readonly #chains = new Map<string, Promise<void>>()
+
+  constructor(deps: { store: Store; federation: ParleyFederation; log?: Logger }) {
+    this.#store = deps.store
+    this.#federation = deps.federation
+    this.#log = deps.log
+  }
+
+  /** For the event log's `onEvent`: never throws, never waits. */
+  readonly onEvent = (roomId: string, seq: number, event: RoomEvent): void => {
+    const previous = this.#chains.get(roomId) ?? Promise.resolve()
+    const next = previous
+      .then(() => this.#handOver(roomId, seq, event))
+      .catch((error: unknown) => this.#log?.warn({ err: error, roomId, seq, component: 'federation' }, 'room event not handed to the federation'))
+    this.#chains.set(roomId, next)
+    void next.finally(() => {
+      if (this.#chains.get(roomId) === next) this.#chains.delete(roomId)
+    })
+  }
+
+  /** Resolves once every event received so far is handed over (tests, shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.#chains.values()])
+  }
+
+  /**
+   * After a restart: hands over again every event after each room's cursor (the process may have
+   * died between storing an event and queueing its Announce). Member instances apply an event once,
+   * so one handed over twice does no harm.
+   */
+  async recover(): Promise<number> {
+    let count = 0
+    for (const { roomId, seq } of await this.#store.federation.rooms.fanoutCursors.list()) {
+      for (let after = seq; ;) {
+        const events = await this.#store.events.since(roomId, after, 500)
+        for (const record of events) {
+          this.onEvent(roomId, record.seq, record.data as unknown as RoomEvent)
+          count++
+        }
+        if (events.length < 500) break
+        after = events[events.length - 1]!.seq
+      }
+    }
+    await this.idle()
+    return count
+  }
+
+  async #handOver(roomId: string, seq: number, event: RoomEvent): Promise<void> {
+    if ((await this.#store.federation.rooms.members.count(roomId)) === 0) return
+    // A remote member removed or banned here: its instance is told (a member that left was forgotten already).
+    if (event.type === 'participant.left' && /^https?:\/\//.test(event.actorId)) await this.#federation.rooms.removeMember(roomId, event.actorId)
+    if (event.type === 'room.updated') await this.#federation.rooms.fanOutRoomUpdate(roomId, seq, { type: 'room.updated', name: event.room.name, description: event.room.description })
+    const fanout = await this.#toFanout(event)
+    if (fanout) await this.#federation.rooms.fanOut(roomId, seq, fanout)
+    await this.#store.federation.rooms.fanoutCursors.advance(roomId, seq)
+  }
+
+  async #toFanout(event: RoomEvent): Promise<RoomFanoutEvent | null> {
+    if (!FANNED_OUT.has(event.type)) return null
+    switch (event.type) {
+      case 'message.new':
+      case 'message.edited': {
+        const m = event.message
+        if (m.kind !== 'text') return null
+        return {
+          type: event.type,
+          messageSeq: m.seq,
+          author: await this.#actorRef(m.actor.id, m.actor.name),
+          body: m.body,
+          replyTo: m.replyTo ?? null,
+          createdAt: Date.parse(m.createdAt),
+          editedAt: m.editedAt ? Date.parse(m.editedAt) : null,
+        }
+      }
+      case 'message.deleted':
+        return event.message.kind === 'text' ? { type: 'message.deleted', messageSeq: event.message.seq, at: event.message.deletedAt ? Date.parse(event.message.deletedAt) : Date.now() } : null
+      case 'reaction.added':
+      case 'reaction.removed':
+        return { type: event.type, messageSeq: event.messageSeq, emoji: event.emoji, actor: await this.#actorRef(event.actor.id, event.actor.name) }
+      default:
+        return null
+    }
+  }
+
+  /** Remote members' ids are their actor URLs already; local users get theirs. */
+  async #actorRef(id: string, name: string): Promise<RoomActorRef> {
+    if (id.startsWith('https://') || id.startsWith('http://')) return { id, name }
+    const user = await this.#store.users.byId(id)
+    return { id: user ? `${this.#federation.origin}/users/${user.username}` : `${this.#federation.origin}/users/${id}`, name }
+  }
+}

@@ -1,0 +1,68 @@
+/** Member side on MongoDB: replicas of remote rooms' messages, mirroring `sqlite/sqlite-room-replica.ts`. */
+import type { Collection, Db } from 'mongodb'
+import type { ReplicaMessageRecord, RoomFanoutCursorRepository, RoomFanoutEvent, RoomReplicaRepository } from '@parley/federation'
+
+export const REPLICA_INDEXES = {
+  federation_replica_events: [{ key: { roomId: 1, seq: 1 }, name: 'room_seq_unique', unique: true }],
+  federation_replica_messages: [{ key: { roomId: 1, seq: 1 }, name: 'room_seq_unique', unique: true }],
+  federation_room_fanout: [{ key: { roomId: 1 }, name: 'room_unique', unique: true }],
+} as const
+
+export class MongoRoomReplicaRepository implements RoomReplicaRepository {
+  readonly #events: Collection<{ roomId: string; seq: number }>
+  readonly #messages: Collection<ReplicaMessageRecord>
+  constructor(db: Db) {
+    this.#events = db.collection('federation_replica_events')
+    this.#messages = db.collection('federation_replica_messages')
+  }
+
+  async apply(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<'applied' | 'duplicate' | 'missing-message'> {
+    // The change first, then the marker: a crash between them re-applies a change that is idempotent.
+    if (await this.#events.findOne({ roomId, seq: eventSeq })) return 'duplicate'
+    const key = { roomId, seq: event.messageSeq }
+    if (event.type !== 'message.new' && !(await this.#messages.findOne(key))) return 'missing-message'
+    switch (event.type) {
+      case 'message.new':
+        await this.#messages.updateOne(key, {
+          $setOnInsert: {
+            ...key, authorId: event.author.id, authorName: event.author.name, body: event.body, replyTo: event.replyTo,
+            createdAt: event.createdAt, editedAt: event.editedAt, deletedAt: null, reactions: [],
+          },
+        }, { upsert: true })
+        break
+      case 'message.edited':
+        await this.#messages.updateOne(key, { $set: { body: event.body, editedAt: event.editedAt } })
+        break
+      case 'message.deleted':
+        await this.#messages.updateOne(key, { $set: { body: '', deletedAt: event.at, reactions: [] } })
+        break
+      case 'reaction.added':
+      case 'reaction.removed':
+        await this.#messages.updateOne(key, { $pull: { reactions: { emoji: event.emoji, actorId: event.actor.id } } })
+        if (event.type === 'reaction.added') await this.#messages.updateOne(key, { $push: { reactions: { emoji: event.emoji, actorId: event.actor.id, actorName: event.actor.name } } })
+        break
+    }
+    const result = await this.#events.updateOne({ roomId, seq: eventSeq }, { $setOnInsert: { roomId, seq: eventSeq } }, { upsert: true })
+    return result.upsertedCount === 1 ? 'applied' : 'duplicate'
+  }
+
+  async messages(roomId: string, afterSeq: number, limit: number): Promise<ReplicaMessageRecord[]> {
+    const docs = await this.#messages.find({ roomId, seq: { $gt: afterSeq } }).sort({ seq: 1 }).limit(limit).toArray()
+    return docs.map(({ _id, ...rest }) => rest as ReplicaMessageRecord)
+  }
+}
+
+export class MongoRoomFanoutCursorRepository implements RoomFanoutCursorRepository {
+  readonly #cursors: Collection<{ roomId: string; seq: number }>
+  constructor(db: Db) {
+    this.#cursors = db.collection('federation_room_fanout')
+  }
+
+  async advance(roomId: string, seq: number): Promise<void> {
+    await this.#cursors.updateOne({ roomId }, { $max: { seq } }, { upsert: true })
+  }
+
+  async list(): Promise<{ roomId: string; seq: number }[]> {
+    return (await this.#cursors.find({}).sort({ roomId: 1 }).toArray()).map(({ roomId, seq }) => ({ roomId, seq }))
+  }
+}
