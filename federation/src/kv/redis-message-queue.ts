@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { MessageQueue, MessageQueueDepth, MessageQueueEnqueueOptions, MessageQueueListenOptions } from '@fedify/fedify'
 import { durationMs } from './sqlite-database.ts'
+import { runPollWorkers } from './poll-workers.ts'
 
 // Moves due delayed messages and expired leases back to ready, then claims one message.
 // KEYS: none (prefix in ARGV[1]); ARGV: prefix, now, lease deadline. Returns the processing member or nil.
@@ -130,46 +131,23 @@ export class RedisMessageQueue implements MessageQueue {
   }
 
   async listen(handler: (message: unknown) => Promise<void> | void, options?: MessageQueueListenOptions): Promise<void> {
-    const signal = options?.signal
-    if (signal?.aborted) return
-    const sleepers = new Set<() => void>()
-    const onWake = () => {
-      for (const wake of sleepers) wake()
-      sleepers.clear()
-    }
-    this.#wake.addEventListener('wake', onWake)
-    signal?.addEventListener('abort', onWake, { once: true })
-    const worker = async () => {
-      while (!signal?.aborted) {
-        let member: string | null = null
+    await runPollWorkers({
+      wake: this.#wake,
+      signal: options?.signal,
+      concurrency: this.#concurrency,
+      pollIntervalMs: this.#pollIntervalMs,
+      claim: async () => {
         try {
-          member = (await this.#redis.eval(CLAIM, 0, this.#prefix, String(Date.now()), String(Date.now() + this.#leaseMs))) as string | null
+          return (await this.#redis.eval(CLAIM, 0, this.#prefix, String(Date.now()), String(Date.now() + this.#leaseMs))) as string | null
         } catch (error) {
           this.#onError(error)
+          return null
         }
-        if (member) {
-          await this.#handle(member, handler)
-          continue
-        }
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            clearTimeout(timer)
-            resolve()
-          }
-          const timer = setTimeout(() => {
-            sleepers.delete(wake)
-            resolve()
-          }, this.#pollIntervalMs)
-          sleepers.add(wake)
-        })
-      }
-    }
-    try {
-      await Promise.all(Array.from({ length: this.#concurrency }, worker))
-    } finally {
-      this.#wake.removeEventListener('wake', onWake)
-    }
+      },
+      handle: (claimed) => this.#handle(claimed, handler),
+    })
   }
+
 
   async #handle(member: string, handler: (message: unknown) => Promise<void> | void): Promise<void> {
     const renew = setInterval(() => {

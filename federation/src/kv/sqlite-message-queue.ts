@@ -9,6 +9,7 @@
 import type { DatabaseSync } from 'node:sqlite'
 import type { MessageQueue, MessageQueueDepth, MessageQueueEnqueueOptions, MessageQueueListenOptions } from '@fedify/fedify'
 import { durationMs } from './sqlite-database.ts'
+import { runPollWorkers } from './poll-workers.ts'
 
 export type SqliteMessageQueueOptions = {
   /** Table name (letters, digits, underscores). Default `fedify_queue`. */
@@ -89,41 +90,16 @@ export class SqliteMessageQueue implements MessageQueue {
   }
 
   async listen(handler: (message: unknown) => Promise<void> | void, options?: MessageQueueListenOptions): Promise<void> {
-    const signal = options?.signal
-    if (signal?.aborted) return
-    const sleepers = new Set<() => void>()
-    const onWake = () => {
-      for (const wake of sleepers) wake()
-      sleepers.clear()
-    }
-    this.#wake.addEventListener('wake', onWake)
-    signal?.addEventListener('abort', onWake, { once: true })
-    const worker = async () => {
-      while (!signal?.aborted) {
-        const claimed = this.#claim()
-        if (claimed) {
-          await this.#handle(claimed, handler)
-          continue
-        }
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            clearTimeout(timer)
-            resolve()
-          }
-          const timer = setTimeout(() => {
-            sleepers.delete(wake)
-            resolve()
-          }, this.#pollIntervalMs)
-          sleepers.add(wake)
-        })
-      }
-    }
-    try {
-      await Promise.all(Array.from({ length: this.#concurrency }, worker))
-    } finally {
-      this.#wake.removeEventListener('wake', onWake)
-    }
+    await runPollWorkers({
+      wake: this.#wake,
+      signal: options?.signal,
+      concurrency: this.#concurrency,
+      pollIntervalMs: this.#pollIntervalMs,
+      claim: () => this.#claim() ?? null,
+      handle: (claimed) => this.#handle(claimed, handler),
+    })
   }
+
 
   /** Atomically leases the oldest due message whose ordering key has no older message waiting. */
   #claim(): Claimed | null {
