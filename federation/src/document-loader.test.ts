@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { FetchError, MemoryKvStore, UrlError } from '@fedify/fedify'
+import { FetchError, MemoryKvStore, UrlError, generateCryptoKeyPair } from '@fedify/fedify'
 import { DocumentTooLargeError, documentLoaderFactories, limitedDocumentLoader, type FetchLimits } from './document-loader.ts'
 
 const USER_AGENT = 'parley/0.0.0-test (+https://talk.example.org/)'
@@ -23,6 +23,7 @@ describe('limitedDocumentLoader()', () => {
   let server: Server
   let base: string
   let lastUserAgent: string | undefined
+  let lastSignature: string | undefined
   /** Bytes the /big handler wrote before the client went away. */
   let bigWritten = 0
   let bigDone: Promise<void> = Promise.resolve()
@@ -31,6 +32,7 @@ describe('limitedDocumentLoader()', () => {
   before(async () => {
     server = createServer((req: IncomingMessage, res: ServerResponse) => {
       lastUserAgent = req.headers['user-agent']
+      lastSignature = req.headers.signature as string | undefined
       if (req.url === '/actor') {
         res.writeHead(200, { 'content-type': 'application/activity+json' })
         res.end(JSON.stringify(ACTOR))
@@ -83,6 +85,18 @@ describe('limitedDocumentLoader()', () => {
     assert.equal(document.type, 'Person')
     assert.equal(document.preferredUsername, 'alice')
     assert.equal(lastUserAgent, USER_AGENT)
+  })
+
+  it('the authenticated loader signs the fetch with the given key and keeps the limits', async () => {
+    const { privateKey } = await generateCryptoKeyPair('RSASSA-PKCS1-v1_5')
+    const keyId = new URL('https://talk.example.org/users/bob#main-key')
+    const factories = documentLoaderFactories(limits({ maxBytes: 1024 }), new MemoryKvStore(), ['_test', 'remoteDocument'])
+    const load = factories.authenticatedDocumentLoaderFactory({ keyId, privateKey })
+    const result = await load(`${base}/actor`)
+    assert.equal((result.document as typeof ACTOR).preferredUsername, 'alice')
+    assert.match(lastSignature ?? '', /keyId="https:\/\/talk\.example\.org\/users\/bob#main-key"/)
+    assert.equal(lastUserAgent, USER_AGENT)
+    await assert.rejects(load(`${base}/declared-big`), DocumentTooLargeError)
   })
 
   it('follows a redirect and reports the final URL', async () => {
