@@ -7,7 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
-import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
+import { createFederation, getUserAgent, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
 import { Follow, PUBLIC_COLLECTION, Undo, Update, isActor } from '@fedify/fedify/vocab'
 import type { FederationRepositories, FollowingRecord, LocalActorDirectory, LocalRoomDirectory, RoomChatPort, RoomMembershipPort } from './ports.ts'
 import { RoomMemberActions } from './rooms/room-member-actions.ts'
@@ -21,6 +21,7 @@ import { deliveryRetryPolicy, inboxRetryPolicy } from './retry.ts'
 import { blockActor, unblockActor } from './blocks.ts'
 import { sendNote } from './direct-messages.ts'
 import { MAX_ACTIVITY_DEPTH, jsonDepth } from './json-depth.ts'
+import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_MS, documentLoaderFactories, lookupRemoteObject, type FetchLimits } from './document-loader.ts'
 
 export type ParleyFederationDeps = {
   /** The instance's public origin, e.g. https://talk.example.org. */
@@ -47,6 +48,10 @@ export type ParleyFederationDeps = {
   allowedDomains?: readonly string[]
   /** Test networks only: lets Fedify fetch loopback and private addresses. */
   allowPrivateAddress?: boolean
+  /** Remote documents longer than this are refused (default 1 MiB). */
+  fetchMaxBytes?: number
+  /** Remote document fetches are aborted after this (default 10 s). */
+  fetchTimeoutMs?: number
   software: { name: string; version: string }
   nodeInfo: () => Promise<{ users: number; openRegistrations: boolean }>
   log?: FederationLogger
@@ -90,6 +95,7 @@ export class ParleyFederation {
   readonly #now: () => number
   readonly #replayTtlMs: number
   readonly #policy: DomainPolicy
+  readonly #fetchLimits: FetchLimits
   /** Rooms as `Group` actors. */
   readonly rooms: RoomFederation
   /** What local users do about rooms across instances (invite, answer, leave, act in remote rooms). */
@@ -105,14 +111,21 @@ export class ParleyFederation {
     this.#keys = new ActorKeys(deps.repositories.keys, this.#now)
     this.#replayTtlMs = deps.signatureWindowSeconds * 2 * 1000
     this.#policy = new DomainPolicy(deps.blockedDomains ?? [], deps.allowedDomains ?? [])
+    const fetchLimits: FetchLimits = {
+      allowPrivateAddress: deps.allowPrivateAddress ?? false,
+      maxBytes: deps.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES,
+      timeoutMs: deps.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
+      userAgent: getUserAgent({ software: `${deps.software.name}/${deps.software.version}`, url: new URL(this.origin) }),
+    }
+    this.#fetchLimits = fetchLimits
     this.#federation = createFederation<void>({
       kv: deps.kv,
       queue: deps.queue,
       origin: this.origin,
       manuallyStartQueue: true,
-      allowPrivateAddress: deps.allowPrivateAddress ?? false,
+      // Our loaders refuse private addresses (unless on a test network), limit size and time, send our User-Agent.
+      ...documentLoaderFactories(fetchLimits, deps.kv, ['_fedify', 'remoteDocument']),
       signatureTimeWindow: { seconds: deps.signatureWindowSeconds },
-      userAgent: { software: `${deps.software.name}/${deps.software.version}`, url: new URL(this.origin) },
       outboxRetryPolicy: deliveryRetryPolicy(),
       inboxRetryPolicy: inboxRetryPolicy(),
       ...(deps.circuitRecoverySeconds === undefined ? {} : { circuitBreaker: { recoveryDelay: { seconds: deps.circuitRecoverySeconds } } }),
@@ -139,8 +152,7 @@ export class ParleyFederation {
       policy: this.#policy,
       signatureWindowSeconds: deps.signatureWindowSeconds,
       ...(deps.circuitRecoverySeconds === undefined ? {} : { circuitRecoverySeconds: deps.circuitRecoverySeconds }),
-      allowPrivateAddress: deps.allowPrivateAddress ?? false,
-      software: deps.software,
+      fetchLimits,
       log: this.#log,
       now: this.#now,
     })
@@ -154,6 +166,7 @@ export class ParleyFederation {
       log: this.#log,
       now: this.#now,
       blockedTarget: (target) => this.#blockedTarget(target),
+      lookup: (ctx, target) => lookupRemoteObject(ctx, target, fetchLimits),
     })
   }
 
@@ -269,7 +282,7 @@ export class ParleyFederation {
     const ctx = this.#context()
     let object
     try {
-      object = await ctx.lookupObject(target.trim())
+      object = await lookupRemoteObject(ctx, target.trim(), this.#fetchLimits)
     } catch (error) {
       this.#log.debug({ target, err: error }, 'lookup failed')
       object = null
@@ -305,7 +318,7 @@ export class ParleyFederation {
     const ctx = this.#context()
     let remote
     try {
-      remote = await ctx.lookupObject(target.trim())
+      remote = await lookupRemoteObject(ctx, target.trim(), this.#fetchLimits)
     } catch {
       remote = null
     }
@@ -365,7 +378,7 @@ export class ParleyFederation {
     const ctx = this.#context()
     let remote
     try {
-      remote = await ctx.lookupObject(to.trim())
+      remote = await lookupRemoteObject(ctx, to.trim(), this.#fetchLimits)
     } catch {
       remote = null
     }
@@ -401,7 +414,7 @@ export class ParleyFederation {
 
   async #remoteActor(target: string) {
     try {
-      const object = await this.#context().lookupObject(target.trim())
+      const object = await lookupRemoteObject(this.#context(), target.trim(), this.#fetchLimits)
       return isActor(object) && object.id !== null ? (object as typeof object & { id: URL }) : null
     } catch {
       return null

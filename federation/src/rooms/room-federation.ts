@@ -16,6 +16,7 @@ import type { FederationLogger } from '../log.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
 import { deliveryRetryPolicy, inboxRetryPolicy } from '../retry.ts'
 import { buildPostAnnounce, installRoomDispatchers } from './room-dispatchers.ts'
+import { documentLoaderFactories, type FetchLimits } from '../document-loader.ts'
 
 /** Messages a newly joined member's instance gets from before it joined. */
 const HISTORY_BACKFILL = 200
@@ -32,8 +33,8 @@ export type RoomFederationDeps = {
   policy: DomainPolicy
   signatureWindowSeconds: number
   circuitRecoverySeconds?: number
-  allowPrivateAddress: boolean
-  software: { name: string; version: string }
+  /** Limits and address checks of remote document fetches (see document-loader.ts). */
+  fetchLimits: FetchLimits
   log: FederationLogger
   now: () => number
 }
@@ -60,9 +61,8 @@ export class RoomFederation {
       queue: deps.queue,
       origin: deps.origin,
       manuallyStartQueue: true,
-      allowPrivateAddress: deps.allowPrivateAddress,
+      ...documentLoaderFactories(deps.fetchLimits, deps.kv, ['_fedify', 'rooms', 'remoteDocument']),
       signatureTimeWindow: { seconds: deps.signatureWindowSeconds },
-      userAgent: { software: `${deps.software.name}/${deps.software.version}`, url: new URL(deps.origin) },
       outboxRetryPolicy: deliveryRetryPolicy(),
       inboxRetryPolicy: inboxRetryPolicy(),
       ...(deps.circuitRecoverySeconds === undefined ? {} : { circuitBreaker: { recoveryDelay: { seconds: deps.circuitRecoverySeconds } } }),

@@ -59,7 +59,7 @@ export class RoomMemberActions {
   }
 
   #actionDeps(): MembershipActionDeps {
-    const { rooms, directory, repositories, policy, log, now } = this.#deps
-    return { ctx: this.#deps.context(), rooms, directory, repositories, policy, log, now }
+    const { lookup, rooms, directory, repositories, policy, log, now } = this.#deps
+    return { ctx: this.#deps.context(), lookup, rooms, directory, repositories, policy, log, now }
   }
 }

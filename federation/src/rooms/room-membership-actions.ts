@@ -14,6 +14,8 @@ import type { RoomFederation } from './room-federation.ts'
 export type MembershipActionDeps = {
   /** The users' federation context (invites and answers are signed by users). */
   ctx: Context<void>
+  /** Looks up a remote object by handle or URL with our fetch limits (see document-loader.ts). */
+  lookup: (ctx: Context<void>, target: string) => Promise<unknown>
   rooms: RoomFederation
   directory: LocalRoomDirectory
   repositories: FederationRepositories
@@ -35,7 +37,7 @@ export async function inviteToRoom(deps: MembershipActionDeps, inviter: LocalAct
   if (!room || room.deletedAt !== null) return { ok: false, error: { type: 'not-found', what: 'room' } }
   let remote
   try {
-    remote = await deps.ctx.lookupObject(target.trim())
+    remote = await deps.lookup(deps.ctx, target.trim())
   } catch {
     remote = null
   }

@@ -91,6 +91,19 @@ export const ConfigSchema = Type.Object(
       description:
         'Test networks only: let federation fetch and deliver to loopback and private addresses. Never enable in production (it opens the server to SSRF).',
     }),
+    federationFetchMaxBytes: Type.Integer({
+      default: 1048576,
+      minimum: 1024,
+      maximum: 67108864,
+      description:
+        'Largest remote document (actor, object, key, JSON-LD context) federation fetches, in bytes; reading stops and the fetch fails past it.',
+    }),
+    federationFetchTimeoutSeconds: Type.Integer({
+      default: 10,
+      minimum: 1,
+      maximum: 300,
+      description: 'A fetch of a remote document (with its redirects) is aborted after this many seconds.',
+    }),
     shutdownTimeoutSeconds: Type.Integer({ default: 15, minimum: 1, description: 'On SIGTERM, how long in-flight requests may take before Parley exits anyway.' }),
     // Calls: media engine, Janus and TURN (DESIGN.md §2.6, §2.8).
     mediaEngine: Type.Union([Type.Literal('mesh'), Type.Literal('janus')], {

@@ -68,6 +68,8 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
     signatureWindowSeconds: config.federationSignatureWindowSeconds,
     circuitRecoverySeconds: config.federationCircuitRecoverySeconds,
     allowPrivateAddress: config.federationAllowPrivateAddress,
+    fetchMaxBytes: config.federationFetchMaxBytes,
+    fetchTimeoutMs: config.federationFetchTimeoutSeconds * 1000,
     blockedDomains: config.federationBlockedDomains,
     allowedDomains: config.federationAllowedDomains,
     software: { name: 'parley', version: serverPackage.version },

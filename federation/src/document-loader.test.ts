@@ -1,0 +1,174 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { FetchError, MemoryKvStore, UrlError, generateCryptoKeyPair } from '@fedify/fedify'
+import { DocumentTooLargeError, documentLoaderFactories, limitedDocumentLoader, type FetchLimits } from './document-loader.ts'
+
+const USER_AGENT = 'parley/0.0.0-test (+https://talk.example.org/)'
+const limits = (overrides: Partial<FetchLimits> = {}): FetchLimits => ({ allowPrivateAddress: true, maxBytes: 64 * 1024, timeoutMs: 5000, userAgent: USER_AGENT, ...overrides })
+
+const ACTOR = {
+  '@context': 'https://www.w3.org/ns/activitystreams',
+  id: 'https://remote.example/users/alice',
+  type: 'Person',
+  preferredUsername: 'alice',
+  inbox: 'https://remote.example/users/alice/inbox',
+}
+
+const BIG_TOTAL = 8 * 1024 * 1024
+const CHUNK = Buffer.alloc(64 * 1024, 0x20)
+
+describe('limitedDocumentLoader()', () => {
+  let server: Server
+  let base: string
+  let lastUserAgent: string | undefined
+  let lastSignature: string | undefined
+  /** Bytes the /big handler wrote before the client went away. */
+  let bigWritten = 0
+  let bigDone: Promise<void> = Promise.resolve()
+  const hanging: ServerResponse[] = []
+
+  before(async () => {
+    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      lastUserAgent = req.headers['user-agent']
+      lastSignature = req.headers.signature as string | undefined
+      if (req.url === '/actor') {
+        res.writeHead(200, { 'content-type': 'application/activity+json' })
+        res.end(JSON.stringify(ACTOR))
+      } else if (req.url === '/declared-big') {
+        res.writeHead(200, { 'content-type': 'application/activity+json', 'content-length': String(BIG_TOTAL) })
+        res.write(CHUNK)
+        req.socket.on('close', () => res.destroy())
+      } else if (req.url === '/big') {
+        // Chunked (no Content-Length), written with backpressure until done or the client leaves.
+        bigWritten = 0
+        bigDone = new Promise((resolve) => {
+          res.on('close', () => resolve())
+        })
+        res.writeHead(200, { 'content-type': 'application/activity+json' })
+        const pump = () => {
+          while (bigWritten < BIG_TOTAL && !res.destroyed) {
+            bigWritten += CHUNK.byteLength
+            if (!res.write(CHUNK)) return void res.once('drain', pump)
+          }
+          if (!res.destroyed) res.end()
+        }
+        pump()
+      } else if (req.url === '/redirect') {
+        res.writeHead(302, { location: '/actor' })
+        res.end()
+      } else if (req.url === '/never') {
+        hanging.push(res) // never answers
+      } else {
+        res.writeHead(404)
+        res.end()
+      }
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+
+  after(async () => {
+    for (const res of hanging) res.destroy()
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  })
+
+  it('loads a JSON-LD document and sends our User-Agent', async () => {
+    const load = limitedDocumentLoader(limits())
+    const result = await load(`${base}/actor`)
+    assert.equal(result.documentUrl, `${base}/actor`)
+    assert.equal(result.contextUrl, null)
+    const document = result.document as typeof ACTOR
+    assert.equal(document.id, 'https://remote.example/users/alice')
+    assert.equal(document.type, 'Person')
+    assert.equal(document.preferredUsername, 'alice')
+    assert.equal(lastUserAgent, USER_AGENT)
+  })
+
+  it('the authenticated loader signs the fetch with the given key and keeps the limits', async () => {
+    const { privateKey } = await generateCryptoKeyPair('RSASSA-PKCS1-v1_5')
+    const keyId = new URL('https://talk.example.org/users/bob#main-key')
+    const factories = documentLoaderFactories(limits({ maxBytes: 1024 }), new MemoryKvStore(), ['_test', 'remoteDocument'])
+    const load = factories.authenticatedDocumentLoaderFactory({ keyId, privateKey })
+    const result = await load(`${base}/actor`)
+    assert.equal((result.document as typeof ACTOR).preferredUsername, 'alice')
+    assert.match(lastSignature ?? '', /keyId="https:\/\/talk\.example\.org\/users\/bob#main-key"/)
+    assert.equal(lastUserAgent, USER_AGENT)
+    await assert.rejects(load(`${base}/declared-big`), DocumentTooLargeError)
+  })
+
+  it('follows a redirect and reports the final URL', async () => {
+    const result = await limitedDocumentLoader(limits())(`${base}/redirect`)
+    assert.equal(result.documentUrl, `${base}/actor`)
+    assert.equal((result.document as typeof ACTOR).preferredUsername, 'alice')
+  })
+
+  it('refuses a chunked document over the size limit and stops reading early', async () => {
+    const load = limitedDocumentLoader(limits({ maxBytes: 64 * 1024 }))
+    await assert.rejects(load(`${base}/big`), (error: unknown) => {
+      assert.ok(error instanceof DocumentTooLargeError)
+      assert.ok(error instanceof FetchError)
+      assert.equal(error.message, `${base}/big: Remote document is larger than 65536 bytes`)
+      return true
+    })
+    await bigDone
+    assert.ok(bigWritten < BIG_TOTAL / 2, `server wrote ${bigWritten} of ${BIG_TOTAL} bytes`)
+  })
+
+  it('refuses a document whose Content-Length is over the limit without reading it', async () => {
+    await assert.rejects(limitedDocumentLoader(limits({ maxBytes: 1024 }))(`${base}/declared-big`), (error: unknown) => {
+      assert.ok(error instanceof DocumentTooLargeError)
+      assert.equal(error.message, `${base}/declared-big: Remote document is larger than 1024 bytes`)
+      return true
+    })
+  })
+
+  it('times out on a server that never answers', async () => {
+    const started = Date.now()
+    await assert.rejects(limitedDocumentLoader(limits({ timeoutMs: 200 }))(`${base}/never`), (error: unknown) => {
+      assert.ok(error instanceof FetchError)
+      assert.equal(error.message, `${base}/never: Timed out after 200 ms`)
+      return true
+    })
+    const elapsed = Date.now() - started
+    assert.ok(elapsed >= 150 && elapsed < 3000, `${elapsed} ms`)
+  })
+
+  it('refuses loopback (https) and plain http when not on a test network', async () => {
+    const load = limitedDocumentLoader(limits({ allowPrivateAddress: false }))
+    const port = (server.address() as AddressInfo).port
+    await assert.rejects(load(`https://127.0.0.1:${port}/actor`), (error: unknown) => {
+      assert.ok(error instanceof UrlError)
+      assert.match(error.message, /127\.0\.0\.1|private|loopback/i)
+      return true
+    })
+    await assert.rejects(load(`https://localhost:${port}/actor`), UrlError)
+    await assert.rejects(load(`https://[::1]:${port}/actor`), UrlError)
+    await assert.rejects(load(`https://10.0.0.1/actor`), UrlError)
+    await assert.rejects(load(`https://169.254.169.254/latest/meta-data`), UrlError)
+    await assert.rejects(load(`https://[fd00::1]/actor`), UrlError)
+    await assert.rejects(load(`${base}/actor`), (error: unknown) => {
+      assert.ok(error instanceof UrlError)
+      assert.equal(error.message, `Only https is allowed: ${base}/actor`)
+      return true
+    })
+  })
+
+  it('fetches the same loopback URL when on a test network', async () => {
+    const result = await limitedDocumentLoader(limits({ allowPrivateAddress: true }))(`${base}/actor`)
+    assert.equal((result.document as typeof ACTOR).id, 'https://remote.example/users/alice')
+  })
+
+  it('answers Fedify preloaded contexts without fetching, through the cached factories too', async () => {
+    const strict = limits({ allowPrivateAddress: false, timeoutMs: 50 })
+    const direct = await limitedDocumentLoader(strict)('https://www.w3.org/ns/activitystreams')
+    assert.equal(direct.documentUrl, 'https://www.w3.org/ns/activitystreams')
+    assert.ok(typeof direct.document === 'object' && direct.document !== null && '@context' in direct.document)
+    const factories = documentLoaderFactories(strict, new MemoryKvStore(), ['_test', 'remoteDocument'])
+    const context = await factories.contextLoaderFactory({})('https://w3id.org/security/v1')
+    assert.equal(context.documentUrl, 'https://w3id.org/security/v1')
+    assert.ok(typeof context.document === 'object' && context.document !== null && '@context' in context.document)
+  })
+})
