@@ -14,6 +14,7 @@ describe('Rooms on other instances reach the member\'s realtime sessions: invita
   let roomUri: string
   const invitations: RealtimeEvents['invitation.received'][] = []
   const events: RealtimeEvents['remote-room.event'][] = []
+  const removals: RealtimeEvents['remote-room.removed'][] = []
 
   before(async () => {
     ;[a, b] = await Promise.all([startInstance(), startInstance()])
@@ -26,6 +27,7 @@ describe('Rooms on other instances reach the member\'s realtime sessions: invita
     client = new RealtimeClient({ baseUrl: b.origin, auth: { token }, reconnect: false })
     client.on('invitation.received', (frame) => invitations.push(frame))
     client.on('remote-room.event', (frame) => events.push(frame))
+    client.on('remote-room.removed', (frame) => removals.push(frame))
     await client.connect()
   })
   afterEach(printLogsOnFailure(() => [a, b]))
@@ -79,5 +81,30 @@ describe('Rooms on other instances reach the member\'s realtime sessions: invita
     assert.deepEqual(reacted!.reactions, [{ emoji: '👍', actorId: `${a.origin}/users/alice`, actorName: 'Alice' }])
     const replica = ((await bob(`/api/v1/me/remote-rooms/messages?room=${encodeURIComponent(roomUri)}`)).json.messages as Json[])[0]
     assert.deepEqual(reacted, replica, 'the last event carries the message as the replica REST view shows it')
+  })
+
+  it('a delete and a rename arrive with the host\'s seqs; a removal by the host ends with remote-room.removed', async () => {
+    const before = events.length
+    const lastSeq = events[events.length - 1]!.seq
+    const seq = (events[0]!.event as Extract<(typeof events)[number]['event'], { message: unknown }>).message.seq
+    assert.equal((await alice(`/api/v1/rooms/${roomId}/messages/${seq}`, { method: 'DELETE' })).status, 200)
+    await eventually(async () => events.some((e) => e.event.type === 'message.deleted'), 15_000, 'message.deleted')
+    assert.equal((await alice(`/api/v1/rooms/${roomId}`, { method: 'PATCH', body: { name: 'Project Y' } })).status, 200)
+    const renamed = await eventually(async () => events.find((e) => e.event.type === 'room.updated'), 15_000, 'room.updated')
+    const [deleted] = events.slice(before)
+    assert.equal(deleted!.event.type, 'message.deleted')
+    assert.ok(deleted!.seq > lastSeq && renamed.seq > deleted!.seq, `increasing host seqs: ${lastSeq}, ${deleted!.seq}, ${renamed.seq}`)
+    const tombstone = (deleted!.event as Extract<(typeof events)[number]['event'], { message: unknown }>).message
+    assert.equal(tombstone.seq, seq)
+    assert.equal(tombstone.body, '')
+    assert.notEqual(tombstone.deletedAt, null)
+    assert.deepEqual(renamed.event, { type: 'room.updated', roomName: 'Project Y' })
+    const hostEvent = (await a.services.store.events.since(roomId, renamed.seq - 1, 1))[0]
+    assert.equal((hostEvent?.data as { type?: string } | undefined)?.type, 'room.updated', 'seq names the host\'s room.updated event')
+
+    const removed = await alice(`/api/v1/rooms/${roomId}/participants/${encodeURIComponent(`${b.origin}/users/bob`)}`, { method: 'DELETE' })
+    assert.ok(removed.status < 300, JSON.stringify(removed.json))
+    const gone = await eventually(async () => removals[0], 15_000, 'remote-room.removed')
+    assert.deepEqual(gone, { type: 'remote-room.removed', roomId: roomUri })
   })
 })

@@ -47,7 +47,7 @@ export class MemberPush {
       acceptedFor: (roomId) => inner.acceptedFor(roomId),
       rename: async (roomId, name, eventSeq?: number) => {
         await inner.rename(roomId, name)
-        if (eventSeq !== undefined) await this.#roomEvent(inner, roomId, eventSeq, { type: 'room.updated', roomName: name })
+        if (eventSeq !== undefined) await this.#safely('remote-room.event', () => this.#roomEvent(inner, roomId, eventSeq, { type: 'room.updated', roomName: name }))
       },
       remove: async (inviteId) => {
         const invitation = await inner.get(inviteId)
@@ -63,9 +63,11 @@ export class MemberPush {
     return {
       apply: async (roomId, eventSeq, event) => {
         const applied = await inner.apply(roomId, eventSeq, event)
-        if (applied === 'applied') {
-          const message = await messageAt(inner, roomId, event)
-          if (message) await this.#roomEvent(invitations, roomId, eventSeq, { type: event.type, message: messageView(message) })
+        if (applied === 'applied' && this.#bus) {
+          await this.#safely('remote-room.event', async () => {
+            const message = await messageAt(inner, roomId, event)
+            if (message) await this.#roomEvent(invitations, roomId, eventSeq, { type: event.type, message: messageView(message) })
+          })
         }
         return applied
       },
@@ -77,6 +79,15 @@ export class MemberPush {
     if (!this.#bus) return
     const members = [...new Set((await invitations.acceptedFor(roomId)).map((i) => i.userId))]
     await this.#send(members, { type: 'remote-room.event', roomId, seq, event })
+  }
+
+  /** Pushing is a courtesy: a failure is logged, never fails the federation's work (no redelivery for it). */
+  async #safely(type: string, push: () => Promise<void>): Promise<void> {
+    try {
+      await push()
+    } catch (error) {
+      this.#log?.warn({ err: error, component: 'federation', type }, 'realtime push to local users failed')
+    }
   }
 
   async #send(userIds: readonly string[], frame: ServerMessage): Promise<void> {
