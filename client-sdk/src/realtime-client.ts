@@ -6,7 +6,7 @@
  */
 import type {
   ClientMessage, HelloAuth, ServerBye, ServerError, ServerEvent, ServerMessage, ServerPong, ServerPresence, ServerResync, ServerRoomAdded,
-  ServerRoomRemoved, ServerTyping, ServerWelcome, ServerCallMessage, ClientCallMessage,
+  ServerRoomRemoved, ServerTyping, ServerWelcome, ServerCallMessage, ClientCallMessage, ServerInvitationReceived, ServerRemoteRoomEvent, ServerRemoteRoomRemoved,
 } from '@parley/protocol'
 import { ParleyRealtimeError } from './errors.ts'
 import { Emitter } from './emitter.ts'
@@ -21,6 +21,12 @@ export type RealtimeEvents = {
   resync: ServerResync
   'room.added': ServerRoomAdded
   'room.removed': ServerRoomRemoved
+  /** An invitation to a room on another instance arrived. */
+  'invitation.received': ServerInvitationReceived
+  /** An event of a room on another instance I am a member of (`seq`: the host's, to spot order and gaps). */
+  'remote-room.event': ServerRemoteRoomEvent
+  /** I left, or was removed from, a room on another instance. */
+  'remote-room.removed': ServerRemoteRoomRemoved
   error: ServerError
   bye: ServerBye
   pong: ServerPong
@@ -223,6 +229,9 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
         return
       case 'typing':
       case 'presence':
+      case 'invitation.received':
+      case 'remote-room.event':
+      case 'remote-room.removed':
       case 'error':
       case 'bye':
       case 'pong':

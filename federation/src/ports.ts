@@ -254,8 +254,8 @@ export interface RoomInvitationRepository {
   listForUser(userId: string, state: RoomInviteState): Promise<RoomInvitationRecord[]>
   /** The accepted invitations to the room (`roomId`: its actor id): who here is a member of it. */
   acceptedFor(roomId: string): Promise<RoomInvitationRecord[]>
-  /** The room's host renamed it: every invitation to it shows the new name. */
-  rename(roomId: string, name: string): Promise<void>
+  /** The room's host renamed it (its event `eventSeq`): every invitation to it shows the new name. */
+  rename(roomId: string, name: string, eventSeq?: number): Promise<void>
   /** Forgets an invitation (its user left the room or was removed); false when unknown. */
   remove(inviteId: string): Promise<boolean>
   answer(inviteId: string, state: 'accepted' | 'rejected'): Promise<boolean>

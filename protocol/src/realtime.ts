@@ -8,6 +8,7 @@ import { ErrorCodeSchema } from './errors.ts'
 import { MessageView, PollView, Seq } from './chat.ts'
 import { Actor, ParticipantView, RoomView } from './rooms.ts'
 import { CLIENT_CALL_MESSAGES, CLIENT_CALL_TYPES, SERVER_CALL_MESSAGES } from './calls.ts'
+import { RemoteRoomMessage, RoomInvitationView } from './room-federation.ts'
 
 export const REALTIME_VERSION = 1
 /** Largest frame a client may send, in bytes. */
@@ -140,6 +141,45 @@ export const ServerRoomRemoved = Type.Object(
 )
 export type ServerRoomRemoved = Static<typeof ServerRoomRemoved>
 
+export const ServerInvitationReceived = Type.Object(
+  { type: Type.Literal('invitation.received'), invitation: RoomInvitationView },
+  { additionalProperties: false, title: 'ServerInvitationReceived', description: 'An invitation to a room on another instance arrived (as GET /api/v1/me/room-invitations lists it)' },
+)
+export type ServerInvitationReceived = Static<typeof ServerInvitationReceived>
+
+/** What changed in the replica of a remote room: the message as the replica REST view shows it after the change. */
+export const RemoteRoomEvent = Type.Union(
+  [
+    Type.Object(
+      {
+        type: Type.Union([Type.Literal('message.new'), Type.Literal('message.edited'), Type.Literal('message.deleted'), Type.Literal('reaction.added'), Type.Literal('reaction.removed')]),
+        message: RemoteRoomMessage,
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object({ type: Type.Literal('room.updated'), roomName: Type.String() }, { additionalProperties: false }),
+  ],
+  { title: 'RemoteRoomEvent' },
+)
+export type RemoteRoomEvent = Static<typeof RemoteRoomEvent>
+
+export const ServerRemoteRoomEvent = Type.Object(
+  {
+    type: Type.Literal('remote-room.event'),
+    roomId: Type.String({ description: 'The room\'s actor id on its host' }),
+    seq: Seq,
+    event: RemoteRoomEvent,
+  },
+  { additionalProperties: false, title: 'ServerRemoteRoomEvent', description: 'An event of a room on another instance the user is a member of; `seq` is the host\'s sequence number' },
+)
+export type ServerRemoteRoomEvent = Static<typeof ServerRemoteRoomEvent>
+
+export const ServerRemoteRoomRemoved = Type.Object(
+  { type: Type.Literal('remote-room.removed'), roomId: Type.String({ description: 'The room\'s actor id on its host' }) },
+  { additionalProperties: false, title: 'ServerRemoteRoomRemoved', description: 'The user is no longer a member of this room on another instance (left or removed)' },
+)
+export type ServerRemoteRoomRemoved = Static<typeof ServerRemoteRoomRemoved>
+
 export const ServerPong = Type.Object({ type: Type.Literal('pong'), id: FrameId }, { additionalProperties: false, title: 'ServerPong' })
 export type ServerPong = Static<typeof ServerPong>
 
@@ -163,7 +203,10 @@ export const ServerBye = Type.Object(
 export type ServerBye = Static<typeof ServerBye>
 
 export const ServerMessage = Type.Union(
-  [ServerWelcome, ServerEvent, ServerResync, ServerTyping, ServerPresence, ServerRoomAdded, ServerRoomRemoved, ServerPong, ServerError, ServerBye, ...SERVER_CALL_MESSAGES],
+  [
+    ServerWelcome, ServerEvent, ServerResync, ServerTyping, ServerPresence, ServerRoomAdded, ServerRoomRemoved, ServerInvitationReceived, ServerRemoteRoomEvent,
+    ServerRemoteRoomRemoved, ServerPong, ServerError, ServerBye, ...SERVER_CALL_MESSAGES,
+  ],
   { title: 'ServerMessage' },
 )
 export type ServerMessage = Static<typeof ServerMessage>

@@ -74,6 +74,8 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
   const app = await buildApp({ config, logger, store: services.store, accounts: services.accounts, chat, federation: services.federation.federation })
   await app.ready()
   server.on('request', (req, res) => app.routing(req, res))
+  // WebSocket upgrades (the realtime gateway) go to the app's server, where @fastify/websocket listens.
+  server.on('upgrade', (req, socket, head) => app.server.emit('upgrade', req, socket, head))
   services.federation.federation.start()
   await fanout.recover()
 

@@ -123,7 +123,7 @@ export async function onRoomAnnounce(deps: InboxDeps, ctx: InboxContext<void>, a
   if (object instanceof Update) {
     const group = await object.getObject()
     if (group instanceof Group && sameUrl(group.id, roomUri) && sameUrl(object.actorId, roomUri)) {
-      await deps.repositories.rooms.invitations.rename(roomUri.href, group.name?.toString() ?? '')
+      await deps.repositories.rooms.invitations.rename(roomUri.href, group.name?.toString() ?? '', eventSeq)
       deps.log.info({ room: roomUri.href, eventSeq }, 'remote room updated')
       return true
     }

@@ -11,12 +11,16 @@ import type { Store } from '../store/ports.ts'
 import type { Logger } from '../logger.ts'
 import type { ChatStack } from '../rooms/chat-stack.ts'
 import { RemoteMembership } from './remote-membership.ts'
+import { MemberPush } from './member-push.ts'
 import serverPackage from '../../package.json' with { type: 'json' }
 
 export type FederationRuntime = {
   readonly federation: ParleyFederation
-  /** Hands the room and chat services to the federation (remote members join and chat through them). */
-  bindRooms(stack: Pick<ChatStack, 'rooms' | 'chat'>): void
+  /**
+   * Hands the room and chat services to the federation (remote members join and chat through them);
+   * with the bus, local users' sessions hear of invitations and rooms on other instances.
+   */
+  bindRooms(stack: Pick<ChatStack, 'rooms' | 'chat'> & Partial<Pick<ChatStack, 'bus'>>): void
   /** Stops the queue and closes Fedify's cache and queue backends. Idempotent. */
   close(): Promise<void>
 }
@@ -55,6 +59,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
       : { backend: 'sqlite', path: federationDatabasePath(config), onError },
   )
   const membership = new RemoteMembership(store, config.publicOrigin)
+  const push = new MemberPush(logger)
   const federation = new ParleyFederation({
     origin: config.publicOrigin,
     kv: backends.kv,
@@ -64,7 +69,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
     rooms: storeRoomDirectory(store),
     roomMembership: membership,
     roomChat: membership,
-    repositories: store.federation,
+    repositories: push.wrap(store.federation),
     signatureWindowSeconds: config.federationSignatureWindowSeconds,
     circuitRecoverySeconds: config.federationCircuitRecoverySeconds,
     allowPrivateAddress: config.federationAllowPrivateAddress,
@@ -79,7 +84,10 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
   let closed = false
   return {
     federation,
-    bindRooms: (stack) => membership.bind(stack),
+    bindRooms: (stack) => {
+      membership.bind(stack)
+      if (stack.bus) push.bind(stack.bus)
+    },
     async close() {
       if (closed) return
       closed = true

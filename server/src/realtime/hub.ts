@@ -5,7 +5,7 @@
  * string is handed to each session, so fan-out costs one parse and N socket writes.
  */
 import type { ServerMessage } from '@parley/protocol'
-import { actorTopic, roomTopic, type Bus, type Unsubscribe } from '../bus/bus.ts'
+import { actorTopic, roomTopic, userTopic, type Bus, type Unsubscribe } from '../bus/bus.ts'
 
 export interface HubListener {
   /** A room frame: `seq` for durable events, null for typing and presence. */
@@ -13,6 +13,8 @@ export interface HubListener {
   roomFrame(roomId: string, raw: Buffer, frame: ServerMessage): void
   /** The listener's membership changed somewhere (added, admitted, removed, guest session ended). */
   membership(change: { roomId: string; kind: 'changed' | 'ended' }): void
+  /** A frame for the listener's user alone (not of a local room): invitations, rooms on other instances. */
+  userFrame(raw: Buffer): void
 }
 
 type Topic = { listeners: Set<HubListener>; ready: Promise<Unsubscribe> }
@@ -22,6 +24,7 @@ export class RealtimeHub {
   readonly #onError: (error: unknown) => void
   readonly #rooms = new Map<string, Topic>()
   readonly #actors = new Map<string, Topic>()
+  readonly #users = new Map<string, Topic>()
 
   constructor(bus: Bus, onError: (error: unknown) => void) {
     this.#bus = bus
@@ -46,6 +49,18 @@ export class RealtimeHub {
 
   unwatchActor(actorId: string, listener: HubListener): void {
     this.#remove(this.#actors, actorId, listener)
+  }
+
+  /** Frames published on the user's topic (any node) reach the listener. */
+  async watchUser(userId: string, listener: HubListener): Promise<void> {
+    await this.#add(this.#users, userTopic(userId), userId, listener, (raw) => {
+      const bytes = Buffer.from(raw)
+      for (const l of [...(this.#users.get(userId)?.listeners ?? [])]) this.#safely(() => l.userFrame(bytes))
+    })
+  }
+
+  unwatchUser(userId: string, listener: HubListener): void {
+    this.#remove(this.#users, userId, listener)
   }
 
   /** Local listeners of a room: for presence. */

@@ -33,6 +33,8 @@ export class RealtimeSession implements HubListener, CallSink {
   #dropped = 0
   #queue: (string | Buffer)[] = []
   #pendingMembership: { roomId: string; kind: 'changed' | 'ended' }[] = []
+  /** User frames that arrived before the welcome: sent right after it. */
+  #pendingUserFrames: Buffer[] = []
   #queuedBytes = 0
   readonly #timers: NodeJS.Timeout[] = []
   /** Rooms this session receives, each an ordered stream of frames (room-stream.ts). */
@@ -166,6 +168,11 @@ export class RealtimeSession implements HubListener, CallSink {
     void this.#refreshRoom(change.roomId).catch((error: unknown) => this.#ctx.log.warn({ err: error, sessionId: this.id }, 'membership refresh failed'))
   }
 
+  userFrame(raw: Buffer): void {
+    if (this.#state === 'authenticating') this.#pendingUserFrames.push(raw)
+    else if (this.#state === 'open') this.sendRaw(raw)
+  }
+
   #onFrame(data: Buffer, isBinary: boolean): void {
     this.#alive = true
     if (this.#state === 'closed') return
@@ -224,6 +231,7 @@ export class RealtimeSession implements HubListener, CallSink {
       return
     }
     await this.#ctx.hub.watchActor(caller.id, this)
+    if (caller.type === 'user') await this.#ctx.hub.watchUser(caller.id, this)
     const mine = (await this.#ctx.rooms.listMine(caller)).filter((a) => a.self.state === 'active')
     const resume = hello.resume ?? {}
     // Until each room's starting point is known, its live frames wait (nothing lost).
@@ -244,6 +252,7 @@ export class RealtimeSession implements HubListener, CallSink {
       stream.start(position === undefined ? (rooms[roomId] ?? 0) : await resumeRoom(this, this.#ctx, roomId, position, rooms[roomId] ?? 0))
     }
     this.#presence(true)
+    for (const raw of this.#pendingUserFrames.splice(0)) this.sendRaw(raw)
     for (const change of this.#pendingMembership.splice(0)) this.membership(change)
   }
 
@@ -315,6 +324,7 @@ export class RealtimeSession implements HubListener, CallSink {
     }
     this.#rooms.clear()
     if (this.#caller) this.#ctx.hub.unwatchActor(this.#caller.id, this)
+    if (this.#caller?.type === 'user') this.#ctx.hub.unwatchUser(this.#caller.id, this)
     this.#ctx.calls.sessionClosed(this.id)
     this.#onClosed(this)
   }
