@@ -14,6 +14,10 @@ export function openFederationDatabase(path: string): DatabaseSync {
 }
 
 /** Milliseconds of a Fedify duration (a Temporal.Duration from Fedify, or absent). */
+/**
+ * A Temporal duration in whole milliseconds, rounded up. Fedify's retry backoff has fractional
+ * milliseconds, and the SQLite queue keeps times in INTEGER columns (STRICT tables refuse a REAL).
+ */
 export function durationMs(duration: { total(unit: 'millisecond'): number } | undefined): number {
-  return duration === undefined ? 0 : Math.max(0, duration.total('millisecond'))
+  return duration === undefined ? 0 : Math.max(0, Math.ceil(duration.total('millisecond')))
 }

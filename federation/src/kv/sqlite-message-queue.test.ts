@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { testMessageQueue } from '@fedify/testing'
+import { Temporal } from '@js-temporal/polyfill'
 import { openFederationDatabase } from './sqlite-database.ts'
 import { SqliteMessageQueue } from './sqlite-message-queue.ts'
 
@@ -24,6 +25,23 @@ describe('SqliteMessageQueue', () => {
       },
       { testOrderingKey: true },
     )
+  })
+
+  it('SqliteMessageQueue.enqueue() takes a delay with fractional milliseconds, as Fedify\'s retry backoff gives', async () => {
+    const { path, cleanup } = tempFile()
+    const queue = new SqliteMessageQueue(openFederationDatabase(path), { pollIntervalMs: 20 })
+    const controller = new AbortController()
+    try {
+      await queue.enqueue({ n: 1 }, { delay: Temporal.Duration.from({ milliseconds: 30, microseconds: 700 }) })
+      assert.deepEqual(await queue.getDepth(), { queued: 1, ready: 0, delayed: 1 })
+      const received = await new Promise<unknown>((resolve) => {
+        void queue.listen((message) => resolve(message), { signal: controller.signal })
+      })
+      assert.deepEqual(received, { n: 1 })
+    } finally {
+      controller.abort()
+      cleanup()
+    }
   })
 
   it('SqliteMessageQueue hands a message left by a killed worker to the next one once its lease runs out', async () => {
