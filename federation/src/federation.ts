@@ -22,6 +22,9 @@ import { blockActor, unblockActor } from './blocks.ts'
 import { sendNote } from './direct-messages.ts'
 import { MAX_ACTIVITY_DEPTH, jsonDepth } from './json-depth.ts'
 import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_MS, documentLoaderFactories, lookupRemoteObject, type FetchLimits } from './document-loader.ts'
+import { fail, ok, type FederationError, type FederationResult, type RemoteActorSummary } from './federation-result.ts'
+
+export type { FederationError, FederationResult, RemoteActorSummary }
 
 export type ParleyFederationDeps = {
   /** The instance's public origin, e.g. https://talk.example.org. */
@@ -57,26 +60,6 @@ export type ParleyFederationDeps = {
   log?: FederationLogger
   now?: () => number
 }
-
-export type RemoteActorSummary = {
-  id: string
-  type: string
-  handle: string | null
-  name: string | null
-  avatarUrl: string | null
-  url: string | null
-  inbox: string | null
-}
-
-export type FederationError =
-  | { type: 'not-found'; what: 'local-user' | 'remote-actor' | 'follow' | 'block' }
-  | { type: 'invalid-target'; message: string }
-  | { type: 'blocked-domain'; domain: string }
-
-export type FederationResult<T> = { ok: true; value: T } | { ok: false; error: FederationError }
-
-const ok = <T>(value: T): FederationResult<T> => ({ ok: true, value })
-const fail = (error: FederationError): FederationResult<never> => ({ ok: false, error })
 
 /** Paths Fedify (or we, in front of it) may answer; anything else goes straight to the web app. */
 const FEDERATION_PATH = /^\/(users\/|rooms\/|inbox$|nodeinfo\/|\.well-known\/(webfinger|nodeinfo|host-meta))/

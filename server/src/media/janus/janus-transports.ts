@@ -137,15 +137,14 @@ export class JanusSendTransport implements SendTransport {
   /** Leaves the room and detaches the handle. Idempotent. */
   close(): void {
     if (this.#closed) return
-    if (!this.#handle.closed) void this.#handle.message({ request: 'leave' }).finally(() => this.#handle.close())
+    leaveAndDetach(this.#handle)
     this.#forget('closed')
   }
 
   /** Forgets this transport and detaches its handle; settles when Janus answered the detach. */
   routerClosed(reason: string): Promise<void> {
     this.#forget(reason)
-    this.#handle.close()
-    return this.#handle.detached
+    return detachNow(this.#handle)
   }
 
   #forget(reason: string): void {
@@ -246,15 +245,14 @@ export class JanusRecvTransport implements RecvTransport {
 
   close(): void {
     if (this.#closed) return
-    if (!this.#handle.closed) void this.#handle.message({ request: 'leave' }).finally(() => this.#handle.close())
+    leaveAndDetach(this.#handle)
     this.#forget('closed')
   }
 
   /** Forgets this transport and detaches its handle; settles when Janus answered the detach. */
   routerClosed(reason: string): Promise<void> {
     this.#forget(reason)
-    this.#handle.close()
-    return this.#handle.detached
+    return detachNow(this.#handle)
   }
 
   #newConsumer(producerId: string, kind: MediaKind, mid: string): JanusConsumer {
@@ -297,4 +295,15 @@ async function trickle(handle: JanusHandle, closed: boolean, candidate: IceCandi
   if (closed) throw new InvalidStateError('the transport is closed')
   const reply = await handle.trickle(candidate)
   return reply.ok ? { ok: true, value: undefined } : { ok: false, error: toMediaError(reply.error) }
+}
+
+/** Leaves the VideoRoom, then detaches the handle (best effort, in the background). */
+function leaveAndDetach(handle: JanusHandle): void {
+  if (!handle.closed) void handle.message({ request: 'leave' }).finally(() => handle.close())
+}
+
+/** Detaches the handle now; settles when Janus has answered the detach. */
+function detachNow(handle: JanusHandle): Promise<void> {
+  handle.close()
+  return handle.detached
 }
