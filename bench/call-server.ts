@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildApp, createChatStack, createLogger, createServices, loadConfig, SqliteStore } from '@parley/server'
+import { createInstance, createLogger, loadConfig, SqliteStore } from '@parley/server'
 import { JanusEngine } from '@parley/server/media'
 
 const endpoint = JSON.parse(process.argv[2] ?? '{}') as { url: string; apiSecret: string; adminKey: string }
@@ -24,9 +24,8 @@ const connected = await JanusEngine.connect({ endpoint, logger })
 if (!connected.ok) throw new TypeError(JSON.stringify(connected.error))
 const engine = connected.value
 const store = new SqliteStore(join(dir, 'parley.sqlite'))
-const { accounts } = await createServices(config, { store })
-const chat = createChatStack(config, store, logger)
-const app = await buildApp({ config, logger, store, accounts, chat, media: { engine, iceServers: () => ({ iceServers: [], expiresAt: null }) } })
+const instance = await createInstance(config, { logger, store, media: { engine, iceServers: () => ({ iceServers: [], expiresAt: null }) } })
+const { app, chat, services: { accounts } } = instance
 const tokens: string[] = []
 let roomId = ''
 for (let i = 0; i < people; i++) {
@@ -54,10 +53,8 @@ process.on('message', (message: { type: string }) => {
     send({ type: 'stats', cpuMs: (cpu.user + cpu.system) / 1000 })
   } else if (message.type === 'stop') {
     void (async () => {
-      await app.close()
+      await instance.close()
       engine.close()
-      await chat.bus.close()
-      await store.close()
       rmSync(dir, { recursive: true, force: true })
       process.exit(0)
     })()

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { buildApp, createChatStack, createLogger, createServices, loadConfig, SqliteStore } from '@parley/server'
+import { createInstance, createLogger, loadConfig, SqliteStore } from '@parley/server'
 
 const mode = process.argv[2] === 'raw' ? 'raw' : 'parley'
 const send = (message: unknown) => process.send?.(message)
@@ -36,9 +36,8 @@ if (mode === 'raw') {
   const config = loaded.config
   const logger = createLogger('silent')
   const store = new SqliteStore(join(dir, 'parley.sqlite'))
-  const { accounts } = await createServices(config, { store })
-  const chat = createChatStack(config, store, logger)
-  const app = await buildApp({ config, logger, store, accounts, chat })
+  const instance = await createInstance(config, { logger, store })
+  const { app, chat, services: { accounts } } = instance
   const poster = await accounts.createUser({ username: 'poster' })
   const reader = await accounts.createUser({ username: 'reader' })
   if (!poster.ok || !reader.ok) throw new TypeError('cannot create users')
@@ -52,9 +51,7 @@ if (mode === 'raw') {
   const address = app.server.address()
   send({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0, posterToken, readerToken, roomId: room.value.room.id })
   cleanup = async () => {
-    await app.close()
-    await chat.bus.close()
-    await store.close()
+    await instance.close()
     rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync
 import { join } from 'node:path'
 import Type from 'typebox'
 import * as protocol from '@parley/protocol'
-import { buildApp, ConfigSchema, createChatStack, createLogger, createServices, envName, loadConfig, SqliteStore } from '@parley/server'
+import { ConfigSchema, createInstance, createLogger, envName, loadConfig, SqliteStore } from '@parley/server'
 
 const repo = join(import.meta.dirname, '..')
 const root = join(repo, 'spec')
@@ -57,15 +57,10 @@ async function generate(): Promise<Map<string, string>> {
   const loaded = loadConfig({ env: {} })
   if (!loaded.ok) throw new Error('default config is invalid')
   const store = new SqliteStore(':memory:')
-  const { accounts } = await createServices(loaded.config, { store })
-  const logger = createLogger('silent')
-  const chat = createChatStack(loaded.config, store, logger)
-  const app = await buildApp({ config: loaded.config, logger, store, accounts, chat })
-  await app.ready()
-  files.set('openapi.json', json(app.swagger()))
-  await app.close()
-  await chat.bus.close()
-  await store.close()
+  const instance = await createInstance(loaded.config, { logger: createLogger('silent'), store })
+  await instance.app.ready()
+  files.set('openapi.json', json(instance.app.swagger()))
+  await instance.close()
   return files
 }
 

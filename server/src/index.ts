@@ -4,6 +4,7 @@
  */
 export { buildApp, type AppDeps } from './http/app.ts'
 export { createServices, type Services } from './services.ts'
+export { createInstance, type Instance, type InstanceOptions } from './instance.ts'
 export { loadConfig, formatProblems, envName, type ConfigResult } from './config/load.ts'
 export { ConfigSchema, type Config } from './config/schema.ts'
 export { createLogger, type Logger } from './logger.ts'

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { RoomFanoutBridge, buildApp, createChatStack, createLogger, createServices, loadConfig, type Config, type Services } from '@parley/server'
+import { createInstance, createLogger, loadConfig, type Config, type Instance, type Services } from '@parley/server'
 import { localCa, trustLocalCa } from './local-ca.ts'
 
 export type TestInstance = {
@@ -64,20 +64,13 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
       if (lines.length > 5000) lines.splice(0, lines.length - 5000)
     },
   })
-  const services = await createServices(config, { logger })
-  const fanout = new RoomFanoutBridge({ store: services.store, federation: services.federation.federation, log: logger })
-  const chat = createChatStack(config, services.store, logger, {
-    prepareRoomActor: (roomId) => services.federation.federation.rooms.prepareRoom(roomId),
-    onRoomEvent: fanout.onEvent,
-  })
-  services.federation.bindRooms(chat)
-  const app = await buildApp({ config, logger, store: services.store, accounts: services.accounts, chat, federation: services.federation.federation })
+  const instance: Instance = await createInstance(config, { logger })
+  const { app, services } = instance
   await app.ready()
   server.on('request', (req, res) => app.routing(req, res))
   // WebSocket upgrades (the realtime gateway) go to the app's server, where @fastify/websocket listens.
   server.on('upgrade', (req, socket, head) => app.server.emit('upgrade', req, socket, head))
-  services.federation.federation.start()
-  await fanout.recover()
+  await instance.start()
 
   let closed = false
   return {
@@ -99,9 +92,7 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
       closed = true
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
-      await app.close()
-      await chat.bus.close()
-      await services.close()
+      await instance.close()
       if (!closeOptions.keepData) rmSync(dir, { recursive: true, force: true })
     },
   }

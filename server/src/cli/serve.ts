@@ -2,62 +2,49 @@
  * `parley serve`: wire the services, listen, and shut down gracefully on SIGTERM/SIGINT — stop
  * accepting, let in-flight requests finish (up to shutdownTimeoutSeconds), close the store, exit.
  */
-import type { FastifyInstance } from 'fastify'
 import { routeFedifyLogs } from '@parley/federation'
 import type { Config } from '../config/schema.ts'
 import { createLogger } from '../logger.ts'
-import { createServices } from '../services.ts'
-import { buildApp } from '../http/app.ts'
+import { createInstance, type Instance } from '../instance.ts'
 import { sqlitePath } from '../store/open-store.ts'
 import { startMediaRuntime, type MediaRuntime } from '../media/media-runtime.ts'
-import { createChatStack } from '../rooms/chat-stack.ts'
-import { RoomFanoutBridge } from '../federation/room-fanout-bridge.ts'
 import type { CliIo } from './io.ts'
 
 const SESSION_SWEEP_MS = 60 * 60 * 1000
 
 export async function serve(config: Config, io: CliIo): Promise<boolean> {
   const logger = createLogger(config.logLevel)
-  let services
-  try {
-    services = await createServices(config, { logger })
-  } catch (error) {
-    io.err(`Cannot open the ${config.store} store: ${(error as Error).message}\nRun "parley doctor" for details.`)
-    return false
-  }
-  const { store, accounts } = services
-  // Rooms and chat (with the Redis bus when configured) only for serve: CLI commands need no bus.
-  const { federation } = services.federation
-  const fanout = new RoomFanoutBridge({ store, federation, log: logger })
-  const chat = createChatStack(config, store, logger, { prepareRoomActor: (roomId) => federation.rooms.prepareRoom(roomId), onRoomEvent: fanout.onEvent })
-  services.federation.bindRooms(chat)
   // The media engine (and the Janus Parley supervises, if any), which the call service runs on.
   const started = await startMediaRuntime(config, logger)
   if (!started.ok) {
     io.err(`Cannot start the ${config.mediaEngine} media engine: ${started.error.type}${'message' in started.error ? `: ${started.error.message}` : ''}\nRun "parley doctor" for details.`)
-    await chat.bus.close()
-    await services.close()
     return false
   }
   const media: MediaRuntime = started.value
-  let app: FastifyInstance
+  let instance: Instance
   try {
-    app = await buildApp({ config, logger, store, accounts, chat, federation, media })
+    instance = await createInstance(config, { logger, media })
+  } catch (error) {
+    io.err(`Cannot open the ${config.store} store: ${(error as Error).message}\nRun "parley doctor" for details.`)
+    await media.close()
+    return false
+  }
+  const { app, store, chat, federation } = instance
+  const { accounts } = instance.services
+  try {
     await app.listen({ host: config.host, port: config.port })
   } catch (error) {
     io.err(`Cannot start: ${(error as Error).message}`)
+    await instance.close()
     await media.close()
-    await chat.bus.close()
-    await services.close()
     return false
   }
 
   // Fedify's own log records go to the same pino stream (LogTape is process-wide: configured here only).
   await routeFedifyLogs(logger.child({ component: 'fedify' }), config.logLevel)
-  federation.start()
-  // Room events stored but not yet handed to the federation when the last process stopped.
-  fanout
-    .recover()
+  // Starts the queue; room events stored but not yet handed to the federation when the last process stopped go again.
+  instance
+    .start()
     .then((resent) => resent > 0 && logger.info({ component: 'federation', events: resent }, 'room fan-out resumed'))
     .catch((error: unknown) => logger.warn({ err: error, component: 'federation' }, 'room fan-out recovery failed'))
   // Key pairs for accounts made before federation existed (or whose creation hook failed).
@@ -104,11 +91,9 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
     const drain = setInterval(() => app.server.closeIdleConnections(), 100)
     drain.unref()
     try {
-      await app.close()
+      await instance.close()
       clearInterval(drain)
       await media.close()
-      await chat.bus.close()
-      await services.close()
       logger.info({ component: 'main' }, 'stopped')
       process.exit(0)
     } catch (error) {

@@ -6,9 +6,8 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { loadConfig } from '../config/load.ts'
 import { createLogger } from '../logger.ts'
-import { createServices, type Services } from '../services.ts'
-import { createChatStack, type ChatStack } from '../rooms/chat-stack.ts'
-import { buildApp } from './app.ts'
+import type { Services } from '../services.ts'
+import { createInstance, type Instance } from '../instance.ts'
 
 const ORIGIN = 'https://talk.example'
 const AP = 'application/activity+json'
@@ -17,22 +16,19 @@ describe('federation adapter (Fedify in front of Fastify)', () => {
   let dir: string
   let services: Services
   let app: FastifyInstance
-  let chat: ChatStack
+  let instance: Instance
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-fed-adapter-'))
     const loaded = loadConfig({ env: { PARLEY_DATA_DIR: dir, PARLEY_PUBLIC_ORIGIN: ORIGIN, PARLEY_REGISTRATION: 'open' } })
     assert.ok(loaded.ok)
     const logger = createLogger('silent')
-    services = await createServices(loaded.config, { logger })
-    chat = createChatStack(loaded.config, services.store, logger)
-    app = await buildApp({ config: loaded.config, logger, store: services.store, accounts: services.accounts, chat, federation: services.federation.federation })
+    instance = await createInstance(loaded.config, { logger })
+    ;({ app, services } = instance)
     const alice = await services.accounts.createUser({ username: 'alice', displayName: 'Alice <A>' })
     assert.ok(alice.ok)
   })
   after(async () => {
-    await app.close()
-    await chat.bus.close()
-    await services.close()
+    await instance.close()
     rmSync(dir, { recursive: true, force: true })
   })
 

@@ -11,11 +11,10 @@ import { DatabaseSync } from 'node:sqlite'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { loadConfig } from '../config/load.ts'
 import type { Config } from '../config/schema.ts'
-import { buildApp } from '../http/app.ts'
 import { createLogger } from '../logger.ts'
-import { createServices, type Services } from '../services.ts'
+import type { Services } from '../services.ts'
+import { createInstance } from '../instance.ts'
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts'
-import { createChatStack } from '../rooms/chat-stack.ts'
 
 export type TestApp = Services & {
   app: FastifyInstance
@@ -37,7 +36,6 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const dbPath = join(dir, 'parley.sqlite')
   const store = new SqliteStore(dbPath)
   const clock = { now: Date.UTC(2026, 0, 1) }
-  const services = await createServices(config, { store, now: () => clock.now })
   const logs: string[] = []
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -46,8 +44,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
   })
   const logger = createLogger(config.logLevel, sink)
-  const chat = createChatStack(config, store, logger, { now: () => clock.now })
-  const app = await buildApp({ config, logger, store, accounts: services.accounts, chat, federation: services.federation.federation })
+  const instance = await createInstance(config, { logger, store, now: () => clock.now })
+  const { app, services } = instance
   await app.ready()
   return {
     ...services,
@@ -69,9 +67,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       }
     },
     async close() {
-      await app.close()
-      await chat.bus.close()
-      await services.close()
+      await instance.close()
       rmSync(dir, { recursive: true, force: true })
     },
   }

@@ -11,9 +11,9 @@ import { loadConfig } from '../config/load.ts'
 import type { Config } from '../config/schema.ts'
 import { createLogger } from '../logger.ts'
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts'
-import { createServices } from '../services.ts'
-import { createChatStack, type ChatStack } from '../rooms/chat-stack.ts'
-import { buildApp, type AppDeps } from '../http/app.ts'
+import { createInstance } from '../instance.ts'
+import type { ChatStack } from '../rooms/chat-stack.ts'
+import type { AppDeps } from '../http/app.ts'
 import type { Bus } from '../bus/bus.ts'
 import type { RealtimeLimits } from '../realtime/gateway-context.ts'
 import type { UserRecord } from '../store/records.ts'
@@ -52,14 +52,14 @@ export async function startTestInstance(options: TestInstanceOptions = {}): Prom
   const config = loaded.config
   const logger = createLogger(config.logLevel)
   const store = new SqliteStore(join(dir, 'parley.sqlite'))
-  const services = await createServices(config, { store })
-  const { accounts } = services
-  const chat = createChatStack(config, store, logger, options.bus ? { bus: options.bus } : {})
-  const app = await buildApp({
-    config, logger, store, accounts, chat,
+  const instance = await createInstance(config, {
+    logger, store,
+    ...(options.bus ? { bus: options.bus } : {}),
     ...(options.realtimeLimits ? { realtimeLimits: options.realtimeLimits } : {}),
     ...(options.media ? { media: options.media } : {}),
   })
+  const { app, chat } = instance
+  const { accounts } = instance.services
   let closed = false
   return {
     app, store, chat, config, dir,
@@ -83,9 +83,7 @@ export async function startTestInstance(options: TestInstanceOptions = {}): Prom
     async close() {
       if (closed) return
       closed = true
-      await app.close()
-      await chat.bus.close()
-      await services.close()
+      await instance.close()
       if (!options.keepDir && !options.dir) rmSync(dir, { recursive: true, force: true })
     },
   }

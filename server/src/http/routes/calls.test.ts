@@ -6,9 +6,7 @@ import { join } from 'node:path'
 import { loadConfig } from '../../config/load.ts'
 import { createLogger } from '../../logger.ts'
 import { checkTurnCredentials } from '../../media/turn/turn-credentials.ts'
-import { createServices } from '../../services.ts'
-import { buildApp } from '../app.ts'
-import { createChatStack } from '../../rooms/chat-stack.ts'
+import { createInstance } from '../../instance.ts'
 
 const TURN_SECRET = 'route-test-turn-secret'
 
@@ -24,10 +22,8 @@ test('GET /api/v1/calls/ice-servers gives a signed-in user STUN and fresh TURN c
     },
   })
   assert.ok(loaded.ok)
-  const services = await createServices(loaded.config)
-  const logger = createLogger('silent')
-  const chat = createChatStack(loaded.config, services.store, logger)
-  const app = await buildApp({ config: loaded.config, logger, store: services.store, accounts: services.accounts, chat })
+  const instance = await createInstance(loaded.config, { logger: createLogger('silent') })
+  const { app, services } = instance
   try {
     const user = await services.accounts.createUser({ username: 'alice' })
     assert.ok(user.ok)
@@ -48,9 +44,7 @@ test('GET /api/v1/calls/ice-servers gives a signed-in user STUN and fresh TURN c
     assert.equal(stranger.statusCode, 401)
     assert.equal((stranger.json() as { error: { code: string } }).error.code, 'unauthenticated')
   } finally {
-    await app.close()
-    await chat.bus.close()
-    await services.close()
+    await instance.close()
     await rm(dataDir, { recursive: true, force: true })
   }
 })

@@ -1,0 +1,90 @@
+/**
+ * One Parley instance, wired the one way: store and accounts, the federation, the rooms/chat stack
+ * (whose events the federation fans out to member instances), and the Fastify app. `parley serve`,
+ * the test helpers, the multi-instance harness, the benchmarks and the spec generator all build
+ * through here, so what they run is what production runs. Nothing listens and no queue runs until
+ * the caller says so (`app.listen`, `start()`).
+ */
+import type { FastifyInstance } from 'fastify'
+import type { ParleyFederation } from '@parley/federation'
+import type { Config } from './config/schema.ts'
+import type { Logger } from './logger.ts'
+import type { Store } from './store/ports.ts'
+import type { Bus } from './bus/bus.ts'
+import { createServices, type Services } from './services.ts'
+import { createChatStack, type ChatStack } from './rooms/chat-stack.ts'
+import { RoomFanoutBridge } from './federation/room-fanout-bridge.ts'
+import { buildApp, type AppDeps } from './http/app.ts'
+
+export type InstanceOptions = {
+  logger: Logger
+  /** An already opened store (tests keep its path); default: the configured one. */
+  store?: Store
+  /** The clock of accounts and chat (tests move it). */
+  now?: () => number
+  /** The bus between nodes; default: Redis when configured, else in-process. */
+  bus?: Bus
+  media?: AppDeps['media']
+  realtimeLimits?: AppDeps['realtimeLimits']
+}
+
+export type Instance = {
+  config: Config
+  logger: Logger
+  services: Services
+  store: Store
+  federation: ParleyFederation
+  chat: ChatStack
+  fanout: RoomFanoutBridge
+  app: FastifyInstance
+  /**
+   * Starts the federation queue and resumes room fan-out stored but not handed over when the last
+   * process stopped; resolves once that recovery is queued. Returns how many events it handed over.
+   */
+  start(): Promise<number>
+  /** Closes the app, the bus, the federation and the store. Idempotent. */
+  close(): Promise<void>
+}
+
+export async function createInstance(config: Config, options: InstanceOptions): Promise<Instance> {
+  const { logger } = options
+  const services = await createServices(config, { logger, ...(options.store ? { store: options.store } : {}), ...(options.now ? { now: options.now } : {}) })
+  const { store, accounts } = services
+  const { federation } = services.federation
+  const fanout = new RoomFanoutBridge({ store, federation, log: logger })
+  const chat = createChatStack(config, store, logger, {
+    prepareRoomActor: (roomId) => federation.rooms.prepareRoom(roomId),
+    onRoomEvent: fanout.onEvent,
+    ...(options.bus ? { bus: options.bus } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  })
+  services.federation.bindRooms(chat)
+  let app: FastifyInstance
+  try {
+    app = await buildApp({
+      config, logger, store, accounts, chat, federation,
+      ...(options.media ? { media: options.media } : {}),
+      ...(options.realtimeLimits ? { realtimeLimits: options.realtimeLimits } : {}),
+    })
+  } catch (error) {
+    await chat.bus.close()
+    await services.close()
+    throw error
+  }
+  let closed = false
+  return {
+    config, logger, services, store, federation, chat, fanout, app,
+    async start() {
+      federation.start()
+      return await fanout.recover()
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      await app.close()
+      await fanout.idle()
+      await chat.bus.close()
+      await services.close()
+    },
+  }
+}
