@@ -65,6 +65,10 @@ export class ParleyClient {
   recordings(roomId: string): Promise<RecordingList> {
     return this.request('GET', `/api/v1/rooms/${encodeURIComponent(roomId)}/recordings`)
   }
+  /** Deletes a recording and its file (those who may record in the room). */
+  deleteRecording(roomId: string, recordingId: string): Promise<void> {
+    return this.request('DELETE', `/api/v1/rooms/${encodeURIComponent(roomId)}/recordings/${encodeURIComponent(recordingId)}`)
+  }
 
   // Rooms
   rooms(): Promise<RoomList> {

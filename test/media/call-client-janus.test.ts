@@ -148,6 +148,11 @@ test('CallClient on Janus: a moderator records; everyone sees it; the recording 
   const stranger = await parley.person('stranger')
   const refused = await fetch(`${parley.base}/api/v1/rooms/${room.id}/recordings`, { headers: { authorization: `Bearer ${stranger.token}` } })
   assert.equal(refused.status, 404)
+  // The moderator deletes one: it is no longer listed (the file goes too; tested in the route tests).
+  const first = list.recordings[0]
+  assert.ok(first)
+  await mod.rest.deleteRecording(room.id, first.id)
+  assert.deepEqual((await member.rest.recordings(room.id)).recordings.map((r) => r.id), list.recordings.slice(1).map((r) => r.id))
 }))
 
 const PCMU_ONLY = [

@@ -2,32 +2,27 @@
  * Call recording: moderators start and stop it (the policy decides, refusing end-to-end encrypted
  * rooms); everyone in the room sees `call.recording`. The media server records every producer of
  * the call (and those published while recording), janus-pp-rec turns the raw files into webm/opus
- * when recording stops, and the results are listed per room (GET /api/v1/rooms/:id/recordings).
- *
- * The list is kept in memory by this node for now: recordings made before a restart stay on disk
- * in the recordings folder but are not listed (a store repository is the follow-up).
+ * when recording stops, and the results are stored (the store's `recordings`), so they are listed
+ * per room (GET /api/v1/rooms/:id/recordings) by every node and after restarts.
  */
 import { randomUUID } from 'node:crypto'
-import type { RecordingView } from '@parley/protocol'
 import type { Logger } from '../logger.ts'
+import type { RecordingRepository } from '../store/ports.ts'
 import type { MediaResult, Producer } from '../media/engine.ts'
 import { convertRecordings } from '../media/janus/janus-recordings.ts'
 import type { Call } from './call.ts'
 
-export type StoredRecording = RecordingView & { path: string }
-
 export class CallRecorder {
   readonly #log: Logger
-  readonly #byRoom = new Map<string, StoredRecording[]>()
+  readonly #recordings: RecordingRepository
   readonly #convert: typeof convertRecordings
+  readonly #now: () => number
 
-  constructor(options: { logger: Logger; convert?: typeof convertRecordings }) {
+  constructor(options: { logger: Logger; recordings: RecordingRepository; convert?: typeof convertRecordings; now?: () => number }) {
     this.#log = options.logger
+    this.#recordings = options.recordings
     this.#convert = options.convert ?? convertRecordings
-  }
-
-  list(roomId: string): readonly StoredRecording[] {
-    return this.#byRoom.get(roomId) ?? []
+    this.#now = options.now ?? Date.now
   }
 
   async start(call: Call): Promise<MediaResult<void>> {
@@ -73,22 +68,21 @@ export class CallRecorder {
     if (files.length === 0) return { ok: true, value: undefined }
     const converted = await this.#convert(files.map((f) => f.file))
     if (!converted.ok) return converted
-    const list = this.#byRoom.get(call.roomId) ?? []
     for (const item of converted.value) {
       const from = files.find((f) => f.file === item.source)
-      list.push({
+      await this.#recordings.add({
         id: randomUUID(),
+        roomId: call.roomId,
         callId: call.id,
         kind: item.kind,
         source: from?.source === 'screen' ? 'screen' : 'camera',
         participantId: from?.participantId ?? '',
         mimeType: item.kind === 'video' ? 'video/webm' : 'audio/ogg',
         bytes: item.bytes,
-        createdAt: new Date().toISOString(),
+        createdAt: this.#now(),
         path: item.output,
       })
     }
-    this.#byRoom.set(call.roomId, list)
     return { ok: true, value: undefined }
   }
 

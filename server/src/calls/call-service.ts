@@ -54,7 +54,7 @@ export class CallService {
     this.#iceServers = deps.iceServers
     this.#log = deps.logger.child({ component: 'calls' })
     this.#sfu = new SfuSignalling({ access: (caller, roomId, action) => this.#allowed(caller, roomId, action), logger: this.#log })
-    this.#recorder = new CallRecorder({ logger: this.#log })
+    this.#recorder = new CallRecorder({ logger: this.#log, recordings: deps.store.recordings })
   }
 
   get engineName(): string {
@@ -64,10 +64,6 @@ export class CallService {
   /** The call in a room, if any (for tests and the REST API). */
   call(roomId: string): Call | undefined {
     return this.#calls.get(roomId)
-  }
-
-  get recordings(): CallRecorder {
-    return this.#recorder
   }
 
   /** Handles one call frame from a session that said hello. Never throws; refusals become error frames. */

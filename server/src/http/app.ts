@@ -96,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   callRoutes(app, config)
   roomRoutes(app, deps.chat.rooms)
   chatRoutes(app, deps.chat.chat, deps.chat.polls)
-  recordingRoutes(app, deps.chat.rooms, calls.recordings)
+  recordingRoutes(app, deps.chat.rooms, store.recordings)
   await installRealtime(app, { ...deps, calls, ...(deps.realtimeLimits ? { limits: deps.realtimeLimits } : {}) })
   app.addHook('onClose', async () => calls.close())
   if (deps.federation) {

@@ -5,7 +5,7 @@
 import type { FederationRepositories } from '@parley/federation'
 import type {
   ApiTokenRecord, GuestSessionRecord, InviteRecord, MessageRecord, NotificationRecord, ParticipantPatch, ParticipantRecord,
-  PollRecord, ReactionRecord, RoomEventRecord, RoomPatch, RoomRecord, SessionRecord, UserRecord, VoteRecord,
+  PollRecord, ReactionRecord, RecordingRecord, RoomEventRecord, RoomPatch, RoomRecord, SessionRecord, UserRecord, VoteRecord,
 } from './records.ts'
 
 export type Created<T> = { ok: true; value: T } | { ok: false; error: { type: 'conflict'; field: string } }
@@ -135,6 +135,15 @@ export interface GuestSessionRepository {
   deleteExpired(now: number): Promise<number>
 }
 
+export interface RecordingRepository {
+  add(recording: RecordingRecord): Promise<void>
+  /** Oldest first. */
+  listForRoom(roomId: string): Promise<RecordingRecord[]>
+  byId(roomId: string, id: string): Promise<RecordingRecord | null>
+  /** False when there was no such recording in that room. */
+  delete(roomId: string, id: string): Promise<boolean>
+}
+
 export type StoreBackend = 'sqlite' | 'mongodb'
 
 export interface Store {
@@ -150,6 +159,7 @@ export interface Store {
   readonly polls: PollRepository
   readonly notifications: NotificationRepository
   readonly guests: GuestSessionRepository
+  readonly recordings: RecordingRepository
   /** The ports @parley/federation declares: actor keys, followers, follows, inbound direct messages. */
   readonly federation: FederationRepositories
   /** Applies pending migrations (SQLite) or creates indexes (MongoDB); returns what it did. */

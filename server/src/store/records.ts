@@ -147,6 +147,21 @@ export type NotificationRecord = {
   readAt: number | null
 }
 
+/** A finished call recording: one converted file (webm video or ogg/opus audio) of one stream. */
+export type RecordingRecord = {
+  id: string
+  roomId: string
+  callId: string
+  kind: 'audio' | 'video'
+  source: 'camera' | 'screen'
+  participantId: string
+  mimeType: string
+  bytes: number
+  /** The file on this instance's disk (never shown to clients). */
+  path: string
+  createdAt: number
+}
+
 export type GuestSessionRecord = {
   /** SHA-256 of the guest secret. */
   idHash: string

@@ -1,25 +1,32 @@
-/** Call recordings of a room: the list, and each file (webm video, ogg/opus audio). */
+/** Call recordings of a room: the list, each file (webm video, ogg/opus audio), and deleting one. */
 import { createReadStream } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
-import { ErrorBody, Id, RecordingList, RoomParams } from '@parley/protocol'
+import { ErrorBody, Id, RecordingList, RoomParams, type RecordingView } from '@parley/protocol'
 import type { RoomService } from '../../rooms/room-service.ts'
-import type { CallRecorder } from '../../calls/call-recorder.ts'
+import type { RecordingRepository } from '../../store/ports.ts'
+import type { RecordingRecord } from '../../store/records.ts'
 import { ApiError, unwrap } from '../api-error.ts'
 import { currentCaller, requireCaller } from '../caller.ts'
+import { iso } from '../views.ts'
 
 const RecordingParams = Type.Object({ roomId: Id, recordingId: Id }, { additionalProperties: false })
 type RecordingParams = { roomId: string; recordingId: string }
 
-export function recordingRoutes(app: FastifyInstance, rooms: RoomService, recorder: CallRecorder): void {
+function recordingView({ path: _path, roomId: _roomId, createdAt, ...rest }: RecordingRecord): RecordingView {
+  return { ...rest, createdAt: iso(createdAt) }
+}
+
+export function recordingRoutes(app: FastifyInstance, rooms: RoomService, recordings: RecordingRepository): void {
   const tags = ['calls']
   app.get(
     '/api/v1/rooms/:roomId/recordings',
-    { preHandler: requireCaller, schema: { tags, summary: 'Recordings of this room\'s calls', params: RoomParams, response: { 200: RecordingList, '4xx': ErrorBody } } },
+    { preHandler: requireCaller, schema: { tags, summary: 'Recordings of this room\'s calls, oldest first', params: RoomParams, response: { 200: RecordingList, '4xx': ErrorBody } } },
     async (request) => {
       const { roomId } = request.params as RoomParams
       unwrap(await rooms.access(currentCaller(request), roomId, 'chat.read'))
-      return { recordings: recorder.list(roomId).map(({ path: _path, ...view }) => view) }
+      return { recordings: (await recordings.listForRoom(roomId)).map(recordingView) }
     },
   )
   app.get(
@@ -28,9 +35,22 @@ export function recordingRoutes(app: FastifyInstance, rooms: RoomService, record
     async (request, reply) => {
       const { roomId, recordingId } = request.params as RecordingParams
       unwrap(await rooms.access(currentCaller(request), roomId, 'chat.read'))
-      const found = recorder.list(roomId).find((r) => r.id === recordingId)
+      const found = await recordings.byId(roomId, recordingId)
       if (!found) throw new ApiError('not-found')
       return reply.type(found.mimeType).header('cache-control', 'private, no-store').send(createReadStream(found.path))
+    },
+  )
+  app.delete(
+    '/api/v1/rooms/:roomId/recordings/:recordingId',
+    { preHandler: requireCaller, schema: { tags, summary: 'Delete a recording and its file (those who may record)', params: RecordingParams, response: { '4xx': ErrorBody } } },
+    async (request, reply) => {
+      const { roomId, recordingId } = request.params as RecordingParams
+      unwrap(await rooms.access(currentCaller(request), roomId, 'call.record'))
+      const found = await recordings.byId(roomId, recordingId)
+      if (!found || !(await recordings.delete(roomId, recordingId))) throw new ApiError('not-found')
+      // The row goes first: a file left behind by a failed unlink is harmless, a listed missing file is not.
+      await rm(found.path, { force: true })
+      return reply.code(204).send()
     },
   )
 }

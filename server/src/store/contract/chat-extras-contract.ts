@@ -1,4 +1,4 @@
-/** The polls, notifications and guest sessions part of the store contract. */
+/** The polls, notifications, guest sessions and call recordings part of the store contract. */
 import { describe, it, beforeEach, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Store } from '../ports.ts'
@@ -6,7 +6,7 @@ import type { OpenStore } from './store-contract.ts'
 import { room } from './fixtures.ts'
 
 export function chatExtrasContract(backend: string, open: OpenStore, skip?: string): void {
-  describe(`Store contract: polls, notifications, guests (${backend})`, { skip }, () => {
+  describe(`Store contract: polls, notifications, guests, recordings (${backend})`, { skip }, () => {
     let store: Store
     beforeEach(async () => {
       store = await open()
@@ -53,6 +53,24 @@ export function chatExtrasContract(backend: string, open: OpenStore, skip?: stri
       assert.equal(await store.guests.byIdHash('h1'), null)
       assert.equal(await store.guests.deleteForGuest('g2'), 1)
       assert.equal(await store.guests.byIdHash('h2'), null)
+    })
+
+    it('RecordingRepository lists a room\'s recordings oldest first, finds one only in its own room, and deletes it once', async () => {
+      const [r1, r2] = [room(), room()]
+      await store.rooms.create(r1)
+      await store.rooms.create(r2)
+      const base = { callId: 'c1', source: 'camera' as const, participantId: 'p1', bytes: 10, path: '/rec/x' }
+      const video = { ...base, id: 'v1', roomId: r1.id, kind: 'video' as const, mimeType: 'video/webm', createdAt: 20 }
+      const audio = { ...base, id: 'a1', roomId: r1.id, kind: 'audio' as const, mimeType: 'audio/ogg', createdAt: 10, source: 'screen' as const }
+      const other = { ...base, id: 'o1', roomId: r2.id, kind: 'audio' as const, mimeType: 'audio/ogg', createdAt: 5 }
+      for (const r of [video, audio, other]) await store.recordings.add(r)
+      assert.deepEqual(await store.recordings.listForRoom(r1.id), [audio, video])
+      assert.deepEqual(await store.recordings.byId(r1.id, 'v1'), video)
+      assert.equal(await store.recordings.byId(r2.id, 'v1'), null)
+      assert.equal(await store.recordings.delete(r2.id, 'v1'), false)
+      assert.equal(await store.recordings.delete(r1.id, 'v1'), true)
+      assert.equal(await store.recordings.delete(r1.id, 'v1'), false)
+      assert.deepEqual(await store.recordings.listForRoom(r1.id), [audio])
     })
   })
 }

@@ -13,6 +13,7 @@ import { MongoApiTokenRepository, MongoInviteRepository, MongoSessionRepository,
 import { MongoParticipantRepository, MongoRoomRepository } from './mongo-rooms.ts'
 import { MongoMessageRepository, MongoRoomEventRepository } from './mongo-messages.ts'
 import { MongoGuestSessionRepository, MongoNotificationRepository, MongoPollRepository } from './mongo-chat-extras.ts'
+import { MongoRecordingRepository } from './mongo-recordings.ts'
 
 export class MongoStore implements Store {
   readonly backend = 'mongodb' as const
@@ -27,6 +28,7 @@ export class MongoStore implements Store {
   readonly polls: MongoPollRepository
   readonly notifications: MongoNotificationRepository
   readonly guests: MongoGuestSessionRepository
+  readonly recordings: MongoRecordingRepository
   readonly federation: FederationRepositories
   readonly #client: MongoClient
   readonly #db: Db
@@ -47,6 +49,7 @@ export class MongoStore implements Store {
     this.polls = new MongoPollRepository(this.#db)
     this.notifications = new MongoNotificationRepository(this.#db)
     this.guests = new MongoGuestSessionRepository(this.#db)
+    this.recordings = new MongoRecordingRepository(this.#db)
     this.federation = mongoFederationRepositories(this.#db)
   }
 
@@ -84,6 +87,7 @@ export class MongoStore implements Store {
       ...(await this.#db.collection('poll_votes').createIndexes([{ key: { pollId: 1 }, name: 'poll' }])),
       ...(await this.#db.collection('notifications').createIndexes([{ key: { userId: 1, createdAt: -1 }, name: 'user' }])),
       ...(await this.#db.collection('guest_sessions').createIndexes([{ key: { guestId: 1 }, name: 'guest' }])),
+      ...(await this.#db.collection('recordings').createIndexes([{ key: { roomId: 1, createdAt: 1 }, name: 'room' }])),
     ]
     for (const [collection, indexes] of [...Object.entries(FEDERATION_INDEXES), ...Object.entries(ROOM_MEMBERSHIP_INDEXES), ...Object.entries(REPLICA_INDEXES)]) {
       created.push(...(await this.#db.collection(collection).createIndexes(indexes.map((index) => ({ ...index })))))

@@ -376,4 +376,23 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 70,
+    name: 'call-recordings',
+    sql: `
+      CREATE TABLE recordings (
+        id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        call_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('audio', 'video')),
+        source TEXT NOT NULL,
+        participant_id TEXT NOT NULL,
+        mime_type TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX recordings_room ON recordings(room_id, created_at);
+    `,
+  },
 ]

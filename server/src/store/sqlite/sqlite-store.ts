@@ -16,6 +16,7 @@ import { SqliteInviteRepository } from './sqlite-invites.ts'
 import { SqliteParticipantRepository, SqliteRoomRepository } from './sqlite-rooms.ts'
 import { SqliteMessageRepository, SqliteRoomEventRepository } from './sqlite-messages.ts'
 import { SqliteGuestSessionRepository, SqliteNotificationRepository, SqlitePollRepository } from './sqlite-chat-extras.ts'
+import { SqliteRecordingRepository } from './sqlite-recordings.ts'
 import { sqliteFederationRepositories } from './sqlite-federation.ts'
 
 export class SqliteStore implements Store {
@@ -31,6 +32,7 @@ export class SqliteStore implements Store {
   readonly polls: SqlitePollRepository
   readonly notifications: SqliteNotificationRepository
   readonly guests: SqliteGuestSessionRepository
+  readonly recordings: SqliteRecordingRepository
   readonly federation: FederationRepositories
   readonly #db: DatabaseSync
   #closed = false
@@ -51,6 +53,7 @@ export class SqliteStore implements Store {
     this.polls = new SqlitePollRepository(this.#db)
     this.notifications = new SqliteNotificationRepository(this.#db)
     this.guests = new SqliteGuestSessionRepository(this.#db)
+    this.recordings = new SqliteRecordingRepository(this.#db)
     this.federation = sqliteFederationRepositories(this.#db)
   }
 
