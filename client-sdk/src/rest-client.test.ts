@@ -37,6 +37,16 @@ describe('ParleyClient', () => {
     assert.equal((calls[0]?.init.headers as Record<string, string>).authorization, 'Guest parley-guest_x')
   })
 
+  it('client.federation sends through the same client; a reply with only a status resolves to undefined', async () => {
+    const { fetch, calls } = fakeFetch(() => new Response(null, { status: 201 }))
+    const client = new ParleyClient({ baseUrl: 'http://parley.test', auth: { token: 'parley_abc' }, fetch })
+    assert.equal(await client.federation.blockDomain('spam.example'), undefined)
+    assert.equal(calls[0]?.url, 'http://parley.test/api/v1/admin/federation/domain-blocks')
+    assert.deepEqual(JSON.parse(String(calls[0]?.init.body)), { domain: 'spam.example' })
+    await client.federation.remoteMessages('https://a.example/rooms/1', { after: 4, limit: 10 })
+    assert.equal(calls[1]?.url, 'http://parley.test/api/v1/me/remote-rooms/messages?room=https%3A%2F%2Fa.example%2Frooms%2F1&after=4&limit=10')
+  })
+
   it('ParleyClient throws ParleyApiError with the registry code, status and details', async () => {
     const { fetch } = fakeFetch(() => Response.json({ error: { code: 'rate-limited', message: 'slow down', details: { retryAfterSeconds: 4 } } }, { status: 429 }))
     const client = new ParleyClient({ baseUrl: 'http://parley.test', fetch })

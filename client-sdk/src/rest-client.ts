@@ -9,6 +9,7 @@ import type {
   SearchResults, UserProfile, IceServers, RecordingList,
 } from '@parley/protocol'
 import { ParleyApiError } from './errors.ts'
+import { FederationClient } from './federation-client.ts'
 
 export type ClientAuth = { token: string } | { guestSecret: string } | { csrfToken: string } | null
 
@@ -34,6 +35,11 @@ export class ParleyClient {
     return this.#auth
   }
 
+  /** Fediverse accounts, follows, blocks, invitations and rooms on other instances. */
+  get federation(): FederationClient {
+    return new FederationClient(this)
+  }
+
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' }
     if (body !== undefined) headers['content-type'] = 'application/json'
@@ -48,7 +54,10 @@ export class ParleyClient {
       credentials: 'include',
     })
     if (response.status === 204) return undefined as T
-    const payload = (await response.json()) as unknown
+    // Some replies carry only their status (e.g. 201 for a new domain block, 200 for one kept).
+    const text = await response.text()
+    if (text === '' && response.ok) return undefined as T
+    const payload = JSON.parse(text) as unknown
     if (!response.ok) throw new ParleyApiError(response.status, (payload as ErrorBody).error)
     return payload as T
   }
