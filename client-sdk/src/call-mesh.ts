@@ -2,7 +2,10 @@
  * Mesh calls in the browser: one RTCPeerConnection per other participant, each sending every local
  * track. Descriptions travel through the server's `call.signal` relay once ICE gathering is done.
  * Negotiations of one connection run one after the other. Whoever changes what they send offers;
- * the later joiner makes the first offers, so two sides never start at once on a new connection.
+ * the later joiner makes the first offers on a new connection. Two sides may still offer at once
+ * later (both share a screen at the same moment): that glare is settled as in the WebRTC spec's
+ * "perfect negotiation" — the side with the greater participant id is polite (it rolls its offer
+ * back, answers, then offers its own change again); the other ignores the colliding offer.
  */
 import type { MeshSignalBody } from '@parley/protocol'
 
@@ -19,6 +22,10 @@ export class MeshPeers {
   readonly connections = new Map<string, RTCPeerConnection>()
   readonly #deps: MeshPeersDeps
   readonly #chains = new Map<string, Promise<unknown>>()
+  /** Per connection: our offer being made (resolves once it is the local description). */
+  readonly #making = new Map<string, Promise<void>>()
+  /** Per connection: a colliding offer being answered (polite side), which our waiting offer lets finish. */
+  readonly #answering = new Map<string, Promise<void>>()
 
   constructor(deps: MeshPeersDeps) {
     this.#deps = deps
@@ -44,14 +51,38 @@ export class MeshPeers {
       if (signal.candidate) this.connections.get(from)?.addIceCandidate(signal.candidate).catch(fail)
       return
     }
-    this.#queue(from, async () => {
-      const pc = this.#connection(from)
-      await pc.setRemoteDescription({ type: 'offer', sdp: signal.sdp })
-      this.#syncTracks(pc)
-      await pc.setLocalDescription(await pc.createAnswer())
-      await gathered(pc)
-      this.#deps.signal(from, { type: 'answer', sdp: pc.localDescription?.sdp ?? '' })
+    const pc = this.connections.get(from)
+    const glare = pc !== undefined && (this.#making.has(from) || pc.signalingState === 'have-local-offer')
+    if (!pc || !glare) {
+      this.#queue(from, () => this.#answer(from, signal.sdp))
+      return
+    }
+    // Impolite: ignore theirs; the polite side rolls its offer back and answers ours.
+    if (this.#deps.self < from) return
+    const answering = (async () => {
+      await this.#making.get(from)?.catch(() => undefined)
+      if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' })
+      await this.#answer(from, signal.sdp)
+    })()
+    this.#answering.set(from, answering)
+    answering.catch(fail).finally(() => {
+      if (this.#answering.get(from) === answering) this.#answering.delete(from)
     })
+    // Our own change was rolled back: offer it again once that answer is out.
+    this.#queue(from, async () => {
+      await answering.catch(() => undefined)
+      this.#syncTracks(pc)
+      await this.#offer(from, pc)
+    })
+  }
+
+  async #answer(from: string, sdp: string): Promise<void> {
+    const pc = this.#connection(from)
+    await pc.setRemoteDescription({ type: 'offer', sdp })
+    this.#syncTracks(pc)
+    await pc.setLocalDescription(await pc.createAnswer())
+    await gathered(pc)
+    this.#deps.signal(from, { type: 'answer', sdp: pc.localDescription?.sdp ?? '' })
   }
 
   /** The local tracks changed (a source published or removed): offer again to everyone. */
@@ -94,8 +125,16 @@ export class MeshPeers {
   }
 
   async #offer(remote: string, pc: RTCPeerConnection): Promise<void> {
-    await pc.setLocalDescription(await pc.createOffer())
+    const making = (async () => pc.setLocalDescription(await pc.createOffer()))()
+    this.#making.set(remote, making)
+    try {
+      await making
+    } finally {
+      this.#making.delete(remote)
+    }
     await gathered(pc)
+    // Rolled back by a colliding offer (polite side): the queued re-offer carries the change.
+    if (pc.signalingState !== 'have-local-offer') return
     this.#deps.signal(remote, { type: 'offer', sdp: pc.localDescription?.sdp ?? '' })
     // The answer arrives through receive(); the next negotiation waits for it.
     await new Promise<void>((resolve) => {
@@ -107,6 +146,7 @@ export class MeshPeers {
       }
       pc.addEventListener('signalingstatechange', check)
     })
+    await this.#answering.get(remote)?.catch(() => undefined)
   }
 
   #queue(remote: string, step: () => Promise<void>): void {

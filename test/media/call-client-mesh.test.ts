@@ -38,7 +38,7 @@ const clean = (body: (t: TestContext) => Promise<void>) => async (t: TestContext
   }
 }
 
-test('CallClient: three people in a mesh call through the gateway each decode the two others and receive their audio; a screen share renegotiates (needs Chromium, netns)', clean(async (t) => {
+test('CallClient: three people in a mesh call through the gateway each decode the two others and receive their audio; screen shares renegotiate, two at once too (needs Chromium, netns)', clean(async (t) => {
   const [ann, ben, cas, dia] = await Promise.all(['ann', 'ben', 'cas', 'dia'].map((n) => parley.person(n)))
   assert.ok(ann && ben && cas && dia)
   const room = await ann.rest.createRoom({ kind: 'group', name: 'Mesh' })
@@ -69,6 +69,12 @@ test('CallClient: three people in a mesh call through the gateway each decode th
   // ann shares her screen: her connections renegotiate and both others decode a third video.
   await a.shareScreen()
   await waitFor('ben and cas decoding ann\'s screen too', async () => (await Promise.all([b.stats(), c.stats()])).every((s) => s.videoStreamsDecoding === 3), 15_000)
+
+  // ben and cas share their screens at the same moment: both offer on the ben–cas connection at
+  // once (glare). The polite side rolls back and answers, then offers again; nobody waits forever.
+  await Promise.all([b.shareScreen(), c.shareScreen()])
+  await waitFor('everyone decoding the two cameras and two screens of the others', async () => (await Promise.all([a.stats(), b.stats(), c.stats()])).every((s) => s.videoStreamsDecoding === 4), 20_000)
+  assert.deepEqual((await Promise.all([a.stats(), b.stats(), c.stats()])).flatMap((s) => s.errors), [])
 
   // A fourth is refused: the cap is 3. The others are unaffected.
   const refused = await d.start({ roomId: room.id, media: AV })
