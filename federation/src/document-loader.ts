@@ -15,7 +15,6 @@ import {
   UrlError,
   createActivityPubRequest,
   getRemoteDocument,
-  kvCache,
   preloadedContexts,
   signRequest,
   validatePublicUrl,
@@ -28,6 +27,7 @@ import {
   type RemoteDocument,
 } from '@fedify/fedify'
 import { lookupObject } from '@fedify/fedify/vocab'
+import { cachedDocumentLoader } from './document-cache.ts'
 
 export const DEFAULT_FETCH_MAX_BYTES = 1024 * 1024
 export const DEFAULT_FETCH_TIMEOUT_MS = 10_000
@@ -99,7 +99,7 @@ type Sign = (request: Request) => Promise<Request>
 export function limitedDocumentLoader(limits: FetchLimits, sign?: Sign): DocumentLoader {
   const load = async (url: string, options?: { signal?: AbortSignal }): Promise<RemoteDocument> => {
     const first = new URL(url).href
-    if (first in preloadedContexts) return { contextUrl: null, document: preloadedContexts[first], documentUrl: first }
+    if (Object.hasOwn(preloadedContexts, first)) return { contextUrl: null, document: preloadedContexts[first], documentUrl: first }
     const timeout = AbortSignal.timeout(limits.timeoutMs)
     const signal = options?.signal ? AbortSignal.any([options.signal, timeout]) : timeout
     let current = first
@@ -137,16 +137,22 @@ export function limitedDocumentLoader(limits: FetchLimits, sign?: Sign): Documen
   return load
 }
 
-/** The three factories for `createFederation` (document and context loaders cached in `kv`). */
+/**
+ * The three factories for `createFederation`. Fedify calls them for every context it makes (several
+ * times per inbound activity, once per delivery), so the cached loaders are made once, here, and
+ * handed out each time (see document-cache.ts for why not Fedify's `kvCache()`).
+ */
 export function documentLoaderFactories(limits: FetchLimits, kv: KvStore, prefix: KvKey): {
   documentLoaderFactory: DocumentLoaderFactory
   contextLoaderFactory: DocumentLoaderFactory
   authenticatedDocumentLoaderFactory: AuthenticatedDocumentLoaderFactory
 } {
   const loader = limitedDocumentLoader(limits)
+  const documentLoader = cachedDocumentLoader({ loader, kv, prefix, kind: 'object' })
+  const contextLoader = cachedDocumentLoader({ loader, kv, prefix, kind: 'context' })
   return {
-    documentLoaderFactory: () => kvCache({ loader, kv, prefix, kind: 'object' }),
-    contextLoaderFactory: () => kvCache({ loader, kv, prefix, kind: 'context' }),
+    documentLoaderFactory: () => documentLoader,
+    contextLoaderFactory: () => contextLoader,
     // Signed fetches are not cached (as in Fedify: the answer may depend on who asks).
     authenticatedDocumentLoaderFactory: (identity) => limitedDocumentLoader(limits, (request) => signRequest(request, identity.privateKey, identity.keyId)),
   }

@@ -8,12 +8,13 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
 import { createFederation, getUserAgent, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
-import { Follow, PUBLIC_COLLECTION, Undo, Update, isActor } from '@fedify/fedify/vocab'
+import { Follow, Undo, isActor } from '@fedify/fedify/vocab'
 import type { FederationRepositories, FollowingRecord, LocalActorDirectory, LocalRoomDirectory, RoomChatPort, RoomMembershipPort } from './ports.ts'
 import { RoomMemberActions } from './rooms/room-member-actions.ts'
 import { RoomFederation } from './rooms/room-federation.ts'
 import { ActorKeys } from './keys.ts'
-import { buildPerson, installDispatchers } from './dispatchers.ts'
+import { installDispatchers } from './dispatchers.ts'
+import { ProfileUpdates } from './profile-updates.ts'
 import { HOST_META_PATH, hostMetaResponse } from './host-meta.ts'
 import { silentLogger, type FederationLogger } from './log.ts'
 import { DomainPolicy } from './domain-policy.ts'
@@ -33,6 +34,8 @@ export type ParleyFederationDeps = {
   queue: MessageQueue
   /** The queue of the rooms' federation (see rooms/room-federation.ts). */
   roomQueue: MessageQueue
+  /** Our own tasks that local actions hand off (profile updates); without it they run at once. */
+  taskQueue?: MessageQueue
   directory: LocalActorDirectory
   /** Local rooms as `Group` actors at /rooms/{id}. */
   rooms: LocalRoomDirectory
@@ -83,6 +86,7 @@ export class ParleyFederation {
   readonly rooms: RoomFederation
   /** What local users do about rooms across instances (invite, answer, leave, act in remote rooms). */
   readonly roomMembers: RoomMemberActions
+  readonly #profileUpdates: ProfileUpdates
   #queue: AbortController | null = null
   #closed = false
 
@@ -138,6 +142,13 @@ export class ParleyFederation {
       fetchLimits,
       log: this.#log,
       now: this.#now,
+    })
+    this.#profileUpdates = new ProfileUpdates({
+      context: () => this.#context(),
+      directory: deps.directory,
+      followers: deps.repositories.followers,
+      ...(deps.taskQueue ? { queue: deps.taskQueue } : {}),
+      log: this.#log,
     })
     this.roomMembers = new RoomMemberActions({
       context: () => this.#context(),
@@ -219,6 +230,9 @@ export class ParleyFederation {
     })
     this.rooms.start(this.#queue.signal).catch((error: unknown) => {
       this.#log.error({ err: error }, 'room federation queue stopped')
+    })
+    this.#profileUpdates.listen(this.#queue.signal).catch((error: unknown) => {
+      this.#log.error({ err: error }, 'profile update queue stopped')
     })
   }
 
@@ -327,25 +341,11 @@ export class ParleyFederation {
 
   /**
    * Tells the user's followers that the profile changed (an `Update` of the Person, to the shared
-   * inboxes where there are some): Mastodon refreshes the name it shows. Queued; never fails the
-   * local change because a follower's server is down.
+   * inboxes where there are some): Mastodon refreshes the name it shows. Queued (see
+   * profile-updates.ts); never fails the local change because a follower's server is down.
    */
   async profileChanged(username: string): Promise<FederationResult<{ recipients: number }>> {
-    const user = await this.#deps.directory.byUsername(username)
-    if (!user || user.deletedAt !== null) return fail({ type: 'not-found', what: 'local-user' })
-    const recipients = await this.#deps.repositories.followers.count(user.userId)
-    if (recipients === 0) return ok({ recipients })
-    const ctx = this.#context()
-    const actorUri = ctx.getActorUri(username)
-    const update = new Update({
-      id: new URL(`${actorUri.href}#updates/${randomUUID()}`),
-      actor: actorUri,
-      object: await buildPerson(ctx, user),
-      to: PUBLIC_COLLECTION,
-      cc: ctx.getFollowersUri(username),
-    })
-    await ctx.sendActivity({ identifier: username }, 'followers', update, { preferSharedInbox: true })
-    return ok({ recipients })
+    return this.#profileUpdates.request(username)
   }
 
   /**

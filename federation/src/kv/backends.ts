@@ -19,6 +19,8 @@ export type QueueBackends = {
   queue: MessageQueue
   /** The rooms' federation's queue (its workers run only the rooms' inbox listeners). */
   roomQueue: MessageQueue
+  /** Parley's own federation tasks that local actions hand off (see profile-updates.ts). */
+  taskQueue: MessageQueue
   close(): Promise<void>
 }
 
@@ -31,6 +33,7 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
         kv: new SqliteKvStore(db),
         queue: new SqliteMessageQueue(db, { onError }),
         roomQueue: new SqliteMessageQueue(db, { table: 'fedify_room_queue', onError }),
+        taskQueue: new SqliteMessageQueue(db, { table: 'parley_federation_tasks', concurrency: 2, onError }),
         close: async () => db.close(),
       }
     }
@@ -41,6 +44,7 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
         kv: new RedisKvStore(redis, { prefix: `${options.prefix}kv:` }),
         queue: new RedisMessageQueue(redis, { prefix: `${options.prefix}mq:`, onError }),
         roomQueue: new RedisMessageQueue(redis, { prefix: `${options.prefix}rmq:`, onError }),
+        taskQueue: new RedisMessageQueue(redis, { prefix: `${options.prefix}tq:`, concurrency: 2, onError }),
         close: async () => {
           await redis.quit().catch(() => redis.disconnect())
         },

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { MessageQueue, MessageQueueDepth, MessageQueueEnqueueOptions, MessageQueueListenOptions } from '@fedify/fedify'
 import { durationMs } from './sqlite-database.ts'
-import { runPollWorkers } from './poll-workers.ts'
+import { runPollWorkers, wakeEvent } from './poll-workers.ts'
 
 // Moves due delayed messages and expired leases back to ready, then claims one message.
 // KEYS: none (prefix in ARGV[1]); ARGV: prefix, now, lease deadline. Returns the processing member or nil.
@@ -120,8 +120,8 @@ export class RedisMessageQueue implements MessageQueue {
       else multi.lpush(`${p}ready`, entry)
     }
     await multi.exec()
-    if (delay === 0) this.#wake.dispatchEvent(new Event('wake'))
-    else setTimeout(() => this.#wake.dispatchEvent(new Event('wake')), delay).unref()
+    if (delay === 0) this.#wake.dispatchEvent(wakeEvent(messages.length))
+    else setTimeout(() => this.#wake.dispatchEvent(wakeEvent(messages.length)), delay).unref()
   }
 
   async getDepth(): Promise<MessageQueueDepth> {

@@ -4,7 +4,7 @@
  * swept on writes. `cas` runs in an immediate transaction so it is atomic across connections.
  */
 import { isDeepStrictEqual } from 'node:util'
-import type { DatabaseSync } from 'node:sqlite'
+import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { KvKey, KvStore, KvStoreListEntry, KvStoreSetOptions } from '@fedify/fedify'
 import { durationMs } from './sqlite-database.ts'
 
@@ -21,6 +21,8 @@ export class SqliteKvStore implements KvStore {
   readonly #table: string
   readonly #now: () => number
   #writes = 0
+  /** Compiled once: Fedify reads and writes this store several times per activity. */
+  readonly #sql: { read: StatementSync; write: StatementSync; remove: StatementSync; sweep: StatementSync }
 
   constructor(db: DatabaseSync, options: SqliteKvStoreOptions = {}) {
     const table = options.table ?? 'fedify_kv'
@@ -31,6 +33,15 @@ export class SqliteKvStore implements KvStore {
     db.exec(`CREATE TABLE IF NOT EXISTS "${table}" (
       key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER) STRICT;
       CREATE INDEX IF NOT EXISTS "${table}_expiry" ON "${table}" (expires_at) WHERE expires_at IS NOT NULL;`)
+    this.#sql = {
+      read: db.prepare(`SELECT value FROM "${table}" WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)`),
+      write: db.prepare(
+        `INSERT INTO "${table}" (key, value, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+      ),
+      remove: db.prepare(`DELETE FROM "${table}" WHERE key = ?`),
+      sweep: db.prepare(`DELETE FROM "${table}" WHERE expires_at IS NOT NULL AND expires_at <= ?`),
+    }
   }
 
   async get<T = unknown>(key: KvKey): Promise<T | undefined> {
@@ -39,9 +50,7 @@ export class SqliteKvStore implements KvStore {
 
   /** Synchronous, so that `cas` never yields inside its transaction. */
   #read(key: KvKey): unknown {
-    const row = this.#db
-      .prepare(`SELECT value FROM "${this.#table}" WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)`)
-      .get(encodeKey(key), this.#now())
+    const row = this.#sql.read.get(encodeKey(key), this.#now())
     return row === undefined ? undefined : JSON.parse(String(row.value))
   }
 
@@ -52,7 +61,7 @@ export class SqliteKvStore implements KvStore {
   }
 
   async delete(key: KvKey): Promise<void> {
-    this.#db.prepare(`DELETE FROM "${this.#table}" WHERE key = ?`).run(encodeKey(key))
+    this.#sql.remove.run(encodeKey(key))
   }
 
   async cas(key: KvKey, expectedValue: unknown, newValue: unknown, options?: KvStoreSetOptions): Promise<boolean> {
@@ -64,7 +73,7 @@ export class SqliteKvStore implements KvStore {
         this.#db.exec('ROLLBACK')
         return false
       }
-      if (newValue === undefined) this.#db.prepare(`DELETE FROM "${this.#table}" WHERE key = ?`).run(encodeKey(key))
+      if (newValue === undefined) this.#sql.remove.run(encodeKey(key))
       else this.#write(key, newValue, options)
       this.#db.exec('COMMIT')
       return true
@@ -90,17 +99,12 @@ export class SqliteKvStore implements KvStore {
 
   /** Deletes expired entries now; returns how many. */
   sweep(): number {
-    return Number(this.#db.prepare(`DELETE FROM "${this.#table}" WHERE expires_at IS NOT NULL AND expires_at <= ?`).run(this.#now()).changes)
+    return Number(this.#sql.sweep.run(this.#now()).changes)
   }
 
   #write(key: KvKey, value: unknown, options?: KvStoreSetOptions): void {
     const ttl = options?.ttl === undefined ? null : this.#now() + durationMs(options.ttl)
-    this.#db
-      .prepare(
-        `INSERT INTO "${this.#table}" (key, value, expires_at) VALUES (?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
-      )
-      .run(encodeKey(key), JSON.stringify(value), ttl)
+    this.#sql.write.run(encodeKey(key), JSON.stringify(value), ttl)
   }
 
   #maybeSweep(): void {

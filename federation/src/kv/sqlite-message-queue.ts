@@ -6,10 +6,10 @@
  * ordering key are handed out one at a time, oldest first. Listeners on the same instance are woken
  * at once on enqueue; other connections to the file find new messages by polling.
  */
-import type { DatabaseSync } from 'node:sqlite'
+import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { MessageQueue, MessageQueueDepth, MessageQueueEnqueueOptions, MessageQueueListenOptions } from '@fedify/fedify'
 import { durationMs } from './sqlite-database.ts'
-import { runPollWorkers } from './poll-workers.ts'
+import { runPollWorkers, wakeEvent } from './poll-workers.ts'
 
 export type SqliteMessageQueueOptions = {
   /** Table name (letters, digits, underscores). Default `fedify_queue`. */
@@ -27,22 +27,30 @@ export type SqliteMessageQueueOptions = {
 
 type Claimed = { id: number; message: string }
 
+/** The queue's statements, compiled once: preparing one costs about as much as running it. */
+type Statements = {
+  insert: StatementSync
+  depth: StatementSync
+  claim: StatementSync
+  renew: StatementSync
+  remove: StatementSync
+}
+
 export class SqliteMessageQueue implements MessageQueue {
   readonly nativeRetrial = false
   readonly #db: DatabaseSync
-  readonly #table: string
   readonly #pollIntervalMs: number
   readonly #leaseMs: number
   readonly #concurrency: number
   readonly #now: () => number
   readonly #onError: (error: unknown) => void
   readonly #wake = new EventTarget()
+  readonly #sql: Statements
 
   constructor(db: DatabaseSync, options: SqliteMessageQueueOptions = {}) {
     const table = options.table ?? 'fedify_queue'
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table)) throw new TypeError(`invalid table name: ${table}`)
     this.#db = db
-    this.#table = table
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000
     this.#leaseMs = options.leaseMs ?? 30_000
     this.#concurrency = Math.max(1, options.concurrency ?? 16)
@@ -57,6 +65,22 @@ export class SqliteMessageQueue implements MessageQueue {
       created_at INTEGER NOT NULL) STRICT;
       CREATE INDEX IF NOT EXISTS "${table}_due" ON "${table}" (run_at, id);
       CREATE INDEX IF NOT EXISTS "${table}_ordering" ON "${table}" (ordering_key, id) WHERE ordering_key IS NOT NULL;`)
+    this.#sql = {
+      insert: db.prepare(`INSERT INTO "${table}" (message, ordering_key, run_at, created_at) VALUES (?, ?, ?, ?)`),
+      depth: db.prepare(`SELECT COUNT(*) AS queued, COALESCE(SUM(run_at <= ?), 0) AS ready FROM "${table}" WHERE lease_until IS NULL OR lease_until <= ?`),
+      // Leases the oldest due message whose ordering key has no older message waiting.
+      claim: db.prepare(
+        `UPDATE "${table}" SET lease_until = ? WHERE id = (
+           SELECT m.id FROM "${table}" AS m
+           WHERE m.run_at <= ? AND (m.lease_until IS NULL OR m.lease_until <= ?)
+             AND (m.ordering_key IS NULL OR NOT EXISTS (
+               SELECT 1 FROM "${table}" AS p WHERE p.ordering_key = m.ordering_key AND p.id < m.id))
+           ORDER BY m.run_at, m.id LIMIT 1)
+         RETURNING id, message`,
+      ),
+      renew: db.prepare(`UPDATE "${table}" SET lease_until = ? WHERE id = ?`),
+      remove: db.prepare(`DELETE FROM "${table}" WHERE id = ?`),
+    }
   }
 
   async enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
@@ -67,7 +91,7 @@ export class SqliteMessageQueue implements MessageQueue {
     if (messages.length === 0) return
     const now = this.#now()
     const delay = durationMs(options?.delay)
-    const insert = this.#db.prepare(`INSERT INTO "${this.#table}" (message, ordering_key, run_at, created_at) VALUES (?, ?, ?, ?)`)
+    const insert = this.#sql.insert
     this.#db.exec('BEGIN IMMEDIATE')
     try {
       for (const message of messages) insert.run(JSON.stringify(message), options?.orderingKey ?? null, now + delay, now)
@@ -76,14 +100,14 @@ export class SqliteMessageQueue implements MessageQueue {
       this.#db.exec('ROLLBACK')
       throw error
     }
-    if (delay === 0) this.#wake.dispatchEvent(new Event('wake'))
-    else setTimeout(() => this.#wake.dispatchEvent(new Event('wake')), delay).unref()
+    // As many sleeping workers as there are new messages: waking all of them for one message
+    // would make the others run a claim for nothing.
+    if (delay === 0) this.#wake.dispatchEvent(wakeEvent(messages.length))
+    else setTimeout(() => this.#wake.dispatchEvent(wakeEvent(messages.length)), delay).unref()
   }
 
   async getDepth(): Promise<MessageQueueDepth> {
-    const row = this.#db
-      .prepare(`SELECT COUNT(*) AS queued, COALESCE(SUM(run_at <= ?), 0) AS ready FROM "${this.#table}" WHERE lease_until IS NULL OR lease_until <= ?`)
-      .get(this.#now(), this.#now())
+    const row = this.#sql.depth.get(this.#now(), this.#now())
     const queued = Number(row?.queued ?? 0)
     const ready = Number(row?.ready ?? 0)
     return { queued, ready, delayed: queued - ready }
@@ -100,27 +124,16 @@ export class SqliteMessageQueue implements MessageQueue {
     })
   }
 
-
   /** Atomically leases the oldest due message whose ordering key has no older message waiting. */
   #claim(): Claimed | null {
     const now = this.#now()
-    const row = this.#db
-      .prepare(
-        `UPDATE "${this.#table}" SET lease_until = ? WHERE id = (
-           SELECT m.id FROM "${this.#table}" AS m
-           WHERE m.run_at <= ? AND (m.lease_until IS NULL OR m.lease_until <= ?)
-             AND (m.ordering_key IS NULL OR NOT EXISTS (
-               SELECT 1 FROM "${this.#table}" AS p WHERE p.ordering_key = m.ordering_key AND p.id < m.id))
-           ORDER BY m.run_at, m.id LIMIT 1)
-         RETURNING id, message`,
-      )
-      .get(now + this.#leaseMs, now, now)
+    const row = this.#sql.claim.get(now + this.#leaseMs, now, now)
     return row ? { id: Number(row.id), message: String(row.message) } : null
   }
 
   async #handle(claimed: Claimed, handler: (message: unknown) => Promise<void> | void): Promise<void> {
     const renew = setInterval(() => {
-      this.#db.prepare(`UPDATE "${this.#table}" SET lease_until = ? WHERE id = ?`).run(this.#now() + this.#leaseMs, claimed.id)
+      this.#sql.renew.run(this.#now() + this.#leaseMs, claimed.id)
     }, Math.max(10, Math.floor(this.#leaseMs / 3)))
     try {
       await handler(JSON.parse(claimed.message))
@@ -128,7 +141,7 @@ export class SqliteMessageQueue implements MessageQueue {
       this.#onError(error)
     } finally {
       clearInterval(renew)
-      this.#db.prepare(`DELETE FROM "${this.#table}" WHERE id = ?`).run(claimed.id)
+      this.#sql.remove.run(claimed.id)
     }
   }
 }

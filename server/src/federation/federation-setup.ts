@@ -65,6 +65,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
     kv: backends.kv,
     queue: backends.queue,
     roomQueue: backends.roomQueue,
+    taskQueue: backends.taskQueue,
     directory: storeDirectory(store),
     rooms: storeRoomDirectory(store),
     roomMembership: membership,

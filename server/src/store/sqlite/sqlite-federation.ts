@@ -24,7 +24,7 @@ import type {
   RoomPostRecord,
   RoomPostRepository,
 } from '@parley/federation'
-import { nullableNumber, type Row } from './sqlite-util.ts'
+import { cached, nullableNumber, type Row } from './sqlite-util.ts'
 import { SqliteRoomInvitationRepository, SqliteRoomInviteRepository } from './sqlite-room-federation.ts'
 import { SqliteRoomFanoutCursorRepository, SqliteRoomReplicaRepository } from './sqlite-room-replica.ts'
 
@@ -60,8 +60,7 @@ class SqliteActorKeyRepository implements ActorKeyRepository {
 
   async list(userId: string): Promise<ActorKeyRecord[]> {
     // RSA first: Mastodon reads the first publicKey.
-    return this.#db
-      .prepare(`SELECT * FROM ${this.#t} WHERE ${this.#o} = ? ORDER BY CASE algorithm WHEN 'rsa' THEN 0 ELSE 1 END`)
+    return cached(this.#db, `SELECT * FROM ${this.#t} WHERE ${this.#o} = ? ORDER BY CASE algorithm WHEN 'rsa' THEN 0 ELSE 1 END`)
       .all(userId)
       .map((row) => ({
         userId: String(row[this.#o]),
@@ -73,8 +72,7 @@ class SqliteActorKeyRepository implements ActorKeyRepository {
   }
 
   async addIfMissing(record: ActorKeyRecord): Promise<ActorKeyRecord> {
-    this.#db
-      .prepare(`INSERT INTO ${this.#t} (${this.#o}, algorithm, public_jwk, private_jwk, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+    cached(this.#db, `INSERT INTO ${this.#t} (${this.#o}, algorithm, public_jwk, private_jwk, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
       .run(record.userId, record.algorithm, JSON.stringify(record.publicJwk), JSON.stringify(record.privateJwk), record.createdAt)
     const stored = (await this.list(record.userId)).find((r) => r.algorithm === record.algorithm)
     if (!stored) throw new Error(`key pair for ${record.userId} was not stored`)
@@ -82,7 +80,7 @@ class SqliteActorKeyRepository implements ActorKeyRepository {
   }
 
   async missing(userIds: readonly string[], algorithm: KeyAlgorithm): Promise<string[]> {
-    const has = this.#db.prepare(`SELECT 1 FROM ${this.#t} WHERE ${this.#o} = ? AND algorithm = ?`)
+    const has = cached(this.#db, `SELECT 1 FROM ${this.#t} WHERE ${this.#o} = ? AND algorithm = ?`)
     return userIds.filter((id) => has.get(id, algorithm) === undefined)
   }
 }
@@ -109,9 +107,8 @@ class SqliteFollowerRepository implements FollowerRepository {
   }
 
   async upsert(record: FollowerRecord): Promise<boolean> {
-    const existed = this.#db.prepare(`SELECT 1 FROM ${this.#t} WHERE ${this.#o} = ? AND actor_id = ?`).get(record.userId, record.actorId)
-    this.#db
-      .prepare(
+    const existed = cached(this.#db, `SELECT 1 FROM ${this.#t} WHERE ${this.#o} = ? AND actor_id = ?`).get(record.userId, record.actorId)
+    cached(this.#db, 
         `INSERT INTO ${this.#t} (${this.#o}, actor_id, inbox, shared_inbox, follow_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (${this.#o}, actor_id) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, follow_id = excluded.follow_id`,
       )
@@ -120,28 +117,27 @@ class SqliteFollowerRepository implements FollowerRepository {
   }
 
   async remove(userId: string, actorId: string): Promise<boolean> {
-    return Number(this.#db.prepare(`DELETE FROM ${this.#t} WHERE ${this.#o} = ? AND actor_id = ?`).run(userId, actorId).changes) > 0
+    return Number(cached(this.#db, `DELETE FROM ${this.#t} WHERE ${this.#o} = ? AND actor_id = ?`).run(userId, actorId).changes) > 0
   }
 
   async removeByFollowId(actorId: string, followId: string): Promise<boolean> {
-    return Number(this.#db.prepare(`DELETE FROM ${this.#t} WHERE actor_id = ? AND follow_id = ?`).run(actorId, followId).changes) > 0
+    return Number(cached(this.#db, `DELETE FROM ${this.#t} WHERE actor_id = ? AND follow_id = ?`).run(actorId, followId).changes) > 0
   }
 
   async removeActor(actorId: string): Promise<number> {
-    return Number(this.#db.prepare(`DELETE FROM ${this.#t} WHERE actor_id = ?`).run(actorId).changes)
+    return Number(cached(this.#db, `DELETE FROM ${this.#t} WHERE actor_id = ?`).run(actorId).changes)
   }
 
   async list(userId: string, cursor: string | null, limit: number): Promise<Page<FollowerRecord>> {
     const offset = offsetOf(cursor)
-    const rows = this.#db
-      .prepare(`SELECT * FROM ${this.#t} WHERE ${this.#o} = ? ORDER BY created_at, actor_id LIMIT ? OFFSET ?`)
+    const rows = cached(this.#db, `SELECT * FROM ${this.#t} WHERE ${this.#o} = ? ORDER BY created_at, actor_id LIMIT ? OFFSET ?`)
       .all(userId, limit + 1, offset)
       .map((row) => toFollower(row, this.#o))
     return page(rows, offset, limit)
   }
 
   async count(userId: string): Promise<number> {
-    return Number(this.#db.prepare(`SELECT COUNT(*) AS n FROM ${this.#t} WHERE ${this.#o} = ?`).get(userId)?.n ?? 0)
+    return Number(cached(this.#db, `SELECT COUNT(*) AS n FROM ${this.#t} WHERE ${this.#o} = ?`).get(userId)?.n ?? 0)
   }
 }
 
@@ -164,8 +160,7 @@ class SqliteFollowingRepository implements FollowingRepository {
   }
 
   async put(record: FollowingRecord): Promise<void> {
-    this.#db
-      .prepare(
+    cached(this.#db, 
         `INSERT INTO federation_following (user_id, actor_id, follow_id, state, inbox, shared_inbox, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (user_id, actor_id) DO UPDATE SET follow_id = excluded.follow_id, state = excluded.state,
            inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, created_at = excluded.created_at`,
@@ -174,39 +169,38 @@ class SqliteFollowingRepository implements FollowingRepository {
   }
 
   async byFollowId(followId: string): Promise<FollowingRecord | null> {
-    const row = this.#db.prepare('SELECT * FROM federation_following WHERE follow_id = ?').get(followId)
+    const row = cached(this.#db, 'SELECT * FROM federation_following WHERE follow_id = ?').get(followId)
     return row ? toFollowing(row) : null
   }
 
   async get(userId: string, actorId: string): Promise<FollowingRecord | null> {
-    const row = this.#db.prepare('SELECT * FROM federation_following WHERE user_id = ? AND actor_id = ?').get(userId, actorId)
+    const row = cached(this.#db, 'SELECT * FROM federation_following WHERE user_id = ? AND actor_id = ?').get(userId, actorId)
     return row ? toFollowing(row) : null
   }
 
   async accept(followId: string): Promise<FollowingRecord | null> {
-    this.#db.prepare("UPDATE federation_following SET state = 'accepted' WHERE follow_id = ?").run(followId)
+    cached(this.#db, "UPDATE federation_following SET state = 'accepted' WHERE follow_id = ?").run(followId)
     return this.byFollowId(followId)
   }
 
   async remove(userId: string, actorId: string): Promise<boolean> {
-    return Number(this.#db.prepare('DELETE FROM federation_following WHERE user_id = ? AND actor_id = ?').run(userId, actorId).changes) > 0
+    return Number(cached(this.#db, 'DELETE FROM federation_following WHERE user_id = ? AND actor_id = ?').run(userId, actorId).changes) > 0
   }
 
   async removeActor(actorId: string): Promise<number> {
-    return Number(this.#db.prepare('DELETE FROM federation_following WHERE actor_id = ?').run(actorId).changes)
+    return Number(cached(this.#db, 'DELETE FROM federation_following WHERE actor_id = ?').run(actorId).changes)
   }
 
   async list(userId: string, cursor: string | null, limit: number): Promise<Page<FollowingRecord>> {
     const offset = offsetOf(cursor)
-    const rows = this.#db
-      .prepare("SELECT * FROM federation_following WHERE user_id = ? AND state = 'accepted' ORDER BY created_at, actor_id LIMIT ? OFFSET ?")
+    const rows = cached(this.#db, "SELECT * FROM federation_following WHERE user_id = ? AND state = 'accepted' ORDER BY created_at, actor_id LIMIT ? OFFSET ?")
       .all(userId, limit + 1, offset)
       .map(toFollowing)
     return page(rows, offset, limit)
   }
 
   async count(userId: string): Promise<number> {
-    return Number(this.#db.prepare("SELECT COUNT(*) AS n FROM federation_following WHERE user_id = ? AND state = 'accepted'").get(userId)?.n ?? 0)
+    return Number(cached(this.#db, "SELECT COUNT(*) AS n FROM federation_following WHERE user_id = ? AND state = 'accepted'").get(userId)?.n ?? 0)
   }
 }
 
@@ -217,8 +211,7 @@ class SqliteInboundMessageRepository implements InboundMessageRepository {
   }
 
   async receive(m: InboundDirectMessage): Promise<boolean> {
-    const result = this.#db
-      .prepare(
+    const result = cached(this.#db, 
         `INSERT INTO federation_inbound_messages (note_id, activity_id, sender_id, recipient_user_ids, content, in_reply_to, published, received_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (note_id) DO NOTHING`,
       )
@@ -227,8 +220,7 @@ class SqliteInboundMessageRepository implements InboundMessageRepository {
   }
 
   async listForUser(userId: string): Promise<InboundDirectMessage[]> {
-    return this.#db
-      .prepare(
+    return cached(this.#db, 
         `SELECT m.* FROM federation_inbound_messages AS m
          WHERE EXISTS (SELECT 1 FROM json_each(m.recipient_user_ids) WHERE value = ?) ORDER BY received_at, note_id`,
       )
@@ -253,23 +245,21 @@ class SqliteBlockRepository implements BlockRepository {
   }
 
   async add(record: BlockRecord): Promise<boolean> {
-    const result = this.#db
-      .prepare('INSERT INTO federation_blocks (user_id, actor_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+    const result = cached(this.#db, 'INSERT INTO federation_blocks (user_id, actor_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
       .run(record.userId, record.actorId, record.createdAt)
     return Number(result.changes) === 1
   }
 
   async remove(userId: string, actorId: string): Promise<boolean> {
-    return Number(this.#db.prepare('DELETE FROM federation_blocks WHERE user_id = ? AND actor_id = ?').run(userId, actorId).changes) > 0
+    return Number(cached(this.#db, 'DELETE FROM federation_blocks WHERE user_id = ? AND actor_id = ?').run(userId, actorId).changes) > 0
   }
 
   async has(userId: string, actorId: string): Promise<boolean> {
-    return this.#db.prepare('SELECT 1 FROM federation_blocks WHERE user_id = ? AND actor_id = ?').get(userId, actorId) !== undefined
+    return cached(this.#db, 'SELECT 1 FROM federation_blocks WHERE user_id = ? AND actor_id = ?').get(userId, actorId) !== undefined
   }
 
   async list(userId: string): Promise<BlockRecord[]> {
-    return this.#db
-      .prepare('SELECT * FROM federation_blocks WHERE user_id = ? ORDER BY created_at DESC, actor_id')
+    return cached(this.#db, 'SELECT * FROM federation_blocks WHERE user_id = ? ORDER BY created_at DESC, actor_id')
       .all(userId)
       .map((row) => ({ userId: String(row.user_id), actorId: String(row.actor_id), createdAt: Number(row.created_at) }))
   }
@@ -282,8 +272,7 @@ class SqliteReportRepository implements ReportRepository {
   }
 
   async receive(r: ReportRecord): Promise<boolean> {
-    const result = this.#db
-      .prepare(
+    const result = cached(this.#db, 
         `INSERT INTO federation_reports (activity_id, reporter_id, user_ids, object_ids, content, received_at)
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING`,
       )
@@ -292,8 +281,7 @@ class SqliteReportRepository implements ReportRepository {
   }
 
   async list(limit: number): Promise<ReportRecord[]> {
-    return this.#db
-      .prepare('SELECT * FROM federation_reports ORDER BY received_at DESC, activity_id LIMIT ?')
+    return cached(this.#db, 'SELECT * FROM federation_reports ORDER BY received_at DESC, activity_id LIMIT ?')
       .all(limit)
       .map((row) => ({
         activityId: String(row.activity_id),
@@ -313,19 +301,17 @@ class SqliteDomainBlockRepository implements DomainBlockRepository {
   }
 
   async add(record: DomainBlockRecord): Promise<boolean> {
-    const result = this.#db
-      .prepare('INSERT INTO federation_domain_blocks (domain, created_by, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+    const result = cached(this.#db, 'INSERT INTO federation_domain_blocks (domain, created_by, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
       .run(record.domain, record.createdBy, record.createdAt)
     return Number(result.changes) === 1
   }
 
   async remove(domain: string): Promise<boolean> {
-    return Number(this.#db.prepare('DELETE FROM federation_domain_blocks WHERE domain = ?').run(domain).changes) > 0
+    return Number(cached(this.#db, 'DELETE FROM federation_domain_blocks WHERE domain = ?').run(domain).changes) > 0
   }
 
   async list(): Promise<DomainBlockRecord[]> {
-    return this.#db
-      .prepare('SELECT * FROM federation_domain_blocks ORDER BY created_at, domain')
+    return cached(this.#db, 'SELECT * FROM federation_domain_blocks ORDER BY created_at, domain')
       .all()
       .map((row) => ({ domain: String(row.domain), createdBy: String(row.created_by), createdAt: Number(row.created_at) }))
   }
@@ -338,25 +324,24 @@ class SqliteRoomPostRepository implements RoomPostRepository {
   }
 
   async add(post: RoomPostRecord): Promise<void> {
-    this.#db.prepare('INSERT INTO federation_room_posts (room_id, post_id, text, created_at) VALUES (?, ?, ?, ?)').run(post.roomId, post.postId, post.text, post.createdAt)
+    cached(this.#db, 'INSERT INTO federation_room_posts (room_id, post_id, text, created_at) VALUES (?, ?, ?, ?)').run(post.roomId, post.postId, post.text, post.createdAt)
   }
 
   async get(roomId: string, postId: string): Promise<RoomPostRecord | null> {
-    const row = this.#db.prepare('SELECT * FROM federation_room_posts WHERE room_id = ? AND post_id = ?').get(roomId, postId)
+    const row = cached(this.#db, 'SELECT * FROM federation_room_posts WHERE room_id = ? AND post_id = ?').get(roomId, postId)
     return row ? toRoomPost(row) : null
   }
 
   async list(roomId: string, cursor: string | null, limit: number): Promise<Page<RoomPostRecord>> {
     const offset = offsetOf(cursor)
-    const rows = this.#db
-      .prepare('SELECT * FROM federation_room_posts WHERE room_id = ? ORDER BY created_at DESC, post_id LIMIT ? OFFSET ?')
+    const rows = cached(this.#db, 'SELECT * FROM federation_room_posts WHERE room_id = ? ORDER BY created_at DESC, post_id LIMIT ? OFFSET ?')
       .all(roomId, limit + 1, offset)
       .map(toRoomPost)
     return page(rows, offset, limit)
   }
 
   async count(roomId: string): Promise<number> {
-    return Number(this.#db.prepare('SELECT COUNT(*) AS n FROM federation_room_posts WHERE room_id = ?').get(roomId)?.n ?? 0)
+    return Number(cached(this.#db, 'SELECT COUNT(*) AS n FROM federation_room_posts WHERE room_id = ?').get(roomId)?.n ?? 0)
   }
 }
 
