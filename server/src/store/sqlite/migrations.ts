@@ -376,4 +376,15 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 64,
+    name: 'federation-room-replica-heads',
+    sql: `
+      CREATE TABLE federation_replica_heads (
+        room_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX federation_room_invites_room ON federation_room_invites(room_id, state);
+    `,
+  },
 ]
