@@ -17,6 +17,8 @@ export type LocalActor = {
 
 export interface LocalActorDirectory {
   byUsername(username: string): Promise<LocalActor | null>
+  /** By user id: a member instance fetches a room's history signed as one of its members. */
+  byId(userId: string): Promise<LocalActor | null>
 }
 
 export type KeyAlgorithm = 'rsa' | 'ed25519'
@@ -231,6 +233,8 @@ export interface RoomInviteRepository {
   get(inviteId: string): Promise<RoomInviteRecord | null>
   /** Moves a pending invite to `state`; false when it is unknown or was answered already. */
   answer(inviteId: string, state: 'accepted' | 'rejected'): Promise<boolean>
+  /** The room's invites still waiting for an answer, oldest first (withdrawn when the room is deleted). */
+  pendingFor(roomId: string): Promise<RoomInviteRecord[]>
 }
 
 /** Member side: an `Invite` a local user received to a room hosted elsewhere. */
@@ -259,6 +263,8 @@ export interface RoomInvitationRepository {
   /** Forgets an invitation (its user left the room or was removed); false when unknown. */
   remove(inviteId: string): Promise<boolean>
   answer(inviteId: string, state: 'accepted' | 'rejected'): Promise<boolean>
+  /** The room was deleted on its host: forgets every invitation to it, pending or accepted; returns what was forgotten. */
+  forgetRoom(roomId: string): Promise<RoomInvitationRecord[]>
 }
 
 /** What rooms as actors keep. Key, follower and member records name the room in their `userId` field. */
@@ -306,10 +312,24 @@ export interface RoomChatPort {
   react(roomId: string, actorId: string, seq: number, emoji: string, add: boolean): Promise<RoomChatOutcome>
   /**
    * The room's latest `limit` messages as they stand now (edited bodies; deleted ones left out),
-   * oldest first, each as the `message.new` of its seq: what a newly joined instance is sent.
+   * oldest first, each as the `message.new` of its seq: a newly joined instance is sent the last
+   * one, which makes it pull the whole history (room-history.ts).
    */
   history(roomId: string, limit: number): Promise<RoomFanoutEvent[]>
+  /** The room's text messages with seq > `afterSeq` as they stand now (deleted ones as tombstones), ascending, at most `limit`. */
+  snapshots(roomId: string, afterSeq: number, limit: number): Promise<RoomMessageSnapshot[]>
+  /** The given messages as they stand now (text messages only; unknown seqs left out), ascending. */
+  snapshotsAt(roomId: string, seqs: readonly number[]): Promise<RoomMessageSnapshot[]>
+  /**
+   * The seqs of the text messages that room events after `sinceEventSeq` changed, ascending; null
+   * when the event log no longer reaches back that far, or more than `limit` events happened since
+   * (the caller then sends the whole history).
+   */
+  changedSince(roomId: string, sinceEventSeq: number, limit: number): Promise<number[] | null>
 }
+
+/** A message of a local room as it stands, for a member instance's replica (authors as actor URLs). */
+export type RoomMessageSnapshot = Omit<ReplicaMessageRecord, 'roomId'>
 
 /** Who did something in a room, as the Fediverse names them (local users by their actor URL). */
 export type RoomActorRef = { id: string; name: string }
@@ -349,4 +369,12 @@ export interface RoomReplicaRepository {
   apply(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<'applied' | 'duplicate' | 'missing-message'>
   /** Messages after `afterSeq`, ascending by seq, at most `limit`. */
   messages(roomId: string, afterSeq: number, limit: number): Promise<ReplicaMessageRecord[]>
+  /** Writes messages as the host has them now (from its history collection), replacing what is stored for those seqs. */
+  store(roomId: string, messages: readonly ReplicaMessageRecord[]): Promise<void>
+  /** The host event up to which the replica is known complete; 0 before the first sync. */
+  head(roomId: string): Promise<number>
+  /** Moves the head forward to `eventSeq` (never back). */
+  advanceHead(roomId: string, eventSeq: number): Promise<void>
+  /** The room was deleted on its host: its messages, applied events and head go. */
+  drop(roomId: string): Promise<void>
 }

@@ -176,7 +176,7 @@ export type ServerRemoteRoomEvent = Static<typeof ServerRemoteRoomEvent>
 
 export const ServerRemoteRoomRemoved = Type.Object(
   { type: Type.Literal('remote-room.removed'), roomId: Type.String({ description: 'The room\'s actor id on its host' }) },
-  { additionalProperties: false, title: 'ServerRemoteRoomRemoved', description: 'The user is no longer a member of this room on another instance (left or removed)' },
+  { additionalProperties: false, title: 'ServerRemoteRoomRemoved', description: 'The user is no longer a member of this room on another instance (left, removed, or the room was deleted on its host)' },
 )
 export type ServerRemoteRoomRemoved = Static<typeof ServerRemoteRoomRemoved>
 

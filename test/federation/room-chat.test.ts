@@ -79,7 +79,7 @@ describe('Federated chat: the host orders, checks and announces; member instance
     await eventually(async () => JSON.stringify((await bob('/api/v1/me/remote-rooms')).json) === JSON.stringify({ rooms: [{ roomId: roomUri, roomName: 'Project Y' }] }), 15_000, 'the new name on B')
   })
 
-  it('a third instance joins later: it gets the history (as it stands: edits applied, deleted messages left out), then everything new, in the host\'s order', async () => {
+  it('a third instance joins later: it gets the whole history (edits applied, deleted messages as tombstones, reactions), then everything new, in the host\'s order', async () => {
     const carol = (await apiAs(c, 'carol', 'Carol')).api
     await inviteAndJoin(a, alice, roomId, c, carol, 'carol')
     assert.equal((await send(carol, { type: 'post', body: 'Carol here' })).status, 202)
@@ -88,13 +88,11 @@ describe('Federated chat: the host orders, checks and announces; member instance
       const host = await hostView(a, roomId, authorOnA)
       return JSON.stringify(host).includes('Carol here') && JSON.stringify(host).includes('Welcome Carol') ? host : null
     }, 15_000, 'carol\'s message on A')
-    const live = (expected as { seq: number; author: string; body: string; deleted: boolean }[]).filter((m) => !m.deleted).map(({ seq, author, body }) => ({ seq, author, body }))
-    assert.equal(live.length, 5)
-    const onC = async () => (await replicaView(carol, roomUri)).map((m) => { const { seq, author, body } = m as { seq: number; author: string; body: string }; return { seq, author, body } })
-    await eventually(async () => JSON.stringify(await onC()) === JSON.stringify(live), 15_000, 'C\'s replica: history and new messages')
-    const bodies = (await onC()).map((m) => m.body)
-    assert.deepEqual(bodies.slice(0, 3), ['Hello Bob, welcome to **X**', 'Hi Alice <3', 'Last word'], 'the history, from before C joined (deleted messages left out)')
-    assert.deepEqual(bodies.slice(3).sort(), ['Carol here', 'Welcome Carol'], 'then the new messages (in the host\'s order, checked above)')
+    assert.equal(expected.length, 7)
+    await eventually(async () => JSON.stringify(await replicaView(carol, roomUri)) === JSON.stringify(expected), 15_000, 'C\'s replica: history and new messages')
+    const bodies = (await replicaView(carol, roomUri)).map((m) => (m as { body: string }).body)
+    assert.deepEqual(bodies.slice(0, 5), ['Hello Bob, welcome to **X**', 'Hi Alice <3', '', 'Last word', ''], 'the history, from before C joined (deleted messages as tombstones)')
+    assert.deepEqual(bodies.slice(5).sort(), ['Carol here', 'Welcome Carol'], 'then the new messages (in the host\'s order, checked above)')
     await eventually(async () => JSON.stringify(await replicaView(bob, roomUri)) === JSON.stringify(expected), 15_000, 'B\'s replica')
   })
 })

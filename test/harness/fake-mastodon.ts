@@ -79,6 +79,8 @@ export async function startFakeMastodon(flavour: PeerFlavour = MASTODON): Promis
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
   const deliveries: Delivery[] = []
+  /** Keys of actors seen, by key id (see verifyCavage). */
+  const knownKeys = new Map<string, KnownKey>()
   let gone = false
   let origin = ''
   let host = ''
@@ -108,7 +110,7 @@ export async function startFakeMastodon(flavour: PeerFlavour = MASTODON): Promis
         }
         if (req.method === 'POST' && (url.pathname === `${flavour.actorPath}/inbox` || url.pathname === '/inbox')) {
           const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]))
-          const verified = await verifyCavage(req.method, url.pathname + url.search, headers, body)
+          const verified = await verifyCavage(req.method, url.pathname + url.search, headers, body, knownKeys)
           if (!verified) return void res.writeHead(401).end('signature not verified')
           deliveries.push({ path: url.pathname, headers, body, json: JSON.parse(body) as Record<string, unknown>, signatureVerified: true })
           res.writeHead(202).end()
@@ -162,8 +164,14 @@ export async function startFakeMastodon(flavour: PeerFlavour = MASTODON): Promis
   }
 }
 
-/** Mastodon's check of an inbound delivery: draft-cavage signature by the key's owner, digest matching. */
-async function verifyCavage(method: string, path: string, headers: Record<string, string>, body: string): Promise<boolean> {
+type KnownKey = { owner: string; publicKeyPem: string }
+
+/**
+ * Mastodon's check of an inbound delivery: draft-cavage signature by the key's owner, digest
+ * matching. Like Mastodon, it keeps the keys of actors it has seen (so an actor deleted since, whose
+ * document is gone, can still sign its own Delete) and fetches a key again when the kept one fails.
+ */
+async function verifyCavage(method: string, path: string, headers: Record<string, string>, body: string, knownKeys: Map<string, KnownKey>): Promise<boolean> {
   const header = headers.signature
   if (!header || !header.includes('keyId=')) return false
   const params: Record<string, string> = Object.fromEntries([...header.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']))
@@ -171,11 +179,17 @@ async function verifyCavage(method: string, path: string, headers: Record<string
   if (!params.keyId || !params.signature || !names.includes('digest')) return false
   if (headers.digest !== `SHA-256=${createHash('sha256').update(body).digest('base64')}`) return false
   const signed = names.map((name) => (name === '(request-target)' ? `(request-target): ${method.toLowerCase()} ${path}` : `${name}: ${headers[name] ?? ''}`)).join('\n')
-  const actor = (await (await fetch(params.keyId, { headers: { accept: 'application/activity+json' } })).json()) as {
+  const check = (key: KnownKey) => verify('sha256', Buffer.from(signed), createPublicKey(key.publicKeyPem), Buffer.from(params.signature ?? '', 'base64'))
+  const kept = knownKeys.get(params.keyId)
+  if (kept && check(kept)) return true
+  const res = await fetch(params.keyId, { headers: { accept: 'application/activity+json' } })
+  if (!res.ok) return false
+  const actor = (await res.json()) as {
     id: string
     publicKey: { id: string; owner: string; publicKeyPem: string } | { id: string; owner: string; publicKeyPem: string }[]
   }
   const key = [actor.publicKey].flat().find((k) => k.id === params.keyId)
-  if (!key || key.owner !== actor.id) return false
-  return verify('sha256', Buffer.from(signed), createPublicKey(key.publicKeyPem), Buffer.from(params.signature, 'base64'))
+  if (!key || key.owner !== actor.id || !check(key)) return false
+  knownKeys.set(params.keyId, { owner: key.owner, publicKeyPem: key.publicKeyPem })
+  return true
 }

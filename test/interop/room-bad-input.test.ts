@@ -71,4 +71,26 @@ describe('Federated rooms: bad input at the inboxes is refused with no side effe
     assert.equal((await stranger.deliver(`${b.origin}/inbox`, forged)).status, 401)
     assert.equal(JSON.stringify(await replicaView(bob, roomUri)), before)
   })
+  it('a Delete of the room (the Group) by anyone but the room changes nothing: not on the member instance, not on the host', async () => {
+    const replica = JSON.stringify(await replicaView(bob, roomUri))
+    const rooms = JSON.stringify((await bob('/api/v1/me/remote-rooms')).json)
+    const head = await b.store().rooms.replicas.head(roomUri)
+    // Signed by the stranger as itself, deleting the room at the member instance.
+    const own = `${stranger.origin}/activities/${randomUUID()}`
+    assert.equal((await stranger.deliver(`${b.origin}/inbox`, JSON.stringify({ '@context': AS, id: own, type: 'Delete', actor: stranger.actorId, object: roomUri }))).status, 202)
+    await processed(b, own, 'Delete of a room by someone else than the room refused')
+    // Signed by the stranger, naming the room as actor: the signature is not the actor's.
+    const forged = JSON.stringify({ '@context': AS, id: `${roomUri}#delete`, type: 'Delete', actor: roomUri, object: roomUri })
+    assert.equal((await stranger.deliver(`${b.origin}/inbox`, forged)).status, 401)
+    // At the room's inbox: the room is not a message of the room.
+    const atHost = `${stranger.origin}/activities/${randomUUID()}`
+    const hostBefore = JSON.stringify(await hostView(a, roomId, authorOnA))
+    assert.equal((await stranger.deliver(`${roomUri}/inbox`, JSON.stringify({ '@context': AS, id: atHost, type: 'Delete', actor: stranger.actorId, object: roomUri }))).status, 202)
+    await processed(a, atHost, 'remote chat action refused')
+    assert.equal(JSON.stringify(await replicaView(bob, roomUri)), replica)
+    assert.equal(JSON.stringify((await bob('/api/v1/me/remote-rooms')).json), rooms)
+    assert.equal(await b.store().rooms.replicas.head(roomUri), head)
+    assert.equal(JSON.stringify(await hostView(a, roomId, authorOnA)), hostBefore)
+    assert.equal((await a.services.store.rooms.byId(roomId))?.deletedAt, null)
+  })
 })

@@ -85,4 +85,21 @@ describe('spec/federation.md examples match the implementation', () => {
     assert.deepEqual(keys(specAnnounce.object), keys(announce.json.object))
     assert.deepEqual(keys(specAnnounce.proof), keys(announce.json.proof).filter((k) => k !== '@context'))
   })
+  it('the room Delete example has the shape sent to a follower when the room is deleted', async () => {
+    const owner = await parley.addUser('olga')
+    const token = (await parley.services.accounts.createToken(owner.id, 'spec')).secret
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+    const room = (await (await fetch(`${parley.origin}/api/v1/rooms`, { method: 'POST', headers, body: JSON.stringify({ kind: 'public', name: 'Gone soon' }) })).json()) as { id: string }
+    const roomUri = `${parley.origin}/rooms/${room.id}`
+    const follow = mastodon.fixture('follow.json', { MASTODON: mastodon.origin, ID: 'follows/spec-room-delete', PARLEY: parley.origin }).replace(`${parley.origin}/users/bob`, roomUri)
+    assert.equal((await mastodon.deliver(`${roomUri}/inbox`, follow)).status, 202)
+    await eventually(async () => mastodon.deliveries.some((d) => d.json.type === 'Accept' && d.json.actor === roomUri), 15_000, 'the Accept')
+    const deleted = await fetch(`${parley.origin}/api/v1/rooms/${room.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })
+    assert.ok(deleted.ok, `status ${deleted.status}`)
+    const sent = await eventually(async () => mastodon.deliveries.find((d) => d.json.type === 'Delete' && d.json.actor === roomUri), 15_000, 'the Delete')
+    const spec = example((e) => e.type === 'Delete', 'room Delete')
+    assert.deepEqual(keys(spec), keys(sent.json))
+    assert.equal(sent.json.object, roomUri)
+    assert.deepEqual(keys(spec.proof), keys(sent.json.proof).filter((k) => k !== '@context'))
+  })
 })

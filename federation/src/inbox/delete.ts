@@ -7,10 +7,12 @@
 import { Delete, type Activity } from '@fedify/fedify/vocab'
 import type { InboxContext, RequestContext } from '@fedify/fedify'
 import { sameUrl, type InboxDeps } from './inbox-deps.ts'
+import { onRoomDelete } from '../rooms/room-deletion.ts'
 
 type UnverifiedReason = { type: string; keyId?: URL; result?: { status?: number } | { error: Error } }
 
 export async function onDelete(deps: InboxDeps, _ctx: InboxContext<void>, activity: Delete): Promise<void> {
+  if (await onRoomDelete(deps, activity)) return
   if (!sameUrl(activity.objectId, activity.actorId) || activity.actorId === null) return
   await forget(deps, activity.actorId.href)
 }
@@ -20,7 +22,8 @@ export async function onUnverifiedDelete(deps: InboxDeps, _ctx: RequestContext<v
   if (!(activity instanceof Delete) || activity.actorId === null || !sameUrl(activity.objectId, activity.actorId)) return undefined
   const gone = reason.type === 'keyFetchError' && reason.result !== undefined && 'status' in reason.result && reason.result.status === 410
   if (!gone || reason.keyId === undefined || reason.keyId.origin !== activity.actorId.origin) return undefined
-  await forget(deps, activity.actorId.href)
+  // A deleted room (rooms/room-deletion.ts) is gone the same way.
+  if (!(await onRoomDelete(deps, activity))) await forget(deps, activity.actorId.href)
   return new Response(null, { status: 202 })
 }
 

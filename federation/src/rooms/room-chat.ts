@@ -13,6 +13,7 @@ import type { RoomChatPort, RoomFanoutEvent } from '../ports.ts'
 import type { FederationLogger } from '../log.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
 import { sameUrl, type InboxDeps } from '../inbox/inbox-deps.ts'
+import { pullHistory, withReplicaLock } from './room-replica-sync.ts'
 
 export const LIKE_EMOJI = '❤️'
 
@@ -104,7 +105,8 @@ function refuse(deps: RoomChatDeps, activity: Activity, what: string): void {
 /**
  * Member side: an `Announce` by a room this instance has members in, of one of the room's events
  * (`{room}/events/{seq}`). Only the room itself — its host — is believed; anything else claiming
- * to be its chat is ignored. Each event is applied once.
+ * to be its chat is ignored. Each event is applied once; one that skips ahead of the replica's
+ * head first pulls what was missed (room-replica-sync.ts).
  */
 export async function onRoomAnnounce(deps: InboxDeps, ctx: InboxContext<void>, announce: Announce): Promise<boolean> {
   const roomUri = announce.actorId
@@ -120,6 +122,24 @@ export async function onRoomAnnounce(deps: InboxDeps, ctx: InboxContext<void>, a
     return false
   }
   const object = await announce.getObject(ctx)
+  const replicas = deps.repositories.rooms.replicas
+  return withReplicaLock(replicas, roomUri.href, async () => {
+    const head = await replicas.head(roomUri.href)
+    if (eventSeq <= head) {
+      deps.log.debug({ room: roomUri.href, eventSeq, head }, 'room event already in the replica')
+      return false
+    }
+    // A seq past head + 1 may only follow events the host does not announce (joins, calls): asking
+    // costs one small page; not asking could leave a hole for good.
+    if (eventSeq > head + 1) await pullHistory(deps, ctx, roomUri, head)
+    const applied = await applyEvent(deps, roomUri, eventSeq, object, announce.id!)
+    if (applied !== null) await replicas.advanceHead(roomUri.href, eventSeq)
+    return applied === true
+  })
+}
+
+/** True when applied, false when it was known, null when it is not a room event (the head stays). */
+async function applyEvent(deps: InboxDeps, roomUri: URL, eventSeq: number, object: unknown, announceId: URL): Promise<boolean | null> {
   if (object instanceof Update) {
     const group = await object.getObject()
     if (group instanceof Group && sameUrl(group.id, roomUri) && sameUrl(object.actorId, roomUri)) {
@@ -130,13 +150,13 @@ export async function onRoomAnnounce(deps: InboxDeps, ctx: InboxContext<void>, a
   }
   const event = await fanoutEventOf(roomUri, object)
   if (!event) {
-    deps.log.warn({ announce: announce.id.href }, 'room Announce of an unknown kind of object ignored')
-    return false
+    deps.log.warn({ announce: announceId.href }, 'room Announce of an unknown kind of object ignored')
+    return null
   }
   const applied = await deps.repositories.rooms.replicas.apply(roomUri.href, eventSeq, event)
   // Deliveries retried after a failure may overtake each other: a change to a message not here
   // yet is processed again later (Fedify's inbox retry), when the message has arrived.
-  if (applied === 'missing-message') throw new Error(`room event ${announce.id.href} changes message ${event.messageSeq}, not received yet`)
+  if (applied === 'missing-message') throw new Error(`room event ${announceId.href} changes message ${event.messageSeq}, not received yet`)
   deps.log.debug({ room: roomUri.href, eventSeq, type: event.type, applied }, 'room event replicated')
   return applied === 'applied'
 }

@@ -117,7 +117,8 @@ export function installRoomDispatchers(federation: Federation<void>, deps: RoomD
       const room = await roomOf(handle.toLowerCase())
       return room?.public ? room.roomId : null
     })
-    .setKeyPairsDispatcher(async (_ctx, identifier) => ((await roomOf(identifier)) ? keys.cryptoKeyPairs(identifier) : []))
+    // Deleted rooms keep their keys: the room signs its own Delete after it is gone (never served: its document is a Tombstone).
+    .setKeyPairsDispatcher(async (_ctx, identifier) => ((await rooms.byId(identifier)) ? keys.cryptoKeyPairs(identifier) : []))
 
   const chatDeps = { chat: deps.chat, log: deps.log, policy: deps.policy }
   const chat = (ctx: InboxContext<void>, activity: Create | Update | Delete | EmojiReact | Like | Undo) =>

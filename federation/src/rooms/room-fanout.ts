@@ -19,7 +19,8 @@ export function messageUri(roomUri: URL, seq: number): URL {
   return new URL(`${roomUri.href}/messages/${seq}`)
 }
 
-function note(roomUri: URL, e: Extract<RoomFanoutEvent, { body: string }>): Note {
+/** A host message as a Note (the Markdown in `source`, the author's name in a Mention). */
+export function messageNote(roomUri: URL, e: Omit<Extract<RoomFanoutEvent, { body: string }>, 'type'>): Note {
   return new Note({
     id: messageUri(roomUri, e.messageSeq),
     attribution: new URL(e.author.id),
@@ -40,10 +41,10 @@ export function buildEventAnnounce(roomUri: URL, eventSeq: number, event: RoomFa
   let object
   switch (event.type) {
     case 'message.new':
-      object = note(roomUri, event)
+      object = messageNote(roomUri, event)
       break
     case 'message.edited':
-      object = new Update({ id: inner, actor: new URL(event.author.id), object: note(roomUri, event), published: instant(event.editedAt ?? now) })
+      object = new Update({ id: inner, actor: new URL(event.author.id), object: messageNote(roomUri, event), published: instant(event.editedAt ?? now) })
       break
     case 'message.deleted':
       object = new Delete({ id: inner, actor: roomUri, object: new Tombstone({ id: messageUri(roomUri, event.messageSeq), deleted: instant(event.at) }), published: instant(event.at) })

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
-import { Announce, Group, Remove, Update, type Recipient } from '@fedify/fedify/vocab'
+import { Announce, Delete, Group, PUBLIC_COLLECTION, Remove, Update, type Recipient } from '@fedify/fedify/vocab'
 import { Temporal } from '@js-temporal/polyfill'
 import { escapeHtml } from './room-dispatchers.ts'
 import type { LocalRoomDirectory, RoomChatPort, RoomFanoutEvent, RoomFederationRepositories, RoomMembershipPort, RoomPostRecord, RoomUpdateEvent } from '../ports.ts'
@@ -17,9 +17,8 @@ import type { DomainPolicy } from '../domain-policy.ts'
 import { deliveryRetryPolicy, inboxRetryPolicy } from '../retry.ts'
 import { buildPostAnnounce, installRoomDispatchers } from './room-dispatchers.ts'
 import { documentLoaderFactories, type FetchLimits } from '../document-loader.ts'
+import { installRoomHistory } from './room-history.ts'
 
-/** Messages a newly joined member's instance gets from before it joined. */
-const HISTORY_BACKFILL = 200
 
 export type RoomFederationDeps = {
   origin: string
@@ -69,6 +68,7 @@ export class RoomFederation {
       onOutboxError: (error, activity) => deps.log.warn({ err: error, activity: activity?.id?.href }, 'room delivery failed'),
     })
     installRoomDispatchers(this.#federation, { membership: deps.membership, backfill: (roomId, member) => this.#backfill(roomId, member), chat: deps.chat, rooms: deps.rooms, repositories: deps.repositories, keys: this.#keys, log: deps.log, now: deps.now, policy: deps.policy })
+    installRoomHistory(this.#federation, { rooms: deps.rooms, chat: deps.chat, members: deps.repositories.members, policy: deps.policy })
   }
 
   /** Answers a request for /rooms/… or WebFinger; `notHandled` makes the answer for "not mine". */
@@ -154,13 +154,47 @@ export class RoomFederation {
     return true
   }
 
-  /** The room's recent messages, to one newly joined member's instance (same Announce ids as when they were posted). */
+  /**
+   * The room was deleted here: a `Delete` of the Group by itself (as Mastodon deletes an account)
+   * goes to every member instance, every instance with a pending invitation (withdrawn) and every
+   * follower. Signed with the room's key, which its Tombstone no longer shows: receivers that
+   * cached the key verify it; others see the 410 of the room's own server (inbox/delete.ts).
+   * Queued after the room's last events (same ordering key). Returns how many actors it went to.
+   */
+  async deleteRoom(roomId: string): Promise<number> {
+    const ctx = this.#context()
+    const room = ctx.getActorUri(roomId)
+    const recipients = new Map<string, Recipient>()
+    for (const member of await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy)) recipients.set(member.id!.href, member)
+    for (const follower of await memberRecipients(this.#deps.repositories.followers, roomId, this.#deps.policy)) recipients.set(follower.id!.href, follower)
+    for (const invite of await this.#deps.repositories.invites.pendingFor(roomId)) {
+      if (this.#deps.policy.blocks(invite.inviteeId) || this.#deps.policy.blocks(invite.inviteeInbox)) continue
+      recipients.set(new URL(invite.inviteeId).href, { id: new URL(invite.inviteeId), inboxId: new URL(invite.inviteeInbox), endpoints: invite.inviteeSharedInbox ? { sharedInbox: new URL(invite.inviteeSharedInbox) } : null })
+    }
+    if (recipients.size === 0) return 0
+    const deleted = new Delete({
+      id: new URL(`${room.href}#delete`),
+      actor: room,
+      object: room,
+      to: PUBLIC_COLLECTION,
+      published: Temporal.Instant.fromEpochMilliseconds(this.#deps.now()),
+    })
+    await ctx.sendActivity({ identifier: roomId }, [...recipients.values()], deleted, { preferSharedInbox: true, orderingKey: room.href })
+    this.#deps.log.info({ roomId, recipients: recipients.size }, 'room deletion sent')
+    return recipients.size
+  }
+
+  /**
+   * A newly joined member's instance gets the Announce of the room's latest message again: its
+   * replica's head is 0, so it pulls the whole history from the room's history collection first
+   * (room-history.ts, room-replica-sync.ts) — paged, any length, with edits, reactions and tombstones.
+   */
   async #backfill(roomId: string, member: Recipient): Promise<void> {
     const ctx = this.#context()
     const roomUri = ctx.getActorUri(roomId)
-    const events = await this.#deps.chat.history(roomId, HISTORY_BACKFILL)
+    const events = await this.#deps.chat.history(roomId, 1)
     for (const event of events) await sendEvent(ctx, roomId, [member], buildEventAnnounce(roomUri, event.messageSeq, event, this.#deps.now()))
-    this.#deps.log.info({ roomId, member: member.id?.href, messages: events.length }, 'room history sent to a new member')
+    this.#deps.log.info({ roomId, member: member.id?.href, latest: events[0]?.messageSeq ?? null }, 'new member told of the room\'s latest message')
   }
 
   #context() {

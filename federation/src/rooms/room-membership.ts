@@ -18,7 +18,7 @@ import { localActorAt, sameUrl, type InboxDeps } from '../inbox/inbox-deps.ts'
 export type RoomMembershipDeps = {
   repositories: RoomFederationRepositories
   membership: RoomMembershipPort
-  /** Sends the room's recent history to a newly joined member's instance. */
+  /** Tells a newly joined member's instance of the room's latest message (it then pulls the history). */
   backfill: (roomId: string, member: Recipient) => Promise<void>
   log: FederationLogger
   now: () => number

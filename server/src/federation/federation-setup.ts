@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { ParleyFederation, openQueueBackends, type FederationLogger, type LocalActorDirectory, type LocalRoomDirectory } from '@parley/federation'
 import type { Config } from '../config/schema.ts'
 import type { Store } from '../store/ports.ts'
+import type { UserRecord } from '../store/records.ts'
 import type { Logger } from '../logger.ts'
 import type { ChatStack } from '../rooms/chat-stack.ts'
 import { RemoteMembership } from './remote-membership.ts'
@@ -30,12 +31,10 @@ export function federationDatabasePath(config: Pick<Config, 'dataDir'>): string 
 }
 
 export function storeDirectory(store: Store): LocalActorDirectory {
+  const actor = (user: UserRecord | null) => (user ? { userId: user.id, username: user.username, displayName: user.displayName, createdAt: user.createdAt, deletedAt: user.deletedAt } : null)
   return {
-    async byUsername(username) {
-      const user = await store.users.byUsername(username)
-      if (!user) return null
-      return { userId: user.id, username: user.username, displayName: user.displayName, createdAt: user.createdAt, deletedAt: user.deletedAt }
-    },
+    byUsername: async (username) => actor(await store.users.byUsername(username)),
+    byId: async (userId) => actor(await store.users.byId(userId)),
   }
 }
 

@@ -3,8 +3,8 @@
  * realtime sessions. The federation's invitation and replica repositories are wrapped: once an
  * invitation is stored, its invitee's sessions get `invitation.received`; once a remote room's
  * event is applied to the replica (or the room renamed), every local member's sessions get
- * `remote-room.event` with the host's sequence number; when a user leaves or is removed,
- * `remote-room.removed`. Frames go through the bus on the user's topic, so sessions on any node
+ * `remote-room.event` with the host's sequence number; when a user leaves or is removed, or the
+ * room is deleted, `remote-room.removed`. Frames go through the bus on the user's topic, so sessions on any node
  * get them. Publishing never fails the federation's work: a failure is logged.
  */
 import type { ServerMessage, RemoteRoomEvent } from '@parley/protocol'
@@ -56,6 +56,12 @@ export class MemberPush {
         return removed
       },
       answer: (inviteId, state) => inner.answer(inviteId, state),
+      forgetRoom: async (roomId) => {
+        const forgotten = await inner.forgetRoom(roomId)
+        const members = [...new Set(forgotten.filter((i) => i.state === 'accepted').map((i) => i.userId))]
+        await this.#send(members, { type: 'remote-room.removed', roomId })
+        return forgotten
+      },
     }
   }
 
@@ -72,6 +78,10 @@ export class MemberPush {
         return applied
       },
       messages: (roomId, afterSeq, limit) => inner.messages(roomId, afterSeq, limit),
+      store: (roomId, messages) => inner.store(roomId, messages),
+      head: (roomId) => inner.head(roomId),
+      advanceHead: (roomId, eventSeq) => inner.advanceHead(roomId, eventSeq),
+      drop: (roomId) => inner.drop(roomId),
     }
   }
 

@@ -65,6 +65,12 @@ export class RoomFanoutBridge {
   }
 
   async #handOver(roomId: string, seq: number, event: RoomEvent): Promise<void> {
+    // Followers and invitees hear of a deletion too, members or not.
+    if (event.type === 'room.deleted') {
+      await this.#federation.rooms.deleteRoom(roomId)
+      await this.#store.federation.rooms.fanoutCursors.advance(roomId, seq)
+      return
+    }
     if ((await this.#store.federation.rooms.members.count(roomId)) === 0) return
     // A remote member removed or banned here: its instance is told (a member that left was forgotten already).
     if (event.type === 'participant.left' && /^https?:\/\//.test(event.actorId)) await this.#federation.rooms.removeMember(roomId, event.actorId)

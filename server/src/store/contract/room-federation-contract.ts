@@ -102,6 +102,10 @@ export function roomFederationContract(backend: string, open: OpenStore, skip?: 
       assert.equal(await invites.answer(invite.inviteId, 'rejected'), false, 'answered already')
       assert.equal((await invites.get(invite.inviteId))?.state, 'accepted')
       assert.equal(await invites.answer('https://a.example/none', 'accepted'), false)
+      const pending = { ...invite, inviteId: 'https://a.example/rooms/r/invites/2', inviteeId: 'https://b.example/users/carol', createdAt: 8 }
+      await invites.add(pending)
+      await invites.add({ ...pending, inviteId: 'https://a.example/rooms/other/invites/3', roomId: otherRoomId })
+      assert.deepEqual((await invites.pendingFor(roomId)).map((i) => i.inviteId), [pending.inviteId], 'answered ones and other rooms\' left out')
     })
 
     it('room invitations (member side): received once, listed per user and state, answered once', async () => {
@@ -129,6 +133,13 @@ export function roomFederationContract(backend: string, open: OpenStore, skip?: 
       assert.equal(await invitations.remove('https://a.example/rooms/r/invites/2'), true)
       assert.equal(await invitations.remove('https://a.example/rooms/r/invites/2'), false)
       assert.deepEqual(await invitations.acceptedFor('https://a.example/rooms/r'), [])
+      await invitations.receive({ ...invitation, inviteId: 'https://a.example/rooms/r/invites/5', createdAt: 9 })
+      await invitations.receive({ ...invitation, inviteId: 'https://a.example/rooms/other/invites/6', roomId: 'https://a.example/rooms/other' })
+      await invitations.answer('https://a.example/rooms/r/invites/5', 'accepted')
+      assert.deepEqual((await invitations.forgetRoom('https://a.example/rooms/r')).map((i) => i.inviteId), [invitation.inviteId, 'https://a.example/rooms/r/invites/5'])
+      assert.equal(await invitations.get(invitation.inviteId), null)
+      assert.deepEqual(await invitations.forgetRoom('https://a.example/rooms/r'), [])
+      assert.equal((await invitations.get('https://a.example/rooms/other/invites/6'))?.state, 'pending', 'other rooms\' invitations kept')
     })
 
     it('fan-out cursors: per room, only ever forward', async () => {
@@ -165,6 +176,33 @@ export function roomFederationContract(backend: string, open: OpenStore, skip?: 
       assert.deepEqual(messages[1]?.reactions, [])
       assert.deepEqual((await replicas.messages(room, 1, 10)).map((m) => m.seq), [3])
       assert.deepEqual((await replicas.messages(room, 0, 1)).map((m) => m.seq), [1])
+    })
+
+    it('room replicas: store() replaces messages with the host\'s snapshots; the head only moves forward; drop() forgets the room', async () => {
+      const replicas = store.federation.rooms.replicas
+      const room = 'https://a.example/rooms/r'
+      const other = 'https://a.example/rooms/other'
+      const alice = { id: 'https://a.example/users/alice', name: 'Alice' }
+      await replicas.apply(room, 1, { type: 'message.new', messageSeq: 1, author: alice, body: 'stale', replyTo: null, createdAt: 101, editedAt: null })
+      await replicas.apply(other, 1, { type: 'message.new', messageSeq: 1, author: alice, body: 'elsewhere', replyTo: null, createdAt: 101, editedAt: null })
+      const snapshot = (seq: number, body: string, deletedAt: number | null = null) => ({
+        roomId: room, seq, authorId: alice.id, authorName: 'Alice', body, replyTo: null, createdAt: 100 + seq, editedAt: seq === 1 ? 300 : null, deletedAt,
+        reactions: deletedAt === null ? [{ emoji: '👍', actorId: 'https://b.example/users/bob', actorName: 'Bob' }] : [],
+      })
+      await replicas.store(room, [snapshot(1, 'edited'), snapshot(2, '', 400), snapshot(5, 'fifth')])
+      await replicas.store(room, [snapshot(5, 'fifth')])
+      assert.deepEqual(await replicas.messages(room, 0, 10), [snapshot(1, 'edited'), snapshot(2, '', 400), snapshot(5, 'fifth')])
+      assert.equal(await replicas.head(room), 0, 'never synced')
+      await replicas.advanceHead(room, 9)
+      await replicas.advanceHead(room, 4)
+      assert.equal(await replicas.head(room), 9)
+      await replicas.advanceHead(other, 1)
+      await replicas.drop(room)
+      assert.deepEqual(await replicas.messages(room, 0, 10), [])
+      assert.equal(await replicas.head(room), 0)
+      assert.equal(await replicas.apply(room, 1, { type: 'message.new', messageSeq: 1, author: alice, body: 'again', replyTo: null, createdAt: 101, editedAt: null }), 'applied', 'applied events forgotten too')
+      assert.deepEqual((await replicas.messages(other, 0, 10)).map((m) => m.body), ['elsewhere'])
+      assert.equal(await replicas.head(other), 1)
     })
   })
 }

@@ -8,7 +8,10 @@ export const ROOM_MEMBERSHIP_INDEXES = {
     { key: { userId: 1, createdAt: 1, actorId: 1 }, name: 'order' },
     { key: { actorId: 1, followId: 1 }, name: 'follow' },
   ],
-  federation_room_invites: [{ key: { inviteId: 1 }, name: 'invite_unique', unique: true }],
+  federation_room_invites: [
+    { key: { inviteId: 1 }, name: 'invite_unique', unique: true },
+    { key: { roomId: 1, state: 1, createdAt: 1 }, name: 'room' },
+  ],
   federation_room_invitations: [
     { key: { inviteId: 1 }, name: 'invite_unique', unique: true },
     { key: { userId: 1, state: 1, createdAt: 1 }, name: 'user' },
@@ -38,6 +41,10 @@ export class MongoRoomInviteRepository implements RoomInviteRepository {
 
   async answer(inviteId: string, state: 'accepted' | 'rejected'): Promise<boolean> {
     return (await this.#invites.updateOne({ inviteId, state: 'pending' }, { $set: { state } })).modifiedCount === 1
+  }
+
+  async pendingFor(roomId: string): Promise<RoomInviteRecord[]> {
+    return (await this.#invites.find({ roomId, state: 'pending' }).sort({ createdAt: 1, inviteId: 1 }).toArray()).map((doc) => strip(doc))
   }
 }
 
@@ -75,5 +82,11 @@ export class MongoRoomInvitationRepository implements RoomInvitationRepository {
 
   async answer(inviteId: string, state: 'accepted' | 'rejected'): Promise<boolean> {
     return (await this.#invitations.updateOne({ inviteId, state: 'pending' }, { $set: { state } })).modifiedCount === 1
+  }
+
+  async forgetRoom(roomId: string): Promise<RoomInvitationRecord[]> {
+    const gone = (await this.#invitations.find({ roomId }).sort({ createdAt: 1, inviteId: 1 }).toArray()).map((doc) => strip(doc))
+    await this.#invitations.deleteMany({ roomId, inviteId: { $in: gone.map((i) => i.inviteId) } })
+    return gone
   }
 }

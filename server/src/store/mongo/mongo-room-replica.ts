@@ -6,14 +6,17 @@ export const REPLICA_INDEXES = {
   federation_replica_events: [{ key: { roomId: 1, seq: 1 }, name: 'room_seq_unique', unique: true }],
   federation_replica_messages: [{ key: { roomId: 1, seq: 1 }, name: 'room_seq_unique', unique: true }],
   federation_room_fanout: [{ key: { roomId: 1 }, name: 'room_unique', unique: true }],
+  federation_replica_heads: [{ key: { roomId: 1 }, name: 'room_unique', unique: true }],
 } as const
 
 export class MongoRoomReplicaRepository implements RoomReplicaRepository {
   readonly #events: Collection<{ roomId: string; seq: number }>
   readonly #messages: Collection<ReplicaMessageRecord>
+  readonly #heads: Collection<{ roomId: string; seq: number }>
   constructor(db: Db) {
     this.#events = db.collection('federation_replica_events')
     this.#messages = db.collection('federation_replica_messages')
+    this.#heads = db.collection('federation_replica_heads')
   }
 
   async apply(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<'applied' | 'duplicate' | 'missing-message'> {
@@ -49,6 +52,23 @@ export class MongoRoomReplicaRepository implements RoomReplicaRepository {
   async messages(roomId: string, afterSeq: number, limit: number): Promise<ReplicaMessageRecord[]> {
     const docs = await this.#messages.find({ roomId, seq: { $gt: afterSeq } }).sort({ seq: 1 }).limit(limit).toArray()
     return docs.map(({ _id, ...rest }) => rest as ReplicaMessageRecord)
+  }
+
+  async store(roomId: string, messages: readonly ReplicaMessageRecord[]): Promise<void> {
+    if (messages.length === 0) return
+    await this.#messages.bulkWrite(messages.map((m) => ({ replaceOne: { filter: { roomId, seq: m.seq }, replacement: { ...m, roomId }, upsert: true } })), { ordered: true })
+  }
+
+  async head(roomId: string): Promise<number> {
+    return (await this.#heads.findOne({ roomId }))?.seq ?? 0
+  }
+
+  async advanceHead(roomId: string, eventSeq: number): Promise<void> {
+    await this.#heads.updateOne({ roomId }, { $max: { seq: eventSeq } }, { upsert: true })
+  }
+
+  async drop(roomId: string): Promise<void> {
+    await Promise.all([this.#messages.deleteMany({ roomId }), this.#events.deleteMany({ roomId }), this.#heads.deleteMany({ roomId })])
   }
 }
 

@@ -395,4 +395,15 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX recordings_room ON recordings(room_id, created_at);
     `,
   },
+  {
+    version: 65,
+    name: 'federation-room-replica-heads',
+    sql: `
+      CREATE TABLE federation_replica_heads (
+        room_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX federation_room_invites_room ON federation_room_invites(room_id, state);
+    `,
+  },
 ]

@@ -42,6 +42,10 @@ export class SqliteRoomInviteRepository implements RoomInviteRepository {
   async answer(inviteId: string, to: 'accepted' | 'rejected'): Promise<boolean> {
     return Number(this.#db.prepare("UPDATE federation_room_invites SET state = ? WHERE invite_id = ? AND state = 'pending'").run(to, inviteId).changes) === 1
   }
+
+  async pendingFor(roomId: string): Promise<RoomInviteRecord[]> {
+    return this.#db.prepare("SELECT * FROM federation_room_invites WHERE room_id = ? AND state = 'pending' ORDER BY created_at, invite_id").all(roomId).map(toInvite)
+  }
 }
 
 function toInvitation(row: Row): RoomInvitationRecord {
@@ -99,5 +103,9 @@ export class SqliteRoomInvitationRepository implements RoomInvitationRepository 
 
   async answer(inviteId: string, to: 'accepted' | 'rejected'): Promise<boolean> {
     return Number(this.#db.prepare("UPDATE federation_room_invitations SET state = ? WHERE invite_id = ? AND state = 'pending'").run(to, inviteId).changes) === 1
+  }
+
+  async forgetRoom(roomId: string): Promise<RoomInvitationRecord[]> {
+    return this.#db.prepare('DELETE FROM federation_room_invitations WHERE room_id = ? RETURNING *').all(roomId).map(toInvitation)
   }
 }

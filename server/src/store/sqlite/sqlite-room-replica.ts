@@ -73,6 +73,43 @@ export class SqliteRoomReplicaRepository implements RoomReplicaRepository {
   async messages(roomId: string, afterSeq: number, limit: number): Promise<ReplicaMessageRecord[]> {
     return this.#db.prepare('SELECT * FROM federation_replica_messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(roomId, afterSeq, limit).map(toReplica)
   }
+
+  async store(roomId: string, messages: readonly ReplicaMessageRecord[]): Promise<void> {
+    const upsert = this.#db.prepare(
+      `INSERT INTO federation_replica_messages (room_id, seq, author_id, author_name, body, reply_to, created_at, edited_at, deleted_at, reactions)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (room_id, seq) DO UPDATE SET author_id = excluded.author_id, author_name = excluded.author_name, body = excluded.body, reply_to = excluded.reply_to,
+         created_at = excluded.created_at, edited_at = excluded.edited_at, deleted_at = excluded.deleted_at, reactions = excluded.reactions`,
+    )
+    this.#db.exec('BEGIN IMMEDIATE')
+    try {
+      for (const m of messages) upsert.run(roomId, m.seq, m.authorId, m.authorName, m.body, m.replyTo, m.createdAt, m.editedAt, m.deletedAt, JSON.stringify(m.reactions))
+      this.#db.exec('COMMIT')
+    } catch (error) {
+      this.#db.exec('ROLLBACK')
+      throw error
+    }
+  }
+
+  async head(roomId: string): Promise<number> {
+    const row = this.#db.prepare('SELECT seq FROM federation_replica_heads WHERE room_id = ?').get(roomId)
+    return row ? Number(row.seq) : 0
+  }
+
+  async advanceHead(roomId: string, eventSeq: number): Promise<void> {
+    this.#db.prepare('INSERT INTO federation_replica_heads (room_id, seq) VALUES (?, ?) ON CONFLICT (room_id) DO UPDATE SET seq = max(seq, excluded.seq)').run(roomId, eventSeq)
+  }
+
+  async drop(roomId: string): Promise<void> {
+    this.#db.exec('BEGIN IMMEDIATE')
+    try {
+      for (const table of ['federation_replica_messages', 'federation_replica_events', 'federation_replica_heads']) this.#db.prepare(`DELETE FROM ${table} WHERE room_id = ?`).run(roomId)
+      this.#db.exec('COMMIT')
+    } catch (error) {
+      this.#db.exec('ROLLBACK')
+      throw error
+    }
+  }
 }
 
 export class SqliteRoomFanoutCursorRepository implements RoomFanoutCursorRepository {
