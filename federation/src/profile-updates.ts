@@ -23,7 +23,7 @@ type ProfileUpdateTask = { type: 'parley:profile-update'; username: string }
 
 export type ProfileUpdatesDeps = {
   context: () => Context<void>
-  directory: LocalActorDirectory
+  directory: Pick<LocalActorDirectory, 'byUsername'>
   followers: Pick<FollowerRepository, 'count'>
   /** Where tasks wait; without one, `request()` sends at once (and takes the time that takes). */
   queue?: MessageQueue
