@@ -3,10 +3,18 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { FetchError, MemoryKvStore, UrlError, generateCryptoKeyPair } from '@fedify/fedify'
-import { DocumentTooLargeError, documentLoaderFactories, limitedDocumentLoader, type FetchLimits } from './document-loader.ts'
+import { documentLoaderFactories, limitedDocumentLoader } from './document-loader.ts'
+import { DocumentTooLargeError, FetchTimeoutError } from './fetch-errors.ts'
+import { RemoteFetcher, type FetchLimits } from './remote-fetcher.ts'
 
 const USER_AGENT = 'parley/0.0.0-test (+https://talk.example.org/)'
-const limits = (overrides: Partial<FetchLimits> = {}): FetchLimits => ({ allowPrivateAddress: true, maxBytes: 64 * 1024, timeoutMs: 5000, userAgent: USER_AGENT, ...overrides })
+const fetchers: RemoteFetcher[] = []
+/** A fetcher with test limits (closed after the suite). */
+const limits = (overrides: Partial<FetchLimits> = {}): RemoteFetcher => {
+  const fetcher = new RemoteFetcher({ allowPrivateAddress: true, maxBytes: 64 * 1024, timeoutMs: 5000, userAgent: USER_AGENT, ...overrides })
+  fetchers.push(fetcher)
+  return fetcher
+}
 
 const ACTOR = {
   '@context': 'https://www.w3.org/ns/activitystreams',
@@ -70,6 +78,7 @@ describe('limitedDocumentLoader()', () => {
   })
 
   after(async () => {
+    await Promise.all(fetchers.map((fetcher) => fetcher.close()))
     for (const res of hanging) res.destroy()
     server.closeAllConnections()
     await new Promise((resolve) => server.close(resolve))
@@ -110,6 +119,7 @@ describe('limitedDocumentLoader()', () => {
     await assert.rejects(load(`${base}/big`), (error: unknown) => {
       assert.ok(error instanceof DocumentTooLargeError)
       assert.ok(error instanceof FetchError)
+      assert.equal(error.code, 'fetch-too-large')
       assert.equal(error.message, `${base}/big: Remote document is larger than 65536 bytes`)
       return true
     })
@@ -128,7 +138,9 @@ describe('limitedDocumentLoader()', () => {
   it('times out on a server that never answers', async () => {
     const started = Date.now()
     await assert.rejects(limitedDocumentLoader(limits({ timeoutMs: 200 }))(`${base}/never`), (error: unknown) => {
+      assert.ok(error instanceof FetchTimeoutError)
       assert.ok(error instanceof FetchError)
+      assert.equal(error.code, 'fetch-timeout')
       assert.equal(error.message, `${base}/never: Timed out after 200 ms`)
       return true
     })
