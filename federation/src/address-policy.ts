@@ -7,7 +7,10 @@ import { lookup as dnsLookup } from 'node:dns'
 import { BlockList, isIP, type LookupFunction } from 'node:net'
 import { PrivateAddressError } from './fetch-errors.ts'
 
-const nonPublic = new BlockList()
+// Two lists: one BlockList matches IPv4 addresses against IPv6 rules too (as IPv4-mapped), so
+// ::/16 would swallow every IPv4 address.
+const nonPublicV4 = new BlockList()
+const nonPublicV6 = new BlockList()
 for (const [address, prefix] of [
   ['0.0.0.0', 8], // "this" network
   ['10.0.0.0', 8], // RFC 1918
@@ -24,7 +27,7 @@ for (const [address, prefix] of [
   ['203.0.113.0', 24], // documentation
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved, broadcast
-] as const) nonPublic.addSubnet(address, prefix, 'ipv4')
+] as const) nonPublicV4.addSubnet(address, prefix, 'ipv4')
 for (const [address, prefix] of [
   ['::', 16], // unspecified, loopback, IPv4-mapped and -compatible
   ['2001::', 32], // Teredo
@@ -33,7 +36,7 @@ for (const [address, prefix] of [
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local
   ['ff00::', 8], // multicast
-] as const) nonPublic.addSubnet(address, prefix, 'ipv6')
+] as const) nonPublicV6.addSubnet(address, prefix, 'ipv6')
 
 /** The well-known NAT64 prefix carries an IPv4 address in its last 32 bits: that one decides. */
 function nat64Embedded(address: string): string | null {
@@ -47,12 +50,12 @@ function nat64Embedded(address: string): string | null {
 /** Whether federation may connect to this IP literal (IPv6 without brackets). */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address)
-  if (family === 4) return !nonPublic.check(address, 'ipv4')
+  if (family === 4) return !nonPublicV4.check(address, 'ipv4')
   if (family === 6) {
     // A dual-stack socket may report an IPv4 peer this way; the IPv4 address decides.
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
     if (mapped?.[1] !== undefined) return isPublicAddress(mapped[1])
-    if (nonPublic.check(address, 'ipv6')) return false
+    if (nonPublicV6.check(address, 'ipv6')) return false
     const embedded = nat64Embedded(address)
     return embedded === null || isPublicAddress(embedded)
   }
