@@ -2,6 +2,9 @@
  * Our document loaders for Fedify: every fetch of a remote document (actors, objects, keys, JSON-LD
  * contexts, signed fetches) goes through the instance's `RemoteFetcher` (address policy checked
  * before and at connect time on every redirect hop, size and time limits, our User-Agent).
+ * Signed fetches double-knock as Fedify's own authenticated loader does (which we cannot use: it
+ * calls the global fetch): RFC 9421 first, or what the origin took last time; when the answer
+ * refuses the signature, once more with the other spec, and the spec that worked is remembered.
  * Fedify's preloaded JSON-LD contexts are answered without a fetch, as Fedify's own loader does.
  * Fedify refuses custom loader factories together with its `allowPrivateAddress`/`userAgent`
  * options, so those are not given to `createFederation` any more: these loaders do their work.
@@ -15,27 +18,54 @@ import {
   type AuthenticatedDocumentLoaderFactory,
   type DocumentLoader,
   type DocumentLoaderFactory,
+  type HttpMessageSignaturesSpec,
+  type HttpMessageSignaturesSpecDeterminer,
   type KvKey,
   type KvStore,
   type RemoteDocument,
 } from '@fedify/fedify'
-import type { RemoteFetcher } from './remote-fetcher.ts'
+import type { FetchedResponse, RemoteFetcher } from './remote-fetcher.ts'
+import { KvSignatureSpecs } from './signature-specs.ts'
 
-type Sign = (request: Request) => Promise<Request>
+/** Who signs a signed fetch, and where what each origin takes is remembered. */
+export type Signer = {
+  identity: Parameters<AuthenticatedDocumentLoaderFactory>[0]
+  specs: HttpMessageSignaturesSpecDeterminer
+}
 
-/** One document loader; `sign` signs each request (authenticated fetches). */
-export function limitedDocumentLoader(fetcher: RemoteFetcher, sign?: Sign): DocumentLoader {
+/** Answers that refuse a signature (or its absence): worth a second knock with the other spec. */
+const SIGNATURE_REFUSED = new Set([400, 401, 403])
+
+const otherSpec = (spec: HttpMessageSignaturesSpec): HttpMessageSignaturesSpec => (spec === 'rfc9421' ? 'draft-cavage-http-signatures-12' : 'rfc9421')
+
+/** One document loader; with a `signer`, each request is signed (authenticated fetches). */
+export function limitedDocumentLoader(fetcher: RemoteFetcher, signer?: Signer): DocumentLoader {
+  const fetchAs = (url: string, spec: HttpMessageSignaturesSpec | null, signal?: AbortSignal): Promise<FetchedResponse> =>
+    fetcher.fetch(
+      url,
+      async (hop) => {
+        const request = createActivityPubRequest(hop, { userAgent: fetcher.limits.userAgent })
+        return signer && spec ? signRequest(request, signer.identity.privateKey, signer.identity.keyId, { spec }) : request
+      },
+      signal,
+    )
+  const doubleKnock = async (url: string, { specs }: Signer, signal?: AbortSignal): Promise<FetchedResponse> => {
+    const origin = new URL(url).origin
+    const first = await specs.determineSpec(origin)
+    const fetched = await fetchAs(url, first, signal)
+    if (!SIGNATURE_REFUSED.has(fetched.response.status)) {
+      if (fetched.response.ok) await specs.rememberSpec(origin, first)
+      return fetched
+    }
+    const second = otherSpec(first)
+    const retried = await fetchAs(url, second, signal)
+    if (retried.response.ok) await specs.rememberSpec(origin, second)
+    return retried
+  }
   const load = async (url: string, options?: { signal?: AbortSignal }): Promise<RemoteDocument> => {
     const first = new URL(url).href
     if (first in preloadedContexts) return { contextUrl: null, document: preloadedContexts[first], documentUrl: first }
-    const { url: final, response } = await fetcher.fetch(
-      first,
-      async (hop) => {
-        const request = createActivityPubRequest(hop, { userAgent: fetcher.limits.userAgent })
-        return sign ? sign(request) : request
-      },
-      options?.signal,
-    )
+    const { url: final, response } = signer ? await doubleKnock(first, signer, options?.signal) : await fetchAs(first, null, options?.signal)
     return getRemoteDocument(final, response, load)
   }
   return load
@@ -48,10 +78,11 @@ export function documentLoaderFactories(fetcher: RemoteFetcher, kv: KvStore, pre
   authenticatedDocumentLoaderFactory: AuthenticatedDocumentLoaderFactory
 } {
   const loader = limitedDocumentLoader(fetcher)
+  const specs = new KvSignatureSpecs(kv)
   return {
     documentLoaderFactory: () => kvCache({ loader, kv, prefix, kind: 'object' }),
     contextLoaderFactory: () => kvCache({ loader, kv, prefix, kind: 'context' }),
     // Signed fetches are not cached (as in Fedify: the answer may depend on who asks).
-    authenticatedDocumentLoaderFactory: (identity) => limitedDocumentLoader(fetcher, (request) => signRequest(request, identity.privateKey, identity.keyId)),
+    authenticatedDocumentLoaderFactory: (identity) => limitedDocumentLoader(fetcher, { identity, specs }),
   }
 }
