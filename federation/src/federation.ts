@@ -26,6 +26,7 @@ import { documentLoaderFactories } from './document-loader.ts'
 import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_MS, RemoteFetcher } from './remote-fetcher.ts'
 import { lookupRemoteObject } from './remote-lookup.ts'
 import { remoteFetchErrorCode } from './fetch-errors.ts'
+import { DeliveryAddressGuard } from './delivery-guard.ts'
 import { fail, ok, remoteActorNotFound, type FederationError, type FederationResult, type RemoteActorSummary } from './federation-result.ts'
 
 export type { FederationError, FederationResult, RemoteActorSummary }
@@ -107,7 +108,8 @@ export class ParleyFederation {
     this.#fetcher = fetcher
     this.#federation = createFederation<void>({
       kv: deps.kv,
-      queue: deps.queue,
+      // Fedify sends deliveries with the global fetch: the inbox address is checked as they leave the queue.
+      queue: new DeliveryAddressGuard(deps.queue, (url) => fetcher.checkUrl(url), this.#log),
       origin: this.origin,
       manuallyStartQueue: true,
       // Our loaders refuse private addresses (unless on a test network), limit size and time, send our User-Agent.
@@ -131,7 +133,7 @@ export class ParleyFederation {
     this.rooms = new RoomFederation({
       origin: this.origin,
       kv: deps.kv,
-      queue: deps.roomQueue,
+      queue: new DeliveryAddressGuard(deps.roomQueue, (url) => fetcher.checkUrl(url), this.#log),
       rooms: deps.rooms,
       membership: deps.roomMembership,
       chat: deps.roomChat,
