@@ -54,7 +54,7 @@ export type ParleyFederationDeps = {
   blockedDomains?: readonly string[]
   /** When not empty, the only domains this instance federates with (see DomainPolicy). */
   allowedDomains?: readonly string[]
-  /** Test networks only: lets Fedify fetch loopback and private addresses. */
+  /** Test networks only: lets federation fetch from and deliver to loopback and private addresses, over http too. */
   allowPrivateAddress?: boolean
   /** Remote documents longer than this are refused (default 1 MiB). */
   fetchMaxBytes?: number
