@@ -3,10 +3,18 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { FetchError, MemoryKvStore, UrlError, generateCryptoKeyPair } from '@fedify/fedify'
-import { DocumentTooLargeError, documentLoaderFactories, limitedDocumentLoader, type FetchLimits } from './document-loader.ts'
+import { documentLoaderFactories, limitedDocumentLoader } from './document-loader.ts'
+import { DocumentTooLargeError, FetchTimeoutError } from './fetch-errors.ts'
+import { RemoteFetcher, type FetchLimits } from './remote-fetcher.ts'
 
 const USER_AGENT = 'parley/0.0.0-test (+https://talk.example.org/)'
-const limits = (overrides: Partial<FetchLimits> = {}): FetchLimits => ({ allowPrivateAddress: true, maxBytes: 64 * 1024, timeoutMs: 5000, userAgent: USER_AGENT, ...overrides })
+const fetchers: RemoteFetcher[] = []
+/** A fetcher with test limits (closed after the suite). */
+const limits = (overrides: Partial<FetchLimits> = {}): RemoteFetcher => {
+  const fetcher = new RemoteFetcher({ allowPrivateAddress: true, maxBytes: 64 * 1024, timeoutMs: 5000, userAgent: USER_AGENT, ...overrides })
+  fetchers.push(fetcher)
+  return fetcher
+}
 
 const ACTOR = {
   '@context': 'https://www.w3.org/ns/activitystreams',
@@ -16,6 +24,10 @@ const ACTOR = {
   inbox: 'https://remote.example/users/alice/inbox',
 }
 
+/** One key pair for the signing tests (RSA generation is slow). */
+let keys: ReturnType<typeof generateCryptoKeyPair> | null = null
+const bobKeys = () => (keys ??= generateCryptoKeyPair('RSASSA-PKCS1-v1_5'))
+
 const BIG_TOTAL = 8 * 1024 * 1024
 const CHUNK = Buffer.alloc(64 * 1024, 0x20)
 
@@ -24,6 +36,9 @@ describe('limitedDocumentLoader()', () => {
   let base: string
   let lastUserAgent: string | undefined
   let lastSignature: string | undefined
+  let lastSignatureInput: string | undefined
+  /** The signature spec of each request to /cavage-only and /any-signature. */
+  const signedKnocks: string[] = []
   /** Bytes the /big handler wrote before the client went away. */
   let bigWritten = 0
   let bigDone: Promise<void> = Promise.resolve()
@@ -33,7 +48,17 @@ describe('limitedDocumentLoader()', () => {
     server = createServer((req: IncomingMessage, res: ServerResponse) => {
       lastUserAgent = req.headers['user-agent']
       lastSignature = req.headers.signature as string | undefined
-      if (req.url === '/actor') {
+      lastSignatureInput = req.headers['signature-input'] as string | undefined
+      if (req.url === '/cavage-only' && lastSignatureInput !== undefined) {
+        // A peer that knows only draft-cavage refuses an RFC 9421 signature.
+        signedKnocks.push('rfc9421')
+        res.writeHead(401)
+        res.end()
+      } else if (req.url === '/cavage-only' || req.url === '/any-signature') {
+        signedKnocks.push(lastSignatureInput !== undefined ? 'rfc9421' : lastSignature !== undefined ? 'draft-cavage-http-signatures-12' : 'none')
+        res.writeHead(200, { 'content-type': 'application/activity+json' })
+        res.end(JSON.stringify(ACTOR))
+      } else if (req.url === '/actor') {
         res.writeHead(200, { 'content-type': 'application/activity+json' })
         res.end(JSON.stringify(ACTOR))
       } else if (req.url === '/declared-big') {
@@ -70,6 +95,7 @@ describe('limitedDocumentLoader()', () => {
   })
 
   after(async () => {
+    await Promise.all(fetchers.map((fetcher) => fetcher.close()))
     for (const res of hanging) res.destroy()
     server.closeAllConnections()
     await new Promise((resolve) => server.close(resolve))
@@ -87,16 +113,42 @@ describe('limitedDocumentLoader()', () => {
     assert.equal(lastUserAgent, USER_AGENT)
   })
 
-  it('the authenticated loader signs the fetch with the given key and keeps the limits', async () => {
-    const { privateKey } = await generateCryptoKeyPair('RSASSA-PKCS1-v1_5')
+  it('the authenticated loader signs the fetch with the given key (RFC 9421 first) and keeps the limits', async () => {
+    const { privateKey } = await bobKeys()
     const keyId = new URL('https://talk.example.org/users/bob#main-key')
     const factories = documentLoaderFactories(limits({ maxBytes: 1024 }), new MemoryKvStore(), ['_test', 'remoteDocument'])
     const load = factories.authenticatedDocumentLoaderFactory({ keyId, privateKey })
     const result = await load(`${base}/actor`)
     assert.equal((result.document as typeof ACTOR).preferredUsername, 'alice')
-    assert.match(lastSignature ?? '', /keyId="https:\/\/talk\.example\.org\/users\/bob#main-key"/)
+    assert.match(lastSignatureInput ?? '', /keyid="https:\/\/talk\.example\.org\/users\/bob#main-key"/)
     assert.equal(lastUserAgent, USER_AGENT)
     await assert.rejects(load(`${base}/declared-big`), DocumentTooLargeError)
+  })
+
+  it('the authenticated loader falls back to draft-cavage when RFC 9421 is refused, and remembers it per origin', async () => {
+    const { privateKey } = await bobKeys()
+    const keyId = new URL('https://talk.example.org/users/bob#main-key')
+    const kv = new MemoryKvStore()
+    const load = documentLoaderFactories(limits(), kv, ['_test', 'remoteDocument']).authenticatedDocumentLoaderFactory({ keyId, privateKey })
+    signedKnocks.length = 0
+    assert.equal((await load(`${base}/cavage-only`)).documentUrl, `${base}/cavage-only`)
+    assert.deepEqual(signedKnocks, ['rfc9421', 'draft-cavage-http-signatures-12'])
+    assert.match(lastSignature ?? '', /keyId="https:\/\/talk\.example\.org\/users\/bob#main-key"/)
+    assert.equal(await kv.get(['_fedify', 'httpMessageSignaturesSpec', new URL(base).origin]), 'draft-cavage-http-signatures-12')
+    // Known now: one knock, draft-cavage, for any document of that origin.
+    signedKnocks.length = 0
+    await load(`${base}/any-signature`)
+    assert.deepEqual(signedKnocks, ['draft-cavage-http-signatures-12'])
+  })
+
+  it('the authenticated loader remembers an origin that takes RFC 9421', async () => {
+    const { privateKey } = await bobKeys()
+    const kv = new MemoryKvStore()
+    const load = documentLoaderFactories(limits(), kv, ['_test', 'remoteDocument']).authenticatedDocumentLoaderFactory({ keyId: new URL('https://talk.example.org/users/bob#main-key'), privateKey })
+    signedKnocks.length = 0
+    await load(`${base}/any-signature`)
+    assert.deepEqual(signedKnocks, ['rfc9421'])
+    assert.equal(await kv.get(['_fedify', 'httpMessageSignaturesSpec', new URL(base).origin]), 'rfc9421')
   })
 
   it('follows a redirect and reports the final URL', async () => {
@@ -110,6 +162,7 @@ describe('limitedDocumentLoader()', () => {
     await assert.rejects(load(`${base}/big`), (error: unknown) => {
       assert.ok(error instanceof DocumentTooLargeError)
       assert.ok(error instanceof FetchError)
+      assert.equal(error.code, 'fetch-too-large')
       assert.equal(error.message, `${base}/big: Remote document is larger than 65536 bytes`)
       return true
     })
@@ -128,7 +181,9 @@ describe('limitedDocumentLoader()', () => {
   it('times out on a server that never answers', async () => {
     const started = Date.now()
     await assert.rejects(limitedDocumentLoader(limits({ timeoutMs: 200 }))(`${base}/never`), (error: unknown) => {
+      assert.ok(error instanceof FetchTimeoutError)
       assert.ok(error instanceof FetchError)
+      assert.equal(error.code, 'fetch-timeout')
       assert.equal(error.message, `${base}/never: Timed out after 200 ms`)
       return true
     })

@@ -1,4 +1,6 @@
 /** What ParleyFederation's actions give back: expected outcomes as values, and remote actor summaries. */
+import type { RemoteFetchErrorCode } from '@parley/protocol'
+
 export type RemoteActorSummary = {
   id: string
   type: string
@@ -10,7 +12,8 @@ export type RemoteActorSummary = {
 }
 
 export type FederationError =
-  | { type: 'not-found'; what: 'local-user' | 'remote-actor' | 'follow' | 'block' }
+  /** `reason`: why fetching the remote actor was refused, when it was (see fetch-errors.ts). */
+  | { type: 'not-found'; what: 'local-user' | 'remote-actor' | 'follow' | 'block'; reason?: RemoteFetchErrorCode }
   | { type: 'invalid-target'; message: string }
   | { type: 'blocked-domain'; domain: string }
 
@@ -18,3 +21,7 @@ export type FederationResult<T> = { ok: true; value: T } | { ok: false; error: F
 
 export const ok = <T>(value: T): FederationResult<T> => ({ ok: true, value })
 export const fail = (error: FederationError): FederationResult<never> => ({ ok: false, error })
+
+/** A remote actor that could not be found, with the fetch refusal that caused it if any. */
+export const remoteActorNotFound = (reason: RemoteFetchErrorCode | null): FederationError =>
+  reason === null ? { type: 'not-found', what: 'remote-actor' } : { type: 'not-found', what: 'remote-actor', reason }

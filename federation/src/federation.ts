@@ -6,6 +6,7 @@
  * hands it requests through `handle()` and falls through when it answers null.
  */
 import { createHash, randomUUID } from 'node:crypto'
+import type { RemoteFetchErrorCode } from '@parley/protocol'
 import { Temporal } from '@js-temporal/polyfill'
 import { createFederation, getUserAgent, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
 import { Follow, Undo, isActor } from '@fedify/fedify/vocab'
@@ -22,8 +23,12 @@ import { deliveryRetryPolicy, inboxRetryPolicy } from './retry.ts'
 import { blockActor, unblockActor } from './blocks.ts'
 import { sendNote } from './direct-messages.ts'
 import { MAX_ACTIVITY_DEPTH, jsonDepth } from './json-depth.ts'
-import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_MS, documentLoaderFactories, lookupRemoteObject, type FetchLimits } from './document-loader.ts'
-import { fail, ok, type FederationError, type FederationResult, type RemoteActorSummary } from './federation-result.ts'
+import { documentLoaderFactories } from './document-loader.ts'
+import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_MS, RemoteFetcher } from './remote-fetcher.ts'
+import { lookupRemoteObject } from './remote-lookup.ts'
+import { remoteFetchErrorCode } from './fetch-errors.ts'
+import { DeliveryAddressGuard } from './delivery-guard.ts'
+import { fail, ok, remoteActorNotFound, type FederationError, type FederationResult, type RemoteActorSummary } from './federation-result.ts'
 
 export type { FederationError, FederationResult, RemoteActorSummary }
 
@@ -52,7 +57,7 @@ export type ParleyFederationDeps = {
   blockedDomains?: readonly string[]
   /** When not empty, the only domains this instance federates with (see DomainPolicy). */
   allowedDomains?: readonly string[]
-  /** Test networks only: lets Fedify fetch loopback and private addresses. */
+  /** Test networks only: lets federation fetch from and deliver to loopback and private addresses, over http too. */
   allowPrivateAddress?: boolean
   /** Remote documents longer than this are refused (default 1 MiB). */
   fetchMaxBytes?: number
@@ -81,7 +86,7 @@ export class ParleyFederation {
   readonly #now: () => number
   readonly #replayTtlMs: number
   readonly #policy: DomainPolicy
-  readonly #fetchLimits: FetchLimits
+  readonly #fetcher: RemoteFetcher
   /** Rooms as `Group` actors. */
   readonly rooms: RoomFederation
   /** What local users do about rooms across instances (invite, answer, leave, act in remote rooms). */
@@ -98,20 +103,21 @@ export class ParleyFederation {
     this.#keys = new ActorKeys(deps.repositories.keys, this.#now)
     this.#replayTtlMs = deps.signatureWindowSeconds * 2 * 1000
     this.#policy = new DomainPolicy(deps.blockedDomains ?? [], deps.allowedDomains ?? [])
-    const fetchLimits: FetchLimits = {
+    const fetcher = new RemoteFetcher({
       allowPrivateAddress: deps.allowPrivateAddress ?? false,
       maxBytes: deps.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES,
       timeoutMs: deps.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
       userAgent: getUserAgent({ software: `${deps.software.name}/${deps.software.version}`, url: new URL(this.origin) }),
-    }
-    this.#fetchLimits = fetchLimits
+    })
+    this.#fetcher = fetcher
     this.#federation = createFederation<void>({
       kv: deps.kv,
-      queue: deps.queue,
+      // Fedify sends deliveries with the global fetch: the inbox address is checked as they leave the queue.
+      queue: new DeliveryAddressGuard(deps.queue, (url) => fetcher.checkUrl(url), this.#log),
       origin: this.origin,
       manuallyStartQueue: true,
       // Our loaders refuse private addresses (unless on a test network), limit size and time, send our User-Agent.
-      ...documentLoaderFactories(fetchLimits, deps.kv, ['_fedify', 'remoteDocument']),
+      ...documentLoaderFactories(fetcher, deps.kv, ['_fedify', 'remoteDocument']),
       signatureTimeWindow: { seconds: deps.signatureWindowSeconds },
       outboxRetryPolicy: deliveryRetryPolicy(),
       inboxRetryPolicy: inboxRetryPolicy(),
@@ -131,7 +137,7 @@ export class ParleyFederation {
     this.rooms = new RoomFederation({
       origin: this.origin,
       kv: deps.kv,
-      queue: deps.roomQueue,
+      queue: new DeliveryAddressGuard(deps.roomQueue, (url) => fetcher.checkUrl(url), this.#log),
       rooms: deps.rooms,
       membership: deps.roomMembership,
       chat: deps.roomChat,
@@ -139,7 +145,7 @@ export class ParleyFederation {
       policy: this.#policy,
       signatureWindowSeconds: deps.signatureWindowSeconds,
       ...(deps.circuitRecoverySeconds === undefined ? {} : { circuitRecoverySeconds: deps.circuitRecoverySeconds }),
-      fetchLimits,
+      fetcher,
       log: this.#log,
       now: this.#now,
     })
@@ -160,7 +166,7 @@ export class ParleyFederation {
       log: this.#log,
       now: this.#now,
       blockedTarget: (target) => this.#blockedTarget(target),
-      lookup: (ctx, target) => lookupRemoteObject(ctx, target, fetchLimits),
+      lookup: (ctx, target) => lookupRemoteObject(ctx, target, fetcher),
     })
   }
 
@@ -238,9 +244,11 @@ export class ParleyFederation {
 
   /** Stops the queue workers. Idempotent. */
   close(): void {
+    if (this.#closed) return
     this.#closed = true
     this.#queue?.abort()
     this.#queue = null
+    this.#fetcher.close().catch((error: unknown) => this.#log.debug({ err: error }, 'fetch agent close failed'))
   }
 
   /** Reloads the run-time domain blocks from the store. */
@@ -278,13 +286,15 @@ export class ParleyFederation {
     if (blocked) return fail(blocked)
     const ctx = this.#context()
     let object
+    let reason: RemoteFetchErrorCode | null = null
     try {
-      object = await lookupRemoteObject(ctx, target.trim(), this.#fetchLimits)
+      object = await lookupRemoteObject(ctx, target.trim(), this.#fetcher)
     } catch (error) {
       this.#log.debug({ target, err: error }, 'lookup failed')
+      reason = remoteFetchErrorCode(error)
       object = null
     }
-    if (!isActor(object) || object.id === null) return fail({ type: 'not-found', what: 'remote-actor' })
+    if (!isActor(object) || object.id === null) return fail(remoteActorNotFound(reason))
     if (this.#policy.blocks(object.id)) return fail({ type: 'blocked-domain', domain: object.id.host })
     let avatarUrl: string | null = null
     try {
@@ -314,12 +324,14 @@ export class ParleyFederation {
     if (blocked) return fail(blocked)
     const ctx = this.#context()
     let remote
+    let reason: RemoteFetchErrorCode | null = null
     try {
-      remote = await lookupRemoteObject(ctx, target.trim(), this.#fetchLimits)
-    } catch {
+      remote = await lookupRemoteObject(ctx, target.trim(), this.#fetcher)
+    } catch (error) {
+      reason = remoteFetchErrorCode(error)
       remote = null
     }
-    if (!isActor(remote) || remote.id === null || remote.inboxId === null) return fail({ type: 'not-found', what: 'remote-actor' })
+    if (!isActor(remote) || remote.id === null || remote.inboxId === null) return fail(remoteActorNotFound(reason))
     if (remote.id.origin === this.origin) return fail({ type: 'invalid-target', message: 'local users are not followed over ActivityPub' })
     if (this.#policy.blocks(remote.id) || this.#policy.blocks(remote.inboxId)) return fail({ type: 'blocked-domain', domain: remote.id.host })
     const actorUri = ctx.getActorUri(username)
@@ -360,12 +372,14 @@ export class ParleyFederation {
     if (blocked) return fail(blocked)
     const ctx = this.#context()
     let remote
+    let reason: RemoteFetchErrorCode | null = null
     try {
-      remote = await lookupRemoteObject(ctx, to.trim(), this.#fetchLimits)
-    } catch {
+      remote = await lookupRemoteObject(ctx, to.trim(), this.#fetcher)
+    } catch (error) {
+      reason = remoteFetchErrorCode(error)
       remote = null
     }
-    if (!isActor(remote) || remote.id === null || remote.inboxId === null) return fail({ type: 'not-found', what: 'remote-actor' })
+    if (!isActor(remote) || remote.id === null || remote.inboxId === null) return fail(remoteActorNotFound(reason))
     if (this.#policy.blocks(remote.id)) return fail({ type: 'blocked-domain', domain: remote.id.host })
     const sent = await sendNote(ctx, username, remote as typeof remote & { id: URL }, text, inReplyTo)
     return ok(sent)
@@ -397,7 +411,7 @@ export class ParleyFederation {
 
   async #remoteActor(target: string) {
     try {
-      const object = await lookupRemoteObject(this.#context(), target.trim(), this.#fetchLimits)
+      const object = await lookupRemoteObject(this.#context(), target.trim(), this.#fetcher)
       return isActor(object) && object.id !== null ? (object as typeof object & { id: URL }) : null
     } catch {
       return null

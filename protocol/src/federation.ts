@@ -96,3 +96,24 @@ export type DomainBlockList = Static<typeof DomainBlockList>
 
 export const DomainParams = Type.Object({ domain: Domain }, { additionalProperties: false, title: 'DomainParams' })
 export type DomainParams = Static<typeof DomainParams>
+
+/**
+ * Why a fetch of a remote document (actor, object, key, context, WebFinger JRD) was refused or
+ * failed: stable codes, given as `details.reason` of `remote-not-found` and in federation logs.
+ */
+export const RemoteFetchErrorCode = Type.Union(
+  [
+    Type.Literal('fetch-private-address'),
+    Type.Literal('fetch-scheme-refused'),
+    Type.Literal('fetch-too-large'),
+    Type.Literal('fetch-timeout'),
+    Type.Literal('fetch-too-many-redirects'),
+    Type.Literal('fetch-redirect-loop'),
+  ],
+  {
+    title: 'RemoteFetchErrorCode',
+    description:
+      'fetch-private-address: the host is, resolves to or connected to a loopback, private, link-local or otherwise non-public address (checked before the fetch and again on connect, on every redirect hop). fetch-scheme-refused: not https (http only on test networks). fetch-too-large: the body passed federationFetchMaxBytes. fetch-timeout: no full answer within federationFetchTimeoutSeconds. fetch-too-many-redirects: more than 10 redirects. fetch-redirect-loop: a redirect back to a URL already visited.',
+  },
+)
+export type RemoteFetchErrorCode = Static<typeof RemoteFetchErrorCode>

@@ -1,6 +1,9 @@
 import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { createServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
 import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
+import { localCa, trustLocalCa } from '../harness/local-ca.ts'
 
 describe('HTTP API: a signed-in user looks up, follows and unfollows a user of another instance', () => {
   let a: TestInstance
@@ -30,6 +33,37 @@ describe('HTTP API: a signed-in user looks up, follows and unfollows a user of a
     assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'remote-not-found')
     const anonymous = await fetch(`${a.origin}/api/v1/federation/lookup?handle=x@y.z`)
     assert.equal(anonymous.status, 401)
+  })
+
+  it('GET /api/v1/federation/lookup of a handle whose WebFinger answer never ends is remote-not-found with reason fetch-too-large', async () => {
+    const ca = localCa()
+    trustLocalCa(ca)
+    let written = 0
+    const hostile = createServer({ key: ca.keyPem, cert: ca.certPem }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/jrd+json' })
+      res.write('{"links":[')
+      const chunk = Buffer.from('{"rel":"alternate","href":"https://example.org/"},'.repeat(1000))
+      const pump = () => {
+        while (!res.destroyed) {
+          written += chunk.byteLength
+          if (!res.write(chunk)) return void res.once('drain', pump)
+        }
+      }
+      pump()
+    })
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve))
+    try {
+      const host = `127.0.0.1:${(hostile.address() as AddressInfo).port}`
+      const res = await api(`/api/v1/federation/lookup?handle=${encodeURIComponent(`@endless@${host}`)}`)
+      assert.equal(res.status, 404)
+      const { error } = (await res.json()) as { error: { code: string; details?: { reason?: string } } }
+      assert.equal(error.code, 'remote-not-found')
+      assert.equal(error.details?.reason, 'fetch-too-large')
+      assert.ok(written < 64 * 1024 * 1024, `the hostile server wrote ${written} bytes`)
+    } finally {
+      hostile.closeAllConnections()
+      await new Promise((resolve) => hostile.close(resolve))
+    }
   })
 
   it('POST /api/v1/me/follows answers 202 pending, the Accept follows; DELETE unfollows', async () => {

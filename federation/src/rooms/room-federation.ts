@@ -16,7 +16,8 @@ import type { FederationLogger } from '../log.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
 import { deliveryRetryPolicy, inboxRetryPolicy } from '../retry.ts'
 import { buildPostAnnounce, installRoomDispatchers } from './room-dispatchers.ts'
-import { documentLoaderFactories, type FetchLimits } from '../document-loader.ts'
+import { documentLoaderFactories } from '../document-loader.ts'
+import type { RemoteFetcher } from '../remote-fetcher.ts'
 import { installRoomHistory } from './room-history.ts'
 
 
@@ -32,8 +33,8 @@ export type RoomFederationDeps = {
   policy: DomainPolicy
   signatureWindowSeconds: number
   circuitRecoverySeconds?: number
-  /** Limits and address checks of remote document fetches (see document-loader.ts). */
-  fetchLimits: FetchLimits
+  /** The instance's fetcher of remote documents: limits and address checks (see remote-fetcher.ts). */
+  fetcher: RemoteFetcher
   log: FederationLogger
   now: () => number
 }
@@ -60,7 +61,7 @@ export class RoomFederation {
       queue: deps.queue,
       origin: deps.origin,
       manuallyStartQueue: true,
-      ...documentLoaderFactories(deps.fetchLimits, deps.kv, ['_fedify', 'rooms', 'remoteDocument']),
+      ...documentLoaderFactories(deps.fetcher, deps.kv, ['_fedify', 'rooms', 'remoteDocument']),
       signatureTimeWindow: { seconds: deps.signatureWindowSeconds },
       outboxRetryPolicy: deliveryRetryPolicy(),
       inboxRetryPolicy: inboxRetryPolicy(),

@@ -14,7 +14,7 @@ import type { RoomFederation } from './room-federation.ts'
 export type MembershipActionDeps = {
   /** The users' federation context (invites and answers are signed by users). */
   ctx: Context<void>
-  /** Looks up a remote object by handle or URL with our fetch limits (see document-loader.ts). */
+  /** Looks up a remote object by handle or URL with our fetch limits (see remote-lookup.ts). */
   lookup: (ctx: Context<void>, target: string) => Promise<unknown>
   rooms: RoomFederation
   directory: LocalRoomDirectory

@@ -96,7 +96,7 @@ export const ConfigSchema = Type.Object(
       minimum: 1024,
       maximum: 67108864,
       description:
-        'Largest remote document (actor, object, key, JSON-LD context) federation fetches, in bytes; reading stops and the fetch fails past it.',
+        'Largest remote document (actor, object, key, JSON-LD context, WebFinger answer) federation fetches, in bytes; reading stops and the fetch fails past it.',
     }),
     federationFetchTimeoutSeconds: Type.Integer({
       default: 10,

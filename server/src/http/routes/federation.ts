@@ -12,7 +12,9 @@ import { iso } from '../views.ts'
 function toApiError(error: FederationError): ApiError {
   switch (error.type) {
     case 'not-found':
-      return error.what === 'remote-actor' ? new ApiError('remote-not-found') : new ApiError('not-found')
+      if (error.what !== 'remote-actor') return new ApiError('not-found')
+      // A refused fetch says why (private address, too large, …): the codes are RemoteFetchErrorCode.
+      return error.reason === undefined ? new ApiError('remote-not-found') : new ApiError('remote-not-found', undefined, { reason: error.reason })
     case 'invalid-target':
       return new ApiError('invalid-follow-target', error.message)
     case 'blocked-domain':
