@@ -54,7 +54,16 @@ export const RoomCreate = Type.Object(
 )
 export type RoomCreate = Static<typeof RoomCreate>
 
-export const OneToOneCreate = Type.Object({ userId: Id }, { additionalProperties: false, title: 'OneToOneCreate' })
+export const OneToOneCreate = Type.Union(
+  [
+    Type.Object({ userId: Id }, { additionalProperties: false }),
+    Type.Object(
+      { handle: Type.String({ minLength: 3, maxLength: 500, description: 'A Fediverse account: `@bob@b.example` or its actor URL' }) },
+      { additionalProperties: false },
+    ),
+  ],
+  { title: 'OneToOneCreate', description: 'A local user (by id), or a remote account (by handle or actor URL): direct messages with it go over ActivityPub.' },
+)
 export type OneToOneCreate = Static<typeof OneToOneCreate>
 
 export const RoomUpdate = Type.Object(

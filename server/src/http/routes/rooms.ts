@@ -4,13 +4,17 @@ import {
   ErrorBody, GuestJoin, GuestSession, OneToOneCreate, ParticipantAdd, ParticipantList, ParticipantParams, ParticipantUpdate, ParticipantView,
   RoomCreate, RoomJoin, RoomList, RoomParams, RoomSettingsUpdate, RoomUpdate, RoomView,
 } from '@parley/protocol'
-import type { RoomService } from '../../rooms/room-service.ts'
+import type { Access, RoomService } from '../../rooms/room-service.ts'
+import type { Caller, Result } from '../../rooms/result.ts'
 import { participantView, roomView } from '../../rooms/views.ts'
 import { unwrap } from '../api-error.ts'
 import { currentCaller, requireCaller } from '../caller.ts'
 import { iso } from '../views.ts'
 
-export function roomRoutes(app: FastifyInstance, rooms: RoomService): void {
+/** Opens the caller's one-to-one room with a remote account (handle or actor URL): see federation/direct-conversations.ts. */
+export type OpenRemoteOneToOne = (caller: Caller, target: string) => Promise<Result<Access & { created: boolean }>>
+
+export function roomRoutes(app: FastifyInstance, rooms: RoomService, openRemote: OpenRemoteOneToOne): void {
   const tags = ['rooms']
   const guarded = { preHandler: requireCaller }
   const err = { '4xx': ErrorBody }
@@ -34,9 +38,11 @@ export function roomRoutes(app: FastifyInstance, rooms: RoomService): void {
 
   app.post(
     '/api/v1/rooms/one-to-one',
-    { ...guarded, schema: { tags, summary: 'My one-to-one room with a user, created on first use', body: OneToOneCreate, response: { 200: RoomView, 201: RoomView, ...err } } },
+    { ...guarded, schema: { tags, summary: 'My one-to-one room with a user or a Fediverse account, created on first use', body: OneToOneCreate, response: { 200: RoomView, 201: RoomView, ...err } } },
     async (request, reply) => {
-      const { room, self, created } = unwrap(await rooms.oneToOne(currentCaller(request), (request.body as OneToOneCreate).userId))
+      const body = request.body as OneToOneCreate
+      const caller = currentCaller(request)
+      const { room, self, created } = unwrap('userId' in body ? await rooms.oneToOne(caller, body.userId) : await openRemote(caller, body.handle))
       return reply.code(created ? 201 : 200).send(roomView(room, self))
     },
   )

@@ -5,10 +5,11 @@
  */
 import { MongoClient, type Db } from 'mongodb'
 import type { FederationRepositories } from '@parley/federation'
-import type { Store } from '../ports.ts'
+import type { DirectRepositories, Store } from '../ports.ts'
 import { FEDERATION_INDEXES, mongoFederationRepositories } from './mongo-federation.ts'
 import { ROOM_MEMBERSHIP_INDEXES } from './mongo-room-federation.ts'
 import { REPLICA_INDEXES } from './mongo-room-replica.ts'
+import { DIRECT_INDEXES, mongoDirectRepositories } from './mongo-direct.ts'
 import { MongoApiTokenRepository, MongoInviteRepository, MongoSessionRepository, MongoUserRepository } from './mongo-repositories.ts'
 import { MongoParticipantRepository, MongoRoomRepository } from './mongo-rooms.ts'
 import { MongoMessageRepository, MongoRoomEventRepository } from './mongo-messages.ts'
@@ -28,6 +29,7 @@ export class MongoStore implements Store {
   readonly notifications: MongoNotificationRepository
   readonly guests: MongoGuestSessionRepository
   readonly federation: FederationRepositories
+  readonly direct: DirectRepositories
   readonly #client: MongoClient
   readonly #db: Db
   #closed = false
@@ -48,6 +50,7 @@ export class MongoStore implements Store {
     this.notifications = new MongoNotificationRepository(this.#db)
     this.guests = new MongoGuestSessionRepository(this.#db)
     this.federation = mongoFederationRepositories(this.#db)
+    this.direct = mongoDirectRepositories(this.#db)
   }
 
   async migrate(): Promise<string[]> {
@@ -85,7 +88,7 @@ export class MongoStore implements Store {
       ...(await this.#db.collection('notifications').createIndexes([{ key: { userId: 1, createdAt: -1 }, name: 'user' }])),
       ...(await this.#db.collection('guest_sessions').createIndexes([{ key: { guestId: 1 }, name: 'guest' }])),
     ]
-    for (const [collection, indexes] of [...Object.entries(FEDERATION_INDEXES), ...Object.entries(ROOM_MEMBERSHIP_INDEXES), ...Object.entries(REPLICA_INDEXES)]) {
+    for (const [collection, indexes] of [...Object.entries(FEDERATION_INDEXES), ...Object.entries(ROOM_MEMBERSHIP_INDEXES), ...Object.entries(REPLICA_INDEXES), ...Object.entries(DIRECT_INDEXES)]) {
       created.push(...(await this.#db.collection(collection).createIndexes(indexes.map((index) => ({ ...index })))))
     }
     return created.map((name) => `index ${name}`)

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import type { FederationRepositories } from '@parley/federation'
-import type { Store } from '../ports.ts'
+import type { DirectRepositories, Store } from '../ports.ts'
 import { migrations } from './migrations.ts'
 import { SqliteUserRepository } from './sqlite-users.ts'
 import { SqliteSessionRepository } from './sqlite-sessions.ts'
@@ -17,6 +17,7 @@ import { SqliteParticipantRepository, SqliteRoomRepository } from './sqlite-room
 import { SqliteMessageRepository, SqliteRoomEventRepository } from './sqlite-messages.ts'
 import { SqliteGuestSessionRepository, SqliteNotificationRepository, SqlitePollRepository } from './sqlite-chat-extras.ts'
 import { sqliteFederationRepositories } from './sqlite-federation.ts'
+import { sqliteDirectRepositories } from './sqlite-direct.ts'
 
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const
@@ -32,6 +33,7 @@ export class SqliteStore implements Store {
   readonly notifications: SqliteNotificationRepository
   readonly guests: SqliteGuestSessionRepository
   readonly federation: FederationRepositories
+  readonly direct: DirectRepositories
   readonly #db: DatabaseSync
   #closed = false
 
@@ -52,6 +54,7 @@ export class SqliteStore implements Store {
     this.notifications = new SqliteNotificationRepository(this.#db)
     this.guests = new SqliteGuestSessionRepository(this.#db)
     this.federation = sqliteFederationRepositories(this.#db)
+    this.direct = sqliteDirectRepositories(this.#db)
   }
 
   async migrate(): Promise<string[]> {
