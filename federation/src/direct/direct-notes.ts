@@ -39,6 +39,11 @@ export function buildDirectNote(ctx: Context<void>, username: string, to: Remote
   })
 }
 
+/** Activities of one conversation are delivered in the order they were queued (an edit after its note). */
+function ordered(ctx: Context<void>, username: string, to: RemoteAccount) {
+  return { orderingKey: `${ctx.getActorUri(username).href} ${to.id}` }
+}
+
 export class DirectNotes {
   readonly #context: () => Context<void>
   readonly #now: () => number
@@ -62,7 +67,7 @@ export class DirectNotes {
       object: note,
       published: Temporal.Instant.fromEpochMilliseconds(published),
     })
-    await ctx.sendActivity({ identifier: username }, recipientOf(to), create)
+    await ctx.sendActivity({ identifier: username }, recipientOf(to), create, ordered(ctx, username, to))
     return { activityId: `${noteId}/activity`, noteId }
   }
 
@@ -72,7 +77,7 @@ export class DirectNotes {
     const updated = this.#now()
     const note = buildDirectNote(ctx, username, to, { ...draft, updated })
     const update = new Update({ id: new URL(`${draft.noteId}#updates/${updated}`), actor: ctx.getActorUri(username), to: new URL(to.id), object: note })
-    await ctx.sendActivity({ identifier: username }, recipientOf(to), update)
+    await ctx.sendActivity({ identifier: username }, recipientOf(to), update, ordered(ctx, username, to))
   }
 
   /** The message was deleted: a `Delete` of a `Tombstone` in the Note's place. */
@@ -84,7 +89,7 @@ export class DirectNotes {
       to: new URL(to.id),
       object: new Tombstone({ id: new URL(noteId) }),
     })
-    await ctx.sendActivity({ identifier: username }, recipientOf(to), activity)
+    await ctx.sendActivity({ identifier: username }, recipientOf(to), activity, ordered(ctx, username, to))
   }
 
   /**
@@ -98,8 +103,9 @@ export class DirectNotes {
     const key = createHash('sha256').update(noteId).update('\0').update(emoji).digest('base64url').slice(0, 22)
     const id = new URL(`${actorUri.href}/reactions/${key}/${add ? randomUUID() : 'undone'}`)
     const values = { id, actor: actorUri, object: new URL(noteId), to: new URL(to.id) }
-    const reaction = LIKE_EMOJI.has(emoji) ? new Like(values) : new EmojiReact({ ...values, content: emoji })
+    // The emoji rides along on a Like too (as Misskey does it), so ❤️ stays ❤️ between Parleys; Mastodon ignores it.
+    const reaction = LIKE_EMOJI.has(emoji) ? new Like({ ...values, content: emoji }) : new EmojiReact({ ...values, content: emoji })
     const activity = add ? reaction : new Undo({ id: new URL(`${actorUri.href}/reactions/${key}/undo/${randomUUID()}`), actor: actorUri, to: new URL(to.id), object: reaction })
-    await ctx.sendActivity({ identifier: username }, recipientOf(to), activity)
+    await ctx.sendActivity({ identifier: username }, recipientOf(to), activity, ordered(ctx, username, to))
   }
 }
