@@ -114,6 +114,19 @@ export const MyParticipation = Type.Object(
 )
 export type MyParticipation = Static<typeof MyParticipation>
 
+/** The Fediverse account on the other side of a one-to-one room (direct messages over ActivityPub). */
+export const RemotePeer = Type.Object(
+  {
+    actorId: Type.String({ description: 'Its actor URL: its participant id in the room' }),
+    name: Type.String(),
+    handle: Type.Union([Type.String(), Type.Null()], { description: '@user@host' }),
+    avatarUrl: Type.Union([Type.String(), Type.Null()]),
+    url: Type.Union([Type.String(), Type.Null()], { description: 'Its profile page' }),
+  },
+  { additionalProperties: false, title: 'RemotePeer' },
+)
+export type RemotePeer = Static<typeof RemotePeer>
+
 export const RoomView = Type.Object(
   {
     id: Id,
@@ -129,6 +142,7 @@ export const RoomView = Type.Object(
     lastSeq: Type.Integer({ minimum: 0, description: 'The room sequence number of its latest event' }),
     createdAt: Timestamp,
     me: Type.Union([MyParticipation, Type.Null()], { description: 'The caller as a participant; null when not in the room' }),
+    remote: Type.Optional(RemotePeer),
   },
   { additionalProperties: false, title: 'RoomView' },
 )

@@ -50,6 +50,13 @@ describe('Mastodon and Misskey direct messages ↔ one-to-one rooms', () => {
     assert.equal((await mastodon.deliver(inbox(), JSON.stringify(create))).status, 202)
     const room = await eventually(async () => ((await bob.api('/api/v1/rooms')).json.rooms as Json[]).find((r) => r.kind === 'one-to-one'), 15_000, 'the one-to-one room')
     roomId = String(room.id)
+    assert.deepEqual(room.remote, {
+      actorId: mastodon.actorId,
+      name: 'Alice Mastodon',
+      handle: `@alice@${mastodon.host}`,
+      avatarUrl: `${mastodon.origin}/system/accounts/avatars/000/000/001/original/alice.png`,
+      url: `${mastodon.origin}/@alice`,
+    })
     const participants = (await bob.api(`/api/v1/rooms/${roomId}/participants`)).json.participants as Json[]
     assert.deepEqual(participants.map((p) => [p.actorId, p.displayName, p.actorType]).sort(), [[bob.id, 'Bob', 'user'], [mastodon.actorId, 'Alice Mastodon', 'user']].sort())
     const [message] = await eventually(async () => ((await messages()).length === 1 ? messages() : null), 15_000, 'the message')

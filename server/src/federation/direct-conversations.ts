@@ -8,6 +8,7 @@
  * one source of a message's text; the federation's inbound message log only records what arrived.
  */
 import type { DirectConversationPort, DirectOutcome, InboundDirectNote, ParleyFederation, RemoteAccount } from '@parley/federation'
+import type { RemotePeer } from '@parley/protocol'
 import type { ChatStack } from '../rooms/chat-stack.ts'
 import type { Access } from '../rooms/room-service.ts'
 import { fail, type Caller, type Result } from '../rooms/result.ts'
@@ -50,6 +51,14 @@ export async function openDirectConversationWith(
     }
   }
   return openDirectConversation({ store: deps.store, rooms: deps.rooms, now: deps.now ?? Date.now }, caller.id, account.value)
+}
+
+/** The remote account of a one-to-one room, as clients show it (name, avatar); null for other rooms. */
+export async function remotePeerOf(store: Store, roomId: string): Promise<RemotePeer | null> {
+  const conversation = await store.direct.conversations.byRoom(roomId)
+  if (!conversation) return null
+  const { id, name, handle, avatarUrl, url } = conversation.account
+  return { actorId: id, name, handle, avatarUrl, url }
 }
 
 export class DirectConversations implements DirectConversationPort {
