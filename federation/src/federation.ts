@@ -145,7 +145,7 @@ export class ParleyFederation {
       log: this.#log,
       now: this.#now,
     })
-    this.direct = new DirectNotes({ context: () => this.#context(), now: this.#now })
+    this.direct = new DirectNotes({ context: () => this.#context(), now: this.#now, blocked: (actorId) => this.#policy.blocks(actorId) })
     this.roomMembers = new RoomMemberActions({
       context: () => this.#context(),
       users: deps.directory,
@@ -381,7 +381,8 @@ export class ParleyFederation {
     if (!user || user.deletedAt !== null) return fail({ type: 'not-found', what: 'local-user' })
     const account = await this.resolveAccount(to)
     if (!account.ok) return account
-    return ok(await this.direct.send(username, account.value, text, inReplyTo ?? null))
+    const sent = await this.direct.send(username, account.value, text, inReplyTo ?? null)
+    return sent ? ok(sent) : fail({ type: 'blocked-domain', domain: new URL(account.value.id).host })
   }
 
   /** A local user blocks a remote account (handle or URL); see blocks.ts. */

@@ -177,10 +177,31 @@ describe('Mastodon and Misskey direct messages ↔ one-to-one rooms', () => {
     const like = mastodon.fixture('like.json', vars({ LIKE_ID: randomUUID(), NOTE: bobNote }))
     assert.equal((await mastodon.deliver(inbox(), like, { privateKey })).status, 401)
     assert.equal((await mastodon.deliver(inbox(), mastodon.fixture('update-note.json', vars(text)), { breakSignature: true })).status, 401)
+    // Signed by Misskey's account (a valid signature, of another key owner) but claiming to be Alice: 401.
+    const claimed = JSON.parse(misskey.fixture('emoji-react.json', vars({ NOTE: bobNote, EMOJI: '🔥' })))
+    claimed.actor = mastodon.actorId
+    assert.equal((await misskey.deliver(inbox(), JSON.stringify(claimed))).status, 401)
+    const claimedDelete = JSON.parse(mastodon.fixture('delete-note.json', vars({ NOTE: note })))
+    claimedDelete.id = `${note}#delete-claimed`
+    assert.equal((await misskey.deliver(inbox(), JSON.stringify(claimedDelete))).status, 401)
+    // Alice liking a note of another server, and deleting one: not ours to change.
+    assert.equal((await mastodon.deliver(inbox(), mastodon.fixture('like.json', vars({ LIKE_ID: randomUUID(), NOTE: `${misskey.origin}/notes/9ix${randomUUID()}` })))).status, 202)
     // Alice deleting a note of another server (Misskey's origin).
     const otherServer = JSON.parse(mastodon.fixture('delete-note.json', vars({ NOTE: `${misskey.origin}/notes/9ix${randomUUID()}` })))
     assert.equal((await mastodon.deliver(inbox(), JSON.stringify(otherServer))).status, 202)
     await new Promise((resolve) => setTimeout(resolve, 500))
     assert.equal(await snapshot(), before, 'store unchanged')
+  })
+
+  it('once the user blocks the account, what they post in the room no longer goes to it', async () => {
+    const blocked = await parley.services.federation.federation.block('bob', mastodon.actorId)
+    assert.ok(blocked.ok, JSON.stringify(blocked))
+    await eventually(async () => mastodon.deliveries.find((d) => d.json.type === 'Block'), 15_000, 'the Block')
+    const creates = mastodon.deliveries.filter((d) => d.json.type === 'Create').length
+    assert.equal((await bob.api(`/api/v1/rooms/${roomId}/messages`, { method: 'POST', body: { body: 'not for you' } })).status, 201, 'the local post is not failed')
+    await parley.services.federation.federation.sendDirectMessage('bob', `@carol@${misskey.host}`, 'a marker after it')
+    await eventually(async () => misskey.deliveries.find((d) => JSON.stringify(d.json).includes('a marker after it')), 15_000, 'the marker')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    assert.equal(mastodon.deliveries.filter((d) => d.json.type === 'Create').length, creates)
   })
 })

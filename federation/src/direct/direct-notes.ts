@@ -48,13 +48,22 @@ export class DirectNotes {
   readonly #context: () => Context<void>
   readonly #now: () => number
 
-  constructor(deps: { context: () => Context<void>; now: () => number }) {
+  readonly #blocked: (actorId: string) => boolean
+
+  /** `blocked`: the domain policy; nothing goes to an account whose domain is blocked (the send is dropped, not queued). */
+  constructor(deps: { context: () => Context<void>; now: () => number; blocked: (actorId: string) => boolean }) {
     this.#context = deps.context
     this.#now = deps.now
+    this.#blocked = deps.blocked
   }
 
-  /** A new direct message; returns the ids of the Create and of its Note. */
-  async send(username: string, to: RemoteAccount, text: string, inReplyTo: string | null): Promise<{ activityId: string; noteId: string }> {
+  #refused(to: RemoteAccount): boolean {
+    return this.#blocked(to.id) || this.#blocked(to.inbox)
+  }
+
+  /** A new direct message; returns the ids of the Create and of its Note, or null when the account's domain is blocked. */
+  async send(username: string, to: RemoteAccount, text: string, inReplyTo: string | null): Promise<{ activityId: string; noteId: string } | null> {
+    if (this.#refused(to)) return null
     const ctx = this.#context()
     const actorUri = ctx.getActorUri(username)
     const noteId = `${actorUri.href}/notes/${randomUUID()}`
@@ -73,6 +82,7 @@ export class DirectNotes {
 
   /** The message was edited: an `Update` of its Note with the new text. */
   async update(username: string, to: RemoteAccount, draft: Omit<DirectNoteDraft, 'updated'>): Promise<void> {
+    if (this.#refused(to)) return
     const ctx = this.#context()
     const updated = this.#now()
     const note = buildDirectNote(ctx, username, to, { ...draft, updated })
@@ -82,6 +92,7 @@ export class DirectNotes {
 
   /** The message was deleted: a `Delete` of a `Tombstone` in the Note's place. */
   async delete(username: string, to: RemoteAccount, noteId: string): Promise<void> {
+    if (this.#refused(to)) return
     const ctx = this.#context()
     const activity = new Delete({
       id: new URL(`${noteId}#delete`),
@@ -98,6 +109,7 @@ export class DirectNotes {
    * embeds the reaction — actor, note, emoji — which is how Mastodon and Parley find what to undo.
    */
   async react(username: string, to: RemoteAccount, noteId: string, emoji: string, add: boolean): Promise<void> {
+    if (this.#refused(to)) return
     const ctx = this.#context()
     const actorUri = ctx.getActorUri(username)
     const key = createHash('sha256').update(noteId).update('\0').update(emoji).digest('base64url').slice(0, 22)

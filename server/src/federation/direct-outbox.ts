@@ -54,12 +54,15 @@ export class DirectOutbox {
     if (actorId !== userId) return
     const user = await this.#store.users.byId(userId)
     if (!user || user.deletedAt !== null) return
+    // The user blocked the account since: nothing more reaches it (its messages no longer arrive either).
+    if (await this.#store.federation.blocks.has(userId, account.id)) return
     const notes = this.#store.direct.notes
     switch (event.type) {
       case 'message.new': {
         const m = event.message
         if (m.kind !== 'text') return
         const sent = await this.#federation.direct.send(user.username, account, m.body, await this.#noteOf(roomId, m.replyTo))
+        if (!sent) return
         await notes.claim({ noteId: sent.noteId, roomId, seq: m.seq, authorId: userId, createdAt: this.#now() })
         return
       }
