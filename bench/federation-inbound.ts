@@ -6,6 +6,8 @@
  * starts. The instance logs at `info`, the production default (the test harness's `debug` keeps
  * every line in memory). The CPU the instance's process spends per activity is printed too: unlike
  * rates, it barely moves when other work shares the machine.
+ * Each direct message ends as a chat message in Bob's one-to-one room with the sender: "processed"
+ * waits for all of them there.
  * Run: npm run bench
  */
 import { createSign, createVerify, generateKeyPairSync } from 'node:crypto'
@@ -27,13 +29,19 @@ const baselineStart = performance.now()
 for (let i = 0; i < N; i++) createVerify('sha256').update(payload).verify(publicKey, signature)
 const verifyPerSecond = N / ((performance.now() - baselineStart) / 1000)
 
-const parley = await startInstance({ env: { PARLEY_LOG_LEVEL: 'info' } })
+// All messages come from one account: lift the per-person post rate, or the chat's limiter (not the
+// inbox) would be what is measured — over the limit, deliveries are retried later.
+const parley = await startInstance({ env: { PARLEY_LOG_LEVEL: 'info', PARLEY_CHAT_POSTS_PER_SECOND: '100000' } })
 const mastodon = await startPeer('senders')
 try {
   const bob = await parley.addUser('bob')
   const inbox = `${parley.origin}/users/bob/inbox`
   const vars = { PARLEY: parley.origin, PARLEY_HOST: parley.host }
-  const received = async () => (await parley.store().inboundMessages.listForUser(bob.id)).length
+  // Processed = posted as a chat message in Bob's one-to-one room with the sender.
+  const received = async () => {
+    const [room] = await parley.services.store.participants.roomsOf(bob.id)
+    return room ? (await parley.services.store.messages.history({ roomId: room, after: 0, limit: N + 10 })).filter((m) => m.kind === 'text').length : 0
+  }
   // Warm-up: key fetch and caches.
   await mastodon.ask({ type: 'deliver', inbox, vars }, 'delivered')
   await eventually(async () => (await received()) === 1, 10_000)
@@ -53,8 +61,8 @@ try {
   console.log(`  raw RSA-2048 verify baseline:   ${verifyPerSecond.toFixed(0)}/s`)
   console.log(`  accepted (202) by the inbox:    ${accepted.toFixed(0)}/s  (${(accepted / verifyPerSecond * 100).toFixed(1)} % of baseline), failures ${failures}`)
   console.log(`  latency to 202: p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`)
-  console.log(`  received and stored (queue drained): ${(N / processedSeconds).toFixed(0)}/s`)
-  console.log(`  CPU of the instance per activity:    ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms`)
+  console.log(`  received and posted in the room (queue drained): ${(N / processedSeconds).toFixed(0)}/s`)
+  console.log(`  CPU of the instance per activity:                ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms`)
 } finally {
   await parley.close()
   await mastodon.stop()

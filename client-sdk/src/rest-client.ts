@@ -92,6 +92,10 @@ export class ParleyClient {
   oneToOne(userId: string): Promise<RoomView> {
     return this.request('POST', '/api/v1/rooms/one-to-one', { userId })
   }
+  /** The one-to-one room with a Fediverse account (`@bob@b.example` or its actor URL): direct messages over ActivityPub. */
+  oneToOneRemote(handle: string): Promise<RoomView> {
+    return this.request('POST', '/api/v1/rooms/one-to-one', { handle })
+  }
   room(roomId: string): Promise<RoomView> {
     return this.request('GET', `/api/v1/rooms/${enc(roomId)}`)
   }

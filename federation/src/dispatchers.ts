@@ -4,11 +4,11 @@
  * and NodeInfo 2.1. WebFinger comes with the actor dispatcher: `acct:name@host` → /users/name.
  */
 import { Temporal } from '@js-temporal/polyfill'
-import { Accept, Announce, Create, Delete, Endpoints, Flag, Follow, Invite, Person, Reject, Remove, Tombstone, Undo, type Recipient } from '@fedify/fedify/vocab'
+import { Accept, Announce, Create, Delete, EmojiReact, Endpoints, Flag, Follow, Invite, Like, Person, Reject, Remove, Tombstone, Undo, Update, type Recipient } from '@fedify/fedify/vocab'
 import { onRoomAnnounce } from './rooms/room-chat.ts'
 import { onInvite, onRoomRemove } from './rooms/room-membership.ts'
 import type { Context, Federation } from '@fedify/fedify'
-import type { FederationRepositories, LocalActor, LocalActorDirectory } from './ports.ts'
+import type { DirectConversationPort, FederationRepositories, LocalActor, LocalActorDirectory } from './ports.ts'
 import type { ActorKeys } from './keys.ts'
 import type { FederationLogger } from './log.ts'
 import type { InboxDeps } from './inbox/inbox-deps.ts'
@@ -19,6 +19,8 @@ import { onAccept, onReject } from './inbox/accept.ts'
 import { onCreate } from './inbox/create.ts'
 import { onDelete, onUnverifiedDelete } from './inbox/delete.ts'
 import { onFlag } from './inbox/flag.ts'
+import { onNoteDelete, onNoteUpdate, onReaction } from './direct/direct-inbox.ts'
+import { sameUrl } from './inbox/inbox-deps.ts'
 
 export const PATHS = {
   actor: '/users/{identifier}',
@@ -41,6 +43,7 @@ export type DispatcherDeps = {
   log: FederationLogger
   now: () => number
   policy: DomainPolicy
+  direct: DirectConversationPort
   software: { name: string; version: string }
   nodeInfo: () => Promise<{ users: number; openRegistrations: boolean }>
 }
@@ -94,7 +97,7 @@ export function installDispatchers(federation: Federation<void>, deps: Dispatche
       return user ? keys.cryptoKeyPairs(user.userId) : []
     })
 
-  const inboxDeps: InboxDeps = { repositories, directory, log: deps.log, now: deps.now, policy: deps.policy }
+  const inboxDeps: InboxDeps = { repositories, directory, log: deps.log, now: deps.now, policy: deps.policy, direct: deps.direct }
   federation
     .setInboxListeners(PATHS.inbox, PATHS.sharedInbox)
     // One activity id is processed once per instance, whichever of our inboxes it reaches
@@ -105,7 +108,11 @@ export function installDispatchers(federation: Federation<void>, deps: Dispatche
     .on(Accept, (ctx, activity) => onAccept(inboxDeps, ctx, activity))
     .on(Reject, (ctx, activity) => onReject(inboxDeps, ctx, activity))
     .on(Create, (ctx, activity) => onCreate(inboxDeps, ctx, activity))
-    .on(Delete, (ctx, activity) => onDelete(inboxDeps, ctx, activity))
+    // An actor deleting itself (its account), or one of its notes.
+    .on(Delete, (ctx, activity) => (sameUrl(activity.objectId, activity.actorId) ? onDelete(inboxDeps, ctx, activity) : onNoteDelete(inboxDeps, ctx, activity)))
+    .on(Update, (ctx, activity) => onNoteUpdate(inboxDeps, ctx, activity))
+    .on(Like, (ctx, activity) => onReaction(inboxDeps, ctx, activity))
+    .on(EmojiReact, (ctx, activity) => onReaction(inboxDeps, ctx, activity))
     .on(Flag, (ctx, activity) => onFlag(inboxDeps, ctx, activity))
     .on(Invite, (ctx, activity) => onInvite(inboxDeps, ctx, activity))
     .on(Announce, async (ctx, activity) => void (await onRoomAnnounce(inboxDeps, ctx, activity)))

@@ -10,7 +10,7 @@ import type { RemoteFetchErrorCode } from '@parley/protocol'
 import { Temporal } from '@js-temporal/polyfill'
 import { createFederation, getUserAgent, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
 import { Follow, Undo, isActor } from '@fedify/fedify/vocab'
-import type { FederationRepositories, FollowingRecord, LocalActorDirectory, LocalRoomDirectory, RoomChatPort, RoomMembershipPort } from './ports.ts'
+import type { DirectConversationPort, FederationRepositories, FollowingRecord, LocalActorDirectory, LocalRoomDirectory, RemoteAccount, RoomChatPort, RoomMembershipPort } from './ports.ts'
 import { RoomMemberActions } from './rooms/room-member-actions.ts'
 import { RoomFederation } from './rooms/room-federation.ts'
 import { ActorKeys } from './keys.ts'
@@ -21,7 +21,8 @@ import { silentLogger, type FederationLogger } from './log.ts'
 import { DomainPolicy } from './domain-policy.ts'
 import { deliveryRetryPolicy, inboxRetryPolicy } from './retry.ts'
 import { blockActor, unblockActor } from './blocks.ts'
-import { sendNote } from './direct-messages.ts'
+import { DirectNotes } from './direct/direct-notes.ts'
+import { remoteAccount } from './direct/remote-account.ts'
 import { MAX_ACTIVITY_DEPTH, jsonDepth } from './json-depth.ts'
 import { documentLoaderFactories } from './document-loader.ts'
 import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_MS, RemoteFetcher } from './remote-fetcher.ts'
@@ -49,6 +50,8 @@ export type ParleyFederationDeps = {
   /** Remote members' chat actions in local rooms (the chat service decides). */
   roomChat: RoomChatPort
   repositories: FederationRepositories
+  /** Direct messages from remote accounts become one-to-one conversations (the server's chat). */
+  direct: DirectConversationPort
   /** Inbound signatures older or newer than this are refused. */
   signatureWindowSeconds: number
   /** How long a host's open delivery circuit stays open before a new attempt (Fedify default: 30 min). */
@@ -92,6 +95,8 @@ export class ParleyFederation {
   /** What local users do about rooms across instances (invite, answer, leave, act in remote rooms). */
   readonly roomMembers: RoomMemberActions
   readonly #profileUpdates: ProfileUpdates
+  /** Direct messages, their edits, deletes and reactions, out to remote accounts (see direct/). */
+  readonly direct: DirectNotes
   #queue: AbortController | null = null
   #closed = false
 
@@ -131,6 +136,7 @@ export class ParleyFederation {
       log: this.#log,
       now: this.#now,
       policy: this.#policy,
+      direct: deps.direct,
       software: deps.software,
       nodeInfo: deps.nodeInfo,
     })
@@ -156,6 +162,7 @@ export class ParleyFederation {
       ...(deps.taskQueue ? { queue: deps.taskQueue } : {}),
       log: this.#log,
     })
+    this.direct = new DirectNotes({ context: () => this.#context(), now: this.#now, blocked: (actorId) => this.#policy.blocks(actorId) })
     this.roomMembers = new RoomMemberActions({
       context: () => this.#context(),
       users: deps.directory,
@@ -361,28 +368,33 @@ export class ParleyFederation {
   }
 
   /**
+   * A remote account (handle or actor URL) as a direct conversation keeps it: name, avatar, inbox.
+   * Refused for blocked domains, local actors and actors without an inbox.
+   */
+  async resolveAccount(target: string): Promise<FederationResult<RemoteAccount>> {
+    const blocked = this.#blockedTarget(target)
+    if (blocked) return fail(blocked)
+    const remote = await this.#remoteActor(target)
+    if (!remote || remote.inboxId === null) return fail({ type: 'not-found', what: 'remote-actor' })
+    if (remote.id.origin === this.origin) return fail({ type: 'invalid-target', message: 'local users are not reached over ActivityPub' })
+    if (this.#policy.blocks(remote.id) || this.#policy.blocks(remote.inboxId)) return fail({ type: 'blocked-domain', domain: remote.id.host })
+    const account = await remoteAccount(this.#context(), remote)
+    return account ? ok(account) : fail({ type: 'not-found', what: 'remote-actor' })
+  }
+
+  /**
    * Sends a direct message from a local user to one remote account, as Mastodon sends one: a
    * `Create` of a `Note` addressed only to that account, with a `Mention` and an h-card link at
    * the start of the content. `text` is plain text (escaped here); `inReplyTo` threads a reply.
+   * (Chat in one-to-one rooms sends through `direct` with the stored account instead.)
    */
   async sendDirectMessage(username: string, to: string, text: string, inReplyTo?: string): Promise<FederationResult<{ activityId: string; noteId: string }>> {
     const user = await this.#deps.directory.byUsername(username)
     if (!user || user.deletedAt !== null) return fail({ type: 'not-found', what: 'local-user' })
-    const blocked = this.#blockedTarget(to)
-    if (blocked) return fail(blocked)
-    const ctx = this.#context()
-    let remote
-    let reason: RemoteFetchErrorCode | null = null
-    try {
-      remote = await lookupRemoteObject(ctx, to.trim(), this.#fetcher)
-    } catch (error) {
-      reason = remoteFetchErrorCode(error)
-      remote = null
-    }
-    if (!isActor(remote) || remote.id === null || remote.inboxId === null) return fail(remoteActorNotFound(reason))
-    if (this.#policy.blocks(remote.id)) return fail({ type: 'blocked-domain', domain: remote.id.host })
-    const sent = await sendNote(ctx, username, remote as typeof remote & { id: URL }, text, inReplyTo)
-    return ok(sent)
+    const account = await this.resolveAccount(to)
+    if (!account.ok) return account
+    const sent = await this.direct.send(username, account.value, text, inReplyTo ?? null)
+    return sent ? ok(sent) : fail({ type: 'blocked-domain', domain: new URL(account.value.id).host })
   }
 
   /** A local user blocks a remote account (handle or URL); see blocks.ts. */

@@ -29,6 +29,7 @@ export const ErrorCodes = {
   'remote-not-found': { status: 404, message: 'No such account on the Fediverse, or its server cannot be reached' },
   'invalid-follow-target': { status: 400, message: 'This account cannot be followed over the Fediverse' },
   'domain-blocked': { status: 403, message: 'This domain is blocked on this instance' },
+  'direct-target-local': { status: 400, message: 'This account is on this instance: open the one-to-one room by its userId' },
   'rate-limited': { status: 429, message: 'Too many attempts; try again later' },
   // Rooms and chat
   'room-not-found': { status: 404, message: 'No such room, or you are not in it' },

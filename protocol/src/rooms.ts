@@ -54,7 +54,16 @@ export const RoomCreate = Type.Object(
 )
 export type RoomCreate = Static<typeof RoomCreate>
 
-export const OneToOneCreate = Type.Object({ userId: Id }, { additionalProperties: false, title: 'OneToOneCreate' })
+export const OneToOneCreate = Type.Union(
+  [
+    Type.Object({ userId: Id }, { additionalProperties: false }),
+    Type.Object(
+      { handle: Type.String({ minLength: 3, maxLength: 500, description: 'A Fediverse account: `@bob@b.example` or its actor URL' }) },
+      { additionalProperties: false },
+    ),
+  ],
+  { title: 'OneToOneCreate', description: 'A local user (by id), or a remote account (by handle or actor URL): direct messages with it go over ActivityPub.' },
+)
 export type OneToOneCreate = Static<typeof OneToOneCreate>
 
 export const RoomUpdate = Type.Object(
@@ -105,6 +114,19 @@ export const MyParticipation = Type.Object(
 )
 export type MyParticipation = Static<typeof MyParticipation>
 
+/** The Fediverse account on the other side of a one-to-one room (direct messages over ActivityPub). */
+export const RemotePeer = Type.Object(
+  {
+    actorId: Type.String({ description: 'Its actor URL: its participant id in the room' }),
+    name: Type.String(),
+    handle: Type.Union([Type.String(), Type.Null()], { description: '@user@host' }),
+    avatarUrl: Type.Union([Type.String(), Type.Null()]),
+    url: Type.Union([Type.String(), Type.Null()], { description: 'Its profile page' }),
+  },
+  { additionalProperties: false, title: 'RemotePeer' },
+)
+export type RemotePeer = Static<typeof RemotePeer>
+
 export const RoomView = Type.Object(
   {
     id: Id,
@@ -120,6 +142,7 @@ export const RoomView = Type.Object(
     lastSeq: Type.Integer({ minimum: 0, description: 'The room sequence number of its latest event' }),
     createdAt: Timestamp,
     me: Type.Union([MyParticipation, Type.Null()], { description: 'The caller as a participant; null when not in the room' }),
+    remote: Type.Optional(RemotePeer),
   },
   { additionalProperties: false, title: 'RoomView' },
 )

@@ -14,6 +14,7 @@ import type { Bus } from './bus/bus.ts'
 import { createServices, type Services } from './services.ts'
 import { createChatStack, type ChatStack } from './rooms/chat-stack.ts'
 import { RoomFanoutBridge } from './federation/room-fanout-bridge.ts'
+import { DirectOutbox } from './federation/direct-outbox.ts'
 import { buildApp, type AppDeps } from './http/app.ts'
 
 export type InstanceOptions = {
@@ -52,9 +53,14 @@ export async function createInstance(config: Config, options: InstanceOptions): 
   const { store, accounts } = services
   const { federation } = services.federation
   const fanout = new RoomFanoutBridge({ store, federation, log: logger })
+  // One-to-one rooms with remote accounts: what local users do there goes out as direct messages.
+  const directOutbox = new DirectOutbox({ store, federation, log: logger, ...(options.now ? { now: options.now } : {}) })
   const chat = createChatStack(config, store, logger, {
     prepareRoomActor: (roomId) => federation.rooms.prepareRoom(roomId),
-    onRoomEvent: fanout.onEvent,
+    onRoomEvent: (roomId, seq, event) => {
+      fanout.onEvent(roomId, seq, event)
+      directOutbox.onEvent(roomId, seq, event)
+    },
     ...(options.bus ? { bus: options.bus } : {}),
     ...(options.now ? { now: options.now } : {}),
   })
@@ -83,6 +89,7 @@ export async function createInstance(config: Config, options: InstanceOptions): 
       closed = true
       await app.close()
       await fanout.idle()
+      await directOutbox.idle()
       await chat.bus.close()
       await services.close()
     },

@@ -102,4 +102,42 @@ describe('spec/federation.md examples match the implementation', () => {
     assert.equal(sent.json.object, roomUri)
     assert.deepEqual(keys(spec.proof), keys(sent.json.proof).filter((k) => k !== '@context'))
   })
+
+  it('the direct-message examples: a Like and an EmojiReact as received become reactions; the Create and EmojiReact sent have the shapes shown', async () => {
+    // The Mastodon DM example above opened Bob's one-to-one room with the account.
+    const token = (await parley.services.accounts.createToken(bob.id, 'spec-dm')).secret
+    const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {
+      const res = await fetch(`${parley.origin}${path}`, {
+        method: init.method ?? 'GET',
+        headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      })
+      return (await res.json()) as Json
+    }
+    const room = await eventually(async () => ((await api('/api/v1/rooms')).rooms as Json[]).find((r) => r.kind === 'one-to-one'), 15_000, 'the room')
+    const messages = async () => ((await api(`/api/v1/rooms/${String(room.id)}/messages`)).messages as Json[]).filter((m) => m.kind === 'text')
+    const [theirs] = await eventually(async () => ((await messages()).length === 1 ? messages() : null), 15_000, 'the DM')
+    await api(`/api/v1/rooms/${String(room.id)}/messages`, { method: 'POST', body: { body: 'Sure, 10:00?', replyTo: theirs?.seq } })
+    const create = await eventually(async () => mastodon.deliveries.find((d) => d.json.type === 'Create'), 15_000, 'the Create')
+    const specCreate = example((e) => e.type === 'Create' && e.actor === 'https://talk.example/users/bob', 'sent Create')
+    assert.deepEqual(keys(specCreate), keys(create.json))
+    assert.deepEqual(keys(specCreate.object), keys(create.json.object))
+    const noteId = String((create.json.object as Json).id)
+
+    const fill = (e: Json) =>
+      JSON.stringify(e)
+        .replaceAll('https://talk.example/users/bob/notes/0b7d2f0e-5f3a-4c1e-9d1a-2f8c6a1b9e40', noteId)
+        .replaceAll('https://talk.example', parley.origin)
+        .replaceAll('https://mastodon.example', mastodon.origin)
+    assert.equal((await mastodon.deliver(`${parley.origin}/users/bob/inbox`, fill(example((e) => e.type === 'Like', 'Like')))).status, 202)
+    assert.equal((await mastodon.deliver(`${parley.origin}/users/bob/inbox`, fill(example((e) => e.type === 'EmojiReact' && e.actor !== 'https://talk.example/users/bob', 'received EmojiReact')))).status, 202)
+    const reacted = await eventually(async () => (await messages()).find((m) => (m.reactions as unknown[]).length === 2), 15_000, 'the reactions')
+    assert.deepEqual((reacted.reactions as Json[]).map((r) => r.emoji).sort(), ['👍', '🔥'].sort())
+
+    await api(`/api/v1/rooms/${String(room.id)}/messages/${String(theirs?.seq)}/reactions/${encodeURIComponent('🎉')}`, { method: 'PUT' })
+    const sent = await eventually(async () => mastodon.deliveries.find((d) => d.json.type === 'EmojiReact'), 15_000, 'the EmojiReact')
+    const specReact = example((e) => e.type === 'EmojiReact' && e.actor === 'https://talk.example/users/bob', 'sent EmojiReact')
+    assert.deepEqual(keys(specReact), keys(sent.json))
+    assert.equal(sent.json.content, '🎉')
+  })
 })

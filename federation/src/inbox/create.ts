@@ -1,11 +1,15 @@
 /**
  * Create of a Note addressed only to local users (no Public, no followers collection): a direct
- * message, as Mastodon sends one with a Mention. It is handed to the inbound message sink with the
- * local recipients; the rooms layer turns it into a one-to-one conversation. Anything else (public
- * posts, followers-only posts) is not for Parley's chat and is ignored. The note must be
- * attributed to the activity's actor (whose signature was verified).
+ * message, as Mastodon sends one with a Mention. It is logged as received (the inbound message
+ * log: the HTML as sent, for audit; never shown) and handed, as plain text, to the server once per
+ * local recipient: the server posts it in the one-to-one room of that user and the sender (the chat
+ * message is what users see and edit). Anything else (public posts, followers-only posts) is not
+ * for Parley's chat and is ignored. The note must be attributed to the activity's actor (whose
+ * signature was verified).
  */
 import { Note, isActor, type Create } from '@fedify/fedify/vocab'
+import { remoteAccount } from '../direct/remote-account.ts'
+import { noteHtmlToText } from '../direct/note-text.ts'
 import type { InboxContext } from '@fedify/fedify'
 import { localActorAt, sameUrl, type InboxDeps } from './inbox-deps.ts'
 
@@ -32,21 +36,32 @@ export async function onCreate(deps: InboxDeps, ctx: InboxContext<void>, create:
     else if (!(await deps.repositories.blocks.has(local.userId, create.actorId.href))) recipients.set(local.userId, local.username)
   }
   if (recipients.size === 0) return
-  // Only when someone else is addressed too must the sender's actor say whether that is its
-  // followers collection (fetched signed and uncached by Fedify in inbox listeners: skipped when it can be).
-  if (others.length > 0) {
-    const sender = await create.getActor(ctx)
-    if (isActor(sender) && sender.followersId && others.some((id) => sameUrl(id, sender.followersId))) return
+  // The sender's profile names it in the conversation and says where replies go (cached by Fedify's loader).
+  const sender = await create.getActor(ctx)
+  // Only when someone else is addressed too must the sender's actor say whether that is its followers collection.
+  if (others.length > 0 && isActor(sender) && sender.followersId && others.some((id) => sameUrl(id, sender.followersId))) return
+  const account = isActor(sender) ? await remoteAccount(ctx, sender) : null
+  if (!account || !sameUrl(account.id, create.actorId)) {
+    deps.log.warn({ create: create.id.href }, 'direct message from an actor without an inbox ignored')
+    return
   }
-  const stored = await deps.repositories.inboundMessages.receive({
+  const content = object.content?.toString() ?? ''
+  const inReplyTo = object.replyTargetId?.href ?? null
+  const published = object.published ? object.published.epochMilliseconds : null
+  const logged = await deps.repositories.inboundMessages.receive({
     activityId: create.id.href,
     noteId: object.id.href,
     senderId: create.actorId.href,
     recipientUserIds: [...recipients.keys()],
-    content: object.content?.toString() ?? '',
-    inReplyTo: object.replyTargetId?.href ?? null,
-    published: object.published ? object.published.epochMilliseconds : null,
+    content,
+    inReplyTo,
+    published,
     receivedAt: deps.now(),
   })
-  deps.log.info({ note: object.id.href, from: create.actorId.href, to: [...recipients.values()], stored }, 'direct message received')
+  // Handed over even when logged before: a delivery retried after a failed hand-over; the server is idempotent per note.
+  const text = noteHtmlToText(content)
+  for (const [userId, username] of recipients) {
+    const outcome = await deps.direct.receive({ activityId: create.id.href, noteId: object.id.href, sender: account, recipientUserId: userId, text, inReplyTo, published })
+    deps.log.info({ note: object.id.href, from: create.actorId.href, to: username, logged, outcome }, 'direct message received')
+  }
 }

@@ -1,4 +1,4 @@
-import type { FederationRepositories, LocalActor, LocalActorDirectory } from '../ports.ts'
+import type { DirectConversationPort, FederationRepositories, LocalActor, LocalActorDirectory } from '../ports.ts'
 import type { FederationLogger } from '../log.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
 
@@ -10,6 +10,8 @@ export type InboxDeps = {
   now: () => number
   /** Checked again here: an activity's actor may live elsewhere than its signer. */
   policy: DomainPolicy
+  /** Direct messages become one-to-one conversations through the server (see direct/). */
+  direct: DirectConversationPort
 }
 
 /** The local, not deleted, actor an URL names, if any. */

@@ -1,10 +1,12 @@
 /**
  * Undo of a Follow: the follower stops following. The Follow may be embedded (Mastodon) or named by
- * its id only; either way only the Follow's own actor can undo it.
+ * its id only; either way only the Follow's own actor can undo it. Undos of reactions (`Like`,
+ * `EmojiReact`) go to direct/direct-inbox.ts.
  */
 import { Follow, type Undo } from '@fedify/fedify/vocab'
 import type { InboxContext } from '@fedify/fedify'
 import { localActorAt, sameUrl, type InboxDeps } from './inbox-deps.ts'
+import { onUndoReaction } from '../direct/direct-inbox.ts'
 
 export async function onUndo(deps: InboxDeps, ctx: InboxContext<void>, undo: Undo): Promise<void> {
   if (undo.actorId === null || undo.objectId === null) return
@@ -15,6 +17,7 @@ export async function onUndo(deps: InboxDeps, ctx: InboxContext<void>, undo: Und
   } catch (error) {
     deps.log.debug({ undo: undo.id?.href, err: error }, 'Undo object could not be loaded; matching by id')
   }
+  if (await onUndoReaction(deps, undo, object)) return
   if (object instanceof Follow) {
     if (!sameUrl(object.actorId, undo.actorId)) {
       deps.log.warn({ undo: undo.id?.href }, 'Undo of a Follow by another actor refused')

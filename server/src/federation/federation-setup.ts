@@ -13,12 +13,14 @@ import type { Logger } from '../logger.ts'
 import type { ChatStack } from '../rooms/chat-stack.ts'
 import { RemoteMembership } from './remote-membership.ts'
 import { MemberPush } from './member-push.ts'
+import { DirectConversations } from './direct-conversations.ts'
 import serverPackage from '../../package.json' with { type: 'json' }
 
 export type FederationRuntime = {
   readonly federation: ParleyFederation
   /**
-   * Hands the room and chat services to the federation (remote members join and chat through them);
+   * Hands the room and chat services to the federation (remote members join and chat through them,
+   * direct messages become one-to-one conversations through them);
    * with the bus, local users' sessions hear of invitations and rooms on other instances.
    */
   bindRooms(stack: Pick<ChatStack, 'rooms' | 'chat'> & Partial<Pick<ChatStack, 'bus'>>): void
@@ -59,6 +61,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
   )
   const membership = new RemoteMembership(store, config.publicOrigin)
   const push = new MemberPush(logger)
+  const direct = new DirectConversations(store)
   const federation = new ParleyFederation({
     origin: config.publicOrigin,
     kv: backends.kv,
@@ -69,6 +72,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
     rooms: storeRoomDirectory(store),
     roomMembership: membership,
     roomChat: membership,
+    direct,
     repositories: push.wrap(store.federation),
     signatureWindowSeconds: config.federationSignatureWindowSeconds,
     circuitRecoverySeconds: config.federationCircuitRecoverySeconds,
@@ -86,6 +90,7 @@ export function createFederationRuntime(config: Config, store: Store, logger?: L
     federation,
     bindRooms: (stack) => {
       membership.bind(stack)
+      direct.bind(stack)
       if (stack.bus) push.bind(stack.bus)
     },
     async close() {

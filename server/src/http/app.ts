@@ -21,6 +21,8 @@ import { meRoutes } from './routes/me.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { callRoutes } from './routes/calls.ts'
 import { roomRoutes } from './routes/rooms.ts'
+import { openDirectConversationWith, remotePeerOf } from '../federation/direct-conversations.ts'
+import { fail } from '../rooms/result.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { authenticateGuest, isGuestAuthorization } from './caller.ts'
 import type { ChatStack } from '../rooms/chat-stack.ts'
@@ -94,7 +96,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   adminRoutes(app, accounts)
   const calls = createCalls(deps)
   callRoutes(app, config)
-  roomRoutes(app, deps.chat.rooms)
+  const { federation } = deps
+  roomRoutes(app, deps.chat.rooms, {
+    // Without federation (some unit tests) no remote account can be found.
+    open: async (caller, target) =>
+      federation ? openDirectConversationWith({ store, rooms: deps.chat.rooms, federation }, caller, target) : fail('remote-not-found', { target }),
+    peerOf: (roomId) => remotePeerOf(store, roomId),
+  })
   chatRoutes(app, deps.chat.chat, deps.chat.polls)
   recordingRoutes(app, deps.chat.rooms, store.recordings)
   await installRealtime(app, { ...deps, calls, ...(deps.realtimeLimits ? { limits: deps.realtimeLimits } : {}) })

@@ -84,27 +84,44 @@ export class RoomService {
     if (caller.type !== 'user') return fail('guest-not-allowed')
     const other = await this.#store.users.byId(userId)
     if (!other || other.deletedAt !== null || other.disabled || other.id === caller.id) return fail('user-not-found')
-    const pairKey = [caller.id, other.id].sort().join(' ')
+    return this.#pair(caller, { type: 'user', id: other.id, name: other.displayName }, 'owner')
+  }
+
+  /**
+   * Federation: the one-to-one room of local user `userId` and a remote account, created on first
+   * use (a direct message arrived, or the user opened it). The account's participant id is its
+   * actor URL; it is a member (not an owner), so the policy lets it act only on its own messages.
+   */
+  async oneToOneRemote(userId: string, remote: { actorId: string; displayName: string }): Promise<Result<Access & { created: boolean }>> {
+    if (!/^https?:\/\//.test(remote.actorId)) throw new TypeError('a remote account is named by its actor URL')
+    const user = await this.#store.users.byId(userId)
+    if (!user || user.deletedAt !== null || user.disabled) return fail('user-not-found')
+    return this.#pair({ type: 'user', id: user.id, name: user.displayName }, { type: 'user', id: remote.actorId, name: remote.displayName }, 'member')
+  }
+
+  /** The pair's room (pairKey: both ids sorted), created on first use; `self`, if they had left it, is back in. */
+  async #pair(self: Caller, other: Caller, otherRole: ParticipantRecord['role']): Promise<Result<Access & { created: boolean }>> {
+    const pairKey = [self.id, other.id].sort().join(' ')
     const existing = await this.#store.rooms.byPairKey(pairKey)
     if (existing) {
-      const self = await this.#store.participants.get(existing.id, caller.id)
-      if (self) return ok({ room: existing, self, created: false })
+      const mine = await this.#store.participants.get(existing.id, self.id)
+      if (mine) return ok({ room: existing, self: mine, created: false })
     }
     const room: RoomRecord = {
       id: randomUUID(), kind: 'one-to-one', name: '', description: '', listable: 'none', readOnly: false, lobby: false, e2ee: false, passwordHash: null,
-      messageExpirySeconds: null, lastSeq: 0, pairKey, createdBy: caller.id, createdAt: this.#now(), deletedAt: null,
+      messageExpirySeconds: null, lastSeq: 0, pairKey, createdBy: self.id, createdAt: this.#now(), deletedAt: null,
     }
     const created = existing ? ok(existing) : await this.#store.rooms.create(room)
-    if (!created.ok) return this.oneToOne(caller, userId) // lost a race: the other room exists now
+    if (!created.ok) return this.#pair(self, other, otherRole) // lost a race: the other room exists now
     const target = created.value
-    const self = this.#participant(target.id, caller, 'owner', 'active')
-    for (const p of [self, this.#participant(target.id, { type: 'user', id: other.id, name: other.displayName }, 'owner', 'active')]) {
+    const mine = (await this.#store.participants.get(target.id, self.id)) ?? this.#participant(target.id, self, 'owner', 'active')
+    for (const p of [mine, this.#participant(target.id, other, otherRole, 'active')]) {
       if (await this.#store.participants.get(target.id, p.actorId)) continue
       await this.#store.participants.put(p)
       await this.#events.emit(target.id, { type: 'participant.joined', participant: participantView(p) })
       this.#events.membership(p.actorId, { roomId: target.id, kind: 'changed' })
     }
-    return ok({ room: (await this.#store.rooms.byId(target.id)) as RoomRecord, self, created: !existing })
+    return ok({ room: (await this.#store.rooms.byId(target.id)) as RoomRecord, self: mine, created: !existing })
   }
 
   async listMine(caller: Caller): Promise<Access[]> {

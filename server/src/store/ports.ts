@@ -2,7 +2,7 @@
  * Repository ports. Every backend (SQLite, MongoDB) implements these and passes the contract suite
  * in `contract/`. Expected outcomes are values (`Created`), not exceptions.
  */
-import type { FederationRepositories } from '@parley/federation'
+import type { FederationRepositories, RemoteAccount } from '@parley/federation'
 import type {
   ApiTokenRecord, GuestSessionRecord, InviteRecord, MessageRecord, NotificationRecord, ParticipantPatch, ParticipantRecord,
   PollRecord, ReactionRecord, RecordingRecord, RoomEventRecord, RoomPatch, RoomRecord, SessionRecord, UserRecord, VoteRecord,
@@ -162,9 +162,55 @@ export interface Store {
   readonly recordings: RecordingRepository
   /** The ports @parley/federation declares: actor keys, followers, follows, inbound direct messages. */
   readonly federation: FederationRepositories
+  /** One-to-one conversations with remote accounts: the account, and which note is which message. */
+  readonly direct: DirectRepositories
   /** Applies pending migrations (SQLite) or creates indexes (MongoDB); returns what it did. */
   migrate(): Promise<string[]>
   /** Resolves when the store answers a trivial query; rejects otherwise. */
   ping(): Promise<void>
   close(): Promise<void>
+}
+
+// ——— Direct conversations with remote accounts (one-to-one rooms whose other side is an actor URL) ———
+
+/** A one-to-one room of a local user and a remote account, with the account as last seen. */
+export type DirectConversationRecord = {
+  roomId: string
+  userId: string
+  account: RemoteAccount
+  createdAt: number
+  updatedAt: number
+}
+
+export interface DirectConversationRepository {
+  /** Adds the room's conversation, or refreshes its account (name, avatar, inboxes) and `updatedAt`. */
+  put(record: DirectConversationRecord): Promise<void>
+  byRoom(roomId: string): Promise<DirectConversationRecord | null>
+}
+
+/** Which Note (ours or the remote account's) is which chat message. */
+export type DirectNoteRecord = {
+  noteId: string
+  roomId: string
+  /** Null while an inbound note is being posted (claimed, not settled yet). */
+  seq: number | null
+  /** Who wrote it: a local user id or an actor URL. */
+  authorId: string
+  createdAt: number
+}
+
+export interface DirectNoteRepository {
+  /** Records the note unless known; false when it was (a redelivery: post nothing). */
+  claim(record: DirectNoteRecord): Promise<boolean>
+  /** The claimed note's message got `seq`. */
+  settle(noteId: string, seq: number): Promise<void>
+  /** Forgets a claim whose message could not be posted (a retried delivery may claim it again). */
+  release(noteId: string): Promise<void>
+  byNote(noteId: string): Promise<DirectNoteRecord | null>
+  byMessage(roomId: string, seq: number): Promise<DirectNoteRecord | null>
+}
+
+export interface DirectRepositories {
+  readonly conversations: DirectConversationRepository
+  readonly notes: DirectNoteRepository
 }

@@ -2,21 +2,38 @@
 import type { FastifyInstance } from 'fastify'
 import {
   ErrorBody, GuestJoin, GuestSession, OneToOneCreate, ParticipantAdd, ParticipantList, ParticipantParams, ParticipantUpdate, ParticipantView,
-  RoomCreate, RoomJoin, RoomList, RoomParams, RoomSettingsUpdate, RoomUpdate, RoomView,
+  RoomCreate, RoomJoin, RoomList, RoomParams, RoomSettingsUpdate, RoomUpdate, RoomView, type RemotePeer,
 } from '@parley/protocol'
-import type { RoomService } from '../../rooms/room-service.ts'
+import type { ParticipantRecord, RoomRecord } from '../../store/records.ts'
+import type { Access, RoomService } from '../../rooms/room-service.ts'
+import type { Caller, Result } from '../../rooms/result.ts'
 import { participantView, roomView } from '../../rooms/views.ts'
 import { unwrap } from '../api-error.ts'
 import { currentCaller, requireCaller } from '../caller.ts'
 import { iso } from '../views.ts'
 
-export function roomRoutes(app: FastifyInstance, rooms: RoomService): void {
+/** One-to-one rooms with remote accounts (see federation/direct-conversations.ts). */
+export type DirectRooms = {
+  /** Opens the caller's one-to-one room with a remote account (handle or actor URL). */
+  open(caller: Caller, target: string): Promise<Result<Access & { created: boolean }>>
+  /** The remote account of a one-to-one room, when it has one. */
+  peerOf(roomId: string): Promise<RemotePeer | null>
+}
+
+export function roomRoutes(app: FastifyInstance, rooms: RoomService, direct: DirectRooms): void {
+  /** The room as the caller sees it, with the remote account of a one-to-one room with one (name and avatar to show). */
+  const view = async (room: RoomRecord, self: ParticipantRecord | null): Promise<RoomView> => {
+    const base = roomView(room, self)
+    const remote = room.kind === 'one-to-one' ? await direct.peerOf(room.id) : null
+    return remote ? { ...base, remote } : base
+  }
+
   const tags = ['rooms']
   const guarded = { preHandler: requireCaller }
   const err = { '4xx': ErrorBody }
 
   app.get('/api/v1/rooms', { ...guarded, schema: { tags, summary: 'The rooms I am in', response: { 200: RoomList, ...err } } }, async (request) => ({
-    rooms: (await rooms.listMine(currentCaller(request))).map(({ room, self }) => roomView(room, self)),
+    rooms: await Promise.all((await rooms.listMine(currentCaller(request))).map(({ room, self }) => view(room, self))),
   }))
 
   app.get(
@@ -34,16 +51,18 @@ export function roomRoutes(app: FastifyInstance, rooms: RoomService): void {
 
   app.post(
     '/api/v1/rooms/one-to-one',
-    { ...guarded, schema: { tags, summary: 'My one-to-one room with a user, created on first use', body: OneToOneCreate, response: { 200: RoomView, 201: RoomView, ...err } } },
+    { ...guarded, schema: { tags, summary: 'My one-to-one room with a user or a Fediverse account, created on first use', body: OneToOneCreate, response: { 200: RoomView, 201: RoomView, ...err } } },
     async (request, reply) => {
-      const { room, self, created } = unwrap(await rooms.oneToOne(currentCaller(request), (request.body as OneToOneCreate).userId))
-      return reply.code(created ? 201 : 200).send(roomView(room, self))
+      const body = request.body as OneToOneCreate
+      const caller = currentCaller(request)
+      const { room, self, created } = unwrap('userId' in body ? await rooms.oneToOne(caller, body.userId) : await direct.open(caller, body.handle))
+      return reply.code(created ? 201 : 200).send(await view(room, self))
     },
   )
 
   app.get('/api/v1/rooms/:roomId', { ...guarded, schema: { tags, summary: 'One room', params: RoomParams, response: { 200: RoomView, ...err } } }, async (request) => {
     const { room, self } = unwrap(await rooms.access(currentCaller(request), (request.params as RoomParams).roomId, 'room.view'))
-    return roomView(room, self)
+    return view(room, self)
   })
 
   app.patch('/api/v1/rooms/:roomId', { ...guarded, schema: { tags, summary: 'Change the room (moderators)', params: RoomParams, body: RoomUpdate, response: { 200: RoomView, ...err } } }, async (request) => {

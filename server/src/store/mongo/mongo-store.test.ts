@@ -4,6 +4,7 @@ import { roomsContract } from '../contract/rooms-contract.ts'
 import { chatExtrasContract } from '../contract/chat-extras-contract.ts'
 import { federationContract } from '../contract/federation-contract.ts'
 import { roomFederationContract } from '../contract/room-federation-contract.ts'
+import { directContract } from '../contract/direct-contract.ts'
 import { MongoStore } from './mongo-store.ts'
 import { testEnv } from '../../testing/test-env.ts'
 
@@ -28,3 +29,4 @@ roomsContract('mongodb', openMongo, skip)
 chatExtrasContract('mongodb', openMongo, skip)
 federationContract('mongodb', openMongo, skip)
 roomFederationContract('mongodb', openMongo, skip)
+directContract('mongodb', openMongo, skip)

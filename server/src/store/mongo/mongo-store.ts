@@ -5,10 +5,11 @@
  */
 import { MongoClient, type Db } from 'mongodb'
 import type { FederationRepositories } from '@parley/federation'
-import type { Store } from '../ports.ts'
+import type { DirectRepositories, Store } from '../ports.ts'
 import { FEDERATION_INDEXES, mongoFederationRepositories } from './mongo-federation.ts'
 import { ROOM_MEMBERSHIP_INDEXES } from './mongo-room-federation.ts'
 import { REPLICA_INDEXES } from './mongo-room-replica.ts'
+import { DIRECT_INDEXES, mongoDirectRepositories } from './mongo-direct.ts'
 import { MongoApiTokenRepository, MongoInviteRepository, MongoSessionRepository, MongoUserRepository } from './mongo-repositories.ts'
 import { MongoParticipantRepository, MongoRoomRepository } from './mongo-rooms.ts'
 import { MongoMessageRepository, MongoRoomEventRepository } from './mongo-messages.ts'
@@ -30,6 +31,7 @@ export class MongoStore implements Store {
   readonly guests: MongoGuestSessionRepository
   readonly recordings: MongoRecordingRepository
   readonly federation: FederationRepositories
+  readonly direct: DirectRepositories
   readonly #client: MongoClient
   readonly #db: Db
   #closed = false
@@ -51,6 +53,7 @@ export class MongoStore implements Store {
     this.guests = new MongoGuestSessionRepository(this.#db)
     this.recordings = new MongoRecordingRepository(this.#db)
     this.federation = mongoFederationRepositories(this.#db)
+    this.direct = mongoDirectRepositories(this.#db)
   }
 
   async migrate(): Promise<string[]> {
@@ -89,7 +92,7 @@ export class MongoStore implements Store {
       ...(await this.#db.collection('guest_sessions').createIndexes([{ key: { guestId: 1 }, name: 'guest' }])),
       ...(await this.#db.collection('recordings').createIndexes([{ key: { roomId: 1, createdAt: 1 }, name: 'room' }])),
     ]
-    for (const [collection, indexes] of [...Object.entries(FEDERATION_INDEXES), ...Object.entries(ROOM_MEMBERSHIP_INDEXES), ...Object.entries(REPLICA_INDEXES)]) {
+    for (const [collection, indexes] of [...Object.entries(FEDERATION_INDEXES), ...Object.entries(ROOM_MEMBERSHIP_INDEXES), ...Object.entries(REPLICA_INDEXES), ...Object.entries(DIRECT_INDEXES)]) {
       created.push(...(await this.#db.collection(collection).createIndexes(indexes.map((index) => ({ ...index })))))
     }
     return created.map((name) => `index ${name}`)

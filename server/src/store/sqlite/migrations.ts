@@ -406,4 +406,31 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX federation_room_invites_room ON federation_room_invites(room_id, state);
     `,
   },
+  {
+    version: 64,
+    name: 'direct-conversations',
+    sql: `
+      CREATE TABLE direct_conversations (
+        room_id TEXT PRIMARY KEY REFERENCES rooms(id),
+        user_id TEXT NOT NULL REFERENCES users(id),
+        actor_id TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        actor_handle TEXT,
+        actor_url TEXT,
+        avatar_url TEXT,
+        inbox TEXT NOT NULL,
+        shared_inbox TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE direct_notes (
+        note_id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL REFERENCES rooms(id),
+        seq INTEGER,
+        author_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX direct_notes_message ON direct_notes(room_id, seq);
+    `,
+  },
 ]

@@ -9,6 +9,7 @@ import { roomsContract } from '../contract/rooms-contract.ts'
 import { chatExtrasContract } from '../contract/chat-extras-contract.ts'
 import { federationContract } from '../contract/federation-contract.ts'
 import { roomFederationContract } from '../contract/room-federation-contract.ts'
+import { directContract } from '../contract/direct-contract.ts'
 import { SqliteStore, latestSqliteVersion } from './sqlite-store.ts'
 import { migrations } from './migrations.ts'
 
@@ -29,6 +30,7 @@ roomsContract('sqlite', openSqlite)
 chatExtrasContract('sqlite', openSqlite)
 federationContract('sqlite', openSqlite)
 roomFederationContract('sqlite', openSqlite)
+directContract('sqlite', openSqlite)
 
 describe('SqliteStore migrations', () => {
   it('SqliteStore.migrate() brings an empty file to the latest version in WAL mode, and data survives reopening', async () => {

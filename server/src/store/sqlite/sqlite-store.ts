@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import type { FederationRepositories } from '@parley/federation'
-import type { Store } from '../ports.ts'
+import type { DirectRepositories, Store } from '../ports.ts'
 import { migrations } from './migrations.ts'
 import { SqliteUserRepository } from './sqlite-users.ts'
 import { SqliteSessionRepository } from './sqlite-sessions.ts'
@@ -18,6 +18,7 @@ import { SqliteMessageRepository, SqliteRoomEventRepository } from './sqlite-mes
 import { SqliteGuestSessionRepository, SqliteNotificationRepository, SqlitePollRepository } from './sqlite-chat-extras.ts'
 import { SqliteRecordingRepository } from './sqlite-recordings.ts'
 import { sqliteFederationRepositories } from './sqlite-federation.ts'
+import { sqliteDirectRepositories } from './sqlite-direct.ts'
 
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const
@@ -34,6 +35,7 @@ export class SqliteStore implements Store {
   readonly guests: SqliteGuestSessionRepository
   readonly recordings: SqliteRecordingRepository
   readonly federation: FederationRepositories
+  readonly direct: DirectRepositories
   readonly #db: DatabaseSync
   #closed = false
 
@@ -55,6 +57,7 @@ export class SqliteStore implements Store {
     this.guests = new SqliteGuestSessionRepository(this.#db)
     this.recordings = new SqliteRecordingRepository(this.#db)
     this.federation = sqliteFederationRepositories(this.#db)
+    this.direct = sqliteDirectRepositories(this.#db)
   }
 
   async migrate(): Promise<string[]> {

@@ -1,0 +1,147 @@
+/**
+ * Direct messages with remote accounts as one-to-one rooms, the server's side (the federation's
+ * `DirectConversationPort`): a note from a remote account opens or continues the one-to-one room of
+ * its recipient and that account and is posted there through the chat service — as a caller whose
+ * id is the actor URL, like remote members of group rooms (remote-membership.ts) — so the one policy
+ * module decides for it and local clients see it as any message. Which note is which message is
+ * kept in `store.direct.notes`: edits, deletes and reactions name notes. The chat message is the
+ * one source of a message's text; the federation's inbound message log only records what arrived.
+ */
+import type { DirectConversationPort, DirectOutcome, InboundDirectNote, ParleyFederation, RemoteAccount } from '@parley/federation'
+import type { RemotePeer } from '@parley/protocol'
+import type { ChatStack } from '../rooms/chat-stack.ts'
+import type { Access } from '../rooms/room-service.ts'
+import { fail, type Caller, type Result } from '../rooms/result.ts'
+import type { Store } from '../store/ports.ts'
+
+type Services = Pick<ChatStack, 'rooms' | 'chat'>
+
+/** Opens (or continues) the one-to-one room of `userId` and `account`, keeping the account as seen now. */
+export async function openDirectConversation(
+  deps: { store: Store; rooms: Services['rooms']; now: () => number },
+  userId: string,
+  account: RemoteAccount,
+): Promise<Result<Access & { created: boolean }>> {
+  const opened = await deps.rooms.oneToOneRemote(userId, { actorId: account.id, displayName: account.name })
+  if (!opened.ok) return opened
+  const now = deps.now()
+  await deps.store.direct.conversations.put({ roomId: opened.value.room.id, userId, account, createdAt: now, updatedAt: now })
+  return opened
+}
+
+/**
+ * A local user opens (or continues) a one-to-one room with a remote account named by handle
+ * (`@bob@b.example`) or actor URL: looked up through the federation (name, avatar, inbox).
+ */
+export async function openDirectConversationWith(
+  deps: { store: Store; rooms: Services['rooms']; federation: Pick<ParleyFederation, 'resolveAccount'>; now?: () => number },
+  caller: Caller,
+  target: string,
+): Promise<Result<Access & { created: boolean }>> {
+  if (caller.type !== 'user') return fail('guest-not-allowed')
+  const account = await deps.federation.resolveAccount(target)
+  if (!account.ok) {
+    switch (account.error.type) {
+      case 'blocked-domain':
+        return fail('domain-blocked', { domain: account.error.domain })
+      case 'invalid-target':
+        return fail('direct-target-local', { target })
+      case 'not-found':
+        return fail('remote-not-found', { target })
+    }
+  }
+  return openDirectConversation({ store: deps.store, rooms: deps.rooms, now: deps.now ?? Date.now }, caller.id, account.value)
+}
+
+/** The remote account of a one-to-one room, as clients show it (name, avatar); null for other rooms. */
+export async function remotePeerOf(store: Store, roomId: string): Promise<RemotePeer | null> {
+  const conversation = await store.direct.conversations.byRoom(roomId)
+  if (!conversation) return null
+  const { id, name, handle, avatarUrl, url } = conversation.account
+  return { actorId: id, name, handle, avatarUrl, url }
+}
+
+export class DirectConversations implements DirectConversationPort {
+  readonly #store: Store
+  readonly #now: () => number
+  #services: Services | null = null
+
+  constructor(store: Store, now: () => number = Date.now) {
+    this.#store = store
+    this.#now = now
+  }
+
+  /** The federation is built before the chat stack: until bound, a call throws and Fedify's inbox queue retries it. */
+  bind(services: Services): void {
+    this.#services = services
+  }
+
+  #bound(): Services {
+    if (!this.#services) throw new Error('direct conversations: no room and chat services bound yet')
+    return this.#services
+  }
+
+  async receive(note: InboundDirectNote): Promise<DirectOutcome> {
+    const { rooms, chat } = this.#bound()
+    const opened = await openDirectConversation({ store: this.#store, rooms, now: this.#now }, note.recipientUserId, note.sender)
+    if (!opened.ok) return { ok: false, reason: opened.error.type }
+    const roomId = opened.value.room.id
+    const notes = this.#store.direct.notes
+    if (!(await notes.claim({ noteId: note.noteId, roomId, seq: null, authorId: note.sender.id, createdAt: this.#now() }))) return { ok: true }
+    try {
+      const target = note.inReplyTo === null ? null : await notes.byNote(note.inReplyTo)
+      const replyTo = target && target.roomId === roomId && target.seq !== null ? target.seq : undefined
+      const caller: Caller = { type: 'user', id: note.sender.id, name: note.sender.name }
+      const posted = await chat.post(caller, roomId, { body: note.text, replyTo })
+      if (!posted.ok) {
+        await notes.release(note.noteId)
+        // Too many at once from one account: Fedify's inbox queue tries it again later.
+        if (posted.error.type === 'rate-limited') throw new Error('direct message rate-limited; retried')
+        return { ok: false, reason: posted.error.type }
+      }
+      await notes.settle(note.noteId, posted.value.seq)
+      return { ok: true }
+    } catch (error) {
+      await notes.release(note.noteId)
+      throw error
+    }
+  }
+
+  async edit(actorId: string, noteId: string, text: string): Promise<DirectOutcome> {
+    const found = await this.#authored(actorId, noteId)
+    if (!found.ok) return found
+    return outcome(await this.#bound().chat.edit(found.caller, found.roomId, found.seq, text))
+  }
+
+  async delete(actorId: string, noteId: string): Promise<DirectOutcome> {
+    const found = await this.#authored(actorId, noteId)
+    if (!found.ok) return found
+    return outcome(await this.#bound().chat.delete(found.caller, found.roomId, found.seq))
+  }
+
+  async react(actorId: string, noteId: string, emoji: string, add: boolean): Promise<DirectOutcome> {
+    const found = await this.#note(actorId, noteId)
+    if (!found.ok) return found
+    return outcome(await this.#bound().chat.react(found.caller, found.roomId, found.seq, emoji, add))
+  }
+
+  /** The note's message, when `actorId` is in its room (anyone else's action is refused: no side effect). */
+  async #note(actorId: string, noteId: string): Promise<({ ok: true; roomId: string; seq: number; authorId: string; caller: Caller }) | { ok: false; reason: string }> {
+    const note = await this.#store.direct.notes.byNote(noteId)
+    if (!note || note.seq === null) return { ok: false, reason: 'unknown-note' }
+    const self = await this.#store.participants.get(note.roomId, actorId)
+    if (!self || !/^https?:\/\//.test(actorId)) return { ok: false, reason: 'not-a-participant' }
+    return { ok: true, roomId: note.roomId, seq: note.seq, authorId: note.authorId, caller: { type: 'user', id: actorId, name: self.displayName } }
+  }
+
+  /** As #note, and `actorId` wrote it. */
+  async #authored(actorId: string, noteId: string) {
+    const found = await this.#note(actorId, noteId)
+    if (found.ok && found.authorId !== actorId) return { ok: false as const, reason: 'not-author' }
+    return found
+  }
+}
+
+function outcome(result: Result<unknown>): DirectOutcome {
+  return result.ok ? { ok: true } : { ok: false, reason: result.error.type }
+}

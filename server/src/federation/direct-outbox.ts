@@ -1,0 +1,98 @@
+/**
+ * What local users do in one-to-one rooms with remote accounts goes out as direct messages (the
+ * federation's `direct`): a message as a `Create` of a Note (replying to the note of the message it
+ * answers), an edit as an `Update`, a delete as a `Delete`, a reaction as a `Like`/`EmojiReact` (and
+ * its `Undo`). It hangs off the event log like the room fan-out: after the local change is stored,
+ * never failing or delaying it; delivery is queued, so a remote server that is down is retried.
+ * Events of one room are handed over in order (an edit finds the note its message became).
+ */
+import type { MessageView, RoomEvent } from '@parley/protocol'
+import type { ParleyFederation } from '@parley/federation'
+import type { Store } from '../store/ports.ts'
+import type { Logger } from '../logger.ts'
+
+const SENT = new Set(['message.new', 'message.edited', 'message.deleted', 'reaction.added', 'reaction.removed'])
+
+export class DirectOutbox {
+  readonly #store: Store
+  readonly #federation: ParleyFederation
+  readonly #log: Logger | undefined
+  readonly #now: () => number
+  readonly #chains = new Map<string, Promise<void>>()
+
+  constructor(deps: { store: Store; federation: ParleyFederation; log?: Logger; now?: () => number }) {
+    this.#store = deps.store
+    this.#federation = deps.federation
+    this.#log = deps.log
+    this.#now = deps.now ?? Date.now
+  }
+
+  /** For the event log's `onEvent`: never throws, never waits. */
+  readonly onEvent = (roomId: string, _seq: number, event: RoomEvent): void => {
+    if (!SENT.has(event.type)) return
+    const previous = this.#chains.get(roomId) ?? Promise.resolve()
+    const next = previous
+      .then(() => this.#send(roomId, event))
+      .catch((error: unknown) => this.#log?.warn({ err: error, roomId, component: 'federation' }, 'direct message not handed to the federation'))
+    this.#chains.set(roomId, next)
+    void next.finally(() => {
+      if (this.#chains.get(roomId) === next) this.#chains.delete(roomId)
+    })
+  }
+
+  /** Resolves once every event received so far is handed over (tests, shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.#chains.values()])
+  }
+
+  async #send(roomId: string, event: RoomEvent): Promise<void> {
+    const conversation = await this.#store.direct.conversations.byRoom(roomId)
+    if (!conversation) return
+    const { userId, account } = conversation
+    // Only the local user's own doings go out; the remote account's came in from it.
+    const actorId = event.type === 'reaction.added' || event.type === 'reaction.removed' ? event.actor.id : 'message' in event ? event.message.actor.id : null
+    if (actorId !== userId) return
+    const user = await this.#store.users.byId(userId)
+    if (!user || user.deletedAt !== null) return
+    // The user blocked the account since: nothing more reaches it (its messages no longer arrive either).
+    if (await this.#store.federation.blocks.has(userId, account.id)) return
+    const notes = this.#store.direct.notes
+    switch (event.type) {
+      case 'message.new': {
+        const m = event.message
+        if (m.kind !== 'text') return
+        const sent = await this.#federation.direct.send(user.username, account, m.body, await this.#noteOf(roomId, m.replyTo))
+        if (!sent) return
+        await notes.claim({ noteId: sent.noteId, roomId, seq: m.seq, authorId: userId, createdAt: this.#now() })
+        return
+      }
+      case 'message.edited': {
+        const note = await notes.byMessage(roomId, event.message.seq)
+        if (note?.authorId !== userId) return
+        await this.#federation.direct.update(user.username, account, await this.#draft(roomId, note.noteId, event.message))
+        return
+      }
+      case 'message.deleted': {
+        const note = await notes.byMessage(roomId, event.message.seq)
+        if (note?.authorId === userId) await this.#federation.direct.delete(user.username, account, note.noteId)
+        return
+      }
+      case 'reaction.added':
+      case 'reaction.removed': {
+        const note = await notes.byMessage(roomId, event.messageSeq)
+        if (note) await this.#federation.direct.react(user.username, account, note.noteId, event.emoji, event.type === 'reaction.added')
+        return
+      }
+      default:
+    }
+  }
+
+  async #noteOf(roomId: string, seq: number | null | undefined): Promise<string | null> {
+    if (seq === null || seq === undefined) return null
+    return (await this.#store.direct.notes.byMessage(roomId, seq))?.noteId ?? null
+  }
+
+  async #draft(roomId: string, noteId: string, m: MessageView) {
+    return { noteId, text: m.body, inReplyTo: await this.#noteOf(roomId, m.replyTo), published: Date.parse(m.createdAt) }
+  }
+}
