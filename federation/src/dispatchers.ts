@@ -19,8 +19,7 @@ import { onAccept, onReject } from './inbox/accept.ts'
 import { onCreate } from './inbox/create.ts'
 import { onDelete, onUnverifiedDelete } from './inbox/delete.ts'
 import { onFlag } from './inbox/flag.ts'
-import { onNoteDelete, onNoteUpdate, onReaction } from './direct/direct-inbox.ts'
-import { sameUrl } from './inbox/inbox-deps.ts'
+import { onNoteUpdate, onReaction } from './direct/direct-inbox.ts'
 
 export const PATHS = {
   actor: '/users/{identifier}',
@@ -109,7 +108,7 @@ export function installDispatchers(federation: Federation<void>, deps: Dispatche
     .on(Reject, (ctx, activity) => onReject(inboxDeps, ctx, activity))
     .on(Create, (ctx, activity) => onCreate(inboxDeps, ctx, activity))
     // An actor deleting itself (its account), or one of its notes.
-    .on(Delete, (ctx, activity) => (sameUrl(activity.objectId, activity.actorId) ? onDelete(inboxDeps, ctx, activity) : onNoteDelete(inboxDeps, ctx, activity)))
+    .on(Delete, (ctx, activity) => onDelete(inboxDeps, ctx, activity))
     .on(Update, (ctx, activity) => onNoteUpdate(inboxDeps, ctx, activity))
     .on(Like, (ctx, activity) => onReaction(inboxDeps, ctx, activity))
     .on(EmojiReact, (ctx, activity) => onReaction(inboxDeps, ctx, activity))

@@ -1,4 +1,7 @@
 /**
+ * Deletes, in this order: of a room we hold a replica of (only the room itself may: rooms/room-deletion.ts);
+ * of an actor by itself; otherwise of one of the sender's notes in a direct conversation (direct/direct-inbox.ts).
+ *
  * Delete of an actor by itself: the account is gone, so it stops following anyone here and our
  * users stop following it. Mastodon sends this signed with the deleted account's key, which then
  * answers 410 Gone: such a Delete cannot be verified, and is taken only when the key fetch got a
@@ -8,13 +11,14 @@ import { Delete, type Activity } from '@fedify/fedify/vocab'
 import type { InboxContext, RequestContext } from '@fedify/fedify'
 import { sameUrl, type InboxDeps } from './inbox-deps.ts'
 import { onRoomDelete } from '../rooms/room-deletion.ts'
+import { onNoteDelete } from '../direct/direct-inbox.ts'
 
 type UnverifiedReason = { type: string; keyId?: URL; result?: { status?: number } | { error: Error } }
 
-export async function onDelete(deps: InboxDeps, _ctx: InboxContext<void>, activity: Delete): Promise<void> {
+export async function onDelete(deps: InboxDeps, ctx: InboxContext<void>, activity: Delete): Promise<void> {
   if (await onRoomDelete(deps, activity)) return
-  if (!sameUrl(activity.objectId, activity.actorId) || activity.actorId === null) return
-  await forget(deps, activity.actorId.href)
+  if (activity.actorId !== null && sameUrl(activity.objectId, activity.actorId)) return await forget(deps, activity.actorId.href)
+  await onNoteDelete(deps, ctx, activity)
 }
 
 /** For `onUnverifiedActivity`: answers 202 to a self-Delete of a gone actor, undefined otherwise (401). */
