@@ -8,55 +8,30 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { launchChromium, type LaunchedChromium } from './chromium.ts'
 import { waitFor } from './harness.ts'
 import { requireMediaNetns } from './netns.ts'
 import { startPageServer, type PageServer } from './page-server.ts'
 import { startCallInstance, type CallInstance } from './sdk-fixture.ts'
+import { startRedis, type RedisFixture } from './redis-fixture.ts'
 
 let chromium: LaunchedChromium
 let pages: PageServer
-let redis: ChildProcess
+let redis: RedisFixture
 let dir: string
 let node1: CallInstance
 let node2: CallInstance
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (!address || typeof address !== 'object') throw new Error('no port')
-  return address.port
-}
-
-/** A throwaway redis-server on 127.0.0.1 inside the namespace, ready once it says so. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] })
-  await new Promise<void>((resolve, reject) => {
-    child.once('error', reject)
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code})`)))
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      if (line.includes('Ready to accept connections')) resolve()
-    })
-  })
-  return child
-}
-
 before(async () => {
   requireMediaNetns()
-  const port = await freePort()
-  redis = await startRedis(port)
+  redis = await startRedis()
   dir = mkdtempSync(join(tmpdir(), 'parley-mesh-nodes-'))
   pages = await startPageServer()
   chromium = await launchChromium()
-  const env = { PARLEY_REDIS_URL: `redis://127.0.0.1:${port}`, PARLEY_CALL_LEASE_SECONDS: '5' }
+  const env = { PARLEY_REDIS_URL: redis.url, PARLEY_CALL_LEASE_SECONDS: '5' }
   node1 = await startCallInstance(chromium, pages, { dir, env })
   node2 = await startCallInstance(chromium, pages, { dir, env })
 })
@@ -65,7 +40,7 @@ after(async () => {
   await node2?.close()
   await chromium?.close()
   await pages?.close()
-  redis?.kill()
+  await redis?.stop()
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 

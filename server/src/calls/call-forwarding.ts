@@ -77,7 +77,15 @@ export class CallForwarding implements CallFrontDoor {
   handle(sink: CallSink, message: ClientCallMessage): Promise<void> {
     // Unauthenticated sessions get the CallService's own refusal.
     if (!sink.caller || this.#closed) return this.#service.handle(sink, message).then(() => undefined)
-    return this.#inOrder(sink.id, () => this.#route(sink, message))
+    return this.#inOrder(sink.id, async () => {
+      try {
+        await this.#route(sink, message)
+      } catch (error) {
+        // Redis unreachable, typically: the session hears it rather than waiting for a reply.
+        this.#log.error({ err: error, type: message.type, roomId: message.roomId }, 'call frame routing failed')
+        sink.error('internal-error', message.id)
+      }
+    })
   }
 
   sessionClosed(sessionId: string): void {
