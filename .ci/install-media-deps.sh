@@ -4,11 +4,12 @@
 #   coturn              TURN/STUN server (TURN REST API tests)
 #   chromium            the browser the media tests drive through playwright-core (never downloaded)
 #   iproute2, util-linux  ip and unshare for the tests' private network namespace
+#   redis-server        a throwaway Redis inside that namespace (calls across two server nodes)
 # Idempotent and quiet: does nothing when everything is already installed. Debian's package
 # scripts may try to start janus/coturn services; Parley never uses /etc/janus or /etc/turnserver.conf.
 set -eu
 
-packages="janus janus-tools coturn chromium iproute2 util-linux"
+packages="janus janus-tools coturn chromium iproute2 util-linux redis-server"
 missing=""
 for package in $packages; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

@@ -16,6 +16,8 @@ import { createChatStack, type ChatStack } from './rooms/chat-stack.ts'
 import { RoomFanoutBridge } from './federation/room-fanout-bridge.ts'
 import { DirectOutbox } from './federation/direct-outbox.ts'
 import { buildApp, type AppDeps } from './http/app.ts'
+import { RedisBus } from './bus/redis-bus.ts'
+import { RedisCallLeases } from './calls/call-lease.ts'
 
 export type InstanceOptions = {
   logger: Logger
@@ -65,14 +67,24 @@ export async function createInstance(config: Config, options: InstanceOptions): 
     ...(options.now ? { now: options.now } : {}),
   })
   services.federation.bindRooms(chat)
+  // Nodes sharing a Redis bus share calls: one runs each room's call, on a lease kept in that same
+  // Redis under the bus's prefix. The in-process bus means one node: nothing of this runs.
+  const callLeases = chat.bus instanceof RedisBus
+    ? new RedisCallLeases({
+        url: chat.bus.url, prefix: chat.bus.prefix, nodeId: config.nodeId, leaseMs: config.callLeaseSeconds * 1000,
+        onError: (error) => logger.warn({ err: error, component: 'calls' }, 'call lease store error'),
+      })
+    : undefined
   let app: FastifyInstance
   try {
     app = await buildApp({
       config, logger, store, accounts, chat, federation,
       ...(options.media ? { media: options.media } : {}),
       ...(options.realtimeLimits ? { realtimeLimits: options.realtimeLimits } : {}),
+      ...(callLeases ? { callCluster: { bus: chat.bus, leases: callLeases } } : {}),
     })
   } catch (error) {
+    await callLeases?.close()
     await chat.bus.close()
     await services.close()
     throw error

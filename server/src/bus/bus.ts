@@ -1,8 +1,8 @@
 /**
  * The event bus between the services that change rooms and the realtime gateways that tell clients.
  * Messages are strings (the realtime frame JSON, serialised once by the publisher), on topics
- * `room:<id>`, `actor:<id>` and `user:<id>` (frames for one local user's sessions, e.g. about rooms on
- * other instances). In embedded mode the bus is in-process; with several nodes it is Redis
+ * `room:<id>`, `actor:<id>`, `user:<id>` (frames for one local user's sessions, e.g. about rooms on
+ * other instances) and `node:<id>` (call frames between nodes). In embedded mode the bus is in-process; with several nodes it is Redis
  * pub/sub, so a message posted through one node reaches clients connected to any node.
  */
 export type BusHandler = (message: string) => void
@@ -19,6 +19,8 @@ export interface Bus {
 export const roomTopic = (roomId: string) => `room:${roomId}`
 export const actorTopic = (actorId: string) => `actor:${actorId}`
 export const userTopic = (userId: string) => `user:${userId}`
+/** Frames for one server node alone: call frames forwarded to the node running a call, and its replies (calls/call-forwarding.ts). */
+export const nodeTopic = (nodeId: string) => `node:${nodeId}`
 
 /** Calls every handler; one that throws never stops the others (mediasoup's safeEmit). */
 export function dispatch(handlers: Iterable<BusHandler> | undefined, message: string, onError: (error: unknown) => void): void {

@@ -10,6 +10,9 @@ import { dispatch } from './bus.ts'
 export type RedisBusOptions = { url: string; prefix?: string; onError?: (error: unknown) => void }
 
 export class RedisBus implements Bus {
+  /** The Redis this bus runs on, and its key prefix: the call leases live there too (calls/call-lease.ts). */
+  readonly url: string
+  readonly prefix: string
   readonly #pub: Redis
   readonly #sub: Redis
   readonly #prefix: string
@@ -20,6 +23,8 @@ export class RedisBus implements Bus {
 
   constructor(options: RedisBusOptions) {
     this.#prefix = options.prefix ?? 'parley:'
+    this.url = options.url
+    this.prefix = this.#prefix
     this.#onError = options.onError ?? (() => {})
     this.#pub = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 3 })
     this.#sub = new Redis(options.url, { lazyConnect: false })

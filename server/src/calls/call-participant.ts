@@ -10,12 +10,14 @@ import { EnhancedEventEmitter } from '../lifecycle/enhanced-events.ts'
 import type { Caller } from '../rooms/result.ts'
 import type { Producer, RecvTransport, SendTransport } from '../media/engine.ts'
 
-/** Where a participant's frames go: its realtime session. */
+/** Where a participant's frames go: its realtime session, or (on a call's owner node) a session on another node. */
 export interface CallSink {
   readonly id: string
   readonly caller: Caller | null
   send(message: ServerMessage): void
   error(code: ErrorCode, id?: string, details?: Record<string, unknown>, message?: string): void
+  /** The participant of this sink left the room's call, for any reason (a sink on another node forgets its route). */
+  callLeft?(roomId: string): void
 }
 
 export type CallLeaveReason = 'left' | 'removed' | 'disconnected' | 'ended'

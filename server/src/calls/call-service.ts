@@ -7,6 +7,10 @@
  * Engines: `mesh` relays offers, answers and candidates only between participants of the same call
  * and refuses joins past the cap; an SFU (Janus) carries the media, and Parley mediates the SDP
  * (call-sfu.ts): browsers never talk to the media server.
+ *
+ * With several nodes, the node that starts a room's call holds its lease (call-lease.ts) and runs
+ * it; a join for a room whose lease another node holds is answered `{ ownedBy }`, and the caller
+ * (call-forwarding.ts) sends the frame there. On one node the in-memory lease always says "ours".
  */
 import type { ClientCallMessage, CallMediaFlags, IceServers } from '@parley/protocol'
 import type { Logger } from '../logger.ts'
@@ -21,6 +25,7 @@ import { Call } from './call.ts'
 import type { CallLeaveReason, CallParticipant, CallSink } from './call-participant.ts'
 import { SfuSignalling } from './call-sfu.ts'
 import { CallRecorder } from './call-recorder.ts'
+import { InMemoryCallLeases, type CallLeases } from './call-lease.ts'
 
 export type CallServiceDeps = {
   engine: MediaEngine
@@ -29,11 +34,24 @@ export type CallServiceDeps = {
   events: RoomEventLog
   iceServers(actorId: string): IceServers
   logger: Logger
+  /** Who runs each room's call; default: this node alone (in memory). */
+  leases?: CallLeases
+}
+
+/** What became of a call frame: handled here (replies went to the sink), or the room's call is run by another node. */
+export type CallHandled = undefined | { ownedBy: string }
+
+/** What the realtime gateway needs: CallService itself on one node, CallForwarding in front of it on several. */
+export interface CallFrontDoor {
+  handle(sink: CallSink, message: ClientCallMessage): Promise<unknown>
+  sessionClosed(sessionId: string): void
+  sessionLeftRoom(sessionId: string, roomId: string): void
+  close(): Promise<void> | void
 }
 
 type Msg<T extends ClientCallMessage['type']> = Extract<ClientCallMessage, { type: T }>
 
-export class CallService {
+export class CallService implements CallFrontDoor {
   readonly #engine: MediaEngine
   readonly #store: Store
   readonly #rooms: RoomService
@@ -42,9 +60,10 @@ export class CallService {
   readonly #log: Logger
   readonly #calls = new Map<string, Call>()
   /** Calls being created, so two simultaneous joins make one call. */
-  readonly #starting = new Map<string, Promise<Call | CallRefusal>>()
+  readonly #starting = new Map<string, Promise<Call | CallRefusal | { ownedBy: string }>>()
   readonly #sfu: SfuSignalling
   readonly #recorder: CallRecorder
+  readonly #leases: CallLeases
 
   constructor(deps: CallServiceDeps) {
     this.#engine = deps.engine
@@ -55,6 +74,7 @@ export class CallService {
     this.#log = deps.logger.child({ component: 'calls' })
     this.#sfu = new SfuSignalling({ access: (caller, roomId, action) => this.#allowed(caller, roomId, action), logger: this.#log })
     this.#recorder = new CallRecorder({ logger: this.#log, recordings: deps.store.recordings })
+    this.#leases = deps.leases ?? new InMemoryCallLeases()
   }
 
   get engineName(): string {
@@ -66,18 +86,28 @@ export class CallService {
     return this.#calls.get(roomId)
   }
 
+  /** Every call this node runs. */
+  calls(): IterableIterator<Call> {
+    return this.#calls.values()
+  }
+
   /** Handles one call frame from a session that said hello. Never throws; refusals become error frames. */
-  async handle(sink: CallSink, message: ClientCallMessage): Promise<void> {
+  async handle(sink: CallSink, message: ClientCallMessage): Promise<CallHandled> {
     const caller = sink.caller
-    if (!caller) return sink.error('unauthenticated', message.id)
-    let refusal: CallRefusal | undefined
+    if (!caller) {
+      sink.error('unauthenticated', message.id)
+      return undefined
+    }
+    let refusal: CallRefusal | { ownedBy: string } | undefined
     try {
       refusal = await this.#dispatch(sink, caller, message)
     } catch (error) {
       this.#log.error({ err: error, type: message.type, roomId: message.roomId }, 'call message failed')
       refusal = { code: 'internal-error' }
     }
+    if (refusal && 'ownedBy' in refusal) return refusal
     if (refusal) sink.error(refusal.code, message.id, { roomId: message.roomId.slice(0, 64), ...refusal.details }, refusal.message)
+    return undefined
   }
 
   /** The session went away: it leaves every call it was in. */
@@ -99,7 +129,7 @@ export class CallService {
     for (const call of [...this.#calls.values()]) call.close('media-unavailable')
   }
 
-  async #dispatch(sink: CallSink, caller: Caller, message: ClientCallMessage): Promise<CallRefusal | undefined> {
+  async #dispatch(sink: CallSink, caller: Caller, message: ClientCallMessage): Promise<CallRefusal | { ownedBy: string } | undefined> {
     if (message.type === 'call.join') return this.#join(sink, caller, message)
     const allowed = await this.#allowed(caller, message.roomId, 'call.join')
     if (allowed) return allowed
@@ -139,7 +169,7 @@ export class CallService {
     }
   }
 
-  async #join(sink: CallSink, caller: Caller, message: Msg<'call.join'>): Promise<CallRefusal | undefined> {
+  async #join(sink: CallSink, caller: Caller, message: Msg<'call.join'>): Promise<CallRefusal | { ownedBy: string } | undefined> {
     const access = await this.#rooms.access(caller, message.roomId, 'call.join')
     if (!access.ok) return { code: access.error.type }
     const media = await this.#allowedMedia(caller, message.roomId, message.media)
@@ -147,7 +177,7 @@ export class CallService {
     let call = this.#calls.get(message.roomId)
     if (!call) {
       const started = await this.#start(caller, message.roomId)
-      if ('code' in started) return started
+      if (!(started instanceof Call)) return started
       call = started
     }
     const existing = call.participants.get(sink.id)
@@ -158,13 +188,16 @@ export class CallService {
         if (!joined.ok) return fromMedia(joined.error)
       }
       const { self } = access.value
-      call.add({
+      const participant = call.add({
         sink,
         actor: { type: caller.type, id: caller.id, name: self.displayName },
         moderator: self.role === 'owner' || self.role === 'moderator',
         media,
         onListenerError: (event, error) => this.#log.error({ err: error, event }, 'participant listener failed'),
       })
+      const roomId = call.roomId
+      // A session on another node must hear that it is out (its node stops routing to us).
+      if (sink.callLeft) participant.observer.on('close', () => sink.callLeft?.(roomId))
     }
     sink.send({
       type: 'call.joined', ...(message.id ? { id: message.id } : {}), roomId: call.roomId, callId: call.id, participantId: sink.id,
@@ -174,19 +207,29 @@ export class CallService {
   }
 
   /** Starts the room's call: needs the `call` permission (joining a running call does not). */
-  async #start(caller: Caller, roomId: string): Promise<Call | CallRefusal> {
+  async #start(caller: Caller, roomId: string): Promise<Call | CallRefusal | { ownedBy: string }> {
     const pending = this.#starting.get(roomId)
     if (pending) return pending
-    const starting = (async (): Promise<Call | CallRefusal> => {
+    const starting = (async (): Promise<Call | CallRefusal | { ownedBy: string }> => {
       const refused = await this.#allowed(caller, roomId, 'call.start')
       if (refused) return refused
+      // Another node may have started this room's call meanwhile: then it runs it, not us.
+      const holder = await this.#leases.claim(roomId)
+      if (holder !== this.#leases.nodeId) return { ownedBy: holder }
       const created = await this.#engine.createRouter({ callId: roomId })
-      if (!created.ok) return fromMedia(created.error)
+      if (!created.ok) {
+        await this.#leases.release(roomId)
+        return fromMedia(created.error)
+      }
       const call = new Call({ roomId, router: created.value, broadcast: (frame) => this.#events.ephemeral(roomId, frame), logger: this.#log })
       this.#calls.set(roomId, call)
       call.observer.on('close', () => {
         if (this.#calls.get(roomId) === call) this.#calls.delete(roomId)
         this.#recorder.callEnded(call)
+        // Unless a new call of ours already took the room (started right after this one ended).
+        if (!this.#calls.has(roomId) && !this.#starting.has(roomId)) {
+          this.#leases.release(roomId).catch((error: unknown) => this.#log.warn({ err: error, roomId }, 'cannot release the call lease'))
+        }
       })
       this.#log.info({ roomId, callId: call.id, engine: this.#engine.name }, 'call started')
       return call

@@ -47,6 +47,19 @@ export const ConfigSchema = Type.Object(
       description:
         "Redis URL (redis://host:6379): the event bus between server nodes and, with federationQueue redis, Fedify's queue and cache. Empty: in-process bus (one node).",
     }),
+    nodeId: Type.String({
+      default: '',
+      pattern: '^[A-Za-z0-9._-]{0,64}$',
+      description:
+        'This server node\'s id among the nodes sharing redisUrl (letters, digits, . _ -). Empty: a random id at every start (a restarted node is a new node).',
+    }),
+    callLeaseSeconds: Type.Integer({
+      default: 15,
+      minimum: 1,
+      maximum: 300,
+      description:
+        'With several nodes (redisUrl set), the node running a call holds a lease on it for this long, renewed every third of it. If that node dies, its participants on other nodes are told the call ended, and a new call can start, within this time.',
+    }),
     chatPostsPerSecond: Type.Integer({
       default: 10,
       minimum: 1,

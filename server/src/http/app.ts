@@ -31,7 +31,10 @@ import type { RealtimeLimits } from '../realtime/gateway-context.ts'
 import type { MediaRuntime } from '../media/media-runtime.ts'
 import { MeshEngine } from '../media/mesh/mesh-engine.ts'
 import { iceServersFor } from '../media/turn/turn-credentials.ts'
-import { CallService } from '../calls/call-service.ts'
+import { CallService, type CallFrontDoor } from '../calls/call-service.ts'
+import { CallForwarding } from '../calls/call-forwarding.ts'
+import type { ClusterCallLeases } from '../calls/call-lease.ts'
+import type { Bus } from '../bus/bus.ts'
 import { recordingRoutes } from './routes/recordings.ts'
 import { actorPageRoutes } from './routes/actor-pages.ts'
 import { federationRoutes } from './routes/federation.ts'
@@ -55,6 +58,8 @@ export type AppDeps = {
   realtimeLimits?: Partial<RealtimeLimits>
   /** When given, ActivityPub, WebFinger, NodeInfo and host-meta are served in front of the API. */
   federation?: ParleyFederation
+  /** Several nodes share calls (one runs each room's call, the others forward over the bus); absent on one node. */
+  callCluster?: { bus: Bus; leases: ClusterCallLeases }
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -94,7 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   sessionRoutes(app, { accounts, secureCookies: config.publicOrigin.startsWith('https:') })
   meRoutes(app, accounts)
   adminRoutes(app, accounts)
-  const calls = createCalls(deps)
+  const service = createCalls(deps)
+  const calls: CallFrontDoor = deps.callCluster ? await CallForwarding.start({ service, ...deps.callCluster, logger: deps.logger }) : service
   callRoutes(app, config)
   const { federation } = deps
   roomRoutes(app, deps.chat.rooms, {
@@ -127,5 +133,8 @@ function createCalls(deps: AppDeps): CallService {
     }
   }
   const { engine, iceServers } = media
-  return new CallService({ engine, store, rooms: chat.rooms, events: chat.events, iceServers: (actorId) => iceServers(actorId), logger })
+  return new CallService({
+    engine, store, rooms: chat.rooms, events: chat.events, iceServers: (actorId) => iceServers(actorId), logger,
+    ...(deps.callCluster ? { leases: deps.callCluster.leases } : {}),
+  })
 }

@@ -5,7 +5,7 @@ import type { RoomService } from '../rooms/room-service.ts'
 import type { RoomEventLog } from '../rooms/event-log.ts'
 import type { Caller } from '../rooms/result.ts'
 import type { RealtimeHub } from './hub.ts'
-import type { CallService } from '../calls/call-service.ts'
+import type { CallFrontDoor } from '../calls/call-service.ts'
 
 export type RealtimeLimits = {
   messagesPerSecond: number
@@ -29,7 +29,8 @@ export type GatewayContext = {
   rooms: RoomService
   events: RoomEventLog
   hub: RealtimeHub
-  calls: CallService
+  /** The CallService, or (several nodes) the CallForwarding in front of it. */
+  calls: CallFrontDoor
   flusher: Flusher
   log: Logger
   limits: RealtimeLimits

@@ -13,7 +13,7 @@ import type { Store } from '../store/ports.ts'
 import type { AccountService } from '../accounts/account-service.ts'
 import type { ChatStack } from '../rooms/chat-stack.ts'
 import type { Caller } from '../rooms/result.ts'
-import type { CallService } from '../calls/call-service.ts'
+import type { CallFrontDoor } from '../calls/call-service.ts'
 import { RealtimeHub } from './hub.ts'
 import { RealtimeSession } from './session.ts'
 import { Flusher, type GatewayContext, type RealtimeLimits, type StillValid } from './gateway-context.ts'
@@ -25,7 +25,7 @@ declare module 'fastify' {
   }
 }
 
-export type GatewayDeps = { config: Config; logger: Logger; store: Store; accounts: AccountService; chat: ChatStack; calls: CallService; limits?: Partial<RealtimeLimits> }
+export type GatewayDeps = { config: Config; logger: Logger; store: Store; accounts: AccountService; chat: ChatStack; calls: CallFrontDoor; limits?: Partial<RealtimeLimits> }
 
 export async function installRealtime(app: FastifyInstance, deps: GatewayDeps): Promise<void> {
   const { config, store, accounts, chat } = deps
