@@ -41,8 +41,9 @@ export type Instance = {
   fanout: RoomFanoutBridge
   app: FastifyInstance
   /**
-   * Starts the federation queue and resumes room fan-out stored but not handed over when the last
-   * process stopped; resolves once that recovery is queued. Returns how many events it handed over.
+   * Starts the federation queue and resumes room fan-out and direct messages stored but not handed
+   * over when the last process stopped; resolves once that recovery is queued. Returns how many
+   * events it handed over.
    */
   start(): Promise<number>
   /** Closes the app, the bus, the federation and the store. Idempotent. */
@@ -94,7 +95,8 @@ export async function createInstance(config: Config, options: InstanceOptions): 
     config, logger, services, store, federation, chat, fanout, app,
     async start() {
       federation.start()
-      return await fanout.recover()
+      const [rooms, direct] = await Promise.all([fanout.recover(), directOutbox.recover()])
+      return rooms + direct
     },
     async close() {
       if (closed) return

@@ -61,13 +61,23 @@ export class DirectNotes {
     return this.#blocked(to.id) || this.#blocked(to.inbox)
   }
 
-  /** A new direct message; returns the ids of the Create and of its Note, or null when the account's domain is blocked. */
-  async send(username: string, to: RemoteAccount, text: string, inReplyTo: string | null): Promise<{ activityId: string; noteId: string } | null> {
+  /**
+   * A new direct message; returns the ids of the Create and of its Note, or null when the account's
+   * domain is blocked. With `key`, the note's id is made from it, so sending the same message again
+   * (after a crash) repeats the same ids, which receivers take once.
+   */
+  async send(
+    username: string,
+    to: RemoteAccount,
+    text: string,
+    inReplyTo: string | null,
+    options: { key?: string; published?: number } = {},
+  ): Promise<{ activityId: string; noteId: string } | null> {
     if (this.#refused(to)) return null
     const ctx = this.#context()
     const actorUri = ctx.getActorUri(username)
-    const noteId = `${actorUri.href}/notes/${randomUUID()}`
-    const published = this.#now()
+    const noteId = `${actorUri.href}/notes/${options.key ?? randomUUID()}`
+    const published = options.published ?? this.#now()
     const note = buildDirectNote(ctx, username, to, { noteId, text, inReplyTo, published })
     const create = new Create({
       id: new URL(`${noteId}/activity`),

@@ -45,7 +45,7 @@ export async function serve(config: Config, io: CliIo): Promise<boolean> {
   // Starts the queue; room events stored but not yet handed to the federation when the last process stopped go again.
   instance
     .start()
-    .then((resent) => resent > 0 && logger.info({ component: 'federation', events: resent }, 'room fan-out resumed'))
+    .then((resent) => resent > 0 && logger.info({ component: 'federation', events: resent }, 'room fan-out and direct messages resumed'))
     .catch((error: unknown) => logger.warn({ err: error, component: 'federation' }, 'room fan-out recovery failed'))
   // Key pairs for accounts made before federation existed (or whose creation hook failed).
   accounts

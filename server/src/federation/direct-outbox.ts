@@ -4,11 +4,15 @@
  * answers), an edit as an `Update`, a delete as a `Delete`, a reaction as a `Like`/`EmojiReact` (and
  * its `Undo`). It hangs off the event log like the room fan-out: after the local change is stored,
  * never failing or delaying it; delivery is queued, so a remote server that is down is retried.
- * Events of one room are handed over in order (an edit finds the note its message became).
+ * Events of one room are handed over in order (an edit finds the note its message became), and
+ * each conversation's cursor (the last event handed over) is stored, so `recover()` sends after a
+ * restart what a crash kept from going out. A message's note id is made from its room and seq, so
+ * one sent twice (the crash came after the queue took it) has the same ids, which receivers take once.
  */
+import { createHash } from 'node:crypto'
 import type { MessageView, RoomEvent } from '@parley/protocol'
 import type { ParleyFederation } from '@parley/federation'
-import type { Store } from '../store/ports.ts'
+import type { DirectConversationRecord, Store } from '../store/ports.ts'
 import type { Logger } from '../logger.ts'
 
 const SENT = new Set(['message.new', 'message.edited', 'message.deleted', 'reaction.added', 'reaction.removed'])
@@ -28,11 +32,11 @@ export class DirectOutbox {
   }
 
   /** For the event log's `onEvent`: never throws, never waits. */
-  readonly onEvent = (roomId: string, _seq: number, event: RoomEvent): void => {
+  readonly onEvent = (roomId: string, seq: number, event: RoomEvent): void => {
     if (!SENT.has(event.type)) return
     const previous = this.#chains.get(roomId) ?? Promise.resolve()
     const next = previous
-      .then(() => this.#send(roomId, event))
+      .then(() => this.#send(roomId, seq, event))
       .catch((error: unknown) => this.#log?.warn({ err: error, roomId, component: 'federation' }, 'direct message not handed to the federation'))
     this.#chains.set(roomId, next)
     void next.finally(() => {
@@ -45,9 +49,36 @@ export class DirectOutbox {
     await Promise.all([...this.#chains.values()])
   }
 
-  async #send(roomId: string, event: RoomEvent): Promise<void> {
+  /**
+   * After a restart: hands over again every event after each conversation's cursor. Returns how
+   * many events it handed over (those not sent before are sent; the others repeat their ids).
+   */
+  async recover(): Promise<number> {
+    let count = 0
+    for (const { roomId, seq } of await this.#store.direct.conversations.cursors()) {
+      for (let after = seq; ;) {
+        const events = await this.#store.events.since(roomId, after, 500)
+        for (const record of events) {
+          if (!SENT.has((record.data as { type?: string }).type ?? '')) continue
+          this.onEvent(roomId, record.seq, record.data as unknown as RoomEvent)
+          count++
+        }
+        if (events.length < 500) break
+        after = events[events.length - 1]!.seq
+      }
+    }
+    await this.idle()
+    return count
+  }
+
+  async #send(roomId: string, seq: number, event: RoomEvent): Promise<void> {
     const conversation = await this.#store.direct.conversations.byRoom(roomId)
     if (!conversation) return
+    await this.#handOver(roomId, conversation, event)
+    await this.#store.direct.conversations.advance(roomId, seq)
+  }
+
+  async #handOver(roomId: string, conversation: DirectConversationRecord, event: RoomEvent): Promise<void> {
     const { userId, account } = conversation
     // Only the local user's own doings go out; the remote account's came in from it.
     const actorId = event.type === 'reaction.added' || event.type === 'reaction.removed' ? event.actor.id : 'message' in event ? event.message.actor.id : null
@@ -61,7 +92,8 @@ export class DirectOutbox {
       case 'message.new': {
         const m = event.message
         if (m.kind !== 'text') return
-        const sent = await this.#federation.direct.send(user.username, account, m.body, await this.#noteOf(roomId, m.replyTo))
+        const key = createHash('sha256').update(`${roomId}\0${m.seq}`).digest('base64url').slice(0, 22)
+        const sent = await this.#federation.direct.send(user.username, account, m.body, await this.#noteOf(roomId, m.replyTo), { key, published: Date.parse(m.createdAt) })
         if (!sent) return
         await notes.claim({ noteId: sent.noteId, roomId, seq: m.seq, authorId: userId, createdAt: this.#now() })
         return

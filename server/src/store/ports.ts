@@ -186,6 +186,10 @@ export interface DirectConversationRepository {
   /** Adds the room's conversation, or refreshes its account (name, avatar, inboxes) and `updatedAt`. */
   put(record: DirectConversationRecord): Promise<void>
   byRoom(roomId: string): Promise<DirectConversationRecord | null>
+  /** Each conversation's room and the last room event handed to the federation (0: none yet). */
+  cursors(): Promise<{ roomId: string; seq: number }[]>
+  /** Moves the room's cursor forward to `seq` (never back). */
+  advance(roomId: string, seq: number): Promise<void>
 }
 
 /** Which Note (ours or the remote account's) is which chat message. */

@@ -42,6 +42,17 @@ export function directContract(backend: string, open: OpenStore, skip?: string):
       assert.deepEqual(await store.direct.conversations.byRoom(roomId), { roomId, userId, account: renamed, createdAt: 10, updatedAt: 20 })
     })
 
+    it('DirectConversationRepository.advance() moves a room\'s cursor forward only; cursors() lists every conversation', async () => {
+      await store.direct.conversations.put({ roomId, userId, account, createdAt: 10, updatedAt: 10 })
+      assert.deepEqual(await store.direct.conversations.cursors(), [{ roomId, seq: 0 }])
+      await store.direct.conversations.advance(roomId, 7)
+      await store.direct.conversations.advance(roomId, 5)
+      assert.deepEqual(await store.direct.conversations.cursors(), [{ roomId, seq: 7 }])
+      await store.direct.conversations.put({ roomId, userId, account, createdAt: 10, updatedAt: 20 })
+      assert.deepEqual(await store.direct.conversations.cursors(), [{ roomId, seq: 7 }], 'a refreshed account keeps the cursor')
+      assert.deepEqual(await store.direct.conversations.byRoom(roomId), { roomId, userId, account, createdAt: 10, updatedAt: 20 })
+    })
+
     it('DirectNoteRepository.claim() takes a note once; settle() maps it to its message; release() frees an unsettled claim only', async () => {
       const notes = store.direct.notes
       const note = { noteId: 'https://mastodon.example/users/alice/statuses/1', roomId, seq: null, authorId: account.id, createdAt: 5 }

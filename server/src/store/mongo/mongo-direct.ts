@@ -26,8 +26,17 @@ class MongoDirectConversationRepository implements DirectConversationRepository 
   }
 
   async byRoom(roomId: string): Promise<DirectConversationRecord | null> {
-    const doc = await this.#conversations.findOne({ _id: roomId })
+    const doc = await this.#conversations.findOne({ _id: roomId }, { projection: { sentSeq: 0 } })
     return doc ? strip(doc) : null
+  }
+
+  async cursors(): Promise<{ roomId: string; seq: number }[]> {
+    const docs = await this.#conversations.find({}, { projection: { sentSeq: 1 } }).sort({ _id: 1 }).toArray()
+    return docs.map((doc) => ({ roomId: doc._id, seq: (doc as { sentSeq?: number }).sentSeq ?? 0 }))
+  }
+
+  async advance(roomId: string, seq: number): Promise<void> {
+    await this.#conversations.updateOne({ _id: roomId }, { $max: { sentSeq: seq } })
   }
 }
 

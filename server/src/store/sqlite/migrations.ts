@@ -433,4 +433,11 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX direct_notes_message ON direct_notes(room_id, seq);
     `,
   },
+  {
+    version: 66,
+    name: 'direct-conversation-cursors',
+    sql: `
+      ALTER TABLE direct_conversations ADD COLUMN sent_seq INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ]

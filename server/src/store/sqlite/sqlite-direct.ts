@@ -26,6 +26,14 @@ class SqliteDirectConversationRepository implements DirectConversationRepository
     const row = cached(this.#db, 'SELECT * FROM direct_conversations WHERE room_id = ?').get(roomId)
     return row ? toConversation(row) : null
   }
+
+  async cursors(): Promise<{ roomId: string; seq: number }[]> {
+    return cached(this.#db, 'SELECT room_id, sent_seq FROM direct_conversations ORDER BY room_id').all().map((row) => ({ roomId: String(row.room_id), seq: Number(row.sent_seq) }))
+  }
+
+  async advance(roomId: string, seq: number): Promise<void> {
+    cached(this.#db, 'UPDATE direct_conversations SET sent_seq = ? WHERE room_id = ? AND sent_seq < ?').run(seq, roomId, seq)
+  }
 }
 
 function toConversation(row: Row): DirectConversationRecord {
