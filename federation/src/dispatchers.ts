@@ -7,7 +7,7 @@ import { Temporal } from '@js-temporal/polyfill'
 import { Accept, Announce, Create, Delete, EmojiReact, Endpoints, Flag, Follow, Invite, Like, Person, Reject, Remove, Tombstone, Undo, Update, type Recipient } from '@fedify/fedify/vocab'
 import { onRoomAnnounce } from './rooms/room-chat.ts'
 import { onInvite, onRoomRemove } from './rooms/room-membership.ts'
-import type { Context, Federation } from '@fedify/fedify'
+import type { Context, DocumentLoader, Federation } from '@fedify/fedify'
 import type { DirectConversationPort, FederationRepositories, LocalActor, LocalActorDirectory } from './ports.ts'
 import type { ActorKeys } from './keys.ts'
 import type { FederationLogger } from './log.ts'
@@ -36,6 +36,8 @@ const PAGE_SIZE = 50
 const FULL_LIST_PAGE = 1000
 
 export type DispatcherDeps = {
+  /** The cached, unsigned document loader (see InboxDeps). */
+  publicLoader: DocumentLoader
   directory: LocalActorDirectory
   repositories: FederationRepositories
   keys: ActorKeys
@@ -96,7 +98,7 @@ export function installDispatchers(federation: Federation<void>, deps: Dispatche
       return user ? keys.cryptoKeyPairs(user.userId) : []
     })
 
-  const inboxDeps: InboxDeps = { repositories, directory, log: deps.log, now: deps.now, policy: deps.policy, direct: deps.direct }
+  const inboxDeps: InboxDeps = { repositories, directory, log: deps.log, now: deps.now, policy: deps.policy, direct: deps.direct, publicLoader: deps.publicLoader }
   federation
     .setInboxListeners(PATHS.inbox, PATHS.sharedInbox)
     // One activity id is processed once per instance, whichever of our inboxes it reaches

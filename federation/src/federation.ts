@@ -115,6 +115,7 @@ export class ParleyFederation {
       userAgent: getUserAgent({ software: `${deps.software.name}/${deps.software.version}`, url: new URL(this.origin) }),
     })
     this.#fetcher = fetcher
+    const loaders = documentLoaderFactories(fetcher, deps.kv, ['_fedify', 'remoteDocument'])
     this.#federation = createFederation<void>({
       kv: deps.kv,
       // Fedify sends deliveries with the global fetch: the inbox address is checked as they leave the queue.
@@ -122,7 +123,7 @@ export class ParleyFederation {
       origin: this.origin,
       manuallyStartQueue: true,
       // Our loaders refuse private addresses (unless on a test network), limit size and time, send our User-Agent.
-      ...documentLoaderFactories(fetcher, deps.kv, ['_fedify', 'remoteDocument']),
+      ...loaders,
       signatureTimeWindow: { seconds: deps.signatureWindowSeconds },
       outboxRetryPolicy: deliveryRetryPolicy(),
       inboxRetryPolicy: inboxRetryPolicy(),
@@ -130,6 +131,7 @@ export class ParleyFederation {
       onOutboxError: (error, activity) => this.#log.warn({ err: error, activity: activity?.id?.href }, 'delivery failed'),
     })
     installDispatchers(this.#federation, {
+      publicLoader: loaders.documentLoaderFactory({}),
       directory: deps.directory,
       repositories: deps.repositories,
       keys: this.#keys,

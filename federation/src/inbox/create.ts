@@ -36,8 +36,10 @@ export async function onCreate(deps: InboxDeps, ctx: InboxContext<void>, create:
     else if (!(await deps.repositories.blocks.has(local.userId, create.actorId.href))) recipients.set(local.userId, local.username)
   }
   if (recipients.size === 0) return
-  // The sender's profile names it in the conversation and says where replies go (cached by Fedify's loader).
-  const sender = await create.getActor(ctx)
+  // The sender's profile names it in the conversation and says where replies go: from the cache
+  // (its key was fetched to check the signature), signed only when that fails (servers that
+  // answer actors only to signed requests).
+  const sender = await create.getActor({ documentLoader: deps.publicLoader, contextLoader: ctx.contextLoader, suppressError: true }) ?? (await create.getActor(ctx))
   // Only when someone else is addressed too must the sender's actor say whether that is its followers collection.
   if (others.length > 0 && isActor(sender) && sender.followersId && others.some((id) => sameUrl(id, sender.followersId))) return
   const account = isActor(sender) ? await remoteAccount(ctx, sender) : null

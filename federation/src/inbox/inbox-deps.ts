@@ -1,3 +1,4 @@
+import type { DocumentLoader } from '@fedify/fedify'
 import type { DirectConversationPort, FederationRepositories, LocalActor, LocalActorDirectory } from '../ports.ts'
 import type { FederationLogger } from '../log.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
@@ -12,6 +13,12 @@ export type InboxDeps = {
   policy: DomainPolicy
   /** Direct messages become one-to-one conversations through the server (see direct/). */
   direct: DirectConversationPort
+  /**
+   * The cached, unsigned document loader. In inbox listeners Fedify's `ctx.documentLoader` signs
+   * each fetch as the recipient and caches nothing; a sender's actor document is usually cached
+   * already (its key was just fetched to check the signature), so it is read through this first.
+   */
+  publicLoader: DocumentLoader
 }
 
 /** The local, not deleted, actor an URL names, if any. */
