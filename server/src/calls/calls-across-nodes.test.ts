@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
-import { ParleyClient, ParleyRealtimeError, RealtimeClient } from '@parley/client'
+import { ParleyClient, RealtimeClient } from '@parley/client'
+import { refused } from '../testing/realtime-refusal.ts'
 import type { ServerCallJoined, ServerCallMessage, ServerMessage } from '@parley/protocol'
 import { startTestInstance, type TestInstance } from '../testing/test-instance.ts'
 import { spawnNode } from '../testing/node-process.ts'
@@ -26,16 +27,6 @@ const AV = { audio: true, video: true, screen: false }
 const ENV = { PARLEY_CALL_LEASE_SECONDS: '2', PARLEY_MESH_MAX_PARTICIPANTS: '5' }
 
 type Person = { rt: RealtimeClient; id: string; frames: ServerMessage[] }
-
-async function refused(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof ParleyRealtimeError) return error.code
-    throw error
-  }
-  throw new Error('the request was not refused')
-}
 
 describe('Calls across two server nodes (needs Redis)', () => {
   let dir: string

@@ -5,6 +5,7 @@
 import { describe, it, beforeEach, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
 import { ParleyClient, ParleyRealtimeError, RealtimeClient } from '@parley/client'
+import { refused } from '../testing/realtime-refusal.ts'
 import type { ServerCallMessage, ServerCallJoined, ServerMessage } from '@parley/protocol'
 import { startTestInstance, type TestInstance } from '../testing/test-instance.ts'
 
@@ -12,17 +13,6 @@ type Person = { rest: ParleyClient; rt: RealtimeClient; id: string; frames: Serv
 
 const OFFER = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n'
 const AV = { audio: true, video: true, screen: false }
-
-/** A rejected request's error code. */
-async function refused(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof ParleyRealtimeError) return error.code
-    throw error
-  }
-  throw new Error('the request was not refused')
-}
 
 describe('Calls over the realtime gateway (mesh engine)', () => {
   let t: TestInstance
