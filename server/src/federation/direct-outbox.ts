@@ -14,6 +14,7 @@ import type { MessageView, RoomEvent } from '@parley/protocol'
 import type { ParleyFederation } from '@parley/federation'
 import type { DirectConversationRecord, Store } from '../store/ports.ts'
 import type { Logger } from '../logger.ts'
+import { RoomEventRelay } from './room-event-relay.ts'
 
 const SENT = new Set(['message.new', 'message.edited', 'message.deleted', 'reaction.added', 'reaction.removed'])
 
@@ -22,31 +23,26 @@ export class DirectOutbox {
   readonly #federation: ParleyFederation
   readonly #log: Logger | undefined
   readonly #now: () => number
-  readonly #chains = new Map<string, Promise<void>>()
+  readonly #relay: RoomEventRelay
 
   constructor(deps: { store: Store; federation: ParleyFederation; log?: Logger; now?: () => number }) {
     this.#store = deps.store
     this.#federation = deps.federation
     this.#log = deps.log
     this.#now = deps.now ?? Date.now
-  }
-
-  /** For the event log's `onEvent`: never throws, never waits. */
-  readonly onEvent = (roomId: string, seq: number, event: RoomEvent): void => {
-    if (!SENT.has(event.type)) return
-    const previous = this.#chains.get(roomId) ?? Promise.resolve()
-    const next = previous
-      .then(() => this.#send(roomId, seq, event))
-      .catch((error: unknown) => this.#log?.warn({ err: error, roomId, component: 'federation' }, 'direct message not handed to the federation'))
-    this.#chains.set(roomId, next)
-    void next.finally(() => {
-      if (this.#chains.get(roomId) === next) this.#chains.delete(roomId)
+    this.#relay = new RoomEventRelay({
+      handle: (roomId, seq, event) => this.#send(roomId, seq, event),
+      onError: (error, roomId) => this.#log?.warn({ err: error, roomId, component: 'federation' }, 'direct message not handed to the federation'),
+      accepts: (event) => SENT.has(event.type),
     })
   }
 
+  /** For the event log's `onEvent`: never throws, never waits. */
+  readonly onEvent = (roomId: string, seq: number, event: RoomEvent): void => this.#relay.push(roomId, seq, event)
+
   /** Resolves once every event received so far is handed over (tests, shutdown). */
-  async idle(): Promise<void> {
-    await Promise.all([...this.#chains.values()])
+  idle(): Promise<void> {
+    return this.#relay.idle()
   }
 
   /**
@@ -54,21 +50,7 @@ export class DirectOutbox {
    * many events it handed over (those not sent before are sent; the others repeat their ids).
    */
   async recover(): Promise<number> {
-    let count = 0
-    for (const { roomId, seq } of await this.#store.direct.conversations.cursors()) {
-      for (let after = seq; ;) {
-        const events = await this.#store.events.since(roomId, after, 500)
-        for (const record of events) {
-          if (!SENT.has((record.data as { type?: string }).type ?? '')) continue
-          this.onEvent(roomId, record.seq, record.data as unknown as RoomEvent)
-          count++
-        }
-        if (events.length < 500) break
-        after = events[events.length - 1]!.seq
-      }
-    }
-    await this.idle()
-    return count
+    return this.#relay.replay(this.#store.events, await this.#store.direct.conversations.cursors())
   }
 
   async #send(roomId: string, seq: number, event: RoomEvent): Promise<void> {

@@ -9,6 +9,7 @@ import type { RoomEvent } from '@parley/protocol'
 import type { ParleyFederation, RoomActorRef, RoomFanoutEvent } from '@parley/federation'
 import type { Store } from '../store/ports.ts'
 import type { Logger } from '../logger.ts'
+import { RoomEventRelay } from './room-event-relay.ts'
 
 const FANNED_OUT = new Set(['message.new', 'message.edited', 'message.deleted', 'reaction.added', 'reaction.removed'])
 
@@ -16,52 +17,32 @@ export class RoomFanoutBridge {
   readonly #store: Store
   readonly #federation: ParleyFederation
   readonly #log: Logger | undefined
-  /** Per room, the hand-over in progress: the next waits for it. */
-  readonly #chains = new Map<string, Promise<void>>()
+  readonly #relay: RoomEventRelay
 
   constructor(deps: { store: Store; federation: ParleyFederation; log?: Logger }) {
     this.#store = deps.store
     this.#federation = deps.federation
     this.#log = deps.log
-  }
-
-  /** For the event log's `onEvent`: never throws, never waits. */
-  readonly onEvent = (roomId: string, seq: number, event: RoomEvent): void => {
-    const previous = this.#chains.get(roomId) ?? Promise.resolve()
-    const next = previous
-      .then(() => this.#handOver(roomId, seq, event))
-      .catch((error: unknown) => this.#log?.warn({ err: error, roomId, seq, component: 'federation' }, 'room event not handed to the federation'))
-    this.#chains.set(roomId, next)
-    void next.finally(() => {
-      if (this.#chains.get(roomId) === next) this.#chains.delete(roomId)
+    this.#relay = new RoomEventRelay({
+      handle: (roomId, seq, event) => this.#handOver(roomId, seq, event),
+      onError: (error, roomId, seq) => this.#log?.warn({ err: error, roomId, seq, component: 'federation' }, 'room event not handed to the federation'),
     })
   }
 
+  /** For the event log's `onEvent`: never throws, never waits. */
+  readonly onEvent = (roomId: string, seq: number, event: RoomEvent): void => this.#relay.push(roomId, seq, event)
+
   /** Resolves once every event received so far is handed over (tests, shutdown). */
-  async idle(): Promise<void> {
-    await Promise.all([...this.#chains.values()])
+  idle(): Promise<void> {
+    return this.#relay.idle()
   }
 
   /**
-   * After a restart: hands over again every event after each room's cursor (the process may have
-   * died between storing an event and queueing its Announce). Member instances apply an event once,
-   * so one handed over twice does no harm.
+   * After a restart: hands over again every event after each room's cursor. Member instances
+   * apply an event once, so one handed over twice does no harm.
    */
   async recover(): Promise<number> {
-    let count = 0
-    for (const { roomId, seq } of await this.#store.federation.rooms.fanoutCursors.list()) {
-      for (let after = seq; ;) {
-        const events = await this.#store.events.since(roomId, after, 500)
-        for (const record of events) {
-          this.onEvent(roomId, record.seq, record.data as unknown as RoomEvent)
-          count++
-        }
-        if (events.length < 500) break
-        after = events[events.length - 1]!.seq
-      }
-    }
-    await this.idle()
-    return count
+    return this.#relay.replay(this.#store.events, await this.#store.federation.rooms.fanoutCursors.list())
   }
 
   async #handOver(roomId: string, seq: number, event: RoomEvent): Promise<void> {
