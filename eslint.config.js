@@ -3,11 +3,22 @@
 // server, server cannot reach web), and never another package's files by relative path.
 import tseslint from 'typescript-eslint'
 import importX from 'eslint-plugin-import-x'
+import reactHooks from 'eslint-plugin-react-hooks'
 
-const packages = ['protocol', 'federation', 'server', 'client-sdk', 'bench', 'test']
+const packages = ['protocol', 'federation', 'server', 'client-sdk', 'web', 'bench', 'test']
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', 'spec/**', 'test/media/page/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      'data/**',
+      'spec/**',
+      'test/media/page/**',
+      '**/dist/**',
+      'test/artifacts/**',
+      'test/sdk/.doctest/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     plugins: { 'import-x': importX },
@@ -23,16 +34,26 @@ export default tseslint.config(
       ],
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Only the config loader reads the environment (server/src/config).' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Only the config loader reads the environment (server/src/config).',
+        },
       ],
     },
   },
   ...packages.map((dir) => ({
-    files: [`${dir}/**/*.ts`],
+    files: [`${dir}/**/*.ts`, `${dir}/**/*.tsx`],
     rules: {
       'import-x/no-extraneous-dependencies': ['error', { packageDir: [`./${dir}`, '.'], devDependencies: true }],
     },
   })),
+  {
+    // The web client's React code: the rules of hooks, and complete effect dependencies.
+    files: ['web/src/**/*.tsx', 'web/src/**/*.ts'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
+  },
   {
     // The entry point hands the environment to the config loader; nothing else may read it.
     files: ['server/src/main.ts', 'server/src/cli/**/*.ts'],

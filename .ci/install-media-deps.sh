@@ -5,11 +5,12 @@
 #   chromium            the browser the media tests drive through playwright-core (never downloaded)
 #   iproute2, util-linux  ip and unshare for the tests' private network namespace
 #   redis-server        a throwaway Redis inside that namespace (calls across two server nodes)
+#   fonts-noto-color-emoji  emoji in the web client's screenshots (reactions), not boxes
 # Idempotent and quiet: does nothing when everything is already installed. Debian's package
 # scripts may try to start janus/coturn services; Parley never uses /etc/janus or /etc/turnserver.conf.
 set -eu
 
-packages="janus janus-tools coturn chromium iproute2 util-linux redis-server"
+packages="janus janus-tools coturn chromium iproute2 util-linux redis-server fonts-noto-color-emoji"
 missing=""
 for package in $packages; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

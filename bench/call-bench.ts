@@ -7,6 +7,8 @@
  *    frame. p50 and p95.
  *  - CPU with one publisher and N subscribers over 10 s: Janus's and Parley's (both from their own
  *    processes) and Parley's as a fraction of Janus's (target < 5 %), with Parley's idle floor.
+ *  - the CPU cost of end-to-end encryption per stream, beside the same call unencrypted
+ *    (call-e2ee-cost.ts).
  * Timings are printed, never asserted.
  */
 import { fork } from 'node:child_process'
@@ -20,6 +22,7 @@ import { tempDir } from '@parley/test/media/harness.ts'
 import { MEDIA_INTERFACE, requireMediaNetns } from '@parley/test/media/netns.ts'
 import { startPageServer } from '@parley/test/media/page-server.ts'
 import { sdkPage } from '@parley/test/media/sdk-fixture.ts'
+import { measureE2eeCost } from './call-e2ee-cost.ts'
 
 requireMediaNetns()
 const JOINS = 12
@@ -27,23 +30,36 @@ const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN
 }
-const summary = (values: number[]) => `p50 ${Math.round(percentile(values, 50))} ms, p95 ${Math.round(percentile(values, 95))} ms (n=${values.length})`
+const summary = (values: number[]) =>
+  `p50 ${Math.round(percentile(values, 50))} ms, p95 ${Math.round(percentile(values, 95))} ms (n=${values.length})`
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const dir = await tempDir('parley-bench-calls-')
-const supervisor = new JanusSupervisor({ binary: '/usr/bin/janus', configDir: dir.path, port: 0, rtpPortRange: '23000-23999', iceInterfaces: [MEDIA_INTERFACE], logger: createLogger('silent') })
+const supervisor = new JanusSupervisor({
+  binary: '/usr/bin/janus',
+  configDir: dir.path,
+  port: 0,
+  rtpPortRange: '23000-23999',
+  iceInterfaces: [MEDIA_INTERFACE],
+  logger: createLogger('silent'),
+})
 const started = await supervisor.start()
 if (!started.ok) throw new Error(JSON.stringify(started.error))
-const server = fork(fileURLToPath(new URL('./call-server.ts', import.meta.url)), [JSON.stringify(started.value.endpoint), '8'], { execArgv: ['--disable-warning=ExperimentalWarning'] })
-type Ready = { type: 'ready'; port: number; tokens: string[]; roomId: string }
+const server = fork(
+  fileURLToPath(new URL('./call-server.ts', import.meta.url)),
+  [JSON.stringify(started.value.endpoint), '12'],
+  { execArgv: ['--disable-warning=ExperimentalWarning'] },
+)
+type Ready = { type: 'ready'; port: number; tokens: string[]; roomId: string; e2eeRoomId: string }
 const ready = await new Promise<Ready>((resolve, reject) => {
   server.once('message', (m) => resolve(m as Ready))
   server.once('exit', (code) => reject(new Error(`call server exited (${code})`)))
 })
-const serverStats = () => new Promise<number>((resolve) => {
-  server.once('message', (m) => resolve((m as { cpuMs: number }).cpuMs))
-  server.send({ type: 'stats' })
-})
+const serverStats = () =>
+  new Promise<number>((resolve) => {
+    server.once('message', (m) => resolve((m as { cpuMs: number }).cpuMs))
+    server.send({ type: 'stats' })
+  })
 const base = `http://127.0.0.1:${ready.port}`
 const pages = await startPageServer()
 const chromium = await launchChromium()
@@ -52,7 +68,12 @@ const open = async (i: number) => {
   const page = await chromium.context.newPage()
   await page.goto(pages.sdkUrl)
   await page.waitForFunction(() => 'app' in globalThis)
-  return sdkPage(page, base, { name: `person${i}`, id: '', token, rest: new ParleyClient({ baseUrl: base, auth: { token } }) })
+  return sdkPage(page, base, {
+    name: `person${i}`,
+    id: '',
+    token,
+    rest: new ParleyClient({ baseUrl: base, auth: { token } }),
+  })
 }
 const AV = { audio: true, video: true, screen: false }
 const NONE = { audio: false, video: false, screen: false }
@@ -110,6 +131,15 @@ for (const n of [1, 4]) {
       `Parley ${((parleyMs / wall) * 100).toFixed(2)} % (Parley/Janus ${janusMs > 0 ? ((parleyMs / janusMs) * 100).toFixed(1) : '∞'} %, target < 5 %)`,
   )
 }
+
+for (const page of [publisher, subscriber, ...subscribers]) await page.page.close()
+await measureE2eeCost({
+  open,
+  roomId: ready.roomId,
+  e2eeRoomId: ready.e2eeRoomId,
+  profile: chromium.profile,
+  people: { plain: [6, 7, 8], e2ee: [9, 10, 11] },
+})
 
 server.send({ type: 'stop' })
 await new Promise((resolve) => server.once('exit', resolve))

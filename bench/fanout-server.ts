@@ -31,13 +31,24 @@ if (mode === 'raw') {
   cleanup = async () => void wss.close()
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-'))
-  const loaded = loadConfig({ env: { PARLEY_DATA_DIR: dir, PARLEY_LOG_LEVEL: 'silent', PARLEY_REALTIME_SEND_BUFFER_KIB: '4096', PARLEY_CHAT_POSTS_PER_SECOND: '1000000' } })
+  const loaded = loadConfig({
+    env: {
+      PARLEY_DATA_DIR: dir,
+      PARLEY_LOG_LEVEL: 'silent',
+      PARLEY_REALTIME_SEND_BUFFER_KIB: '4096',
+      PARLEY_CHAT_POSTS_PER_SECOND: '1000000',
+    },
+  })
   if (!loaded.ok) throw new TypeError(JSON.stringify(loaded.problems))
   const config = loaded.config
   const logger = createLogger('silent')
   const store = new SqliteStore(join(dir, 'parley.sqlite'))
   const instance = await createInstance(config, { logger, store })
-  const { app, chat, services: { accounts } } = instance
+  const {
+    app,
+    chat,
+    services: { accounts },
+  } = instance
   const poster = await accounts.createUser({ username: 'poster' })
   const reader = await accounts.createUser({ username: 'reader' })
   if (!poster.ok || !reader.ok) throw new TypeError('cannot create users')
@@ -49,7 +60,13 @@ if (mode === 'raw') {
   await chat.rooms.add(caller, room.value.room.id, reader.value.id)
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()
-  send({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0, posterToken, readerToken, roomId: room.value.room.id })
+  send({
+    type: 'ready',
+    port: typeof address === 'object' && address ? address.port : 0,
+    posterToken,
+    readerToken,
+    roomId: room.value.room.id,
+  })
   cleanup = async () => {
     await instance.close()
     rmSync(dir, { recursive: true, force: true })
@@ -62,7 +79,12 @@ process.on('message', (message: { type: string }) => {
     startElu = performance.eventLoopUtilization()
   } else if (message.type === 'stats') {
     const cpu = process.cpuUsage(startCpu)
-    send({ type: 'stats', cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, eventLoopUtilization: performance.eventLoopUtilization(startElu).utilization })
+    send({
+      type: 'stats',
+      cpuUserMs: cpu.user / 1000,
+      cpuSystemMs: cpu.system / 1000,
+      eventLoopUtilization: performance.eventLoopUtilization(startElu).utilization,
+    })
   } else if (message.type === 'stop') {
     void cleanup().then(() => process.exit(0))
   }

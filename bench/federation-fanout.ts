@@ -25,7 +25,12 @@ try {
   const star = await parley.addUser('star')
   for (let i = 0; i < N; i++) {
     await parley.store().followers.upsert({
-      userId: star.id, actorId: `${sinkOrigin}/users/f${i}`, inbox: `${sinkOrigin}/users/f${i}/inbox`, sharedInbox: null, followId: `${sinkOrigin}/follows/${i}`, createdAt: i,
+      userId: star.id,
+      actorId: `${sinkOrigin}/users/f${i}`,
+      inbox: `${sinkOrigin}/users/f${i}/inbox`,
+      sharedInbox: null,
+      followId: `${sinkOrigin}/follows/${i}`,
+      createdAt: i,
     })
   }
   const started = performance.now()
@@ -33,13 +38,19 @@ try {
   const sent = await parley.services.federation.federation.profileChanged('star')
   const enqueueMs = performance.now() - started
   if (!sent.ok || sent.value.recipients !== N) throw new Error(`fan-out not started: ${JSON.stringify(sent)}`)
-  await eventually(async () => (await sink.ask<{ received: number }>({ type: 'received' }, 'received')).received >= N, 300_000, 'all deliveries')
+  await eventually(
+    async () => (await sink.ask<{ received: number }>({ type: 'received' }, 'received')).received >= N,
+    300_000,
+    'all deliveries',
+  )
   const seconds = (performance.now() - started) / 1000
   const cpu = process.cpuUsage(cpuBefore)
   console.log(`outbound fan-out (${N} inboxes on a local sink in another process, SQLite queue)`)
   console.log(`  raw RSA-2048 sign baseline:  ${signPerSecond.toFixed(0)}/s`)
   console.log(`  enqueue (local action):      ${enqueueMs.toFixed(1)} ms`)
-  console.log(`  deliveries:                  ${(N / seconds).toFixed(0)}/s  (${((N / seconds / signPerSecond) * 100).toFixed(1)} % of baseline), all ${N} in ${seconds.toFixed(1)} s`)
+  console.log(
+    `  deliveries:                  ${(N / seconds).toFixed(0)}/s  (${((N / seconds / signPerSecond) * 100).toFixed(1)} % of baseline), all ${N} in ${seconds.toFixed(1)} s`,
+  )
   console.log(`  CPU of the instance per delivery: ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms`)
 } finally {
   await parley.close()

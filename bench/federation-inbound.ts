@@ -40,7 +40,11 @@ try {
   // Processed = posted as a chat message in Bob's one-to-one room with the sender.
   const received = async () => {
     const [room] = await parley.services.store.participants.roomsOf(bob.id)
-    return room ? (await parley.services.store.messages.history({ roomId: room, after: 0, limit: N + 10 })).filter((m) => m.kind === 'text').length : 0
+    return room
+      ? (await parley.services.store.messages.history({ roomId: room, after: 0, limit: N + 10 })).filter(
+          (m) => m.kind === 'text',
+        ).length
+      : 0
   }
   // Warm-up: key fetch and caches.
   await mastodon.ask({ type: 'deliver', inbox, vars }, 'delivered')
@@ -50,7 +54,10 @@ try {
   await mastodon.ask({ type: 'prepare', inbox, vars, count: N }, 'prepared')
   const started = performance.now()
   const cpuBefore = process.cpuUsage()
-  const { latencies, failures } = await mastodon.ask<{ latencies: number[]; failures: number }>({ type: 'run', concurrency: CONCURRENCY }, 'ran')
+  const { latencies, failures } = await mastodon.ask<{ latencies: number[]; failures: number }>(
+    { type: 'run', concurrency: CONCURRENCY },
+    'ran',
+  )
   const acceptSeconds = (performance.now() - started) / 1000
   await eventually(async () => (await received()) === N + 1, 120_000, 'processing')
   const processedSeconds = (performance.now() - started) / 1000
@@ -59,10 +66,16 @@ try {
   const accepted = N / acceptSeconds
   console.log(`inbound signed activities (${N}, ${CONCURRENCY} concurrent senders in another process, SQLite queue)`)
   console.log(`  raw RSA-2048 verify baseline:   ${verifyPerSecond.toFixed(0)}/s`)
-  console.log(`  accepted (202) by the inbox:    ${accepted.toFixed(0)}/s  (${(accepted / verifyPerSecond * 100).toFixed(1)} % of baseline), failures ${failures}`)
-  console.log(`  latency to 202: p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`)
+  console.log(
+    `  accepted (202) by the inbox:    ${accepted.toFixed(0)}/s  (${((accepted / verifyPerSecond) * 100).toFixed(1)} % of baseline), failures ${failures}`,
+  )
+  console.log(
+    `  latency to 202: p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`,
+  )
   console.log(`  received and posted in the room (queue drained): ${(N / processedSeconds).toFixed(0)}/s`)
-  console.log(`  CPU of the instance per activity:                ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms`)
+  console.log(
+    `  CPU of the instance per activity:                ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms`,
+  )
 } finally {
   await parley.close()
   await mastodon.stop()

@@ -20,7 +20,9 @@ type Command =
 
 const mode = process.argv[2]
 const send = (message: unknown) => process.send?.(message)
-const ca = await new Promise<LocalCa>((resolve) => process.once('message', (m: Command) => m.type === 'ca' && resolve(m.ca)))
+const ca = await new Promise<LocalCa>((resolve) =>
+  process.once('message', (m: Command) => m.type === 'ca' && resolve(m.ca)),
+)
 useLocalCa(ca)
 trustLocalCa(ca)
 let close = async () => {}
@@ -53,9 +55,15 @@ process.on('message', (command: Command) => {
       case 'received':
         return send({ type: 'received', received })
       case 'deliver':
-        return send({ type: 'delivered', status: (await mastodon!.deliver(command.inbox, mastodon!.fixture('create-direct-note.json', command.vars))).status })
+        return send({
+          type: 'delivered',
+          status: (await mastodon!.deliver(command.inbox, mastodon!.fixture('create-direct-note.json', command.vars)))
+            .status,
+        })
       case 'prepare':
-        prepared = Array.from({ length: command.count }, () => mastodon!.prepare(command.inbox, mastodon!.fixture('create-direct-note.json', command.vars)))
+        prepared = Array.from({ length: command.count }, () =>
+          mastodon!.prepare(command.inbox, mastodon!.fixture('create-direct-note.json', command.vars)),
+        )
         return send({ type: 'prepared' })
       case 'run': {
         // The 16 senders: each posts the next prepared request as soon as its previous one is answered.

@@ -23,14 +23,22 @@ const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN
 }
-const summary = (values: number[]) => `p50 ${Math.round(percentile(values, 50))} ms, p95 ${Math.round(percentile(values, 95))} ms (n=${values.length})`
+const summary = (values: number[]) =>
+  `p50 ${Math.round(percentile(values, 50))} ms, p95 ${Math.round(percentile(values, 95))} ms (n=${values.length})`
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // Janus start.
 const starts: number[] = []
 for (let i = 0; i < 5; i++) {
   const dir = await tempDir('parley-bench-janus-')
-  const supervisor = new JanusSupervisor({ binary: '/usr/bin/janus', configDir: dir.path, port: 0, rtpPortRange: '22000-22099', iceInterfaces: [MEDIA_INTERFACE], logger })
+  const supervisor = new JanusSupervisor({
+    binary: '/usr/bin/janus',
+    configDir: dir.path,
+    port: 0,
+    rtpPortRange: '22000-22099',
+    iceInterfaces: [MEDIA_INTERFACE],
+    logger,
+  })
   const started = await supervisor.start()
   if (!started.ok) throw new Error(JSON.stringify(started.error))
   starts.push(started.value.startupMs)
@@ -40,7 +48,14 @@ for (let i = 0; i < 5; i++) {
 console.log(`Janus start (spawn → API answers): ${summary(starts)}`)
 
 const dir = await tempDir('parley-bench-janus-')
-const supervisor = new JanusSupervisor({ binary: '/usr/bin/janus', configDir: dir.path, port: 0, rtpPortRange: '22000-22999', iceInterfaces: [MEDIA_INTERFACE], logger })
+const supervisor = new JanusSupervisor({
+  binary: '/usr/bin/janus',
+  configDir: dir.path,
+  port: 0,
+  rtpPortRange: '22000-22999',
+  iceInterfaces: [MEDIA_INTERFACE],
+  logger,
+})
 const started = await supervisor.start()
 if (!started.ok) throw new Error(JSON.stringify(started.error))
 const connected = await JanusEngine.connect({ endpoint: started.value.endpoint, logger })
@@ -83,7 +98,8 @@ for (let i = 0; i < 10; i++) {
   await waitFor('a decoded frame', async () => (await subscriberPage.stats(name)).framesDecoded > 0, 10_000, 10)
   const ms = performance.now() - t0
   firstFrames.push(ms)
-  if (i === 0) console.log(`publish → first decoded frame (first subscriber): ${Math.round(performance.now() - publishedAt)} ms`)
+  if (i === 0)
+    console.log(`publish → first decoded frame (first subscriber): ${Math.round(performance.now() - publishedAt)} ms`)
   await subscriberPage.close(name)
   recv.value.close()
 }

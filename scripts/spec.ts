@@ -49,7 +49,11 @@ async function generate(): Promise<Map<string, string>> {
   const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n'
 
   for (const [name, value] of Object.entries(protocol).sort(([a], [b]) => a.localeCompare(b))) {
-    if (typeof value === 'object' && value !== null && '~kind' in value && Type.IsSchema(value)) files.set(`schemas/${name}.json`, json({ $schema: 'https://json-schema.org/draft/2020-12/schema', title: name, ...value }))
+    if (typeof value === 'object' && value !== null && '~kind' in value && Type.IsSchema(value))
+      files.set(
+        `schemas/${name}.json`,
+        json({ $schema: 'https://json-schema.org/draft/2020-12/schema', title: name, ...value }),
+      )
   }
   files.set('error-codes.json', json(protocol.ErrorCodes))
   files.set(ENV_EXAMPLE, envExample())
@@ -70,7 +74,8 @@ function existing(): Map<string, string> {
     const dir = join(root, sub)
     if (!existsSync(dir)) continue
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isFile() && entry.name.endsWith('.json')) files.set(sub ? `${sub}/${entry.name}` : entry.name, readFileSync(join(dir, entry.name), 'utf8'))
+      if (entry.isFile() && entry.name.endsWith('.json'))
+        files.set(sub ? `${sub}/${entry.name}` : entry.name, readFileSync(join(dir, entry.name), 'utf8'))
     }
   }
   return files
@@ -87,11 +92,15 @@ if (mode === 'write') {
   const have = existing()
   have.set(ENV_EXAMPLE, existsSync(join(repo, '.env.example')) ? readFileSync(join(repo, '.env.example'), 'utf8') : '')
   const drift = [
-    ...[...wanted.keys()].filter((path) => have.get(path) !== wanted.get(path)).map((path) => (have.has(path) ? `changed: spec/${path}` : `missing: spec/${path}`)),
+    ...[...wanted.keys()]
+      .filter((path) => have.get(path) !== wanted.get(path))
+      .map((path) => (have.has(path) ? `changed: spec/${path}` : `missing: spec/${path}`)),
     ...[...have.keys()].filter((path) => !wanted.has(path)).map((path) => `stale: spec/${path}`),
   ]
   if (drift.length > 0) {
-    console.error(`spec/ or .env.example has drifted from the code (run "npm run spec:generate" and commit):\n  ${drift.join('\n  ')}`)
+    console.error(
+      `spec/ or .env.example has drifted from the code (run "npm run spec:generate" and commit):\n  ${drift.join('\n  ')}`,
+    )
     process.exit(1)
   }
   console.log(`spec/ matches protocol/ (${wanted.size} files)`)

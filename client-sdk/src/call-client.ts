@@ -8,16 +8,36 @@
  *   feed (`call.subscribe`, and the server's renegotiations as `call.offer`).
  * Descriptions are sent once ICE gathering is complete (no trickle), so a call costs a handful of
  * frames per connection however many candidates there are.
+ * In end-to-end encrypted rooms every frame is encrypted in the browser (e2ee/call-e2ee.ts).
  */
 import type {
-  CallFeedView, CallMediaFlags, CallParticipantView, CallSource, ClientCallMessage, IceServers, MeshSignalBody, ServerCallAnswer, ServerCallJoined,
-  ServerCallMessage, ServerCallOffer,
+  CallFeedView,
+  CallMediaFlags,
+  CallParticipantView,
+  CallSource,
+  ClientCallMessage,
+  FileView,
+  IceServers,
+  MeshSignalBody,
+  MessageView,
+  ServerCallJoined,
+  ServerCallMessage,
 } from '@parley/protocol'
 import { Emitter } from './emitter.ts'
 import type { RealtimeClient } from './realtime-client.ts'
-import { MeshPeers, gathered } from './call-mesh.ts'
+import { MeshPeers } from './call-mesh.ts'
+import { SfuPeers } from './call-sfu.ts'
+import { CallE2ee, type CallE2eeOptions, type E2eeOff } from './e2ee/call-e2ee.ts'
+import type { E2eeKeyMaterial, E2eeState } from './e2ee/e2ee-session.ts'
+import type { E2eeWorkerStats } from './e2ee/worker-main.ts'
+import type { FilesClient, UploadOptions, UploadProgress } from './files-client.ts'
 
-export type CallTrackEvent = { participantId: string; feedId: string | null; track: MediaStreamTrack; stream: MediaStream | null }
+export type CallTrackEvent = {
+  participantId: string
+  feedId: string | null
+  track: MediaStreamTrack
+  stream: MediaStream | null
+}
 
 export type CallClientEvents = {
   joined: ServerCallJoined
@@ -28,6 +48,10 @@ export type CallClientEvents = {
   track: CallTrackEvent
   reaction: { participantId: string; emoji: string }
   recording: boolean
+  /** A participant shared a file with the call: it is the room's chat message `seq` (yours too). */
+  'file-shared': { participantId: string; seq: number; file: FileView }
+  /** End-to-end encryption changed: keys, the verification code, who decrypts (see `CallClient.e2ee`). */
+  e2ee: E2eeState | E2eeOff
   /** Something failed in the background (a renegotiation, a relayed signal). */
   error: Error
 }
@@ -41,14 +65,17 @@ export type CallClientOptions = {
   /** SFU: subscribe to every feed as it appears (default true). */
   autoSubscribe?: boolean
   RTCPeerConnection?: typeof RTCPeerConnection
+  /**
+   * End-to-end encryption, used whenever the call is end-to-end encrypted (its room has `e2ee`).
+   * Pass `{ required: room.e2ee }` so that a server answering "not encrypted" for such a room is
+   * refused rather than believed.
+   */
+  e2ee?: CallE2eeOptions
+  /** Uploads for `shareFile()` (Parley.call() passes `rest.files`). */
+  files?: FilesClient
 }
 
-/** Janus 1.1.2 takes simulcast encodings only in the order high, medium, low. */
-export const SIMULCAST_ENCODINGS: RTCRtpEncodingParameters[] = [
-  { rid: 'h', maxBitrate: 900_000 },
-  { rid: 'm', maxBitrate: 300_000, scaleResolutionDownBy: 2 },
-  { rid: 'l', maxBitrate: 100_000, scaleResolutionDownBy: 4 },
-]
+export { SIMULCAST_ENCODINGS } from './call-sfu.ts'
 
 export class CallClient extends Emitter<CallClientEvents> {
   readonly roomId: string
@@ -56,9 +83,6 @@ export class CallClient extends Emitter<CallClientEvents> {
   readonly feeds = new Map<string, CallFeedView>()
   /** Local sources: what this client sends. */
   readonly local = new Map<CallSource, MediaStream>()
-  /** SFU connections: one per published source, and the receiving one. */
-  readonly publishers = new Map<CallSource, RTCPeerConnection>()
-  subscriber: RTCPeerConnection | null = null
   participantId: string | null = null
   engine: 'mesh' | 'sfu' | null = null
   readonly #rt: RealtimeClient
@@ -67,20 +91,35 @@ export class CallClient extends Emitter<CallClientEvents> {
   readonly #offs: (() => void)[] = []
   #ice: IceServers | null = null
   #mesh: MeshPeers | null = null
-  #subscribed = new Set<string>()
-  /** SFU: track mids of the receiving connection → feed. */
-  #mids = new Map<string, string>()
-  #subscriberChain: Promise<unknown> = Promise.resolve()
+  readonly #sfu: SfuPeers
   #media: CallMediaFlags = { audio: false, video: false, screen: false }
+  readonly #e2ee: CallE2ee
 
   constructor(options: CallClientOptions) {
-    super((error) => queueMicrotask(() => { throw error }))
+    super((error) =>
+      queueMicrotask(() => {
+        throw error
+      }),
+    )
     this.roomId = options.roomId
     this.#rt = options.realtime
     this.#options = options
     const PC = options.RTCPeerConnection ?? globalThis.RTCPeerConnection
     if (!PC) throw new TypeError('No RTCPeerConnection: this runs in browsers (or pass options.RTCPeerConnection)')
     this.#PC = PC
+    this.#e2ee = new CallE2ee(
+      options.e2ee ?? {},
+      () => this.emit('e2ee', this.e2ee),
+      (error) => this.emit('error', error),
+    )
+    this.#sfu = new SfuPeers({
+      roomId: this.roomId,
+      create: () => new PC(this.rtcConfiguration()),
+      request: (message) => this.#rt.request(message) as Promise<ServerCallMessage>,
+      ownerOf: (feedId) => this.feeds.get(feedId)?.participantId ?? null,
+      prepared: (pc, ownerOf) => this.#e2ee.attach(pc, ownerOf),
+      track: (participantId, feedId, track, stream) => this.emit('track', { participantId, feedId, track, stream }),
+    })
     this.#offs.push(this.#rt.on('call', (frame) => this.#onFrame(frame)))
   }
 
@@ -88,9 +127,38 @@ export class CallClient extends Emitter<CallClientEvents> {
     return { ...this.#media }
   }
 
+  /**
+   * Whether this call is end-to-end encrypted and with whom: every participant whose key arrived
+   * and whose frames decrypt here; the verification code to compare out of band. When it is off,
+   * `unsupported` says why this browser could not have encrypted (if it could not).
+   */
+  get e2ee(): E2eeState | E2eeOff {
+    return this.#e2ee.state
+  }
+
+  /** End-to-end encryption: the keys this client holds now (diagnostics, tests); null when off. */
+  e2eeKeyMaterial(): E2eeKeyMaterial | null {
+    return this.#e2ee.keyMaterial()
+  }
+
+  /** End-to-end encryption: frames encrypted and decrypted, WebCrypto time, frames dropped; null when off. */
+  e2eeStats(): Promise<E2eeWorkerStats> | null {
+    return this.#e2ee.stats()
+  }
+
   /** SFU: the feed each m-line (mid) of the receiving connection carries. */
   get mids(): ReadonlyMap<string, string> {
-    return this.#mids
+    return this.#sfu.mids
+  }
+
+  /** SFU connections: one per published source. */
+  get publishers(): ReadonlyMap<CallSource, RTCPeerConnection> {
+    return this.#sfu.publishers
+  }
+
+  /** SFU: the receiving connection. */
+  get subscriber(): RTCPeerConnection | null {
+    return this.#sfu.subscriber
   }
 
   /** Mesh: the connection to each other participant (for stats). */
@@ -101,21 +169,39 @@ export class CallClient extends Emitter<CallClientEvents> {
   /** The RTCConfiguration this client's connections use. */
   rtcConfiguration(): RTCConfiguration {
     const ice = this.#options.iceServers ?? this.#ice
-    return { iceServers: ice?.iceServers ?? [], ...(this.#options.iceTransportPolicy ? { iceTransportPolicy: this.#options.iceTransportPolicy } : {}) }
+    return {
+      iceServers: ice?.iceServers ?? [],
+      ...(this.#options.iceTransportPolicy ? { iceTransportPolicy: this.#options.iceTransportPolicy } : {}),
+      ...this.#e2ee.rtcConfiguration(),
+    }
   }
 
   /** Joins (starting the call if there is none). Set local sources with publish() first for mesh, or after. */
   async join(media: CallMediaFlags): Promise<ServerCallJoined> {
+    // A second join would bring new end-to-end keys the server does not take for the same participant.
+    if (this.participantId) throw new Error('Already in this call: leave() first')
     const given = this.#options.iceServers?.expiresAt
     // TURN refuses expired REST credentials without a word to the page: say so before joining.
-    if (given && Date.parse(given) <= Date.now()) throw new Error(`The TURN credentials expired at ${given}: fetch fresh ones (ParleyClient.iceServers())`)
-    const joined = (await this.#rt.request({ type: 'call.join', roomId: this.roomId, media })) as ServerCallJoined
+    if (given && Date.parse(given) <= Date.now())
+      throw new Error(`The TURN credentials expired at ${given}: fetch fresh ones (ParleyClient.iceServers())`)
+    const e2ee = await this.#e2ee.prepare()
+    const joined = (await this.#rt
+      .request({ type: 'call.join', roomId: this.roomId, media, ...(e2ee ? { e2ee } : {}) })
+      .catch((error: unknown) => {
+        throw this.#e2ee.refused(error)
+      })) as ServerCallJoined
     this.#media = { ...media }
     this.participantId = joined.participantId
     this.engine = joined.engine
     this.#ice = joined.ice
     for (const p of joined.participants) this.participants.set(p.participantId, p)
     for (const f of joined.feeds) this.feeds.set(f.feedId, f)
+    try {
+      await this.#e2ee.begin(joined, (message) => this.#send(message))
+    } catch (error) {
+      await this.leave()
+      throw error
+    }
     if (joined.engine === 'mesh') {
       this.#mesh = new MeshPeers({
         self: joined.participantId,
@@ -123,13 +209,16 @@ export class CallClient extends Emitter<CallClientEvents> {
         local: () => this.#localTracks(),
         signal: (to, signal) => this.#send({ type: 'call.signal', roomId: this.roomId, to, signal }),
         track: (participantId, track, stream) => this.emit('track', { participantId, feedId: null, track, stream }),
+        prepared: (remote, pc) => this.#e2ee.attach(pc, () => remote),
         error: (error) => this.emit('error', error),
       })
       // The later joiner offers to everyone already in the call.
-      for (const p of joined.participants) if (p.participantId !== joined.participantId) this.#mesh.connect(p.participantId)
+      for (const p of joined.participants)
+        if (p.participantId !== joined.participantId) this.#mesh.connect(p.participantId)
     } else {
       for (const source of this.local.keys()) await this.#publishSfu(source)
-      if (this.#options.autoSubscribe !== false) await this.#autoSubscribe()
+      const others = [...this.feeds.values()].filter((f) => f.participantId !== this.participantId)
+      if (this.#options.autoSubscribe !== false && others.length > 0) await this.subscribe(others.map((f) => f.feedId))
     }
     this.emit('joined', joined)
     return joined
@@ -150,11 +239,8 @@ export class CallClient extends Emitter<CallClientEvents> {
     const stream = this.local.get(source)
     this.local.delete(source)
     for (const track of stream?.getTracks() ?? []) track.stop()
-    if (this.engine === 'sfu') {
-      this.publishers.get(source)?.close()
-      this.publishers.delete(source)
-      await this.#request({ type: 'call.unpublish', roomId: this.roomId, source })
-    } else this.#mesh?.renegotiateAll()
+    if (this.engine === 'sfu') await this.#sfu.unpublish(source)
+    else this.#mesh?.renegotiateAll()
   }
 
   /** Switches a device (another camera or microphone) without renegotiating. */
@@ -169,7 +255,8 @@ export class CallClient extends Emitter<CallClientEvents> {
     stream.addTrack(track)
     const connections = this.engine === 'sfu' ? [this.publishers.get(source)] : [...this.peers.values()]
     for (const pc of connections) {
-      for (const sender of pc?.getSenders() ?? []) if (sender.track && old.includes(sender.track)) await sender.replaceTrack(track)
+      for (const sender of pc?.getSenders() ?? [])
+        if (sender.track && old.includes(sender.track)) await sender.replaceTrack(track)
     }
   }
 
@@ -178,22 +265,28 @@ export class CallClient extends Emitter<CallClientEvents> {
     const media = changes.media ? { ...this.#media, ...changes.media } : undefined
     if (media) this.#applyLocalMedia(media)
     await this.#request({
-      type: 'call.update', roomId: this.roomId, ...(media ? { media } : {}),
-      ...(changes.handRaised === undefined ? {} : { handRaised: changes.handRaised }), ...(changes.speaking === undefined ? {} : { speaking: changes.speaking }),
+      type: 'call.update',
+      roomId: this.roomId,
+      ...(media ? { media } : {}),
+      ...(changes.handRaised === undefined ? {} : { handRaised: changes.handRaised }),
+      ...(changes.speaking === undefined ? {} : { speaking: changes.speaking }),
     })
   }
 
   /** SFU: receives these feeds on the receiving connection. */
   subscribe(feedIds: string[]): Promise<void> {
-    const wanted = feedIds.filter((id) => !this.#subscribed.has(id))
-    if (wanted.length === 0) return Promise.resolve()
-    for (const id of wanted) this.#subscribed.add(id)
-    return this.#negotiateSubscriber(() => this.#rt.request({ type: 'call.subscribe', roomId: this.roomId, feedIds: wanted }) as Promise<ServerCallOffer>)
+    return this.#sfu.subscribe(feedIds)
   }
 
   /** SFU simulcast: which layer of a feed's video to receive (0 = smallest). */
   async setLayers(feedId: string, spatialLayer: number, temporalLayer?: number): Promise<void> {
-    await this.#request({ type: 'call.layers', roomId: this.roomId, feedId, spatialLayer, ...(temporalLayer === undefined ? {} : { temporalLayer }) })
+    await this.#request({
+      type: 'call.layers',
+      roomId: this.roomId,
+      feedId,
+      spatialLayer,
+      ...(temporalLayer === undefined ? {} : { temporalLayer }),
+    })
   }
 
   react(emoji: string): Promise<void> {
@@ -212,6 +305,24 @@ export class CallClient extends Emitter<CallClientEvents> {
     return this.#request({ type: 'call.recording', roomId: this.roomId, recording })
   }
 
+  /**
+   * Shares a file with the call: uploads it into the call's room (a chat message with the file,
+   * progress through `onProgress`), then announces that message to the call; everyone in the room
+   * hears `file-shared`. Resolves with the message once the server took the announcement. If the
+   * announcement is refused (the caller left the call meanwhile: `not-in-call`), the file stays in
+   * the chat and the refusal is thrown as a ParleyRealtimeError.
+   */
+  async shareFile(
+    file: Blob | Uint8Array,
+    options: UploadOptions & { onProgress?: (progress: UploadProgress) => void } = {},
+  ): Promise<MessageView> {
+    if (!this.#options.files) throw new TypeError('shareFile: this CallClient has no files client (options.files)')
+    if (!this.participantId) throw new Error('shareFile: join the call first')
+    const message = await this.#options.files.upload(this.roomId, file, options)
+    await this.#request({ type: 'call.share-file', roomId: this.roomId, seq: message.seq })
+    return message
+  }
+
   /** Leaves the call and closes every connection; the local tracks are the caller's to stop. */
   async leave(): Promise<void> {
     if (this.participantId) await this.#request({ type: 'call.leave', roomId: this.roomId }).catch(() => {})
@@ -220,12 +331,10 @@ export class CallClient extends Emitter<CallClientEvents> {
 
   close(): void {
     for (const off of this.#offs.splice(0)) off()
+    this.#e2ee.close()
     this.#mesh?.close()
     this.#mesh = null
-    for (const pc of this.publishers.values()) pc.close()
-    this.publishers.clear()
-    this.subscriber?.close()
-    this.subscriber = null
+    this.#sfu.close()
     this.participantId = null
   }
 
@@ -244,59 +353,20 @@ export class CallClient extends Emitter<CallClientEvents> {
 
   async #publishSfu(source: CallSource): Promise<void> {
     const stream = this.local.get(source)
-    if (!stream || !this.participantId) return
-    this.publishers.get(source)?.close()
-    const pc = new this.#PC(this.rtcConfiguration())
-    this.publishers.set(source, pc)
-    for (const track of stream.getTracks()) {
-      const simulcast = track.kind === 'video' && this.#simulcast.get(source) === true
-      pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], ...(simulcast ? { sendEncodings: SIMULCAST_ENCODINGS.map((e) => ({ ...e })) } : {}) })
-    }
-    await pc.setLocalDescription(await pc.createOffer())
-    await gathered(pc)
-    const answer = (await this.#rt.request({ type: 'call.publish', roomId: this.roomId, source, sdp: pc.localDescription?.sdp ?? '' })) as ServerCallAnswer
-    await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp })
-  }
-
-  async #autoSubscribe(): Promise<void> {
-    const others = [...this.feeds.values()].filter((f) => f.participantId !== this.participantId).map((f) => f.feedId)
-    if (others.length > 0) await this.subscribe(others)
-  }
-
-  /** Receiving-connection negotiations run one at a time (the server's offers included). */
-  #negotiateSubscriber(getOffer: () => Promise<ServerCallOffer>): Promise<void> {
-    const run = this.#subscriberChain.then(async () => {
-      const offer = await getOffer()
-      await this.#answerSubscriber(offer)
-    })
-    this.#subscriberChain = run.catch(() => {})
-    return run
-  }
-
-  async #answerSubscriber(offer: ServerCallOffer): Promise<void> {
-    let pc = this.subscriber
-    if (!pc) {
-      pc = new this.#PC(this.rtcConfiguration())
-      this.subscriber = pc
-      pc.ontrack = (event) => {
-        const feedId = this.#mids.get(event.transceiver.mid ?? '') ?? null
-        const participantId = (feedId && this.feeds.get(feedId)?.participantId) || ''
-        this.emit('track', { participantId, feedId, track: event.track, stream: event.streams[0] ?? null })
-      }
-    }
-    for (const t of offer.tracks) this.#mids.set(t.mid, t.feedId)
-    await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp })
-    await pc.setLocalDescription(await pc.createAnswer())
-    await gathered(pc)
-    await this.#request({ type: 'call.subscribe-answer', roomId: this.roomId, sdp: pc.localDescription?.sdp ?? '' })
+    if (stream && this.participantId) await this.#sfu.publish(source, stream, this.#simulcast.get(source) === true)
   }
 
   #onFrame(frame: ServerCallMessage): void {
     if (frame.roomId !== this.roomId) return
+    this.#e2ee.handle(frame)
     switch (frame.type) {
       case 'call.participant':
         this.participants.set(frame.participant.participantId, frame.participant)
-        if (frame.participant.participantId === this.participantId && !frame.participant.media.audio && this.#media.audio) {
+        if (
+          frame.participant.participantId === this.participantId &&
+          !frame.participant.media.audio &&
+          this.#media.audio
+        ) {
           // A moderator muted us: silence the microphone here too.
           this.#applyLocalMedia({ ...this.#media, audio: false })
         }
@@ -316,10 +386,14 @@ export class CallClient extends Emitter<CallClientEvents> {
         if (frame.change === 'added') this.feeds.set(frame.feed.feedId, frame.feed)
         else {
           this.feeds.delete(frame.feed.feedId)
-          this.#subscribed.delete(frame.feed.feedId)
+          this.#sfu.feedRemoved(frame.feed.feedId)
         }
         this.emit('feed', { change: frame.change, feed: frame.feed })
-        if (frame.change === 'added' && this.#options.autoSubscribe !== false && frame.feed.participantId !== this.participantId) {
+        if (
+          frame.change === 'added' &&
+          this.#options.autoSubscribe !== false &&
+          frame.feed.participantId !== this.participantId
+        ) {
           this.subscribe([frame.feed.feedId]).catch((error: unknown) => this.emit('error', error as Error))
         }
         return
@@ -328,13 +402,17 @@ export class CallClient extends Emitter<CallClientEvents> {
         return
       case 'call.offer':
         // Only the server's own renegotiations arrive without an id; replies are taken by request().
-        if (frame.id === undefined) this.#negotiateSubscriber(async () => frame).catch((error: unknown) => this.emit('error', error as Error))
+        if (frame.id === undefined)
+          this.#sfu.offered(frame).catch((error: unknown) => this.emit('error', error as Error))
         return
       case 'call.reaction':
         this.emit('reaction', { participantId: frame.participantId, emoji: frame.emoji })
         return
       case 'call.recording':
         this.emit('recording', frame.recording)
+        return
+      case 'call.file-shared':
+        this.emit('file-shared', { participantId: frame.participantId, seq: frame.seq, file: frame.file })
         return
       default:
         return

@@ -15,6 +15,8 @@ export type MeshPeersDeps = {
   local(): { track: MediaStreamTrack; stream: MediaStream }[]
   signal(to: string, signal: MeshSignalBody): void
   track(participantId: string, track: MediaStreamTrack, stream: MediaStream | null): void
+  /** The connection to `remote` has new senders or receivers (end-to-end encryption puts its transforms on them). */
+  prepared?(remote: string, pc: RTCPeerConnection): void
   error(error: Error): void
 }
 
@@ -35,7 +37,7 @@ export class MeshPeers {
   connect(remote: string): void {
     this.#queue(remote, async () => {
       const pc = this.#connection(remote)
-      this.#syncTracks(pc)
+      this.#syncTracks(remote, pc)
       await this.#offer(remote, pc)
     })
   }
@@ -71,7 +73,7 @@ export class MeshPeers {
     // Our own change was rolled back: offer it again once that answer is out.
     this.#queue(from, async () => {
       await answering.catch(() => undefined)
-      this.#syncTracks(pc)
+      this.#syncTracks(from, pc)
       await this.#offer(from, pc)
     })
   }
@@ -79,7 +81,7 @@ export class MeshPeers {
   async #answer(from: string, sdp: string): Promise<void> {
     const pc = this.#connection(from)
     await pc.setRemoteDescription({ type: 'offer', sdp })
-    this.#syncTracks(pc)
+    this.#syncTracks(from, pc)
     await pc.setLocalDescription(await pc.createAnswer())
     await gathered(pc)
     this.#deps.signal(from, { type: 'answer', sdp: pc.localDescription?.sdp ?? '' })
@@ -89,7 +91,7 @@ export class MeshPeers {
   renegotiateAll(): void {
     for (const [remote, pc] of this.connections) {
       this.#queue(remote, async () => {
-        this.#syncTracks(pc)
+        this.#syncTracks(remote, pc)
         await this.#offer(remote, pc)
       })
     }
@@ -108,20 +110,30 @@ export class MeshPeers {
   #connection(remote: string): RTCPeerConnection {
     let pc = this.connections.get(remote)
     if (!pc) {
-      pc = this.#deps.create()
-      this.connections.set(remote, pc)
-      pc.ontrack = (event) => this.#deps.track(remote, event.track, event.streams[0] ?? null)
+      const created = this.#deps.create()
+      this.connections.set(remote, created)
+      created.ontrack = (event) => {
+        this.#deps.prepared?.(remote, created)
+        this.#deps.track(remote, event.track, event.streams[0] ?? null)
+      }
+      pc = created
     }
     return pc
   }
 
   /** Makes the connection send exactly the local tracks. */
-  #syncTracks(pc: RTCPeerConnection): void {
+  #syncTracks(remote: string, pc: RTCPeerConnection): void {
     const local = this.#deps.local()
-    const sending = new Set(pc.getSenders().map((s) => s.track).filter((t) => t !== null))
+    const sending = new Set(
+      pc
+        .getSenders()
+        .map((s) => s.track)
+        .filter((t) => t !== null),
+    )
     for (const { track, stream } of local) if (!sending.has(track)) pc.addTrack(track, stream)
     const wanted = new Set(local.map((l) => l.track))
     for (const sender of pc.getSenders()) if (sender.track && !wanted.has(sender.track)) pc.removeTrack(sender)
+    this.#deps.prepared?.(remote, pc)
   }
 
   async #offer(remote: string, pc: RTCPeerConnection): Promise<void> {
@@ -151,7 +163,9 @@ export class MeshPeers {
 
   #queue(remote: string, step: () => Promise<void>): void {
     const previous = this.#chains.get(remote) ?? Promise.resolve()
-    const next = previous.then(step).catch((error: unknown) => this.#deps.error(error instanceof Error ? error : new Error(String(error))))
+    const next = previous
+      .then(step)
+      .catch((error: unknown) => this.#deps.error(error instanceof Error ? error : new Error(String(error))))
     this.#chains.set(remote, next)
   }
 }

@@ -3,7 +3,12 @@ export class Emitter<Events extends Record<string, unknown>> {
   readonly #listeners = new Map<keyof Events, Set<(payload: never) => void>>()
   readonly #onListenerError: (error: unknown) => void
 
-  constructor(onListenerError: (error: unknown) => void = (error) => queueMicrotask(() => { throw error })) {
+  constructor(
+    onListenerError: (error: unknown) => void = (error) =>
+      queueMicrotask(() => {
+        throw error
+      }),
+  ) {
     this.#onListenerError = onListenerError
   }
 

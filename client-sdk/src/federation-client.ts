@@ -5,8 +5,15 @@
  * from the rooms/chat client so each file holds one area; it sends through the same client.
  */
 import type {
-  BlockList, BlockView, DomainBlockList, FederationReportList, FollowView, RemoteActor, RemoteRoomActionRequest, RemoteRoomActionView,
-  RemoteRoomList, RemoteRoomMessageList, RoomAnnouncementView, RoomInvitationList, RoomRemoteInviteView,
+  BlockList,
+  BlockView,
+  DomainBlockList,
+  FederationReportList,
+  FollowView,
+  RemoteActor,
+  RoomAnnouncementView,
+  RoomInvitationList,
+  RoomRemoteInviteView,
 } from '@parley/protocol'
 
 /** What a FederationClient needs of the REST client (ParleyClient). */
@@ -60,26 +67,8 @@ export class FederationClient {
   answerInvitation(inviteId: string, accept: boolean): Promise<void> {
     return this.#rest.request('POST', '/api/v1/me/room-invitations/answer', { inviteId, accept })
   }
-  remoteRooms(): Promise<RemoteRoomList> {
-    return this.#rest.request('GET', '/api/v1/me/remote-rooms')
-  }
-  /** Messages of a room on another instance as its host announced them, after `after` (its seq). */
-  remoteMessages(room: string, options: { after?: number; limit?: number } = {}): Promise<RemoteRoomMessageList> {
-    const query = new URLSearchParams({ room })
-    if (options.after !== undefined) query.set('after', String(options.after))
-    if (options.limit !== undefined) query.set('limit', String(options.limit))
-    return this.#rest.request('GET', `/api/v1/me/remote-rooms/messages?${query}`)
-  }
-  /**
-   * Posts, edits, deletes or reacts in a room on another instance. The host decides: the change
-   * shows once it announces it (a `remote-room.event` on the realtime connection).
-   */
-  remoteAct(room: string, action: RemoteRoomActionRequest['action']): Promise<RemoteRoomActionView> {
-    return this.#rest.request('POST', '/api/v1/me/remote-rooms/actions', { room, action })
-  }
-  leaveRemote(room: string): Promise<void> {
-    return this.#rest.request('POST', '/api/v1/me/remote-rooms/leave', { room })
-  }
+  // A joined room hosted elsewhere is an ordinary room: listed by rooms() (with `host`), read and
+  // written through history(), post(), edit()…, streamed as ordinary events, left with leave().
 
   // Admins
   reports(): Promise<FederationReportList> {

@@ -5,9 +5,28 @@
  * receives exactly what it missed (or a `resync` telling it to reload a room from the history API).
  */
 import type {
-  ClientMessage, HelloAuth, ServerBye, ServerError, ServerEvent, ServerMessage, ServerPong, ServerPresence, ServerResync, ServerRoomAdded,
-  ServerRoomRemoved, ServerTyping, ServerWelcome, ServerCallMessage, ClientCallMessage, ServerInvitationReceived, ServerRemoteRoomEvent, ServerRemoteRoomRemoved,
+  ClientMessage,
+  HelloAuth,
+  ServerBye,
+  ServerError,
+  ServerEvent,
+  ServerMessage,
+  ServerPong,
+  ServerPresence,
+  ServerResync,
+  ServerRoomAdded,
+  ServerRoomRemoved,
+  ServerTyping,
+  ServerWelcome,
+  ServerCallMessage,
+  ClientCallMessage,
+  ServerInvitationReceived,
+  ServerStatus,
+  ServerMeetingReminder,
+  ServerMeetingStarted,
+  ServerNotification,
 } from '@parley/protocol'
+import type { CloseCodes } from '@parley/protocol'
 import { ParleyRealtimeError } from './errors.ts'
 import { Emitter } from './emitter.ts'
 
@@ -18,15 +37,19 @@ export type RealtimeEvents = {
   event: ServerEvent
   typing: ServerTyping
   presence: ServerPresence
+  /** My own status changed (on this or another device). */
+  status: ServerStatus
   resync: ServerResync
   'room.added': ServerRoomAdded
   'room.removed': ServerRoomRemoved
   /** An invitation to a room on another instance arrived. */
   'invitation.received': ServerInvitationReceived
-  /** An event of a room on another instance I am a member of (`seq`: the host's, to spot order and gaps). */
-  'remote-room.event': ServerRemoteRoomEvent
-  /** I left, or was removed from, a room on another instance. */
-  'remote-room.removed': ServerRemoteRoomRemoved
+  /** A meeting of one of my rooms starts soon (its reminderMinutes before each occurrence). */
+  'meeting.reminder': ServerMeetingReminder
+  /** A meeting's occurrence has begun: its room's call is open. */
+  'meeting.started': ServerMeetingStarted
+  /** A mention of me or a reply to my message, as it happens (also listed by `notifications()`). */
+  notification: ServerNotification
   error: ServerError
   bye: ServerBye
   pong: ServerPong
@@ -47,6 +70,27 @@ export type RealtimeClientOptions = {
   WebSocket?: typeof WebSocket
 }
 
+/**
+ * The gateway's close codes (protocol's CloseCodes) by number. Only types are imported from the
+ * protocol, so browser bundles carry no schemas; the compiler checks this table against it.
+ */
+const CLOSE_CODE_ERRORS: { [K in keyof typeof CloseCodes as (typeof CloseCodes)[K]]: K } = {
+  4008: 'slow-consumer',
+  4000: 'idle-timeout',
+  4001: 'unauthenticated',
+  4029: 'rate-limited',
+  4002: 'hello-required',
+  4003: 'session-ended',
+}
+
+/** The error for a socket that closed: the gateway's close code says why when it closed it. */
+function closedError(code: number, reason: string): ParleyRealtimeError {
+  const errorCode = CLOSE_CODE_ERRORS[code as keyof typeof CLOSE_CODE_ERRORS] ?? 'connection-closed'
+  return new ParleyRealtimeError(errorCode, `The realtime connection closed (${code}${reason ? ` ${reason}` : ''})`, {
+    closeCode: code,
+  })
+}
+
 /** Close codes after which reconnecting cannot help. */
 const FINAL_CLOSE_CODES = new Set([4001, 4003])
 
@@ -60,6 +104,8 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
   #timer: ReturnType<typeof setTimeout> | null = null
   #wanted = false
   #nextId = 1
+  /** Requests waiting for their reply: all rejected at once when the socket closes. */
+  readonly #pending = new Set<(error: ParleyRealtimeError) => void>()
 
   constructor(options: RealtimeClientOptions) {
     super()
@@ -94,7 +140,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
         if (this.#state !== 'closed') return
         offWelcome()
         offClose()
-        reject(new Error(`realtime connection closed (${code} ${reason})`))
+        reject(closedError(code, reason))
       })
     })
     this.#open()
@@ -108,11 +154,18 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     const socket = this.#socket
     this.#socket = null
     socket?.close(1000, 'client closing')
+    this.#rejectPending(new ParleyRealtimeError('connection-closed', 'The realtime client was closed'))
     this.#setState('closed')
   }
 
+  #rejectPending(error: ParleyRealtimeError): void {
+    for (const cut of [...this.#pending]) cut(error)
+  }
+
+  /** Sends a frame; throws ParleyRealtimeError `connection-closed` when the socket is not open. */
   send(message: ClientMessage): void {
-    if (this.#socket?.readyState !== 1) throw new Error('realtime connection is not open')
+    if (this.#socket?.readyState !== 1)
+      throw new ParleyRealtimeError('connection-closed', `The realtime connection is ${this.#state}, not open`)
     this.#socket.send(JSON.stringify(message))
   }
 
@@ -136,7 +189,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         done()
-        reject(new Error(`no reply to ${message.type} within ${timeoutMs} ms`))
+        reject(new ParleyRealtimeError('request-timeout', `No reply to ${message.type} within ${timeoutMs} ms`))
       }, timeoutMs)
       const offCall = this.on('call', (frame) => {
         if (!('id' in frame) || frame.id !== id) return
@@ -148,10 +201,17 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
         done()
         reject(new ParleyRealtimeError(frame.error.code, frame.error.message, frame.error.details))
       })
+      // The socket closed before the reply: no reply will come on it (a new socket is a new session).
+      const cut = (error: ParleyRealtimeError) => {
+        done()
+        reject(error)
+      }
+      this.#pending.add(cut)
       const done = () => {
         clearTimeout(timer)
         offCall()
         offError()
+        this.#pending.delete(cut)
       }
       try {
         this.send({ ...message, id })
@@ -163,11 +223,15 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
   }
 
   /** The next event of `type` that passes `filter`, within `timeoutMs`. */
-  next<K extends keyof RealtimeEvents>(type: K, filter: (payload: RealtimeEvents[K]) => boolean = () => true, timeoutMs = 5000): Promise<RealtimeEvents[K]> {
+  next<K extends keyof RealtimeEvents>(
+    type: K,
+    filter: (payload: RealtimeEvents[K]) => boolean = () => true,
+    timeoutMs = 5000,
+  ): Promise<RealtimeEvents[K]> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         off()
-        reject(new Error(`no ${String(type)} within ${timeoutMs} ms`))
+        reject(new ParleyRealtimeError('request-timeout', `No ${String(type)} within ${timeoutMs} ms`))
       }, timeoutMs)
       const off = this.on(type, (payload) => {
         if (!filter(payload)) return
@@ -185,16 +249,35 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     this.#socket = socket
     socket.onopen = () => {
       const auth = this.#options.auth
-      const helloAuth: HelloAuth | undefined = auth ? ('token' in auth ? { type: 'token', token: auth.token } : { type: 'guest', secret: auth.guestSecret }) : undefined
+      const helloAuth: HelloAuth | undefined = auth
+        ? 'token' in auth
+          ? { type: 'token', token: auth.token }
+          : { type: 'guest', secret: auth.guestSecret }
+        : undefined
       const resume = this.positions
-      socket.send(JSON.stringify({ type: 'hello', version: 1, ...(helloAuth ? { auth: helloAuth } : {}), ...(Object.keys(resume).length > 0 ? { resume } : {}) }))
+      socket.send(
+        JSON.stringify({
+          type: 'hello',
+          version: 1,
+          ...(helloAuth ? { auth: helloAuth } : {}),
+          ...(Object.keys(resume).length > 0 ? { resume } : {}),
+        }),
+      )
     }
     socket.onmessage = (message) => {
-      if (typeof message.data === 'string') this.#receive(JSON.parse(message.data) as ServerMessage)
+      if (typeof message.data !== 'string') return
+      let frame: ServerMessage
+      try {
+        frame = JSON.parse(message.data) as ServerMessage
+      } catch {
+        return // not a frame of ours (nothing a server of ours sends): ignored
+      }
+      this.#receive(frame)
     }
     socket.onclose = (event) => {
       if (this.#socket !== socket) return
       this.#socket = null
+      this.#rejectPending(closedError(event.code, event.reason))
       const final = FINAL_CLOSE_CODES.has(event.code) || !this.#wanted || this.#options.reconnect === false
       if (final) this.#setState('closed')
       this.emit('close', { code: event.code, reason: event.reason })
@@ -207,7 +290,8 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
       case 'welcome':
         this.#attempt = 0
         // Rooms we had no position for start at their current seq (load history for the past).
-        for (const [roomId, seq] of Object.entries(message.rooms)) if (!this.#positions.has(roomId)) this.#positions.set(roomId, seq)
+        for (const [roomId, seq] of Object.entries(message.rooms))
+          if (!this.#positions.has(roomId)) this.#positions.set(roomId, seq)
         this.#setState('open')
         this.emit('welcome', message)
         return
@@ -229,9 +313,11 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
         return
       case 'typing':
       case 'presence':
+      case 'status':
       case 'invitation.received':
-      case 'remote-room.event':
-      case 'remote-room.removed':
+      case 'meeting.reminder':
+      case 'meeting.started':
+      case 'notification':
       case 'error':
       case 'bye':
       case 'pong':

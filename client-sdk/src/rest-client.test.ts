@@ -43,12 +43,21 @@ describe('ParleyClient', () => {
     assert.equal(await client.federation.blockDomain('spam.example'), undefined)
     assert.equal(calls[0]?.url, 'http://parley.test/api/v1/admin/federation/domain-blocks')
     assert.deepEqual(JSON.parse(String(calls[0]?.init.body)), { domain: 'spam.example' })
-    await client.federation.remoteMessages('https://a.example/rooms/1', { after: 4, limit: 10 })
-    assert.equal(calls[1]?.url, 'http://parley.test/api/v1/me/remote-rooms/messages?room=https%3A%2F%2Fa.example%2Frooms%2F1&after=4&limit=10')
+    await client.federation.answerInvitation('https://a.example/rooms/1/invites/2', true)
+    assert.equal(calls[1]?.url, 'http://parley.test/api/v1/me/room-invitations/answer')
+    assert.deepEqual(JSON.parse(String(calls[1]?.init.body)), {
+      inviteId: 'https://a.example/rooms/1/invites/2',
+      accept: true,
+    })
   })
 
   it('ParleyClient throws ParleyApiError with the registry code, status and details', async () => {
-    const { fetch } = fakeFetch(() => Response.json({ error: { code: 'rate-limited', message: 'slow down', details: { retryAfterSeconds: 4 } } }, { status: 429 }))
+    const { fetch } = fakeFetch(() =>
+      Response.json(
+        { error: { code: 'rate-limited', message: 'slow down', details: { retryAfterSeconds: 4 } } },
+        { status: 429 },
+      ),
+    )
     const client = new ParleyClient({ baseUrl: 'http://parley.test', fetch })
     await assert.rejects(client.join('r', 'pw'), (error: unknown) => {
       assert.ok(error instanceof ParleyApiError)
@@ -74,5 +83,59 @@ describe('Emitter', () => {
     emitter.emit('ping', 2)
     assert.deepEqual(seen, [1])
     assert.equal(errors.length, 2)
+  })
+})
+
+describe('ParleyClient failures: always a ParleyApiError with a code', () => {
+  it("a proxy's HTML 502 page rejects with ParleyApiError bad-gateway (status kept), never a JSON SyntaxError", async () => {
+    const { fetch } = fakeFetch(
+      () =>
+        new Response('<html><h1>502 Bad Gateway</h1></html>', {
+          status: 502,
+          headers: { 'content-type': 'text/html' },
+        }),
+    )
+    const client = new ParleyClient({ baseUrl: 'http://parley.test', fetch })
+    await assert.rejects(client.rooms(), (error: unknown) => {
+      assert.ok(error instanceof ParleyApiError)
+      assert.equal(error.code, 'bad-gateway')
+      assert.equal(error.status, 502)
+      return true
+    })
+  })
+
+  it('an HTML page with status 200 (a captive portal) and a network failure are coded too', async () => {
+    const portal = new ParleyClient({
+      baseUrl: 'http://parley.test',
+      fetch: fakeFetch(
+        () => new Response('<html>log in to the wifi</html>', { headers: { 'content-type': 'text/html' } }),
+      ).fetch,
+    })
+    await assert.rejects(portal.me(), (e: unknown) => e instanceof ParleyApiError && e.code === 'bad-gateway')
+    const offline = new ParleyClient({
+      baseUrl: 'http://parley.test',
+      fetch: (async () => {
+        throw new TypeError('fetch failed')
+      }) as unknown as typeof fetch,
+    })
+    await assert.rejects(
+      offline.me(),
+      (e: unknown) => e instanceof ParleyApiError && e.code === 'server-unreachable' && e.status === 0,
+    )
+  })
+
+  it("Parley's own error body keeps its code, status and details", async () => {
+    const { fetch } = fakeFetch(() =>
+      Response.json(
+        { error: { code: 'room-not-found', message: 'No such room', details: { roomId: 'r' } } },
+        { status: 404 },
+      ),
+    )
+    const client = new ParleyClient({ baseUrl: 'http://parley.test', fetch })
+    await assert.rejects(client.room('r'), (e: unknown) => {
+      assert.ok(e instanceof ParleyApiError)
+      assert.deepEqual([e.code, e.status, e.details], ['room-not-found', 404, { roomId: 'r' }])
+      return true
+    })
   })
 })

@@ -1,7 +1,8 @@
 /**
  * Which IP addresses federation may connect to: public unicast only. The prefixes are Fedify's
  * (`validatePublicUrl` in @fedify/vocab-runtime), so the pre-check and the connect-time check of
- * guarded-agent.ts agree with what Fedify itself would refuse.
+ * guarded-agent.ts agree with what Fedify itself would refuse, plus the IPv6 documentation,
+ * benchmarking, discard and other special-purpose ranges of IANA's registry that Fedify lets through.
  */
 import { lookup as dnsLookup } from 'node:dns'
 import { BlockList, isIP, type LookupFunction } from 'node:net'
@@ -27,16 +28,25 @@ for (const [address, prefix] of [
   ['203.0.113.0', 24], // documentation
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved, broadcast
-] as const) nonPublicV4.addSubnet(address, prefix, 'ipv4')
+] as const)
+  nonPublicV4.addSubnet(address, prefix, 'ipv4')
 for (const [address, prefix] of [
   ['::', 16], // unspecified, loopback, IPv4-mapped and -compatible
+  ['100::', 64], // discard-only
   ['2001::', 32], // Teredo
+  ['2001:2::', 48], // benchmarking
+  ['2001:10::', 28], // ORCHID (deprecated)
+  ['2001:20::', 28], // ORCHIDv2
+  ['2001:db8::', 32], // documentation
+  ['3fff::', 20], // documentation (RFC 9637)
+  ['5f00::', 16], // SRv6 segment identifiers
   ['2002::', 16], // 6to4
   ['64:ff9b:1::', 48], // local-use NAT64
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local
   ['ff00::', 8], // multicast
-] as const) nonPublicV6.addSubnet(address, prefix, 'ipv6')
+] as const)
+  nonPublicV6.addSubnet(address, prefix, 'ipv6')
 
 /** The well-known NAT64 prefix carries an IPv4 address in its last 32 bits: that one decides. */
 function nat64Embedded(address: string): string | null {
@@ -83,7 +93,10 @@ export function resolveAll(lookup: LookupFunction, hostname: string): Promise<st
  * `lookup` that fails with `PrivateAddressError` when any address of the name is not public:
  * refusing the whole name (not filtering) keeps a half-private name from being used at all.
  */
-export function publicOnlyLookup(lookup: LookupFunction, isPublic: (address: string) => boolean = isPublicAddress): LookupFunction {
+export function publicOnlyLookup(
+  lookup: LookupFunction,
+  isPublic: (address: string) => boolean = isPublicAddress,
+): LookupFunction {
   return (hostname, options, callback) => {
     lookup(hostname, options, (error, address, family) => {
       if (error) return callback(error, address, family)

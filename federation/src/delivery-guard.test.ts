@@ -22,7 +22,8 @@ function fakeQueue(): MessageQueue & { deliver(message: unknown): Promise<void> 
 
 const lookup: LookupFunction = (hostname, options, callback) => {
   const address = hostname === 'private.test' ? '10.0.0.1' : hostname === 'public.test' ? '93.184.216.34' : null
-  if (address === null) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 4)
+  if (address === null)
+    return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 4)
   if (options.all) callback(null, [{ address, family: 4 }])
   else callback(null, address, 4)
 }
@@ -32,7 +33,10 @@ describe('DeliveryAddressGuard', () => {
     const inner = fakeQueue()
     const warnings: object[] = []
     const log = { debug() {}, info() {}, error() {}, warn: (fields: object) => void warnings.push(fields) }
-    const fetcher = new RemoteFetcher({ allowPrivateAddress: false, maxBytes: 1024, timeoutMs: 1000, userAgent: 'test' }, { lookup })
+    const fetcher = new RemoteFetcher(
+      { allowPrivateAddress: false, maxBytes: 1024, timeoutMs: 1000, userAgent: 'test' },
+      { lookup },
+    )
     const guard = new DeliveryAddressGuard(inner, (url) => fetcher.checkUrl(url), log)
     assert.equal(guard.nativeRetrial, true)
     const handled: unknown[] = []
@@ -44,7 +48,11 @@ describe('DeliveryAddressGuard', () => {
     await inner.deliver(outbox('https://public.test/inbox'))
     await inner.deliver(outbox('https://unknown.test/inbox')) // a DNS failure is the delivery's to retry
     await inner.deliver({ type: 'inbox', id: 'x' })
-    assert.deepEqual(handled, [outbox('https://public.test/inbox'), outbox('https://unknown.test/inbox'), { type: 'inbox', id: 'x' }])
+    assert.deepEqual(handled, [
+      outbox('https://public.test/inbox'),
+      outbox('https://unknown.test/inbox'),
+      { type: 'inbox', id: 'x' },
+    ])
     assert.deepEqual(
       warnings.map((fields) => [(fields as { inbox: string }).inbox, (fields as { code: string }).code]),
       [
@@ -58,8 +66,16 @@ describe('DeliveryAddressGuard', () => {
 
   it('lets every inbox through on a test network', async () => {
     const inner = fakeQueue()
-    const fetcher = new RemoteFetcher({ allowPrivateAddress: true, maxBytes: 1024, timeoutMs: 1000, userAgent: 'test' }, { lookup })
-    const guard = new DeliveryAddressGuard(inner, (url) => fetcher.checkUrl(url), { debug() {}, info() {}, warn() {}, error() {} })
+    const fetcher = new RemoteFetcher(
+      { allowPrivateAddress: true, maxBytes: 1024, timeoutMs: 1000, userAgent: 'test' },
+      { lookup },
+    )
+    const guard = new DeliveryAddressGuard(inner, (url) => fetcher.checkUrl(url), {
+      debug() {},
+      info() {},
+      warn() {},
+      error() {},
+    })
     assert.equal(guard.enqueueMany, undefined)
     const handled: unknown[] = []
     await guard.listen((message) => void handled.push(message))

@@ -7,7 +7,11 @@ function countingLoader() {
   const loads: string[] = []
   const loader = async (url: string): Promise<RemoteDocument> => {
     loads.push(url)
-    return { contextUrl: null, documentUrl: url, document: { '@context': { name: `https://schema.example/${loads.length}` } } }
+    return {
+      contextUrl: null,
+      documentUrl: url,
+      document: { '@context': { name: `https://schema.example/${loads.length}` } },
+    }
   }
   return { loads, loader }
 }
@@ -31,7 +35,7 @@ describe('cachedDocumentLoader()', () => {
     let now = 1_000
     const load = cachedDocumentLoader({ loader, kv, prefix: ['_t'], kind: 'context', ttlMs: 60_000, now: () => now })
     const first = await load('https://remote.example/context.json')
-    await kv.delete(['_t', 'https://remote.example/context.json'])
+    await kv.delete(['_t', 'context', 'https://remote.example/context.json'])
     const second = await load('https://remote.example/context.json')
     assert.equal(second, first, 'served from memory, even with the KvStore entry gone')
     assert.deepEqual(loads, ['https://remote.example/context.json'])
@@ -47,7 +51,10 @@ describe('cachedDocumentLoader()', () => {
     await load('https://remote.example/users/alice')
     await load('https://remote.example/users/alice')
     assert.deepEqual(loads, ['https://remote.example/users/alice'])
-    assert.equal((await kv.get<RemoteDocument>(['_t', 'https://remote.example/users/alice']))?.documentUrl, 'https://remote.example/users/alice')
+    assert.equal(
+      (await kv.get<RemoteDocument>(['_t', 'https://remote.example/users/alice']))?.documentUrl,
+      'https://remote.example/users/alice',
+    )
     await kv.delete(['_t', 'https://remote.example/users/alice'])
     await load('https://remote.example/users/alice')
     assert.equal(loads.length, 2)

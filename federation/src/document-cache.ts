@@ -11,7 +11,12 @@
  * - other JSON-LD contexts (immutable in practice) are kept in memory too, for `ttlMs`, with the
  *   KvStore behind them (shared by nodes, survives restarts);
  * - documents (actors, keys, objects) are kept only in the KvStore, for `ttlMs` (Fedify's default
- *   of 5 minutes), so that every node sees one copy and a refreshed actor replaces it for all.
+ *   of 5 minutes), so that every node sees one copy and a refreshed actor replaces it for all;
+ * - contexts and objects are kept under different keys: a context loader takes plain JSON, which an
+ *   object loader must refuse, so a document loaded as a context is never answered as an object;
+ * - a URL is cached without its fragment (`…/users/a#main-key` and `…/users/a` are one fetch),
+ *   and concurrent loads of one URL share one fetch (ten requests signed with a new key fetch it
+ *   once, not ten times).
  */
 import { preloadedContexts, type DocumentLoader, type KvKey, type KvStore, type RemoteDocument } from '@fedify/fedify'
 import { Temporal } from '@js-temporal/polyfill'
@@ -39,18 +44,13 @@ export function cachedDocumentLoader(options: CachedLoaderOptions): DocumentLoad
   const ttl = Temporal.Duration.from({ milliseconds: ttlMs })
   const now = options.now ?? Date.now
   const memory = new Map<string, { document: RemoteDocument; expires: number }>()
+  const inFlight = new Map<string, Promise<RemoteDocument>>()
 
-  return async (url, loadOptions) => {
-    if (Object.hasOwn(preloadedContexts, url)) return { contextUrl: null, document: preloadedContexts[url], documentUrl: url }
-    if (kind === 'context') {
-      const hit = memory.get(url)
-      if (hit && hit.expires > now()) return hit.document
-      memory.delete(url)
-    }
-    const key: KvKey = [...prefix, url]
+  const load = async (url: string): Promise<RemoteDocument> => {
+    const key: KvKey = kind === 'context' ? [...prefix, 'context', url] : [...prefix, url]
     let document = (await kv.get<RemoteDocument>(key).catch(() => undefined)) ?? undefined
     if (document === undefined) {
-      document = await loader(url, loadOptions)
+      document = await loader(url)
       // A cache that cannot be written is no reason to fail the load.
       await kv.set(key, document, { ttl }).catch(() => {})
     }
@@ -60,4 +60,27 @@ export function cachedDocumentLoader(options: CachedLoaderOptions): DocumentLoad
     }
     return document
   }
+
+  return async (requested) => {
+    if (Object.hasOwn(preloadedContexts, requested))
+      return { contextUrl: null, document: preloadedContexts[requested], documentUrl: requested }
+    const url = withoutFragment(requested)
+    if (kind === 'context') {
+      const hit = memory.get(url)
+      if (hit && hit.expires > now()) return hit.document
+      memory.delete(url)
+    }
+    const running = inFlight.get(url)
+    if (running) return running
+    // Shared by whoever asks meanwhile, so it takes no caller's abort signal: the loader's own
+    // deadline ends it.
+    const work = load(url).finally(() => inFlight.delete(url))
+    inFlight.set(url, work)
+    return work
+  }
+}
+
+function withoutFragment(url: string): string {
+  const hash = url.indexOf('#')
+  return hash < 0 ? url : url.slice(0, hash)
 }

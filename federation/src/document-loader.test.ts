@@ -4,14 +4,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { FetchError, MemoryKvStore, UrlError, generateCryptoKeyPair } from '@fedify/fedify'
 import { documentLoaderFactories, limitedDocumentLoader } from './document-loader.ts'
-import { DocumentTooLargeError, FetchTimeoutError } from './fetch-errors.ts'
+import { ContentTypeRefusedError, DocumentTooLargeError, FetchTimeoutError } from './fetch-errors.ts'
 import { RemoteFetcher, type FetchLimits } from './remote-fetcher.ts'
 
 const USER_AGENT = 'parley/0.0.0-test (+https://talk.example.org/)'
 const fetchers: RemoteFetcher[] = []
 /** A fetcher with test limits (closed after the suite). */
 const limits = (overrides: Partial<FetchLimits> = {}): RemoteFetcher => {
-  const fetcher = new RemoteFetcher({ allowPrivateAddress: true, maxBytes: 64 * 1024, timeoutMs: 5000, userAgent: USER_AGENT, ...overrides })
+  const fetcher = new RemoteFetcher({
+    allowPrivateAddress: true,
+    maxBytes: 64 * 1024,
+    timeoutMs: 5000,
+    userAgent: USER_AGENT,
+    ...overrides,
+  })
   fetchers.push(fetcher)
   return fetcher
 }
@@ -28,7 +34,9 @@ const ACTOR = {
 let keys: ReturnType<typeof generateCryptoKeyPair> | null = null
 const bobKeys = () => (keys ??= generateCryptoKeyPair('RSASSA-PKCS1-v1_5'))
 
-const BIG_TOTAL = 8 * 1024 * 1024
+// Far more than loopback socket buffers can hold (tcp_rmem may autotune to 32 MiB), so a client that
+// stops reading early is told apart from one that reads everything whatever the kernel's settings.
+const BIG_TOTAL = 256 * 1024 * 1024
 const CHUNK = Buffer.alloc(64 * 1024, 0x20)
 
 describe('limitedDocumentLoader()', () => {
@@ -42,6 +50,8 @@ describe('limitedDocumentLoader()', () => {
   /** Bytes the /big handler wrote before the client went away. */
   let bigWritten = 0
   let bigDone: Promise<void> = Promise.resolve()
+  /** Requests to the hostile pages (/hostile-html, /self-link, /chain/…). */
+  let selfLinkFetches = 0
   const hanging: ServerResponse[] = []
 
   before(async () => {
@@ -55,7 +65,13 @@ describe('limitedDocumentLoader()', () => {
         res.writeHead(401)
         res.end()
       } else if (req.url === '/cavage-only' || req.url === '/any-signature') {
-        signedKnocks.push(lastSignatureInput !== undefined ? 'rfc9421' : lastSignature !== undefined ? 'draft-cavage-http-signatures-12' : 'none')
+        signedKnocks.push(
+          lastSignatureInput !== undefined
+            ? 'rfc9421'
+            : lastSignature !== undefined
+              ? 'draft-cavage-http-signatures-12'
+              : 'none',
+        )
         res.writeHead(200, { 'content-type': 'application/activity+json' })
         res.end(JSON.stringify(ACTOR))
       } else if (req.url === '/actor') {
@@ -80,6 +96,42 @@ describe('limitedDocumentLoader()', () => {
           if (!res.destroyed) res.end()
         }
         pump()
+      } else if (req.url?.startsWith('/typed?')) {
+        // Serves the actor as whatever content type the query names (none when empty).
+        const type = new URL(req.url, 'http://x').searchParams.get('type') ?? ''
+        res.writeHead(200, type === '' ? {} : { 'content-type': type })
+        res.end(JSON.stringify(ACTOR))
+      } else if (req.url === '/page-with-link') {
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          link: '</actor>; rel="alternate"; type="application/activity+json"',
+        })
+        res.end('<html></html>')
+      } else if (req.url === '/page-with-tag') {
+        res.writeHead(200, { 'content-type': 'text/html' })
+        res.end(
+          '<html><head><link href="/actor" type=\'application/ld+json; profile="https://www.w3.org/ns/activitystreams"\' rel="alternate"></head></html>',
+        )
+      } else if (req.url === '/hostile-html') {
+        selfLinkFetches++
+        res.writeHead(200, { 'content-type': 'text/html' })
+        res.end('<a ' + ' '.repeat(60_000))
+      } else if (req.url === '/self-link') {
+        selfLinkFetches++
+        res.writeHead(200, {
+          'content-type': 'text/html',
+          link: '</self-link>; rel="alternate"; type="application/activity+json"',
+        })
+        res.end('<html></html>')
+      } else if (req.url?.startsWith('/chain/')) {
+        // /chain/N names /chain/N+1 as its alternate, forever.
+        selfLinkFetches++
+        const n = Number(req.url.slice('/chain/'.length))
+        res.writeHead(200, {
+          'content-type': 'text/html',
+          link: `</chain/${n + 1}>; rel="alternate"; type="application/activity+json"`,
+        })
+        res.end('<html></html>')
       } else if (req.url === '/redirect') {
         res.writeHead(302, { location: '/actor' })
         res.end()
@@ -116,7 +168,10 @@ describe('limitedDocumentLoader()', () => {
   it('the authenticated loader signs the fetch with the given key (RFC 9421 first) and keeps the limits', async () => {
     const { privateKey } = await bobKeys()
     const keyId = new URL('https://talk.example.org/users/bob#main-key')
-    const factories = documentLoaderFactories(limits({ maxBytes: 1024 }), new MemoryKvStore(), ['_test', 'remoteDocument'])
+    const factories = documentLoaderFactories(limits({ maxBytes: 1024 }), new MemoryKvStore(), [
+      '_test',
+      'remoteDocument',
+    ])
     const load = factories.authenticatedDocumentLoaderFactory({ keyId, privateKey })
     const result = await load(`${base}/actor`)
     assert.equal((result.document as typeof ACTOR).preferredUsername, 'alice')
@@ -129,12 +184,18 @@ describe('limitedDocumentLoader()', () => {
     const { privateKey } = await bobKeys()
     const keyId = new URL('https://talk.example.org/users/bob#main-key')
     const kv = new MemoryKvStore()
-    const load = documentLoaderFactories(limits(), kv, ['_test', 'remoteDocument']).authenticatedDocumentLoaderFactory({ keyId, privateKey })
+    const load = documentLoaderFactories(limits(), kv, ['_test', 'remoteDocument']).authenticatedDocumentLoaderFactory({
+      keyId,
+      privateKey,
+    })
     signedKnocks.length = 0
     assert.equal((await load(`${base}/cavage-only`)).documentUrl, `${base}/cavage-only`)
     assert.deepEqual(signedKnocks, ['rfc9421', 'draft-cavage-http-signatures-12'])
     assert.match(lastSignature ?? '', /keyId="https:\/\/talk\.example\.org\/users\/bob#main-key"/)
-    assert.equal(await kv.get(['_fedify', 'httpMessageSignaturesSpec', new URL(base).origin]), 'draft-cavage-http-signatures-12')
+    assert.equal(
+      await kv.get(['_fedify', 'httpMessageSignaturesSpec', new URL(base).origin]),
+      'draft-cavage-http-signatures-12',
+    )
     // Known now: one knock, draft-cavage, for any document of that origin.
     signedKnocks.length = 0
     await load(`${base}/any-signature`)
@@ -144,7 +205,10 @@ describe('limitedDocumentLoader()', () => {
   it('the authenticated loader remembers an origin that takes RFC 9421', async () => {
     const { privateKey } = await bobKeys()
     const kv = new MemoryKvStore()
-    const load = documentLoaderFactories(limits(), kv, ['_test', 'remoteDocument']).authenticatedDocumentLoaderFactory({ keyId: new URL('https://talk.example.org/users/bob#main-key'), privateKey })
+    const load = documentLoaderFactories(limits(), kv, ['_test', 'remoteDocument']).authenticatedDocumentLoaderFactory({
+      keyId: new URL('https://talk.example.org/users/bob#main-key'),
+      privateKey,
+    })
     signedKnocks.length = 0
     await load(`${base}/any-signature`)
     assert.deepEqual(signedKnocks, ['rfc9421'])
@@ -167,15 +231,18 @@ describe('limitedDocumentLoader()', () => {
       return true
     })
     await bigDone
-    assert.ok(bigWritten < BIG_TOTAL / 2, `server wrote ${bigWritten} of ${BIG_TOTAL} bytes`)
+    assert.ok(bigWritten < BIG_TOTAL / 4, `server wrote ${bigWritten} of ${BIG_TOTAL} bytes`)
   })
 
   it('refuses a document whose Content-Length is over the limit without reading it', async () => {
-    await assert.rejects(limitedDocumentLoader(limits({ maxBytes: 1024 }))(`${base}/declared-big`), (error: unknown) => {
-      assert.ok(error instanceof DocumentTooLargeError)
-      assert.equal(error.message, `${base}/declared-big: Remote document is larger than 1024 bytes`)
-      return true
-    })
+    await assert.rejects(
+      limitedDocumentLoader(limits({ maxBytes: 1024 }))(`${base}/declared-big`),
+      (error: unknown) => {
+        assert.ok(error instanceof DocumentTooLargeError)
+        assert.equal(error.message, `${base}/declared-big: Remote document is larger than 1024 bytes`)
+        return true
+      },
+    )
   })
 
   it('times out on a server that never answers', async () => {
@@ -225,5 +292,55 @@ describe('limitedDocumentLoader()', () => {
     const context = await factories.contextLoaderFactory({})('https://w3id.org/security/v1')
     assert.equal(context.documentUrl, 'https://w3id.org/security/v1')
     assert.ok(typeof context.document === 'object' && context.document !== null && '@context' in context.document)
+  })
+
+  it('takes only ActivityPub content types for objects (JSON-LD contexts may be plain JSON)', async () => {
+    const load = limitedDocumentLoader(limits())
+    for (const type of [
+      'application/activity+json',
+      'application/activity+json; charset=utf-8',
+      'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+    ]) {
+      const result = await load(`${base}/typed?type=${encodeURIComponent(type)}`)
+      assert.equal((result.document as typeof ACTOR).id, ACTOR.id, type)
+    }
+    for (const type of ['text/plain', 'application/json', 'application/octet-stream', 'application/ld+json', '']) {
+      await assert.rejects(load(`${base}/typed?type=${encodeURIComponent(type)}`), (error: unknown) => {
+        assert.ok(error instanceof ContentTypeRefusedError, `${type}: ${String(error)}`)
+        assert.equal(error.code, 'fetch-content-type-refused')
+        return true
+      })
+    }
+    const contexts = limitedDocumentLoader(limits(), undefined, 'context')
+    assert.equal(
+      ((await contexts(`${base}/typed?type=application/json`)).document as typeof ACTOR).id,
+      ACTOR.id,
+      'a context served as application/json',
+    )
+  })
+
+  it('follows an alternate link of an HTML page (Link header or tag), and reads no HTML as JSON', async () => {
+    const load = limitedDocumentLoader(limits())
+    assert.equal((await load(`${base}/page-with-link`)).documentUrl, `${base}/actor`)
+    assert.equal((await load(`${base}/page-with-tag`)).documentUrl, `${base}/actor`)
+  })
+
+  it('a hostile page ends fast: a never-closed tag, a page naming itself, an endless chain of pages', async () => {
+    const load = limitedDocumentLoader(limits({ maxBytes: 1024 * 1024 }))
+    selfLinkFetches = 0
+    let started = performance.now()
+    await assert.rejects(load(`${base}/hostile-html`), ContentTypeRefusedError)
+    assert.ok(performance.now() - started < 500, `never-closed tag: ${performance.now() - started} ms`)
+    assert.equal(selfLinkFetches, 1)
+
+    selfLinkFetches = 0
+    started = performance.now()
+    await assert.rejects(load(`${base}/self-link`), { name: 'RedirectError', code: 'fetch-redirect-loop' })
+    assert.equal(selfLinkFetches, 1, 'a page naming itself is fetched once')
+
+    selfLinkFetches = 0
+    await assert.rejects(load(`${base}/chain/0`), { name: 'RedirectError', code: 'fetch-too-many-redirects' })
+    assert.equal(selfLinkFetches, 6, 'the first page and 5 alternate hops')
+    assert.ok(performance.now() - started < 2000, `${performance.now() - started} ms`)
   })
 })

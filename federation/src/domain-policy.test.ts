@@ -34,9 +34,19 @@ describe('DomainPolicy', () => {
   })
 
   it('DomainPolicy.signerOf() reads draft-cavage and RFC 9421 key ids', () => {
-    const cavage = new Request('https://x.example/inbox', { method: 'POST', headers: { signature: 'keyId="https://m.example/users/a#main-key",algorithm="rsa-sha256",headers="date",signature="x"' } })
+    const cavage = new Request('https://x.example/inbox', {
+      method: 'POST',
+      headers: {
+        signature: 'keyId="https://m.example/users/a#main-key",algorithm="rsa-sha256",headers="date",signature="x"',
+      },
+    })
     assert.equal(DomainPolicy.signerOf(cavage), 'https://m.example/users/a#main-key')
-    const rfc = new Request('https://x.example/inbox', { method: 'POST', headers: { 'signature-input': 'sig1=("@method");keyid="https://p.example/users/b#main-key";alg="rsa-v1_5-sha256"' } })
+    const rfc = new Request('https://x.example/inbox', {
+      method: 'POST',
+      headers: {
+        'signature-input': 'sig1=("@method");keyid="https://p.example/users/b#main-key";alg="rsa-v1_5-sha256"',
+      },
+    })
     assert.equal(DomainPolicy.signerOf(rfc), 'https://p.example/users/b#main-key')
     assert.equal(DomainPolicy.signerOf(new Request('https://x.example/')), null)
   })

@@ -1,35 +1,49 @@
 /**
- * One instance's federation: Fedify configured for Parley, plus what Fedify leaves to us (host-meta,
- * a replay guard, domain policy) and the actions local users take on the Fediverse (look up,
- * follow, unfollow, block, direct messages, profile updates).
+ * One instance's federation: one Fedify `Federation` for every local actor — users (`Person` at
+ * /users/{name}), rooms (`Group` at /rooms/{id}) and the instance itself (`Application` at /actor) —
+ * with one actor dispatcher and one set of inbox listeners that branch on the kind of actor, one
+ * queue and one document loader (our guarded fetcher). Around it, what Fedify leaves to us: the
+ * request front door (request-handler.ts), domain policy, and what local users and rooms do on the
+ * Fediverse (account-actions.ts, rooms/, direct/, profile-updates.ts, call-channel-auth.ts).
  * Built per instance — several live in one process in tests — and never listens itself: the server
- * hands it requests through `handle()` and falls through when it answers null.
+ * hands it requests through `handle()`, which answers null for what is not federation's.
  */
-import { createHash, randomUUID } from 'node:crypto'
-import type { RemoteFetchErrorCode } from '@parley/protocol'
-import { Temporal } from '@js-temporal/polyfill'
 import { createFederation, getUserAgent, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
-import { Follow, Undo, isActor } from '@fedify/fedify/vocab'
-import type { DirectConversationPort, FederationRepositories, FollowingRecord, LocalActorDirectory, LocalRoomDirectory, RemoteAccount, RoomChatPort, RoomMembershipPort } from './ports.ts'
+import type {
+  DirectConversationPort,
+  MeetingsPort,
+  FederationRepositories,
+  FollowingRecord,
+  LocalActorDirectory,
+  LocalRoomDirectory,
+  RemoteAccount,
+  RoomChatPort,
+  RoomMembershipPort,
+} from './ports.ts'
 import { RoomMemberActions } from './rooms/room-member-actions.ts'
 import { RoomFederation } from './rooms/room-federation.ts'
 import { ActorKeys } from './keys.ts'
-import { installDispatchers } from './dispatchers.ts'
 import { ProfileUpdates } from './profile-updates.ts'
-import { HOST_META_PATH, hostMetaResponse } from './host-meta.ts'
 import { silentLogger, type FederationLogger } from './log.ts'
 import { DomainPolicy } from './domain-policy.ts'
 import { deliveryRetryPolicy, inboxRetryPolicy } from './retry.ts'
-import { blockActor, unblockActor } from './blocks.ts'
 import { DirectNotes } from './direct/direct-notes.ts'
-import { remoteAccount } from './direct/remote-account.ts'
-import { MAX_ACTIVITY_DEPTH, jsonDepth } from './json-depth.ts'
 import { documentLoaderFactories } from './document-loader.ts'
 import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_MS, RemoteFetcher } from './remote-fetcher.ts'
 import { lookupRemoteObject } from './remote-lookup.ts'
-import { remoteFetchErrorCode } from './fetch-errors.ts'
 import { DeliveryAddressGuard } from './delivery-guard.ts'
-import { fail, ok, remoteActorNotFound, type FederationError, type FederationResult, type RemoteActorSummary } from './federation-result.ts'
+import { CallChannelAuth } from './call-channel-auth.ts'
+import { InboundGate } from './inbound/inbound-gate.ts'
+import { SignerKeys } from './inbound/signer-keys.ts'
+import { installActorDispatcher } from './actor-dispatcher.ts'
+import { installInboxListeners } from './inbox-listeners.ts'
+import { installCollections } from './collections.ts'
+import { installRoomHistory } from './rooms/room-history.ts'
+import { INSTANCE_IDENTIFIER } from './actor-identifiers.ts'
+import { INSTANCE_KEY_OWNER } from './instance-actor.ts'
+import { AccountActions } from './account-actions.ts'
+import { FederationRequests, claimsFederationPath } from './request-handler.ts'
+import type { FederationError, FederationResult, RemoteActorSummary } from './federation-result.ts'
 
 export type { FederationError, FederationResult, RemoteActorSummary }
 
@@ -37,9 +51,8 @@ export type ParleyFederationDeps = {
   /** The instance's public origin, e.g. https://talk.example.org. */
   origin: string
   kv: KvStore
+  /** The one queue of Fedify's deliveries and inbox work (users, rooms and the instance actor alike). */
   queue: MessageQueue
-  /** The queue of the rooms' federation (see rooms/room-federation.ts). */
-  roomQueue: MessageQueue
   /** Our own tasks that local actions hand off (profile updates); without it they run at once. */
   taskQueue?: MessageQueue
   directory: LocalActorDirectory
@@ -52,6 +65,8 @@ export type ParleyFederationDeps = {
   repositories: FederationRepositories
   /** Direct messages from remote accounts become one-to-one conversations (the server's chat). */
   direct: DirectConversationPort
+  /** Meetings across instances: Events of remote rooms, answers of remote members (the server's meetings). */
+  meetings?: MeetingsPort
   /** Inbound signatures older or newer than this are refused. */
   signatureWindowSeconds: number
   /** How long a host's open delivery circuit stays open before a new attempt (Fedify default: 30 min). */
@@ -72,24 +87,18 @@ export type ParleyFederationDeps = {
   now?: () => number
 }
 
-/** Paths Fedify (or we, in front of it) may answer; anything else goes straight to the web app. */
-const FEDERATION_PATH = /^\/(users\/|rooms\/|inbox$|nodeinfo\/|\.well-known\/(webfinger|nodeinfo|host-meta))/
-const ROOM_PATH = /^\/rooms\//
-const WEBFINGER_PATH = '/.well-known/webfinger'
-
-/** Our marker for Fedify's "not mine": the request falls through to the web app. */
-const NOT_HANDLED = 'x-parley-not-handled'
-
 export class ParleyFederation {
   readonly origin: string
   readonly #federation: Federation<void>
   readonly #deps: ParleyFederationDeps
-  readonly #keys: ActorKeys
+  /** Key pairs of users (by user id), rooms (by room id) and the instance actor. */
+  readonly #keys: { users: ActorKeys; rooms: ActorKeys; instance: ActorKeys }
   readonly #log: FederationLogger
   readonly #now: () => number
-  readonly #replayTtlMs: number
   readonly #policy: DomainPolicy
   readonly #fetcher: RemoteFetcher
+  readonly #requests: FederationRequests
+  readonly #accounts: AccountActions
   /** Rooms as `Group` actors. */
   readonly rooms: RoomFederation
   /** What local users do about rooms across instances (invite, answer, leave, act in remote rooms). */
@@ -97,29 +106,41 @@ export class ParleyFederation {
   readonly #profileUpdates: ProfileUpdates
   /** Direct messages, their edits, deletes and reactions, out to remote accounts (see direct/). */
   readonly direct: DirectNotes
+  /** Signs and verifies the upgrades of server-to-server call channels, as the instance actor (spec/cascade.md). */
+  readonly callChannels: CallChannelAuth
   #queue: AbortController | null = null
+  /** The queue workers' runs: each settles once its workers finished what they were doing. */
+  #workers: Promise<unknown>[] = []
   #closed = false
 
   constructor(deps: ParleyFederationDeps) {
     this.origin = new URL(deps.origin).origin
     this.#deps = deps
-    this.#log = deps.log ?? silentLogger
-    this.#now = deps.now ?? Date.now
-    this.#keys = new ActorKeys(deps.repositories.keys, this.#now)
-    this.#replayTtlMs = deps.signatureWindowSeconds * 2 * 1000
-    this.#policy = new DomainPolicy(deps.blockedDomains ?? [], deps.allowedDomains ?? [])
-    const fetcher = new RemoteFetcher({
+    const log = (this.#log = deps.log ?? silentLogger)
+    const now = (this.#now = deps.now ?? Date.now)
+    this.#keys = {
+      users: new ActorKeys(deps.repositories.keys, now),
+      rooms: new ActorKeys(deps.repositories.rooms.keys, now),
+      instance: new ActorKeys(deps.repositories.instanceKeys, now),
+    }
+    const policy = (this.#policy = new DomainPolicy(deps.blockedDomains ?? [], deps.allowedDomains ?? []))
+    const fetcher = (this.#fetcher = new RemoteFetcher({
       allowPrivateAddress: deps.allowPrivateAddress ?? false,
       maxBytes: deps.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES,
       timeoutMs: deps.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
-      userAgent: getUserAgent({ software: `${deps.software.name}/${deps.software.version}`, url: new URL(this.origin) }),
-    })
-    this.#fetcher = fetcher
+      userAgent: getUserAgent({
+        software: `${deps.software.name}/${deps.software.version}`,
+        url: new URL(this.origin),
+      }),
+    }))
+    // The one document loader (and context loader): our guarded fetcher, cached in the kv store.
     const loaders = documentLoaderFactories(fetcher, deps.kv, ['_fedify', 'remoteDocument'])
-    this.#federation = createFederation<void>({
+    const publicLoader = loaders.documentLoaderFactory({})
+    const contextLoader = loaders.contextLoaderFactory({})
+    const federation = (this.#federation = createFederation<void>({
       kv: deps.kv,
       // Fedify sends deliveries with the global fetch: the inbox address is checked as they leave the queue.
-      queue: new DeliveryAddressGuard(deps.queue, (url) => fetcher.checkUrl(url), this.#log),
+      queue: new DeliveryAddressGuard(deps.queue, (url) => fetcher.checkUrl(url), log),
       origin: this.origin,
       manuallyStartQueue: true,
       // Our loaders refuse private addresses (unless on a test network), limit size and time, send our User-Agent.
@@ -127,106 +148,146 @@ export class ParleyFederation {
       signatureTimeWindow: { seconds: deps.signatureWindowSeconds },
       outboxRetryPolicy: deliveryRetryPolicy(),
       inboxRetryPolicy: inboxRetryPolicy(),
-      ...(deps.circuitRecoverySeconds === undefined ? {} : { circuitBreaker: { recoveryDelay: { seconds: deps.circuitRecoverySeconds } } }),
-      onOutboxError: (error, activity) => this.#log.warn({ err: error, activity: activity?.id?.href }, 'delivery failed'),
+      ...(deps.circuitRecoverySeconds === undefined
+        ? {}
+        : { circuitBreaker: { recoveryDelay: { seconds: deps.circuitRecoverySeconds } } }),
+      onOutboxError: (error, activity) => log.warn({ err: error, activity: activity?.id?.href }, 'delivery failed'),
+    }))
+    const meetings = deps.meetings ? { meetings: deps.meetings } : {}
+    this.rooms = new RoomFederation({
+      origin: this.origin,
+      federation,
+      kv: deps.kv,
+      rooms: deps.rooms,
+      chat: deps.roomChat,
+      repositories: deps.repositories.rooms,
+      keys: this.#keys.rooms,
+      policy,
+      signatureWindowSeconds: deps.signatureWindowSeconds,
+      log,
+      now,
     })
-    installDispatchers(this.#federation, {
-      publicLoader: loaders.documentLoaderFactory({}),
+    installActorDispatcher(federation, {
+      directory: deps.directory,
+      rooms: deps.rooms,
+      keys: this.#keys,
+      software: deps.software,
+    })
+    installInboxListeners(federation, {
+      publicLoader,
       directory: deps.directory,
       repositories: deps.repositories,
-      keys: this.#keys,
-      log: this.#log,
-      now: this.#now,
-      policy: this.#policy,
+      log,
+      now,
+      policy,
       direct: deps.direct,
+      ...meetings,
+      rooms: {
+        membership: deps.roomMembership,
+        backfill: (roomId, member) => this.rooms.backfill(roomId, member),
+        chat: deps.roomChat,
+        rooms: deps.rooms,
+        repositories: deps.repositories.rooms,
+        log,
+        now,
+        policy,
+        ...meetings,
+      },
+    })
+    installCollections(federation, {
+      directory: deps.directory,
+      rooms: deps.rooms,
+      repositories: deps.repositories,
+      policy,
       software: deps.software,
       nodeInfo: deps.nodeInfo,
     })
-    this.rooms = new RoomFederation({
-      origin: this.origin,
-      kv: deps.kv,
-      queue: new DeliveryAddressGuard(deps.roomQueue, (url) => fetcher.checkUrl(url), this.#log),
+    installRoomHistory(federation, {
       rooms: deps.rooms,
-      membership: deps.roomMembership,
       chat: deps.roomChat,
-      repositories: deps.repositories.rooms,
-      policy: this.#policy,
-      signatureWindowSeconds: deps.signatureWindowSeconds,
-      ...(deps.circuitRecoverySeconds === undefined ? {} : { circuitRecoverySeconds: deps.circuitRecoverySeconds }),
-      fetcher,
-      log: this.#log,
-      now: this.#now,
+      members: deps.repositories.rooms.members,
+      policy,
+    })
+    this.#requests = new FederationRequests({
+      origin: this.origin,
+      federation,
+      roomAction: (request, roomId) => this.rooms.handleAction(request, roomId),
+      roomParticipants: (request, roomId) => this.rooms.handleParticipants(request, roomId),
+      gate: new InboundGate({
+        keys: new SignerKeys({ documentLoader: publicLoader, contextLoader, now }),
+        contextLoader,
+        windowSeconds: deps.signatureWindowSeconds,
+        now,
+      }),
+      policy,
+      kv: deps.kv,
+      replayTtlMs: deps.signatureWindowSeconds * 2 * 1000,
+      log,
+      now,
     })
     this.#profileUpdates = new ProfileUpdates({
       context: () => this.#context(),
       directory: deps.directory,
       followers: deps.repositories.followers,
       ...(deps.taskQueue ? { queue: deps.taskQueue } : {}),
-      log: this.#log,
+      log,
     })
-    this.direct = new DirectNotes({ context: () => this.#context(), now: this.#now, blocked: (actorId) => this.#policy.blocks(actorId) })
+    this.direct = new DirectNotes({
+      context: () => this.#context(),
+      now,
+      blocked: (actorId) => policy.blocks(actorId),
+    })
+    this.#accounts = new AccountActions({
+      origin: this.origin,
+      context: () => this.#context(),
+      directory: deps.directory,
+      repositories: deps.repositories,
+      policy,
+      fetcher,
+      direct: this.direct,
+      log,
+      now,
+    })
+    this.callChannels = new CallChannelAuth({
+      signingKey: async () => {
+        const [pair] = await this.#keys.instance.cryptoKeyPairs(INSTANCE_KEY_OWNER)
+        const [published] = await this.#context().getActorKeyPairs(INSTANCE_IDENTIFIER)
+        return pair && published ? { keyId: published.keyId, privateKey: pair.privateKey } : null
+      },
+      documentLoader: publicLoader,
+      contextLoader,
+      kv: deps.kv,
+      policy,
+      signatureWindowSeconds: deps.signatureWindowSeconds,
+      allowPrivateAddress: deps.allowPrivateAddress ?? false,
+      now,
+    })
     this.roomMembers = new RoomMemberActions({
       context: () => this.#context(),
       users: deps.directory,
       rooms: this.rooms,
       directory: deps.rooms,
       repositories: deps.repositories,
-      policy: this.#policy,
-      log: this.#log,
-      now: this.#now,
-      blockedTarget: (target) => this.#blockedTarget(target),
+      policy,
+      log,
+      now,
+      blockedTarget: (target) => this.#accounts.blockedTarget(target),
       lookup: (ctx, target) => lookupRemoteObject(ctx, target, fetcher),
+      fetcher,
     })
   }
 
   /** Whether `handle()` may answer a request for this path (cheap pre-check for the web app). */
   static claims(pathname: string): boolean {
-    return FEDERATION_PATH.test(pathname)
+    return claimsFederationPath(pathname)
   }
 
   /**
    * Answers a federation request, or null when it is not one (unknown path or actor, or a browser
-   * asking for HTML): the caller then serves it itself. Bodies are read only for inbox POSTs (and
-   * handed to Fedify byte for byte); any other request's body is left untouched for the caller.
+   * asking for HTML): the caller then serves it itself (request-handler.ts).
    */
-  async handle(request: Request): Promise<Response | null> {
-    const url = new URL(request.url)
-    if (!ParleyFederation.claims(url.pathname)) return null
-    if (url.pathname === HOST_META_PATH || url.pathname === `${HOST_META_PATH}.json`) return hostMetaResponse(request, this.origin)
-    const signer = DomainPolicy.signerOf(request)
-    if (signer !== null && this.#policy.blocks(signer)) {
-      this.#log.info({ path: url.pathname, signer }, 'request from a blocked domain refused')
-      return new Response('This domain is blocked here.', { status: 403, headers: { 'content-type': 'text/plain; charset=utf-8' } })
-    }
-    const replayKey = request.method === 'POST' ? this.#replayKey(request) : null
-    if (replayKey && (await this.#deps.kv.get(replayKey)) !== undefined) {
-      this.#log.warn({ path: url.pathname }, 'replayed signed request refused')
-      return new Response('This signed request was already received.', { status: 401, headers: { 'content-type': 'text/plain; charset=utf-8' } })
-    }
-    if (request.method === 'POST' && this.#isInbox(url.pathname)) {
-      // Read here (Fedify gets the very same bytes) to refuse absurd nesting before Fedify's
-      // recursive JSON-LD processing sees it.
-      const body = await request.text()
-      if (jsonDepth(body) > MAX_ACTIVITY_DEPTH) {
-        return new Response(`JSON nested deeper than ${MAX_ACTIVITY_DEPTH} levels.`, { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } })
-      }
-      request = new Request(request.url, { method: 'POST', headers: request.headers, body })
-    }
-    const notHandled = () => new Response(null, { status: 404, headers: { [NOT_HANDLED]: '1' } })
-    let response: Response
-    if (ROOM_PATH.test(url.pathname)) response = await this.rooms.fetch(request, notHandled)
-    else {
-      response = await this.#federation.fetch(request, { contextData: undefined, onNotFound: notHandled, onNotAcceptable: notHandled })
-      // A handle no user has may be a public room's.
-      if (response.headers.has(NOT_HANDLED) && url.pathname === WEBFINGER_PATH && request.method === 'GET') response = await this.rooms.fetch(request, notHandled)
-    }
-    if (response.headers.has(NOT_HANDLED)) return null
-    if (replayKey && response.ok) await this.#deps.kv.set(replayKey, this.#now(), { ttl: Temporal.Duration.from({ milliseconds: this.#replayTtlMs }) })
-    return response
-  }
-
-  #isInbox(pathname: string): boolean {
-    return pathname === '/inbox' || /^\/(users|rooms)\/[^/]+\/inbox$/.test(pathname)
+  handle(request: Request): Promise<Response | null> {
+    return this.#requests.handle(request)
   }
 
   /** Starts delivering and processing queued activities; `close()` stops. */
@@ -235,28 +296,34 @@ export class ParleyFederation {
     if (this.#queue) return
     this.#queue = new AbortController()
     // Run-time domain blocks: loaded now, and again every minute (other nodes may change them).
-    const refresh = () => this.refreshDomainPolicy().catch((error: unknown) => this.#log.warn({ err: error }, 'domain blocks could not be loaded'))
+    const refresh = () =>
+      this.refreshDomainPolicy().catch((error: unknown) =>
+        this.#log.warn({ err: error }, 'domain blocks could not be loaded'),
+      )
     void refresh()
     const timer = setInterval(refresh, 60_000)
     timer.unref()
     this.#queue.signal.addEventListener('abort', () => clearInterval(timer), { once: true })
-    this.#federation.startQueue(undefined, { signal: this.#queue.signal }).catch((error: unknown) => {
-      this.#log.error({ err: error }, 'federation queue stopped')
-    })
-    this.rooms.start(this.#queue.signal).catch((error: unknown) => {
-      this.#log.error({ err: error }, 'room federation queue stopped')
-    })
-    this.#profileUpdates.listen(this.#queue.signal).catch((error: unknown) => {
-      this.#log.error({ err: error }, 'profile update queue stopped')
-    })
+    this.#workers = [
+      this.#federation.startQueue(undefined, { signal: this.#queue.signal }).catch((error: unknown) => {
+        this.#log.error({ err: error }, 'federation queue stopped')
+      }),
+      this.#profileUpdates.listen(this.#queue.signal).catch((error: unknown) => {
+        this.#log.error({ err: error }, 'profile update queue stopped')
+      }),
+    ]
   }
 
-  /** Stops the queue workers. Idempotent. */
-  close(): void {
+  /**
+   * Stops the queue workers and resolves once they finished the task in hand (no fixed wait: the
+   * queue's database may be closed right after). Idempotent.
+   */
+  async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     this.#queue?.abort()
     this.#queue = null
+    await Promise.allSettled(this.#workers)
     this.#fetcher.close().catch((error: unknown) => this.#log.debug({ err: error }, 'fetch agent close failed'))
   }
 
@@ -267,7 +334,11 @@ export class ParleyFederation {
 
   /** An admin blocks a domain (`example.com` or `host:port`) at run time; true when new. */
   async blockDomain(domain: string, createdBy: string): Promise<boolean> {
-    const added = await this.#deps.repositories.domainBlocks.add({ domain: domain.trim().toLowerCase(), createdBy, createdAt: this.#now() })
+    const added = await this.#deps.repositories.domainBlocks.add({
+      domain: domain.trim().toLowerCase(),
+      createdBy,
+      createdAt: this.#now(),
+    })
     await this.refreshDomainPolicy()
     return added
   }
@@ -281,83 +352,17 @@ export class ParleyFederation {
 
   /** Makes the user's key pairs now if missing (call when an account is created). */
   async prepareActor(userId: string): Promise<void> {
-    await this.#keys.ensure(userId)
+    await this.#keys.users.ensure(userId)
   }
 
   /** Makes key pairs for every given user lacking them; returns how many got keys. */
   async prepareActors(userIds: readonly string[]): Promise<number> {
-    return this.#keys.prepare(userIds)
+    return this.#keys.users.prepare(userIds)
   }
 
-  /** Looks up a remote account by handle (`@name@host` or `name@host`) or actor URL. */
-  async lookup(target: string): Promise<FederationResult<RemoteActorSummary>> {
-    const blocked = this.#blockedTarget(target)
-    if (blocked) return fail(blocked)
-    const ctx = this.#context()
-    let object
-    let reason: RemoteFetchErrorCode | null = null
-    try {
-      object = await lookupRemoteObject(ctx, target.trim(), this.#fetcher)
-    } catch (error) {
-      this.#log.debug({ target, err: error }, 'lookup failed')
-      reason = remoteFetchErrorCode(error)
-      object = null
-    }
-    if (!isActor(object) || object.id === null) return fail(remoteActorNotFound(reason))
-    if (this.#policy.blocks(object.id)) return fail({ type: 'blocked-domain', domain: object.id.host })
-    let avatarUrl: string | null = null
-    try {
-      const icon = await object.getIcon(ctx)
-      const url = icon?.url
-      avatarUrl = url instanceof URL ? url.href : (url?.href?.href ?? null)
-    } catch {
-      avatarUrl = null
-    }
-    const username = object.preferredUsername?.toString() ?? null
-    return ok({
-      id: object.id.href,
-      type: object.constructor.name,
-      handle: username ? `@${username}@${object.id.host}` : null,
-      name: object.name?.toString() ?? null,
-      avatarUrl,
-      url: object.url instanceof URL ? object.url.href : (object.url?.href?.href ?? null),
-      inbox: object.inboxId?.href ?? null,
-    })
-  }
-
-  /** Sends a Follow from a local user to a remote actor; the follow stays pending until accepted. */
-  async follow(username: string, target: string): Promise<FederationResult<FollowingRecord>> {
-    const user = await this.#deps.directory.byUsername(username)
-    if (!user || user.deletedAt !== null) return fail({ type: 'not-found', what: 'local-user' })
-    const blocked = this.#blockedTarget(target)
-    if (blocked) return fail(blocked)
-    const ctx = this.#context()
-    let remote
-    let reason: RemoteFetchErrorCode | null = null
-    try {
-      remote = await lookupRemoteObject(ctx, target.trim(), this.#fetcher)
-    } catch (error) {
-      reason = remoteFetchErrorCode(error)
-      remote = null
-    }
-    if (!isActor(remote) || remote.id === null || remote.inboxId === null) return fail(remoteActorNotFound(reason))
-    if (remote.id.origin === this.origin) return fail({ type: 'invalid-target', message: 'local users are not followed over ActivityPub' })
-    if (this.#policy.blocks(remote.id) || this.#policy.blocks(remote.inboxId)) return fail({ type: 'blocked-domain', domain: remote.id.host })
-    const actorUri = ctx.getActorUri(username)
-    const record: FollowingRecord = {
-      userId: user.userId,
-      actorId: remote.id.href,
-      followId: `${actorUri.href}/follows/${randomUUID()}`,
-      state: 'pending',
-      inbox: remote.inboxId.href,
-      sharedInbox: remote.endpoints?.sharedInbox?.href ?? null,
-      createdAt: this.#now(),
-    }
-    await this.#deps.repositories.following.put(record)
-    const follow = new Follow({ id: new URL(record.followId), actor: actorUri, object: remote.id, to: remote.id })
-    await ctx.sendActivity({ identifier: username }, remote, follow)
-    this.#log.info({ user: username, target: remote.id.href }, 'follow sent')
-    return ok(record)
+  /** Makes the instance actor's key pairs now if missing (the instance signs call channels with them). */
+  async prepareInstanceActor(): Promise<void> {
+    await this.#keys.instance.ensure(INSTANCE_KEY_OWNER)
   }
 
   /**
@@ -369,111 +374,47 @@ export class ParleyFederation {
     return this.#profileUpdates.request(username)
   }
 
-  /**
-   * A remote account (handle or actor URL) as a direct conversation keeps it: name, avatar, inbox.
-   * Refused for blocked domains, local actors and actors without an inbox.
-   */
-  async resolveAccount(target: string): Promise<FederationResult<RemoteAccount>> {
-    const blocked = this.#blockedTarget(target)
-    if (blocked) return fail(blocked)
-    const remote = await this.#remoteActor(target)
-    if (!remote || remote.inboxId === null) return fail({ type: 'not-found', what: 'remote-actor' })
-    if (remote.id.origin === this.origin) return fail({ type: 'invalid-target', message: 'local users are not reached over ActivityPub' })
-    if (this.#policy.blocks(remote.id) || this.#policy.blocks(remote.inboxId)) return fail({ type: 'blocked-domain', domain: remote.id.host })
-    const account = await remoteAccount(this.#context(), remote)
-    return account ? ok(account) : fail({ type: 'not-found', what: 'remote-actor' })
+  /** Looks up a remote account by handle (`@name@host` or `name@host`) or actor URL. */
+  lookup(target: string): Promise<FederationResult<RemoteActorSummary>> {
+    return this.#accounts.lookup(target)
   }
 
-  /**
-   * Sends a direct message from a local user to one remote account, as Mastodon sends one: a
-   * `Create` of a `Note` addressed only to that account, with a `Mention` and an h-card link at
-   * the start of the content. `text` is plain text (escaped here); `inReplyTo` threads a reply.
-   * (Chat in one-to-one rooms sends through `direct` with the stored account instead.)
-   */
-  async sendDirectMessage(username: string, to: string, text: string, inReplyTo?: string): Promise<FederationResult<{ activityId: string; noteId: string }>> {
-    const user = await this.#deps.directory.byUsername(username)
-    if (!user || user.deletedAt !== null) return fail({ type: 'not-found', what: 'local-user' })
-    const account = await this.resolveAccount(to)
-    if (!account.ok) return account
-    const sent = await this.direct.send(username, account.value, text, inReplyTo ?? null)
-    return sent ? ok(sent) : fail({ type: 'blocked-domain', domain: new URL(account.value.id).host })
-  }
-
-  /** A local user blocks a remote account (handle or URL); see blocks.ts. */
-  async block(username: string, target: string): Promise<FederationResult<{ actorId: string }>> {
-    const user = await this.#deps.directory.byUsername(username)
-    if (!user || user.deletedAt !== null) return fail({ type: 'not-found', what: 'local-user' })
-    const ctx = this.#context()
-    const remote = await this.#remoteActor(target)
-    if (!remote) return fail({ type: 'not-found', what: 'remote-actor' })
-    if (remote.id.origin === this.origin) return fail({ type: 'invalid-target', message: 'local users are not blocked over ActivityPub' })
-    await blockActor({ repositories: this.#deps.repositories, now: this.#now }, ctx, user, remote)
-    this.#log.info({ user: username, blocked: remote.id.href }, 'remote account blocked')
-    return ok({ actorId: remote.id.href })
-  }
-
-  /** Lifts a local user's block of a remote account (by actor id). */
-  async unblock(username: string, actorId: string): Promise<FederationResult<void>> {
-    const user = await this.#deps.directory.byUsername(username)
-    if (!user) return fail({ type: 'not-found', what: 'local-user' })
-    const id = new URL(actorId)
-    if (!(await this.#deps.repositories.blocks.has(user.userId, id.href))) return fail({ type: 'not-found', what: 'block' })
-    const remote = await this.#remoteActor(id.href)
-    await unblockActor({ repositories: this.#deps.repositories, now: this.#now }, this.#context(), user, { id, inboxId: remote?.inboxId ?? null })
-    return ok(undefined)
-  }
-
-  async #remoteActor(target: string) {
-    try {
-      const object = await lookupRemoteObject(this.#context(), target.trim(), this.#fetcher)
-      return isActor(object) && object.id !== null ? (object as typeof object & { id: URL }) : null
-    } catch {
-      return null
-    }
+  /** Sends a Follow from a local user to a remote actor; the follow stays pending until accepted. */
+  follow(username: string, target: string): Promise<FederationResult<FollowingRecord>> {
+    return this.#accounts.follow(username, target)
   }
 
   /** Undoes a local user's follow of a remote actor (pending or accepted). */
-  async unfollow(username: string, actorId: string): Promise<FederationResult<void>> {
-    const user = await this.#deps.directory.byUsername(username)
-    if (!user) return fail({ type: 'not-found', what: 'local-user' })
-    const record = await this.#deps.repositories.following.get(user.userId, new URL(actorId).href)
-    if (!record) return fail({ type: 'not-found', what: 'follow' })
-    const ctx = this.#context()
-    const actorUri = ctx.getActorUri(username)
-    const undo = new Undo({
-      id: new URL(`${record.followId}/undo`),
-      actor: actorUri,
-      object: new Follow({ id: new URL(record.followId), actor: actorUri, object: new URL(record.actorId) }),
-      to: new URL(record.actorId),
-    })
-    await this.#deps.repositories.following.remove(user.userId, record.actorId)
-    const recipient = {
-      id: new URL(record.actorId),
-      inboxId: new URL(record.inbox),
-      endpoints: record.sharedInbox ? { sharedInbox: new URL(record.sharedInbox) } : null,
-    }
-    await ctx.sendActivity({ identifier: username }, recipient, undo)
-    return ok(undefined)
+  unfollow(username: string, actorId: string): Promise<FederationResult<void>> {
+    return this.#accounts.unfollow(username, actorId)
   }
 
-  /** A handle's or URL's domain, when blocked. */
-  #blockedTarget(target: string): FederationError | null {
-    const trimmed = target.trim()
-    const host = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : trimmed.replace(/^@/, '').split('@')[1]
-    if (host === undefined || !this.#policy.blocks(host)) return null
-    return { type: 'blocked-domain', domain: host.replace(/^https?:\/\//, '').split('/')[0] ?? host }
+  /** A remote account (handle or actor URL) as a direct conversation keeps it (account-actions.ts). */
+  resolveAccount(target: string): Promise<FederationResult<RemoteAccount>> {
+    return this.#accounts.resolveAccount(target)
+  }
+
+  /** Sends a direct message from a local user to one remote account (account-actions.ts). */
+  sendDirectMessage(
+    username: string,
+    to: string,
+    text: string,
+    inReplyTo?: string,
+  ): Promise<FederationResult<{ activityId: string; noteId: string }>> {
+    return this.#accounts.sendDirectMessage(username, to, text, inReplyTo)
+  }
+
+  /** A local user blocks a remote account (handle or URL); see blocks.ts. */
+  block(username: string, target: string): Promise<FederationResult<{ actorId: string }>> {
+    return this.#accounts.block(username, target)
+  }
+
+  /** Lifts a local user's block of a remote account (by actor id). */
+  unblock(username: string, actorId: string): Promise<FederationResult<void>> {
+    return this.#accounts.unblock(username, actorId)
   }
 
   #context() {
     return this.#federation.createContext(new URL(this.origin), undefined)
-  }
-
-  /** A signed POST is identified by its signature: the same bytes twice are a replay. */
-  #replayKey(request: Request): [string, string, string] | null {
-    const signature = request.headers.get('signature') ?? request.headers.get('signature-input')
-    if (!signature) return null
-    const digest = request.headers.get('digest') ?? request.headers.get('content-digest') ?? ''
-    const hash = createHash('sha256').update(signature).update('\0').update(digest).digest('base64url')
-    return ['parley', 'replay', hash]
   }
 }

@@ -10,7 +10,9 @@ import type { RemoteFetchErrorCode } from '@parley/protocol'
 export class PrivateAddressError extends UrlError {
   readonly code: RemoteFetchErrorCode = 'fetch-private-address'
   constructor(host: string, address: string) {
-    super(host === address ? `Invalid or private address: ${address}` : `Invalid or private address: ${host} is ${address}`)
+    super(
+      host === address ? `Invalid or private address: ${address}` : `Invalid or private address: ${host} is ${address}`,
+    )
     this.name = 'PrivateAddressError'
   }
 }
@@ -41,7 +43,7 @@ export class FetchTimeoutError extends FetchError {
   }
 }
 
-/** Too many redirects, or a redirect loop (`code` tells which). */
+/** Too many redirect or alternate-link hops, or a loop of them (`code` tells which). */
 export class RedirectError extends FetchError {
   readonly code: RemoteFetchErrorCode
   constructor(url: string, code: 'fetch-too-many-redirects' | 'fetch-redirect-loop', message: string) {
@@ -51,10 +53,31 @@ export class RedirectError extends FetchError {
   }
 }
 
-export type RemoteFetchRefusal = PrivateAddressError | SchemeRefusedError | DocumentTooLargeError | FetchTimeoutError | RedirectError
+/** An answer that is no ActivityPub document and names none (text/plain, bare JSON, HTML without an alternate link…). */
+export class ContentTypeRefusedError extends FetchError {
+  readonly code: RemoteFetchErrorCode = 'fetch-content-type-refused'
+  constructor(url: string, contentType: string | null) {
+    super(url, `Not an ActivityPub document (${contentType ?? 'no content type'}): ${url}`)
+    this.name = 'ContentTypeRefusedError'
+  }
+}
+
+export type RemoteFetchRefusal =
+  | PrivateAddressError
+  | SchemeRefusedError
+  | DocumentTooLargeError
+  | FetchTimeoutError
+  | RedirectError
+  | ContentTypeRefusedError
 
 /** The stable code of a fetch refusal, or null for any other error. */
 export function remoteFetchErrorCode(error: unknown): RemoteFetchErrorCode | null {
-  const refusal = error instanceof PrivateAddressError || error instanceof SchemeRefusedError || error instanceof DocumentTooLargeError || error instanceof FetchTimeoutError || error instanceof RedirectError
+  const refusal =
+    error instanceof PrivateAddressError ||
+    error instanceof SchemeRefusedError ||
+    error instanceof DocumentTooLargeError ||
+    error instanceof FetchTimeoutError ||
+    error instanceof RedirectError ||
+    error instanceof ContentTypeRefusedError
   return refusal ? error.code : null
 }

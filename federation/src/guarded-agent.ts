@@ -22,7 +22,11 @@ export type GuardedAgentOptions = {
   isPublicAddress?: (address: string) => boolean
 }
 
-export function guardedAgent({ allowPrivateAddress, lookup = systemLookup, isPublicAddress = isPublic }: GuardedAgentOptions): Agent {
+export function guardedAgent({
+  allowPrivateAddress,
+  lookup = systemLookup,
+  isPublicAddress = isPublic,
+}: GuardedAgentOptions): Agent {
   if (allowPrivateAddress) return new Agent({ connect: { lookup } })
   const connect = buildConnector({ lookup: publicOnlyLookup(lookup, isPublicAddress) })
   return new Agent({

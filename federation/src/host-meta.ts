@@ -18,5 +18,7 @@ export function hostMetaResponse(request: Request, origin: string): Response {
     '<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n' +
     `  <Link rel="lrdd" template="${template.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}"/>\n` +
     '</XRD>\n'
-  return new Response(xml, { headers: { 'content-type': 'application/xrd+xml; charset=utf-8', 'access-control-allow-origin': '*' } })
+  return new Response(xml, {
+    headers: { 'content-type': 'application/xrd+xml; charset=utf-8', 'access-control-allow-origin': '*' },
+  })
 }

@@ -1,7 +1,20 @@
 export * from './ports.ts'
 export type { FederationLogger } from './log.ts'
-export { ParleyFederation, type ParleyFederationDeps, type RemoteActorSummary, type FederationError, type FederationResult } from './federation.ts'
-export { PATHS as FEDERATION_PATHS } from './dispatchers.ts'
+export {
+  ParleyFederation,
+  type ParleyFederationDeps,
+  type RemoteActorSummary,
+  type FederationError,
+  type FederationResult,
+} from './federation.ts'
+export { ACTOR_PATHS } from './actor-dispatcher.ts'
+export {
+  INSTANCE_IDENTIFIER,
+  parseIdentifier,
+  roomIdentifier,
+  userIdentifier,
+  type ActorIdentifier,
+} from './actor-identifiers.ts'
 export { openFederationDatabase } from './kv/sqlite-database.ts'
 export { SqliteKvStore, type SqliteKvStoreOptions } from './kv/sqlite-kv-store.ts'
 export { SqliteMessageQueue, type SqliteMessageQueueOptions } from './kv/sqlite-message-queue.ts'
@@ -10,7 +23,24 @@ export { RedisMessageQueue, type RedisMessageQueueOptions } from './kv/redis-mes
 export { openQueueBackends, pingRedis, type QueueBackendOptions, type QueueBackends } from './kv/backends.ts'
 export { routeFedifyLogs, type FederationLogLevel } from './logging.ts'
 export { DomainPolicy } from './domain-policy.ts'
-export { RoomFederation, type RoomFederationDeps, type RoomPostError, type RoomPostResult } from './rooms/room-federation.ts'
-export { ROOM_PATHS } from './rooms/room-dispatchers.ts'
+export {
+  RoomFederation,
+  type RoomFederationDeps,
+  type RoomPostError,
+  type RoomPostResult,
+} from './rooms/room-federation.ts'
+export { meetingEvent, meetingUri, type MeetingChange, type RoomMeeting } from './rooms/room-meetings.ts'
 export type { MembershipError, MembershipResult } from './rooms/room-membership-actions.ts'
-export type { RemoteRoomAction } from './rooms/room-chat-actions.ts'
+export type { RemoteRoomAction, ForwardOutcome } from './rooms/room-actions.ts'
+export type { PollAction } from './rooms/room-polls.ts'
+export { RemoteFetcher, type FetchLimits } from './remote-fetcher.ts'
+export { guardedAgent, type GuardedAgentOptions } from './guarded-agent.ts'
+export { isPublicAddress } from './address-policy.ts'
+export { remoteFetchErrorCode } from './fetch-errors.ts'
+export { attachmentObject, noteAttachments, MAX_ATTACHMENTS } from './attachments/attachment-objects.ts'
+export {
+  CallChannelAuth,
+  type ChannelAuthResult,
+  type ChannelPeer,
+  type ChannelAuthFailure,
+} from './call-channel-auth.ts'

@@ -34,7 +34,10 @@ export class ActorKeys {
 
   /** Makes pairs for every given user lacking one; returns how many users got new keys. */
   async prepare(userIds: readonly string[]): Promise<number> {
-    const lacking = new Set([...(await this.#keys.missing(userIds, 'rsa')), ...(await this.#keys.missing(userIds, 'ed25519'))])
+    const lacking = new Set([
+      ...(await this.#keys.missing(userIds, 'rsa')),
+      ...(await this.#keys.missing(userIds, 'ed25519')),
+    ])
     for (const userId of lacking) await this.ensure(userId)
     return lacking.size
   }

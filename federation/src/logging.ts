@@ -20,14 +20,25 @@ const toLogTape: Record<Exclude<FederationLogLevel, 'silent'>, LogLevel> = {
 /** LogTape's message parts alternate text and values: `["Actor ", "bob", " not found."]`. */
 export function renderMessage(parts: readonly unknown[]): string {
   return parts
-    .map((part, i) => (i % 2 === 0 ? String(part) : typeof part === 'string' ? part : part instanceof Error ? part.message : JSON.stringify(part)))
+    .map((part, i) =>
+      i % 2 === 0
+        ? String(part)
+        : typeof part === 'string'
+          ? part
+          : part instanceof Error
+            ? part.message
+            : JSON.stringify(part),
+    )
     .join('')
 }
 
 export async function routeFedifyLogs(logger: FederationLogger, level: FederationLogLevel): Promise<void> {
   const sink = (record: LogRecord) => {
     // Only the error travels whole; other properties can hold whole activities — too much for info.
-    const fields = { category: record.category.join('.'), ...(record.properties.error ? { err: record.properties.error } : {}) }
+    const fields = {
+      category: record.category.join('.'),
+      ...(record.properties.error ? { err: record.properties.error } : {}),
+    }
     const message = renderMessage(record.message)
     switch (record.level) {
       case 'trace':
@@ -46,9 +57,18 @@ export async function routeFedifyLogs(logger: FederationLogger, level: Federatio
     reset: true,
     sinks: { parley: sink },
     loggers: [
-      { category: 'fedify', sinks: level === 'silent' ? [] : ['parley'], lowestLevel: level === 'silent' ? 'fatal' : toLogTape[level] },
+      {
+        category: 'fedify',
+        sinks: level === 'silent' ? [] : ['parley'],
+        lowestLevel: level === 'silent' ? 'fatal' : toLogTape[level],
+      },
       // One line per request already comes from Fastify; Fedify's own access log only when it matters.
-      { category: ['fedify', 'federation', 'http'], sinks: level === 'silent' ? [] : ['parley'], parentSinks: 'override', lowestLevel: 'warning' },
+      {
+        category: ['fedify', 'federation', 'http'],
+        sinks: level === 'silent' ? [] : ['parley'],
+        parentSinks: 'override',
+        lowestLevel: 'warning',
+      },
       { category: ['logtape', 'meta'], sinks: [], lowestLevel: 'fatal' },
     ],
   })

@@ -4,6 +4,10 @@
  * inboxes are absolute URL strings (normalised by `new URL(...).href`); compare them as URLs.
  */
 import type { webcrypto } from 'node:crypto'
+import type { ParticipantView } from '@parley/protocol'
+import type { FileAttachment } from './attachments/attachment-objects.ts'
+
+export type { FileAttachment }
 
 /** A local user as the Fediverse sees it. `username` is immutable and names the actor. */
 export type LocalActor = {
@@ -13,6 +17,8 @@ export type LocalActor = {
   createdAt: number
   /** Deleted users answer 410 Gone with a Tombstone. */
   deletedAt: number | null
+  /** The avatar (the actor's `icon`): a path on this instance and its type; absent or null: none. */
+  avatar?: { path: string; mediaType: string } | null
 }
 
 export interface LocalActorDirectory {
@@ -164,6 +170,8 @@ export interface DomainBlockRepository {
 /** The federation's storage, one object per store backend. */
 export interface FederationRepositories {
   readonly keys: ActorKeyRepository
+  /** The instance actor's key pairs (owner id `instance`). */
+  readonly instanceKeys: ActorKeyRepository
   readonly followers: FollowerRepository
   readonly following: FollowingRepository
   readonly inboundMessages: InboundMessageRepository
@@ -289,6 +297,10 @@ export interface RoomFanoutCursorRepository {
   advance(roomId: string, seq: number): Promise<void>
   /** Every room's cursor. */
   list(): Promise<{ roomId: string; seq: number }[]>
+  /** The room's cursor (0: none). */
+  get(roomId: string): Promise<number>
+  /** Drops the room's cursor: it has no remote member left, so nothing is replayed for it after a restart. */
+  forget(roomId: string): Promise<void>
 }
 
 /** The server's side of remote membership in local rooms (participants are the rooms layer's). */
@@ -306,10 +318,32 @@ export type RoomChatOutcome = { ok: true; seq: number } | { ok: false; reason: s
 
 /** The server's chat, as the federation drives it for remote members of local rooms. */
 export interface RoomChatPort {
-  post(roomId: string, actorId: string, input: { body: string; replyTo: number | null }): Promise<RoomChatOutcome>
+  /** `attachments`: files on the member's note (fetched by the server through its guarded fetcher). */
+  post(
+    roomId: string,
+    actorId: string,
+    input: { body: string; replyTo: number | null; attachments?: FileAttachment[] },
+  ): Promise<RoomChatOutcome>
   edit(roomId: string, actorId: string, seq: number, body: string): Promise<RoomChatOutcome>
   delete(roomId: string, actorId: string, seq: number): Promise<RoomChatOutcome>
   react(roomId: string, actorId: string, seq: number, emoji: string, add: boolean): Promise<RoomChatOutcome>
+  /**
+   * Runs `apply` (a forwarded action, room-actions.ts) so that the room event it makes is stored
+   * together with `actionId`: applying and remembering the action are one write.
+   */
+  applying<T>(actionId: string, apply: () => Promise<T>): Promise<T>
+  /** Everyone in the room (banned and lobby included, with their state), people named by their actor ids. */
+  participants(roomId: string): Promise<ParticipantView[]>
+  /** A remote member's read marker (`seq`: an event seq of the room); `seq` in the outcome: the marker now. */
+  markRead(roomId: string, actorId: string, seq: number): Promise<RoomChatOutcome>
+  /** A remote member posts a poll (`input`: the forwarded PollCreate, unchecked); `seq`: the poll's message. */
+  createPoll(roomId: string, actorId: string, input: unknown): Promise<RoomChatOutcome>
+  /** A remote member votes (`options`: unchecked); `seq`: the room event of the new results. */
+  vote(roomId: string, actorId: string, pollId: string, options: unknown): Promise<RoomChatOutcome>
+  /** A remote member closes a poll (its author or a moderator); `seq`: the room event of the closing. */
+  closePoll(roomId: string, actorId: string, pollId: string): Promise<RoomChatOutcome>
+  /** The seq of the room event that applied forwarded action `actionId`, or null when none did. */
+  appliedAction(roomId: string, actionId: string): Promise<number | null>
   /**
    * The room's latest `limit` messages as they stand now (edited bodies; deleted ones left out),
    * oldest first, each as the `message.new` of its seq: a newly joined instance is sent the last
@@ -336,9 +370,25 @@ export type RoomActorRef = { id: string; name: string }
 
 /** A room event the host sends to its member instances (one `Announce` each, in room order). */
 export type RoomFanoutEvent =
-  | { type: 'message.new' | 'message.edited'; messageSeq: number; author: RoomActorRef; body: string; replyTo: number | null; createdAt: number; editedAt: number | null }
+  | {
+      type: 'message.new' | 'message.edited'
+      messageSeq: number
+      author: RoomActorRef
+      body: string
+      replyTo: number | null
+      createdAt: number
+      editedAt: number | null
+      /** The files the message shares: capability URLs of the host, fetched by member instances. */
+      attachments?: FileAttachment[]
+    }
   | { type: 'message.deleted'; messageSeq: number; at: number }
   | { type: 'reaction.added' | 'reaction.removed'; messageSeq: number; emoji: string; actor: RoomActorRef }
+  /** A member's read marker moved (`lastReadSeq`: an event seq); `everyoneReadSeq` as the host counts it. */
+  | { type: 'read'; actor: RoomActorRef; lastReadSeq: number; everyoneReadSeq: number }
+  /** A poll was posted (its message `messageSeq`); `poll`: a FederatedPoll as the host has it (checked by the server). */
+  | { type: 'poll.new'; messageSeq: number; author: RoomActorRef; createdAt: number; poll: unknown }
+  /** A poll's results or state changed; `poll`: a FederatedPoll (checked by the server). */
+  | { type: 'poll.updated'; poll: unknown }
 
 /** A change of the room itself, announced to member instances the same way (an `Update` of the Group). */
 export type RoomUpdateEvent = { type: 'room.updated'; name: string; description: string }
@@ -357,6 +407,8 @@ export type ReplicaMessageRecord = {
   editedAt: number | null
   deletedAt: number | null
   reactions: { emoji: string; actorId: string; actorName: string }[]
+  /** The files the message shares (capability URLs of the host); none once deleted. */
+  attachments?: FileAttachment[]
 }
 
 export interface RoomReplicaRepository {
@@ -406,6 +458,8 @@ export type InboundDirectNote = {
   /** The note it answers (ours or theirs), when any. */
   inReplyTo: string | null
   published: number | null
+  /** Files on the note (Mastodon's media), as the sender's server names them: the server fetches them. */
+  attachments?: FileAttachment[]
 }
 
 /** Outcome of a remote account's action on a direct conversation (the rooms layer decides). */
@@ -424,4 +478,47 @@ export interface DirectConversationPort {
   delete(actorId: string, noteId: string): Promise<DirectOutcome>
   /** `actorId` reacts to (or, `add` false, takes back its reaction to) a note of the conversation. */
   react(actorId: string, noteId: string, emoji: string, add: boolean): Promise<DirectOutcome>
+}
+
+// ——— Meetings across instances (rooms/room-meetings.ts, inbox/meetings.ts) ———
+
+/** A meeting as the room's host describes it in its Event. */
+export type InboundMeeting = {
+  /** The Event's id: `{room}/meetings/{id}` on the host. */
+  eventId: string
+  /** The room's actor id. */
+  roomId: string
+  title: string
+  /** Plain text. */
+  description: string
+  startsAt: number
+  endsAt: number
+  /** As the host states it (unchecked: the server checks it). */
+  timeZone: string | null
+  recurrence: string | null
+  /** Cancelled and moved occurrences (by their rule-given start, ms). */
+  exceptions: { occurrence: number; cancelled: boolean; startsAt: number | null; endsAt: number | null }[]
+  joinUrl: string | null
+  updatedAt: number
+}
+
+/** A remote member's answer to one occurrence of a local room's meeting. */
+export type InboundRsvp = {
+  roomId: string
+  meetingId: string
+  actorId: string
+  name: string
+  /** The occurrence's start as the rule gives it (ms). */
+  occurrence: number
+  response: 'going' | 'maybe' | 'declined'
+}
+
+/** What the server does with meetings that cross instances. */
+export interface MeetingsPort {
+  /** Member side: the host of a room scheduled or changed a meeting (ignored unless someone here is in the room). */
+  received(meeting: InboundMeeting): Promise<void>
+  /** Member side: the host cancelled it. */
+  cancelled(roomId: string, eventId: string, at: number): Promise<void>
+  /** Host side: a remote member of the room answered an occurrence. */
+  answered(rsvp: InboundRsvp): Promise<void>
 }

@@ -9,7 +9,10 @@ const alice: LocalActor = { userId: 'u1', username: 'alice', displayName: 'Alice
 
 function setup(followers: number) {
   const enqueued: unknown[] = []
-  const queue = { enqueue: async (message: unknown) => void enqueued.push(message), listen: async () => {} } as unknown as MessageQueue
+  const queue = {
+    enqueue: async (message: unknown) => void enqueued.push(message),
+    listen: async () => {},
+  } as unknown as MessageQueue
   const updates = new ProfileUpdates({
     context: () => {
       throw new Error('request() must not build the Update itself')

@@ -10,12 +10,13 @@
  * the listener started with the federation builds and hands the Update to Fedify, which fans it
  * out as before. The Person is read when the task runs, so several quick changes send the latest.
  */
+import { userIdentifier } from './actor-identifiers.ts'
 import { randomUUID } from 'node:crypto'
 import type { Context, MessageQueue } from '@fedify/fedify'
 import { PUBLIC_COLLECTION, Update } from '@fedify/fedify/vocab'
 import type { FollowerRepository, LocalActorDirectory } from './ports.ts'
 import type { FederationLogger } from './log.ts'
-import { buildPerson } from './dispatchers.ts'
+import { buildPerson } from './person.ts'
 import { fail, ok, type FederationResult } from './federation-result.ts'
 
 /** A queued profile update (the queue is ours alone; the type guards against a mix-up). */
@@ -51,14 +52,17 @@ export class ProfileUpdates {
 
   /** Runs queued tasks until `signal` aborts (started and stopped with the federation's queue). */
   async listen(signal: AbortSignal): Promise<void> {
-    await this.#deps.queue?.listen(async (message) => {
-      const task = message as Partial<ProfileUpdateTask>
-      if (task.type !== 'parley:profile-update' || typeof task.username !== 'string') {
-        this.#deps.log.warn({ task: typeof message }, 'unknown profile update task dropped')
-        return
-      }
-      await this.send(task.username)
-    }, { signal })
+    await this.#deps.queue?.listen(
+      async (message) => {
+        const task = message as Partial<ProfileUpdateTask>
+        if (task.type !== 'parley:profile-update' || typeof task.username !== 'string') {
+          this.#deps.log.warn({ task: typeof message }, 'unknown profile update task dropped')
+          return
+        }
+        await this.send(task.username)
+      },
+      { signal },
+    )
   }
 
   /**
@@ -69,14 +73,14 @@ export class ProfileUpdates {
     const user = await this.#deps.directory.byUsername(username)
     if (!user || user.deletedAt !== null) return
     const ctx = this.#deps.context()
-    const actorUri = ctx.getActorUri(username)
+    const actorUri = ctx.getActorUri(userIdentifier(username))
     const update = new Update({
       id: new URL(`${actorUri.href}#updates/${randomUUID()}`),
       actor: actorUri,
       object: await buildPerson(ctx, user),
       to: PUBLIC_COLLECTION,
-      cc: ctx.getFollowersUri(username),
+      cc: ctx.getFollowersUri(userIdentifier(username)),
     })
-    await ctx.sendActivity({ identifier: username }, 'followers', update, { preferSharedInbox: true })
+    await ctx.sendActivity({ identifier: userIdentifier(username) }, 'followers', update, { preferSharedInbox: true })
   }
 }

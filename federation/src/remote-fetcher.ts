@@ -3,7 +3,8 @@
  * - refuses non-https URLs (http is allowed on a test network only) and, unless on a test network
  *   (`allowPrivateAddress`), hosts that are or resolve to non-public addresses: checked before each
  *   hop for a clear early error, and again at connect time by the guarded agent (DNS rebinding);
- * - follows redirects itself, so that every hop gets those checks, up to `MAX_REDIRECTS` hops;
+ * - follows redirects itself, so that every hop gets those checks, up to `MAX_REDIRECTS` hops (a
+ *   document load shares that budget with the alternate links it follows: document-loader.ts);
  * - stops reading a body past `maxBytes` and gives up after `timeoutMs` (redirects included);
  * - sends our User-Agent (the caller's request builder sets it).
  */
@@ -12,11 +13,17 @@ import { FetchError } from '@fedify/fedify'
 import type { Agent } from 'undici'
 import { bareHost, isPublicAddress, resolveAll, systemLookup } from './address-policy.ts'
 import { guardedAgent } from './guarded-agent.ts'
-import { DocumentTooLargeError, FetchTimeoutError, PrivateAddressError, RedirectError, SchemeRefusedError } from './fetch-errors.ts'
+import {
+  DocumentTooLargeError,
+  FetchTimeoutError,
+  PrivateAddressError,
+  RedirectError,
+  SchemeRefusedError,
+} from './fetch-errors.ts'
 
 export const DEFAULT_FETCH_MAX_BYTES = 1024 * 1024
 export const DEFAULT_FETCH_TIMEOUT_MS = 10_000
-export const MAX_REDIRECTS = 10
+export const MAX_REDIRECTS = 5
 
 export type FetchLimits = {
   /** Test networks only: allow loopback/private addresses and plain http. */
@@ -34,6 +41,8 @@ export type FetchedResponse = {
   /** The URL of the last hop. */
   url: string
   response: Response
+  /** How many redirects were followed to get there. */
+  redirects: number
 }
 
 /** Builds the request for one hop (a new one per hop, so that signed fetches sign each URL). */
@@ -59,28 +68,99 @@ export class RemoteFetcher {
     this.limits = Object.freeze({ ...limits })
     this.#lookup = options.lookup ?? systemLookup
     this.#isPublic = options.isPublicAddress ?? isPublicAddress
-    this.#agent = guardedAgent({ allowPrivateAddress: limits.allowPrivateAddress, lookup: this.#lookup, isPublicAddress: this.#isPublic })
+    this.#agent = guardedAgent({
+      allowPrivateAddress: limits.allowPrivateAddress,
+      lookup: this.#lookup,
+      isPublicAddress: this.#isPublic,
+    })
   }
 
   /** Refuses a URL we must not fetch (see the module comment); the connect-time check follows. */
   async checkUrl(url: string): Promise<void> {
     const parsed = new URL(url)
     if (this.limits.allowPrivateAddress) {
-      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new SchemeRefusedError(`Unsupported protocol: ${parsed.protocol}`)
+      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        throw new SchemeRefusedError(`Unsupported protocol: ${parsed.protocol}`)
       return
     }
     if (parsed.protocol !== 'https:') throw new SchemeRefusedError(`Only https is allowed: ${url}`)
     const host = bareHost(parsed.hostname)
-    const addresses = isIP(host) !== 0 ? [host] : await resolveAll(this.#lookup, host).catch((error: unknown) => {
-      throw new FetchError(url, `DNS lookup of ${host} failed: ${error instanceof Error ? error.message : String(error)}`)
-    })
+    const addresses =
+      isIP(host) !== 0
+        ? [host]
+        : await resolveAll(this.#lookup, host).catch((error: unknown) => {
+            throw new FetchError(
+              url,
+              `DNS lookup of ${host} failed: ${error instanceof Error ? error.message : String(error)}`,
+            )
+          })
     const refused = addresses.find((address) => !this.#isPublic(address))
     if (refused !== undefined) throw new PrivateAddressError(host, refused)
   }
 
   /** Fetches `url`, following redirects (each hop checked) and reading the whole body within the limits. */
-  async fetch(url: string, build: RequestBuilder, signal?: AbortSignal): Promise<FetchedResponse> {
-    const timeout = AbortSignal.timeout(this.limits.timeoutMs)
+  async fetch(
+    url: string,
+    build: RequestBuilder,
+    signal?: AbortSignal,
+    maxRedirects: number = MAX_REDIRECTS,
+  ): Promise<FetchedResponse> {
+    return this.#follow(url, build, this.limits.timeoutMs, signal, maxRedirects, async (response, current) => {
+      const body = await readLimited(response, current, this.limits.maxBytes)
+      return new Response(body.byteLength === 0 ? null : (body as Uint8Array<ArrayBuffer>), {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      })
+    })
+  }
+
+  /**
+   * Fetches `url` as `fetch()` does (every hop checked), but hands the body over as a stream instead
+   * of reading it: for files, which must not be held whole. The stream fails with
+   * `DocumentTooLargeError` past `maxBytes` (a larger declared Content-Length is refused before
+   * any body is read), and the whole transfer is aborted after `timeoutMs`.
+   */
+  async stream(
+    url: string,
+    build: RequestBuilder,
+    limits: { maxBytes: number; timeoutMs: number },
+    signal?: AbortSignal,
+  ): Promise<FetchedResponse> {
+    return this.#follow(url, build, limits.timeoutMs, signal, MAX_REDIRECTS, async (response, current) => {
+      const declared = Number(response.headers.get('content-length'))
+      if (Number.isFinite(declared) && declared > limits.maxBytes) {
+        await response.body?.cancel().catch(() => {})
+        throw new DocumentTooLargeError(current, limits.maxBytes)
+      }
+      let total = 0
+      const limited = response.body?.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            total += chunk.byteLength
+            if (total > limits.maxBytes) controller.error(new DocumentTooLargeError(current, limits.maxBytes))
+            else controller.enqueue(chunk)
+          },
+        }),
+      )
+      return new Response(limited ?? null, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      })
+    })
+  }
+
+  /** Follows redirects (each hop checked) and hands the last answer to `finish`, within `timeoutMs` in all. */
+  async #follow(
+    url: string,
+    build: RequestBuilder,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    maxRedirects: number,
+    finish: (response: Response, url: string) => Promise<Response>,
+  ): Promise<FetchedResponse> {
+    const timeout = AbortSignal.timeout(timeoutMs)
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout
     let current = new URL(url).href
     const visited = new Set<string>()
@@ -90,21 +170,25 @@ export class RemoteFetcher {
         await this.checkUrl(current)
         visited.add(current)
         const request = await build(current)
-        const response = await fetch(request, { redirect: 'manual', signal: combined, dispatcher: this.#agent } as RequestInit)
+        const response = await fetch(request, {
+          redirect: 'manual',
+          signal: combined,
+          dispatcher: this.#agent,
+        } as RequestInit)
         const location = response.headers.get('location')
         if (response.status >= 300 && response.status < 400 && location !== null) {
           await response.body?.cancel().catch(() => {})
-          if (hop >= MAX_REDIRECTS) throw new RedirectError(current, 'fetch-too-many-redirects', `Too many redirections (${hop + 1})`)
+          if (hop >= maxRedirects)
+            throw new RedirectError(current, 'fetch-too-many-redirects', `Too many redirections (${hop + 1})`)
           const next = new URL(location, current).href
-          if (visited.has(next)) throw new RedirectError(current, 'fetch-redirect-loop', `Redirect loop detected: ${next}`)
+          if (visited.has(next))
+            throw new RedirectError(current, 'fetch-redirect-loop', `Redirect loop detected: ${next}`)
           current = next
           continue
         }
-        const body = await readLimited(response, current, this.limits.maxBytes)
-        const buffered = new Response(body.byteLength === 0 ? null : (body as Uint8Array<ArrayBuffer>), { status: response.status, statusText: response.statusText, headers: response.headers })
-        return { url: current, response: buffered }
+        return { url: current, response: await finish(response, current), redirects: hop }
       } catch (error) {
-        if (timeout.aborted && !(signal?.aborted ?? false)) throw new FetchTimeoutError(current, this.limits.timeoutMs)
+        if (timeout.aborted && !(signal?.aborted ?? false)) throw new FetchTimeoutError(current, timeoutMs)
         // fetch() wraps what the connector refused in `TypeError: fetch failed`: give the reason.
         const cause = error instanceof TypeError ? error.cause : undefined
         if (cause instanceof PrivateAddressError) throw cause

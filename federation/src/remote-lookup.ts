@@ -13,7 +13,11 @@ import { remoteFetchErrorCode } from './fetch-errors.ts'
 import type { RemoteFetcher } from './remote-fetcher.ts'
 
 /** A handle (`@name@host`, `name@host`, `acct:name@host`) or a URL, looked up; null when not found. */
-export async function lookupRemoteObject(ctx: Context<void>, target: string, fetcher: RemoteFetcher): ReturnType<typeof lookupObject> {
+export async function lookupRemoteObject(
+  ctx: Context<void>,
+  target: string,
+  fetcher: RemoteFetcher,
+): ReturnType<typeof lookupObject> {
   const identifier = toAcctUrl(target) ?? new URL(target)
   let document: RemoteDocument | null = null
   let firstError: unknown = null
@@ -41,6 +45,11 @@ export async function lookupRemoteObject(ctx: Context<void>, target: string, fet
     return null
   }
   const loaded = document
-  const documentLoader: DocumentLoader = (url, options) => (url === loaded.documentUrl ? Promise.resolve(loaded) : ctx.documentLoader(url, options))
-  return lookupObject(loaded.documentUrl, { documentLoader, contextLoader: ctx.contextLoader, userAgent: fetcher.limits.userAgent })
+  const documentLoader: DocumentLoader = (url, options) =>
+    url === loaded.documentUrl ? Promise.resolve(loaded) : ctx.documentLoader(url, options)
+  return lookupObject(loaded.documentUrl, {
+    documentLoader,
+    contextLoader: ctx.contextLoader,
+    userAgent: fetcher.limits.userAgent,
+  })
 }

@@ -21,7 +21,10 @@ describe('lookupWebFinger() and lookupRemoteObject()', () => {
   let lastUserAgent: string | undefined
   const fetchers: RemoteFetcher[] = []
   const fetcher = (limits: Partial<FetchLimits> = {}, lookup?: LookupFunction) => {
-    const made = new RemoteFetcher({ allowPrivateAddress: true, maxBytes: 64 * 1024, timeoutMs: 5000, userAgent: USER_AGENT, ...limits }, lookup ? { lookup } : {})
+    const made = new RemoteFetcher(
+      { allowPrivateAddress: true, maxBytes: 64 * 1024, timeoutMs: 5000, userAgent: USER_AGENT, ...limits },
+      lookup ? { lookup } : {},
+    )
     fetchers.push(made)
     return made
   }
@@ -34,7 +37,15 @@ describe('lookupWebFinger() and lookupRemoteObject()', () => {
       const resource = url.searchParams.get('resource') ?? ''
       if (url.pathname === '/.well-known/webfinger' && resource.startsWith('acct:alice@')) {
         res.writeHead(200, { 'content-type': 'application/jrd+json' })
-        res.end(JSON.stringify({ subject: resource, links: [{ rel: 'http://webfinger.net/rel/profile-page', href: `${origin}/@alice` }, { rel: 'self', type: 'application/activity+json', href: `${origin}/users/alice` }] }))
+        res.end(
+          JSON.stringify({
+            subject: resource,
+            links: [
+              { rel: 'http://webfinger.net/rel/profile-page', href: `${origin}/@alice` },
+              { rel: 'self', type: 'application/activity+json', href: `${origin}/users/alice` },
+            ],
+          }),
+        )
       } else if (url.pathname === '/.well-known/webfinger' && resource.startsWith('acct:endless@')) {
         // A hostile server: a JRD that never ends, written as fast as the client reads.
         endlessWritten = 0
@@ -51,7 +62,15 @@ describe('lookupWebFinger() and lookupRemoteObject()', () => {
         pump()
       } else if (url.pathname === '/users/alice') {
         res.writeHead(200, { 'content-type': 'application/activity+json' })
-        res.end(JSON.stringify({ '@context': 'https://www.w3.org/ns/activitystreams', id: `${origin}/users/alice`, type: 'Person', preferredUsername: 'alice', inbox: `${origin}/users/alice/inbox` }))
+        res.end(
+          JSON.stringify({
+            '@context': 'https://www.w3.org/ns/activitystreams',
+            id: `${origin}/users/alice`,
+            type: 'Person',
+            preferredUsername: 'alice',
+            inbox: `${origin}/users/alice/inbox`,
+          }),
+        )
       } else {
         res.writeHead(404)
         res.end()
@@ -80,12 +99,18 @@ describe('lookupWebFinger() and lookupRemoteObject()', () => {
 
   it('refuses an endless JRD at the size limit, with bounded memory', async () => {
     const heapBefore = process.memoryUsage().heapUsed
-    await assert.rejects(lookupWebFinger(new URL(`acct:endless@127.0.0.1:${https.port}`), fetcher({ maxBytes: 64 * 1024 })), (error: unknown) => {
-      assert.ok(error instanceof DocumentTooLargeError)
-      assert.equal(error.code, 'fetch-too-large')
-      assert.match(error.message, /\/\.well-known\/webfinger\?resource=acct%3Aendless%40127\.0\.0\.1%3A\d+: Remote document is larger than 65536 bytes$/)
-      return true
-    })
+    await assert.rejects(
+      lookupWebFinger(new URL(`acct:endless@127.0.0.1:${https.port}`), fetcher({ maxBytes: 64 * 1024 })),
+      (error: unknown) => {
+        assert.ok(error instanceof DocumentTooLargeError)
+        assert.equal(error.code, 'fetch-too-large')
+        assert.match(
+          error.message,
+          /\/\.well-known\/webfinger\?resource=acct%3Aendless%40127\.0\.0\.1%3A\d+: Remote document is larger than 65536 bytes$/,
+        )
+        return true
+      },
+    )
     await endlessDone
     // Reading stopped at the limit: the server could only fill the socket buffers after that.
     assert.ok(endlessWritten < 8 * 1024 * 1024, `server wrote ${endlessWritten} bytes`)
@@ -93,25 +118,37 @@ describe('lookupWebFinger() and lookupRemoteObject()', () => {
   })
 
   it('refuses a handle on a private address when not on a test network, before and at connect time', async () => {
-    await assert.rejects(lookupWebFinger(new URL(`acct:alice@localhost:${https.port}`), fetcher({ allowPrivateAddress: false })), { name: 'PrivateAddressError', code: 'fetch-private-address' })
+    await assert.rejects(
+      lookupWebFinger(new URL(`acct:alice@localhost:${https.port}`), fetcher({ allowPrivateAddress: false })),
+      { name: 'PrivateAddressError', code: 'fetch-private-address' },
+    )
     let calls = 0
     const rebinding: LookupFunction = (_hostname, options, callback) => {
       const address = calls++ === 0 ? '93.184.216.34' : '127.0.0.1'
       if (options.all) callback(null, [{ address, family: 4 }])
       else callback(null, address, 4)
     }
-    await assert.rejects(lookupWebFinger(new URL(`acct:alice@rebind.test:${https.port}`), fetcher({ allowPrivateAddress: false }, rebinding)), (error: unknown) => {
-      assert.ok(error instanceof PrivateAddressError)
-      assert.equal(error.message, 'Invalid or private address: rebind.test is 127.0.0.1')
-      return true
-    })
+    await assert.rejects(
+      lookupWebFinger(
+        new URL(`acct:alice@rebind.test:${https.port}`),
+        fetcher({ allowPrivateAddress: false }, rebinding),
+      ),
+      (error: unknown) => {
+        assert.ok(error instanceof PrivateAddressError)
+        assert.equal(error.message, 'Invalid or private address: rebind.test is 127.0.0.1')
+        return true
+      },
+    )
     assert.equal(calls, 2)
   })
 
   describe('lookupRemoteObject()', () => {
     const contextOf = (made: RemoteFetcher) => {
       const kv = new MemoryKvStore()
-      const federation = createFederation<void>({ kv, ...documentLoaderFactories(made, kv, ['_test', 'remoteDocument']) })
+      const federation = createFederation<void>({
+        kv,
+        ...documentLoaderFactories(made, kv, ['_test', 'remoteDocument']),
+      })
       return federation.createContext(new URL('https://talk.example.org'), undefined)
     }
 
@@ -125,7 +162,10 @@ describe('lookupWebFinger() and lookupRemoteObject()', () => {
 
     it('throws the refusal of an endless WebFinger answer instead of answering null', async () => {
       const made = fetcher({ maxBytes: 64 * 1024 })
-      await assert.rejects(lookupRemoteObject(contextOf(made), `@endless@127.0.0.1:${https.port}`, made), { name: 'DocumentTooLargeError', code: 'fetch-too-large' })
+      await assert.rejects(lookupRemoteObject(contextOf(made), `@endless@127.0.0.1:${https.port}`, made), {
+        name: 'DocumentTooLargeError',
+        code: 'fetch-too-large',
+      })
     })
 
     it('answers null for an unknown handle', async () => {

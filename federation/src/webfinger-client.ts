@@ -6,6 +6,7 @@
  * lookup as Fedify's (same URL, `Accept`, redirect following) with our limits and address policy.
  */
 import type { RemoteFetcher } from './remote-fetcher.ts'
+import { isActivityPubType } from './remote-document.ts'
 
 /** The parts of a JRD we read. */
 export type ResourceDescriptor = {
@@ -19,7 +20,11 @@ export type ResourceDescriptor = {
  * host), or null when the server has none (404/410, other errors, not a JRD). Fetch refusals
  * (`fetch-errors.ts`) and network errors are thrown.
  */
-export async function lookupWebFinger(resource: URL, fetcher: RemoteFetcher, signal?: AbortSignal): Promise<ResourceDescriptor | null> {
+export async function lookupWebFinger(
+  resource: URL,
+  fetcher: RemoteFetcher,
+  signal?: AbortSignal,
+): Promise<ResourceDescriptor | null> {
   let server: string
   let protocol = 'https:'
   if (resource.protocol === 'acct:') {
@@ -32,7 +37,11 @@ export async function lookupWebFinger(resource: URL, fetcher: RemoteFetcher, sig
   } else return null
   const url = new URL(`${protocol}//${server}/.well-known/webfinger`)
   url.searchParams.set('resource', resource.href)
-  const { response } = await fetcher.fetch(url.href, (hop) => new Request(hop, { headers: { accept: 'application/jrd+json', 'user-agent': fetcher.limits.userAgent } }), signal)
+  const { response } = await fetcher.fetch(
+    url.href,
+    (hop) => new Request(hop, { headers: { accept: 'application/jrd+json', 'user-agent': fetcher.limits.userAgent } }),
+    signal,
+  )
   if (!response.ok) return null
   let jrd: unknown
   try {
@@ -50,6 +59,6 @@ export async function lookupWebFinger(resource: URL, fetcher: RemoteFetcher, sig
 export function selfLinks(jrd: ResourceDescriptor): string[] {
   return (jrd.links ?? [])
     .filter((link) => typeof link === 'object' && link !== null && link.rel === 'self' && typeof link.href === 'string')
-    .filter((link) => link.type === 'application/activity+json' || /^application\/ld\+json;\s*profile="https:\/\/www\.w3\.org\/ns\/activitystreams"/.test(link.type ?? ''))
+    .filter((link) => typeof link.type === 'string' && isActivityPubType(link.type))
     .map((link) => link.href as string)
 }

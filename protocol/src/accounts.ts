@@ -9,7 +9,15 @@ export type RegistrationMode = Static<typeof RegistrationMode>
 
 /** A user as anyone signed in may see them. */
 export const UserProfile = Type.Object(
-  { id: Id, username: Username, displayName: DisplayName, role: UserRole },
+  {
+    id: Id,
+    username: Username,
+    displayName: DisplayName,
+    role: UserRole,
+    avatarUrl: Type.Union([Type.String(), Type.Null()], {
+      description: 'Path of the avatar image (changes when the avatar does, so it may be cached for good); null: none',
+    }),
+  },
   { additionalProperties: false, title: 'UserProfile' },
 )
 export type UserProfile = Static<typeof UserProfile>
@@ -22,6 +30,7 @@ export const UserAdminView = Type.Object(
     displayName: DisplayName,
     role: UserRole,
     disabled: Type.Boolean(),
+    hidden: Type.Boolean({ description: 'Left out of the user directory' }),
     createdAt: Timestamp,
   },
   { additionalProperties: false, title: 'UserAdminView' },

@@ -2,6 +2,7 @@
 import Type, { type Static } from 'typebox'
 import { Id, Timestamp } from './common.ts'
 import { Actor } from './rooms.ts'
+import { FileView } from './files.ts'
 
 /** Longest message body, in UTF-16 code units (what JavaScript's `length` counts). */
 export const MAX_MESSAGE_LENGTH = 32000
@@ -10,11 +11,15 @@ export const Seq = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, 
 export type Seq = Static<typeof Seq>
 
 export const MessageKind = Type.Union([Type.Literal('text'), Type.Literal('system'), Type.Literal('poll')], {
-  description: 'text: markdown from a person. system: what happened (body is the event name, e.g. "joined"). poll: body is the poll id.',
+  description:
+    'text: markdown from a person (with `file` when it shares a file; its body, the caption, may then be empty). system: what happened (body is the event name, e.g. "joined"). poll: body is the poll id.',
 })
 export type MessageKind = Static<typeof MessageKind>
 
-export const ReactionSummary = Type.Object({ emoji: Type.String(), count: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
+export const ReactionSummary = Type.Object(
+  { emoji: Type.String(), count: Type.Integer({ minimum: 1 }) },
+  { additionalProperties: false },
+)
 export type ReactionSummary = Static<typeof ReactionSummary>
 
 export const MessageView = Type.Object(
@@ -31,21 +36,44 @@ export const MessageView = Type.Object(
     deletedAt: Type.Union([Timestamp, Type.Null()]),
     expiresAt: Type.Union([Timestamp, Type.Null()]),
     reactions: Type.Array(ReactionSummary),
+    /** The file this message shares (uploads, and attachments that came from elsewhere). */
+    file: Type.Optional(FileView),
   },
   { additionalProperties: false, title: 'MessageView' },
 )
 export type MessageView = Static<typeof MessageView>
 
+/**
+ * The answer (202) to a write in a room hosted on another instance whose host cannot be reached
+ * now: the write is kept and sent to the host in order when it is back (never twice); it shows as
+ * an ordinary room event once the host accepted it. Not to be sent again.
+ */
+export const QueuedWrite = Type.Object(
+  {
+    queued: Type.Literal(true),
+    roomId: Id,
+    actionId: Type.String({ description: 'The forwarded action (its id on the host once delivered)' }),
+  },
+  { additionalProperties: false, title: 'QueuedWrite' },
+)
+export type QueuedWrite = Static<typeof QueuedWrite>
+
 export const MessagePost = Type.Object(
   {
-    body: Type.String({ minLength: 1, description: `Markdown, at most ${MAX_MESSAGE_LENGTH} characters (longer: message-too-long)` }),
+    body: Type.String({
+      minLength: 1,
+      description: `Markdown, at most ${MAX_MESSAGE_LENGTH} characters (longer: message-too-long)`,
+    }),
     replyTo: Type.Optional(Seq),
   },
   { additionalProperties: false, title: 'MessagePost' },
 )
 export type MessagePost = Static<typeof MessagePost>
 
-export const MessageEdit = Type.Object({ body: Type.String({ minLength: 1 }) }, { additionalProperties: false, title: 'MessageEdit' })
+export const MessageEdit = Type.Object(
+  { body: Type.String({ minLength: 1 }) },
+  { additionalProperties: false, title: 'MessageEdit' },
+)
 export type MessageEdit = Static<typeof MessageEdit>
 
 export const HistoryQuery = Type.Object(
@@ -55,7 +83,11 @@ export const HistoryQuery = Type.Object(
     around: Type.Optional(Seq),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   },
-  { additionalProperties: false, title: 'HistoryQuery', description: 'At most one of before, after, around; none: the newest messages.' },
+  {
+    additionalProperties: false,
+    title: 'HistoryQuery',
+    description: 'At most one of before, after, around; none: the newest messages.',
+  },
 )
 export type HistoryQuery = Static<typeof HistoryQuery>
 
@@ -72,24 +104,39 @@ export type HistoryPage = Static<typeof HistoryPage>
 export const MessageParams = Type.Object({ roomId: Id, seq: Seq }, { additionalProperties: false })
 export type MessageParams = Static<typeof MessageParams>
 
-export const Emoji = Type.String({ minLength: 1, maxLength: 32, pattern: '^[^\\s]+$', description: 'One emoji (no spaces)' })
+export const Emoji = Type.String({
+  minLength: 1,
+  maxLength: 32,
+  pattern: '^[^\\s]+$',
+  description: 'One emoji (no spaces)',
+})
 
 export const ReactionParams = Type.Object({ roomId: Id, seq: Seq, emoji: Emoji }, { additionalProperties: false })
 export type ReactionParams = Static<typeof ReactionParams>
 
 export const ReactionList = Type.Object(
-  { reactions: Type.Array(Type.Object({ emoji: Type.String(), actor: Actor, reactedAt: Timestamp }, { additionalProperties: false })) },
+  {
+    reactions: Type.Array(
+      Type.Object({ emoji: Type.String(), actor: Actor, reactedAt: Timestamp }, { additionalProperties: false }),
+    ),
+  },
   { additionalProperties: false, title: 'ReactionList' },
 )
 export type ReactionList = Static<typeof ReactionList>
 
-export const ReadMarkerSet = Type.Object({ seq: Type.Integer({ minimum: 0 }) }, { additionalProperties: false, title: 'ReadMarkerSet' })
+export const ReadMarkerSet = Type.Object(
+  { seq: Type.Integer({ minimum: 0 }) },
+  { additionalProperties: false, title: 'ReadMarkerSet' },
+)
 export type ReadMarkerSet = Static<typeof ReadMarkerSet>
 
 export const ReadState = Type.Object(
   {
     lastReadSeq: Type.Integer({ minimum: 0 }),
-    everyoneReadSeq: Type.Integer({ minimum: 0, description: 'The last sequence number every active participant has read' }),
+    everyoneReadSeq: Type.Integer({
+      minimum: 0,
+      description: 'The last sequence number every active participant has read',
+    }),
   },
   { additionalProperties: false, title: 'ReadState' },
 )
@@ -122,9 +169,17 @@ export const PollView = Type.Object(
     anonymous: Type.Boolean(),
     closed: Type.Boolean(),
     votes: Type.Array(Type.Integer({ minimum: 0 }), { description: 'Votes per option' }),
-    voters: Type.Union([Type.Array(Type.Object({ name: Type.String(), options: Type.Array(Type.Integer()) }, { additionalProperties: false })), Type.Null()], {
-      description: 'Who voted what; null for anonymous polls',
-    }),
+    voters: Type.Union(
+      [
+        Type.Array(
+          Type.Object({ name: Type.String(), options: Type.Array(Type.Integer()) }, { additionalProperties: false }),
+        ),
+        Type.Null(),
+      ],
+      {
+        description: 'Who voted what; null for anonymous polls',
+      },
+    ),
   },
   { additionalProperties: false, title: 'PollView' },
 )
@@ -134,22 +189,49 @@ export const PollParams = Type.Object({ roomId: Id, pollId: Id }, { additionalPr
 export type PollParams = Static<typeof PollParams>
 
 export const SearchQuery = Type.Object(
-  { q: Type.String({ minLength: 1, maxLength: 200 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })) },
+  {
+    q: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Words (each also matches as a prefix) and "quoted phrases"; all must match',
+    }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    roomId: Type.Optional(Id),
+  },
   { additionalProperties: false, title: 'SearchQuery' },
 )
 export type SearchQuery = Static<typeof SearchQuery>
 
-export const SearchResults = Type.Object({ messages: Type.Array(MessageView) }, { additionalProperties: false, title: 'SearchResults' })
+export const SearchResults = Type.Object(
+  { messages: Type.Array(MessageView) },
+  { additionalProperties: false, title: 'SearchResults' },
+)
 export type SearchResults = Static<typeof SearchResults>
 
 export const NotificationView = Type.Object(
-  { id: Id, kind: Type.Literal('mention'), roomId: Id, seq: Seq, actorName: Type.String(), createdAt: Timestamp, read: Type.Boolean() },
+  {
+    id: Id,
+    kind: Type.Union([Type.Literal('mention'), Type.Literal('reply')], {
+      description: 'mention: you (or @all) were mentioned; reply: someone replied to your message',
+    }),
+    roomId: Id,
+    seq: Seq,
+    actorName: Type.String(),
+    createdAt: Timestamp,
+    read: Type.Boolean(),
+  },
   { additionalProperties: false, title: 'NotificationView' },
 )
 export type NotificationView = Static<typeof NotificationView>
 
-export const NotificationList = Type.Object({ notifications: Type.Array(NotificationView) }, { additionalProperties: false, title: 'NotificationList' })
+export const NotificationList = Type.Object(
+  { notifications: Type.Array(NotificationView) },
+  { additionalProperties: false, title: 'NotificationList' },
+)
 export type NotificationList = Static<typeof NotificationList>
 
-export const NotificationsRead = Type.Object({ ids: Type.Array(Id, { minItems: 1, maxItems: 200 }) }, { additionalProperties: false, title: 'NotificationsRead' })
+export const NotificationsRead = Type.Object(
+  { ids: Type.Array(Id, { minItems: 1, maxItems: 200 }) },
+  { additionalProperties: false, title: 'NotificationsRead' },
+)
 export type NotificationsRead = Static<typeof NotificationsRead>

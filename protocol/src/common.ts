@@ -4,6 +4,18 @@ import Type, { type Static } from 'typebox'
 export const Id = Type.String({ minLength: 1, maxLength: 64, description: 'Opaque immutable id' })
 export type Id = Static<typeof Id>
 
+/**
+ * The room a call frame is about: a local room's id, or, for a room hosted on another instance
+ * that the member's instance knows only by its replica, the room's actor id on its host (a URL,
+ * longer than an Id). See spec/cascade.md.
+ */
+export const CallRoomId = Type.String({
+  minLength: 1,
+  maxLength: 512,
+  description: "A room's id, or the actor id of a room hosted on another instance",
+})
+export type CallRoomId = Static<typeof CallRoomId>
+
 export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339 timestamp (UTC)' })
 export type Timestamp = Static<typeof Timestamp>
 

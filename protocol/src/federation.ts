@@ -1,7 +1,11 @@
 import Type, { type Static } from 'typebox'
 import { Timestamp } from './common.ts'
 
-const ActivityPubId = Type.String({ format: 'uri', maxLength: 2048, description: 'An ActivityPub id (absolute https URL)' })
+const ActivityPubId = Type.String({
+  format: 'uri',
+  maxLength: 2048,
+  description: 'An ActivityPub id (absolute https URL)',
+})
 
 /** A Fediverse account as Parley shows it, from a lookup by handle or URL. */
 export const RemoteActor = Type.Object(
@@ -39,7 +43,10 @@ export const FollowView = Type.Object(
 )
 export type FollowView = Static<typeof FollowView>
 
-export const UnfollowQuery = Type.Object({ actor: ActivityPubId }, { additionalProperties: false, title: 'UnfollowQuery' })
+export const UnfollowQuery = Type.Object(
+  { actor: ActivityPubId },
+  { additionalProperties: false, title: 'UnfollowQuery' },
+)
 export type UnfollowQuery = Static<typeof UnfollowQuery>
 
 export const BlockRequest = Type.Object(
@@ -49,10 +56,16 @@ export const BlockRequest = Type.Object(
 export type BlockRequest = Static<typeof BlockRequest>
 
 /** A Fediverse account I blocked: its follows are rejected and its messages to me dropped. */
-export const BlockView = Type.Object({ actorId: ActivityPubId, createdAt: Timestamp }, { additionalProperties: false, title: 'BlockView' })
+export const BlockView = Type.Object(
+  { actorId: ActivityPubId, createdAt: Timestamp },
+  { additionalProperties: false, title: 'BlockView' },
+)
 export type BlockView = Static<typeof BlockView>
 
-export const BlockList = Type.Object({ blocks: Type.Array(BlockView) }, { additionalProperties: false, title: 'BlockList' })
+export const BlockList = Type.Object(
+  { blocks: Type.Array(BlockView) },
+  { additionalProperties: false, title: 'BlockList' },
+)
 export type BlockList = Static<typeof BlockList>
 
 /** A report (ActivityPub `Flag`) another server sent about local users, for admins. */
@@ -69,7 +82,10 @@ export const FederationReport = Type.Object(
 )
 export type FederationReport = Static<typeof FederationReport>
 
-export const FederationReportList = Type.Object({ reports: Type.Array(FederationReport) }, { additionalProperties: false, title: 'FederationReportList' })
+export const FederationReportList = Type.Object(
+  { reports: Type.Array(FederationReport) },
+  { additionalProperties: false, title: 'FederationReportList' },
+)
 export type FederationReportList = Static<typeof FederationReportList>
 
 const Domain = Type.String({
@@ -79,15 +95,23 @@ const Domain = Type.String({
   description: 'A domain (covers its subdomains, any port) or host:port (exactly that origin)',
 })
 
-export const DomainBlockRequest = Type.Object({ domain: Domain }, { additionalProperties: false, title: 'DomainBlockRequest' })
+export const DomainBlockRequest = Type.Object(
+  { domain: Domain },
+  { additionalProperties: false, title: 'DomainBlockRequest' },
+)
 export type DomainBlockRequest = Static<typeof DomainBlockRequest>
 
-export const DomainBlock = Type.Object({ domain: Type.String(), createdAt: Timestamp }, { additionalProperties: false, title: 'DomainBlock' })
+export const DomainBlock = Type.Object(
+  { domain: Type.String(), createdAt: Timestamp },
+  { additionalProperties: false, title: 'DomainBlock' },
+)
 export type DomainBlock = Static<typeof DomainBlock>
 
 export const DomainBlockList = Type.Object(
   {
-    configured: Type.Array(Type.String(), { description: 'From the configuration (federationBlockedDomains): changed there only' }),
+    configured: Type.Array(Type.String(), {
+      description: 'From the configuration (federationBlockedDomains): changed there only',
+    }),
     blocks: Type.Array(DomainBlock, { description: 'Added by admins at run time' }),
   },
   { additionalProperties: false, title: 'DomainBlockList' },
@@ -109,11 +133,12 @@ export const RemoteFetchErrorCode = Type.Union(
     Type.Literal('fetch-timeout'),
     Type.Literal('fetch-too-many-redirects'),
     Type.Literal('fetch-redirect-loop'),
+    Type.Literal('fetch-content-type-refused'),
   ],
   {
     title: 'RemoteFetchErrorCode',
     description:
-      'fetch-private-address: the host is, resolves to or connected to a loopback, private, link-local or otherwise non-public address (checked before the fetch and again on connect, on every redirect hop). fetch-scheme-refused: not https (http only on test networks). fetch-too-large: the body passed federationFetchMaxBytes. fetch-timeout: no full answer within federationFetchTimeoutSeconds. fetch-too-many-redirects: more than 10 redirects. fetch-redirect-loop: a redirect back to a URL already visited.',
+      'fetch-private-address: the host is, resolves to or connected to a loopback, private, link-local or otherwise non-public address (checked before the fetch and again on connect, on every redirect hop). fetch-scheme-refused: not https (http only on test networks). fetch-too-large: the body passed federationFetchMaxBytes. fetch-timeout: no full answer within federationFetchTimeoutSeconds. fetch-too-many-redirects: more than 5 redirect and alternate-link hops in one document load. fetch-redirect-loop: a redirect or alternate link back to a URL already visited. fetch-content-type-refused: the answer is neither application/activity+json nor application/ld+json with the ActivityStreams profile, and names no such alternate document (an HTML page is read only for that link).',
   },
 )
 export type RemoteFetchErrorCode = Static<typeof RemoteFetchErrorCode>

@@ -7,8 +7,12 @@ import Type, { type Static } from 'typebox'
 export const IceServer = Type.Object(
   {
     urls: Type.Array(Type.String({ pattern: '^(stuns?|turns?):' }), { minItems: 1 }),
-    username: Type.Optional(Type.String({ description: 'TURN REST API username: "expiry:userId", expiry in Unix seconds' })),
-    credential: Type.Optional(Type.String({ description: 'base64 HMAC-SHA1 of the username under the TURN shared secret' })),
+    username: Type.Optional(
+      Type.String({ description: 'TURN REST API username: "expiry:userId", expiry in Unix seconds' }),
+    ),
+    credential: Type.Optional(
+      Type.String({ description: 'base64 HMAC-SHA1 of the username under the TURN shared secret' }),
+    ),
   },
   { additionalProperties: false, title: 'IceServer' },
 )
@@ -17,7 +21,9 @@ export type IceServer = Static<typeof IceServer>
 export const IceServers = Type.Object(
   {
     iceServers: Type.Array(IceServer),
-    expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When the TURN credentials stop working; null without TURN' }),
+    expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'When the TURN credentials stop working; null without TURN',
+    }),
   },
   { additionalProperties: false, title: 'IceServers' },
 )

@@ -5,10 +5,12 @@
 import Type, { type Static } from 'typebox'
 import { Id } from './common.ts'
 import { ErrorCodeSchema } from './errors.ts'
-import { MessageView, PollView, Seq } from './chat.ts'
+import { MessageView, NotificationView, PollView, Seq } from './chat.ts'
 import { Actor, ParticipantView, RoomView } from './rooms.ts'
 import { CLIENT_CALL_MESSAGES, CLIENT_CALL_TYPES, SERVER_CALL_MESSAGES } from './calls.ts'
-import { RemoteRoomMessage, RoomInvitationView } from './room-federation.ts'
+import { RoomInvitationView } from './room-federation.ts'
+import { UserStatus } from './people.ts'
+import { ServerMeetingReminder, ServerMeetingStarted } from './meetings.ts'
 
 export const REALTIME_VERSION = 1
 /** Largest frame a client may send, in bytes. */
@@ -18,8 +20,14 @@ export const REALTIME_FEATURES = ['resume', 'typing', 'presence', 'chat', 'polls
 const FrameId = Type.Optional(Type.String({ maxLength: 64, description: 'Echoed in the reply' }))
 
 export const HelloAuth = Type.Union([
-  Type.Object({ type: Type.Literal('token'), token: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('guest'), secret: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+  Type.Object(
+    { type: Type.Literal('token'), token: Type.String({ minLength: 1, maxLength: 200 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { type: Type.Literal('guest'), secret: Type.String({ minLength: 1, maxLength: 200 }) },
+    { additionalProperties: false },
+  ),
 ])
 export type HelloAuth = Static<typeof HelloAuth>
 
@@ -41,7 +49,10 @@ export const ClientHello = Type.Object(
 )
 export type ClientHello = Static<typeof ClientHello>
 
-export const ClientPing = Type.Object({ type: Type.Literal('ping'), id: FrameId }, { additionalProperties: false, title: 'ClientPing' })
+export const ClientPing = Type.Object(
+  { type: Type.Literal('ping'), id: FrameId },
+  { additionalProperties: false, title: 'ClientPing' },
+)
 export type ClientPing = Static<typeof ClientPing>
 
 export const ClientTyping = Type.Object(
@@ -50,7 +61,9 @@ export const ClientTyping = Type.Object(
 )
 export type ClientTyping = Static<typeof ClientTyping>
 
-export const ClientMessage = Type.Union([ClientHello, ClientPing, ClientTyping, ...CLIENT_CALL_MESSAGES], { title: 'ClientMessage' })
+export const ClientMessage = Type.Union([ClientHello, ClientPing, ClientTyping, ...CLIENT_CALL_MESSAGES], {
+  title: 'ClientMessage',
+})
 export type ClientMessage = Static<typeof ClientMessage>
 export const CLIENT_MESSAGE_TYPES = ['hello', 'ping', 'typing', ...CLIENT_CALL_TYPES] as const
 
@@ -60,18 +73,50 @@ export const RoomEvent = Type.Union(
     Type.Object({ type: Type.Literal('message.new'), message: MessageView }, { additionalProperties: false }),
     Type.Object({ type: Type.Literal('message.edited'), message: MessageView }, { additionalProperties: false }),
     Type.Object({ type: Type.Literal('message.deleted'), message: MessageView }, { additionalProperties: false }),
-    Type.Object({ type: Type.Literal('reaction.added'), messageSeq: Seq, emoji: Type.String(), actor: Actor }, { additionalProperties: false }),
-    Type.Object({ type: Type.Literal('reaction.removed'), messageSeq: Seq, emoji: Type.String(), actor: Actor }, { additionalProperties: false }),
     Type.Object(
-      { type: Type.Literal('read'), actorId: Type.String(), lastReadSeq: Type.Integer({ minimum: 0 }), everyoneReadSeq: Type.Integer({ minimum: 0 }) },
+      { type: Type.Literal('message.expired'), messageSeq: Seq },
+      {
+        additionalProperties: false,
+        description:
+          'The message reached its expiresAt and is gone everywhere (history, search, reactions, notifications): clients drop it',
+      },
+    ),
+    Type.Object(
+      { type: Type.Literal('reaction.added'), messageSeq: Seq, emoji: Type.String(), actor: Actor },
       { additionalProperties: false },
     ),
-    Type.Object({ type: Type.Literal('room.updated'), room: Type.Omit(RoomView, ['me']) }, { additionalProperties: false }),
-    Type.Object({ type: Type.Literal('room.deleted') }, { additionalProperties: false }),
-    Type.Object({ type: Type.Literal('participant.joined'), participant: ParticipantView }, { additionalProperties: false }),
-    Type.Object({ type: Type.Literal('participant.updated'), participant: ParticipantView }, { additionalProperties: false }),
     Type.Object(
-      { type: Type.Literal('participant.left'), actorId: Type.String(), reason: Type.Union([Type.Literal('left'), Type.Literal('removed'), Type.Literal('banned')]) },
+      { type: Type.Literal('reaction.removed'), messageSeq: Seq, emoji: Type.String(), actor: Actor },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        type: Type.Literal('read'),
+        actorId: Type.String(),
+        lastReadSeq: Type.Integer({ minimum: 0 }),
+        everyoneReadSeq: Type.Integer({ minimum: 0 }),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { type: Type.Literal('room.updated'), room: Type.Omit(RoomView, ['me']) },
+      { additionalProperties: false },
+    ),
+    Type.Object({ type: Type.Literal('room.deleted') }, { additionalProperties: false }),
+    Type.Object(
+      { type: Type.Literal('participant.joined'), participant: ParticipantView },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { type: Type.Literal('participant.updated'), participant: ParticipantView },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        type: Type.Literal('participant.left'),
+        actorId: Type.String(),
+        reason: Type.Union([Type.Literal('left'), Type.Literal('removed'), Type.Literal('banned')]),
+      },
       { additionalProperties: false },
     ),
     Type.Object({ type: Type.Literal('poll.updated'), poll: PollView }, { additionalProperties: false }),
@@ -89,7 +134,16 @@ export const ServerWelcome = Type.Object(
     sessionId: Type.String(),
     features: Type.Array(Type.String()),
     actor: Actor,
-    rooms: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), { description: 'Room id → its latest sequence number, for every room of the session' }),
+    rooms: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
+      description: 'Room id → its latest sequence number, for every room of the session',
+    }),
+    online: Type.Record(Type.String(), Type.Array(Actor, { maxItems: 1000 }), {
+      description:
+        'Room id → who else is online in it now (a realtime session open), for every room of the session; later changes arrive as presence frames',
+    }),
+    calls: Type.Array(Type.String(), {
+      description: 'The rooms of the session in which a call is running now; later changes arrive as call frames',
+    }),
     limits: Type.Object(
       { maxFrameBytes: Type.Integer(), messagesPerSecond: Type.Integer(), pingIntervalMs: Type.Integer() },
       { additionalProperties: false },
@@ -124,63 +178,63 @@ export const ServerTyping = Type.Object(
 export type ServerTyping = Static<typeof ServerTyping>
 
 export const ServerPresence = Type.Object(
-  { type: Type.Literal('presence'), roomId: Id, actor: Actor, online: Type.Boolean() },
+  {
+    type: Type.Literal('presence'),
+    roomId: Id,
+    actor: Actor,
+    online: Type.Boolean(),
+    // A signed-in user's status while online; absent for guests and in offline frames.
+    status: Type.Optional(UserStatus),
+  },
   { additionalProperties: false, title: 'ServerPresence' },
 )
 export type ServerPresence = Static<typeof ServerPresence>
 
+export const ServerStatus = Type.Object(
+  { type: Type.Literal('status'), status: UserStatus },
+  {
+    additionalProperties: false,
+    title: 'ServerStatus',
+    description:
+      "The user's own status changed (on this or another device); the rooms they are online in get presence frames with it",
+  },
+)
+export type ServerStatus = Static<typeof ServerStatus>
+
 export const ServerRoomAdded = Type.Object(
   { type: Type.Literal('room.added'), roomId: Id, lastSeq: Type.Integer({ minimum: 0 }) },
-  { additionalProperties: false, title: 'ServerRoomAdded', description: 'The session now receives this room\'s events (added, admitted)' },
+  {
+    additionalProperties: false,
+    title: 'ServerRoomAdded',
+    description: "The session now receives this room's events (added, admitted)",
+  },
 )
 export type ServerRoomAdded = Static<typeof ServerRoomAdded>
 
 export const ServerRoomRemoved = Type.Object(
   { type: Type.Literal('room.removed'), roomId: Id },
-  { additionalProperties: false, title: 'ServerRoomRemoved', description: 'The session no longer receives this room\'s events' },
+  {
+    additionalProperties: false,
+    title: 'ServerRoomRemoved',
+    description: "The session no longer receives this room's events",
+  },
 )
 export type ServerRoomRemoved = Static<typeof ServerRoomRemoved>
 
 export const ServerInvitationReceived = Type.Object(
   { type: Type.Literal('invitation.received'), invitation: RoomInvitationView },
-  { additionalProperties: false, title: 'ServerInvitationReceived', description: 'An invitation to a room on another instance arrived (as GET /api/v1/me/room-invitations lists it)' },
+  {
+    additionalProperties: false,
+    title: 'ServerInvitationReceived',
+    description: 'An invitation to a room on another instance arrived (as GET /api/v1/me/room-invitations lists it)',
+  },
 )
 export type ServerInvitationReceived = Static<typeof ServerInvitationReceived>
 
-/** What changed in the replica of a remote room: the message as the replica REST view shows it after the change. */
-export const RemoteRoomEvent = Type.Union(
-  [
-    Type.Object(
-      {
-        type: Type.Union([Type.Literal('message.new'), Type.Literal('message.edited'), Type.Literal('message.deleted'), Type.Literal('reaction.added'), Type.Literal('reaction.removed')]),
-        message: RemoteRoomMessage,
-      },
-      { additionalProperties: false },
-    ),
-    Type.Object({ type: Type.Literal('room.updated'), roomName: Type.String() }, { additionalProperties: false }),
-  ],
-  { title: 'RemoteRoomEvent' },
+export const ServerPong = Type.Object(
+  { type: Type.Literal('pong'), id: FrameId },
+  { additionalProperties: false, title: 'ServerPong' },
 )
-export type RemoteRoomEvent = Static<typeof RemoteRoomEvent>
-
-export const ServerRemoteRoomEvent = Type.Object(
-  {
-    type: Type.Literal('remote-room.event'),
-    roomId: Type.String({ description: 'The room\'s actor id on its host' }),
-    seq: Seq,
-    event: RemoteRoomEvent,
-  },
-  { additionalProperties: false, title: 'ServerRemoteRoomEvent', description: 'An event of a room on another instance the user is a member of; `seq` is the host\'s sequence number' },
-)
-export type ServerRemoteRoomEvent = Static<typeof ServerRemoteRoomEvent>
-
-export const ServerRemoteRoomRemoved = Type.Object(
-  { type: Type.Literal('remote-room.removed'), roomId: Type.String({ description: 'The room\'s actor id on its host' }) },
-  { additionalProperties: false, title: 'ServerRemoteRoomRemoved', description: 'The user is no longer a member of this room on another instance (left, removed, or the room was deleted on its host)' },
-)
-export type ServerRemoteRoomRemoved = Static<typeof ServerRemoteRoomRemoved>
-
-export const ServerPong = Type.Object({ type: Type.Literal('pong'), id: FrameId }, { additionalProperties: false, title: 'ServerPong' })
 export type ServerPong = Static<typeof ServerPong>
 
 export const ServerError = Type.Object(
@@ -188,7 +242,11 @@ export const ServerError = Type.Object(
     type: Type.Literal('error'),
     id: FrameId,
     error: Type.Object(
-      { code: ErrorCodeSchema, message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
+      {
+        code: ErrorCodeSchema,
+        message: Type.String(),
+        details: Type.Record(Type.String(), Type.Unknown()),
+      },
       { additionalProperties: false },
     ),
   },
@@ -202,10 +260,34 @@ export const ServerBye = Type.Object(
 )
 export type ServerBye = Static<typeof ServerBye>
 
+/**
+ * Something addressed to the user personally (a mention, a reply to their message): sent to every
+ * realtime session of that user as it happens, and listed by `GET /api/v1/notifications`.
+ */
+export const ServerNotification = Type.Object(
+  { type: Type.Literal('notification'), notification: NotificationView },
+  { additionalProperties: false, title: 'ServerNotification' },
+)
+export type ServerNotification = Static<typeof ServerNotification>
+
 export const ServerMessage = Type.Union(
   [
-    ServerWelcome, ServerEvent, ServerResync, ServerTyping, ServerPresence, ServerRoomAdded, ServerRoomRemoved, ServerInvitationReceived, ServerRemoteRoomEvent,
-    ServerRemoteRoomRemoved, ServerPong, ServerError, ServerBye, ...SERVER_CALL_MESSAGES,
+    ServerWelcome,
+    ServerNotification,
+    ServerEvent,
+    ServerResync,
+    ServerTyping,
+    ServerPresence,
+    ServerStatus,
+    ServerRoomAdded,
+    ServerRoomRemoved,
+    ServerInvitationReceived,
+    ServerMeetingReminder,
+    ServerMeetingStarted,
+    ServerPong,
+    ServerError,
+    ServerBye,
+    ...SERVER_CALL_MESSAGES,
   ],
   { title: 'ServerMessage' },
 )

@@ -3,7 +3,13 @@ import Type, { type Static } from 'typebox'
 import { Timestamp } from './common.ts'
 
 export const RoomAnnouncementCreate = Type.Object(
-  { text: Type.String({ minLength: 1, maxLength: 5000, description: 'Plain text; the room posts it as a Note and announces it to its followers.' }) },
+  {
+    text: Type.String({
+      minLength: 1,
+      maxLength: 5000,
+      description: 'Plain text; the room posts it as a Note and announces it to its followers.',
+    }),
+  },
   { additionalProperties: false },
 )
 export type RoomAnnouncementCreate = Static<typeof RoomAnnouncementCreate>
@@ -19,7 +25,10 @@ export const RoomAnnouncementView = Type.Object({
 export type RoomAnnouncementView = Static<typeof RoomAnnouncementView>
 
 /** Invite an account of another instance to a room (handle `@bob@b.example` or actor URL). */
-export const RoomRemoteInviteCreate = Type.Object({ target: Type.String({ minLength: 3, maxLength: 2048 }) }, { additionalProperties: false })
+export const RoomRemoteInviteCreate = Type.Object(
+  { target: Type.String({ minLength: 3, maxLength: 2048 }) },
+  { additionalProperties: false },
+)
 export type RoomRemoteInviteCreate = Static<typeof RoomRemoteInviteCreate>
 
 export const RoomRemoteInviteView = Type.Object({
@@ -45,56 +54,8 @@ export type RoomInvitationView = Static<typeof RoomInvitationView>
 export const RoomInvitationList = Type.Object({ invitations: Type.Array(RoomInvitationView) })
 export type RoomInvitationList = Static<typeof RoomInvitationList>
 
-export const RoomInvitationAnswer = Type.Object({ inviteId: Type.String({ minLength: 1, maxLength: 2048 }), accept: Type.Boolean() }, { additionalProperties: false })
+export const RoomInvitationAnswer = Type.Object(
+  { inviteId: Type.String({ minLength: 1, maxLength: 2048 }), accept: Type.Boolean() },
+  { additionalProperties: false },
+)
 export type RoomInvitationAnswer = Static<typeof RoomInvitationAnswer>
-
-/** A room hosted on another instance that I joined (by accepting an invitation). */
-export const RemoteRoomView = Type.Object({ roomId: Type.String(), roomName: Type.String() })
-export type RemoteRoomView = Static<typeof RemoteRoomView>
-export const RemoteRoomList = Type.Object({ rooms: Type.Array(RemoteRoomView) })
-export type RemoteRoomList = Static<typeof RemoteRoomList>
-
-export const RemoteRoomMessagesQuery = Type.Object(
-  { room: Type.String({ minLength: 1, maxLength: 2048 }), after: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) },
-  { additionalProperties: false },
-)
-export type RemoteRoomMessagesQuery = Static<typeof RemoteRoomMessagesQuery>
-
-/** A message of a remote room as its host announced it (seq: the host's). */
-export const RemoteRoomMessage = Type.Object({
-  seq: Type.Integer({ minimum: 1 }),
-  authorId: Type.String(),
-  authorName: Type.String(),
-  body: Type.String(),
-  replyTo: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
-  createdAt: Timestamp,
-  editedAt: Type.Union([Timestamp, Type.Null()]),
-  deletedAt: Type.Union([Timestamp, Type.Null()]),
-  reactions: Type.Array(Type.Object({ emoji: Type.String(), actorId: Type.String(), actorName: Type.String() })),
-})
-export type RemoteRoomMessage = Static<typeof RemoteRoomMessage>
-export const RemoteRoomMessageList = Type.Object({ messages: Type.Array(RemoteRoomMessage) })
-export type RemoteRoomMessageList = Static<typeof RemoteRoomMessageList>
-
-const Body = Type.String({ minLength: 1, maxLength: 10_000 })
-const Seq = Type.Integer({ minimum: 1 })
-const Emoji = Type.String({ minLength: 1, maxLength: 64 })
-/** What I do in a remote room: sent to its host, which decides and announces the result. */
-export const RemoteRoomActionRequest = Type.Object(
-  {
-    room: Type.String({ minLength: 1, maxLength: 2048 }),
-    action: Type.Union([
-      Type.Object({ type: Type.Literal('post'), body: Body, replyTo: Type.Optional(Seq) }, { additionalProperties: false }),
-      Type.Object({ type: Type.Literal('edit'), seq: Seq, body: Body }, { additionalProperties: false }),
-      Type.Object({ type: Type.Literal('delete'), seq: Seq }, { additionalProperties: false }),
-      Type.Object({ type: Type.Union([Type.Literal('react'), Type.Literal('unreact')]), seq: Seq, emoji: Emoji }, { additionalProperties: false }),
-    ]),
-  },
-  { additionalProperties: false },
-)
-export type RemoteRoomActionRequest = Static<typeof RemoteRoomActionRequest>
-export const RemoteRoomActionView = Type.Object({ activityId: Type.String() })
-export type RemoteRoomActionView = Static<typeof RemoteRoomActionView>
-
-export const RemoteRoomLeave = Type.Object({ room: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false })
-export type RemoteRoomLeave = Static<typeof RemoteRoomLeave>

@@ -5,9 +5,11 @@
  */
 import Type, { type Static } from 'typebox'
 import { DisplayName, Id, Timestamp } from './common.ts'
+import { PersonRef } from './people.ts'
 
 export const RoomKind = Type.Union([Type.Literal('one-to-one'), Type.Literal('group'), Type.Literal('public')], {
-  description: 'one-to-one: one per pair of people, not renamable. group: by invitation. public: joinable by link, guests too.',
+  description:
+    'one-to-one: one per pair of people, not renamable. group: by invitation. public: joinable by link, guests too.',
 })
 export type RoomKind = Static<typeof RoomKind>
 
@@ -16,7 +18,12 @@ export const RoomListable = Type.Union([Type.Literal('none'), Type.Literal('user
 })
 export type RoomListable = Static<typeof RoomListable>
 
-export const ParticipantRole = Type.Union([Type.Literal('owner'), Type.Literal('moderator'), Type.Literal('member'), Type.Literal('guest')])
+export const ParticipantRole = Type.Union([
+  Type.Literal('owner'),
+  Type.Literal('moderator'),
+  Type.Literal('member'),
+  Type.Literal('guest'),
+])
 export type ParticipantRole = Static<typeof ParticipantRole>
 
 export const ParticipantState = Type.Union([Type.Literal('active'), Type.Literal('lobby'), Type.Literal('banned')], {
@@ -25,7 +32,14 @@ export const ParticipantState = Type.Union([Type.Literal('active'), Type.Literal
 export type ParticipantState = Static<typeof ParticipantState>
 
 export const Permission = Type.Union(
-  [Type.Literal('chat'), Type.Literal('call'), Type.Literal('audio'), Type.Literal('video'), Type.Literal('screen'), Type.Literal('invite')],
+  [
+    Type.Literal('chat'),
+    Type.Literal('call'),
+    Type.Literal('audio'),
+    Type.Literal('video'),
+    Type.Literal('screen'),
+    Type.Literal('invite'),
+  ],
   { description: 'chat: post and react. call: start a call. audio, video, screen: publish them. invite: add people.' },
 )
 export type Permission = Static<typeof Permission>
@@ -33,10 +47,31 @@ export type Permission = Static<typeof Permission>
 export const NotificationLevel = Type.Union([Type.Literal('all'), Type.Literal('mentions'), Type.Literal('none')])
 export type NotificationLevel = Static<typeof NotificationLevel>
 
-export const RoomName = Type.String({ minLength: 1, maxLength: 200 })
+/**
+ * Not blank, no control characters (C0, DEL, C1). Linear to check: one anchored lookahead, no nested
+ * repetition. Validation messages describe it in words (server/src/validation/readable-issues.ts).
+ */
+export const VISIBLE_TEXT_PATTERN = '^(?!\\s*$)[^\\u0000-\\u001f\\u007f-\\u009f]*$'
+export const RoomName = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: VISIBLE_TEXT_PATTERN,
+  description: 'Not blank; no control characters',
+})
 export const RoomDescription = Type.String({ maxLength: 2000 })
 export const RoomPassword = Type.String({ minLength: 4, maxLength: 200 })
-export const ExpirySeconds = Type.Integer({ minimum: 60, maximum: 366 * 24 * 3600, description: 'Messages are removed this long after posting.' })
+export const ExpirySeconds = Type.Integer({
+  minimum: 60,
+  maximum: 366 * 24 * 3600,
+  description: 'Messages are removed this long after posting.',
+})
+
+/** What the room's `e2ee` flag promises: only what the call client and server do (spec/realtime.md). */
+const E2EE_DESCRIPTION =
+  "End-to-end encrypted calls: each participant's client encrypts every audio and video frame (SFrame, AES-GCM) with its own key, " +
+  'sent to each other participant encrypted for them; the server and the media server relay what they cannot read. ' +
+  'Clients that cannot encrypt are refused (e2ee-required); recording, and anything else that would need the server to read media, is refused (e2ee-forbids). ' +
+  'Chat messages, who is in the call and call signalling are not end-to-end encrypted.'
 
 export const RoomCreate = Type.Object(
   {
@@ -46,7 +81,7 @@ export const RoomCreate = Type.Object(
     listable: Type.Optional(RoomListable),
     readOnly: Type.Optional(Type.Boolean()),
     lobby: Type.Optional(Type.Boolean()),
-    e2ee: Type.Optional(Type.Boolean({ description: 'End-to-end encrypted calls; fixed at creation. The server cannot record them.' })),
+    e2ee: Type.Optional(Type.Boolean({ description: E2EE_DESCRIPTION + ' Fixed at creation.' })),
     password: Type.Optional(RoomPassword),
     messageExpirySeconds: Type.Optional(Type.Union([ExpirySeconds, Type.Null()])),
   },
@@ -57,12 +92,23 @@ export type RoomCreate = Static<typeof RoomCreate>
 export const OneToOneCreate = Type.Union(
   [
     Type.Object({ userId: Id }, { additionalProperties: false }),
+    Type.Object({ user: PersonRef }, { additionalProperties: false }),
     Type.Object(
-      { handle: Type.String({ minLength: 3, maxLength: 500, description: 'A Fediverse account: `@bob@b.example` or its actor URL' }) },
+      {
+        handle: Type.String({
+          minLength: 3,
+          maxLength: 500,
+          description: 'A Fediverse account: `@bob@b.example` or its actor URL',
+        }),
+      },
       { additionalProperties: false },
     ),
   ],
-  { title: 'OneToOneCreate', description: 'A local user (by id), or a remote account (by handle or actor URL): direct messages with it go over ActivityPub.' },
+  {
+    title: 'OneToOneCreate',
+    description:
+      'A local user (by id, or by username or handle as `user`), or a remote account (by handle or actor URL): direct messages with it go over ActivityPub. A handle of this instance (`@bob@this-host`) is a local user, found without a network fetch.',
+  },
 )
 export type OneToOneCreate = Static<typeof OneToOneCreate>
 
@@ -81,7 +127,11 @@ export const RoomUpdate = Type.Object(
 export type RoomUpdate = Static<typeof RoomUpdate>
 
 export const RoomSettingsUpdate = Type.Object(
-  { favourite: Type.Optional(Type.Boolean()), archived: Type.Optional(Type.Boolean()), notificationLevel: Type.Optional(NotificationLevel) },
+  {
+    favourite: Type.Optional(Type.Boolean()),
+    archived: Type.Optional(Type.Boolean()),
+    notificationLevel: Type.Optional(NotificationLevel),
+  },
   { additionalProperties: false, minProperties: 1, title: 'RoomSettingsUpdate' },
 )
 export type RoomSettingsUpdate = Static<typeof RoomSettingsUpdate>
@@ -89,7 +139,10 @@ export type RoomSettingsUpdate = Static<typeof RoomSettingsUpdate>
 export const ActorType = Type.Union([Type.Literal('user'), Type.Literal('guest'), Type.Literal('system')])
 export type ActorType = Static<typeof ActorType>
 
-export const Actor = Type.Object({ type: ActorType, id: Type.String(), name: Type.String() }, { additionalProperties: false, title: 'Actor' })
+export const Actor = Type.Object(
+  { type: ActorType, id: Type.String(), name: Type.String() },
+  { additionalProperties: false, title: 'Actor' },
+)
 export type Actor = Static<typeof Actor>
 
 export const ParticipantView = Type.Object(
@@ -99,7 +152,9 @@ export const ParticipantView = Type.Object(
     displayName: Type.String(),
     role: ParticipantRole,
     state: ParticipantState,
-    permissions: Type.Array(Permission, { description: 'Effective permissions: the explicit ones, else the role defaults' }),
+    permissions: Type.Array(Permission, {
+      description: 'Effective permissions: the explicit ones, else the role defaults',
+    }),
     lastReadSeq: Type.Integer({ minimum: 0 }),
     joinedAt: Timestamp,
   },
@@ -109,7 +164,12 @@ export type ParticipantView = Static<typeof ParticipantView>
 
 /** The caller as a participant, with their own settings for the room. */
 export const MyParticipation = Type.Object(
-  { ...ParticipantView.properties, favourite: Type.Boolean(), archived: Type.Boolean(), notificationLevel: NotificationLevel },
+  {
+    ...ParticipantView.properties,
+    favourite: Type.Boolean(),
+    archived: Type.Boolean(),
+    notificationLevel: NotificationLevel,
+  },
   { additionalProperties: false, title: 'MyParticipation' },
 )
 export type MyParticipation = Static<typeof MyParticipation>
@@ -127,22 +187,46 @@ export const RemotePeer = Type.Object(
 )
 export type RemotePeer = Static<typeof RemotePeer>
 
+/** Where a room hosted on another instance lives: the host decides, this instance mirrors it. */
+export const RoomHost = Type.Object(
+  {
+    roomUri: Type.String({ description: "The room's actor URL on its host" }),
+    instance: Type.String({ description: 'The host instance (host name, with port when not the default)' }),
+  },
+  { additionalProperties: false, title: 'RoomHost' },
+)
+export type RoomHost = Static<typeof RoomHost>
+
 export const RoomView = Type.Object(
   {
     id: Id,
     kind: RoomKind,
-    name: Type.String(),
+    name: Type.String({
+      description: 'For a one-to-one room: the display name of the other person, as the caller sees it',
+    }),
     description: Type.String(),
     listable: RoomListable,
     readOnly: Type.Boolean(),
     lobby: Type.Boolean(),
-    e2ee: Type.Boolean({ description: 'End-to-end encrypted calls: recording is refused (e2ee-forbids)' }),
+    e2ee: Type.Boolean({ description: E2EE_DESCRIPTION }),
     hasPassword: Type.Boolean(),
     messageExpirySeconds: Type.Union([Type.Integer(), Type.Null()]),
-    lastSeq: Type.Integer({ minimum: 0, description: 'The room sequence number of its latest event' }),
+    lastSeq: Type.Integer({
+      minimum: 0,
+      description:
+        'The room sequence number of its latest event (messages, reactions, read markers, changes): where to resume from. What is unread is `unreadCount` in my room list.',
+    }),
     createdAt: Timestamp,
-    me: Type.Union([MyParticipation, Type.Null()], { description: 'The caller as a participant; null when not in the room' }),
+    me: Type.Union([MyParticipation, Type.Null()], {
+      description: 'The caller as a participant; null when not in the room',
+    }),
     remote: Type.Optional(RemotePeer),
+    host: Type.Optional(
+      Type.Union([RoomHost, Type.Null()], {
+        description:
+          'For a room hosted on another instance: where (writes are forwarded there, its events mirrored here); null or absent: hosted here',
+      }),
+    ),
   },
   { additionalProperties: false, title: 'RoomView' },
 )
@@ -151,12 +235,23 @@ export type RoomView = Static<typeof RoomView>
 export const RoomList = Type.Object({ rooms: Type.Array(RoomView) }, { additionalProperties: false, title: 'RoomList' })
 export type RoomList = Static<typeof RoomList>
 
-export const ParticipantList = Type.Object({ participants: Type.Array(ParticipantView) }, { additionalProperties: false, title: 'ParticipantList' })
+export const ParticipantList = Type.Object(
+  { participants: Type.Array(ParticipantView) },
+  { additionalProperties: false, title: 'ParticipantList' },
+)
 export type ParticipantList = Static<typeof ParticipantList>
 
-export const ParticipantAdd = Type.Object(
-  { userId: Id, role: Type.Optional(Type.Union([Type.Literal('moderator'), Type.Literal('member')])) },
-  { additionalProperties: false, title: 'ParticipantAdd' },
+const AddedRole = Type.Optional(Type.Union([Type.Literal('moderator'), Type.Literal('member')]))
+export const ParticipantAdd = Type.Union(
+  [
+    Type.Object({ userId: Id, role: AddedRole }, { additionalProperties: false }),
+    Type.Object({ user: PersonRef, role: AddedRole }, { additionalProperties: false }),
+  ],
+  {
+    title: 'ParticipantAdd',
+    description:
+      'A local user by id, or by username or handle of this instance (`bob`, `@bob@this-host`); people on other instances are invited through the federation API.',
+  },
 )
 export type ParticipantAdd = Static<typeof ParticipantAdd>
 
@@ -172,7 +267,10 @@ export type ParticipantUpdate = Static<typeof ParticipantUpdate>
 export const RoomParams = Type.Object({ roomId: Id }, { additionalProperties: false })
 export type RoomParams = Static<typeof RoomParams>
 
-export const ParticipantParams = Type.Object({ roomId: Id, actorId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false })
+export const ParticipantParams = Type.Object(
+  { roomId: Id, actorId: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+)
 export type ParticipantParams = Static<typeof ParticipantParams>
 
 export const GuestJoin = Type.Object(
@@ -186,12 +284,17 @@ export const GuestSession = Type.Object(
     guestId: Type.String(),
     displayName: Type.String(),
     room: RoomView,
-    secret: Type.String({ description: 'Send as `Authorization: Guest <secret>` (REST) or in the realtime hello; shown once' }),
+    secret: Type.String({
+      description: 'Send as `Authorization: Guest <secret>` (REST) or in the realtime hello; shown once',
+    }),
     expiresAt: Timestamp,
   },
   { additionalProperties: false, title: 'GuestSession' },
 )
 export type GuestSession = Static<typeof GuestSession>
 
-export const RoomJoin = Type.Object({ password: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false, title: 'RoomJoin' })
+export const RoomJoin = Type.Object(
+  { password: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+  { additionalProperties: false, title: 'RoomJoin' },
+)
 export type RoomJoin = Static<typeof RoomJoin>

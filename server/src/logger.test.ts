@@ -8,16 +8,26 @@ describe('logging', () => {
     try {
       const password = 'a very secret password'
       await createUser(t, 'alice', 'user', password)
-      const login = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'alice', password } })
+      const login = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/session',
+        payload: { username: 'alice', password },
+      })
       const cookie = login.cookies.find((c) => c.name === 'parley_session')?.value ?? ''
       const csrf = login.json().csrfToken as string
       const created = await t.app.inject({
-        method: 'POST', url: '/api/v1/me/tokens', payload: { name: 'ci' },
+        method: 'POST',
+        url: '/api/v1/me/tokens',
+        payload: { name: 'ci' },
         headers: { cookie: `parley_session=${cookie}`, 'x-csrf-token': csrf },
       })
       const secret = created.json().secret as string
       await t.app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${secret}` } })
-      await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'alice', password: 'wrong ' + password } })
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/session',
+        payload: { username: 'alice', password: 'wrong ' + password },
+      })
 
       const logs = t.logs.join('')
       assert.ok(t.logs.length > 5, 'requests were logged')

@@ -23,6 +23,7 @@ export const REDACT_PATHS = [
   '*.apisecret',
   '*.admin_key',
   '*.redisUrl',
+  '*.filesS3SecretAccessKey',
   'password',
   'secret',
   'token',
@@ -33,6 +34,7 @@ export const REDACT_PATHS = [
   'janusApiSecret',
   'janusAdminKey',
   'redisUrl',
+  'filesS3SecretAccessKey',
 ]
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

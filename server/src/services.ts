@@ -9,7 +9,11 @@ import { openStore } from './store/open-store.ts'
 import { AccountService } from './accounts/account-service.ts'
 import { LoginLimiter } from './accounts/login-limiter.ts'
 import type { Logger } from './logger.ts'
-import { createFederationRuntime, type FederationRuntime } from './federation/federation-setup.ts'
+import {
+  createFederationRuntime,
+  type FederationRuntime,
+  type FederationRuntimeOptions,
+} from './federation/federation-setup.ts'
 
 export type Services = {
   store: Store
@@ -19,8 +23,18 @@ export type Services = {
   close(): Promise<void>
 }
 
-export async function createServices(config: Config, options: { migrate?: boolean; store?: Store; logger?: Logger; now?: () => number } = {}): Promise<Services> {
-  const store = options.store ?? openStore(config)
+export async function createServices(
+  config: Config,
+  options: {
+    migrate?: boolean
+    store?: Store
+    logger?: Logger
+    now?: () => number
+    /** The bus and event log the instance built first (see instance.ts); CLI commands have none. */
+    federation?: FederationRuntimeOptions
+  } = {},
+): Promise<Services> {
+  const store = options.store ?? (await openStore(config))
   try {
     if (options.migrate ?? true) await store.migrate()
   } catch (error) {
@@ -32,7 +46,7 @@ export async function createServices(config: Config, options: { migrate?: boolea
     perAddress: config.loginAttemptsPerAddress,
     windowSeconds: config.loginWindowMinutes * 60,
   })
-  const federation = createFederationRuntime(config, store, options.logger)
+  const federation = createFederationRuntime(config, store, options.logger, options.federation)
   const accounts = new AccountService({
     store,
     limiter,

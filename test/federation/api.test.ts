@@ -11,7 +11,10 @@ describe('HTTP API: a signed-in user looks up, follows and unfollows a user of a
   let token: string
   let bobId: string
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${a.origin}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) } })
+    fetch(`${a.origin}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+    })
 
   before(async () => {
     ;[a, b] = await Promise.all([startInstance(), startInstance()])
@@ -27,7 +30,14 @@ describe('HTTP API: a signed-in user looks up, follows and unfollows a user of a
   it('GET /api/v1/federation/lookup shows the account; unknown ones are remote-not-found', async () => {
     const res = await api(`/api/v1/federation/lookup?handle=${encodeURIComponent(`@bob@${b.host}`)}`)
     assert.equal(res.status, 200)
-    assert.deepEqual(await res.json(), { id: `${b.origin}/users/bob`, type: 'Person', handle: `@bob@${b.host}`, name: 'Bob Builder', avatarUrl: null, url: `${b.origin}/users/bob` })
+    assert.deepEqual(await res.json(), {
+      id: `${b.origin}/users/bob`,
+      type: 'Person',
+      handle: `@bob@${b.host}`,
+      name: 'Bob Builder',
+      avatarUrl: null,
+      url: `${b.origin}/users/bob`,
+    })
     const missing = await api(`/api/v1/federation/lookup?handle=${encodeURIComponent(`@ghost@${b.host}`)}`)
     assert.equal(missing.status, 404)
     assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'remote-not-found')
@@ -72,13 +82,20 @@ describe('HTTP API: a signed-in user looks up, follows and unfollows a user of a
     const view = (await res.json()) as { actorId: string; state: string }
     assert.deepEqual([view.actorId, view.state], [`${b.origin}/users/bob`, 'pending'])
     await eventually(async () => (await b.store().followers.count(bobId)) === 1, 15_000, 'the follow on B')
-    const self = await api('/api/v1/me/follows', { method: 'POST', body: JSON.stringify({ target: `${a.origin}/users/alice` }) })
+    const self = await api('/api/v1/me/follows', {
+      method: 'POST',
+      body: JSON.stringify({ target: `${a.origin}/users/alice` }),
+    })
     assert.equal(self.status, 400)
     assert.equal(((await self.json()) as { error: { code: string } }).error.code, 'invalid-follow-target')
-    const del = await api(`/api/v1/me/follows?actor=${encodeURIComponent(`${b.origin}/users/bob`)}`, { method: 'DELETE' })
+    const del = await api(`/api/v1/me/follows?actor=${encodeURIComponent(`${b.origin}/users/bob`)}`, {
+      method: 'DELETE',
+    })
     assert.equal(del.status, 204)
     await eventually(async () => (await b.store().followers.count(bobId)) === 0, 15_000, 'the Undo on B')
-    const again = await api(`/api/v1/me/follows?actor=${encodeURIComponent(`${b.origin}/users/bob`)}`, { method: 'DELETE' })
+    const again = await api(`/api/v1/me/follows?actor=${encodeURIComponent(`${b.origin}/users/bob`)}`, {
+      method: 'DELETE',
+    })
     assert.equal(again.status, 404)
   })
 })

@@ -17,7 +17,11 @@ describe('delivery to an instance that is down', () => {
     const bob = await b.addUser('bob')
     const bobActor = `${b.origin}/users/bob`
     assert.ok((await a.services.federation.federation.follow('alice', `@bob@${b.host}`)).ok)
-    await eventually(async () => (await a.store().following.get(alice.id, bobActor))?.state === 'accepted', 15_000, 'the Accept')
+    await eventually(
+      async () => (await a.store().following.get(alice.id, bobActor))?.state === 'accepted',
+      15_000,
+      'the Accept',
+    )
     assert.equal(await b.store().followers.count(bob.id), 1)
 
     // B goes down (its files stay); A's user unfollows meanwhile.

@@ -27,13 +27,16 @@ describe('a domain block stops traffic both ways', () => {
     assert.equal((await a.store().following.get(alice.id, `${b.origin}/users/bob`))?.state, 'pending', 'never accepted')
     const direct = await fetch(`${b.origin}/users/bob/inbox`, {
       method: 'POST',
-      headers: { 'content-type': 'application/activity+json', signature: `keyId="${a.origin}/users/alice#main-key",algorithm="rsa-sha256",headers="date",signature="AA=="` },
+      headers: {
+        'content-type': 'application/activity+json',
+        signature: `keyId="${a.origin}/users/alice#main-key",algorithm="rsa-sha256",headers="date",signature="AA=="`,
+      },
       body: '{}',
     })
     assert.equal(direct.status, 403)
   })
 
-  it('outbound: B\'s users can neither look up nor follow accounts of the blocked domain', async () => {
+  it("outbound: B's users can neither look up nor follow accounts of the blocked domain", async () => {
     const blocked = { ok: false, error: { type: 'blocked-domain', domain: a.host } }
     assert.deepEqual(await b.services.federation.federation.lookup(`@alice@${a.host}`), blocked)
     assert.deepEqual(await b.services.federation.federation.follow('bob', `@alice@${a.host}`), blocked)
@@ -47,7 +50,10 @@ describe('a domain block stops traffic both ways', () => {
       await c.addUser('cy')
       const found = await c.services.federation.federation.lookup(`@alice@${a.host}`)
       assert.ok(found.ok, JSON.stringify(found))
-      assert.deepEqual(await c.services.federation.federation.lookup(`@bob@${b.host}`), { ok: false, error: { type: 'blocked-domain', domain: b.host } })
+      assert.deepEqual(await c.services.federation.federation.lookup(`@bob@${b.host}`), {
+        ok: false,
+        error: { type: 'blocked-domain', domain: b.host },
+      })
     } finally {
       await c.close()
     }
@@ -58,27 +64,74 @@ describe('a domain block stops traffic both ways', () => {
     assert.ok(root.ok)
     const token = (await a.services.accounts.createToken(root.value.id, 't')).secret
     const admin = (path: string, init: RequestInit = {}) =>
-      fetch(`${a.origin}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) } })
+      fetch(`${a.origin}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+      })
     assert.ok((await a.services.federation.federation.lookup(`@bob@${b.host}`)).ok, 'A may reach B at first')
 
-    assert.equal((await admin('/api/v1/admin/federation/domain-blocks', { method: 'POST', body: JSON.stringify({ domain: b.host }) })).status, 201)
-    assert.equal((await admin('/api/v1/admin/federation/domain-blocks', { method: 'POST', body: JSON.stringify({ domain: b.host }) })).status, 200, 'idempotent')
-    assert.equal((await admin('/api/v1/admin/federation/domain-blocks', { method: 'POST', body: JSON.stringify({ domain: 'not a domain' }) })).status, 400)
-    const list = (await (await admin('/api/v1/admin/federation/domain-blocks')).json()) as { configured: string[]; blocks: { domain: string }[] }
+    assert.equal(
+      (
+        await admin('/api/v1/admin/federation/domain-blocks', {
+          method: 'POST',
+          body: JSON.stringify({ domain: b.host }),
+        })
+      ).status,
+      201,
+    )
+    assert.equal(
+      (
+        await admin('/api/v1/admin/federation/domain-blocks', {
+          method: 'POST',
+          body: JSON.stringify({ domain: b.host }),
+        })
+      ).status,
+      200,
+      'idempotent',
+    )
+    assert.equal(
+      (
+        await admin('/api/v1/admin/federation/domain-blocks', {
+          method: 'POST',
+          body: JSON.stringify({ domain: 'not a domain' }),
+        })
+      ).status,
+      400,
+    )
+    const list = (await (await admin('/api/v1/admin/federation/domain-blocks')).json()) as {
+      configured: string[]
+      blocks: { domain: string }[]
+    }
     assert.deepEqual([list.configured, list.blocks.map((x) => x.domain)], [[], [b.host]])
-    assert.deepEqual(await a.services.federation.federation.lookup(`@bob@${b.host}`), { ok: false, error: { type: 'blocked-domain', domain: b.host } })
+    assert.deepEqual(await a.services.federation.federation.lookup(`@bob@${b.host}`), {
+      ok: false,
+      error: { type: 'blocked-domain', domain: b.host },
+    })
     const signed = await fetch(`${a.origin}/users/alice/inbox`, {
       method: 'POST',
-      headers: { 'content-type': 'application/activity+json', signature: `keyId="${b.origin}/users/bob#main-key",algorithm="rsa-sha256",headers="date",signature="AA=="` },
+      headers: {
+        'content-type': 'application/activity+json',
+        signature: `keyId="${b.origin}/users/bob#main-key",algorithm="rsa-sha256",headers="date",signature="AA=="`,
+      },
       body: '{}',
     })
     assert.equal(signed.status, 403)
 
-    assert.equal((await admin(`/api/v1/admin/federation/domain-blocks/${encodeURIComponent(b.host)}`, { method: 'DELETE' })).status, 204)
-    assert.equal((await admin(`/api/v1/admin/federation/domain-blocks/${encodeURIComponent(b.host)}`, { method: 'DELETE' })).status, 404)
+    assert.equal(
+      (await admin(`/api/v1/admin/federation/domain-blocks/${encodeURIComponent(b.host)}`, { method: 'DELETE' }))
+        .status,
+      204,
+    )
+    assert.equal(
+      (await admin(`/api/v1/admin/federation/domain-blocks/${encodeURIComponent(b.host)}`, { method: 'DELETE' }))
+        .status,
+      404,
+    )
     assert.ok((await a.services.federation.federation.lookup(`@bob@${b.host}`)).ok, 'reachable again')
     const userToken = (await a.services.accounts.createToken(alice.id, 't')).secret
-    const forbidden = await fetch(`${a.origin}/api/v1/admin/federation/domain-blocks`, { headers: { authorization: `Bearer ${userToken}` } })
+    const forbidden = await fetch(`${a.origin}/api/v1/admin/federation/domain-blocks`, {
+      headers: { authorization: `Bearer ${userToken}` },
+    })
     assert.equal(forbidden.status, 403)
   })
 })

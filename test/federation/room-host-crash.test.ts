@@ -11,7 +11,10 @@ function apiOf(instance: ChildInstance): Api {
   return async (path, init = {}) => {
     const res = await fetch(`${instance.origin}${path}`, {
       method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${instance.token}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${instance.token}`,
+        ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
     })
     const text = await res.text()
@@ -29,34 +32,78 @@ describe('Federated rooms when the host crashes (SIGKILL) in the middle of a fan
     await b?.close()
   })
 
-  it('after the restart every delivery completes, in order, and the member instance has no duplicates', { timeout: 150_000 }, async () => {
-    a = await startChildInstance({ env })
-    b = await startInstance({ env })
-    const member = b
-    const { api: bob } = await apiAs(member, 'bob', 'Bob')
-    let alice = apiOf(a)
-    const roomId = ((await alice('/api/v1/rooms', { method: 'POST', body: { kind: 'group', name: 'Crashy' } })).json as { id: string }).id
-    const roomUri = `${a.origin}/rooms/${roomId}`
-    const sent = await alice(`/api/v1/rooms/${roomId}/remote-invites`, { method: 'POST', body: { target: `@bob@${member.host}` } })
-    assert.equal(sent.status, 202, JSON.stringify(sent.json))
-    await eventually(async () => ((await bob('/api/v1/me/room-invitations')).json.invitations as Json[]).length === 1, 15_000, 'the invitation')
-    assert.equal((await bob('/api/v1/me/room-invitations/answer', { method: 'POST', body: { inviteId: sent.json.inviteId, accept: true } })).status, 204)
-    await eventually(async () => JSON.stringify((await alice(`/api/v1/rooms/${roomId}/participants`)).json).includes(`${member.origin}/users/bob`), 15_000, 'bob in the room')
+  it(
+    'after the restart every delivery completes, in order, and the member instance has no duplicates',
+    { timeout: 150_000 },
+    async () => {
+      a = await startChildInstance({ env })
+      b = await startInstance({ env })
+      const member = b
+      const { api: bob } = await apiAs(member, 'bob', 'Bob')
+      let alice = apiOf(a)
+      const roomId = (
+        (await alice('/api/v1/rooms', { method: 'POST', body: { kind: 'group', name: 'Crashy' } })).json as {
+          id: string
+        }
+      ).id
+      const roomUri = `${a.origin}/rooms/${roomId}`
+      const sent = await alice(`/api/v1/rooms/${roomId}/remote-invites`, {
+        method: 'POST',
+        body: { target: `@bob@${member.host}` },
+      })
+      assert.equal(sent.status, 202, JSON.stringify(sent.json))
+      await eventually(
+        async () => ((await bob('/api/v1/me/room-invitations')).json.invitations as Json[]).length === 1,
+        15_000,
+        'the invitation',
+      )
+      assert.equal(
+        (
+          await bob('/api/v1/me/room-invitations/answer', {
+            method: 'POST',
+            body: { inviteId: sent.json.inviteId, accept: true },
+          })
+        ).status,
+        204,
+      )
+      await eventually(
+        async () =>
+          JSON.stringify((await alice(`/api/v1/rooms/${roomId}/participants`)).json).includes(
+            `${member.origin}/users/bob`,
+          ),
+        15_000,
+        'bob in the room',
+      )
 
-    for (let i = 1; i <= 50; i++) assert.equal((await alice(`/api/v1/rooms/${roomId}/messages`, { method: 'POST', body: { body: `message ${i}` } })).status, 201)
-    await a.kill()
-    const atKill = (await replicaView(bob, roomUri)).length
-    console.log(`# B had ${atKill} of 50 messages when A was killed`)
+      for (let i = 1; i <= 50; i++)
+        assert.equal(
+          (await alice(`/api/v1/rooms/${roomId}/messages`, { method: 'POST', body: { body: `message ${i}` } })).status,
+          201,
+        )
+      await a.kill()
+      const atKill = (await replicaView(bob, roomUri)).length
+      console.log(`# B had ${atKill} of 50 messages when A was killed`)
 
-    a = await startChildInstance({ port: a.port, dataDir: a.dataDir, env })
-    alice = apiOf(a)
-    // Queue messages a killed worker had leased come back when their lease (30 s) runs out.
-    await eventually(async () => (await replicaView(bob, roomUri)).length === 50, 120_000, 'all 50 on B')
-    await new Promise((resolve) => setTimeout(resolve, 1000))
-    const replica = (await replicaView(bob, roomUri)) as { seq: number; body: string }[]
-    assert.deepEqual(replica.map((m) => m.body), Array.from({ length: 50 }, (_, i) => `message ${i + 1}`))
-    assert.equal(new Set(replica.map((m) => m.seq)).size, 50, 'no duplicates')
-    const history = (await alice(`/api/v1/rooms/${roomId}/messages?limit=100`)).json.messages as { seq: number; kind: string }[]
-    assert.deepEqual(replica.map((m) => m.seq), history.filter((m) => m.kind === 'text').map((m) => m.seq), 'the host\'s seqs')
-  })
+      a = await startChildInstance({ port: a.port, dataDir: a.dataDir, env })
+      alice = apiOf(a)
+      // Queue messages a killed worker had leased come back when their lease (30 s) runs out.
+      await eventually(async () => (await replicaView(bob, roomUri)).length === 50, 120_000, 'all 50 on B')
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      const replica = (await replicaView(bob, roomUri)) as { seq: number; body: string }[]
+      assert.deepEqual(
+        replica.map((m) => m.body),
+        Array.from({ length: 50 }, (_, i) => `message ${i + 1}`),
+      )
+      assert.equal(new Set(replica.map((m) => m.seq)).size, 50, 'no duplicates')
+      const history = (await alice(`/api/v1/rooms/${roomId}/messages?limit=100`)).json.messages as {
+        seq: number
+        kind: string
+      }[]
+      assert.deepEqual(
+        replica.map((m) => m.seq),
+        history.filter((m) => m.kind === 'text').map((m) => m.seq),
+        "the host's seqs",
+      )
+    },
+  )
 })

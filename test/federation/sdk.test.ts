@@ -11,7 +11,7 @@ describe('@parley/client federation API across two instances', () => {
   let bob: ParleyClient
   let bobLive: RealtimeClient
   const invitations: RealtimeEvents['invitation.received'][] = []
-  const remoteEvents: RealtimeEvents['remote-room.event'][] = []
+  const remoteEvents: RealtimeEvents['event'][] = []
 
   const clientFor = async (instance: TestInstance, username: string, displayName: string) => {
     const user = await instance.addUser(username, displayName)
@@ -26,7 +26,7 @@ describe('@parley/client federation API across two instances', () => {
     bob = bobAccount.client
     bobLive = new RealtimeClient({ baseUrl: b.origin, auth: { token: bobAccount.token }, reconnect: false })
     bobLive.on('invitation.received', (m) => invitations.push(m))
-    bobLive.on('remote-room.event', (m) => remoteEvents.push(m))
+    bobLive.on('event', (m) => remoteEvents.push(m))
     await bobLive.connect()
   })
   afterEach(printLogsOnFailure(() => [a, b]))
@@ -38,49 +38,97 @@ describe('@parley/client federation API across two instances', () => {
   it('client.federation.lookup() shows the remote account; an unknown one is a ParleyApiError remote-not-found', async () => {
     const found = await alice.federation.lookup(`@bob@${b.host}`)
     assert.deepEqual([found.id, found.name, found.handle], [`${b.origin}/users/bob`, 'Bob B', `@bob@${b.host}`])
-    await assert.rejects(alice.federation.lookup(`@nobody@${b.host}`), (error: unknown) => error instanceof ParleyApiError && error.code === 'remote-not-found' && error.status === 404)
+    await assert.rejects(
+      alice.federation.lookup(`@nobody@${b.host}`),
+      (error: unknown) => error instanceof ParleyApiError && error.code === 'remote-not-found' && error.status === 404,
+    )
   })
 
-  it('invite → realtime invitation → accept → both chat; the member sees the host\'s seq order over REST and realtime', async () => {
+  it("invite → realtime invitation → accept → both chat; the member sees the host's seq order over REST and realtime", async () => {
     const room = await alice.createRoom({ kind: 'group', name: 'SDK room' })
     const invite = await alice.federation.inviteRemote(room.id, `@bob@${b.host}`)
     assert.equal(invite.state, 'pending')
-    const received = await eventually(async () => invitations.find((i) => i.invitation.roomName === 'SDK room'), 15_000, 'the realtime invitation')
-    assert.deepEqual((await bob.federation.invitations()).invitations.map((i) => i.inviteId), [received.invitation.inviteId])
+    const received = await eventually(
+      async () => invitations.find((i) => i.invitation.roomName === 'SDK room'),
+      15_000,
+      'the realtime invitation',
+    )
+    assert.deepEqual(
+      (await bob.federation.invitations()).invitations.map((i) => i.inviteId),
+      [received.invitation.inviteId],
+    )
     await bob.federation.answerInvitation(received.invitation.inviteId, true)
-    await eventually(async () => (await alice.participants(room.id)).participants.some((p) => p.actorId === `${b.origin}/users/bob`), 15_000, 'bob in the room on A')
+    await eventually(
+      async () => (await alice.participants(room.id)).participants.some((p) => p.actorId === `${b.origin}/users/bob`),
+      15_000,
+      'bob in the room on A',
+    )
     const roomUri = received.invitation.roomId
-    assert.deepEqual((await bob.federation.remoteRooms()).rooms, [{ roomId: roomUri, roomName: 'SDK room' }])
+    const listed = (await bob.rooms()).rooms.filter((r) => r.host)
+    assert.deepEqual(
+      listed.map((r) => [r.name, r.host?.roomUri]),
+      [['SDK room', roomUri]],
+    )
+    const mirrorId = listed[0]!.id
 
     await alice.post(room.id, 'hello from A')
-    const sent = await bob.federation.remoteAct(roomUri, { type: 'post', body: 'hello from B' })
-    assert.match(sent.activityId, /^https:\/\//)
-    const onA = await eventually(async () => {
-      const page = await alice.history(room.id, {})
-      const texts = page.messages.filter((m) => m.kind === 'text').map((m) => m.body)
-      return texts.length === 2 ? texts : null
-    }, 15_000, 'both messages on A')
+    const sent = await bob.post(mirrorId, 'hello from B')
+    assert.equal(sent.body, 'hello from B')
+    const onA = await eventually(
+      async () => {
+        const page = await alice.history(room.id, {})
+        const texts = page.messages.filter((m) => m.kind === 'text').map((m) => m.body)
+        return texts.length === 2 ? texts : null
+      },
+      15_000,
+      'both messages on A',
+    )
     assert.deepEqual(onA, ['hello from A', 'hello from B'])
-    const onB = await eventually(async () => {
-      const { messages } = await bob.federation.remoteMessages(roomUri)
-      return messages.length === 2 ? messages : null
-    }, 15_000, 'both messages on B')
-    assert.deepEqual(onB.map((m) => m.body), ['hello from A', 'hello from B'])
-    assert.ok(onB[0]!.seq < onB[1]!.seq, 'the host\'s order')
-    await eventually(async () => remoteEvents.filter((e) => e.roomId === roomUri && e.event.type === 'message.new').length === 2, 15_000, 'both pushed to bob\'s session')
+    const onB = await eventually(
+      async () => {
+        const { messages } = await bob.history(mirrorId)
+        const texts = messages.filter((m) => m.kind === 'text')
+        return texts.length === 2 ? texts : null
+      },
+      15_000,
+      'both messages on B',
+    )
+    assert.deepEqual(
+      onB.map((m) => m.body),
+      ['hello from A', 'hello from B'],
+    )
+    assert.ok(onB[0]!.seq < onB[1]!.seq, "the host's order")
+    await eventually(
+      async () => remoteEvents.filter((e) => e.roomId === mirrorId && e.event.type === 'message.new').length === 2,
+      15_000,
+      "both pushed to bob's session",
+    )
 
-    await bob.federation.leaveRemote(roomUri)
-    await eventually(async () => !(await alice.participants(room.id)).participants.some((p) => p.actorId === `${b.origin}/users/bob`), 15_000, 'bob gone on A')
-    assert.deepEqual((await bob.federation.remoteRooms()).rooms, [])
+    await bob.leave(mirrorId)
+    await eventually(
+      async () => !(await alice.participants(room.id)).participants.some((p) => p.actorId === `${b.origin}/users/bob`),
+      15_000,
+      'bob gone on A',
+    )
+    assert.deepEqual(
+      (await bob.rooms()).rooms.filter((r) => r.host),
+      [],
+    )
   })
 
   it('blocks and domain blocks through the client; a non-admin gets a ParleyApiError', async () => {
     const blocked = await bob.federation.block(`@alice@${a.host}`)
     assert.equal(blocked.actorId, `${a.origin}/users/alice`)
-    assert.deepEqual((await bob.federation.blocks()).blocks.map((x) => x.actorId), [`${a.origin}/users/alice`])
+    assert.deepEqual(
+      (await bob.federation.blocks()).blocks.map((x) => x.actorId),
+      [`${a.origin}/users/alice`],
+    )
     await bob.federation.unblock(`${a.origin}/users/alice`)
     assert.deepEqual((await bob.federation.blocks()).blocks, [])
-    await assert.rejects(bob.federation.blockDomain('spam.example'), (error: unknown) => error instanceof ParleyApiError && error.status === 403)
+    await assert.rejects(
+      bob.federation.blockDomain('spam.example'),
+      (error: unknown) => error instanceof ParleyApiError && error.status === 403,
+    )
     const root = await b.services.accounts.createUser({ username: 'root', role: 'admin' })
     assert.ok(root.ok)
     const admin = bob.as({ token: (await b.services.accounts.createToken(root.value.id, 'sdk')).secret })

@@ -19,4 +19,6 @@ const instance = await startInstance({
 const existing = await instance.services.store.users.byUsername('alice')
 const aliceId = existing?.id ?? (await instance.addUser('alice', 'Alice')).id
 const token = (await instance.services.accounts.createToken(aliceId, 'child')).secret
-process.stdout.write(`${JSON.stringify({ origin: instance.origin, port: instance.port, dataDir: instance.dataDir, token })}\n`)
+process.stdout.write(
+  `${JSON.stringify({ origin: instance.origin, port: instance.port, dataDir: instance.dataDir, token })}\n`,
+)

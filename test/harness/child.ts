@@ -3,13 +3,28 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { localCa, trustLocalCa } from './local-ca.ts'
 
-export type ChildInstance = { origin: string; host: string; port: number; dataDir: string; token: string; process: ChildProcess; output(): string[]; kill(): Promise<void> }
+export type ChildInstance = {
+  origin: string
+  host: string
+  port: number
+  dataDir: string
+  token: string
+  process: ChildProcess
+  output(): string[]
+  kill(): Promise<void>
+}
 
-export async function startChildInstance(options: { port?: number; dataDir?: string; env?: Record<string, string> } = {}): Promise<ChildInstance> {
+export async function startChildInstance(
+  options: { port?: number; dataDir?: string; env?: Record<string, string> } = {},
+): Promise<ChildInstance> {
   const ca = localCa()
   trustLocalCa(ca)
   const script = new URL('./child-instance.ts', import.meta.url).pathname
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', script, JSON.stringify({ ca, ...options })], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', script, JSON.stringify({ ca, ...options })],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  )
   const output: string[] = []
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()))
   const first = await new Promise<string>((resolve, reject) => {

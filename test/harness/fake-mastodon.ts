@@ -34,7 +34,13 @@ export const MISSKEY: PeerFlavour = {
   signedHeaders: ['(request-target)', 'date', 'host', 'digest'],
 }
 
-export type Delivery = { path: string; headers: Record<string, string>; body: string; json: Record<string, unknown>; signatureVerified: boolean }
+export type Delivery = {
+  path: string
+  headers: Record<string, string>
+  body: string
+  json: Record<string, unknown>
+  signatureVerified: boolean
+}
 
 export type SignOptions = {
   /** Sign with this key instead of alice's (a key the actor does not own). */
@@ -55,10 +61,18 @@ export type FakeMastodon = {
   deliveries: Delivery[]
   /** From now on alice's actor (and key) answer 410 Gone, as after an account deletion. */
   deleteAccount(): void
+  /** Serves `body` at `path` (a media file, as Mastodon's media server would); answers its URL. */
+  serveMedia(path: string, body: Uint8Array, type: string): string
+  /** How many times each media path was fetched. */
+  mediaFetches: Map<string, number>
   /** Reads a fixture, filling in placeholders (values are JSON-escaped). */
   fixture(name: string, vars: Record<string, string>): string
   /** Signs and POSTs `body` to `inbox` like Mastodon; returns status and the exact request sent. */
-  deliver(inbox: string, body: string, options?: SignOptions): Promise<{ status: number; replay: () => Promise<number> }>
+  deliver(
+    inbox: string,
+    body: string,
+    options?: SignOptions,
+  ): Promise<{ status: number; replay: () => Promise<number> }>
   /** Signs now, sends when the returned function is called (for benchmarks). */
   prepare(inbox: string, body: string, options?: SignOptions): () => Promise<number>
   close(): Promise<void>
@@ -82,10 +96,18 @@ export async function startFakeMastodon(flavour: PeerFlavour = MASTODON): Promis
   /** Keys of actors seen, by key id (see verifyCavage). */
   const knownKeys = new Map<string, KnownKey>()
   let gone = false
+  const media = new Map<string, { body: Uint8Array; type: string }>()
+  const mediaFetches = new Map<string, number>()
   let origin = ''
   let host = ''
   const fixture = (name: string, vars: Record<string, string>) =>
-    fillFixture(readFileSync(new URL(name, fixtures), 'utf8'), { MASTODON: origin, MASTODON_HOST: host, PEER: origin, PEER_HOST: host, ...vars })
+    fillFixture(readFileSync(new URL(name, fixtures), 'utf8'), {
+      MASTODON: origin,
+      MASTODON_HOST: host,
+      PEER: origin,
+      PEER_HOST: host,
+      ...vars,
+    })
 
   const server: Server = createServer({ key: ca.keyPem, cert: ca.certPem }, (req, res) => {
     const url = new URL(req.url ?? '/', origin)
@@ -95,24 +117,45 @@ export async function startFakeMastodon(flavour: PeerFlavour = MASTODON): Promis
       void (async () => {
         const body = Buffer.concat(chunks).toString('utf8')
         if (req.method === 'GET' && url.pathname === '/.well-known/webfinger') {
-          if (url.searchParams.get('resource') !== `acct:${flavour.username}@${host}`) return void res.writeHead(404).end()
-          res.writeHead(200, { 'content-type': 'application/jrd+json; charset=utf-8' }).end(fixture('webfinger.json', {}))
+          if (url.searchParams.get('resource') !== `acct:${flavour.username}@${host}`)
+            return void res.writeHead(404).end()
+          res
+            .writeHead(200, { 'content-type': 'application/jrd+json; charset=utf-8' })
+            .end(fixture('webfinger.json', {}))
+          return
+        }
+        const file = req.method === 'GET' ? media.get(url.pathname) : undefined
+        if (file) {
+          mediaFetches.set(url.pathname, (mediaFetches.get(url.pathname) ?? 0) + 1)
+          res.writeHead(200, { 'content-type': file.type, 'content-length': String(file.body.length) }).end(file.body)
           return
         }
         if (req.method === 'GET' && url.pathname === '/actor') {
-          res.writeHead(200, { 'content-type': 'application/activity+json; charset=utf-8' }).end(fixture('instance-actor.json', { PUBLIC_KEY_PEM: publicPem }))
+          res
+            .writeHead(200, { 'content-type': 'application/activity+json; charset=utf-8' })
+            .end(fixture('instance-actor.json', { PUBLIC_KEY_PEM: publicPem }))
           return
         }
         if (req.method === 'GET' && url.pathname === flavour.actorPath && gone) return void res.writeHead(410).end()
         if (req.method === 'GET' && url.pathname === flavour.actorPath) {
-          res.writeHead(200, { 'content-type': 'application/activity+json; charset=utf-8' }).end(fixture('actor.json', { PUBLIC_KEY_PEM: publicPem }))
+          res
+            .writeHead(200, { 'content-type': 'application/activity+json; charset=utf-8' })
+            .end(fixture('actor.json', { PUBLIC_KEY_PEM: publicPem }))
           return
         }
         if (req.method === 'POST' && (url.pathname === `${flavour.actorPath}/inbox` || url.pathname === '/inbox')) {
-          const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]))
+          const headers = Object.fromEntries(
+            Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+          )
           const verified = await verifyCavage(req.method, url.pathname + url.search, headers, body, knownKeys)
           if (!verified) return void res.writeHead(401).end('signature not verified')
-          deliveries.push({ path: url.pathname, headers, body, json: JSON.parse(body) as Record<string, unknown>, signatureVerified: true })
+          deliveries.push({
+            path: url.pathname,
+            headers,
+            body,
+            json: JSON.parse(body) as Record<string, unknown>,
+            signatureVerified: true,
+          })
           res.writeHead(202).end()
           return
         }
@@ -133,7 +176,13 @@ export async function startFakeMastodon(flavour: PeerFlavour = MASTODON): Promis
     const contentType = 'application/activity+json'
     const headers: Record<string, string> = { date, digest, 'content-type': contentType }
     if (!options.unsigned) {
-      const values: Record<string, string> = { '(request-target)': `post ${target.pathname}`, host: target.host, date, digest, 'content-type': contentType }
+      const values: Record<string, string> = {
+        '(request-target)': `post ${target.pathname}`,
+        host: target.host,
+        date,
+        digest,
+        'content-type': contentType,
+      }
       const signed = flavour.signedHeaders.map((name) => `${name}: ${values[name]}`).join('\n')
       const bytes = sign('sha256', Buffer.from(signed), options.privateKey ?? privateKey)
       if (options.breakSignature) bytes[10] = (bytes[10] ?? 0) ^ 0xff
@@ -154,6 +203,11 @@ export async function startFakeMastodon(flavour: PeerFlavour = MASTODON): Promis
     actorId,
     deliveries,
     deleteAccount: () => void (gone = true),
+    serveMedia(path, body, type) {
+      media.set(path, { body, type })
+      return `${origin}${path}`
+    },
+    mediaFetches,
     fixture: (name, vars) => fixture(name, { ID: randomUUID(), NOW: new Date().toISOString(), ...vars }),
     deliver,
     prepare,
@@ -171,22 +225,43 @@ type KnownKey = { owner: string; publicKeyPem: string }
  * matching. Like Mastodon, it keeps the keys of actors it has seen (so an actor deleted since, whose
  * document is gone, can still sign its own Delete) and fetches a key again when the kept one fails.
  */
-async function verifyCavage(method: string, path: string, headers: Record<string, string>, body: string, knownKeys: Map<string, KnownKey>): Promise<boolean> {
+async function verifyCavage(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+  knownKeys: Map<string, KnownKey>,
+): Promise<boolean> {
   const header = headers.signature
   if (!header || !header.includes('keyId=')) return false
-  const params: Record<string, string> = Object.fromEntries([...header.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']))
+  const params: Record<string, string> = Object.fromEntries(
+    [...header.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']),
+  )
   const names: string[] = (params.headers ?? 'date').split(' ')
   if (!params.keyId || !params.signature || !names.includes('digest')) return false
   if (headers.digest !== `SHA-256=${createHash('sha256').update(body).digest('base64')}`) return false
-  const signed = names.map((name) => (name === '(request-target)' ? `(request-target): ${method.toLowerCase()} ${path}` : `${name}: ${headers[name] ?? ''}`)).join('\n')
-  const check = (key: KnownKey) => verify('sha256', Buffer.from(signed), createPublicKey(key.publicKeyPem), Buffer.from(params.signature ?? '', 'base64'))
+  const signed = names
+    .map((name) =>
+      name === '(request-target)'
+        ? `(request-target): ${method.toLowerCase()} ${path}`
+        : `${name}: ${headers[name] ?? ''}`,
+    )
+    .join('\n')
+  const check = (key: KnownKey) =>
+    verify(
+      'sha256',
+      Buffer.from(signed),
+      createPublicKey(key.publicKeyPem),
+      Buffer.from(params.signature ?? '', 'base64'),
+    )
   const kept = knownKeys.get(params.keyId)
   if (kept && check(kept)) return true
   const res = await fetch(params.keyId, { headers: { accept: 'application/activity+json' } })
   if (!res.ok) return false
   const actor = (await res.json()) as {
     id: string
-    publicKey: { id: string; owner: string; publicKeyPem: string } | { id: string; owner: string; publicKeyPem: string }[]
+    publicKey:
+      { id: string; owner: string; publicKeyPem: string } | { id: string; owner: string; publicKeyPem: string }[]
   }
   const key = [actor.publicKey].flat().find((k) => k.id === params.keyId)
   if (!key || key.owner !== actor.id || !check(key)) return false

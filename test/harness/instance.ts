@@ -4,12 +4,21 @@
  * its own SQLite files in a temporary folder, the federation queue running. Built exactly as
  * `parley serve` builds it, through @parley/server.
  */
+import type { Duplex } from 'node:stream'
 import { createServer, type Server } from 'node:https'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { createInstance, createLogger, loadConfig, type Config, type Instance, type Services } from '@parley/server'
+import {
+  createInstance,
+  createLogger,
+  loadConfig,
+  type Config,
+  type Instance,
+  type InstanceOptions,
+  type Services,
+} from '@parley/server'
 import { localCa, trustLocalCa } from './local-ca.ts'
 
 export type TestInstance = {
@@ -18,12 +27,20 @@ export type TestInstance = {
   host: string
   config: Config
   services: Services
+  /** The whole instance (files, fan-out…), for what tests check beyond the API. */
+  instance: Instance
   /** The store's federation repositories (followers, follows, messages). */
   store(): Services['store']['federation']
   /** Creates a local user (keys are made at once, as at registration). */
   addUser(username: string, displayName?: string): Promise<{ id: string; username: string }>
   /** This instance's log lines (JSON, newest last), kept in memory: printed only when a test fails. */
   logs(): string[]
+  /**
+   * Fault injection (a stand-in for a failing network or server, named as such): the next `times`
+   * requests matching `match` are answered `status` with an empty body before the app sees them.
+   * Resolves the returned promise once they were all answered so.
+   */
+  failRequests(match: (method: string, path: string) => boolean, status: number, times?: number): Promise<void>
   /** Stops the instance; its files are deleted unless `keepData` (to restart it on the same port). */
   close(options?: { keepData?: boolean }): Promise<void>
   port: number
@@ -35,6 +52,8 @@ export type StartOptions = {
   /** Restart: the port and data folder of a stopped instance. */
   port?: number
   dataDir?: string
+  /** The media engine calls run on (e.g. a test's Janus); default: mesh from config. */
+  media?: InstanceOptions['media']
 }
 
 export async function startInstance(options: StartOptions = {}): Promise<TestInstance> {
@@ -64,12 +83,31 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
       if (lines.length > 5000) lines.splice(0, lines.length - 5000)
     },
   })
-  const instance: Instance = await createInstance(config, { logger })
+  const instance: Instance = await createInstance(config, {
+    logger,
+    ...(options.media ? { media: options.media } : {}),
+  })
   const { app, services } = instance
   await app.ready()
-  server.on('request', (req, res) => app.routing(req, res))
+  const faults: { match: (method: string, path: string) => boolean; status: number; left: number; done: () => void }[] =
+    []
+  server.on('request', (req, res) => {
+    const fault = faults.find((f) => f.left > 0 && f.match(req.method ?? 'GET', req.url ?? '/'))
+    if (!fault) return app.routing(req, res)
+    fault.left--
+    if (fault.left === 0) fault.done()
+    req.resume()
+    res.writeHead(fault.status).end()
+  })
   // WebSocket upgrades (the realtime gateway) go to the app's server, where @fastify/websocket listens.
-  server.on('upgrade', (req, socket, head) => app.server.emit('upgrade', req, socket, head))
+  // Upgraded sockets are no HTTP connections any more: closeAllConnections() misses them, and
+  // server.close() would wait for them (a peer's call channel, kept open while the peer lives).
+  const upgraded = new Set<Duplex>()
+  server.on('upgrade', (req, socket, head) => {
+    upgraded.add(socket)
+    socket.once('close', () => upgraded.delete(socket))
+    app.server.emit('upgrade', req, socket, head)
+  })
   await instance.start()
 
   let closed = false
@@ -80,8 +118,13 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
     dataDir: dir,
     config,
     services,
+    instance,
     store: () => services.store.federation,
     logs: () => [...lines],
+    failRequests: (match, status, times = 1) =>
+      new Promise<void>((done) => {
+        faults.push({ match, status, left: times, done })
+      }),
     async addUser(username, displayName) {
       const created = await services.accounts.createUser({ username, displayName: displayName ?? username })
       if (!created.ok) throw new Error(created.error.type)
@@ -91,15 +134,22 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
       if (closed) return
       closed = true
       server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      for (const socket of upgraded) socket.destroy()
+      // No new connections from here; the server's close completes after the instance's, not before it.
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
       await instance.close()
+      await serverClosed
       if (!closeOptions.keepData) rmSync(dir, { recursive: true, force: true })
     },
   }
 }
 
 /** Polls `probe` until it returns a value that is not null/undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const started = Date.now()
   for (;;) {
     const value = await probe()
@@ -113,13 +163,18 @@ export async function eventually<T>(probe: () => Promise<T | null | undefined | 
  * For `afterEach`: prints the instances' buffered logs when the test failed, and nothing otherwise.
  * `afterEach(printLogsOnFailure(() => [a, b]))`
  */
-export function printLogsOnFailure(instances: () => (TestInstance | undefined)[], tail = 200): (t: { name: string }) => void {
+export function printLogsOnFailure(
+  instances: () => (TestInstance | undefined)[],
+  tail = 200,
+): (t: { name: string }) => void {
   return (t) => {
     // TestContext.passed exists at run time (Node ≥ 21) but not yet in @types/node 24.19.
     if ((t as { passed?: boolean }).passed !== false) return
     for (const instance of instances()) {
       if (!instance) continue
-      process.stderr.write(`\n--- last ${tail} log lines of ${instance.origin} (test "${t.name}") ---\n${instance.logs().slice(-tail).join('\n')}\n`)
+      process.stderr.write(
+        `\n--- last ${tail} log lines of ${instance.origin} (test "${t.name}") ---\n${instance.logs().slice(-tail).join('\n')}\n`,
+      )
     }
   }
 }

@@ -42,10 +42,20 @@ export function localCa(): LocalCa {
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+    {
+      name: 'subjectAltName',
+      altNames: [
+        { type: 7, ip: '127.0.0.1' },
+        { type: 2, value: 'localhost' },
+      ],
+    },
   ])
   cert.sign(caKeys.privateKey, md.sha256.create())
-  made = { caPem: pki.certificateToPem(ca), keyPem: pki.privateKeyToPem(keys.privateKey), certPem: pki.certificateToPem(cert) }
+  made = {
+    caPem: pki.certificateToPem(ca),
+    keyPem: pki.privateKeyToPem(keys.privateKey),
+    certPem: pki.certificateToPem(cert),
+  }
   return made
 }
 

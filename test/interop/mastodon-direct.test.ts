@@ -10,7 +10,16 @@ import { startInstance, eventually, printLogsOnFailure, type TestInstance } from
 import { MISSKEY, startFakeMastodon, type FakeMastodon } from '../harness/fake-mastodon.ts'
 import { apiAs, type Api, type Json } from '../harness/rooms.ts'
 
-type Message = { seq: number; kind: string; actor: { id: string; name: string }; body: string; replyTo: number | null; editedAt: string | null; deletedAt: string | null; reactions: { emoji: string; count: number }[] }
+type Message = {
+  seq: number
+  kind: string
+  actor: { id: string; name: string }
+  body: string
+  replyTo: number | null
+  editedAt: string | null
+  deletedAt: string | null
+  reactions: { emoji: string; count: number }[]
+}
 
 describe('Mastodon and Misskey direct messages ↔ one-to-one rooms', () => {
   let parley: TestInstance
@@ -48,7 +57,11 @@ describe('Mastodon and Misskey direct messages ↔ one-to-one rooms', () => {
     const create = JSON.parse(mastodon.fixture('create-direct-note.json', vars()))
     aliceNote = create.object.id
     assert.equal((await mastodon.deliver(inbox(), JSON.stringify(create))).status, 202)
-    const room = await eventually(async () => ((await bob.api('/api/v1/rooms')).json.rooms as Json[]).find((r) => r.kind === 'one-to-one'), 15_000, 'the one-to-one room')
+    const room = await eventually(
+      async () => ((await bob.api('/api/v1/rooms')).json.rooms as Json[]).find((r) => r.kind === 'one-to-one'),
+      15_000,
+      'the one-to-one room',
+    )
     roomId = String(room.id)
     assert.deepEqual(room.remote, {
       actorId: mastodon.actorId,
@@ -58,9 +71,23 @@ describe('Mastodon and Misskey direct messages ↔ one-to-one rooms', () => {
       url: `${mastodon.origin}/@alice`,
     })
     const participants = (await bob.api(`/api/v1/rooms/${roomId}/participants`)).json.participants as Json[]
-    assert.deepEqual(participants.map((p) => [p.actorId, p.displayName, p.actorType]).sort(), [[bob.id, 'Bob', 'user'], [mastodon.actorId, 'Alice Mastodon', 'user']].sort())
-    const [message] = await eventually(async () => ((await messages()).length === 1 ? messages() : null), 15_000, 'the message')
-    assert.equal(message?.body, 'Hi Bob, can we talk about the meeting?', 'the mention that addresses the DM is dropped, the HTML gone')
+    assert.deepEqual(
+      participants.map((p) => [p.actorId, p.displayName, p.actorType]).sort(),
+      [
+        [bob.id, 'Bob', 'user'],
+        [mastodon.actorId, 'Alice Mastodon', 'user'],
+      ].sort(),
+    )
+    const [message] = await eventually(
+      async () => ((await messages()).length === 1 ? messages() : null),
+      15_000,
+      'the message',
+    )
+    assert.equal(
+      message?.body,
+      'Hi Bob, can we talk about the meeting?',
+      'the mention that addresses the DM is dropped, the HTML gone',
+    )
     assert.deepEqual(message?.actor, { type: 'user', id: mastodon.actorId, name: 'Alice Mastodon' })
   })
 
@@ -75,10 +102,17 @@ describe('Mastodon and Misskey direct messages ↔ one-to-one rooms', () => {
     assert.equal((await messages()).length, 1)
   })
 
-  it('the user\'s reply via REST reaches Mastodon as a signed Create of a Note to the account only, with a Mention and inReplyTo', async () => {
-    const posted = await bob.api(`/api/v1/rooms/${roomId}/messages`, { method: 'POST', body: { body: 'Sure, 10:00?', replyTo: (await messages())[0]?.seq } })
+  it("the user's reply via REST reaches Mastodon as a signed Create of a Note to the account only, with a Mention and inReplyTo", async () => {
+    const posted = await bob.api(`/api/v1/rooms/${roomId}/messages`, {
+      method: 'POST',
+      body: { body: 'Sure, 10:00?', replyTo: (await messages())[0]?.seq },
+    })
     assert.equal(posted.status, 201, JSON.stringify(posted.json))
-    const create = await eventually(async () => mastodon.deliveries.find((d) => d.json.type === 'Create'), 15_000, 'the Create')
+    const create = await eventually(
+      async () => mastodon.deliveries.find((d) => d.json.type === 'Create'),
+      15_000,
+      'the Create',
+    )
     assert.equal(create.signatureVerified, true)
     assert.equal(create.path, '/users/alice/inbox')
     assert.equal(create.json.actor, `${parley.origin}/users/bob`)
@@ -91,15 +125,23 @@ describe('Mastodon and Misskey direct messages ↔ one-to-one rooms', () => {
     assert.equal(note.cc, undefined, 'nobody else')
     assert.equal(note.inReplyTo, aliceNote)
     assert.deepEqual(note.tag, { type: 'Mention', href: mastodon.actorId, name: `@alice@${mastodon.host}` })
-    assert.match(String(note.content), /^<p><span class="h-card" translate="no"><a href="[^"]+\/@alice" class="u-url mention">@<span>alice<\/span><\/a><\/span> Sure, 10:00\?<\/p>$/)
+    assert.match(
+      String(note.content),
+      /^<p><span class="h-card" translate="no"><a href="[^"]+\/@alice" class="u-url mention">@<span>alice<\/span><\/a><\/span> Sure, 10:00\?<\/p>$/,
+    )
   })
 
   it('a Mastodon reply to our note is a chat reply to that message', async () => {
     const create = JSON.parse(mastodon.fixture('create-direct-note.json', vars()))
     create.object.inReplyTo = bobNote
-    create.object.content = create.object.contentMap.en = '<p><span class="h-card" translate="no"><a href="x" class="u-url mention">@<span>bob</span></a></span> Perfect &amp; see you</p>'
+    create.object.content = create.object.contentMap.en =
+      '<p><span class="h-card" translate="no"><a href="x" class="u-url mention">@<span>bob</span></a></span> Perfect &amp; see you</p>'
     assert.equal((await mastodon.deliver(inbox(), JSON.stringify(create))).status, 202)
-    const list = await eventually(async () => ((await messages()).length === 3 ? messages() : null), 15_000, 'the reply')
+    const list = await eventually(
+      async () => ((await messages()).length === 3 ? messages() : null),
+      15_000,
+      'the reply',
+    )
     assert.equal(list[2]?.body, 'Perfect & see you')
     assert.equal(list[2]?.replyTo, list[1]?.seq)
     assert.equal(list[1]?.body, 'Sure, 10:00?')
@@ -107,61 +149,161 @@ describe('Mastodon and Misskey direct messages ↔ one-to-one rooms', () => {
 
   it('a Mastodon Like of our note is a 👍 by the account (visible via REST); its Undo takes it back', async () => {
     const likeId = randomUUID()
-    assert.equal((await mastodon.deliver(inbox(), mastodon.fixture('like.json', vars({ LIKE_ID: likeId, NOTE: bobNote })))).status, 202)
-    const liked = await eventually(async () => (await messages()).find((m) => m.body === 'Sure, 10:00?' && m.reactions.length > 0), 15_000, 'the reaction')
+    assert.equal(
+      (await mastodon.deliver(inbox(), mastodon.fixture('like.json', vars({ LIKE_ID: likeId, NOTE: bobNote })))).status,
+      202,
+    )
+    const liked = await eventually(
+      async () => (await messages()).find((m) => m.body === 'Sure, 10:00?' && m.reactions.length > 0),
+      15_000,
+      'the reaction',
+    )
     assert.deepEqual(liked.reactions, [{ emoji: '👍', count: 1 }])
     const who = (await bob.api(`/api/v1/rooms/${roomId}/messages/${liked.seq}/reactions`)).json.reactions as Json[]
-    assert.deepEqual(who.map((r) => [r.emoji, (r.actor as Json).id]), [['👍', mastodon.actorId]])
-    assert.equal((await mastodon.deliver(inbox(), mastodon.fixture('undo-like.json', vars({ LIKE_ID: likeId, NOTE: bobNote })))).status, 202)
-    await eventually(async () => (await messages()).find((m) => m.seq === liked.seq)?.reactions.length === 0, 15_000, 'the Undo')
+    assert.deepEqual(
+      who.map((r) => [r.emoji, (r.actor as Json).id]),
+      [['👍', mastodon.actorId]],
+    )
+    assert.equal(
+      (await mastodon.deliver(inbox(), mastodon.fixture('undo-like.json', vars({ LIKE_ID: likeId, NOTE: bobNote }))))
+        .status,
+      202,
+    )
+    await eventually(
+      async () => (await messages()).find((m) => m.seq === liked.seq)?.reactions.length === 0,
+      15_000,
+      'the Undo',
+    )
   })
 
   it('a Like of a note Parley does not know is accepted (202) and changes nothing', async () => {
     const before = await snapshot()
     const unknown = `${parley.origin}/users/bob/notes/${randomUUID()}`
-    assert.equal((await mastodon.deliver(inbox(), mastodon.fixture('like.json', vars({ LIKE_ID: randomUUID(), NOTE: unknown })))).status, 202)
+    assert.equal(
+      (await mastodon.deliver(inbox(), mastodon.fixture('like.json', vars({ LIKE_ID: randomUUID(), NOTE: unknown }))))
+        .status,
+      202,
+    )
     await new Promise((resolve) => setTimeout(resolve, 400))
     assert.equal(await snapshot(), before)
   })
 
   it('Update of the DM note by its author edits the chat message; Delete (Tombstone) by its author deletes it', async () => {
     const published = new Date().toISOString()
-    const update = mastodon.fixture('update-note.json', vars({ NOTE: aliceNote, NOTE_NUMBER: aliceNote.split('/').pop() ?? '', UPDATED_EPOCH: String(Date.now()), PUBLISHED: published, TEXT: 'Hi Bob, can we talk about Friday?' }))
+    const update = mastodon.fixture(
+      'update-note.json',
+      vars({
+        NOTE: aliceNote,
+        NOTE_NUMBER: aliceNote.split('/').pop() ?? '',
+        UPDATED_EPOCH: String(Date.now()),
+        PUBLISHED: published,
+        TEXT: 'Hi Bob, can we talk about Friday?',
+      }),
+    )
     assert.equal((await mastodon.deliver(inbox(), update)).status, 202)
-    const edited = await eventually(async () => (await messages()).find((m) => m.editedAt !== null && m.actor.id === mastodon.actorId), 15_000, 'the edit')
+    const edited = await eventually(
+      async () => (await messages()).find((m) => m.editedAt !== null && m.actor.id === mastodon.actorId),
+      15_000,
+      'the edit',
+    )
     assert.equal(edited.body, 'Hi Bob, can we talk about Friday?')
-    assert.equal((await mastodon.deliver(inbox(), mastodon.fixture('delete-note.json', vars({ NOTE: aliceNote })))).status, 202)
-    const deleted = await eventually(async () => (await messages()).find((m) => m.seq === edited.seq && m.deletedAt !== null), 15_000, 'the delete')
+    assert.equal(
+      (await mastodon.deliver(inbox(), mastodon.fixture('delete-note.json', vars({ NOTE: aliceNote })))).status,
+      202,
+    )
+    const deleted = await eventually(
+      async () => (await messages()).find((m) => m.seq === edited.seq && m.deletedAt !== null),
+      15_000,
+      'the delete',
+    )
     assert.equal(deleted.body, '')
   })
 
   it('Misskey: a direct note opens its own room; a Like with _misskey_reaction and an EmojiReact become reactions with that emoji; Undo takes one back', async () => {
     const create = JSON.parse(misskey.fixture('create-direct-note.json', vars()))
     assert.equal((await misskey.deliver(inbox(), JSON.stringify(create))).status, 202)
-    const room = await eventually(async () => ((await bob.api('/api/v1/rooms')).json.rooms as Json[]).find((r) => r.kind === 'one-to-one' && r.id !== roomId), 15_000, 'the Misskey room')
-    const [message] = await eventually(async () => ((await messages(String(room.id))).length === 1 ? messages(String(room.id)) : null), 15_000, 'the note')
+    const room = await eventually(
+      async () =>
+        ((await bob.api('/api/v1/rooms')).json.rooms as Json[]).find((r) => r.kind === 'one-to-one' && r.id !== roomId),
+      15_000,
+      'the Misskey room',
+    )
+    const [message] = await eventually(
+      async () => ((await messages(String(room.id))).length === 1 ? messages(String(room.id)) : null),
+      15_000,
+      'the note',
+    )
     assert.equal(message?.body, 'are you joining the call?')
     assert.equal(message?.actor.id, misskey.actorId)
-    const posted = await bob.api(`/api/v1/rooms/${String(room.id)}/messages`, { method: 'POST', body: { body: 'Yes!' } })
+    const posted = await bob.api(`/api/v1/rooms/${String(room.id)}/messages`, {
+      method: 'POST',
+      body: { body: 'Yes!' },
+    })
     assert.equal(posted.status, 201)
-    const out = await eventually(async () => misskey.deliveries.find((d) => d.json.type === 'Create'), 15_000, 'the Create to Misskey')
+    const out = await eventually(
+      async () => misskey.deliveries.find((d) => d.json.type === 'Create'),
+      15_000,
+      'the Create to Misskey',
+    )
     const note = String((out.json.object as Json).id)
     const likeId = randomUUID()
-    assert.equal((await misskey.deliver(inbox(), misskey.fixture('like-reaction.json', vars({ NOTE: note, EMOJI: '🎉', ID: likeId })))).status, 202)
-    assert.equal((await misskey.deliver(inbox(), misskey.fixture('emoji-react.json', vars({ NOTE: note, EMOJI: '🔥' })))).status, 202)
-    const reacted = await eventually(async () => (await messages(String(room.id))).find((m) => m.body === 'Yes!' && m.reactions.length === 2), 15_000, 'both reactions')
+    assert.equal(
+      (
+        await misskey.deliver(
+          inbox(),
+          misskey.fixture('like-reaction.json', vars({ NOTE: note, EMOJI: '🎉', ID: likeId })),
+        )
+      ).status,
+      202,
+    )
+    assert.equal(
+      (await misskey.deliver(inbox(), misskey.fixture('emoji-react.json', vars({ NOTE: note, EMOJI: '🔥' })))).status,
+      202,
+    )
+    const reacted = await eventually(
+      async () => (await messages(String(room.id))).find((m) => m.body === 'Yes!' && m.reactions.length === 2),
+      15_000,
+      'both reactions',
+    )
     assert.deepEqual(reacted.reactions.map((r) => r.emoji).sort(), ['🎉', '🔥'].sort())
-    assert.equal((await misskey.deliver(inbox(), misskey.fixture('undo-like-reaction.json', vars({ NOTE: note, EMOJI: '🎉', LIKE_ID: likeId })))).status, 202)
-    await eventually(async () => (await messages(String(room.id))).find((m) => m.seq === reacted.seq)?.reactions.map((r) => r.emoji).join() === '🔥', 15_000, 'the Undo')
+    assert.equal(
+      (
+        await misskey.deliver(
+          inbox(),
+          misskey.fixture('undo-like-reaction.json', vars({ NOTE: note, EMOJI: '🎉', LIKE_ID: likeId })),
+        )
+      ).status,
+      202,
+    )
+    await eventually(
+      async () =>
+        (await messages(String(room.id)))
+          .find((m) => m.seq === reacted.seq)
+          ?.reactions.map((r) => r.emoji)
+          .join() === '🔥',
+      15_000,
+      'the Undo',
+    )
   })
 
   it('bad input changes nothing: Update/Delete/Like of the DM by another actor, signatures by a key the actor does not own, notes of other servers', async () => {
     const create = JSON.parse(mastodon.fixture('create-direct-note.json', vars()))
     assert.equal((await mastodon.deliver(inbox(), JSON.stringify(create))).status, 202)
     const note = String(create.object.id)
-    await eventually(async () => (await messages()).some((m) => m.body === 'Hi Bob, can we talk about the meeting?' && m.deletedAt === null), 15_000, 'a fresh DM')
+    await eventually(
+      async () =>
+        (await messages()).some((m) => m.body === 'Hi Bob, can we talk about the meeting?' && m.deletedAt === null),
+      15_000,
+      'a fresh DM',
+    )
     const before = await snapshot()
-    const text = { NOTE: note, NOTE_NUMBER: note.split('/').pop() ?? '', UPDATED_EPOCH: String(Date.now()), PUBLISHED: new Date().toISOString(), TEXT: 'forged' }
+    const text = {
+      NOTE: note,
+      NOTE_NUMBER: note.split('/').pop() ?? '',
+      UPDATED_EPOCH: String(Date.now()),
+      PUBLISHED: new Date().toISOString(),
+      TEXT: 'forged',
+    }
     // Misskey's account acting on Alice's note: an Update naming Alice as the author, a Delete and an Update naming itself.
     const forgedUpdate = JSON.parse(mastodon.fixture('update-note.json', vars(text)))
     forgedUpdate.actor = misskey.actorId
@@ -169,14 +311,23 @@ describe('Mastodon and Misskey direct messages ↔ one-to-one rooms', () => {
     const forgedDelete = JSON.parse(mastodon.fixture('delete-note.json', vars({ NOTE: note })))
     forgedDelete.actor = misskey.actorId
     forgedDelete.id = `${misskey.origin}/deletes/${randomUUID()}`
-    for (const body of [forgedUpdate, forgedDelete]) assert.equal((await misskey.deliver(inbox(), JSON.stringify(body))).status, 202)
+    for (const body of [forgedUpdate, forgedDelete])
+      assert.equal((await misskey.deliver(inbox(), JSON.stringify(body))).status, 202)
     // Misskey's account is no participant of Alice's room: its Like of Bob's note there is refused too.
-    assert.equal((await misskey.deliver(inbox(), misskey.fixture('like-reaction.json', vars({ NOTE: bobNote, EMOJI: '🎉' })))).status, 202)
+    assert.equal(
+      (await misskey.deliver(inbox(), misskey.fixture('like-reaction.json', vars({ NOTE: bobNote, EMOJI: '🎉' }))))
+        .status,
+      202,
+    )
     // Signed with a key that is not Alice's, claiming to be Alice: 401 before anything is done.
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
     const like = mastodon.fixture('like.json', vars({ LIKE_ID: randomUUID(), NOTE: bobNote }))
     assert.equal((await mastodon.deliver(inbox(), like, { privateKey })).status, 401)
-    assert.equal((await mastodon.deliver(inbox(), mastodon.fixture('update-note.json', vars(text)), { breakSignature: true })).status, 401)
+    assert.equal(
+      (await mastodon.deliver(inbox(), mastodon.fixture('update-note.json', vars(text)), { breakSignature: true }))
+        .status,
+      401,
+    )
     // Signed by Misskey's account (a valid signature, of another key owner) but claiming to be Alice: 401.
     const claimed = JSON.parse(misskey.fixture('emoji-react.json', vars({ NOTE: bobNote, EMOJI: '🔥' })))
     claimed.actor = mastodon.actorId
@@ -185,9 +336,22 @@ describe('Mastodon and Misskey direct messages ↔ one-to-one rooms', () => {
     claimedDelete.id = `${note}#delete-claimed`
     assert.equal((await misskey.deliver(inbox(), JSON.stringify(claimedDelete))).status, 401)
     // Alice liking a note of another server, and deleting one: not ours to change.
-    assert.equal((await mastodon.deliver(inbox(), mastodon.fixture('like.json', vars({ LIKE_ID: randomUUID(), NOTE: `${misskey.origin}/notes/9ix${randomUUID()}` })))).status, 202)
+    assert.equal(
+      (
+        await mastodon.deliver(
+          inbox(),
+          mastodon.fixture(
+            'like.json',
+            vars({ LIKE_ID: randomUUID(), NOTE: `${misskey.origin}/notes/9ix${randomUUID()}` }),
+          ),
+        )
+      ).status,
+      202,
+    )
     // Alice deleting a note of another server (Misskey's origin).
-    const otherServer = JSON.parse(mastodon.fixture('delete-note.json', vars({ NOTE: `${misskey.origin}/notes/9ix${randomUUID()}` })))
+    const otherServer = JSON.parse(
+      mastodon.fixture('delete-note.json', vars({ NOTE: `${misskey.origin}/notes/9ix${randomUUID()}` })),
+    )
     assert.equal((await mastodon.deliver(inbox(), JSON.stringify(otherServer))).status, 202)
     await new Promise((resolve) => setTimeout(resolve, 500))
     assert.equal(await snapshot(), before, 'store unchanged')
@@ -198,9 +362,17 @@ describe('Mastodon and Misskey direct messages ↔ one-to-one rooms', () => {
     assert.ok(blocked.ok, JSON.stringify(blocked))
     await eventually(async () => mastodon.deliveries.find((d) => d.json.type === 'Block'), 15_000, 'the Block')
     const creates = mastodon.deliveries.filter((d) => d.json.type === 'Create').length
-    assert.equal((await bob.api(`/api/v1/rooms/${roomId}/messages`, { method: 'POST', body: { body: 'not for you' } })).status, 201, 'the local post is not failed')
+    assert.equal(
+      (await bob.api(`/api/v1/rooms/${roomId}/messages`, { method: 'POST', body: { body: 'not for you' } })).status,
+      201,
+      'the local post is not failed',
+    )
     await parley.services.federation.federation.sendDirectMessage('bob', `@carol@${misskey.host}`, 'a marker after it')
-    await eventually(async () => misskey.deliveries.find((d) => JSON.stringify(d.json).includes('a marker after it')), 15_000, 'the marker')
+    await eventually(
+      async () => misskey.deliveries.find((d) => JSON.stringify(d.json).includes('a marker after it')),
+      15_000,
+      'the marker',
+    )
     await new Promise((resolve) => setTimeout(resolve, 300))
     assert.equal(mastodon.deliveries.filter((d) => d.json.type === 'Create').length, creates)
   })

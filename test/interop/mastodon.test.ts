@@ -22,26 +22,41 @@ describe('Mastodon → Parley with fixture payloads signed as Mastodon signs the
     const follow = mastodon.fixture('follow.json', vars())
     const { status } = await mastodon.deliver(`${parley.origin}/users/bob/inbox`, follow)
     assert.equal(status, 202)
-    const accept = await eventually(async () => mastodon.deliveries.find((d) => d.json.type === 'Accept'), 15_000, 'the Accept')
+    const accept = await eventually(
+      async () => mastodon.deliveries.find((d) => d.json.type === 'Accept'),
+      15_000,
+      'the Accept',
+    )
     assert.equal(accept.path, '/users/alice/inbox')
     assert.equal(accept.signatureVerified, true)
-    assert.match(accept.headers.signature ?? '', /algorithm="rsa-sha256"/, 'Mastodon gets a draft-cavage signature (after Fedify double-knocks)')
+    assert.match(
+      accept.headers.signature ?? '',
+      /algorithm="rsa-sha256"/,
+      'Mastodon gets a draft-cavage signature (after Fedify double-knocks)',
+    )
     assert.equal(accept.json.actor, `${parley.origin}/users/bob`)
     const object = accept.json.object as Record<string, unknown>
     assert.equal(object.id, JSON.parse(follow).id)
     assert.equal(object.type, 'Follow')
     assert.equal(object.actor, mastodon.actorId)
     const followers = (await parley.store().followers.list(bob.id, null, 10)).items
-    assert.deepEqual(followers.map((f) => [f.actorId, f.inbox, f.sharedInbox]), [[mastodon.actorId, `${mastodon.origin}/users/alice/inbox`, `${mastodon.origin}/inbox`]])
+    assert.deepEqual(
+      followers.map((f) => [f.actorId, f.inbox, f.sharedInbox]),
+      [[mastodon.actorId, `${mastodon.origin}/users/alice/inbox`, `${mastodon.origin}/inbox`]],
+    )
   })
 
   it('a direct message (Create Note with a Mention, addressed only to the user) reaches the inbound message store', async () => {
     const create = mastodon.fixture('create-direct-note.json', vars())
     assert.equal((await mastodon.deliver(`${parley.origin}/users/bob/inbox`, create)).status, 202)
-    const [message] = await eventually(async () => {
-      const list = await parley.store().inboundMessages.listForUser(bob.id)
-      return list.length > 0 ? list : null
-    }, 15_000, 'the direct message')
+    const [message] = await eventually(
+      async () => {
+        const list = await parley.store().inboundMessages.listForUser(bob.id)
+        return list.length > 0 ? list : null
+      },
+      15_000,
+      'the direct message',
+    )
     const note = JSON.parse(create).object
     assert.equal(message?.noteId, note.id)
     assert.equal(message?.senderId, mastodon.actorId)
@@ -76,7 +91,7 @@ describe('Mastodon → Parley with fixture payloads signed as Mastodon signs the
     await eventually(async () => (await parley.store().followers.count(bob.id)) === 0, 15_000, 'the Undo')
   })
 
-  it('ParleyFederation.lookup() shows a Mastodon account\'s name and avatar from its handle', async () => {
+  it("ParleyFederation.lookup() shows a Mastodon account's name and avatar from its handle", async () => {
     const found = await parley.services.federation.federation.lookup(`@alice@${mastodon.host}`)
     assert.ok(found.ok, JSON.stringify(found))
     assert.deepEqual(found.value, {
@@ -90,10 +105,18 @@ describe('Mastodon → Parley with fixture payloads signed as Mastodon signs the
     })
   })
 
-  it('a Parley user\'s direct message reaches Mastodon as Mastodon sends them: Create of a Note to the account only, with a Mention', async () => {
-    const sent = await parley.services.federation.federation.sendDirectMessage('bob', `@alice@${mastodon.host}`, 'Yes, at 10?')
+  it("a Parley user's direct message reaches Mastodon as Mastodon sends them: Create of a Note to the account only, with a Mention", async () => {
+    const sent = await parley.services.federation.federation.sendDirectMessage(
+      'bob',
+      `@alice@${mastodon.host}`,
+      'Yes, at 10?',
+    )
     assert.ok(sent.ok, JSON.stringify(sent))
-    const create = await eventually(async () => mastodon.deliveries.find((d) => d.json.type === 'Create'), 15_000, 'the Create')
+    const create = await eventually(
+      async () => mastodon.deliveries.find((d) => d.json.type === 'Create'),
+      15_000,
+      'the Create',
+    )
     assert.equal(create.signatureVerified, true)
     assert.equal(create.path, '/users/alice/inbox')
     const note = create.json.object as Record<string, unknown>
@@ -104,13 +127,22 @@ describe('Mastodon → Parley with fixture payloads signed as Mastodon signs the
     assert.deepEqual([note.to].flat(), [mastodon.actorId])
     assert.equal(note.cc, undefined, 'nobody else')
     assert.deepEqual(note.tag, { type: 'Mention', href: mastodon.actorId, name: `@alice@${mastodon.host}` })
-    assert.match(String(note.content), new RegExp(`^<p><span class="h-card" translate="no"><a href="${mastodon.origin}/@alice" class="u-url mention">@<span>alice</span></a></span> Yes, at 10\\?</p>$`))
+    assert.match(
+      String(note.content),
+      new RegExp(
+        `^<p><span class="h-card" translate="no"><a href="${mastodon.origin}/@alice" class="u-url mention">@<span>alice</span></a></span> Yes, at 10\\?</p>$`,
+      ),
+    )
   })
 
   it('a Parley user follows the Mastodon account: the Follow arrives signed, so Mastodon would accept it', async () => {
     const sent = await parley.services.federation.federation.follow('bob', `@alice@${mastodon.host}`)
     assert.ok(sent.ok)
-    const delivered = await eventually(async () => mastodon.deliveries.find((d) => d.json.type === 'Follow'), 15_000, 'the Follow')
+    const delivered = await eventually(
+      async () => mastodon.deliveries.find((d) => d.json.type === 'Follow'),
+      15_000,
+      'the Follow',
+    )
     assert.equal(delivered.json.id, sent.value.followId)
     assert.equal(delivered.json.object, mastodon.actorId)
     assert.equal(delivered.signatureVerified, true)
@@ -130,17 +162,27 @@ describe('Parley → Mastodon followers: profile updates', () => {
 
   it('a display name change reaches the Mastodon follower as a signed Update of the Person, at its shared inbox', async () => {
     const carol = await parley.addUser('carol', 'Carol')
-    const follow = mastodon.fixture('follow.json', { PARLEY: parley.origin, PARLEY_HOST: parley.host }).replace('/users/bob', '/users/carol')
+    const follow = mastodon
+      .fixture('follow.json', { PARLEY: parley.origin, PARLEY_HOST: parley.host })
+      .replace('/users/bob', '/users/carol')
     assert.equal((await mastodon.deliver(`${parley.origin}/users/carol/inbox`, follow)).status, 202)
     await eventually(async () => (await parley.store().followers.count(carol.id)) === 1, 15_000, 'the follow')
     const updated = await parley.services.accounts.updateProfile(carol.id, 'Carol C.')
     assert.equal(updated?.displayName, 'Carol C.')
-    const update = await eventually(async () => mastodon.deliveries.find((d) => d.json.type === 'Update'), 15_000, 'the Update')
+    const update = await eventually(
+      async () => mastodon.deliveries.find((d) => d.json.type === 'Update'),
+      15_000,
+      'the Update',
+    )
     // Once the follower's domain is blocked, further updates skip it.
     await parley.services.federation.federation.blockDomain(mastodon.host, 'test')
     await parley.services.accounts.updateProfile(carol.id, 'Carol D.')
     await new Promise((resolve) => setTimeout(resolve, 500))
-    assert.equal(mastodon.deliveries.filter((d) => d.json.type === 'Update').length, 1, 'nothing sent to a blocked domain')
+    assert.equal(
+      mastodon.deliveries.filter((d) => d.json.type === 'Update').length,
+      1,
+      'nothing sent to a blocked domain',
+    )
     assert.equal(update.path, '/inbox', 'shared inbox preferred')
     assert.equal(update.signatureVerified, true)
     const person = update.json.object as Record<string, unknown>

@@ -36,8 +36,17 @@ before(async () => {
   assert.ok(connected.ok, JSON.stringify(!connected.ok && connected.error))
   second = connected.value
   const iceServers = () => ({ iceServers: [], expiresAt: null })
-  const env = { PARLEY_MEDIA_ENGINE: 'janus', PARLEY_JANUS_ICE_INTERFACES: MEDIA_INTERFACE, PARLEY_REDIS_URL: redis.url, PARLEY_CALL_LEASE_SECONDS: '5' }
-  node1 = await startCallInstance(fixture.chromium, fixture.pages, { dir, env, media: { engine: fixture.engine, iceServers } })
+  const env = {
+    PARLEY_MEDIA_ENGINE: 'janus',
+    PARLEY_JANUS_ICE_INTERFACES: MEDIA_INTERFACE,
+    PARLEY_REDIS_URL: redis.url,
+    PARLEY_CALL_LEASE_SECONDS: '5',
+  }
+  node1 = await startCallInstance(fixture.chromium, fixture.pages, {
+    dir,
+    env,
+    media: { engine: fixture.engine, iceServers },
+  })
   node2 = await startCallInstance(fixture.chromium, fixture.pages, { dir, env, media: { engine: second, iceServers } })
 })
 after(async () => {
@@ -56,56 +65,76 @@ const feedOf = async (page: SdkPage, actorId: string) => {
   return (await page.feeds()).find((f) => f.participantId === participantId && f.source === 'camera')?.feedId ?? ''
 }
 
-test('CallClient on Janus: ann on node 1 and ben on node 2 are in one SFU call, decode each other, and camera off and a mute across nodes hold on Janus (needs Janus, Chromium, Redis, netns)', withPagesClosed(async (t) => {
-  const ann = await node1.person('ann')
-  const ben = await node1.person('ben')
-  const room = await ann.rest.createRoom({ kind: 'group', name: 'SFU across nodes' })
-  await ann.rest.addParticipant(room.id, ben.id, 'moderator')
-  const a = await node1.open(ann)
-  const b = await node2.open(ben)
-  const joinedA = await a.start({ roomId: room.id, media: AV })
-  assert.ok(joinedA.ok, JSON.stringify(joinedA))
-  const joinedB = await b.start({ roomId: room.id, media: AV })
-  assert.ok(joinedB.ok, JSON.stringify(joinedB))
-  assert.equal(joinedB.engine, 'sfu')
-  const both = await waitFor('each page decoding the other\'s video and receiving its audio', async () => {
-    const stats = await Promise.all([a.stats(), b.stats()])
-    return stats.every((s) => s.videoStreamsDecoding === 1 && s.audioStreamsReceiving === 1) ? stats : undefined
-  }, 25_000)
-  await new Promise((resolve) => setTimeout(resolve, 1000))
-  const later = await Promise.all([a.stats(), b.stats()])
-  for (const [i, s] of later.entries()) {
-    assert.ok(s.framesDecoded > (both[i]?.framesDecoded ?? 0) + 10, `page ${i} keeps decoding`)
-    assert.deepEqual(s.errors, [])
-  }
-  t.diagnostic(`joins: ${[joinedA, joinedB].map((j) => (j.ok ? `${Math.round(j.joinedMs)} ms` : '-')).join(', ')}`)
+test(
+  'CallClient on Janus: ann on node 1 and ben on node 2 are in one SFU call, decode each other, and camera off and a mute across nodes hold on Janus (needs Janus, Chromium, Redis, netns)',
+  withPagesClosed(async (t) => {
+    const ann = await node1.person('ann')
+    const ben = await node1.person('ben')
+    const room = await ann.rest.createRoom({ kind: 'group', name: 'SFU across nodes' })
+    await ann.rest.addParticipant(room.id, ben.id, 'moderator')
+    const a = await node1.open(ann)
+    const b = await node2.open(ben)
+    const joinedA = await a.start({ roomId: room.id, media: AV })
+    assert.ok(joinedA.ok, JSON.stringify(joinedA))
+    const joinedB = await b.start({ roomId: room.id, media: AV })
+    assert.ok(joinedB.ok, JSON.stringify(joinedB))
+    assert.equal(joinedB.engine, 'sfu')
+    const both = await waitFor(
+      "each page decoding the other's video and receiving its audio",
+      async () => {
+        const stats = await Promise.all([a.stats(), b.stats()])
+        return stats.every((s) => s.videoStreamsDecoding === 1 && s.audioStreamsReceiving === 1) ? stats : undefined
+      },
+      25_000,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const later = await Promise.all([a.stats(), b.stats()])
+    for (const [i, s] of later.entries()) {
+      assert.ok(s.framesDecoded > (both[i]?.framesDecoded ?? 0) + 10, `page ${i} keeps decoding`)
+      assert.deepEqual(s.errors, [])
+    }
+    t.diagnostic(`joins: ${[joinedA, joinedB].map((j) => (j.ok ? `${Math.round(j.joinedMs)} ms` : '-')).join(', ')}`)
 
-  // Ben (node 2) turns his camera off: Janus, driven by node 1, stops forwarding it to ann.
-  const benFeed = await feedOf(a, ben.id)
-  assert.ok(benFeed)
-  await b.update({ media: { video: false } })
-  await new Promise((resolve) => setTimeout(resolve, 700))
-  const off = await a.framesByFeed()
-  await new Promise((resolve) => setTimeout(resolve, 1500))
-  const stillOff = await a.framesByFeed()
-  assert.ok((stillOff[benFeed] ?? 0) - (off[benFeed] ?? 0) <= 1, `no frames of ben while his camera is off (${off[benFeed]} → ${stillOff[benFeed]})`)
-  await b.update({ media: { video: true } })
-  await waitFor('ben\'s frames again', async () => ((await a.framesByFeed())[benFeed] ?? 0) > (stillOff[benFeed] ?? 0) + 5)
+    // Ben (node 2) turns his camera off: Janus, driven by node 1, stops forwarding it to ann.
+    const benFeed = await feedOf(a, ben.id)
+    assert.ok(benFeed)
+    await b.update({ media: { video: false } })
+    await new Promise((resolve) => setTimeout(resolve, 700))
+    const off = await a.framesByFeed()
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const stillOff = await a.framesByFeed()
+    assert.ok(
+      (stillOff[benFeed] ?? 0) - (off[benFeed] ?? 0) <= 1,
+      `no frames of ben while his camera is off (${off[benFeed]} → ${stillOff[benFeed]})`,
+    )
+    await b.update({ media: { video: true } })
+    await waitFor(
+      "ben's frames again",
+      async () => ((await a.framesByFeed())[benFeed] ?? 0) > (stillOff[benFeed] ?? 0) + 5,
+    )
 
-  // Ann (node 1) mutes ben (node 2): his microphone is paused on Janus and his page sees it. Ben,
-  // a moderator, cannot act on ann, the room's owner: the refusal comes back across nodes.
-  assert.deepEqual(await a.request('moderate', 'mute', joinedB.ok ? joinedB.participantId : ''), { ok: true })
-  await waitFor('ben sees himself muted', async () => (await b.participants()).find((p) => p.actor.id === ben.id)?.media.audio === false)
-  assert.deepEqual(await b.request('moderate', 'mute', joinedA.ok ? joinedA.participantId : ''), { ok: false, code: 'role-too-low' })
-}))
+    // Ann (node 1) mutes ben (node 2): his microphone is paused on Janus and his page sees it. Ben,
+    // a moderator, cannot act on ann, the room's owner: the refusal comes back across nodes.
+    assert.deepEqual(await a.request('moderate', 'mute', joinedB.ok ? joinedB.participantId : ''), { ok: true })
+    await waitFor(
+      'ben sees himself muted',
+      async () => (await b.participants()).find((p) => p.actor.id === ben.id)?.media.audio === false,
+    )
+    assert.deepEqual(await b.request('moderate', 'mute', joinedA.ok ? joinedA.participantId : ''), {
+      ok: false,
+      code: 'role-too-low',
+    })
+  }),
+)
 
 function withPagesClosed(body: (t: TestContext) => Promise<void>): (t: TestContext) => Promise<void> {
-  return (t) => fixture.withLogs(async (context) => {
-    try {
-      await body(context)
-    } finally {
-      await node1.closePages()
-      await node2.closePages()
-    }
-  })(t)
+  return (t) =>
+    fixture.withLogs(async (context) => {
+      try {
+        await body(context)
+      } finally {
+        await node1.closePages()
+        await node2.closePages()
+      }
+    })(t)
 }

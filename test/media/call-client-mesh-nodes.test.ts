@@ -46,7 +46,7 @@ after(async () => {
 
 const AV = { audio: true, video: true, screen: false }
 
-test('CallClient: ann on node 1 and ben on node 2 are in one mesh call and each decodes the other\'s video and receives their audio (needs Chromium, Redis, netns)', async (t) => {
+test("CallClient: ann on node 1 and ben on node 2 are in one mesh call and each decodes the other's video and receives their audio (needs Chromium, Redis, netns)", async (t) => {
   const ann = await node1.person('ann')
   const ben = await node1.person('ben')
   const room = await ann.rest.createRoom({ kind: 'group', name: 'Mesh across nodes' })
@@ -58,20 +58,32 @@ test('CallClient: ann on node 1 and ben on node 2 are in one mesh call and each 
   const joinedB = await b.start({ roomId: room.id, media: AV })
   assert.ok(joinedB.ok, JSON.stringify(joinedB))
   assert.equal(joinedB.engine, 'mesh')
-  await waitFor('both pages see both participants', async () => (await Promise.all([a.participants(), b.participants()])).every((list) => list.length === 2))
-  const both = await waitFor('each page decoding the other\'s video and receiving its audio', async () => {
-    const stats = await Promise.all([a.stats(), b.stats()])
-    return stats.every((s) => s.videoStreamsDecoding === 1 && s.audioStreamsReceiving === 1) ? stats : undefined
-  }, 20_000)
+  await waitFor('both pages see both participants', async () =>
+    (await Promise.all([a.participants(), b.participants()])).every((list) => list.length === 2),
+  )
+  const both = await waitFor(
+    "each page decoding the other's video and receiving its audio",
+    async () => {
+      const stats = await Promise.all([a.stats(), b.stats()])
+      return stats.every((s) => s.videoStreamsDecoding === 1 && s.audioStreamsReceiving === 1) ? stats : undefined
+    },
+    20_000,
+  )
   await new Promise((resolve) => setTimeout(resolve, 1000))
   const later = await Promise.all([a.stats(), b.stats()])
   for (const [i, s] of later.entries()) {
-    assert.ok(s.framesDecoded > (both[i]?.framesDecoded ?? 0) + 10, `page ${i} keeps decoding (${both[i]?.framesDecoded} → ${s.framesDecoded})`)
+    assert.ok(
+      s.framesDecoded > (both[i]?.framesDecoded ?? 0) + 10,
+      `page ${i} keeps decoding (${both[i]?.framesDecoded} → ${s.framesDecoded})`,
+    )
     assert.deepEqual(s.errors, [])
   }
   t.diagnostic(`joins: ${[joinedA, joinedB].map((j) => (j.ok ? `${Math.round(j.joinedMs)} ms` : '-')).join(', ')}`)
 
   // Ben's hand, raised on node 2, is seen on node 1.
   await b.update({ handRaised: true })
-  await waitFor('ann sees ben\'s hand', async () => (await a.participants()).find((p) => p.actor.id === ben.id)?.handRaised === true)
+  await waitFor(
+    "ann sees ben's hand",
+    async () => (await a.participants()).find((p) => p.actor.id === ben.id)?.handRaised === true,
+  )
 })

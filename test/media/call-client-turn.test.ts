@@ -28,14 +28,24 @@ before(async () => {
   const turnDir = await tempDir('parley-coturn-calls-')
   removeTurnDir = turnDir.remove
   coturn = new CoturnSupervisor({
-    configDir: turnDir.path, listeningIp: MEDIA_ADDRESS, relayIp: MEDIA_ADDRESS, port: 3478, secret: TURN_SECRET, realm: 'parley.test',
-    minRelayPort: 40200, maxRelayPort: 40399, allowLoopbackPeers: true, logger: coturnLogs.logger,
+    configDir: turnDir.path,
+    listeningIp: MEDIA_ADDRESS,
+    relayIp: MEDIA_ADDRESS,
+    port: 3478,
+    secret: TURN_SECRET,
+    realm: 'parley.test',
+    minRelayPort: 40200,
+    maxRelayPort: 40399,
+    allowLoopbackPeers: true,
+    logger: coturnLogs.logger,
   })
   const started = await coturn.start()
   assert.ok(started.ok, `coturn did not start: ${JSON.stringify(!started.ok && started.error)}`)
   pages = await startPageServer()
   chromium = await launchChromium()
-  parley = await startCallInstance(chromium, pages, { env: { PARLEY_TURN_URLS: turnUrl, PARLEY_TURN_SECRET: TURN_SECRET, PARLEY_TURN_CREDENTIAL_TTL_SECONDS: '600' } })
+  parley = await startCallInstance(chromium, pages, {
+    env: { PARLEY_TURN_URLS: turnUrl, PARLEY_TURN_SECRET: TURN_SECRET, PARLEY_TURN_CREDENTIAL_TTL_SECONDS: '600' },
+  })
 })
 after(async () => {
   await parley?.close()
@@ -60,28 +70,58 @@ test('CallClient: a relay-only participant connects through coturn with fresh cr
     assert.ok(n && r)
     assert.ok((await n.start({ roomId: room.id, media: AV })).ok)
     assert.ok((await r.start({ roomId: room.id, media: AV, iceServers: fresh, iceTransportPolicy: 'relay' })).ok)
-    const stats = await waitFor('both decoding each other, rob through the relay', async () => {
-      const [a, b] = await Promise.all([n.stats(), r.stats()])
-      return a.videoStreamsDecoding === 1 && b.videoStreamsDecoding === 1 && b.audioStreamsReceiving === 1 ? b : undefined
-    }, 15_000)
+    const stats = await waitFor(
+      'both decoding each other, rob through the relay',
+      async () => {
+        const [a, b] = await Promise.all([n.stats(), r.stats()])
+        return a.videoStreamsDecoding === 1 && b.videoStreamsDecoding === 1 && b.audioStreamsReceiving === 1
+          ? b
+          : undefined
+      },
+      15_000,
+    )
     assert.deepEqual(stats.selectedLocalCandidateTypes, ['relay'])
 
     // Expired credentials (signed right, expiry an hour ago): coturn refuses, eve never connects.
     await nia.rest.addParticipant(room.id, eve.id)
-    const old = createTurnCredentials({ secret: TURN_SECRET, userId: eve.id, ttlSeconds: 60, now: Date.now() - 3_600_000 })
+    const old = createTurnCredentials({
+      secret: TURN_SECRET,
+      userId: eve.id,
+      ttlSeconds: 60,
+      now: Date.now() - 3_600_000,
+    })
     const e = await parley.open(eve)
-    const refused = await e.start({ roomId: room.id, media: AV, iceServers: { iceServers: [{ urls: [turnUrl], username: old.username, credential: old.credential }], expiresAt: old.expiresAt.toISOString() }, iceTransportPolicy: 'relay' })
+    const refused = await e.start({
+      roomId: room.id,
+      media: AV,
+      iceServers: {
+        iceServers: [{ urls: [turnUrl], username: old.username, credential: old.credential }],
+        expiresAt: old.expiresAt.toISOString(),
+      },
+      iceTransportPolicy: 'relay',
+    })
     assert.equal(refused.ok, false, 'CallClient refuses credentials it can tell are expired')
     assert.match(!refused.ok ? refused.code : '', /TURN credentials expired/)
     await e.close()
     const e2 = await parley.open(eve)
-    const joined = await e2.start({ roomId: room.id, media: AV, iceServers: { iceServers: [{ urls: [turnUrl], username: old.username, credential: old.credential }], expiresAt: null }, iceTransportPolicy: 'relay' })
+    const joined = await e2.start({
+      roomId: room.id,
+      media: AV,
+      iceServers: {
+        iceServers: [{ urls: [turnUrl], username: old.username, credential: old.credential }],
+        expiresAt: null,
+      },
+      iceTransportPolicy: 'relay',
+    })
     assert.ok(joined.ok, 'signalling works; media cannot')
     await new Promise((resolve) => setTimeout(resolve, 4000))
     const eveStats = await e2.stats()
     assert.equal(eveStats.videoStreamsDecoding, 0)
     assert.ok(!eveStats.states.includes('connected'), `eve never connects (${eveStats.states.join(', ')})`)
-    assert.ok(coturnLogs.dump().includes(`Cannot find credentials of user <${old.username}>`), 'coturn refused the expired credentials')
+    assert.ok(
+      coturnLogs.dump().includes(`Cannot find credentials of user <${old.username}>`),
+      'coturn refused the expired credentials',
+    )
     // The others are unaffected.
     const after = await r.stats()
     assert.ok(after.framesDecoded > stats.framesDecoded)

@@ -11,10 +11,17 @@ import { chromium, type BrowserContext } from 'playwright-core'
 
 export const CHROMIUM = '/usr/bin/chromium'
 
-export type LaunchedChromium = { context: BrowserContext; close: () => Promise<void> }
+export type LaunchedChromium = {
+  context: BrowserContext
+  /** Its profile folder: the browser process is the one started with it (benchmarks find its CPU time). */
+  profile: string
+  close: () => Promise<void>
+}
 
-export async function launchChromium(): Promise<LaunchedChromium> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/install-media-deps.sh)`)
+/** `args`: more command-line switches (e.g. fake-media.ts's camera and microphone files). */
+export async function launchChromium(options: { args?: string[] } = {}): Promise<LaunchedChromium> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/install-media-deps.sh)`)
   const profile = await mkdtemp(join(tmpdir(), 'parley-chromium-'))
   // A persistent context on a fresh folder: that is how playwright takes --user-data-dir.
   const context = await chromium.launchPersistentContext(profile, {
@@ -33,10 +40,12 @@ export async function launchChromium(): Promise<LaunchedChromium> {
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
       '--allow-loopback-in-peer-connection',
+      ...(options.args ?? []),
     ],
   })
   return {
     context,
+    profile,
     close: async () => {
       await context.close().catch(() => {})
       await rm(profile, { recursive: true, force: true })

@@ -24,7 +24,12 @@ export async function tempDir(prefix: string): Promise<{ path: string; remove: (
   return { path, remove: () => rm(path, { recursive: true, force: true }) }
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()
@@ -49,22 +54,40 @@ export type PeerStats = {
   framesSent: number
   audioPacketsSent: number
   selectedLocalCandidateType: string | null
+  /** The address of the remote candidate of the selected pair (which server the page talks to). */
+  selectedRemoteAddress: string | null
   connectedAt: number
 }
 
-type PeerOptions = { iceServers?: RTCIceServerLike[]; iceTransportPolicy?: 'all' | 'relay'; trickle?: boolean; screen?: boolean; simulcast?: boolean }
+type PeerOptions = {
+  iceServers?: RTCIceServerLike[]
+  iceTransportPolicy?: 'all' | 'relay'
+  trickle?: boolean
+  screen?: boolean
+  simulcast?: boolean
+}
 type Candidate = { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null }
 type RTCIceServerLike = { urls: string[]; username?: string; credential?: string }
 
 /** Typed calls into test/media/page/call-page.js. */
 export function callPage(page: Page) {
   return {
-    publish: (name: string, options: PeerOptions = {}) => page.evaluate(([n, o]) => (globalThis as never as PageApi).parley.publish(n, o), [name, options] as const),
+    publish: (name: string, options: PeerOptions = {}) =>
+      page.evaluate(([n, o]) => (globalThis as never as PageApi).parley.publish(n, o), [name, options] as const),
     mesh: (name: string, offerSdp?: string, options: PeerOptions = {}) =>
-      page.evaluate(([n, s, o]) => (globalThis as never as PageApi).parley.mesh(n, s, o), [name, offerSdp, options] as const),
-    setAnswer: (name: string, sdp: string) => page.evaluate(([n, s]) => (globalThis as never as PageApi).parley.setAnswer(n, s), [name, sdp] as const),
+      page.evaluate(([n, s, o]) => (globalThis as never as PageApi).parley.mesh(n, s, o), [
+        name,
+        offerSdp,
+        options,
+      ] as const),
+    setAnswer: (name: string, sdp: string) =>
+      page.evaluate(([n, s]) => (globalThis as never as PageApi).parley.setAnswer(n, s), [name, sdp] as const),
     subscribe: (name: string, offerSdp: string, options: PeerOptions = {}) =>
-      page.evaluate(([n, s, o]) => (globalThis as never as PageApi).parley.subscribe(n, s, o), [name, offerSdp, options] as const),
+      page.evaluate(([n, s, o]) => (globalThis as never as PageApi).parley.subscribe(n, s, o), [
+        name,
+        offerSdp,
+        options,
+      ] as const),
     candidates: (name: string) => page.evaluate((n) => (globalThis as never as PageApi).parley.candidates(n), name),
     stats: (name: string) => page.evaluate((n) => (globalThis as never as PageApi).parley.stats(n), name),
     playRecording: (base64: string, mime: string) =>
@@ -81,7 +104,10 @@ type PageApi = {
     subscribe(name: string, offerSdp: string, options: PeerOptions): Promise<string>
     candidates(name: string): { candidates: Candidate[]; complete: boolean }
     stats(name: string): Promise<PeerStats>
-    playRecording(base64: string, mime: string): Promise<{ currentTime: number; videoWidth: number; framesDecoded: number }>
+    playRecording(
+      base64: string,
+      mime: string,
+    ): Promise<{ currentTime: number; videoWidth: number; framesDecoded: number }>
     close(name: string): void
   }
 }

@@ -24,21 +24,37 @@ export type JanusFixture = {
   close(): Promise<void>
 }
 
-export async function startJanusFixture(options: { rtpPortRange: string; settings?: Parameters<typeof JanusEngine.connect>[0]['settings'] }): Promise<JanusFixture> {
+export async function startJanusFixture(options: {
+  rtpPortRange: string
+  settings?: Parameters<typeof JanusEngine.connect>[0]['settings']
+  /** More Chromium switches (e.g. fake-media.ts's camera and microphone). */
+  chromiumArgs?: string[]
+}): Promise<JanusFixture> {
   requireMediaNetns()
   const { logger, dump } = bufferedLogger()
   const dir = await tempDir('parley-janus-')
-  const supervisor = new JanusSupervisor({ binary: '/usr/bin/janus', configDir: dir.path, port: 0, rtpPortRange: options.rtpPortRange, iceInterfaces: [MEDIA_INTERFACE], logger })
+  const supervisor = new JanusSupervisor({
+    binary: '/usr/bin/janus',
+    configDir: dir.path,
+    port: 0,
+    rtpPortRange: options.rtpPortRange,
+    iceInterfaces: [MEDIA_INTERFACE],
+    logger,
+  })
   const started = await supervisor.start()
   assert.ok(started.ok, `Janus did not start: ${JSON.stringify(!started.ok && started.error)}`)
-  const connected = await JanusEngine.connect({ endpoint: started.value.endpoint, logger, ...(options.settings ? { settings: options.settings } : {}) })
+  const connected = await JanusEngine.connect({
+    endpoint: started.value.endpoint,
+    logger,
+    ...(options.settings ? { settings: options.settings } : {}),
+  })
   assert.ok(connected.ok, `cannot connect to Janus: ${JSON.stringify(!connected.ok && connected.error)}`)
   const engine = connected.value
   // Janus must survive the whole file: a crash would otherwise only show as a later test finding
   // the engine reconnecting.
   const firstPid = supervisor.pid
   const pages: PageServer = await startPageServer()
-  const chromium = await launchChromium()
+  const chromium = await launchChromium({ args: options.chromiumArgs ?? [] })
   // Chromium shares one fake camera among its pages, opened at the first page's size: each test
   // closes the pages it opened so the next one gets the camera at the size it asks for.
   const open = new Set<Page>()
@@ -75,7 +91,10 @@ export async function startJanusFixture(options: { rtpPortRange: string; setting
     async close() {
       const crashed = supervisor.pid !== firstPid
       if (crashed) console.error(dump())
-      assert.ok(!crashed, `Janus (pid ${firstPid}) died during these tests and was restarted as pid ${supervisor.pid}: its output is above`)
+      assert.ok(
+        !crashed,
+        `Janus (pid ${firstPid}) died during these tests and was restarted as pid ${supervisor.pid}: its output is above`,
+      )
       engine.close()
       await chromium.close()
       await pages.close()

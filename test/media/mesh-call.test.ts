@@ -69,7 +69,14 @@ test('MeshEngine relays the signalling of a three-person call and every page dec
       }
     }
     while (deliveries.length > 0) await deliveries.shift()
-    assert.deepEqual(relayed.sort(), ['ann→ben:answer', 'ann→cas:answer', 'ben→ann:offer', 'ben→cas:answer', 'cas→ann:offer', 'cas→ben:offer'])
+    assert.deepEqual(relayed.sort(), [
+      'ann→ben:answer',
+      'ann→cas:answer',
+      'ben→ann:offer',
+      'ben→cas:answer',
+      'cas→ann:offer',
+      'cas→ben:offer',
+    ])
 
     for (const name of names) {
       for (const other of names.filter((n) => n !== name)) {

@@ -23,10 +23,16 @@ async function freePort(): Promise<number> {
 export async function startRedis(): Promise<RedisFixture> {
   requireMediaNetns()
   const port = await freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   await new Promise<void>((resolve, reject) => {
-    child.once('error', (error) => reject(new Error(`cannot start redis-server (install it: .ci/install-media-deps.sh): ${error.message}`)))
+    child.once('error', (error) =>
+      reject(new Error(`cannot start redis-server (install it: .ci/install-media-deps.sh): ${error.message}`)),
+    )
     child.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before accepting connections`)))
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.includes('Ready to accept connections')) resolve()

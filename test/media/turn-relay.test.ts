@@ -60,61 +60,87 @@ const withLogs = (body: (t: TestContext) => Promise<void>) => (t: TestContext) =
 const openPage = () => fixture.openPage()
 const dump = () => coturnLogs.dump()
 
-test('a relay-only peer publishes through coturn with fresh TURN credentials and its video is decoded (needs Janus, coturn, Chromium, netns)', withLogs(async () => {
-  const turn = createTurnCredentials({ secret: TURN_SECRET, userId: 'alice', ttlSeconds: 600 })
-  const alice = await openPage()
-  const bob = await openPage()
-  const send = await router.createSendTransport({ participantId: 'alice' })
-  assert.ok(send.ok)
-  const offer = await alice.publish('camera', { iceTransportPolicy: 'relay', iceServers: [{ urls: [turnUrl], username: turn.username, credential: turn.credential }] })
-  assert.match(offer, / typ relay /, 'the relay-only offer carries a relay candidate')
-  assert.doesNotMatch(offer, / typ host /)
-  const produced = await send.value.produce({ source: 'camera', offerSdp: offer })
-  assert.ok(produced.ok, JSON.stringify(!produced.ok && produced.error))
-  await alice.setAnswer('camera', produced.value.answerSdp)
+test(
+  'a relay-only peer publishes through coturn with fresh TURN credentials and its video is decoded (needs Janus, coturn, Chromium, netns)',
+  withLogs(async () => {
+    const turn = createTurnCredentials({ secret: TURN_SECRET, userId: 'alice', ttlSeconds: 600 })
+    const alice = await openPage()
+    const bob = await openPage()
+    const send = await router.createSendTransport({ participantId: 'alice' })
+    assert.ok(send.ok)
+    const offer = await alice.publish('camera', {
+      iceTransportPolicy: 'relay',
+      iceServers: [{ urls: [turnUrl], username: turn.username, credential: turn.credential }],
+    })
+    assert.match(offer, / typ relay /, 'the relay-only offer carries a relay candidate')
+    assert.doesNotMatch(offer, / typ host /)
+    const produced = await send.value.produce({ source: 'camera', offerSdp: offer })
+    assert.ok(produced.ok, JSON.stringify(!produced.ok && produced.error))
+    await alice.setAnswer('camera', produced.value.answerSdp)
 
-  const recv = await router.createRecvTransport({ participantId: 'bob' })
-  assert.ok(recv.ok)
-  const consumed = await recv.value.consume({ producerIds: [produced.value.producer.id] })
-  assert.ok(consumed.ok, JSON.stringify(!consumed.ok && consumed.error))
-  const started = await recv.value.setRemoteAnswer(await bob.subscribe('feeds', consumed.value.offerSdp))
-  assert.ok(started.ok)
+    const recv = await router.createRecvTransport({ participantId: 'bob' })
+    assert.ok(recv.ok)
+    const consumed = await recv.value.consume({ producerIds: [produced.value.producer.id] })
+    assert.ok(consumed.ok, JSON.stringify(!consumed.ok && consumed.error))
+    const started = await recv.value.setRemoteAnswer(await bob.subscribe('feeds', consumed.value.offerSdp))
+    assert.ok(started.ok)
 
-  const sender = await waitFor('the relay-only peer to connect', async () => {
+    const sender = await waitFor('the relay-only peer to connect', async () => {
+      const stats = await alice.stats('camera')
+      return stats.connectionState === 'connected' ? stats : undefined
+    })
+    assert.equal(sender.selectedLocalCandidateType, 'relay')
+    const first = await waitFor('a decoded frame', async () => {
+      const stats = await bob.stats('feeds')
+      return stats.framesDecoded > 0 ? stats : undefined
+    })
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const later = await bob.stats('feeds')
+    assert.ok(
+      later.framesDecoded > first.framesDecoded,
+      `frames keep being decoded (${first.framesDecoded} → ${later.framesDecoded})`,
+    )
+    assert.ok(later.audioPacketsReceived > first.audioPacketsReceived)
+    send.value.close()
+    recv.value.close()
+  }),
+)
+
+test(
+  'a relay-only peer with expired TURN credentials gets no relay candidate and does not connect (needs Janus, coturn, Chromium, netns)',
+  withLogs(async () => {
+    // Valid signature, expiry an hour ago: coturn refuses the allocation.
+    const expired = createTurnCredentials({
+      secret: TURN_SECRET,
+      userId: 'alice',
+      ttlSeconds: 60,
+      now: Date.now() - 3_600_000,
+    })
+    const alice = await openPage()
+    const send = await router.createSendTransport({ participantId: 'alice' })
+    assert.ok(send.ok)
+    const offer = await alice.publish('camera', {
+      iceTransportPolicy: 'relay',
+      iceServers: [{ urls: [turnUrl], username: expired.username, credential: expired.credential }],
+    })
+    assert.doesNotMatch(offer, / typ relay /)
+    const produced = await send.value.produce({ source: 'camera', offerSdp: offer })
+    assert.ok(produced.ok, JSON.stringify(!produced.ok && produced.error))
+    await alice.setAnswer('camera', produced.value.answerSdp)
+    await new Promise((resolve) => setTimeout(resolve, 4000))
     const stats = await alice.stats('camera')
-    return stats.connectionState === 'connected' ? stats : undefined
-  })
-  assert.equal(sender.selectedLocalCandidateType, 'relay')
-  const first = await waitFor('a decoded frame', async () => {
-    const stats = await bob.stats('feeds')
-    return stats.framesDecoded > 0 ? stats : undefined
-  })
-  await new Promise((resolve) => setTimeout(resolve, 1000))
-  const later = await bob.stats('feeds')
-  assert.ok(later.framesDecoded > first.framesDecoded, `frames keep being decoded (${first.framesDecoded} → ${later.framesDecoded})`)
-  assert.ok(later.audioPacketsReceived > first.audioPacketsReceived)
-  send.value.close()
-  recv.value.close()
-}))
-
-test('a relay-only peer with expired TURN credentials gets no relay candidate and does not connect (needs Janus, coturn, Chromium, netns)', withLogs(async () => {
-  // Valid signature, expiry an hour ago: coturn refuses the allocation.
-  const expired = createTurnCredentials({ secret: TURN_SECRET, userId: 'alice', ttlSeconds: 60, now: Date.now() - 3_600_000 })
-  const alice = await openPage()
-  const send = await router.createSendTransport({ participantId: 'alice' })
-  assert.ok(send.ok)
-  const offer = await alice.publish('camera', { iceTransportPolicy: 'relay', iceServers: [{ urls: [turnUrl], username: expired.username, credential: expired.credential }] })
-  assert.doesNotMatch(offer, / typ relay /)
-  const produced = await send.value.produce({ source: 'camera', offerSdp: offer })
-  assert.ok(produced.ok, JSON.stringify(!produced.ok && produced.error))
-  await alice.setAnswer('camera', produced.value.answerSdp)
-  await new Promise((resolve) => setTimeout(resolve, 4000))
-  const stats = await alice.stats('camera')
-  assert.notEqual(stats.connectionState, 'connected')
-  assert.deepEqual(stats.localCandidateTypes.filter((type) => type === 'relay'), [])
-  assert.equal(stats.selectedLocalCandidateType, null)
-  assert.equal(produced.value.producer.isLive, false, 'Janus never saw the PeerConnection come up')
-  // coturn's words for a REST API username whose expiry has passed.
-  assert.ok(dump().includes(`Cannot find credentials of user <${expired.username}>`), 'coturn refused the expired credentials')
-  send.value.close()
-}))
+    assert.notEqual(stats.connectionState, 'connected')
+    assert.deepEqual(
+      stats.localCandidateTypes.filter((type) => type === 'relay'),
+      [],
+    )
+    assert.equal(stats.selectedLocalCandidateType, null)
+    assert.equal(produced.value.producer.isLive, false, 'Janus never saw the PeerConnection come up')
+    // coturn's words for a REST API username whose expiry has passed.
+    assert.ok(
+      dump().includes(`Cannot find credentials of user <${expired.username}>`),
+      'coturn refused the expired credentials',
+    )
+    send.value.close()
+  }),
+)

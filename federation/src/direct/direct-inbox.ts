@@ -20,10 +20,17 @@ export async function onNoteUpdate(deps: InboxDeps, ctx: InboxContext<void>, upd
   const object = await update.getObject(ctx)
   if (!(object instanceof Note) || object.id === null) return
   if (!sameUrl(object.attributionId, update.actorId) || object.id.origin !== update.actorId.origin) {
-    deps.log.warn({ update: update.id?.href, note: object.id.href }, 'Update of a note by someone else than its author refused')
+    deps.log.warn(
+      { update: update.id?.href, note: object.id.href },
+      'Update of a note by someone else than its author refused',
+    )
     return
   }
-  const outcome = await deps.direct.edit(update.actorId.href, object.id.href, noteHtmlToText(object.content?.toString() ?? ''))
+  const outcome = await deps.direct.edit(
+    update.actorId.href,
+    object.id.href,
+    noteHtmlToText(object.content?.toString() ?? ''),
+  )
   deps.log.info({ note: object.id.href, outcome }, 'direct note update')
 }
 
@@ -31,14 +38,21 @@ export async function onNoteUpdate(deps: InboxDeps, ctx: InboxContext<void>, upd
 export async function onNoteDelete(deps: InboxDeps, _ctx: InboxContext<void>, activity: Delete): Promise<void> {
   if (activity.actorId === null || activity.objectId === null || deps.policy.blocks(activity.actorId)) return
   if (activity.objectId.origin !== activity.actorId.origin) {
-    deps.log.warn({ delete: activity.id?.href, object: activity.objectId.href }, 'Delete of another server\'s object refused')
+    deps.log.warn(
+      { delete: activity.id?.href, object: activity.objectId.href },
+      "Delete of another server's object refused",
+    )
     return
   }
   const outcome = await deps.direct.delete(activity.actorId.href, activity.objectId.href)
   deps.log.info({ note: activity.objectId.href, outcome }, 'direct note delete')
 }
 
-export async function onReaction(deps: InboxDeps, _ctx: InboxContext<void>, reaction: Like | EmojiReact): Promise<void> {
+export async function onReaction(
+  deps: InboxDeps,
+  _ctx: InboxContext<void>,
+  reaction: Like | EmojiReact,
+): Promise<void> {
   await react(deps, reaction, true)
 }
 
@@ -64,6 +78,7 @@ async function react(deps: InboxDeps, reaction: Like | EmojiReact, add: boolean)
 /** `EmojiReact` must carry its emoji; a `Like` without one is a plain like. Custom emoji stay as `:name:`. */
 function emojiOf(reaction: Like | EmojiReact): string | null {
   const content = reaction.content?.toString().trim() ?? ''
-  if (content === '' || /\s/.test(content) || content.length > MAX_EMOJI_LENGTH) return reaction instanceof Like ? LIKE_REACTION : null
+  if (content === '' || /\s/.test(content) || content.length > MAX_EMOJI_LENGTH)
+    return reaction instanceof Like ? LIKE_REACTION : null
   return content
 }

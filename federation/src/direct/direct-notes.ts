@@ -7,20 +7,45 @@
  * The recipient is the stored account (inbox and shared inbox), so sending needs no lookup: the
  * activity goes to the queue even while the remote server is down, and the queue retries.
  */
+import { userIdentifier } from '../actor-identifiers.ts'
 import { createHash, randomUUID } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
-import { Create, Delete, EmojiReact, Like, Mention, Note, Tombstone, Undo, Update, type Recipient } from '@fedify/fedify/vocab'
+import {
+  Create,
+  Delete,
+  EmojiReact,
+  Like,
+  Mention,
+  Note,
+  Tombstone,
+  Undo,
+  Update,
+  type Recipient,
+} from '@fedify/fedify/vocab'
 import type { Context } from '@fedify/fedify'
 import type { RemoteAccount } from '../ports.ts'
 import { directNoteHtml } from './note-text.ts'
+import { attachmentObject, type FileAttachment } from '../attachments/attachment-objects.ts'
 
 /** Emoji that go out as a plain `Like` (a Mastodon favourite); others as `EmojiReact`. */
 export const LIKE_EMOJI: ReadonlySet<string> = new Set(['👍', '❤️', '❤'])
 
-export type DirectNoteDraft = { noteId: string; text: string; inReplyTo: string | null; published: number; updated?: number }
+export type DirectNoteDraft = {
+  noteId: string
+  text: string
+  inReplyTo: string | null
+  published: number
+  updated?: number
+  /** Files the message shares (capability URLs: Mastodon fetches them without a session). */
+  attachments?: FileAttachment[]
+}
 
 export function recipientOf(to: RemoteAccount): Recipient {
-  return { id: new URL(to.id), inboxId: new URL(to.inbox), endpoints: to.sharedInbox ? { sharedInbox: new URL(to.sharedInbox) } : null }
+  return {
+    id: new URL(to.id),
+    inboxId: new URL(to.inbox),
+    endpoints: to.sharedInbox ? { sharedInbox: new URL(to.sharedInbox) } : null,
+  }
 }
 
 /** The Note of a direct message from `username` to `to`. */
@@ -29,19 +54,20 @@ export function buildDirectNote(ctx: Context<void>, username: string, to: Remote
   const remoteUsername = to.handle?.replace(/^@/, '').split('@')[0] ?? to.name
   return new Note({
     id: new URL(draft.noteId),
-    attribution: ctx.getActorUri(username),
+    attribution: ctx.getActorUri(userIdentifier(username)),
     to: remoteId,
     content: directNoteHtml({ username: remoteUsername, profileUrl: to.url ?? to.id }, draft.text),
     published: Temporal.Instant.fromEpochMilliseconds(draft.published),
     ...(draft.updated === undefined ? {} : { updated: Temporal.Instant.fromEpochMilliseconds(draft.updated) }),
     replyTarget: draft.inReplyTo ? new URL(draft.inReplyTo) : null,
     tags: [new Mention({ href: remoteId, name: to.handle ?? `@${remoteUsername}@${remoteId.host}` })],
+    attachments: (draft.attachments ?? []).map(attachmentObject),
   })
 }
 
 /** Activities of one conversation are delivered in the order they were queued (an edit after its note). */
 function ordered(ctx: Context<void>, username: string, to: RemoteAccount) {
-  return { orderingKey: `${ctx.getActorUri(username).href} ${to.id}` }
+  return { orderingKey: `${ctx.getActorUri(userIdentifier(username)).href} ${to.id}` }
 }
 
 export class DirectNotes {
@@ -71,14 +97,20 @@ export class DirectNotes {
     to: RemoteAccount,
     text: string,
     inReplyTo: string | null,
-    options: { key?: string; published?: number } = {},
+    options: { key?: string; published?: number; attachments?: FileAttachment[] } = {},
   ): Promise<{ activityId: string; noteId: string } | null> {
     if (this.#refused(to)) return null
     const ctx = this.#context()
-    const actorUri = ctx.getActorUri(username)
+    const actorUri = ctx.getActorUri(userIdentifier(username))
     const noteId = `${actorUri.href}/notes/${options.key ?? randomUUID()}`
     const published = options.published ?? this.#now()
-    const note = buildDirectNote(ctx, username, to, { noteId, text, inReplyTo, published })
+    const note = buildDirectNote(ctx, username, to, {
+      noteId,
+      text,
+      inReplyTo,
+      published,
+      ...(options.attachments ? { attachments: options.attachments } : {}),
+    })
     const create = new Create({
       id: new URL(`${noteId}/activity`),
       actor: actorUri,
@@ -86,7 +118,12 @@ export class DirectNotes {
       object: note,
       published: Temporal.Instant.fromEpochMilliseconds(published),
     })
-    await ctx.sendActivity({ identifier: username }, recipientOf(to), create, ordered(ctx, username, to))
+    await ctx.sendActivity(
+      { identifier: userIdentifier(username) },
+      recipientOf(to),
+      create,
+      ordered(ctx, username, to),
+    )
     return { activityId: `${noteId}/activity`, noteId }
   }
 
@@ -96,8 +133,18 @@ export class DirectNotes {
     const ctx = this.#context()
     const updated = this.#now()
     const note = buildDirectNote(ctx, username, to, { ...draft, updated })
-    const update = new Update({ id: new URL(`${draft.noteId}#updates/${updated}`), actor: ctx.getActorUri(username), to: new URL(to.id), object: note })
-    await ctx.sendActivity({ identifier: username }, recipientOf(to), update, ordered(ctx, username, to))
+    const update = new Update({
+      id: new URL(`${draft.noteId}#updates/${updated}`),
+      actor: ctx.getActorUri(userIdentifier(username)),
+      to: new URL(to.id),
+      object: note,
+    })
+    await ctx.sendActivity(
+      { identifier: userIdentifier(username) },
+      recipientOf(to),
+      update,
+      ordered(ctx, username, to),
+    )
   }
 
   /** The message was deleted: a `Delete` of a `Tombstone` in the Note's place. */
@@ -106,11 +153,16 @@ export class DirectNotes {
     const ctx = this.#context()
     const activity = new Delete({
       id: new URL(`${noteId}#delete`),
-      actor: ctx.getActorUri(username),
+      actor: ctx.getActorUri(userIdentifier(username)),
       to: new URL(to.id),
       object: new Tombstone({ id: new URL(noteId) }),
     })
-    await ctx.sendActivity({ identifier: username }, recipientOf(to), activity, ordered(ctx, username, to))
+    await ctx.sendActivity(
+      { identifier: userIdentifier(username) },
+      recipientOf(to),
+      activity,
+      ordered(ctx, username, to),
+    )
   }
 
   /**
@@ -121,13 +173,27 @@ export class DirectNotes {
   async react(username: string, to: RemoteAccount, noteId: string, emoji: string, add: boolean): Promise<void> {
     if (this.#refused(to)) return
     const ctx = this.#context()
-    const actorUri = ctx.getActorUri(username)
+    const actorUri = ctx.getActorUri(userIdentifier(username))
     const key = createHash('sha256').update(noteId).update('\0').update(emoji).digest('base64url').slice(0, 22)
     const id = new URL(`${actorUri.href}/reactions/${key}/${add ? randomUUID() : 'undone'}`)
     const values = { id, actor: actorUri, object: new URL(noteId), to: new URL(to.id) }
     // The emoji rides along on a Like too (as Misskey does it), so ❤️ stays ❤️ between Parleys; Mastodon ignores it.
-    const reaction = LIKE_EMOJI.has(emoji) ? new Like({ ...values, content: emoji }) : new EmojiReact({ ...values, content: emoji })
-    const activity = add ? reaction : new Undo({ id: new URL(`${actorUri.href}/reactions/${key}/undo/${randomUUID()}`), actor: actorUri, to: new URL(to.id), object: reaction })
-    await ctx.sendActivity({ identifier: username }, recipientOf(to), activity, ordered(ctx, username, to))
+    const reaction = LIKE_EMOJI.has(emoji)
+      ? new Like({ ...values, content: emoji })
+      : new EmojiReact({ ...values, content: emoji })
+    const activity = add
+      ? reaction
+      : new Undo({
+          id: new URL(`${actorUri.href}/reactions/${key}/undo/${randomUUID()}`),
+          actor: actorUri,
+          to: new URL(to.id),
+          object: reaction,
+        })
+    await ctx.sendActivity(
+      { identifier: userIdentifier(username) },
+      recipientOf(to),
+      activity,
+      ordered(ctx, username, to),
+    )
   }
 }

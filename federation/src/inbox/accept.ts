@@ -25,7 +25,10 @@ async function followAnsweredBy(deps: InboxDeps, answer: Accept | Reject) {
   const following = await deps.repositories.following.byFollowId(answer.objectId.href)
   if (!following) return null
   if (new URL(following.actorId).href !== answer.actorId.href) {
-    deps.log.warn({ follow: following.followId, by: answer.actorId.href }, 'answer to a Follow by someone else than its object refused')
+    deps.log.warn(
+      { follow: following.followId, by: answer.actorId.href },
+      'answer to a Follow by someone else than its object refused',
+    )
     return null
   }
   return following

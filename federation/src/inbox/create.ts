@@ -10,6 +10,7 @@
 import { Note, isActor, type Create } from '@fedify/fedify/vocab'
 import { remoteAccount } from '../direct/remote-account.ts'
 import { noteHtmlToText } from '../direct/note-text.ts'
+import { noteAttachments } from '../attachments/attachment-objects.ts'
 import type { InboxContext } from '@fedify/fedify'
 import { localActorAt, sameUrl, type InboxDeps } from './inbox-deps.ts'
 
@@ -33,15 +34,27 @@ export async function onCreate(deps: InboxDeps, ctx: InboxContext<void>, create:
   for (const id of addressees) {
     const local = await localActorAt(deps, ctx, id)
     if (!local) others.push(id)
-    else if (!(await deps.repositories.blocks.has(local.userId, create.actorId.href))) recipients.set(local.userId, local.username)
+    else if (!(await deps.repositories.blocks.has(local.userId, create.actorId.href)))
+      recipients.set(local.userId, local.username)
   }
   if (recipients.size === 0) return
   // The sender's profile names it in the conversation and says where replies go: from the cache
   // (its key was fetched to check the signature), signed only when that fails (servers that
   // answer actors only to signed requests).
-  const sender = await create.getActor({ documentLoader: deps.publicLoader, contextLoader: ctx.contextLoader, suppressError: true }) ?? (await create.getActor(ctx))
+  const sender =
+    (await create.getActor({
+      documentLoader: deps.publicLoader,
+      contextLoader: ctx.contextLoader,
+      suppressError: true,
+    })) ?? (await create.getActor(ctx))
   // Only when someone else is addressed too must the sender's actor say whether that is its followers collection.
-  if (others.length > 0 && isActor(sender) && sender.followersId && others.some((id) => sameUrl(id, sender.followersId))) return
+  if (
+    others.length > 0 &&
+    isActor(sender) &&
+    sender.followersId &&
+    others.some((id) => sameUrl(id, sender.followersId))
+  )
+    return
   const account = isActor(sender) ? await remoteAccount(ctx, sender) : null
   if (!account || !sameUrl(account.id, create.actorId)) {
     deps.log.warn({ create: create.id.href }, 'direct message from an actor without an inbox ignored')
@@ -62,8 +75,21 @@ export async function onCreate(deps: InboxDeps, ctx: InboxContext<void>, create:
   })
   // Handed over even when logged before: a delivery retried after a failed hand-over; the server is idempotent per note.
   const text = noteHtmlToText(content)
+  const attachments = await noteAttachments(object)
   for (const [userId, username] of recipients) {
-    const outcome = await deps.direct.receive({ activityId: create.id.href, noteId: object.id.href, sender: account, recipientUserId: userId, text, inReplyTo, published })
-    deps.log.info({ note: object.id.href, from: create.actorId.href, to: username, logged, outcome }, 'direct message received')
+    const outcome = await deps.direct.receive({
+      activityId: create.id.href,
+      noteId: object.id.href,
+      sender: account,
+      recipientUserId: userId,
+      text,
+      inReplyTo,
+      published,
+      ...(attachments.length > 0 ? { attachments } : {}),
+    })
+    deps.log.info(
+      { note: object.id.href, from: create.actorId.href, to: username, logged, outcome },
+      'direct message received',
+    )
   }
 }

@@ -17,14 +17,25 @@ type UnverifiedReason = { type: string; keyId?: URL; result?: { status?: number 
 
 export async function onDelete(deps: InboxDeps, ctx: InboxContext<void>, activity: Delete): Promise<void> {
   if (await onRoomDelete(deps, activity)) return
-  if (activity.actorId !== null && sameUrl(activity.objectId, activity.actorId)) return await forget(deps, activity.actorId.href)
+  if (activity.actorId !== null && sameUrl(activity.objectId, activity.actorId))
+    return await forget(deps, activity.actorId.href)
   await onNoteDelete(deps, ctx, activity)
 }
 
 /** For `onUnverifiedActivity`: answers 202 to a self-Delete of a gone actor, undefined otherwise (401). */
-export async function onUnverifiedDelete(deps: InboxDeps, _ctx: RequestContext<void>, activity: Activity, reason: UnverifiedReason): Promise<Response | undefined> {
-  if (!(activity instanceof Delete) || activity.actorId === null || !sameUrl(activity.objectId, activity.actorId)) return undefined
-  const gone = reason.type === 'keyFetchError' && reason.result !== undefined && 'status' in reason.result && reason.result.status === 410
+export async function onUnverifiedDelete(
+  deps: InboxDeps,
+  _ctx: RequestContext<void>,
+  activity: Activity,
+  reason: UnverifiedReason,
+): Promise<Response | undefined> {
+  if (!(activity instanceof Delete) || activity.actorId === null || !sameUrl(activity.objectId, activity.actorId))
+    return undefined
+  const gone =
+    reason.type === 'keyFetchError' &&
+    reason.result !== undefined &&
+    'status' in reason.result &&
+    reason.result.status === 410
   if (!gone || reason.keyId === undefined || reason.keyId.origin !== activity.actorId.origin) return undefined
   // A deleted room (rooms/room-deletion.ts) is gone the same way.
   if (!(await onRoomDelete(deps, activity))) await forget(deps, activity.actorId.href)

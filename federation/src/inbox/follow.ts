@@ -3,8 +3,9 @@
  * signed Accept embedding the Follow, as Mastodon expects. A repeated Follow (Mastodon re-sends
  * them) refreshes the record and is accepted again.
  */
-import { randomUUID } from 'node:crypto'
-import { Accept, Follow, Reject, isActor } from '@fedify/fedify/vocab'
+import { userIdentifier } from '../actor-identifiers.ts'
+import { isActor, type Follow } from '@fedify/fedify/vocab'
+import { answerFollow, storeFollower, type CheckedFollower } from './follow-answer.ts'
 import type { InboxContext } from '@fedify/fedify'
 import { localActorAt, sameUrl, type InboxDeps } from './inbox-deps.ts'
 
@@ -17,34 +18,24 @@ export async function onFollow(deps: InboxDeps, ctx: InboxContext<void>, follow:
     return
   }
   const follower = await follow.getActor(ctx)
-  if (!isActor(follower) || follower.id === null || follower.inboxId === null || !sameUrl(follower.id, follow.actorId) || deps.policy.blocks(follower.inboxId)) {
+  if (
+    !isActor(follower) ||
+    follower.id === null ||
+    follower.inboxId === null ||
+    !sameUrl(follower.id, follow.actorId) ||
+    deps.policy.blocks(follower.inboxId)
+  ) {
     deps.log.info({ follow: follow.id.href }, 'Follow from an actor without an inbox ignored')
     return
   }
-  const actorUri = ctx.getActorUri(local.username)
-  // Only ids in the Follow we answer with: the received one, once getActor() has run, would
-  // serialise the whole dereferenced actor (with expanded JSON-LD keys) inside our answer.
-  const answered = new Follow({ id: follow.id, actor: follow.actorId, object: follow.objectId })
+  const identifier = userIdentifier(local.username)
+  const checked = follower as CheckedFollower
   if (await deps.repositories.blocks.has(local.userId, follower.id.href)) {
-    const reject = new Reject({ id: new URL(`${actorUri.href}/rejects/${randomUUID()}`), actor: actorUri, object: answered, to: follower.id })
-    await ctx.sendActivity({ identifier: local.username }, follower, reject)
+    await answerFollow(ctx, identifier, follow, checked, 'reject')
     deps.log.info({ user: local.username, follower: follower.id.href }, 'follow by a blocked account rejected')
     return
   }
-  const added = await deps.repositories.followers.upsert({
-    userId: local.userId,
-    actorId: follower.id.href,
-    inbox: follower.inboxId.href,
-    sharedInbox: follower.endpoints?.sharedInbox?.href ?? null,
-    followId: follow.id.href,
-    createdAt: deps.now(),
-  })
-  const accept = new Accept({
-    id: new URL(`${actorUri.href}/accepts/${randomUUID()}`),
-    actor: actorUri,
-    object: answered,
-    to: follower.id,
-  })
-  await ctx.sendActivity({ identifier: local.username }, follower, accept)
+  const added = await storeFollower(deps.repositories.followers, local.userId, follow.id, checked, deps.now())
+  await answerFollow(ctx, identifier, follow, checked, 'accept')
   deps.log.info({ user: local.username, follower: follower.id.href, added }, 'follower accepted')
 }

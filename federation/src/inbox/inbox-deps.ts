@@ -1,5 +1,12 @@
 import type { DocumentLoader } from '@fedify/fedify'
-import type { DirectConversationPort, FederationRepositories, LocalActor, LocalActorDirectory } from '../ports.ts'
+import { usernameOf } from '../actor-identifiers.ts'
+import type {
+  DirectConversationPort,
+  FederationRepositories,
+  LocalActor,
+  LocalActorDirectory,
+  MeetingsPort,
+} from '../ports.ts'
 import type { FederationLogger } from '../log.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
 
@@ -19,6 +26,8 @@ export type InboxDeps = {
    * already (its key was just fetched to check the signature), so it is read through this first.
    */
   publicLoader: DocumentLoader
+  /** Meetings of remote rooms local users are in (inbox/meetings.ts); absent: they are ignored. */
+  meetings?: MeetingsPort
 }
 
 /** The local, not deleted, actor an URL names, if any. */
@@ -28,8 +37,9 @@ export async function localActorAt(
   uri: URL | null,
 ): Promise<LocalActor | null> {
   const parsed = ctx.parseUri(uri)
-  if (parsed?.type !== 'actor' || parsed.identifier === undefined) return null
-  const actor = await deps.directory.byUsername(parsed.identifier)
+  const username = parsed?.type === 'actor' ? usernameOf(parsed.identifier) : null
+  if (username === null) return null
+  const actor = await deps.directory.byUsername(username)
   return actor && actor.deletedAt === null ? actor : null
 }
 

@@ -2,23 +2,26 @@
  * Fedify's cache and queue for one instance, by backend: `sqlite` (embedded: a file of its own, WAL)
  * or `redis` (production and scale-out: every node of the instance shares them).
  */
-import { Redis } from 'ioredis'
 import type { KvStore, MessageQueue } from '@fedify/fedify'
 import { openFederationDatabase } from './sqlite-database.ts'
 import { SqliteKvStore } from './sqlite-kv-store.ts'
 import { SqliteMessageQueue } from './sqlite-message-queue.ts'
 import { RedisKvStore } from './redis-kv-store.ts'
 import { RedisMessageQueue } from './redis-message-queue.ts'
+import { redisClass } from './ioredis.ts'
 
 export type QueueBackendOptions =
   | { backend: 'sqlite'; path: string; onError?: (error: unknown) => void }
-  | { backend: 'redis'; url: string; /** Keys of this instance start with it (nodes of one instance share it). */ prefix: string; onError?: (error: unknown) => void }
+  | {
+      backend: 'redis'
+      url: string
+      /** Keys of this instance start with it (nodes of one instance share it). */ prefix: string
+      onError?: (error: unknown) => void
+    }
 
 export type QueueBackends = {
   kv: KvStore
   queue: MessageQueue
-  /** The rooms' federation's queue (its workers run only the rooms' inbox listeners). */
-  roomQueue: MessageQueue
   /** Parley's own federation tasks that local actions hand off (see profile-updates.ts). */
   taskQueue: MessageQueue
   close(): Promise<void>
@@ -32,18 +35,17 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
       return {
         kv: new SqliteKvStore(db),
         queue: new SqliteMessageQueue(db, { onError }),
-        roomQueue: new SqliteMessageQueue(db, { table: 'fedify_room_queue', onError }),
         taskQueue: new SqliteMessageQueue(db, { table: 'parley_federation_tasks', concurrency: 2, onError }),
         close: async () => db.close(),
       }
     }
     case 'redis': {
+      const Redis = redisClass()
       const redis = new Redis(options.url, { maxRetriesPerRequest: 3 })
       redis.on('error', onError)
       return {
         kv: new RedisKvStore(redis, { prefix: `${options.prefix}kv:` }),
         queue: new RedisMessageQueue(redis, { prefix: `${options.prefix}mq:`, onError }),
-        roomQueue: new RedisMessageQueue(redis, { prefix: `${options.prefix}rmq:`, onError }),
         taskQueue: new RedisMessageQueue(redis, { prefix: `${options.prefix}tq:`, concurrency: 2, onError }),
         close: async () => {
           await redis.quit().catch(() => redis.disconnect())
@@ -55,7 +57,13 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
 
 /** Resolves when Redis at `url` answers PING within `timeoutMs`; rejects with the reason otherwise. */
 export async function pingRedis(url: string, timeoutMs = 3000): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs })
+  const Redis = redisClass()
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+  })
   redis.on('error', () => {})
   try {
     await redis.connect()

@@ -40,7 +40,14 @@ export function kvStoreContract(backend: string, open: () => Promise<KvFixture>,
       await f.kv.set(['upsert'], 'initial')
       await f.kv.set(['upsert'], 'updated')
       assert.equal(await f.kv.get(['upsert']), 'updated')
-      const values: [string, unknown][] = [['null', null], ['empty', ''], ['zero', 0], ['false', false], ['array', [1, 2, 3]], ['object', { nested: { a: 1 } }]]
+      const values: [string, unknown][] = [
+        ['null', null],
+        ['empty', ''],
+        ['zero', 0],
+        ['false', false],
+        ['array', [1, 2, 3]],
+        ['object', { nested: { a: 1 } }],
+      ]
       for (const [name, value] of values) await f.kv.set(['shape', name], value)
       for (const [name, value] of values) assert.deepEqual(await f.kv.get(['shape', name]), value, name)
     })
@@ -78,9 +85,20 @@ export function kvStoreContract(backend: string, open: () => Promise<KvFixture>,
       await f.kv.set(['other', 'x*?[]'], 'value-x')
       await f.kv.set(['prefix', 'gone'], 'soon', { ttl: Temporal.Duration.from({ milliseconds: 300 }) })
       await f.advance(350)
-      assert.deepEqual((await entries(['prefix'])).map((e) => e.key), [['prefix', 'a'], ['prefix', 'b'], ['prefix', 'nested', 'c']])
+      assert.deepEqual(
+        (await entries(['prefix'])).map((e) => e.key),
+        [
+          ['prefix', 'a'],
+          ['prefix', 'b'],
+          ['prefix', 'nested', 'c'],
+        ],
+      )
       assert.deepEqual(await entries(['prefix', 'a']), [{ key: ['prefix', 'a'], value: 'value-a' }])
-      assert.deepEqual(await entries(['other', 'x*?[]']), [{ key: ['other', 'x*?[]'], value: 'value-x' }], 'glob characters are literal')
+      assert.deepEqual(
+        await entries(['other', 'x*?[]']),
+        [{ key: ['other', 'x*?[]'], value: 'value-x' }],
+        'glob characters are literal',
+      )
       assert.equal((await entries()).length, 5)
     })
   })

@@ -35,7 +35,8 @@ export async function runPollWorkers<T>(options: PollWorkersOptions<T>): Promise
     }
   }
   // A plain Event (no count) wakes everyone, as before.
-  const onWake = (event: Event) => wakeUp(event instanceof CustomEvent && typeof event.detail === 'number' ? event.detail : Infinity)
+  const onWake = (event: Event) =>
+    wakeUp(event instanceof CustomEvent && typeof event.detail === 'number' ? event.detail : Infinity)
   const onAbort = () => wakeUp(Infinity)
   wake.addEventListener('wake', onWake)
   signal?.addEventListener('abort', onAbort, { once: true })

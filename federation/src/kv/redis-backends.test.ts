@@ -68,10 +68,13 @@ describe('RedisMessageQueue (needs a Redis server)', { skip }, () => {
     let release = () => {}
     const stuck = new AbortController()
     await new Promise<void>((claimed) => {
-      void dying.listen(() => {
-        claimed()
-        return new Promise<void>((resolve) => (release = resolve))
-      }, { signal: stuck.signal })
+      void dying.listen(
+        () => {
+          claimed()
+          return new Promise<void>((resolve) => (release = resolve))
+        },
+        { signal: stuck.signal },
+      )
     })
     stuck.abort()
     doomed.disconnect()

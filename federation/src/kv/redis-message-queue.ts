@@ -11,7 +11,12 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import type { MessageQueue, MessageQueueDepth, MessageQueueEnqueueOptions, MessageQueueListenOptions } from '@fedify/fedify'
+import type {
+  MessageQueue,
+  MessageQueueDepth,
+  MessageQueueEnqueueOptions,
+  MessageQueueListenOptions,
+} from '@fedify/fedify'
 import { durationMs } from './sqlite-database.ts'
 import { runPollWorkers, wakeEvent } from './poll-workers.ts'
 
@@ -130,7 +135,10 @@ export class RedisMessageQueue implements MessageQueue {
     return { queued: ready + delayed, ready, delayed }
   }
 
-  async listen(handler: (message: unknown) => Promise<void> | void, options?: MessageQueueListenOptions): Promise<void> {
+  async listen(
+    handler: (message: unknown) => Promise<void> | void,
+    options?: MessageQueueListenOptions,
+  ): Promise<void> {
     await runPollWorkers({
       wake: this.#wake,
       signal: options?.signal,
@@ -138,7 +146,13 @@ export class RedisMessageQueue implements MessageQueue {
       pollIntervalMs: this.#pollIntervalMs,
       claim: async () => {
         try {
-          return (await this.#redis.eval(CLAIM, 0, this.#prefix, String(Date.now()), String(Date.now() + this.#leaseMs))) as string | null
+          return (await this.#redis.eval(
+            CLAIM,
+            0,
+            this.#prefix,
+            String(Date.now()),
+            String(Date.now() + this.#leaseMs),
+          )) as string | null
         } catch (error) {
           this.#onError(error)
           return null
@@ -148,11 +162,13 @@ export class RedisMessageQueue implements MessageQueue {
     })
   }
 
-
   async #handle(member: string, handler: (message: unknown) => Promise<void> | void): Promise<void> {
-    const renew = setInterval(() => {
-      this.#redis.zadd(`${this.#prefix}processing`, 'XX', Date.now() + this.#leaseMs, member).catch(this.#onError)
-    }, Math.max(10, Math.floor(this.#leaseMs / 3)))
+    const renew = setInterval(
+      () => {
+        this.#redis.zadd(`${this.#prefix}processing`, 'XX', Date.now() + this.#leaseMs, member).catch(this.#onError)
+      },
+      Math.max(10, Math.floor(this.#leaseMs / 3)),
+    )
     try {
       const { e } = JSON.parse(member) as { e: string }
       const { body } = JSON.parse(e) as { body: string }

@@ -8,7 +8,12 @@ import { Redis } from 'ioredis'
 export async function testRedisUrl(): Promise<{ url: string; skip?: undefined }> {
   // eslint-disable-next-line no-restricted-properties
   const url = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 })
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+  })
   try {
     await probe.connect()
     await probe.ping()

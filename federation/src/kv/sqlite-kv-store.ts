@@ -87,7 +87,9 @@ export class SqliteKvStore implements KvStore {
     const now = this.#now()
     const rows =
       prefix === undefined || prefix.length === 0
-        ? this.#db.prepare(`SELECT key, value FROM "${this.#table}" WHERE expires_at IS NULL OR expires_at > ? ORDER BY key`).all(now)
+        ? this.#db
+            .prepare(`SELECT key, value FROM "${this.#table}" WHERE expires_at IS NULL OR expires_at > ? ORDER BY key`)
+            .all(now)
         : this.#db
             .prepare(
               `SELECT key, value FROM "${this.#table}"

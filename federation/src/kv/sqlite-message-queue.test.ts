@@ -27,7 +27,7 @@ describe('SqliteMessageQueue', () => {
     )
   })
 
-  it('SqliteMessageQueue.enqueue() takes a delay with fractional milliseconds, as Fedify\'s retry backoff gives', async () => {
+  it("SqliteMessageQueue.enqueue() takes a delay with fractional milliseconds, as Fedify's retry backoff gives", async () => {
     const { path, cleanup } = tempFile()
     const queue = new SqliteMessageQueue(openFederationDatabase(path), { pollIntervalMs: 20 })
     const controller = new AbortController()
@@ -57,7 +57,11 @@ describe('SqliteMessageQueue', () => {
 
       const seen: unknown[] = []
       const controller = new AbortController()
-      const second = new SqliteMessageQueue(openFederationDatabase(path), { leaseMs: 5000, now: () => clock.now, pollIntervalMs: 20 })
+      const second = new SqliteMessageQueue(openFederationDatabase(path), {
+        leaseMs: 5000,
+        now: () => clock.now,
+        pollIntervalMs: 20,
+      })
       const listening = second.listen((message) => void seen.push(message), { signal: controller.signal })
       await new Promise((resolve) => setTimeout(resolve, 100))
       assert.deepEqual(seen, [], 'not while the lease holds')
@@ -77,10 +81,13 @@ describe('SqliteMessageQueue', () => {
     const mq = new SqliteMessageQueue(openFederationDatabase(':memory:'), { onError: (e) => errors.push(e) })
     const seen: unknown[] = []
     const controller = new AbortController()
-    const listening = mq.listen((message) => {
-      if (message === 'boom') throw new Error('boom')
-      seen.push(message)
-    }, { signal: controller.signal })
+    const listening = mq.listen(
+      (message) => {
+        if (message === 'boom') throw new Error('boom')
+        seen.push(message)
+      },
+      { signal: controller.signal },
+    )
     await mq.enqueue('boom')
     await mq.enqueue('fine')
     for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))

@@ -7,7 +7,12 @@
  * at once on enqueue; other connections to the file find new messages by polling.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
-import type { MessageQueue, MessageQueueDepth, MessageQueueEnqueueOptions, MessageQueueListenOptions } from '@fedify/fedify'
+import type {
+  MessageQueue,
+  MessageQueueDepth,
+  MessageQueueEnqueueOptions,
+  MessageQueueListenOptions,
+} from '@fedify/fedify'
 import { durationMs } from './sqlite-database.ts'
 import { runPollWorkers, wakeEvent } from './poll-workers.ts'
 
@@ -67,7 +72,9 @@ export class SqliteMessageQueue implements MessageQueue {
       CREATE INDEX IF NOT EXISTS "${table}_ordering" ON "${table}" (ordering_key, id) WHERE ordering_key IS NOT NULL;`)
     this.#sql = {
       insert: db.prepare(`INSERT INTO "${table}" (message, ordering_key, run_at, created_at) VALUES (?, ?, ?, ?)`),
-      depth: db.prepare(`SELECT COUNT(*) AS queued, COALESCE(SUM(run_at <= ?), 0) AS ready FROM "${table}" WHERE lease_until IS NULL OR lease_until <= ?`),
+      depth: db.prepare(
+        `SELECT COUNT(*) AS queued, COALESCE(SUM(run_at <= ?), 0) AS ready FROM "${table}" WHERE lease_until IS NULL OR lease_until <= ?`,
+      ),
       // Leases the oldest due message whose ordering key has no older message waiting.
       claim: db.prepare(
         `UPDATE "${table}" SET lease_until = ? WHERE id = (
@@ -94,7 +101,8 @@ export class SqliteMessageQueue implements MessageQueue {
     const insert = this.#sql.insert
     this.#db.exec('BEGIN IMMEDIATE')
     try {
-      for (const message of messages) insert.run(JSON.stringify(message), options?.orderingKey ?? null, now + delay, now)
+      for (const message of messages)
+        insert.run(JSON.stringify(message), options?.orderingKey ?? null, now + delay, now)
       this.#db.exec('COMMIT')
     } catch (error) {
       this.#db.exec('ROLLBACK')
@@ -113,7 +121,10 @@ export class SqliteMessageQueue implements MessageQueue {
     return { queued, ready, delayed: queued - ready }
   }
 
-  async listen(handler: (message: unknown) => Promise<void> | void, options?: MessageQueueListenOptions): Promise<void> {
+  async listen(
+    handler: (message: unknown) => Promise<void> | void,
+    options?: MessageQueueListenOptions,
+  ): Promise<void> {
     await runPollWorkers({
       wake: this.#wake,
       signal: options?.signal,
@@ -132,9 +143,12 @@ export class SqliteMessageQueue implements MessageQueue {
   }
 
   async #handle(claimed: Claimed, handler: (message: unknown) => Promise<void> | void): Promise<void> {
-    const renew = setInterval(() => {
-      this.#sql.renew.run(this.#now() + this.#leaseMs, claimed.id)
-    }, Math.max(10, Math.floor(this.#leaseMs / 3)))
+    const renew = setInterval(
+      () => {
+        this.#sql.renew.run(this.#now() + this.#leaseMs, claimed.id)
+      },
+      Math.max(10, Math.floor(this.#leaseMs / 3)),
+    )
     try {
       await handler(JSON.parse(claimed.message))
     } catch (error) {

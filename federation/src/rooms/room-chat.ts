@@ -7,13 +7,30 @@
  *
  * Host side: `onRoomChat` (room inbox). Member side: `onRoomAnnounce` (users' inboxes).
  */
-import { Create, Delete, EmojiReact, Group, Like, Mention, Note, Undo, Update, type Announce, type Activity } from '@fedify/fedify/vocab'
-import type { InboxContext } from '@fedify/fedify'
-import type { RoomChatPort, RoomFanoutEvent } from '../ports.ts'
+import { roomIdentifier } from '../actor-identifiers.ts'
+import {
+  Create,
+  Delete,
+  EmojiReact,
+  Group,
+  Like,
+  Mention,
+  Note,
+  Read,
+  Undo,
+  Update,
+  type Announce,
+  type Activity,
+} from '@fedify/fedify/vocab'
+import type { Context, InboxContext } from '@fedify/fedify'
+import type { RoomChatOutcome, RoomChatPort, RoomFanoutEvent } from '../ports.ts'
 import type { FederationLogger } from '../log.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
 import { sameUrl, type InboxDeps } from '../inbox/inbox-deps.ts'
 import { pullHistory, withReplicaLock } from './room-replica-sync.ts'
+import { noteAttachments } from '../attachments/attachment-objects.ts'
+import { stripTags } from '../direct/note-text.ts'
+import { decideRoomPoll, pollEventOf } from './room-polls.ts'
 
 export const LIKE_EMOJI = '❤️'
 
@@ -43,11 +60,12 @@ export function noteBody(note: Note): string {
 }
 
 function htmlToText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/p>\s*<p>/gi, '\n\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&')
+  return stripTags(html.replace(/<br\s*\/?>/gi, '\n').replace(/<\/p>\s*<p>/gi, '\n\n'))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
 }
 
 /** The display name a Parley activity gives for `actor` (a Mention tag naming it), else its URL. */
@@ -61,45 +79,92 @@ async function nameOf(object: { getTags(): AsyncIterable<unknown> }, actor: URL)
 export type RoomChatDeps = { chat: RoomChatPort; log: FederationLogger; policy: DomainPolicy }
 
 /** Host: a chat activity from a remote member, sent to the room's inbox. */
-export async function onRoomChat(deps: RoomChatDeps, ctx: InboxContext<void>, activity: Activity, roomId: string): Promise<void> {
+export async function onRoomChat(
+  deps: RoomChatDeps,
+  ctx: InboxContext<void>,
+  activity: Activity,
+  roomId: string,
+): Promise<void> {
+  const outcome = await decideRoomChat(deps, ctx, activity, roomId)
+  if (outcome === null) return
+  if (outcome.ok) deps.log.info({ roomId, activity: activity.id?.href, seq: outcome.seq }, 'remote chat action taken')
+  else deps.log.info({ roomId, activity: activity.id?.href, reason: outcome.reason }, 'remote chat action refused')
+}
+
+/**
+ * Host: what a chat activity of a remote member does in local room `roomId` — through the rooms
+ * layer, which decides (membership, policy, authorship). Null when it is not a chat activity.
+ * Shared by the room's inbox and by forwarded writes (room-actions.ts), which answer with it.
+ */
+export async function decideRoomChat(
+  deps: RoomChatDeps,
+  ctx: Context<void>,
+  activity: Activity,
+  roomId: string,
+): Promise<RoomChatOutcome | null> {
   const actor = activity.actorId
-  if (actor === null || activity.id === null || deps.policy.blocks(actor)) return
-  const roomUri = ctx.getActorUri(roomId)
+  if (actor === null || activity.id === null) return null
+  if (deps.policy.blocks(actor)) return { ok: false, reason: 'forbidden' }
+  const roomUri = ctx.getActorUri(roomIdentifier(roomId))
+  const poll = await decideRoomPoll(deps.chat, ctx, activity, roomId, roomUri)
+  if (poll !== null) return poll
   const trust = { documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader, crossOrigin: 'trust' as const }
-  let outcome
   if (activity instanceof Create) {
     const note = await activity.getObject(ctx)
-    if (!(note instanceof Note) || note.id === null || note.id.origin !== actor.origin || !sameUrl(note.attributionId, actor)) return refuse(deps, activity, 'a Create of a Note by its own author only')
-    outcome = await deps.chat.post(roomId, actor.href, { body: noteBody(note), replyTo: messageSeqOf(roomUri, note.replyTargetId) })
-  } else if (activity instanceof Update) {
+    if (
+      !(note instanceof Note) ||
+      note.id === null ||
+      note.id.origin !== actor.origin ||
+      !sameUrl(note.attributionId, actor)
+    )
+      return refuse(deps, activity, 'a Create of a Note by its own author only')
+    const attachments = await noteAttachments(note)
+    return deps.chat.post(roomId, actor.href, {
+      body: noteBody(note),
+      replyTo: messageSeqOf(roomUri, note.replyTargetId),
+      ...(attachments.length > 0 ? { attachments } : {}),
+    })
+  }
+  if (activity instanceof Update) {
     // The edited note is the host's (`{room}/messages/{seq}`): trusted as the actor's claim, checked by the rooms layer (author only).
     const note = await activity.getObject(trust)
     const seq = note instanceof Note ? messageSeqOf(roomUri, note.id) : null
-    if (!(note instanceof Note) || seq === null) return refuse(deps, activity, 'an Update of a message of this room only')
-    outcome = await deps.chat.edit(roomId, actor.href, seq, noteBody(note))
-  } else if (activity instanceof Delete) {
+    if (!(note instanceof Note) || seq === null)
+      return refuse(deps, activity, 'an Update of a message of this room only')
+    return deps.chat.edit(roomId, actor.href, seq, noteBody(note))
+  }
+  if (activity instanceof Delete) {
     const seq = messageSeqOf(roomUri, activity.objectId)
     if (seq === null) return refuse(deps, activity, 'a Delete of a message of this room only')
-    outcome = await deps.chat.delete(roomId, actor.href, seq)
-  } else if (activity instanceof EmojiReact || activity instanceof Like) {
+    return deps.chat.delete(roomId, actor.href, seq)
+  }
+  if (activity instanceof EmojiReact || activity instanceof Like) {
     const seq = messageSeqOf(roomUri, activity.objectId)
     const emoji = activity instanceof EmojiReact ? (activity.content?.toString() ?? '') : LIKE_EMOJI
-    if (seq === null || emoji === '' || emoji.length > 64) return refuse(deps, activity, 'a reaction to a message of this room only')
-    outcome = await deps.chat.react(roomId, actor.href, seq, emoji, true)
-  } else if (activity instanceof Undo) {
+    if (seq === null || emoji === '' || emoji.length > 64)
+      return refuse(deps, activity, 'a reaction to a message of this room only')
+    return deps.chat.react(roomId, actor.href, seq, emoji, true)
+  }
+  if (activity instanceof Read) {
+    const seq = eventSeqOf(roomUri, activity.objectId)
+    if (seq === null) return refuse(deps, activity, 'a Read of an event of this room only')
+    return deps.chat.markRead(roomId, actor.href, seq)
+  }
+  if (activity instanceof Undo) {
     const reaction = await activity.getObject(ctx)
-    if (!(reaction instanceof EmojiReact || reaction instanceof Like) || !sameUrl(reaction.actorId, actor)) return
+    if (!(reaction instanceof EmojiReact || reaction instanceof Like) || !sameUrl(reaction.actorId, actor))
+      return refuse(deps, activity, 'an Undo of its own reaction only')
     const seq = messageSeqOf(roomUri, reaction.objectId)
     const emoji = reaction instanceof EmojiReact ? (reaction.content?.toString() ?? '') : LIKE_EMOJI
-    if (seq === null) return
-    outcome = await deps.chat.react(roomId, actor.href, seq, emoji, false)
-  } else return
-  if (outcome.ok) deps.log.info({ roomId, activity: activity.id.href, seq: outcome.seq }, 'remote chat action taken')
-  else deps.log.info({ roomId, activity: activity.id.href, reason: outcome.reason }, 'remote chat action refused')
+    if (seq === null) return refuse(deps, activity, 'an Undo of a reaction to a message of this room only')
+    return deps.chat.react(roomId, actor.href, seq, emoji, false)
+  }
+  return null
 }
 
-function refuse(deps: RoomChatDeps, activity: Activity, what: string): void {
+function refuse(deps: RoomChatDeps, activity: Activity, what: string): RoomChatOutcome {
   deps.log.warn({ activity: activity.id?.href }, `remote chat action refused: the room inbox takes ${what}`)
+  return { ok: false, reason: 'validation-failed' }
 }
 
 /**
@@ -113,7 +178,10 @@ export async function onRoomAnnounce(deps: InboxDeps, ctx: InboxContext<void>, a
   if (roomUri === null || announce.id === null) return false
   const eventSeq = eventSeqOf(roomUri, announce.id)
   if (eventSeq === null) {
-    deps.log.debug({ announce: announce.id.href, actor: roomUri.href }, 'Announce that is not a room event of its actor ignored')
+    deps.log.debug(
+      { announce: announce.id.href, actor: roomUri.href },
+      'Announce that is not a room event of its actor ignored',
+    )
     return false
   }
   if (deps.policy.blocks(roomUri)) return false
@@ -139,7 +207,13 @@ export async function onRoomAnnounce(deps: InboxDeps, ctx: InboxContext<void>, a
 }
 
 /** True when applied, false when it was known, null when it is not a room event (the head stays). */
-async function applyEvent(deps: InboxDeps, roomUri: URL, eventSeq: number, object: unknown, announceId: URL): Promise<boolean | null> {
+async function applyEvent(
+  deps: InboxDeps,
+  roomUri: URL,
+  eventSeq: number,
+  object: unknown,
+  announceId: URL,
+): Promise<boolean | null> {
   if (object instanceof Update) {
     const group = await object.getObject()
     if (group instanceof Group && sameUrl(group.id, roomUri) && sameUrl(object.actorId, roomUri)) {
@@ -156,20 +230,37 @@ async function applyEvent(deps: InboxDeps, roomUri: URL, eventSeq: number, objec
   const applied = await deps.repositories.rooms.replicas.apply(roomUri.href, eventSeq, event)
   // Deliveries retried after a failure may overtake each other: a change to a message not here
   // yet is processed again later (Fedify's inbox retry), when the message has arrived.
-  if (applied === 'missing-message') throw new Error(`room event ${announceId.href} changes message ${event.messageSeq}, not received yet`)
+  if (applied === 'missing-message')
+    throw new Error(
+      `room event ${announceId.href} changes message ${'messageSeq' in event ? event.messageSeq : '?'}, not received yet`,
+    )
   deps.log.debug({ room: roomUri.href, eventSeq, type: event.type, applied }, 'room event replicated')
   return applied === 'applied'
 }
 
 async function fanoutEventOf(roomUri: URL, object: unknown): Promise<RoomFanoutEvent | null> {
+  const poll = await pollEventOf(roomUri, object, (id) => messageSeqOf(roomUri, id))
+  if (poll) return poll
   if (object instanceof Note) return messageEvent('message.new', roomUri, object)
+  if (object instanceof Read) {
+    const lastReadSeq = eventSeqOf(roomUri, object.objectId)
+    if (lastReadSeq === null || object.actorId === null) return null
+    return {
+      type: 'read',
+      actor: { id: object.actorId.href, name: await nameOf(object, object.actorId) },
+      lastReadSeq,
+      everyoneReadSeq: eventSeqOf(roomUri, object.targetId) ?? 0,
+    }
+  }
   if (object instanceof Update) {
     const note = await object.getObject()
     return note instanceof Note ? messageEvent('message.edited', roomUri, note) : null
   }
   if (object instanceof Delete) {
     const messageSeq = messageSeqOf(roomUri, object.objectId)
-    return messageSeq === null ? null : { type: 'message.deleted', messageSeq, at: object.published?.epochMilliseconds ?? Date.now() }
+    return messageSeq === null
+      ? null
+      : { type: 'message.deleted', messageSeq, at: object.published?.epochMilliseconds ?? Date.now() }
   }
   const reaction = object instanceof Undo ? await object.getObject() : object
   if (reaction instanceof EmojiReact && reaction.actorId !== null) {
@@ -185,10 +276,15 @@ async function fanoutEventOf(roomUri: URL, object: unknown): Promise<RoomFanoutE
   return null
 }
 
-async function messageEvent(type: 'message.new' | 'message.edited', roomUri: URL, note: Note): Promise<RoomFanoutEvent | null> {
+async function messageEvent(
+  type: 'message.new' | 'message.edited',
+  roomUri: URL,
+  note: Note,
+): Promise<RoomFanoutEvent | null> {
   const messageSeq = messageSeqOf(roomUri, note.id)
   const author = note.attributionId
   if (messageSeq === null || author === null) return null
+  const attachments = await noteAttachments(note)
   return {
     type,
     messageSeq,
@@ -197,5 +293,6 @@ async function messageEvent(type: 'message.new' | 'message.edited', roomUri: URL
     replyTo: messageSeqOf(roomUri, note.replyTargetId),
     createdAt: note.published?.epochMilliseconds ?? 0,
     editedAt: note.updated?.epochMilliseconds ?? null,
+    ...(attachments.length > 0 ? { attachments } : {}),
   }
 }

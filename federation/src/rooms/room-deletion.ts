@@ -2,7 +2,7 @@
  * Member side: a room hosted elsewhere was deleted. Its host sends a `Delete` of the Group by the
  * Group itself (actor = object = the room; as Mastodon deletes an account, and as Smithereen
  * requires of a group: only a group deletes itself). This instance then forgets every invitation
- * to it, pending (withdrawn) or accepted (its members are told `remote-room.removed`), and drops
+ * to it, pending (withdrawn) or accepted (its members' mirror of the room is deleted), and drops
  * its replica. Anyone else's Delete of a room is refused: only the room's host speaks for it.
  */
 import type { Delete } from '@fedify/fedify/vocab'
@@ -20,8 +20,14 @@ export async function onRoomDelete(deps: InboxDeps, activity: Delete): Promise<b
   if (object === null || actor === null) return false
   const replicas = deps.repositories.rooms.replicas
   if (!sameUrl(actor, object)) {
-    const known = (await deps.repositories.rooms.invitations.acceptedFor(object.href)).length > 0 || (await replicas.head(object.href)) > 0
-    if (known) deps.log.warn({ activity: activity.id?.href, room: object.href, actor: actor.href }, 'Delete of a room by someone else than the room refused')
+    const known =
+      (await deps.repositories.rooms.invitations.acceptedFor(object.href)).length > 0 ||
+      (await replicas.head(object.href)) > 0
+    if (known)
+      deps.log.warn(
+        { activity: activity.id?.href, room: object.href, actor: actor.href },
+        'Delete of a room by someone else than the room refused',
+      )
     return known
   }
   const forgotten = await withReplicaLock(replicas, object.href, async () => {

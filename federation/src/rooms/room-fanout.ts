@@ -5,18 +5,37 @@
  * ordering key so that one instance gets one room's events in order. Parley's member instances
  * read the Markdown from `source` and the author's display name from a `Mention` of the author.
  */
+import { roomIdentifier } from '../actor-identifiers.ts'
 import { Temporal } from '@js-temporal/polyfill'
-import { Announce, Delete, EmojiReact, Mention, Note, Source, Tombstone, Undo, Update, type Recipient } from '@fedify/fedify/vocab'
+import {
+  Announce,
+  Delete,
+  EmojiReact,
+  Mention,
+  Note,
+  Read,
+  Source,
+  Tombstone,
+  Undo,
+  Update,
+  type Recipient,
+} from '@fedify/fedify/vocab'
 import type { Context } from '@fedify/fedify'
 import type { FollowerRepository, RoomActorRef, RoomFanoutEvent } from '../ports.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
-import { escapeHtml } from './room-dispatchers.ts'
+import { escapeHtml } from './room-documents.ts'
+import { attachmentObject } from '../attachments/attachment-objects.ts'
+import { pollQuestion } from './room-polls.ts'
 
 const instant = (ms: number) => Temporal.Instant.fromEpochMilliseconds(ms)
 const mention = (actor: RoomActorRef) => new Mention({ href: new URL(actor.id), name: actor.name })
 
 export function messageUri(roomUri: URL, seq: number): URL {
   return new URL(`${roomUri.href}/messages/${seq}`)
+}
+
+export function eventUri(roomUri: URL, seq: number): URL {
+  return new URL(`${roomUri.href}/events/${seq}`)
 }
 
 /** A host message as a Note (the Markdown in `source`, the author's name in a Mention). */
@@ -31,6 +50,7 @@ export function messageNote(roomUri: URL, e: Omit<Extract<RoomFanoutEvent, { bod
     updated: e.editedAt === null ? null : instant(e.editedAt),
     replyTarget: e.replyTo === null ? null : messageUri(roomUri, e.replyTo),
     tags: [mention(e.author)],
+    attachments: (e.attachments ?? []).map(attachmentObject),
   })
 }
 
@@ -44,10 +64,20 @@ export function buildEventAnnounce(roomUri: URL, eventSeq: number, event: RoomFa
       object = messageNote(roomUri, event)
       break
     case 'message.edited':
-      object = new Update({ id: inner, actor: new URL(event.author.id), object: messageNote(roomUri, event), published: instant(event.editedAt ?? now) })
+      object = new Update({
+        id: inner,
+        actor: new URL(event.author.id),
+        object: messageNote(roomUri, event),
+        published: instant(event.editedAt ?? now),
+      })
       break
     case 'message.deleted':
-      object = new Delete({ id: inner, actor: roomUri, object: new Tombstone({ id: messageUri(roomUri, event.messageSeq), deleted: instant(event.at) }), published: instant(event.at) })
+      object = new Delete({
+        id: inner,
+        actor: roomUri,
+        object: new Tombstone({ id: messageUri(roomUri, event.messageSeq), deleted: instant(event.at) }),
+        published: instant(event.at),
+      })
       break
     case 'reaction.added':
     case 'reaction.removed': {
@@ -58,29 +88,67 @@ export function buildEventAnnounce(roomUri: URL, eventSeq: number, event: RoomFa
         content: event.emoji,
         tags: [mention(event.actor)],
       })
-      object = event.type === 'reaction.added' ? react : new Undo({ id: inner, actor: new URL(event.actor.id), object: react })
+      object =
+        event.type === 'reaction.added' ? react : new Undo({ id: inner, actor: new URL(event.actor.id), object: react })
       break
     }
+    case 'poll.new':
+      object = pollQuestion(roomUri, event.poll, event)
+      break
+    case 'poll.updated':
+      object = new Update({
+        id: inner,
+        actor: roomUri,
+        object: pollQuestion(roomUri, event.poll, {}),
+        published: instant(now),
+      })
+      break
+    case 'read':
+      // The member's marker is the object; the marker everyone has reached, the target (absent: 0).
+      object = new Read({
+        id: inner,
+        actor: new URL(event.actor.id),
+        object: eventUri(roomUri, event.lastReadSeq),
+        target: event.everyoneReadSeq > 0 ? eventUri(roomUri, event.everyoneReadSeq) : null,
+        tags: [mention(event.actor)],
+      })
+      break
   }
   return new Announce({ id, actor: roomUri, object, published: instant(now) })
 }
 
 /** Every remote member's delivery address, members on blocked domains left out. */
-export async function memberRecipients(members: FollowerRepository, roomId: string, policy: DomainPolicy): Promise<Recipient[]> {
+export async function memberRecipients(
+  members: FollowerRepository,
+  roomId: string,
+  policy: DomainPolicy,
+): Promise<Recipient[]> {
   const recipients: Recipient[] = []
   let cursor: string | null = null
   do {
     const page = await members.list(roomId, cursor, 1000)
     for (const m of page.items) {
       if (policy.blocks(m.actorId) || policy.blocks(m.inbox)) continue
-      recipients.push({ id: new URL(m.actorId), inboxId: new URL(m.inbox), endpoints: m.sharedInbox ? { sharedInbox: new URL(m.sharedInbox) } : null })
+      recipients.push({
+        id: new URL(m.actorId),
+        inboxId: new URL(m.inbox),
+        endpoints: m.sharedInbox ? { sharedInbox: new URL(m.sharedInbox) } : null,
+      })
     }
     cursor = page.next
   } while (cursor !== null)
   return recipients
 }
 
-export async function sendEvent(ctx: Context<void>, roomId: string, recipients: Recipient[], announce: Announce): Promise<void> {
+export async function sendEvent(
+  ctx: Context<void>,
+  roomId: string,
+  recipients: Recipient[],
+  announce: Announce,
+): Promise<void> {
   if (recipients.length === 0) return
-  await ctx.sendActivity({ identifier: roomId }, recipients, announce, { preferSharedInbox: true, orderingKey: ctx.getActorUri(roomId).href })
+  await ctx.sendActivity({ identifier: roomIdentifier(roomId) }, recipients, announce, {
+    preferSharedInbox: true,
+    orderingKey: ctx.getActorUri(roomIdentifier(roomId)).href,
+  })
 }

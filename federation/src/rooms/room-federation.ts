@@ -1,46 +1,51 @@
 /**
- * Rooms as `Group` actors (FEP-1b12): a Fedify federation of its own, on the same origin as the
- * users' one (Fedify takes one actor path per federation), with its own queue so that each
- * federation's workers run only its own inbox listeners. `ParleyFederation` routes /rooms/… here
- * and asks it about WebFinger handles its users' federation does not know.
+ * What the host of local rooms does as their `Group` actors (FEP-1b12): public posts, fan-out of
+ * room events to member instances, room updates, meetings, removals and deletion, and members'
+ * forwarded writes. Served by the instance's one Fedify `Federation` (federation.ts builds it; the
+ * actor dispatcher and inbox listeners branch on the kind of actor), whose queue carries its deliveries.
  */
 import { randomUUID } from 'node:crypto'
-import { createFederation, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
+import type { Federation, KvStore } from '@fedify/fedify'
 import { Announce, Delete, Group, PUBLIC_COLLECTION, Remove, Update, type Recipient } from '@fedify/fedify/vocab'
 import { Temporal } from '@js-temporal/polyfill'
-import { escapeHtml } from './room-dispatchers.ts'
-import type { LocalRoomDirectory, RoomChatPort, RoomFanoutEvent, RoomFederationRepositories, RoomMembershipPort, RoomPostRecord, RoomUpdateEvent } from '../ports.ts'
+import type {
+  LocalRoomDirectory,
+  RoomChatPort,
+  RoomFanoutEvent,
+  RoomFederationRepositories,
+  RoomPostRecord,
+  RoomUpdateEvent,
+} from '../ports.ts'
 import { buildEventAnnounce, memberRecipients, sendEvent } from './room-fanout.ts'
-import { ActorKeys } from '../keys.ts'
+import type { ActorKeys } from '../keys.ts'
 import type { FederationLogger } from '../log.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
-import { deliveryRetryPolicy, inboxRetryPolicy } from '../retry.ts'
-import { buildPostAnnounce, installRoomDispatchers } from './room-dispatchers.ts'
-import { documentLoaderFactories } from '../document-loader.ts'
-import type { RemoteFetcher } from '../remote-fetcher.ts'
-import { installRoomHistory } from './room-history.ts'
-
+import { buildPostAnnounce, escapeHtml } from './room-documents.ts'
+import { handleRoomAction } from './room-actions.ts'
+import { handleRoomParticipants } from './room-participants.ts'
+import { meetingActivity, type MeetingChange, type RoomMeeting } from './room-meetings.ts'
+import { roomIdentifier } from '../actor-identifiers.ts'
 
 export type RoomFederationDeps = {
   origin: string
+  /** The instance's one federation (its actor dispatcher serves rooms at /rooms/{id}). */
+  federation: Federation<void>
   kv: KvStore
-  /** A queue of its own (not the users' federation's). */
-  queue: MessageQueue
   rooms: LocalRoomDirectory
-  membership: RoomMembershipPort
   chat: RoomChatPort
   repositories: RoomFederationRepositories
+  /** The rooms' key pairs (by room id). */
+  keys: ActorKeys
   policy: DomainPolicy
   signatureWindowSeconds: number
-  circuitRecoverySeconds?: number
-  /** The instance's fetcher of remote documents: limits and address checks (see remote-fetcher.ts). */
-  fetcher: RemoteFetcher
   log: FederationLogger
   now: () => number
 }
 
 export type RoomPostError = { type: 'not-found' } | { type: 'not-public' }
-export type RoomPostResult = { ok: true; value: { post: RoomPostRecord; noteId: string; recipients: number } } | { ok: false; error: RoomPostError }
+export type RoomPostResult =
+  | { ok: true; value: { post: RoomPostRecord; noteId: string; recipients: number } }
+  | { ok: false; error: RoomPostError }
 
 export class RoomFederation {
   readonly #federation: Federation<void>
@@ -49,42 +54,33 @@ export class RoomFederation {
 
   constructor(deps: RoomFederationDeps) {
     this.#deps = deps
-    this.#keys = new ActorKeys(deps.repositories.keys, deps.now)
-    this.#federation = createFederation<void>({
-      kv: deps.kv,
-      // Its own key space in the shared cache (idempotency records, fetched documents).
-      kvPrefixes: {
-        activityIdempotence: ['_fedify', 'rooms', 'activityIdempotence'],
-        remoteDocument: ['_fedify', 'rooms', 'remoteDocument'],
-        publicKey: ['_fedify', 'rooms', 'publicKey'],
-      },
-      queue: deps.queue,
-      origin: deps.origin,
-      manuallyStartQueue: true,
-      ...documentLoaderFactories(deps.fetcher, deps.kv, ['_fedify', 'rooms', 'remoteDocument']),
-      signatureTimeWindow: { seconds: deps.signatureWindowSeconds },
-      outboxRetryPolicy: deliveryRetryPolicy(),
-      inboxRetryPolicy: inboxRetryPolicy(),
-      ...(deps.circuitRecoverySeconds === undefined ? {} : { circuitBreaker: { recoveryDelay: { seconds: deps.circuitRecoverySeconds } } }),
-      onOutboxError: (error, activity) => deps.log.warn({ err: error, activity: activity?.id?.href }, 'room delivery failed'),
-    })
-    installRoomDispatchers(this.#federation, { membership: deps.membership, backfill: (roomId, member) => this.#backfill(roomId, member), chat: deps.chat, rooms: deps.rooms, repositories: deps.repositories, keys: this.#keys, log: deps.log, now: deps.now, policy: deps.policy })
-    installRoomHistory(this.#federation, { rooms: deps.rooms, chat: deps.chat, members: deps.repositories.members, policy: deps.policy })
+    this.#federation = deps.federation
+    this.#keys = deps.keys
   }
 
-  /** Answers a request for /rooms/… or WebFinger; `notHandled` makes the answer for "not mine". */
-  fetch(request: Request, notHandled: () => Response): Promise<Response> {
-    return this.#federation.fetch(request, { contextData: undefined, onNotFound: notHandled, onNotAcceptable: notHandled })
+  /** `GET /rooms/{roomId}/participants`: who is in the room, for its members' instances (room-participants.ts). */
+  async handleParticipants(request: Request, roomId: string): Promise<Response> {
+    const { chat, log, signatureWindowSeconds, rooms } = this.#deps
+    const room = await rooms.byId(roomId)
+    if (!room || room.deletedAt !== null)
+      return Response.json({ error: { code: 'room-not-found', message: 'No such room' } }, { status: 404 })
+    const ctx = this.#federation.createContext(request, undefined)
+    return handleRoomParticipants({ chat, log, signatureWindowSeconds }, ctx, request, roomId)
   }
 
-  /** Starts the room queue's workers until `signal` aborts. */
-  start(signal: AbortSignal): Promise<void> {
-    return this.#federation.startQueue(undefined, { signal })
+  /** `POST /rooms/{roomId}/actions`: a member's forwarded write, decided and answered at once (room-actions.ts). */
+  async handleAction(request: Request, roomId: string): Promise<Response> {
+    const { chat, log, policy, kv, signatureWindowSeconds, rooms } = this.#deps
+    const room = await rooms.byId(roomId)
+    if (!room || room.deletedAt !== null)
+      return Response.json({ error: { code: 'room-not-found', message: 'No such room' } }, { status: 404 })
+    const ctx = this.#federation.createContext(request, undefined)
+    return handleRoomAction({ chat, log, policy, kv, signatureWindowSeconds }, ctx, request, roomId)
   }
 
   /** The room's actor id. */
   actorUri(roomId: string): URL {
-    return this.#context().getActorUri(roomId)
+    return this.#context().getActorUri(roomIdentifier(roomId))
   }
 
   /** Makes the room's key pairs now if missing (call when a room is created). */
@@ -111,7 +107,8 @@ export class RoomFederation {
     const ctx = this.#context()
     const announce = buildPostAnnounce(ctx, post)
     const recipients = await this.#deps.repositories.followers.count(roomId)
-    if (recipients > 0) await ctx.sendActivity({ identifier: roomId }, 'followers', announce, { preferSharedInbox: true })
+    if (recipients > 0)
+      await ctx.sendActivity({ identifier: roomIdentifier(roomId) }, 'followers', announce, { preferSharedInbox: true })
     this.#deps.log.info({ roomId, post: post.postId, recipients }, 'room posted publicly')
     return { ok: true, value: { post, noteId: (announce.objectId as URL).href, recipients } }
   }
@@ -123,20 +120,67 @@ export class RoomFederation {
   async fanOut(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<number> {
     const ctx = this.#context()
     const recipients = await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy)
-    await sendEvent(ctx, roomId, recipients, buildEventAnnounce(ctx.getActorUri(roomId), eventSeq, event, this.#deps.now()))
+    await sendEvent(
+      ctx,
+      roomId,
+      recipients,
+      buildEventAnnounce(ctx.getActorUri(roomIdentifier(roomId)), eventSeq, event, this.#deps.now()),
+    )
     return recipients.length
   }
 
   /** The host tells every member instance that the room changed (an `Update` of the Group, announced). */
   async fanOutRoomUpdate(roomId: string, eventSeq: number, update: RoomUpdateEvent): Promise<number> {
     const ctx = this.#context()
-    const room = ctx.getActorUri(roomId)
+    const room = ctx.getActorUri(roomIdentifier(roomId))
     const recipients = await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy)
-    const group = new Group({ id: room, name: update.name, summary: update.description ? `<p>${escapeHtml(update.description)}</p>` : null })
+    const group = new Group({
+      id: room,
+      name: update.name,
+      summary: update.description ? `<p>${escapeHtml(update.description)}</p>` : null,
+    })
     const now = Temporal.Instant.fromEpochMilliseconds(this.#deps.now())
-    const announce = new Announce({ id: new URL(`${room.href}/events/${eventSeq}`), actor: room, published: now, object: new Update({ id: new URL(`${room.href}/events/${eventSeq}/object`), actor: room, object: group, published: now }) })
+    const announce = new Announce({
+      id: new URL(`${room.href}/events/${eventSeq}`),
+      actor: room,
+      published: now,
+      object: new Update({
+        id: new URL(`${room.href}/events/${eventSeq}/object`),
+        actor: room,
+        object: group,
+        published: now,
+      }),
+    })
     await sendEvent(ctx, roomId, recipients, announce)
     return recipients.length
+  }
+
+  /**
+   * A meeting of the room was scheduled, changed or cancelled: the room sends its Event (`Create`,
+   * `Update` or `Delete`) to every member instance and, for a public room, to its followers
+   * (Mastodon shows it as a post with the link). Queued after the room's earlier events (same
+   * ordering key). Returns how many actors it went to.
+   */
+  async sendMeeting(roomId: string, meeting: RoomMeeting, change: MeetingChange): Promise<number> {
+    const room = await this.#deps.rooms.byId(roomId)
+    if (!room || room.deletedAt !== null) return 0
+    const ctx = this.#context()
+    const roomUri = ctx.getActorUri(roomIdentifier(roomId))
+    const recipients = new Map<string, Recipient>()
+    for (const member of await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy))
+      recipients.set(member.id!.href, member)
+    if (room.public)
+      for (const follower of await memberRecipients(this.#deps.repositories.followers, roomId, this.#deps.policy))
+        recipients.set(follower.id!.href, follower)
+    if (recipients.size === 0) return 0
+    await ctx.sendActivity(
+      { identifier: roomIdentifier(roomId) },
+      [...recipients.values()],
+      meetingActivity(roomUri, meeting, change, { public: room.public }),
+      { preferSharedInbox: true, orderingKey: roomUri.href },
+    )
+    this.#deps.log.info({ roomId, meeting: meeting.id, change, recipients: recipients.size }, 'meeting sent')
+    return recipients.size
   }
 
   /**
@@ -145,12 +189,20 @@ export class RoomFederation {
    * False when it was not a remote member (nothing sent).
    */
   async removeMember(roomId: string, actorId: string): Promise<boolean> {
-    const member = (await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy)).find((m) => m.id?.href === actorId)
+    const member = (await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy)).find(
+      (m) => m.id?.href === actorId,
+    )
     if (!(await this.#deps.repositories.members.remove(roomId, actorId)) || !member) return false
     const ctx = this.#context()
-    const room = ctx.getActorUri(roomId)
-    const remove = new Remove({ id: new URL(`${room.href}/removes/${randomUUID()}`), actor: room, object: new URL(actorId), target: room, to: new URL(actorId) })
-    await ctx.sendActivity({ identifier: roomId }, member, remove, { orderingKey: room.href })
+    const room = ctx.getActorUri(roomIdentifier(roomId))
+    const remove = new Remove({
+      id: new URL(`${room.href}/removes/${randomUUID()}`),
+      actor: room,
+      object: new URL(actorId),
+      target: room,
+      to: new URL(actorId),
+    })
+    await ctx.sendActivity({ identifier: roomIdentifier(roomId) }, member, remove, { orderingKey: room.href })
     this.#deps.log.info({ roomId, member: actorId }, 'remote member removed')
     return true
   }
@@ -164,13 +216,19 @@ export class RoomFederation {
    */
   async deleteRoom(roomId: string): Promise<number> {
     const ctx = this.#context()
-    const room = ctx.getActorUri(roomId)
+    const room = ctx.getActorUri(roomIdentifier(roomId))
     const recipients = new Map<string, Recipient>()
-    for (const member of await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy)) recipients.set(member.id!.href, member)
-    for (const follower of await memberRecipients(this.#deps.repositories.followers, roomId, this.#deps.policy)) recipients.set(follower.id!.href, follower)
+    for (const member of await memberRecipients(this.#deps.repositories.members, roomId, this.#deps.policy))
+      recipients.set(member.id!.href, member)
+    for (const follower of await memberRecipients(this.#deps.repositories.followers, roomId, this.#deps.policy))
+      recipients.set(follower.id!.href, follower)
     for (const invite of await this.#deps.repositories.invites.pendingFor(roomId)) {
       if (this.#deps.policy.blocks(invite.inviteeId) || this.#deps.policy.blocks(invite.inviteeInbox)) continue
-      recipients.set(new URL(invite.inviteeId).href, { id: new URL(invite.inviteeId), inboxId: new URL(invite.inviteeInbox), endpoints: invite.inviteeSharedInbox ? { sharedInbox: new URL(invite.inviteeSharedInbox) } : null })
+      recipients.set(new URL(invite.inviteeId).href, {
+        id: new URL(invite.inviteeId),
+        inboxId: new URL(invite.inviteeInbox),
+        endpoints: invite.inviteeSharedInbox ? { sharedInbox: new URL(invite.inviteeSharedInbox) } : null,
+      })
     }
     if (recipients.size === 0) return 0
     const deleted = new Delete({
@@ -180,7 +238,10 @@ export class RoomFederation {
       to: PUBLIC_COLLECTION,
       published: Temporal.Instant.fromEpochMilliseconds(this.#deps.now()),
     })
-    await ctx.sendActivity({ identifier: roomId }, [...recipients.values()], deleted, { preferSharedInbox: true, orderingKey: room.href })
+    await ctx.sendActivity({ identifier: roomIdentifier(roomId) }, [...recipients.values()], deleted, {
+      preferSharedInbox: true,
+      orderingKey: room.href,
+    })
     this.#deps.log.info({ roomId, recipients: recipients.size }, 'room deletion sent')
     return recipients.size
   }
@@ -190,12 +251,18 @@ export class RoomFederation {
    * replica's head is 0, so it pulls the whole history from the room's history collection first
    * (room-history.ts, room-replica-sync.ts) — paged, any length, with edits, reactions and tombstones.
    */
-  async #backfill(roomId: string, member: Recipient): Promise<void> {
+  async backfill(roomId: string, member: Recipient): Promise<void> {
     const ctx = this.#context()
-    const roomUri = ctx.getActorUri(roomId)
-    const events = await this.#deps.chat.history(roomId, 1)
-    for (const event of events) await sendEvent(ctx, roomId, [member], buildEventAnnounce(roomUri, event.messageSeq, event, this.#deps.now()))
-    this.#deps.log.info({ roomId, member: member.id?.href, latest: events[0]?.messageSeq ?? null }, 'new member told of the room\'s latest message')
+    const roomUri = ctx.getActorUri(roomIdentifier(roomId))
+    const events = (await this.#deps.chat.history(roomId, 1)).filter(
+      (e): e is Extract<RoomFanoutEvent, { messageSeq: number }> => 'messageSeq' in e,
+    )
+    for (const event of events)
+      await sendEvent(ctx, roomId, [member], buildEventAnnounce(roomUri, event.messageSeq, event, this.#deps.now()))
+    this.#deps.log.info(
+      { roomId, member: member.id?.href, latest: events[0]?.messageSeq ?? null },
+      "new member told of the room's latest message",
+    )
   }
 
   #context() {

@@ -1,8 +1,8 @@
 /**
  * A room's history as its host has it now, for member instances' replicas: an `OrderedCollection`
  * at /rooms/{id}/history, readable only with a signature by a member (authorized fetch), paged by
- * message seq. Each message is a `Note` (its current Markdown in `source`, `updated` when edited)
- * or, once deleted, a `Tombstone` of the same id (so a member sees why a seq is missing), followed
+ * message seq. Each message is a `Note` (its current Markdown in `source`, `updated` when edited,
+ * a shared file as its attachment with fresh capability URLs, as in the Announce) or, once deleted, a `Tombstone` of the same id (so a member sees why a seq is missing), followed
  * by one `EmojiReact` per current reaction. Every page is a snapshot: storing it twice, or after
  * the Announces it covers, changes nothing, so a member instance can pull it whenever in doubt.
  *
@@ -11,6 +11,7 @@
  * changed, which a member that missed some Announces asks for. When the host's event log no
  * longer reaches back that far, `since-…` answers the whole history instead.
  */
+import { roomIdentifier } from '../actor-identifiers.ts'
 import { Temporal } from '@js-temporal/polyfill'
 import { EmojiReact, Mention, Object as APObject, Tombstone } from '@fedify/fedify/vocab'
 import type { Federation, RequestContext } from '@fedify/fedify'
@@ -47,18 +48,34 @@ export function snapshotItems(roomUri: URL, m: RoomMessageSnapshot): APObject[] 
   const id = messageUri(roomUri, m.seq)
   const head: APObject =
     m.deletedAt === null
-      ? messageNote(roomUri, { messageSeq: m.seq, author: { id: m.authorId, name: m.authorName }, body: m.body, replyTo: m.replyTo, createdAt: m.createdAt, editedAt: m.editedAt })
+      ? messageNote(roomUri, {
+          messageSeq: m.seq,
+          author: { id: m.authorId, name: m.authorName },
+          body: m.body,
+          replyTo: m.replyTo,
+          createdAt: m.createdAt,
+          editedAt: m.editedAt,
+          ...(m.attachments && m.attachments.length > 0 ? { attachments: m.attachments } : {}),
+        })
       : new Tombstone({
-        id,
-        attribution: author,
-        published: Temporal.Instant.fromEpochMilliseconds(m.createdAt),
-        updated: m.editedAt === null ? null : Temporal.Instant.fromEpochMilliseconds(m.editedAt),
-        deleted: Temporal.Instant.fromEpochMilliseconds(m.deletedAt),
-        tags: [new Mention({ href: author, name: m.authorName })],
-      })
+          id,
+          attribution: author,
+          published: Temporal.Instant.fromEpochMilliseconds(m.createdAt),
+          updated: m.editedAt === null ? null : Temporal.Instant.fromEpochMilliseconds(m.editedAt),
+          deleted: Temporal.Instant.fromEpochMilliseconds(m.deletedAt),
+          tags: [new Mention({ href: author, name: m.authorName })],
+        })
   return [
     head,
-    ...m.reactions.map((r) => new EmojiReact({ actor: new URL(r.actorId), object: id, content: r.emoji, tags: [new Mention({ href: new URL(r.actorId), name: r.actorName })] })),
+    ...m.reactions.map(
+      (r) =>
+        new EmojiReact({
+          actor: new URL(r.actorId),
+          object: id,
+          content: r.emoji,
+          tags: [new Mention({ href: new URL(r.actorId), name: r.actorName })],
+        }),
+    ),
   ]
 }
 
@@ -73,10 +90,11 @@ export function installRoomHistory(federation: Federation<void>, deps: RoomHisto
       if (!room || cursor === null) return null
       const parsed = parseHistoryCursor(cursor)
       if (!parsed) return null
-      const roomUri = ctx.getActorUri(room.roomId)
+      const roomUri = ctx.getActorUri(roomIdentifier(room.roomId))
       let snapshots: RoomMessageSnapshot[]
       let next: string | null
-      const changed = parsed.since === null ? null : await deps.chat.changedSince(room.roomId, parsed.since, CHANGED_SINCE_LIMIT)
+      const changed =
+        parsed.since === null ? null : await deps.chat.changedSince(room.roomId, parsed.since, CHANGED_SINCE_LIMIT)
       if (changed === null) {
         snapshots = await deps.chat.snapshots(room.roomId, parsed.after, HISTORY_PAGE_SIZE)
         next = snapshots.length === HISTORY_PAGE_SIZE ? String(snapshots[snapshots.length - 1]!.seq) : null

@@ -1,12 +1,22 @@
 /**
  * What local users do about rooms across instances, by username: invite to a local room (host
  * side), answer an invitation, leave, and act in a room hosted elsewhere (member side). Exposed as
- * `ParleyFederation.roomMembers`; the work is in room-membership-actions.ts and room-chat-actions.ts.
+ * `ParleyFederation.roomMembers`; the work is in room-membership-actions.ts, room-actions.ts and room-meeting-answers.ts.
  */
 import type { Context } from '@fedify/fedify'
 import type { LocalActor, LocalActorDirectory, RoomInviteRecord } from '../ports.ts'
-import { remoteRoomAction, type RemoteRoomAction } from './room-chat-actions.ts'
-import { answerInvitation, inviteToRoom, leaveRemoteRoom, type MembershipActionDeps, type MembershipError, type MembershipResult } from './room-membership-actions.ts'
+import { answerRoomMeeting, type MeetingAnswer } from './room-meeting-answers.ts'
+import { forwardRoomAction, type ForwardOutcome, type RemoteRoomAction } from './room-actions.ts'
+import { fetchRoomParticipants, type RosterOutcome } from './room-participants.ts'
+import type { RemoteFetcher } from '../remote-fetcher.ts'
+import {
+  answerInvitation,
+  inviteToRoom,
+  leaveRemoteRoom,
+  type MembershipActionDeps,
+  type MembershipError,
+  type MembershipResult,
+} from './room-membership-actions.ts'
 
 export type RoomMemberActionsDeps = Omit<MembershipActionDeps, 'ctx'> & {
   /** The users' federation context (activities are signed by users). */
@@ -14,6 +24,8 @@ export type RoomMemberActionsDeps = Omit<MembershipActionDeps, 'ctx'> & {
   users: LocalActorDirectory
   /** A handle's or URL's domain when it is blocked (checked before any lookup). */
   blockedTarget: (target: string) => { type: string } | null
+  /** Forwarded writes go to hosts through it (limits, address checks). */
+  fetcher: RemoteFetcher
 }
 
 export class RoomMemberActions {
@@ -46,11 +58,54 @@ export class RoomMemberActions {
     return leaveRemoteRoom(this.#actionDeps(), user, roomId)
   }
 
-  /** A local user posts, edits, deletes or reacts in a room hosted elsewhere (sent to its host). */
-  async act(username: string, roomId: string, action: RemoteRoomAction): Promise<MembershipResult<{ activityId: string }>> {
+  /**
+   * A local user's write in a room hosted elsewhere, sent to the host now and answered with its
+   * decision (room-actions.ts); `actionId` names it, so a retry is never applied twice.
+   */
+  async forward(
+    username: string,
+    roomUri: string,
+    action: RemoteRoomAction,
+    actionId: string,
+  ): Promise<ForwardOutcome> {
+    const user = await this.#user(username)
+    if (!user) return { type: 'refused', code: 'room-not-found', message: 'No such user here' }
+    let room: URL
+    try {
+      room = new URL(roomUri)
+    } catch {
+      return { type: 'refused', code: 'room-not-found', message: 'Not a room URL' }
+    }
+    if (this.#deps.policy.blocks(room))
+      return { type: 'refused', code: 'domain-blocked', message: `The domain ${room.host} is blocked here` }
+    const { fetcher, now, log } = this.#deps
+    return forwardRoomAction({ ctx: this.#deps.context(), fetcher, now, log }, username, room, action, actionId)
+  }
+
+  /** The participants of a room hosted elsewhere as its host knows them, asked for as `username` (a member). */
+  async participants(username: string, roomUri: string): Promise<RosterOutcome> {
+    const user = await this.#user(username)
+    if (!user) return { type: 'refused', code: 'room-not-found', message: 'No such user here' }
+    let room: URL
+    try {
+      room = new URL(roomUri)
+    } catch {
+      return { type: 'refused', code: 'room-not-found', message: 'Not a room URL' }
+    }
+    if (this.#deps.policy.blocks(room))
+      return { type: 'refused', code: 'domain-blocked', message: `The domain ${room.host} is blocked here` }
+    return fetchRoomParticipants({ ctx: this.#deps.context(), fetcher: this.#deps.fetcher }, username, room)
+  }
+
+  /** A local user answers an occurrence of a meeting of a room hosted elsewhere (sent to its host). */
+  async answerMeeting(
+    username: string,
+    roomId: string,
+    answer: MeetingAnswer,
+  ): Promise<MembershipResult<{ activityId: string }>> {
     const user = await this.#user(username)
     if (!user) return { ok: false, error: { type: 'not-found', what: 'room' } }
-    return remoteRoomAction(this.#actionDeps(), user, roomId, action)
+    return answerRoomMeeting(this.#actionDeps(), user, roomId, answer)
   }
 
   async #user(username: string): Promise<LocalActor | null> {

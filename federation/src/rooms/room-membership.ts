@@ -8,7 +8,17 @@
  * Host side: `onRoomAccept`, `onRoomReject` (room inbox). Member side: `onInvite`
  * (users' inbox).
  */
-import { Group, isActor, type Accept, type Invite, type Leave, type Recipient, type Reject, type Remove } from '@fedify/fedify/vocab'
+import { roomIdentifier } from '../actor-identifiers.ts'
+import {
+  Group,
+  isActor,
+  type Accept,
+  type Invite,
+  type Leave,
+  type Recipient,
+  type Reject,
+  type Remove,
+} from '@fedify/fedify/vocab'
 import type { InboxContext } from '@fedify/fedify'
 import type { RoomFederationRepositories, RoomMembershipPort } from '../ports.ts'
 import type { FederationLogger } from '../log.ts'
@@ -26,12 +36,20 @@ export type RoomMembershipDeps = {
 }
 
 /** Host: the invitee accepts (object: the Invite, by id or embedded). Only the invitee may, once. */
-export async function onRoomAccept(deps: RoomMembershipDeps, ctx: InboxContext<void>, accept: Accept, roomId: string): Promise<void> {
+export async function onRoomAccept(
+  deps: RoomMembershipDeps,
+  ctx: InboxContext<void>,
+  accept: Accept,
+  roomId: string,
+): Promise<void> {
   if (accept.actorId === null || accept.objectId === null || deps.policy.blocks(accept.actorId)) return
   const invite = await deps.repositories.invites.get(accept.objectId.href)
   if (!invite || invite.roomId !== roomId) return
   if (!sameUrl(invite.inviteeId, accept.actorId)) {
-    deps.log.warn({ roomId, invite: invite.inviteId, by: accept.actorId.href }, 'Accept of an invite by someone else than the invitee refused')
+    deps.log.warn(
+      { roomId, invite: invite.inviteId, by: accept.actorId.href },
+      'Accept of an invite by someone else than the invitee refused',
+    )
     return
   }
   if (!(await deps.repositories.invites.answer(invite.inviteId, 'accepted'))) return
@@ -49,19 +67,33 @@ export async function onRoomAccept(deps: RoomMembershipDeps, ctx: InboxContext<v
     inboxId: new URL(invite.inviteeInbox),
     endpoints: invite.inviteeSharedInbox ? { sharedInbox: new URL(invite.inviteeSharedInbox) } : null,
   })
-  deps.log.info({ roomId, member: invite.inviteeId, room: ctx.getActorUri(roomId).href }, 'remote member joined the room')
+  deps.log.info(
+    { roomId, member: invite.inviteeId, room: ctx.getActorUri(roomIdentifier(roomId)).href },
+    'remote member joined the room',
+  )
 }
 
 /** Host: the invitee declines. */
-export async function onRoomReject(deps: RoomMembershipDeps, _ctx: InboxContext<void>, reject: Reject, roomId: string): Promise<void> {
+export async function onRoomReject(
+  deps: RoomMembershipDeps,
+  _ctx: InboxContext<void>,
+  reject: Reject,
+  roomId: string,
+): Promise<void> {
   if (reject.actorId === null || reject.objectId === null) return
   const invite = await deps.repositories.invites.get(reject.objectId.href)
   if (!invite || invite.roomId !== roomId || !sameUrl(invite.inviteeId, reject.actorId)) return
-  if (await deps.repositories.invites.answer(invite.inviteId, 'rejected')) deps.log.info({ roomId, invitee: invite.inviteeId }, 'room invite declined')
+  if (await deps.repositories.invites.answer(invite.inviteId, 'rejected'))
+    deps.log.info({ roomId, invitee: invite.inviteeId }, 'room invite declined')
 }
 
 /** Host: a remote member leaves (object: the room). */
-export async function onRoomLeave(deps: RoomMembershipDeps, _ctx: InboxContext<void>, leave: Leave, roomId: string): Promise<void> {
+export async function onRoomLeave(
+  deps: RoomMembershipDeps,
+  _ctx: InboxContext<void>,
+  leave: Leave,
+  roomId: string,
+): Promise<void> {
   if (leave.actorId === null) return
   // The delivery address goes first: the participant.left event that follows sends nothing back.
   if (!(await deps.repositories.members.remove(roomId, leave.actorId.href))) return
@@ -86,11 +118,12 @@ export async function onRoomRemove(deps: InboxDeps, ctx: InboxContext<void>, rem
  * live on the room's host — the host is the authority for its rooms. Kept once per Invite id.
  */
 export async function onInvite(deps: InboxDeps, ctx: InboxContext<void>, invite: Invite): Promise<void> {
-  if (invite.id === null || invite.actorId === null || invite.objectId === null || deps.policy.blocks(invite.actorId)) return
+  if (invite.id === null || invite.actorId === null || invite.objectId === null || deps.policy.blocks(invite.actorId))
+    return
   const invitee = await localActorAt(deps, ctx, invite.targetId)
   if (!invitee) return
   if (invite.objectId.origin !== invite.actorId.origin || invite.id.origin !== invite.actorId.origin) {
-    deps.log.warn({ invite: invite.id.href }, 'Invite to a room of another server than the inviter\'s refused')
+    deps.log.warn({ invite: invite.id.href }, "Invite to a room of another server than the inviter's refused")
     return
   }
   if (await deps.repositories.blocks.has(invitee.userId, invite.actorId.href)) return
@@ -100,7 +133,14 @@ export async function onInvite(deps: InboxDeps, ctx: InboxContext<void>, invite:
   } catch (error) {
     deps.log.info({ invite: invite.id.href, err: error }, 'invited-to room could not be fetched')
   }
-  if (!(room instanceof Group) || !isActor(room) || room.id === null || room.inboxId === null || !sameUrl(room.id, invite.objectId)) return
+  if (
+    !(room instanceof Group) ||
+    !isActor(room) ||
+    room.id === null ||
+    room.inboxId === null ||
+    !sameUrl(room.id, invite.objectId)
+  )
+    return
   const stored = await deps.repositories.rooms.invitations.receive({
     inviteId: invite.id.href,
     userId: invitee.userId,
@@ -111,5 +151,8 @@ export async function onInvite(deps: InboxDeps, ctx: InboxContext<void>, invite:
     state: 'pending',
     createdAt: deps.now(),
   })
-  deps.log.info({ invite: invite.id.href, user: invitee.username, room: room.id.href, stored }, 'room invitation received')
+  deps.log.info(
+    { invite: invite.id.href, user: invitee.username, room: room.id.href, stored },
+    'room invitation received',
+  )
 }

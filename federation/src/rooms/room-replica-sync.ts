@@ -10,11 +10,13 @@
  * history when the head is 0); one at or below the head is already reflected. One room's Announces
  * and pulls are serialised on this node, so a page never overwrites a newer Announce.
  */
+import { userIdentifier } from '../actor-identifiers.ts'
 import { EmojiReact, Mention, Note, OrderedCollectionPage, Tombstone } from '@fedify/fedify/vocab'
 import type { Context } from '@fedify/fedify'
 import type { ReplicaMessageRecord, RoomReplicaRepository } from '../ports.ts'
 import type { InboxDeps } from '../inbox/inbox-deps.ts'
 import { messageSeqOf, noteBody } from './room-chat.ts'
+import { noteAttachments } from '../attachments/attachment-objects.ts'
 
 /** A sanity bound: a page chain longer than this (HISTORY_PAGE_SIZE messages each) is cut. */
 const MAX_PAGES = 10_000
@@ -23,7 +25,11 @@ const MAX_PAGES = 10_000
 const chains = new WeakMap<RoomReplicaRepository, Map<string, Promise<unknown>>>()
 
 /** Runs `work` after whatever this instance is doing to the room's replica. */
-export function withReplicaLock<T>(replicas: RoomReplicaRepository, roomId: string, work: () => Promise<T>): Promise<T> {
+export function withReplicaLock<T>(
+  replicas: RoomReplicaRepository,
+  roomId: string,
+  work: () => Promise<T>,
+): Promise<T> {
   let rooms = chains.get(replicas)
   if (!rooms) chains.set(replicas, (rooms = new Map()))
   const previous = rooms.get(roomId) ?? Promise.resolve()
@@ -44,7 +50,7 @@ export function withReplicaLock<T>(replicas: RoomReplicaRepository, roomId: stri
 export async function pullHistory(deps: InboxDeps, ctx: Context<void>, room: URL, since: number): Promise<number> {
   const signer = await memberSigner(deps, room)
   if (!signer) return 0
-  const documentLoader = await ctx.getDocumentLoader({ identifier: signer })
+  const documentLoader = await ctx.getDocumentLoader({ identifier: userIdentifier(signer) })
   let url: URL | null = new URL(`${room.href}/history?cursor=${since === 0 ? '0' : `since-${since}`}`)
   let stored = 0
   for (let pages = 0; url !== null && pages < MAX_PAGES; pages++) {
@@ -77,6 +83,8 @@ async function pageMessages(room: URL, page: OrderedCollectionPage): Promise<Rep
       const seq = messageSeqOf(room, item.id)
       const author = item.attributionId
       if (seq === null || author === null) continue
+      // A file message's attachment: the member instance keeps a copy of it (the server's ReplicaFiles).
+      const attachments = item instanceof Note ? await noteAttachments(item) : []
       out.push({
         roomId: room.href,
         seq,
@@ -88,12 +96,20 @@ async function pageMessages(room: URL, page: OrderedCollectionPage): Promise<Rep
         editedAt: item.updated?.epochMilliseconds ?? null,
         deletedAt: item instanceof Tombstone ? (item.deleted?.epochMilliseconds ?? 0) : null,
         reactions: [],
+        ...(attachments.length > 0 ? { attachments } : {}),
       })
     } else if (item instanceof EmojiReact) {
       const target = out[out.length - 1]
       const actor = item.actorId
       const emoji = item.content?.toString() ?? ''
-      if (!target || target.deletedAt !== null || actor === null || emoji === '' || messageSeqOf(room, item.objectId) !== target.seq) continue
+      if (
+        !target ||
+        target.deletedAt !== null ||
+        actor === null ||
+        emoji === '' ||
+        messageSeqOf(room, item.objectId) !== target.seq
+      )
+        continue
       target.reactions.push({ emoji, actorId: actor.href, actorName: (await mentionName(item, actor)) ?? actor.href })
     }
   }

@@ -18,7 +18,11 @@ let trusted: { key: string; cert: string } | null = null
 
 function certificate(): { key: string; cert: string } {
   if (trusted) return trusted
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } })
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  })
   const cert = forge.pki.createCertificate()
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey)
   cert.serialNumber = '01'
@@ -29,7 +33,10 @@ function certificate(): { key: string; cert: string } {
   cert.setIssuer(name)
   cert.setExtensions([
     { name: 'basicConstraints', cA: true },
-    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, ...TEST_NAMES.map((value) => ({ type: 2, value }))] },
+    {
+      name: 'subjectAltName',
+      altNames: [{ type: 7, ip: '127.0.0.1' }, ...TEST_NAMES.map((value) => ({ type: 2, value }))],
+    },
   ])
   cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create())
   trusted = { key: privateKey, cert: forge.pki.certificateToPem(cert) }
@@ -39,7 +46,9 @@ function certificate(): { key: string; cert: string } {
 
 export type LoopbackHttps = { server: Server; port: number; close(): Promise<void> }
 
-export async function startLoopbackHttps(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<LoopbackHttps> {
+export async function startLoopbackHttps(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<LoopbackHttps> {
   const server = createServer(certificate(), handler)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {

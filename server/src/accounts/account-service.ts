@@ -3,7 +3,7 @@
  * Expected outcomes are values whose error `type` is a stable code of `@parley/protocol`, so the
  * HTTP layer and the CLI report them without translating.
  */
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { ErrorCode, RegistrationMode, UserRole } from '@parley/protocol'
 import type { Store } from '../store/ports.ts'
 import type { ApiTokenRecord, SessionRecord, UserRecord } from '../store/records.ts'
@@ -12,11 +12,13 @@ import { API_TOKEN_PREFIX, hashSecret, newSecret } from './secrets.ts'
 import type { LoginLimiter } from './login-limiter.ts'
 
 export type Result<T, E extends ErrorCode = ErrorCode> =
-  | { ok: true; value: T }
-  | { ok: false; error: { type: E; details?: Record<string, unknown> } }
+  { ok: true; value: T } | { ok: false; error: { type: E; details?: Record<string, unknown> } }
 
 const ok = <T>(value: T) => ({ ok: true as const, value })
-const fail = <E extends ErrorCode>(type: E, details?: Record<string, unknown>) => ({ ok: false as const, error: { type, ...(details ? { details } : {}) } })
+const fail = <E extends ErrorCode>(type: E, details?: Record<string, unknown>) => ({
+  ok: false as const,
+  error: { type, ...(details ? { details } : {}) },
+})
 
 export type AccountServiceDeps = {
   store: Store
@@ -30,9 +32,16 @@ export type AccountServiceDeps = {
   onProfileChanged?: (user: UserRecord) => Promise<void>
 }
 
-export type NewUser = { username: string; password?: string | undefined; displayName?: string | undefined; role?: UserRole }
+export type NewUser = {
+  username: string
+  password?: string | undefined
+  displayName?: string | undefined
+  role?: UserRole
+}
 export type LoginOutcome = { user: UserRecord; session: SessionRecord; cookieSecret: string }
-export type Authenticated = { user: UserRecord; via: 'session'; session: SessionRecord } | { user: UserRecord; via: 'token'; token: ApiTokenRecord }
+export type Authenticated =
+  | { user: UserRecord; via: 'session'; session: SessionRecord }
+  | { user: UserRecord; via: 'token'; token: ApiTokenRecord }
 
 const DAY = 24 * 60 * 60 * 1000
 const TOKEN_TOUCH_INTERVAL_MS = 60 * 1000
@@ -57,7 +66,9 @@ export class AccountService {
   }
 
   /** Self-service registration, governed by the instance's registration mode. */
-  async register(input: NewUser & { inviteCode?: string | undefined }): Promise<Result<UserRecord, 'registration-closed' | 'invite-required' | 'invite-invalid' | 'username-taken'>> {
+  async register(
+    input: NewUser & { inviteCode?: string | undefined },
+  ): Promise<Result<UserRecord, 'registration-closed' | 'invite-required' | 'invite-invalid' | 'username-taken'>> {
     if (this.#registration === 'closed') return fail('registration-closed')
     const id = randomUUID()
     let inviteHash: string | undefined
@@ -84,6 +95,8 @@ export class AccountService {
       disabled: false,
       createdAt: this.#now(),
       deletedAt: null,
+      hidden: false,
+      avatarEtag: null,
     }
     const created = await this.#store.users.create(record)
     if (!created.ok) return fail('username-taken')
@@ -91,25 +104,28 @@ export class AccountService {
     return ok(created.value)
   }
 
-  async login(username: string, password: string, address: string): Promise<Result<LoginOutcome, 'invalid-credentials' | 'account-disabled' | 'rate-limited'>> {
+  async login(
+    username: string,
+    password: string,
+    address: string,
+    userAgent?: string,
+  ): Promise<Result<LoginOutcome, 'invalid-credentials' | 'account-disabled' | 'rate-limited'>> {
     const account = username.toLowerCase()
-    const allowed = await this.#limiter.check(account, address)
+    // Charged before the (slow, asynchronous) check: concurrent guesses buy no extra attempts.
+    const allowed = await this.#limiter.begin(account, address)
     if (!allowed.ok) return fail('rate-limited', { retryAfterSeconds: allowed.retryAfterSeconds })
     const user = await this.#store.users.byUsername(account)
     const usable = user && user.deletedAt === null && user.passwordHash !== null
     // Verify even for unknown users, so response time does not reveal which usernames exist.
     const matches = await verifyPassword(password, usable ? (user.passwordHash as string) : await decoyHash())
-    if (!usable || !matches) {
-      await this.#limiter.failed(account, address)
-      return fail('invalid-credentials')
-    }
+    if (!usable || !matches) return fail('invalid-credentials')
     if (user.disabled) return fail('account-disabled')
-    await this.#limiter.succeeded(account)
-    return ok(await this.startSession(user))
+    await this.#limiter.succeeded(account, address)
+    return ok(await this.startSession(user, userAgent))
   }
 
   /** A new session id at every login: a fixated or stolen pre-login id is worth nothing. */
-  async startSession(user: UserRecord): Promise<LoginOutcome> {
+  async startSession(user: UserRecord, userAgent?: string): Promise<LoginOutcome> {
     const cookieSecret = newSecret()
     const now = this.#now()
     const session: SessionRecord = {
@@ -118,6 +134,8 @@ export class AccountService {
       csrfToken: newSecret(),
       createdAt: now,
       expiresAt: now + this.#sessionTtlMs,
+      // Shown to the person reviewing their sessions; bounded, as it comes from the client.
+      userAgent: userAgent ? userAgent.slice(0, 300) : null,
     }
     await this.#store.sessions.create(session)
     return { user, session, cookieSecret }
@@ -127,7 +145,9 @@ export class AccountService {
     await this.#store.sessions.delete(session.idHash)
   }
 
-  async authenticateSession(cookieSecret: string): Promise<Result<Authenticated, 'session-expired' | 'account-disabled'>> {
+  async authenticateSession(
+    cookieSecret: string,
+  ): Promise<Result<Authenticated, 'session-expired' | 'account-disabled'>> {
     const session = await this.#store.sessions.byIdHash(hashSecret(cookieSecret))
     if (!session) return fail('session-expired')
     if (session.expiresAt <= this.#now()) {
@@ -139,7 +159,9 @@ export class AccountService {
     return ok({ user: user.value, via: 'session', session })
   }
 
-  async authenticateToken(secret: string): Promise<Result<Authenticated, 'token-invalid' | 'token-expired' | 'token-revoked' | 'account-disabled'>> {
+  async authenticateToken(
+    secret: string,
+  ): Promise<Result<Authenticated, 'token-invalid' | 'token-expired' | 'token-revoked' | 'account-disabled'>> {
     if (!secret.startsWith(API_TOKEN_PREFIX)) return fail('token-invalid')
     const token = await this.#store.tokens.bySecretHash(hashSecret(secret))
     if (!token) return fail('token-invalid')
@@ -163,7 +185,11 @@ export class AccountService {
     return updated
   }
 
-  async createToken(userId: string, name: string, expiresInDays?: number): Promise<{ token: ApiTokenRecord; secret: string }> {
+  async createToken(
+    userId: string,
+    name: string,
+    expiresInDays?: number,
+  ): Promise<{ token: ApiTokenRecord; secret: string }> {
     const secret = newSecret(API_TOKEN_PREFIX)
     const now = this.#now()
     const token: ApiTokenRecord = {
@@ -188,11 +214,96 @@ export class AccountService {
     return this.#store.tokens.revoke(tokenId, userId, this.#now())
   }
 
+  /**
+   * The signed-in user changes their password: the current one is checked first (a stolen session
+   * alone cannot take the account over). With `signOutOthers`, every other session ends and every
+   * API token but the one making the request is revoked.
+   */
+  async changePassword(
+    auth: Authenticated,
+    currentPassword: string,
+    newPassword: string,
+    signOutOthers: boolean,
+    address: string,
+  ): Promise<Result<{ sessionsEnded: number; tokensRevoked: number }, 'current-password-wrong' | 'rate-limited'>> {
+    const { user } = auth
+    // The same limits as logins: a stolen session or token must not become a password oracle.
+    const allowed = await this.#limiter.begin(user.username, address)
+    if (!allowed.ok) return fail('rate-limited', { retryAfterSeconds: allowed.retryAfterSeconds })
+    if (user.passwordHash === null || !(await verifyPassword(currentPassword, user.passwordHash)))
+      return fail('current-password-wrong')
+    await this.#limiter.succeeded(user.username, address)
+    await this.#store.users.update(user.id, { passwordHash: await hashPassword(newPassword) })
+    if (!signOutOthers) return ok({ sessionsEnded: 0, tokensRevoked: 0 })
+    return ok(
+      await this.#signOut(user.id, {
+        session: auth.via === 'session' ? auth.session.idHash : null,
+        token: auth.via === 'token' ? auth.token.id : null,
+      }),
+    )
+  }
+
+  /** An admin sets a user's password (`parley user password NAME`): every session of the user ends. */
+  async resetPassword(username: string, password: string): Promise<Result<UserRecord, 'not-found'>> {
+    const user = await this.#store.users.byUsername(username)
+    if (!user || user.deletedAt !== null) return fail('not-found')
+    const updated = await this.#store.users.update(user.id, { passwordHash: await hashPassword(password) })
+    await this.#store.sessions.deleteForUser(user.id)
+    return updated ? ok(updated) : fail('not-found')
+  }
+
+  /** The user's unexpired browser sessions, oldest first. */
+  listSessions(userId: string): Promise<SessionRecord[]> {
+    return this.#store.sessions.listForUser(userId, this.#now())
+  }
+
+  /** Ends one of the user's sessions, named by its public id; false when there is none of theirs by that id. */
+  async revokeSession(userId: string, publicId: string): Promise<boolean> {
+    const session = (await this.listSessions(userId)).find((s) => sessionPublicId(s) === publicId)
+    if (!session) return false
+    await this.#store.sessions.delete(session.idHash)
+    return true
+  }
+
+  /** Ends every session and revokes every token of the user, except the ones kept. */
+  async #signOut(
+    userId: string,
+    keep: { session: string | null; token: string | null },
+  ): Promise<{ sessionsEnded: number; tokensRevoked: number }> {
+    let sessionsEnded = 0
+    for (const session of await this.#store.sessions.listForUser(userId, 0)) {
+      if (session.idHash === keep.session) continue
+      await this.#store.sessions.delete(session.idHash)
+      sessionsEnded += 1
+    }
+    let tokensRevoked = 0
+    for (const token of await this.#store.tokens.listForUser(userId)) {
+      if (token.id === keep.token) continue
+      if (await this.#store.tokens.revoke(token.id, userId, this.#now())) tokensRevoked += 1
+    }
+    return { sessionsEnded, tokensRevoked }
+  }
+
+  /** Hides an account from the user directory, or shows it again. */
+  async setHidden(username: string, hidden: boolean): Promise<Result<UserRecord, 'not-found'>> {
+    const user = await this.#store.users.byUsername(username)
+    if (!user || user.deletedAt !== null) return fail('not-found')
+    const updated = await this.#store.users.update(user.id, { hidden })
+    return updated ? ok(updated) : fail('not-found')
+  }
+
   async createInvite(createdBy: string, expiresInDays = 7): Promise<{ code: string; expiresAt: number }> {
     const code = newSecret()
     const now = this.#now()
     const expiresAt = now + expiresInDays * DAY
-    await this.#store.invites.create({ codeHash: hashSecret(code), createdBy, createdAt: now, expiresAt, usedBy: null, usedAt: null })
+    await this.#store.invites.create({
+      codeHash: hashSecret(code),
+      createdBy,
+      createdAt: now,
+      expiresAt,
+      usedBy: null,
+      usedAt: null,
+    })
     return { code, expiresAt }
   }
 
@@ -217,8 +328,18 @@ export class AccountService {
     const user = await this.#store.users.byUsername(username)
     if (!user || user.deletedAt !== null) return fail('not-found')
     await this.#store.sessions.deleteForUser(user.id)
-    for (const token of await this.#store.tokens.listForUser(user.id)) await this.#store.tokens.revoke(token.id, user.id, this.#now())
-    const updated = await this.#store.users.update(user.id, { deletedAt: this.#now(), passwordHash: null, disabled: true, displayName: 'Deleted user' })
+    for (const token of await this.#store.tokens.listForUser(user.id))
+      await this.#store.tokens.revoke(token.id, user.id, this.#now())
+    // Nothing of the person stays on show: their picture and status go with the account.
+    await this.#store.avatars.delete(user.id)
+    await this.#store.statuses.clear(user.id)
+    const updated = await this.#store.users.update(user.id, {
+      deletedAt: this.#now(),
+      passwordHash: null,
+      disabled: true,
+      displayName: 'Deleted user',
+      avatarEtag: null,
+    })
     return updated ? ok(updated) : fail('not-found')
   }
 
@@ -228,4 +349,12 @@ export class AccountService {
     if (user.disabled) return fail('account-disabled')
     return ok(user)
   }
+}
+
+/**
+ * The name of a session in lists: derived from the stored hash (itself the hash of the cookie), so it
+ * is stable, needs no column, and gives nothing that signs anyone in.
+ */
+export function sessionPublicId(session: Pick<SessionRecord, 'idHash'>): string {
+  return createHash('sha256').update(`session:${session.idHash}`).digest('base64url').slice(0, 32)
 }

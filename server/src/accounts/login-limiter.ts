@@ -1,8 +1,10 @@
 /**
- * Failed-login limits, per account and per client address (rate-limiter-flexible). Only failures
- * count; a successful login clears the account's counter. In-memory for now: one node.
+ * Failed-login limits, per account and per client address (rate-limiter-flexible). Every attempt
+ * is charged when it starts (`begin`), before the password hash is checked, so that concurrent
+ * guesses cannot all be checked before the first failure counts; a successful login refunds its
+ * charge and clears the account's counter. In-memory for now: one node.
  */
-import type { RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterRes } from 'rate-limiter-flexible'
 import { RateLimiterMemory } from 'rate-limiter-flexible'
 
 export type LoginLimits = { perAccount: number; perAddress: number; windowSeconds: number }
@@ -13,31 +15,33 @@ export class LoginLimiter {
   readonly #byAddress: RateLimiterMemory
 
   constructor(limits: LoginLimits) {
-    this.#byAccount = new RateLimiterMemory({ keyPrefix: 'login-account', points: limits.perAccount, duration: limits.windowSeconds })
-    this.#byAddress = new RateLimiterMemory({ keyPrefix: 'login-address', points: limits.perAddress, duration: limits.windowSeconds })
+    this.#byAccount = new RateLimiterMemory({
+      keyPrefix: 'login-account',
+      points: limits.perAccount,
+      duration: limits.windowSeconds,
+    })
+    this.#byAddress = new RateLimiterMemory({
+      keyPrefix: 'login-address',
+      points: limits.perAddress,
+      duration: limits.windowSeconds,
+    })
   }
 
-  /** Whether another attempt is allowed now, without counting one. */
-  async check(account: string, address: string): Promise<LimitCheck> {
-    const states = await Promise.all(
-      [[this.#byAccount, account], [this.#byAddress, address]].map(async ([limiter, key]) => {
-        const res: RateLimiterRes | null = await (limiter as RateLimiterMemory).get(key as string)
-        return res !== null && res.consumedPoints >= (limiter as RateLimiterMemory).points ? res.msBeforeNext : 0
-      }),
+  /** Charges an attempt to the account and the address, or refuses it when either is used up. */
+  async begin(account: string, address: string): Promise<LimitCheck> {
+    const charged = await Promise.allSettled([this.#byAccount.consume(account, 1), this.#byAddress.consume(address, 1)])
+    const ms = Math.max(
+      0,
+      ...charged.map((result) =>
+        result.status === 'rejected' ? ((result.reason as RateLimiterRes).msBeforeNext ?? 1000) : 0,
+      ),
     )
-    const ms = Math.max(...states)
     if (ms === 0) return { ok: true }
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) }
   }
 
-  async failed(account: string, address: string): Promise<void> {
-    await Promise.all([
-      this.#byAccount.penalty(account, 1),
-      this.#byAddress.penalty(address, 1),
-    ])
-  }
-
-  async succeeded(account: string): Promise<void> {
-    await this.#byAccount.delete(account)
+  /** The password was right: the account starts afresh and the address gets its charge back. */
+  async succeeded(account: string, address: string): Promise<void> {
+    await Promise.all([this.#byAccount.delete(account), this.#byAddress.reward(address, 1)])
   }
 }

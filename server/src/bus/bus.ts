@@ -23,7 +23,11 @@ export const userTopic = (userId: string) => `user:${userId}`
 export const nodeTopic = (nodeId: string) => `node:${nodeId}`
 
 /** Calls every handler; one that throws never stops the others (mediasoup's safeEmit). */
-export function dispatch(handlers: Iterable<BusHandler> | undefined, message: string, onError: (error: unknown) => void): void {
+export function dispatch(
+  handlers: Iterable<BusHandler> | undefined,
+  message: string,
+  onError: (error: unknown) => void,
+): void {
   if (!handlers) return
   for (const handler of [...handlers]) {
     try {

@@ -3,9 +3,10 @@
  * do nothing else). Each topic is subscribed on Redis once per node however many local handlers it
  * has. Channels carry a prefix so several deployments can share one Redis.
  */
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import type { Bus, BusHandler, Unsubscribe } from './bus.ts'
 import { dispatch } from './bus.ts'
+import { redisClass } from './ioredis.ts'
 
 export type RedisBusOptions = { url: string; prefix?: string; onError?: (error: unknown) => void }
 
@@ -26,8 +27,9 @@ export class RedisBus implements Bus {
     this.url = options.url
     this.prefix = this.#prefix
     this.#onError = options.onError ?? (() => {})
-    this.#pub = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 3 })
-    this.#sub = new Redis(options.url, { lazyConnect: false })
+    const Client = redisClass()
+    this.#pub = new Client(options.url, { lazyConnect: false, maxRetriesPerRequest: 3 })
+    this.#sub = new Client(options.url, { lazyConnect: false })
     for (const client of [this.#pub, this.#sub]) client.on('error', (error: unknown) => this.#onError(error))
     this.#sub.on('message', (channel: string, message: string) => {
       dispatch(this.#topics.get(channel.slice(this.#prefix.length)), message, this.#onError)

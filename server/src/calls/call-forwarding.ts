@@ -88,6 +88,10 @@ export class CallForwarding implements CallFrontDoor {
     })
   }
 
+  activeCalls(roomIds: string[]): Promise<string[]> {
+    return this.#service.activeCalls(roomIds)
+  }
+
   sessionClosed(sessionId: string): void {
     this.#service.sessionClosed(sessionId)
     if (!this.#routes.has(sessionId) && !this.#order.has(sessionId)) return
@@ -125,7 +129,9 @@ export class CallForwarding implements CallFrontDoor {
   }
 
   #inOrder(key: string, step: () => Promise<void>): Promise<void> {
-    const next = (this.#order.get(key) ?? Promise.resolve()).then(step).catch((error: unknown) => this.#log.error({ err: error, sessionId: key }, 'call frame routing failed'))
+    const next = (this.#order.get(key) ?? Promise.resolve())
+      .then(step)
+      .catch((error: unknown) => this.#log.error({ err: error, sessionId: key }, 'call frame routing failed'))
     this.#order.set(key, next)
     void next.then(() => {
       if (this.#order.get(key) === next) this.#order.delete(key)
@@ -143,7 +149,12 @@ export class CallForwarding implements CallFrontDoor {
     let holder = await this.#leases.holder(roomId)
     // A join is worth one more lookup: a frame sent to a dead owner would never be answered, so a
     // dead owner's lease is taken over and the call starts afresh here.
-    if (holder !== null && holder !== this.nodeId && message.type === 'call.join' && !(await this.#leases.alive([holder])).has(holder)) {
+    if (
+      holder !== null &&
+      holder !== this.nodeId &&
+      message.type === 'call.join' &&
+      !(await this.#leases.alive([holder])).has(holder)
+    ) {
       this.#log.info({ roomId, deadNode: holder }, 'the node running this call is gone: taking the call over')
       holder = await this.#leases.takeOver(roomId, holder)
       if (holder === this.nodeId) {
@@ -167,7 +178,8 @@ export class CallForwarding implements CallFrontDoor {
   }
 
   async #forward(owner: string, sink: CallSink, message: ClientCallMessage, hops: number): Promise<void> {
-    if (hops > MAX_HOPS || !sink.caller) return sink.error('no-call', message.id, { roomId: message.roomId.slice(0, 64) })
+    if (hops > MAX_HOPS || !sink.caller)
+      return sink.error('no-call', message.id, { roomId: message.roomId.slice(0, 64) })
     const remote = sink instanceof RemoteSink
     if (!remote) {
       let entry = this.#routes.get(sink.id)
@@ -175,7 +187,14 @@ export class CallForwarding implements CallFrontDoor {
       const known = entry.rooms.get(message.roomId)
       entry.rooms.set(message.roomId, { owner, inCall: known?.owner === owner && known.inCall })
     }
-    const envelope: ToOwner = { kind: 'call', node: remote ? sink.node : this.nodeId, sessionId: sink.id, caller: sink.caller, message, hops }
+    const envelope: ToOwner = {
+      kind: 'call',
+      node: remote ? sink.node : this.nodeId,
+      sessionId: sink.id,
+      caller: sink.caller,
+      message,
+      hops,
+    }
     try {
       await this.#bus.publish(nodeTopic(owner), JSON.stringify(envelope))
     } catch (error) {
@@ -185,7 +204,9 @@ export class CallForwarding implements CallFrontDoor {
   }
 
   #post(node: string, envelope: Envelope): void {
-    this.#bus.publish(nodeTopic(node), JSON.stringify(envelope)).catch((error: unknown) => this.#log.warn({ err: error, node, kind: envelope.kind }, 'cannot send to a node'))
+    this.#bus
+      .publish(nodeTopic(node), JSON.stringify(envelope))
+      .catch((error: unknown) => this.#log.warn({ err: error, node, kind: envelope.kind }, 'cannot send to a node'))
   }
 
   #receive(raw: string): void {
@@ -219,7 +240,10 @@ export class CallForwarding implements CallFrontDoor {
   async #fromSession(envelope: Extract<ToOwner, { kind: 'call' }>): Promise<void> {
     if (this.#closed) return
     const sink = new RemoteSink({
-      sessionId: envelope.sessionId, caller: envelope.caller, node: envelope.node, ownNode: this.nodeId,
+      sessionId: envelope.sessionId,
+      caller: envelope.caller,
+      node: envelope.node,
+      ownNode: this.nodeId,
       post: (node, reply) => this.#post(node, reply),
     })
     await this.#handleHere(sink, envelope.message, envelope.hops)
@@ -243,11 +267,15 @@ export class CallForwarding implements CallFrontDoor {
       for (const roomId of await this.#leases.renew()) {
         const call = this.#service.call(roomId)
         if (!call) continue
-        this.#log.warn({ roomId, callId: call.id }, 'call lease lost (another node may run this room now): ending the call here')
+        this.#log.warn(
+          { roomId, callId: call.id },
+          'call lease lost (another node may run this room now): ending the call here',
+        )
         call.close('media-unavailable')
       }
       const owners = new Set<string>()
-      for (const { rooms } of this.#routes.values()) for (const route of rooms.values()) if (route.inCall) owners.add(route.owner)
+      for (const { rooms } of this.#routes.values())
+        for (const route of rooms.values()) if (route.inCall) owners.add(route.owner)
       const remoteParticipants = new Map<string, string[]>()
       for (const call of this.#service.calls()) {
         for (const participant of call.participants.values()) {
@@ -270,7 +298,10 @@ export class CallForwarding implements CallFrontDoor {
       }
       for (const [node, sessionIds] of remoteParticipants) {
         if (alive.has(node)) continue
-        this.#log.info({ node, participants: sessionIds.length }, 'a node with call participants is gone: releasing them')
+        this.#log.info(
+          { node, participants: sessionIds.length },
+          'a node with call participants is gone: releasing them',
+        )
         for (const sessionId of sessionIds) this.#service.sessionClosed(sessionId)
       }
     } catch (error) {

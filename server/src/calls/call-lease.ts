@@ -11,7 +11,8 @@
  * a call its sessions are in (or the node of a remote participant) is still alive.
  */
 import { randomUUID } from 'node:crypto'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { redisClass } from '../bus/ioredis.ts'
 
 export interface CallLeases {
   /** This node's id: the value a lease holds. */
@@ -107,7 +108,7 @@ export class RedisCallLeases implements ClusterCallLeases {
     this.nodeId = options.nodeId || randomUUID()
     this.leaseMs = options.leaseMs
     this.#prefix = options.prefix
-    this.#redis = new Redis(options.url, { maxRetriesPerRequest: 3 })
+    this.#redis = new (redisClass())(options.url, { maxRetriesPerRequest: 3 })
     this.#redis.on('error', (error: unknown) => options.onError?.(error))
   }
 
@@ -128,7 +129,8 @@ export class RedisCallLeases implements ClusterCallLeases {
   }
 
   async claim(roomId: string): Promise<string> {
-    const holder = (await this.#redis.eval(CLAIM, 1, this.#leaseKey(roomId), this.nodeId, this.leaseMs)) as string | null
+    const holder = (await this.#redis.eval(CLAIM, 1, this.#leaseKey(roomId), this.nodeId, this.leaseMs)) as
+      string | null
     if (holder === this.nodeId) this.#held.add(roomId)
     // The key expired between SET and GET: nobody holds it, try once more.
     return holder ?? this.claim(roomId)
@@ -139,7 +141,14 @@ export class RedisCallLeases implements ClusterCallLeases {
   }
 
   async takeOver(roomId: string, deadNode: string): Promise<string> {
-    const holder = (await this.#redis.eval(TAKE_OVER, 1, this.#leaseKey(roomId), this.nodeId, this.leaseMs, deadNode)) as string
+    const holder = (await this.#redis.eval(
+      TAKE_OVER,
+      1,
+      this.#leaseKey(roomId),
+      this.nodeId,
+      this.leaseMs,
+      deadNode,
+    )) as string
     if (holder === this.nodeId) this.#held.add(roomId)
     return holder
   }
@@ -173,7 +182,12 @@ export class RedisCallLeases implements ClusterCallLeases {
     for (const id of ids) batch.exists(this.#nodeKey(id))
     const results = (await batch.exec()) ?? []
     // A failed lookup counts as alive: only a missing heartbeat is proof of death.
-    return new Set(ids.filter((_, i) => { const [error, exists] = results[i] ?? [null, 0]; return error !== null || exists === 1 }))
+    return new Set(
+      ids.filter((_, i) => {
+        const [error, exists] = results[i] ?? [null, 0]
+        return error !== null || exists === 1
+      }),
+    )
   }
 
   async close(): Promise<void> {

@@ -29,6 +29,8 @@ export class CallParticipant {
   readonly sink: CallSink
   readonly actor: { type: 'user' | 'guest'; id: string; name: string }
   readonly moderator: boolean
+  /** End-to-end encrypted calls: the public key others encrypt their media keys for (from call.join). */
+  readonly publicKey: string | null
   readonly observer: EnhancedEventEmitter<CallParticipantEvents>
   media: CallMediaFlags
   handRaised = false
@@ -38,11 +40,19 @@ export class CallParticipant {
   recvTransport: RecvTransport | undefined
   #closed = false
 
-  constructor(options: { sink: CallSink; actor: CallParticipant['actor']; moderator: boolean; media: CallMediaFlags; onListenerError: (event: string, error: unknown) => void }) {
+  constructor(options: {
+    sink: CallSink
+    actor: CallParticipant['actor']
+    moderator: boolean
+    media: CallMediaFlags
+    publicKey?: string | null
+    onListenerError: (event: string, error: unknown) => void
+  }) {
     this.id = options.sink.id
     this.sink = options.sink
     this.actor = options.actor
     this.moderator = options.moderator
+    this.publicKey = options.publicKey ?? null
     this.media = { ...options.media }
     this.observer = new EnhancedEventEmitter(options.onListenerError)
   }
@@ -57,7 +67,15 @@ export class CallParticipant {
   }
 
   view(): CallParticipantView {
-    return { participantId: this.id, actor: { ...this.actor }, media: { ...this.media }, handRaised: this.handRaised, speaking: this.speaking, moderator: this.moderator }
+    return {
+      participantId: this.id,
+      actor: { ...this.actor },
+      media: { ...this.media },
+      handRaised: this.handRaised,
+      speaking: this.speaking,
+      moderator: this.moderator,
+      ...(this.publicKey ? { e2ee: { publicKey: this.publicKey } } : {}),
+    }
   }
 
   close(reason: CallLeaveReason): void {

@@ -18,7 +18,12 @@ export class CallRecorder {
   readonly #convert: typeof convertRecordings
   readonly #now: () => number
 
-  constructor(options: { logger: Logger; recordings: RecordingRepository; convert?: typeof convertRecordings; now?: () => number }) {
+  constructor(options: {
+    logger: Logger
+    recordings: RecordingRepository
+    convert?: typeof convertRecordings
+    now?: () => number
+  }) {
     this.#log = options.logger
     this.#recordings = options.recordings
     this.#convert = options.convert ?? convertRecordings
@@ -27,7 +32,14 @@ export class CallRecorder {
 
   async start(call: Call): Promise<MediaResult<void>> {
     const sfu = call.sfu
-    if (!sfu) return { ok: false, error: { type: 'recording-unavailable', message: 'mesh calls carry no media through the server; recording needs the janus media engine' } }
+    if (!sfu)
+      return {
+        ok: false,
+        error: {
+          type: 'recording-unavailable',
+          message: 'mesh calls carry no media through the server; recording needs the janus media engine',
+        },
+      }
     if (call.recording) return { ok: true, value: undefined }
     for (const producer of sfu.producers.values()) {
       if (producer.closed) continue
@@ -54,7 +66,10 @@ export class CallRecorder {
   async stopParticipant(call: Call, participantId: string): Promise<MediaResult<void>> {
     const sfu = call.sfu
     if (!sfu || !call.recording) return { ok: true, value: undefined }
-    return this.#keep(call, [...sfu.producers.values()].filter((p) => p.participantId === participantId))
+    return this.#keep(
+      call,
+      [...sfu.producers.values()].filter((p) => p.participantId === participantId),
+    )
   }
 
   async #keep(call: Call, producers: Producer[]): Promise<MediaResult<void>> {
@@ -63,7 +78,8 @@ export class CallRecorder {
       if (producer.closed || !producer.recording) continue
       const stopped = await producer.stopRecording()
       if (!stopped.ok) return stopped
-      for (const file of stopped.value.files) files.push({ participantId: producer.participantId, source: producer.source, file })
+      for (const file of stopped.value.files)
+        files.push({ participantId: producer.participantId, source: producer.source, file })
     }
     if (files.length === 0) return { ok: true, value: undefined }
     const converted = await this.#convert(files.map((f) => f.file))
@@ -88,6 +104,10 @@ export class CallRecorder {
 
   /** The call ended while still recording (its media server went away): nothing left to stop. */
   callEnded(call: Call): void {
-    if (call.recording) this.#log.warn({ roomId: call.roomId, callId: call.id }, 'call ended while recording; its raw files stay in the recordings folder unconverted')
+    if (call.recording)
+      this.#log.warn(
+        { roomId: call.roomId, callId: call.id },
+        'call ended while recording; its raw files stay in the recordings folder unconverted',
+      )
   }
 }

@@ -34,7 +34,13 @@ export class RemoteSink implements CallSink {
   readonly #ownNode: string
   readonly #post: (node: string, envelope: ToSession) => void
 
-  constructor(options: { sessionId: string; caller: Caller; node: string; ownNode: string; post: (node: string, envelope: ToSession) => void }) {
+  constructor(options: {
+    sessionId: string
+    caller: Caller
+    node: string
+    ownNode: string
+    post: (node: string, envelope: ToSession) => void
+  }) {
     this.id = options.sessionId
     this.caller = options.caller
     this.node = options.node
@@ -48,7 +54,11 @@ export class RemoteSink implements CallSink {
 
   /** The same error frame the session would have built itself. */
   error(code: ErrorCode, id?: string, details?: Record<string, unknown>, message?: string): void {
-    this.send({ type: 'error', ...(id ? { id } : {}), error: { code, message: message ?? ErrorCodes[code].message, ...(details ? { details } : {}) } })
+    this.send({
+      type: 'error',
+      ...(id ? { id } : {}),
+      error: { code, message: message ?? ErrorCodes[code].message, details: details ?? {} },
+    })
   }
 
   callLeft(roomId: string): void {

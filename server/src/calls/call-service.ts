@@ -26,6 +26,8 @@ import type { CallLeaveReason, CallParticipant, CallSink } from './call-particip
 import { SfuSignalling } from './call-sfu.ts'
 import { CallRecorder } from './call-recorder.ts'
 import { InMemoryCallLeases, type CallLeases } from './call-lease.ts'
+import { messageView } from '../rooms/views.ts'
+import { relayKeys } from './call-keys.ts'
 
 export type CallServiceDeps = {
   engine: MediaEngine
@@ -36,6 +38,8 @@ export type CallServiceDeps = {
   logger: Logger
   /** Who runs each room's call; default: this node alone (in memory). */
   leases?: CallLeases
+  /** Told when a call starts (Web Push rings the room's other members). */
+  onCallStarted?: (roomId: string, caller: Caller) => void
 }
 
 /** What became of a call frame: handled here (replies went to the sink), or the room's call is run by another node. */
@@ -46,6 +50,8 @@ export interface CallFrontDoor {
   handle(sink: CallSink, message: ClientCallMessage): Promise<unknown>
   sessionClosed(sessionId: string): void
   sessionLeftRoom(sessionId: string, roomId: string): void
+  /** Which of these rooms have a call running now, on this node or (several nodes) any. */
+  activeCalls(roomIds: string[]): Promise<string[]>
   close(): Promise<void> | void
 }
 
@@ -64,6 +70,7 @@ export class CallService implements CallFrontDoor {
   readonly #sfu: SfuSignalling
   readonly #recorder: CallRecorder
   readonly #leases: CallLeases
+  readonly #onCallStarted: (roomId: string, caller: Caller) => void
 
   constructor(deps: CallServiceDeps) {
     this.#engine = deps.engine
@@ -72,9 +79,13 @@ export class CallService implements CallFrontDoor {
     this.#events = deps.events
     this.#iceServers = deps.iceServers
     this.#log = deps.logger.child({ component: 'calls' })
-    this.#sfu = new SfuSignalling({ access: (caller, roomId, action) => this.#allowed(caller, roomId, action), logger: this.#log })
+    this.#sfu = new SfuSignalling({
+      access: (caller, roomId, action) => this.#allowed(caller, roomId, action),
+      logger: this.#log,
+    })
     this.#recorder = new CallRecorder({ logger: this.#log, recordings: deps.store.recordings })
     this.#leases = deps.leases ?? new InMemoryCallLeases()
+    this.#onCallStarted = deps.onCallStarted ?? (() => {})
   }
 
   get engineName(): string {
@@ -84,6 +95,14 @@ export class CallService implements CallFrontDoor {
   /** The call in a room, if any (for tests and the REST API). */
   call(roomId: string): Call | undefined {
     return this.#calls.get(roomId)
+  }
+
+  async activeCalls(roomIds: string[]): Promise<string[]> {
+    // A call's lease is held for as long as it runs, by whichever node runs it.
+    const running = await Promise.all(
+      roomIds.map(async (roomId) => this.#calls.has(roomId) || (await this.#leases.holder(roomId)) !== null),
+    )
+    return roomIds.filter((_, i) => running[i])
   }
 
   /** Every call this node runs. */
@@ -106,7 +125,8 @@ export class CallService implements CallFrontDoor {
       refusal = { code: 'internal-error' }
     }
     if (refusal && 'ownedBy' in refusal) return refusal
-    if (refusal) sink.error(refusal.code, message.id, { roomId: message.roomId.slice(0, 64), ...refusal.details }, refusal.message)
+    if (refusal)
+      sink.error(refusal.code, message.id, { roomId: message.roomId.slice(0, 64), ...refusal.details }, refusal.message)
     return undefined
   }
 
@@ -129,7 +149,11 @@ export class CallService implements CallFrontDoor {
     for (const call of [...this.#calls.values()]) call.close('media-unavailable')
   }
 
-  async #dispatch(sink: CallSink, caller: Caller, message: ClientCallMessage): Promise<CallRefusal | { ownedBy: string } | undefined> {
+  async #dispatch(
+    sink: CallSink,
+    caller: Caller,
+    message: ClientCallMessage,
+  ): Promise<CallRefusal | { ownedBy: string } | undefined> {
     if (message.type === 'call.join') return this.#join(sink, caller, message)
     const allowed = await this.#allowed(caller, message.roomId, 'call.join')
     if (allowed) return allowed
@@ -156,6 +180,11 @@ export class CallService implements CallFrontDoor {
       }
       case 'call.moderate':
         return this.#moderate(caller, call, self, message)
+      case 'call.share-file':
+        return this.#shareFile(caller, call, self, message)
+      case 'call.key':
+      case 'call.key-ack':
+        return relayKeys(call, self, message) ?? this.#ack(sink, message)
       case 'call.publish':
       case 'call.unpublish':
       case 'call.subscribe':
@@ -169,14 +198,21 @@ export class CallService implements CallFrontDoor {
     }
   }
 
-  async #join(sink: CallSink, caller: Caller, message: Msg<'call.join'>): Promise<CallRefusal | { ownedBy: string } | undefined> {
-    const access = await this.#rooms.access(caller, message.roomId, 'call.join')
+  async #join(
+    sink: CallSink,
+    caller: Caller,
+    message: Msg<'call.join'>,
+  ): Promise<CallRefusal | { ownedBy: string } | undefined> {
+    // In an end-to-end encrypted room only clients that encrypt get in (policy: e2ee-required).
+    const access = await this.#rooms.access(caller, message.roomId, 'call.join', {
+      encrypts: message.e2ee !== undefined,
+    })
     if (!access.ok) return { code: access.error.type }
     const media = await this.#allowedMedia(caller, message.roomId, message.media)
     if ('code' in media) return media
     let call = this.#calls.get(message.roomId)
     if (!call) {
-      const started = await this.#start(caller, message.roomId)
+      const started = await this.#start(caller, message.roomId, access.value.room.e2ee)
       if (!(started instanceof Call)) return started
       call = started
     }
@@ -193,6 +229,7 @@ export class CallService implements CallFrontDoor {
         actor: { type: caller.type, id: caller.id, name: self.displayName },
         moderator: self.role === 'owner' || self.role === 'moderator',
         media,
+        publicKey: call.e2ee ? (message.e2ee?.publicKey ?? null) : null,
         onListenerError: (event, error) => this.#log.error({ err: error, event }, 'participant listener failed'),
       })
       const roomId = call.roomId
@@ -200,14 +237,23 @@ export class CallService implements CallFrontDoor {
       if (sink.callLeft) participant.observer.on('close', () => sink.callLeft?.(roomId))
     }
     sink.send({
-      type: 'call.joined', ...(message.id ? { id: message.id } : {}), roomId: call.roomId, callId: call.id, participantId: sink.id,
-      engine: call.mesh ? 'mesh' : 'sfu', participants: call.views(), feeds: call.feeds(), recording: call.recording, ice: this.#iceServers(caller.id),
+      type: 'call.joined',
+      ...(message.id ? { id: message.id } : {}),
+      roomId: call.roomId,
+      callId: call.id,
+      participantId: sink.id,
+      engine: call.mesh ? 'mesh' : 'sfu',
+      participants: call.views(),
+      feeds: call.feeds(),
+      recording: call.recording,
+      e2ee: call.e2ee,
+      ice: this.#iceServers(caller.id),
     })
     return undefined
   }
 
   /** Starts the room's call: needs the `call` permission (joining a running call does not). */
-  async #start(caller: Caller, roomId: string): Promise<Call | CallRefusal | { ownedBy: string }> {
+  async #start(caller: Caller, roomId: string, e2ee: boolean): Promise<Call | CallRefusal | { ownedBy: string }> {
     const pending = this.#starting.get(roomId)
     if (pending) return pending
     const starting = (async (): Promise<Call | CallRefusal | { ownedBy: string }> => {
@@ -216,22 +262,31 @@ export class CallService implements CallFrontDoor {
       // Another node may have started this room's call meanwhile: then it runs it, not us.
       const holder = await this.#leases.claim(roomId)
       if (holder !== this.#leases.nodeId) return { ownedBy: holder }
-      const created = await this.#engine.createRouter({ callId: roomId })
+      const created = await this.#engine.createRouter({ callId: roomId, e2ee })
       if (!created.ok) {
         await this.#leases.release(roomId)
         return fromMedia(created.error)
       }
-      const call = new Call({ roomId, router: created.value, broadcast: (frame) => this.#events.ephemeral(roomId, frame), logger: this.#log })
+      const call = new Call({
+        roomId,
+        e2ee,
+        router: created.value,
+        broadcast: (frame) => this.#events.ephemeral(roomId, frame),
+        logger: this.#log,
+      })
       this.#calls.set(roomId, call)
       call.observer.on('close', () => {
         if (this.#calls.get(roomId) === call) this.#calls.delete(roomId)
         this.#recorder.callEnded(call)
         // Unless a new call of ours already took the room (started right after this one ended).
         if (!this.#calls.has(roomId) && !this.#starting.has(roomId)) {
-          this.#leases.release(roomId).catch((error: unknown) => this.#log.warn({ err: error, roomId }, 'cannot release the call lease'))
+          this.#leases
+            .release(roomId)
+            .catch((error: unknown) => this.#log.warn({ err: error, roomId }, 'cannot release the call lease'))
         }
       })
       this.#log.info({ roomId, callId: call.id, engine: this.#engine.name }, 'call started')
+      this.#onCallStarted(roomId, caller)
       return call
     })()
     this.#starting.set(roomId, starting)
@@ -242,7 +297,12 @@ export class CallService implements CallFrontDoor {
     }
   }
 
-  async #update(caller: Caller, call: Call, self: CallParticipant, message: Msg<'call.update'>): Promise<CallRefusal | undefined> {
+  async #update(
+    caller: Caller,
+    call: Call,
+    self: CallParticipant,
+    message: Msg<'call.update'>,
+  ): Promise<CallRefusal | undefined> {
     if (message.media) {
       const media = await this.#allowedMedia(caller, call.roomId, message.media)
       if ('code' in media) return media
@@ -257,11 +317,18 @@ export class CallService implements CallFrontDoor {
     return this.#ack(self.sink, message)
   }
 
-  async #moderate(caller: Caller, call: Call, self: CallParticipant, message: Msg<'call.moderate'>): Promise<CallRefusal | undefined> {
+  async #moderate(
+    caller: Caller,
+    call: Call,
+    self: CallParticipant,
+    message: Msg<'call.moderate'>,
+  ): Promise<CallRefusal | undefined> {
     const target = call.participants.get(message.participantId)
     if (!target) return { code: 'not-in-call', details: { participantId: message.participantId.slice(0, 64) } }
     const record = await this.#store.participants.get(call.roomId, target.actor.id)
-    const refused = await this.#allowed(caller, call.roomId, 'call.moderate', { target: { role: record?.role ?? 'guest', isSelf: target.actor.id === caller.id } })
+    const refused = await this.#allowed(caller, call.roomId, 'call.moderate', {
+      target: { role: record?.role ?? 'guest', isSelf: target.actor.id === caller.id },
+    })
     if (refused) return refused
     if (message.action === 'remove') await this.#release(call, target, 'removed')
     else {
@@ -273,17 +340,44 @@ export class CallService implements CallFrontDoor {
     return this.#ack(self.sink, message)
   }
 
+  /** A participant shows the call a file they shared in the room's chat (their own file message). */
+  async #shareFile(
+    caller: Caller,
+    call: Call,
+    self: CallParticipant,
+    message: Msg<'call.share-file'>,
+  ): Promise<CallRefusal | undefined> {
+    const refused = await this.#allowed(caller, call.roomId, 'file.read')
+    if (refused) return refused
+    const shared = await this.#store.messages.get(call.roomId, message.seq)
+    const file = shared && shared.deletedAt === null ? messageView(shared).file : undefined
+    if (!shared || !file) return { code: 'message-not-found', details: { seq: message.seq } }
+    if (shared.actorType !== caller.type || shared.actorId !== caller.id) return { code: 'not-author' }
+    call.emit({ type: 'call.file-shared', roomId: call.roomId, participantId: self.id, seq: shared.seq, file })
+    return this.#ack(self.sink, message)
+  }
+
   async #end(caller: Caller, call: Call, sink: CallSink, message: Msg<'call.end'>): Promise<CallRefusal | undefined> {
-    const refused = await this.#allowed(caller, call.roomId, 'call.moderate', { target: { role: 'guest', isSelf: false } })
+    const refused = await this.#allowed(caller, call.roomId, 'call.moderate', {
+      target: { role: 'guest', isSelf: false },
+    })
     if (refused) return refused
     // What was being recorded is kept: recording stops (and converts) before the media goes.
-    if (call.recording) await this.#recorder.stop(call).catch((error: unknown) => this.#log.warn({ err: error, roomId: call.roomId }, 'cannot stop the recording'))
+    if (call.recording)
+      await this.#recorder
+        .stop(call)
+        .catch((error: unknown) => this.#log.warn({ err: error, roomId: call.roomId }, 'cannot stop the recording'))
     call.close('ended-by-moderator')
     // Besides call.ended, which reaches the moderator's session with everyone else's.
     return this.#ack(sink, message)
   }
 
-  async #recording(caller: Caller, call: Call, sink: CallSink, message: Msg<'call.recording'>): Promise<CallRefusal | undefined> {
+  async #recording(
+    caller: Caller,
+    call: Call,
+    sink: CallSink,
+    message: Msg<'call.recording'>,
+  ): Promise<CallRefusal | undefined> {
     const refused = await this.#allowed(caller, call.roomId, 'call.record')
     if (refused) return refused
     const result = message.recording ? await this.#recorder.start(call) : await this.#recorder.stop(call)
@@ -293,7 +387,11 @@ export class CallService implements CallFrontDoor {
 
   /** Media flags the caller may send: turning something on needs its publish permission. */
   async #allowedMedia(caller: Caller, roomId: string, media: CallMediaFlags): Promise<CallMediaFlags | CallRefusal> {
-    const checks: [keyof CallMediaFlags, RoomAction][] = [['audio', 'call.publish-audio'], ['video', 'call.publish-video'], ['screen', 'call.publish-screen']]
+    const checks: [keyof CallMediaFlags, RoomAction][] = [
+      ['audio', 'call.publish-audio'],
+      ['video', 'call.publish-video'],
+      ['screen', 'call.publish-screen'],
+    ]
     for (const [flag, action] of checks) {
       if (!media[flag]) continue
       const refused = await this.#allowed(caller, roomId, action)
@@ -302,7 +400,12 @@ export class CallService implements CallFrontDoor {
     return { ...media }
   }
 
-  async #allowed(caller: Caller, roomId: string, action: RoomAction, extra: Parameters<RoomService['access']>[3] = {}): Promise<CallRefusal | undefined> {
+  async #allowed(
+    caller: Caller,
+    roomId: string,
+    action: RoomAction,
+    extra: Parameters<RoomService['access']>[3] = {},
+  ): Promise<CallRefusal | undefined> {
     const access = await this.#rooms.access(caller, roomId, action, extra)
     return access.ok ? undefined : { code: access.error.type }
   }
@@ -313,8 +416,11 @@ export class CallService implements CallFrontDoor {
    */
   async #release(call: Call, participant: CallParticipant, reason: CallLeaveReason): Promise<void> {
     if (call.recording) {
-      const kept = await this.#recorder.stopParticipant(call, participant.id).catch((error: unknown) => ({ ok: false as const, error }))
-      if (!kept.ok) this.#log.warn({ error: kept.error, roomId: call.roomId }, 'cannot keep the recording of a leaving participant')
+      const kept = await this.#recorder
+        .stopParticipant(call, participant.id)
+        .catch((error: unknown) => ({ ok: false as const, error }))
+      if (!kept.ok)
+        this.#log.warn({ error: kept.error, roomId: call.roomId }, 'cannot keep the recording of a leaving participant')
     }
     participant.close(reason)
   }

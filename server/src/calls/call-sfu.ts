@@ -16,7 +16,13 @@ import type { Call } from './call.ts'
 import type { CallParticipant } from './call-participant.ts'
 import { fromMedia, type CallRefusal } from './call-errors.ts'
 
-type SfuMessage = Extract<ClientCallMessage, { type: 'call.publish' | 'call.unpublish' | 'call.subscribe' | 'call.subscribe-answer' | 'call.candidate' | 'call.layers' }>
+type SfuMessage = Extract<
+  ClientCallMessage,
+  {
+    type:
+      'call.publish' | 'call.unpublish' | 'call.subscribe' | 'call.subscribe-answer' | 'call.candidate' | 'call.layers'
+  }
+>
 
 export type SfuSignallingDeps = {
   access(caller: Caller, roomId: string, action: RoomAction): Promise<CallRefusal | undefined>
@@ -32,7 +38,13 @@ export class SfuSignalling {
     this.#log = deps.logger
   }
 
-  async handle(call: Call, router: Router, self: CallParticipant, caller: Caller, message: SfuMessage): Promise<CallRefusal | undefined> {
+  async handle(
+    call: Call,
+    router: Router,
+    self: CallParticipant,
+    caller: Caller,
+    message: SfuMessage,
+  ): Promise<CallRefusal | undefined> {
     const ack = () => {
       if (message.id) self.sink.send({ type: 'call.ack', id: message.id, roomId: call.roomId })
       return undefined
@@ -53,15 +65,22 @@ export class SfuSignalling {
         return set.ok ? ack() : fromMedia(set.error)
       }
       case 'call.candidate': {
-        const transport = message.transport === 'subscriber' ? self.recvTransport : self.sendTransports.get(message.transport)
-        if (!transport || transport.closed) return { code: 'media-not-found', message: `No ${message.transport} connection to add a candidate to` }
+        const transport =
+          message.transport === 'subscriber' ? self.recvTransport : self.sendTransports.get(message.transport)
+        if (!transport || transport.closed)
+          return { code: 'media-not-found', message: `No ${message.transport} connection to add a candidate to` }
         const added = await transport.addIceCandidate(message.candidate)
         return added.ok ? ack() : fromMedia(added.error)
       }
       case 'call.layers': {
-        const consumer = [...(self.recvTransport?.consumers.values() ?? [])].find((c) => c.producerId === message.feedId && c.kind === 'video')
+        const consumer = [...(self.recvTransport?.consumers.values() ?? [])].find(
+          (c) => c.producerId === message.feedId && c.kind === 'video',
+        )
         if (!consumer) return { code: 'media-not-found', details: { feedId: message.feedId } }
-        const set = await consumer.setPreferredLayers({ spatialLayer: message.spatialLayer, ...(message.temporalLayer === undefined ? {} : { temporalLayer: message.temporalLayer }) })
+        const set = await consumer.setPreferredLayers({
+          spatialLayer: message.spatialLayer,
+          ...(message.temporalLayer === undefined ? {} : { temporalLayer: message.temporalLayer }),
+        })
         return set.ok ? ack() : fromMedia(set.error)
       }
     }
@@ -86,7 +105,13 @@ export class SfuSignalling {
     return undefined
   }
 
-  async #publish(call: Call, router: Router, self: CallParticipant, caller: Caller, message: Extract<SfuMessage, { type: 'call.publish' }>): Promise<CallRefusal | undefined> {
+  async #publish(
+    call: Call,
+    router: Router,
+    self: CallParticipant,
+    caller: Caller,
+    message: Extract<SfuMessage, { type: 'call.publish' }>,
+  ): Promise<CallRefusal | undefined> {
     const checked = checkSdp(message.sdp)
     if (!checked.ok) return fromMedia(checked.error)
     const refused = await this.#mayPublish(caller, call.roomId, message.source, checked.value.kinds)
@@ -105,7 +130,11 @@ export class SfuSignalling {
     transport.observer.on('close', () => {
       if (self.sendTransports.get(message.source) === transport) self.sendTransports.delete(message.source)
     })
-    const produced = await transport.produce({ source: message.source, offerSdp: message.sdp, ...(message.trickle ? { trickle: true } : {}) })
+    const produced = await transport.produce({
+      source: message.source,
+      offerSdp: message.sdp,
+      ...(message.trickle ? { trickle: true } : {}),
+    })
     if (!produced.ok) {
       transport.close()
       return fromMedia(produced.error)
@@ -120,12 +149,27 @@ export class SfuSignalling {
         }
       }
     }
-    self.sink.send({ type: 'call.answer', ...(message.id ? { id: message.id } : {}), roomId: call.roomId, source: message.source, feedId: producer.id, sdp: answerSdp })
+    self.sink.send({
+      type: 'call.answer',
+      ...(message.id ? { id: message.id } : {}),
+      roomId: call.roomId,
+      source: message.source,
+      feedId: producer.id,
+      sdp: answerSdp,
+    })
     return undefined
   }
 
-  async #mayPublish(caller: Caller, roomId: string, source: CallSource, kinds: MediaKind[]): Promise<CallRefusal | undefined> {
-    const actions: RoomAction[] = source === 'screen' ? ['call.publish-screen'] : kinds.map((kind) => (kind === 'audio' ? 'call.publish-audio' : 'call.publish-video'))
+  async #mayPublish(
+    caller: Caller,
+    roomId: string,
+    source: CallSource,
+    kinds: MediaKind[],
+  ): Promise<CallRefusal | undefined> {
+    const actions: RoomAction[] =
+      source === 'screen'
+        ? ['call.publish-screen']
+        : kinds.map((kind) => (kind === 'audio' ? 'call.publish-audio' : 'call.publish-video'))
     for (const action of actions) {
       const refused = await this.#access(caller, roomId, action)
       if (refused) return { ...refused, details: { ...refused.details, action } }
@@ -133,7 +177,12 @@ export class SfuSignalling {
     return undefined
   }
 
-  async #subscribe(call: Call, router: Router, self: CallParticipant, message: Extract<SfuMessage, { type: 'call.subscribe' }>): Promise<CallRefusal | undefined> {
+  async #subscribe(
+    call: Call,
+    router: Router,
+    self: CallParticipant,
+    message: Extract<SfuMessage, { type: 'call.subscribe' }>,
+  ): Promise<CallRefusal | undefined> {
     for (const feedId of message.feedIds) {
       const producer = router.producers.get(feedId)
       if (!producer || producer.closed) return { code: 'media-not-found', details: { feedId: feedId.slice(0, 64) } }
@@ -150,15 +199,27 @@ export class SfuSignalling {
       self.recvTransport = recv
       const transport = recv
       // The media server renegotiates when a feed goes away: the browser answers as to any offer.
-      transport.observer.on('offer', (sdp) => self.sink.send({ type: 'call.offer', roomId: call.roomId, sdp, tracks: tracksOf(transport) }))
+      transport.observer.on('offer', (sdp) =>
+        self.sink.send({ type: 'call.offer', roomId: call.roomId, sdp, tracks: tracksOf(transport) }),
+      )
     }
     const consumed = await recv.consume({ producerIds: message.feedIds })
     if (!consumed.ok) return fromMedia(consumed.error)
-    self.sink.send({ type: 'call.offer', ...(message.id ? { id: message.id } : {}), roomId: call.roomId, sdp: consumed.value.offerSdp, tracks: tracksOf(recv) })
+    self.sink.send({
+      type: 'call.offer',
+      ...(message.id ? { id: message.id } : {}),
+      roomId: call.roomId,
+      sdp: consumed.value.offerSdp,
+      tracks: tracksOf(recv),
+    })
     return undefined
   }
 }
 
-function tracksOf(recv: { consumers: ReadonlyMap<string, { producerId: string; kind: MediaKind; mid: string; closed: boolean }> }) {
-  return [...recv.consumers.values()].filter((c) => !c.closed).map((c) => ({ feedId: c.producerId, kind: c.kind, mid: c.mid }))
+function tracksOf(recv: {
+  consumers: ReadonlyMap<string, { producerId: string; kind: MediaKind; mid: string; closed: boolean }>
+}) {
+  return [...recv.consumers.values()]
+    .filter((c) => !c.closed)
+    .map((c) => ({ feedId: c.producerId, kind: c.kind, mid: c.mid }))
 }

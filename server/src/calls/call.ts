@@ -18,6 +18,8 @@ export type CallEvents = { close: [reason: CallEndReason] }
 
 export type CallDeps = {
   roomId: string
+  /** End-to-end encrypted (the room's e2ee): every participant encrypts and exchanges keys. */
+  e2ee: boolean
   router: MeshRouter | Router
   /** Publishes a frame to every active session of the room. */
   broadcast(frame: ServerMessage): void
@@ -27,6 +29,7 @@ export type CallDeps = {
 export class Call {
   readonly id = randomUUID()
   readonly roomId: string
+  readonly e2ee: boolean
   readonly router: MeshRouter | Router
   readonly observer: EnhancedEventEmitter<CallEvents>
   readonly participants = new Map<string, CallParticipant>()
@@ -39,10 +42,13 @@ export class Call {
 
   constructor(deps: CallDeps) {
     this.roomId = deps.roomId
+    this.e2ee = deps.e2ee
     this.router = deps.router
     this.#broadcast = deps.broadcast
     this.#log = deps.logger.child({ component: 'call', roomId: deps.roomId, callId: this.id })
-    this.observer = new EnhancedEventEmitter((event, error) => this.#log.error({ err: error, event }, 'call listener failed'))
+    this.observer = new EnhancedEventEmitter((event, error) =>
+      this.#log.error({ err: error, event }, 'call listener failed'),
+    )
     const routerClosed = (reason: string) => {
       if (!this.#closed) this.#log.warn({ reason }, 'the media router closed under the call')
       this.close('media-unavailable')
@@ -85,13 +91,23 @@ export class Call {
     const participant = new CallParticipant(options)
     this.participants.set(participant.id, participant)
     participant.observer.on('close', (reason) => this.#removed(participant, reason))
-    this.#broadcast({ type: 'call.participant', roomId: this.roomId, change: 'joined', participant: participant.view() })
+    this.#broadcast({
+      type: 'call.participant',
+      roomId: this.roomId,
+      change: 'joined',
+      participant: participant.view(),
+    })
     return participant
   }
 
   updated(participant: CallParticipant): void {
     if (this.participants.get(participant.id) !== participant) return
-    this.#broadcast({ type: 'call.participant', roomId: this.roomId, change: 'updated', participant: participant.view() })
+    this.#broadcast({
+      type: 'call.participant',
+      roomId: this.roomId,
+      change: 'updated',
+      participant: participant.view(),
+    })
   }
 
   emit(frame: ServerMessage): void {
@@ -118,7 +134,13 @@ export class Call {
     if (this.participants.get(participant.id) !== participant) return
     this.participants.delete(participant.id)
     this.mesh?.leave(participant.id)
-    this.#broadcast({ type: 'call.left', roomId: this.roomId, participantId: participant.id, actorId: participant.actor.id, reason })
+    this.#broadcast({
+      type: 'call.left',
+      roomId: this.roomId,
+      participantId: participant.id,
+      actorId: participant.actor.id,
+      reason,
+    })
     if (this.participants.size === 0 && !this.#closed) this.close('empty')
   }
 
@@ -136,14 +158,20 @@ export class Call {
     })
     if (this.recording) {
       void producer.startRecording().then((started) => {
-        if (!started.ok) this.#log.warn({ error: started.error, producerId: producer.id }, 'cannot record a new producer')
+        if (!started.ok)
+          this.#log.warn({ error: started.error, producerId: producer.id }, 'cannot record a new producer')
       })
     }
   }
 }
 
 export function feedView(producer: Producer): CallFeedView {
-  return { feedId: producer.id, participantId: producer.participantId, source: producer.source, kinds: [...producer.kinds] }
+  return {
+    feedId: producer.id,
+    participantId: producer.participantId,
+    source: producer.source,
+    kinds: [...producer.kinds],
+  }
 }
 
 export type { CallSink }

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { ParleyClient, RealtimeClient } from '@parley/client'
+import { generateKeyPair } from '@parley/client/e2ee'
 import { refused } from '../testing/realtime-refusal.ts'
 import type { ServerCallJoined, ServerCallMessage, ServerMessage } from '@parley/protocol'
 import { startTestInstance, type TestInstance } from '../testing/test-instance.ts'
@@ -20,7 +21,8 @@ import { RedisBus } from '../bus/redis-bus.ts'
 import { testEnv } from '../testing/test-env.ts'
 
 const redisUrl = testEnv('REDIS_URL') ?? 'redis://127.0.0.1:6379'
-const OFFER = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n'
+const OFFER =
+  'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n'
 const ANSWER = OFFER.replace('o=- 1 2', 'o=- 3 4')
 const AV = { audio: true, video: true, screen: false }
 /** Short leases, so a dead node is noticed quickly (the assertions wait for frames, never for time). */
@@ -55,8 +57,17 @@ describe('Calls across two server nodes (needs Redis)', () => {
     assert.equal(reply.type, 'call.joined')
     return reply as ServerCallJoined
   }
-  const nextCall = <T extends ServerCallMessage['type']>(p: Person, type: T, filter: (f: Extract<ServerCallMessage, { type: T }>) => boolean = () => true, timeoutMs = 5000) =>
-    p.rt.next('call', (f) => f.type === type && filter(f as Extract<ServerCallMessage, { type: T }>), timeoutMs) as Promise<Extract<ServerCallMessage, { type: T }>>
+  const nextCall = <T extends ServerCallMessage['type']>(
+    p: Person,
+    type: T,
+    filter: (f: Extract<ServerCallMessage, { type: T }>) => boolean = () => true,
+    timeoutMs = 5000,
+  ) =>
+    p.rt.next(
+      'call',
+      (f) => f.type === type && filter(f as Extract<ServerCallMessage, { type: T }>),
+      timeoutMs,
+    ) as Promise<Extract<ServerCallMessage, { type: T }>>
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-call-nodes-'))
@@ -76,12 +87,49 @@ describe('Calls across two server nodes (needs Redis)', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
+  it('end-to-end encrypted call across nodes: the join refusal, public keys and key relay work for a session on the other node', async () => {
+    const ann = await person('ann', url1)
+    const ben = await person('ben', url2)
+    const secret = (await owner.createRoom({ kind: 'group', name: 'Secret across nodes', e2ee: true })).id
+    await owner.addParticipant(secret, ben.id)
+    await ben.rt.next('room.added', (f) => f.roomId === secret)
+    const keys = await Promise.all([generateKeyPair(), generateKeyPair()])
+    const a = (await ann.rt.request({
+      type: 'call.join',
+      roomId: secret,
+      media: AV,
+      e2ee: { publicKey: keys[0].publicKey },
+    })) as ServerCallJoined
+    assert.equal(a.e2ee, true)
+    // Node 2 forwards ben's join to node 1, which runs the call and refuses it without e2ee.
+    assert.equal(await refused(ben.rt.request({ type: 'call.join', roomId: secret, media: AV })), 'e2ee-required')
+    const b = (await ben.rt.request({
+      type: 'call.join',
+      roomId: secret,
+      media: AV,
+      e2ee: { publicKey: keys[1].publicKey },
+    })) as ServerCallJoined
+    assert.equal(b.e2ee, true)
+    assert.equal(b.participants.find((p) => p.participantId === a.participantId)?.e2ee?.publicKey, keys[0].publicKey)
+    const key = { kid: 0, iv: 'AAAAAAAAAAAAAAAA', ciphertext: 'c2VhbGVkLWZvci10aGUtcmVjaXBpZW50LW9ubHktLS0tLQ' }
+    const toBen = nextCall(ben, 'call.key')
+    await ann.rt.request({ type: 'call.key', roomId: secret, keys: [{ to: b.participantId, key }] })
+    assert.deepEqual(await toBen, { type: 'call.key', roomId: secret, from: a.participantId, key })
+    const toAnn = nextCall(ann, 'call.key-ack')
+    await ben.rt.request({ type: 'call.key-ack', roomId: secret, acks: [{ to: a.participantId, kid: 0 }] })
+    assert.deepEqual(await toAnn, { type: 'call.key-ack', roomId: secret, from: b.participantId, kid: 0 })
+  })
+
   it('ann on node 1 and ben on node 2 share one call: joins, hand, mute, reactions, mesh signals, refusals, moderation and disconnects cross nodes', async () => {
     const ann = await person('ann', url1)
     const ben = await person('ben', url2)
     const a = await joinCall(ann)
     const benSeen = nextCall(ann, 'call.participant', (f) => f.change === 'joined' && f.participant.actor.id === ben.id)
-    const benSeesHimself = nextCall(ben, 'call.participant', (f) => f.change === 'joined' && f.participant.actor.id === ben.id)
+    const benSeesHimself = nextCall(
+      ben,
+      'call.participant',
+      (f) => f.change === 'joined' && f.participant.actor.id === ben.id,
+    )
     const b = await joinCall(ben)
     assert.equal(b.callId, a.callId, 'one call for the room, whichever node the session is on')
     assert.deepEqual(b.participants.map((p) => p.actor.name).sort(), ['Ann', 'Ben'])
@@ -111,13 +159,28 @@ describe('Calls across two server nodes (needs Redis)', () => {
     ben.rt.send({ type: 'call.signal', roomId, to: a.participantId, signal: { type: 'candidate', candidate: null } })
     assert.deepEqual([(await answer).from, (await answer).signal], [b.participantId, { type: 'answer', sdp: ANSWER }])
     assert.equal((await candidate).from, b.participantId)
-    const signals = ann.frames.filter((f) => f.type === 'call.signal').map((f) => f.type === 'call.signal' && f.signal.type)
-    assert.deepEqual(signals, ['answer', 'candidate'], 'a session\'s frames arrive in the order sent')
+    const signals = ann.frames
+      .filter((f) => f.type === 'call.signal')
+      .map((f) => f.type === 'call.signal' && f.signal.type)
+    assert.deepEqual(signals, ['answer', 'candidate'], "a session's frames arrive in the order sent")
 
     // Refusals made on the owner come back to the session on the other node with the same codes.
-    assert.equal(await refused(ben.rt.request({ type: 'call.moderate', roomId, action: 'mute', participantId: a.participantId })), 'role-too-low')
-    assert.equal(await refused(ben.rt.request({ type: 'call.signal', roomId, to: 'someone-else', signal: { type: 'offer', sdp: OFFER } })), 'not-in-call')
-    assert.equal(await refused(ben.rt.request({ type: 'call.signal', roomId, to: a.participantId, signal: { type: 'offer', sdp: 'hello' } })), 'invalid-sdp')
+    assert.equal(
+      await refused(ben.rt.request({ type: 'call.moderate', roomId, action: 'mute', participantId: a.participantId })),
+      'role-too-low',
+    )
+    assert.equal(
+      await refused(
+        ben.rt.request({ type: 'call.signal', roomId, to: 'someone-else', signal: { type: 'offer', sdp: OFFER } }),
+      ),
+      'not-in-call',
+    )
+    assert.equal(
+      await refused(
+        ben.rt.request({ type: 'call.signal', roomId, to: a.participantId, signal: { type: 'offer', sdp: 'hello' } }),
+      ),
+      'invalid-sdp',
+    )
     assert.equal(await refused(ben.rt.request({ type: 'call.recording', roomId, recording: true })), 'role-too-low')
     const invalid = ben.rt.next('error', (e) => e.error.code === 'invalid-message')
     ben.rt.send({ type: 'call.join', roomId, media: { audio: 'yes' } } as never)
@@ -137,7 +200,11 @@ describe('Calls across two server nodes (needs Redis)', () => {
     assert.equal((await danToldToo).reason, 'removed')
     assert.equal(await refused(dan.rt.request({ type: 'call.update', roomId, handRaised: true })), 'not-in-call')
     // … and mutes Ann's neighbour on node 2 the other way round: moderation of a remote participant by a local one.
-    const benMuted = nextCall(ben, 'call.participant', (f) => f.participant.participantId === b.participantId && !f.participant.media.audio && !f.participant.handRaised)
+    const benMuted = nextCall(
+      ben,
+      'call.participant',
+      (f) => f.participant.participantId === b.participantId && !f.participant.media.audio && !f.participant.handRaised,
+    )
     await ben.rt.request({ type: 'call.update', roomId, media: AV, handRaised: false })
     await ann.rt.request({ type: 'call.moderate', roomId, action: 'mute', participantId: b.participantId })
     assert.equal((await benMuted).participant.media.video, true)
@@ -150,8 +217,11 @@ describe('Calls across two server nodes (needs Redis)', () => {
     const moGone = nextCall(ann, 'call.left', (f) => f.participantId === m.participantId)
     await owner.removeParticipant(roomId, mo.id)
     assert.equal((await moGone).reason, 'removed')
-    const left = await ann.rt.request({ type: 'call.join', roomId, media: AV }) as ServerCallJoined
-    assert.deepEqual(left.participants.map((p) => p.actor.name), ['Ann'])
+    const left = (await ann.rt.request({ type: 'call.join', roomId, media: AV })) as ServerCallJoined
+    assert.deepEqual(
+      left.participants.map((p) => p.actor.name),
+      ['Ann'],
+    )
   })
 
   it('a join started on node 2 makes node 2 run the call; node 1 forwards, and the call ends for everyone when the last one leaves', async () => {
@@ -183,7 +253,10 @@ describe('Calls across two server nodes (needs Redis)', () => {
     assert.equal((await ended).reason, 'media-unavailable')
     const again = await joinCall(ben)
     assert.notEqual(again.callId, a.callId)
-    assert.deepEqual(again.participants.map((p) => p.actor.name), ['Ben'])
+    assert.deepEqual(
+      again.participants.map((p) => p.actor.name),
+      ['Ben'],
+    )
   })
 
   it('the owner node is killed (no clean stop): the participant on the other node gets call.ended within the lease time and can start again', async () => {
@@ -201,7 +274,10 @@ describe('Calls across two server nodes (needs Redis)', () => {
       // The dead node's lease may outlive it a little: a join takes it over rather than waiting.
       const again = await joinCall(ben)
       assert.notEqual(again.callId, a.callId)
-      assert.deepEqual(again.participants.map((p) => p.actor.name), ['Ben'])
+      assert.deepEqual(
+        again.participants.map((p) => p.actor.name),
+        ['Ben'],
+      )
     } finally {
       await killed.kill()
     }

@@ -5,13 +5,15 @@
 import { describe, it, beforeEach, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
 import { ParleyClient, ParleyRealtimeError, RealtimeClient } from '@parley/client'
+import { generateKeyPair } from '@parley/client/e2ee'
 import { refused } from '../testing/realtime-refusal.ts'
 import type { ServerCallMessage, ServerCallJoined, ServerMessage } from '@parley/protocol'
 import { startTestInstance, type TestInstance } from '../testing/test-instance.ts'
 
 type Person = { rest: ParleyClient; rt: RealtimeClient; id: string; frames: ServerMessage[] }
 
-const OFFER = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n'
+const OFFER =
+  'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n'
 const AV = { audio: true, video: true, screen: false }
 
 describe('Calls over the realtime gateway (mesh engine)', () => {
@@ -35,11 +37,23 @@ describe('Calls over the realtime gateway (mesh engine)', () => {
     assert.equal(reply.type, 'call.joined')
     return reply as ServerCallJoined
   }
-  const nextCall = <T extends ServerCallMessage['type']>(p: Person, type: T, filter: (f: Extract<ServerCallMessage, { type: T }>) => boolean = () => true) =>
-    p.rt.next('call', (f) => f.type === type && filter(f as Extract<ServerCallMessage, { type: T }>)) as Promise<Extract<ServerCallMessage, { type: T }>>
+  const nextCall = <T extends ServerCallMessage['type']>(
+    p: Person,
+    type: T,
+    filter: (f: Extract<ServerCallMessage, { type: T }>) => boolean = () => true,
+  ) =>
+    p.rt.next('call', (f) => f.type === type && filter(f as Extract<ServerCallMessage, { type: T }>)) as Promise<
+      Extract<ServerCallMessage, { type: T }>
+    >
 
   beforeEach(async () => {
-    t = await startTestInstance({ env: { PARLEY_MESH_MAX_PARTICIPANTS: '3', PARLEY_TURN_URLS: 'turn:127.0.0.1:3478', PARLEY_TURN_SECRET: 'a-test-turn-secret-of-some-length' } })
+    t = await startTestInstance({
+      env: {
+        PARLEY_MESH_MAX_PARTICIPANTS: '3',
+        PARLEY_TURN_URLS: 'turn:127.0.0.1:3478',
+        PARLEY_TURN_SECRET: 'a-test-turn-secret-of-some-length',
+      },
+    })
     base = await t.listen()
     alice = await person('alice')
     bob = await person('bob')
@@ -59,7 +73,10 @@ describe('Calls over the realtime gateway (mesh engine)', () => {
     const first = await join(alice)
     assert.equal(first.engine, 'mesh')
     assert.equal(first.recording, false)
-    assert.deepEqual(first.participants.map((p) => [p.actor.name, p.media, p.moderator]), [['Alice', AV, true]])
+    assert.deepEqual(
+      first.participants.map((p) => [p.actor.name, p.media, p.moderator]),
+      [['Alice', AV, true]],
+    )
     assert.equal(first.ice.iceServers[0]?.urls[0], 'turn:127.0.0.1:3478')
     assert.match(first.ice.iceServers[0]?.username ?? '', new RegExp(`^\\d+:${alice.id}$`))
     assert.equal((await seenByCas).change, 'joined')
@@ -79,16 +96,39 @@ describe('Calls over the realtime gateway (mesh engine)', () => {
     assert.equal(got.from, a.participantId)
     assert.deepEqual(got.signal, { type: 'offer', sdp: OFFER })
     const candidate = nextCall(bob, 'call.signal', (f) => f.signal.type === 'candidate')
-    await alice.rt.request({ type: 'call.signal', roomId, to: b.participantId, signal: { type: 'candidate', candidate: null } })
+    await alice.rt.request({
+      type: 'call.signal',
+      roomId,
+      to: b.participantId,
+      signal: { type: 'candidate', candidate: null },
+    })
     assert.deepEqual((await candidate).signal, { type: 'candidate', candidate: null })
 
     // cas is in the room but not in the call: cannot signal, and cannot be signalled.
-    assert.equal(await refused(cas.rt.request({ type: 'call.signal', roomId, to: a.participantId, signal: { type: 'offer', sdp: OFFER } })), 'not-in-call')
-    assert.equal(await refused(alice.rt.request({ type: 'call.signal', roomId, to: 'someone-else', signal: { type: 'offer', sdp: OFFER } })), 'not-in-call')
+    assert.equal(
+      await refused(
+        cas.rt.request({ type: 'call.signal', roomId, to: a.participantId, signal: { type: 'offer', sdp: OFFER } }),
+      ),
+      'not-in-call',
+    )
+    assert.equal(
+      await refused(
+        alice.rt.request({ type: 'call.signal', roomId, to: 'someone-else', signal: { type: 'offer', sdp: OFFER } }),
+      ),
+      'not-in-call',
+    )
     // SDP that does not parse never reaches the other browser.
-    assert.equal(await refused(alice.rt.request({ type: 'call.signal', roomId, to: b.participantId, signal: { type: 'offer', sdp: 'hello' } })), 'invalid-sdp')
+    assert.equal(
+      await refused(
+        alice.rt.request({ type: 'call.signal', roomId, to: b.participantId, signal: { type: 'offer', sdp: 'hello' } }),
+      ),
+      'invalid-sdp',
+    )
     // An SFU message on a mesh call is refused with the reason.
-    assert.equal(await refused(alice.rt.request({ type: 'call.publish', roomId, source: 'camera', sdp: OFFER })), 'engine-mismatch')
+    assert.equal(
+      await refused(alice.rt.request({ type: 'call.publish', roomId, source: 'camera', sdp: OFFER })),
+      'engine-mismatch',
+    )
     assert.equal(cas.frames.filter((f) => f.type === 'call.signal').length, 0)
     assert.equal(bob.frames.filter((f) => f.type === 'call.signal').length, 2)
   })
@@ -132,11 +172,18 @@ describe('Calls over the realtime gateway (mesh engine)', () => {
     const a = await join(alice)
     const b = await join(bob)
     await join(cas)
-    assert.equal(await refused(bob.rt.request({ type: 'call.moderate', roomId, action: 'mute', participantId: a.participantId })), 'role-too-low')
+    assert.equal(
+      await refused(bob.rt.request({ type: 'call.moderate', roomId, action: 'mute', participantId: a.participantId })),
+      'role-too-low',
+    )
     assert.equal(await refused(bob.rt.request({ type: 'call.end', roomId })), 'role-too-low')
     assert.equal(await refused(bob.rt.request({ type: 'call.recording', roomId, recording: true })), 'role-too-low')
 
-    const muted = nextCall(bob, 'call.participant', (f) => f.participant.participantId === b.participantId && !f.participant.media.audio)
+    const muted = nextCall(
+      bob,
+      'call.participant',
+      (f) => f.participant.participantId === b.participantId && !f.participant.media.audio,
+    )
     await alice.rt.request({ type: 'call.moderate', roomId, action: 'mute', participantId: b.participantId })
     assert.equal((await muted).participant.media.video, true, 'only the microphone is muted')
 
@@ -145,7 +192,9 @@ describe('Calls over the realtime gateway (mesh engine)', () => {
     assert.equal((await removed).reason, 'removed')
     assert.equal(await refused(bob.rt.request({ type: 'call.update', roomId, handRaised: true })), 'not-in-call')
     // Recording a mesh call is refused with the reason: no media passes through the server.
-    const recording = await alice.rt.request({ type: 'call.recording', roomId, recording: true }).catch((e: unknown) => e)
+    const recording = await alice.rt
+      .request({ type: 'call.recording', roomId, recording: true })
+      .catch((e: unknown) => e)
     assert.ok(recording instanceof ParleyRealtimeError && recording.code === 'recording-unavailable', String(recording))
     assert.match(recording.message, /mesh/)
 
@@ -163,11 +212,20 @@ describe('Calls over the realtime gateway (mesh engine)', () => {
     assert.equal((await t.store.participants.get(open, dan.id))?.state, 'lobby')
     await alice.rt.request({ type: 'call.join', roomId: open, media: AV })
     assert.equal(await refused(dan.rt.request({ type: 'call.join', roomId: open, media: AV })), 'in-lobby')
-    assert.equal(await refused(dan.rt.request({ type: 'call.signal', roomId: open, to: 'x', signal: { type: 'offer', sdp: OFFER } })), 'in-lobby')
+    assert.equal(
+      await refused(
+        dan.rt.request({ type: 'call.signal', roomId: open, to: 'x', signal: { type: 'offer', sdp: OFFER } }),
+      ),
+      'in-lobby',
+    )
     await alice.rt.request({ type: 'call.update', roomId: open, handRaised: true })
     await alice.rt.request({ type: 'call.reaction', roomId: open, emoji: '🎉' })
     await new Promise((r) => setTimeout(r, 100))
-    assert.deepEqual(dan.frames.filter((f) => f.type !== 'error'), [], 'no call frame reaches the lobby')
+    assert.deepEqual(
+      dan.frames.filter((f) => f.type !== 'error'),
+      [],
+      'no call frame reaches the lobby',
+    )
 
     const added = dan.rt.next('room.added', (f) => f.roomId === open)
     await alice.rest.admit(open, dan.id)
@@ -179,8 +237,11 @@ describe('Calls over the realtime gateway (mesh engine)', () => {
   it('recording is refused with e2ee-forbids in an end-to-end encrypted room, before anything else', async () => {
     const secret = await alice.rest.createRoom({ kind: 'group', name: 'Secret', e2ee: true })
     assert.equal(secret.e2ee, true)
-    await alice.rt.request({ type: 'call.join', roomId: secret.id, media: AV })
-    const refusal = await alice.rt.request({ type: 'call.recording', roomId: secret.id, recording: true }).catch((e: unknown) => e)
+    const { publicKey } = await generateKeyPair()
+    await alice.rt.request({ type: 'call.join', roomId: secret.id, media: AV, e2ee: { publicKey } })
+    const refusal = await alice.rt
+      .request({ type: 'call.recording', roomId: secret.id, recording: true })
+      .catch((e: unknown) => e)
     assert.ok(refusal instanceof ParleyRealtimeError)
     assert.equal(refusal.code, 'e2ee-forbids')
     assert.equal((await alice.rest.room(roomId)).e2ee, false)
@@ -213,7 +274,12 @@ describe('Calls over the realtime gateway (mesh engine)', () => {
     await alice.rest.addParticipant(starter, cas.id)
     await alice.rest.updateParticipant(starter, cas.id, { permissions: ['chat', 'audio'] })
     await new Promise((r) => setTimeout(r, 50))
-    assert.equal(await refused(cas.rt.request({ type: 'call.join', roomId: starter, media: { audio: true, video: false, screen: false } })), 'permission-denied')
+    assert.equal(
+      await refused(
+        cas.rt.request({ type: 'call.join', roomId: starter, media: { audio: true, video: false, screen: false } }),
+      ),
+      'permission-denied',
+    )
     // Unknown shapes are refused by schema, and nothing happens to the call.
     const invalid = alice.rt.next('error', (e) => e.error.code === 'invalid-message')
     alice.rt.send({ type: 'call.join', roomId, media: { audio: 'yes' } } as never)

@@ -39,7 +39,9 @@ export async function userCommand(config: Config, io: CliIo, args: string[], fla
   switch (action) {
     case 'add': {
       if (!name || !Value.Check(Username, name)) {
-        io.err('user add needs a username: lowercase letters, digits, "_", "." and "-", starting with a letter or digit')
+        io.err(
+          'user add needs a username: lowercase letters, digits, "_", "." and "-", starting with a letter or digit',
+        )
         return 2
       }
       if (flags['display-name'] !== undefined && !Value.Check(DisplayName, flags['display-name'])) {
@@ -47,13 +49,20 @@ export async function userCommand(config: Config, io: CliIo, args: string[], fla
         return 2
       }
       const generated = !flags['password-stdin']
-      const password = generated ? randomBytes(18).toString('base64url') : (await readAll(io.stdin)).replace(/\r?\n$/, '')
+      const password = generated
+        ? randomBytes(18).toString('base64url')
+        : (await readAll(io.stdin)).replace(/\r?\n$/, '')
       if (!Value.Check(Password, password)) {
         io.err('The password must be 10 to 1024 characters')
         return 2
       }
       return withServices(config, async ({ accounts }) => {
-        const created = await accounts.createUser({ username: name, password, displayName: flags['display-name'], role: flags.admin ? 'admin' : 'user' })
+        const created = await accounts.createUser({
+          username: name,
+          password,
+          displayName: flags['display-name'],
+          role: flags.admin ? 'admin' : 'user',
+        })
         if (!created.ok) {
           io.err(`The username "${name}" is taken or was used before`)
           return 1
@@ -63,12 +72,46 @@ export async function userCommand(config: Config, io: CliIo, args: string[], fla
         return 0
       })
     }
+    case 'password': {
+      // An admin's reset: the new password is generated (shown once) or read from stdin; the
+      // user's sessions end, so whoever held the account through the old password is out.
+      if (!name) {
+        io.err('user password needs a username')
+        return 2
+      }
+      const generated = !flags['password-stdin']
+      const password = generated
+        ? randomBytes(18).toString('base64url')
+        : (await readAll(io.stdin)).replace(/\r?\n$/, '')
+      if (!Value.Check(Password, password)) {
+        io.err('The password must be 10 to 1024 characters')
+        return 2
+      }
+      return withServices(config, async ({ accounts }) => {
+        const result = await accounts.resetPassword(name, password)
+        if (!result.ok) {
+          io.err(`No account named "${name}"`)
+          return 1
+        }
+        io.out(`Set a new password for ${name} and ended its sessions`)
+        if (generated) io.out(`Password: ${password}\n(shown once; hand it over somewhere safe)`)
+        return 0
+      })
+    }
     case 'list':
       return withServices(config, async ({ accounts }) => {
         const users = await accounts.listUsers()
         if (users.length === 0) io.out('No accounts yet. Create the first admin with: parley user add NAME --admin')
         for (const u of users) {
-          io.out([u.username, u.role, u.disabled ? 'disabled' : 'active', JSON.stringify(u.displayName), new Date(u.createdAt).toISOString()].join('\t'))
+          io.out(
+            [
+              u.username,
+              u.role,
+              u.disabled ? 'disabled' : 'active',
+              JSON.stringify(u.displayName),
+              new Date(u.createdAt).toISOString(),
+            ].join('\t'),
+          )
         }
         return 0
       })
@@ -84,12 +127,16 @@ export async function userCommand(config: Config, io: CliIo, args: string[], fla
           io.err(`No account named "${name}"`)
           return 1
         }
-        io.out(`${action === 'disable' ? 'Disabled' : 'Enabled'} ${name}${action === 'disable' ? ' and ended its sessions' : ''}`)
+        io.out(
+          `${action === 'disable' ? 'Disabled' : 'Enabled'} ${name}${action === 'disable' ? ' and ended its sessions' : ''}`,
+        )
         return 0
       })
     }
     default:
-      io.err('Usage: parley user add NAME [--admin] | user list | user disable NAME | user enable NAME')
+      io.err(
+        'Usage: parley user add NAME [--admin] | user list | user disable NAME | user enable NAME | user password NAME [--password-stdin]',
+      )
       return 2
   }
 }

@@ -56,6 +56,45 @@ describe('parley CLI', () => {
     assert.match(short.stderr, /10 to 1024 characters/)
   })
 
+  it('parley user password NAME sets a new password (generated or from stdin) and ends the sessions', async () => {
+    await runParley(['user', 'add', 'alice', '--password-stdin'], env, 'alice password 1\n')
+    const store = new SqliteStore(join(dir, 'parley.sqlite'))
+    const [alice] = await store.users.list()
+    await store.sessions.create({
+      idHash: 'h1',
+      userId: alice?.id ?? '',
+      csrfToken: 'c',
+      createdAt: 1,
+      expiresAt: Date.now() + 3600_000,
+      userAgent: null,
+    })
+    await store.close()
+
+    const fromStdin = await runParley(['user', 'password', 'alice', '--password-stdin'], env, 'alice password 2\n')
+    assert.equal(fromStdin.code, 0, fromStdin.stderr)
+    assert.doesNotMatch(fromStdin.stdout, /Password:/)
+    let [changed] = await users()
+    assert.ok(await verifyPassword('alice password 2', changed?.passwordHash ?? ''))
+    assert.equal(await verifyPassword('alice password 1', changed?.passwordHash ?? ''), false)
+    const check = new SqliteStore(join(dir, 'parley.sqlite'))
+    assert.equal(await check.sessions.byIdHash('h1'), null, 'the sessions ended')
+    await check.close()
+
+    const generated = await runParley(['user', 'password', 'alice'], env)
+    assert.equal(generated.code, 0, generated.stderr)
+    const password = /Password: (\S+)/.exec(generated.stdout)?.[1] ?? ''
+    ;[changed] = await users()
+    assert.ok(await verifyPassword(password, changed?.passwordHash ?? ''))
+
+    const unknown = await runParley(['user', 'password', 'nobody'], env)
+    assert.equal(unknown.code, 1)
+    assert.match(unknown.stderr, /No account named "nobody"/)
+    const short = await runParley(['user', 'password', 'alice', '--password-stdin'], env, 'short\n')
+    assert.equal(short.code, 2)
+    ;[changed] = await users()
+    assert.ok(await verifyPassword(password, changed?.passwordHash ?? ''), 'a refused reset changes nothing')
+  })
+
   it('parley user add refuses a taken or malformed name', async () => {
     await runParley(['user', 'add', 'alice'], env)
     const taken = await runParley(['user', 'add', 'alice'], env)
@@ -75,8 +114,14 @@ describe('parley CLI', () => {
     const disabled = await runParley(['user', 'disable', 'bob'], env)
     assert.equal(disabled.code, 0)
     const list = await runParley(['user', 'list'], env)
-    const lines = list.stdout.trim().split('\n').map((line) => line.split('\t').slice(0, 3))
-    assert.deepEqual(lines, [['root', 'admin', 'active'], ['bob', 'user', 'disabled']])
+    const lines = list.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t').slice(0, 3))
+    assert.deepEqual(lines, [
+      ['root', 'admin', 'active'],
+      ['bob', 'user', 'disabled'],
+    ])
     assert.equal((await runParley(['user', 'enable', 'bob'], env)).code, 0)
     assert.equal((await users()).find((u) => u.username === 'bob')?.disabled, false)
     const missing = await runParley(['user', 'disable', 'nobody'], env)
@@ -126,6 +171,23 @@ describe('parley CLI', () => {
     assert.match(after.stdout, /Parley looks healthy\./)
   })
 
+  it('parley doctor warns when the public origin is not where Parley listens, and says which origin to use', async () => {
+    const trap = await runParley(['doctor'], {
+      ...env,
+      PARLEY_PORT: '9000',
+      PARLEY_PUBLIC_ORIGIN: 'http://localhost:8080',
+    })
+    assert.equal(trap.code, 0, trap.stdout + trap.stderr)
+    assert.match(
+      trap.stdout,
+      /! publicOrigin http:\/\/localhost:8080 is not where Parley listens \(http:\/\/localhost:9000\): its port 8080 is not the listening port 9000/,
+    )
+    // Unset, it follows the port: nothing to warn about.
+    const followed = await runParley(['doctor'], { ...env, PARLEY_PORT: '9000' })
+    assert.match(followed.stdout, /public origin http:\/\/localhost:9000\)/)
+    assert.doesNotMatch(followed.stdout, /is not where Parley listens/)
+  })
+
   it('parley doctor fails in words on a bad config and an unwritable or unreachable store', async () => {
     const bad = await runParley(['doctor'], { ...env, PARLEY_PORT: 'x', PARLEY_REGISTRATION: 'sometimes' })
     assert.equal(bad.code, 1)
@@ -138,13 +200,22 @@ describe('parley CLI', () => {
     assert.equal(unwritable.code, 1)
     assert.match(unwritable.stdout, /✘ data folder .* is not writable/)
 
-    const mongo = await runParley(['doctor'], { ...env, PARLEY_STORE: 'mongodb', PARLEY_MONGODB_URL: 'mongodb://127.0.0.1:1/parley?serverSelectionTimeoutMS=500' })
+    const mongo = await runParley(['doctor'], {
+      ...env,
+      PARLEY_STORE: 'mongodb',
+      PARLEY_MONGODB_URL: 'mongodb://127.0.0.1:1/parley?serverSelectionTimeoutMS=500',
+    })
     assert.equal(mongo.code, 1)
     assert.match(mongo.stdout, /✘ MongoDB at the configured PARLEY_MONGODB_URL does not answer/)
   })
 
   it('every command reports all config problems at once and exits 78', async () => {
-    const run = await runParley(['user', 'list'], { ...env, PARLEY_PORT: '-1', PARLEY_BODY_LIMIT: 'big', PARLEY_NOPE: '1' })
+    const run = await runParley(['user', 'list'], {
+      ...env,
+      PARLEY_PORT: '-1',
+      PARLEY_BODY_LIMIT: 'big',
+      PARLEY_NOPE: '1',
+    })
     assert.equal(run.code, 78)
     assert.match(run.stderr, /Invalid configuration \(3 problems\)/)
   })

@@ -1,5 +1,5 @@
 /**
- * `parley <command>`: serve, user add/list/disable/enable, token create, invite create, migrate, doctor.
+ * `parley <command>`: serve, user add/list/disable/enable/password, token create, invite create, migrate, doctor.
  * Every command loads the same config (environment, `--config FILE`) and reports all config problems
  * at once before doing anything.
  */
@@ -7,10 +7,6 @@ import { parseArgs } from 'node:util'
 import { formatProblems, loadConfig } from '../config/load.ts'
 import type { Config } from '../config/schema.ts'
 import type { CliIo } from './io.ts'
-import { serve } from './serve.ts'
-import { userCommand, tokenCommand, inviteCommand } from './accounts.ts'
-import { migrateCommand } from './migrate.ts'
-import { doctorCommand } from './doctor.ts'
 
 export const USAGE = `Usage: parley [--config FILE] <command>
 
@@ -20,6 +16,8 @@ Commands:
                                      create an account; without --password-stdin a password is generated and printed once
   user list                          list accounts
   user disable NAME | user enable NAME
+  user password NAME [--password-stdin]
+                                     set a new password (generated and printed once, or from stdin); ends NAME's sessions
   token create NAME [--name LABEL] [--expires-in-days N]
                                      create a personal API token for NAME; the secret is printed once
   invite create [--by ADMIN] [--expires-in-days N]
@@ -67,19 +65,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliResult> {
   }
   const config: Config = loaded.config
 
+  // Each command's module is loaded when it runs: `serve` need not load what `doctor` checks with.
   switch (command) {
     case 'serve':
-      return (await serve(config, io)) ? 'serving' : 1
+      return (await (await import('./serve.ts')).serve(config, io)) ? 'serving' : 1
     case 'user':
-      return userCommand(config, io, rest, values)
+      return (await import('./accounts.ts')).userCommand(config, io, rest, values)
     case 'token':
-      return tokenCommand(config, io, rest, values)
+      return (await import('./accounts.ts')).tokenCommand(config, io, rest, values)
     case 'invite':
-      return inviteCommand(config, io, rest, values)
+      return (await import('./accounts.ts')).inviteCommand(config, io, rest, values)
     case 'migrate':
-      return migrateCommand(config, io)
+      return (await import('./migrate.ts')).migrateCommand(config, io)
     case 'doctor':
-      return doctorCommand(config, io)
+      return (await import('./doctor.ts')).doctorCommand(config, io)
     default:
       io.err(`Unknown command "${command}".\n\n${USAGE}`)
       return 2

@@ -19,7 +19,10 @@ export type Check = { status: 'ok' | 'warn' | 'fail'; text: string }
 export async function mediaChecks(config: Config, options: { timeoutMs?: number } = {}): Promise<Check[]> {
   const checks: Check[] = []
   if (config.mediaEngine === 'mesh') {
-    checks.push({ status: 'ok', text: `media engine mesh: browsers connect peer to peer, up to ${config.meshMaxParticipants} per call` })
+    checks.push({
+      status: 'ok',
+      text: `media engine mesh: browsers connect peer to peer, up to ${config.meshMaxParticipants} per call`,
+    })
   } else {
     checks.push(...(await janusChecks(config)))
   }
@@ -32,20 +35,35 @@ async function janusChecks(config: Config): Promise<Check[]> {
   const where = config.janusUrl ? `Janus at ${config.janusUrl}` : `the supervised Janus (${config.janusBinary})`
   if (!config.janusUrl) {
     if (!existsSync(config.janusBinary) || !findJanusLibDir()) {
-      return [{ status: 'fail', text: `${config.janusBinary} or its VideoRoom plugin is missing: install the Debian package "janus" (or set PARLEY_JANUS_URL to an external Janus)` }]
+      return [
+        {
+          status: 'fail',
+          text: `${config.janusBinary} or its VideoRoom plugin is missing: install the Debian package "janus" (or set PARLEY_JANUS_URL to an external Janus)`,
+        },
+      ]
     }
     const known = Object.keys(networkInterfaces())
     for (const name of config.janusIceInterfaces) {
       if (!/^[\d.:]+$/.test(name) && !known.includes(name)) {
-        checks.push({ status: 'warn', text: `janusIceInterfaces names "${name}", which this machine does not have: if nothing matches, Janus silently gathers candidates on every interface` })
+        checks.push({
+          status: 'warn',
+          text: `janusIceInterfaces names "${name}", which this machine does not have: if nothing matches, Janus silently gathers candidates on every interface`,
+        })
       }
     }
   }
   const scratch = config.janusUrl ? undefined : await mkdtemp(join(tmpdir(), 'parley-doctor-janus-'))
-  const runtime = await startMediaRuntime(config, createLogger('silent'), scratch ? { janusConfigDir: join(scratch, 'janus'), recordingsDir: join(scratch, 'recordings') } : {})
+  const runtime = await startMediaRuntime(
+    config,
+    createLogger('silent'),
+    scratch ? { janusConfigDir: join(scratch, 'janus'), recordingsDir: join(scratch, 'recordings') } : {},
+  )
   try {
     if (!runtime.ok) {
-      checks.push({ status: 'fail', text: `${where} does not work: ${runtime.error.type}: ${'message' in runtime.error ? runtime.error.message : ''}`.trim() })
+      checks.push({
+        status: 'fail',
+        text: `${where} does not work: ${runtime.error.type}: ${'message' in runtime.error ? runtime.error.message : ''}`.trim(),
+      })
       return checks
     }
     const engine = runtime.value.engine
@@ -56,7 +74,10 @@ async function janusChecks(config: Config): Promise<Check[]> {
       router.value.close()
       checks.push({ status: 'ok', text: `${where} answers and its VideoRoom creates rooms${startup}` })
     } else {
-      checks.push({ status: 'fail', text: `${where} answers but refuses to create a VideoRoom room (${JSON.stringify(router.error)}): check PARLEY_JANUS_ADMIN_KEY and that the VideoRoom plugin is loaded` })
+      checks.push({
+        status: 'fail',
+        text: `${where} answers but refuses to create a VideoRoom room (${JSON.stringify(router.error)}): check PARLEY_JANUS_ADMIN_KEY and that the VideoRoom plugin is loaded`,
+      })
     }
     return checks
   } finally {
@@ -68,19 +89,34 @@ async function janusChecks(config: Config): Promise<Check[]> {
 async function iceServerChecks(config: Config, timeoutMs: number): Promise<Check[]> {
   const checks: Check[] = []
   if (config.turnUrls.length === 0) {
-    checks.push({ status: 'warn', text: 'no TURN server configured: people behind strict NATs or firewalls cannot connect media. Run coturn with use-auth-secret and set PARLEY_TURN_URLS and PARLEY_TURN_SECRET' })
+    checks.push({
+      status: 'warn',
+      text: 'no TURN server configured: people behind strict NATs or firewalls cannot connect media. Run coturn with use-auth-secret and set PARLEY_TURN_URLS and PARLEY_TURN_SECRET',
+    })
   }
   for (const url of [...config.stunUrls, ...config.turnUrls]) {
     const parsed = parseIceUrl(url)
     if (!parsed) {
-      checks.push({ status: 'fail', text: `${url} is not a stun:, turn: or turns: URL Parley can read (host[:port][?transport=udp|tcp])` })
+      checks.push({
+        status: 'fail',
+        text: `${url} is not a stun:, turn: or turns: URL Parley can read (host[:port][?transport=udp|tcp])`,
+      })
       continue
     }
-    const answered = parsed.transport === 'udp' ? await stunAnswers(parsed.host, parsed.port, timeoutMs) : await tcpAccepts(parsed.host, parsed.port, timeoutMs)
+    const answered =
+      parsed.transport === 'udp'
+        ? await stunAnswers(parsed.host, parsed.port, timeoutMs)
+        : await tcpAccepts(parsed.host, parsed.port, timeoutMs)
     checks.push(
       answered
-        ? { status: 'ok', text: `${url} answers${parsed.transport === 'udp' ? ' (STUN Binding)' : ' (TCP connection accepted)'}` }
-        : { status: 'fail', text: `${url} does not answer within ${timeoutMs / 1000}s: check that coturn runs there and the port is open` },
+        ? {
+            status: 'ok',
+            text: `${url} answers${parsed.transport === 'udp' ? ' (STUN Binding)' : ' (TCP connection accepted)'}`,
+          }
+        : {
+            status: 'fail',
+            text: `${url} does not answer within ${timeoutMs / 1000}s: check that coturn runs there and the port is open`,
+          },
     )
   }
   return checks

@@ -9,7 +9,9 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { runParley, spawnParley } from '../testing/run-parley.ts'
 
 /** Starts `parley serve` on a free port and resolves with its port once it logs that it listens. */
-async function serve(env: Record<string, string>): Promise<{ child: ChildProcessWithoutNullStreams; port: number; output: () => string }> {
+async function serve(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcessWithoutNullStreams; port: number; output: () => string }> {
   const child = spawnParley(['serve'], { PARLEY_PORT: '0', ...env })
   let output = ''
   child.stderr.on('data', (chunk) => (output += chunk))
@@ -50,7 +52,9 @@ describe('parley serve', () => {
       after(() => void stop(second.child))
       try {
         const login = await fetch(`http://127.0.0.1:${second.port}/api/v1/session`, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'alice password 1' }),
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'alice', password: 'alice password 1' }),
         })
         assert.equal(login.status, 200)
         assert.equal(((await login.json()) as { user: { username: string } }).user.username, 'alice')
@@ -71,7 +75,9 @@ describe('parley serve', () => {
       const body = JSON.stringify({ username: 'nobody', password: 'wrong password' })
       const socket = connect(port, '127.0.0.1')
       await once(socket, 'connect')
-      socket.write(`POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`)
+      socket.write(
+        `POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+      )
       let reply = ''
       socket.on('data', (chunk) => (reply += chunk))
       await new Promise((resolve) => setTimeout(resolve, 200))

@@ -33,7 +33,14 @@ describe('loadConfig()', () => {
   })
 
   it('reads PARLEY_* variables, converting numbers and comma-separated lists', () => {
-    const result = loadConfig({ env: { PARLEY_PORT: '9000', PARLEY_TRUSTED_PROXIES: '10.0.0.1, 10.0.0.0/8', PARLEY_PUBLIC_ORIGIN: 'https://talk.example.org', HOME: '/root' } })
+    const result = loadConfig({
+      env: {
+        PARLEY_PORT: '9000',
+        PARLEY_TRUSTED_PROXIES: '10.0.0.1, 10.0.0.0/8',
+        PARLEY_PUBLIC_ORIGIN: 'https://talk.example.org',
+        HOME: '/root',
+      },
+    })
     assert.ok(result.ok)
     assert.equal(result.config.port, 9000)
     assert.deepEqual(result.config.trustedProxies, ['10.0.0.1', '10.0.0.0/8'])
@@ -53,12 +60,24 @@ describe('loadConfig()', () => {
   it('reports every invalid or unknown option at once, by name and source', () => {
     withFile(JSON.stringify({ bodyLimit: 'lots', colour: 'blue' }), (path) => {
       const result = loadConfig({
-        env: { PARLEY_PORT: 'eighty', PARLEY_STORE: 'postgres', PARLEY_REGISTRATON: 'open', PARLEY_PUBLIC_ORIGIN: 'talk.example.org/path' },
+        env: {
+          PARLEY_PORT: 'eighty',
+          PARLEY_STORE: 'postgres',
+          PARLEY_REGISTRATON: 'open',
+          PARLEY_PUBLIC_ORIGIN: 'talk.example.org/path',
+        },
         file: path,
       })
       assert.ok(!result.ok)
       const byOption = new Map(result.problems.map((p) => [p.option, p]))
-      assert.deepEqual([...byOption.keys()].sort(), ['PARLEY_REGISTRATON', 'bodyLimit', 'colour', 'port', 'publicOrigin', 'store'])
+      assert.deepEqual([...byOption.keys()].sort(), [
+        'PARLEY_REGISTRATON',
+        'bodyLimit',
+        'colour',
+        'port',
+        'publicOrigin',
+        'store',
+      ])
       assert.equal(byOption.get('port')?.source, 'PARLEY_PORT')
       assert.equal(byOption.get('bodyLimit')?.source, path)
       assert.equal(byOption.get('store')?.message, 'must be one of sqlite, mongodb')
@@ -70,9 +89,14 @@ describe('loadConfig()', () => {
   })
 
   it('requires mongodbUrl with the mongodb store, and a bare origin', () => {
-    const result = loadConfig({ env: { PARLEY_STORE: 'mongodb', PARLEY_PUBLIC_ORIGIN: 'https://talk.example.org:8443' } })
+    const result = loadConfig({
+      env: { PARLEY_STORE: 'mongodb', PARLEY_PUBLIC_ORIGIN: 'https://talk.example.org:8443' },
+    })
     assert.ok(!result.ok)
-    assert.deepEqual(result.problems.map((p) => [p.option, p.message]), [['mongodbUrl', 'required when store is mongodb']])
+    assert.deepEqual(
+      result.problems.map((p) => [p.option, p.message]),
+      [['mongodbUrl', 'required when store is mongodb']],
+    )
   })
 
   it('reports an unreadable or non-JSON config file', () => {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import Value from 'typebox/value'
 import { ConfigSchema, type Config, type ConfigKey } from './schema.ts'
+import { listeningOrigin } from './public-origin.ts'
 
 export type ConfigProblem = { option: string; source: string; message: string }
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] }
@@ -58,7 +59,11 @@ export function loadConfig({ env, file }: LoadOptions): ConfigResult {
     }
   }
 
-  const candidate = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw))
+  const candidate = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw)) as Record<string, unknown>
+  // Unset, the public origin follows the listening address (the trap: a changed port, a page whose
+  // realtime connection is refused for its origin).
+  if (!sourceOf.has('publicOrigin') && typeof candidate.host === 'string' && typeof candidate.port === 'number')
+    candidate.publicOrigin = listeningOrigin(candidate.host, candidate.port)
   for (const error of Value.Errors(ConfigSchema, candidate)) {
     const option = error.instancePath.split('/')[1] ?? ''
     if (!option) continue
@@ -99,14 +104,22 @@ function readConfigFile(path: string, problems: ConfigProblem[]): Record<string,
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>
     problems.push({ option: CONFIG_FILE_VARIABLE, source: path, message: 'must hold a JSON object' })
   } catch (error) {
-    problems.push({ option: CONFIG_FILE_VARIABLE, source: path, message: `not valid JSON: ${(error as Error).message}` })
+    problems.push({
+      option: CONFIG_FILE_VARIABLE,
+      source: path,
+      message: `not valid JSON: ${(error as Error).message}`,
+    })
   }
   return {}
 }
 
 function fromEnvString(key: ConfigKey, value: string): unknown {
   const schema = ConfigSchema.properties[key] as { type?: string }
-  if (schema.type === 'array') return value.split(',').map((s) => s.trim()).filter(Boolean)
+  if (schema.type === 'array')
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
   return value
 }
 
@@ -119,19 +132,44 @@ function describe(message: string, option: string): string {
 function crossChecks(config: Config, sourceOf: Map<string, string>): ConfigProblem[] {
   const problems: ConfigProblem[] = []
   if (config.store === 'mongodb' && !config.mongodbUrl) {
-    problems.push({ option: 'mongodbUrl', source: sourceOf.get('mongodbUrl') ?? 'default', message: 'required when store is mongodb' })
+    problems.push({
+      option: 'mongodbUrl',
+      source: sourceOf.get('mongodbUrl') ?? 'default',
+      message: 'required when store is mongodb',
+    })
   }
   problems.push(...mediaChecks(config, sourceOf))
+  problems.push(...fileChecks(config, sourceOf))
+  if ((config.pushVapidPublicKey === '') !== (config.pushVapidPrivateKey === '')) {
+    const missing = config.pushVapidPublicKey === '' ? 'pushVapidPublicKey' : 'pushVapidPrivateKey'
+    problems.push({
+      option: missing,
+      source: sourceOf.get(missing) ?? 'default',
+      message: 'pushVapidPublicKey and pushVapidPrivateKey are set together (or both left empty)',
+    })
+  }
   if (config.federationQueue === 'redis' && !config.redisUrl) {
-    problems.push({ option: 'redisUrl', source: sourceOf.get('redisUrl') ?? 'default', message: 'required when federationQueue is redis' })
+    problems.push({
+      option: 'redisUrl',
+      source: sourceOf.get('redisUrl') ?? 'default',
+      message: 'required when federationQueue is redis',
+    })
   }
   try {
     const url = new URL(config.publicOrigin)
     if (url.origin !== config.publicOrigin) {
-      problems.push({ option: 'publicOrigin', source: sourceOf.get('publicOrigin') ?? 'default', message: `must be an origin only, like ${url.origin}` })
+      problems.push({
+        option: 'publicOrigin',
+        source: sourceOf.get('publicOrigin') ?? 'default',
+        message: `must be an origin only, like ${url.origin}`,
+      })
     }
   } catch {
-    problems.push({ option: 'publicOrigin', source: sourceOf.get('publicOrigin') ?? 'default', message: 'must be a URL origin like https://talk.example.org' })
+    problems.push({
+      option: 'publicOrigin',
+      source: sourceOf.get('publicOrigin') ?? 'default',
+      message: 'must be a URL origin like https://talk.example.org',
+    })
   }
   return problems
 }
@@ -140,14 +178,37 @@ function mediaChecks(config: Config, sourceOf: Map<string, string>): ConfigProbl
   const problems: ConfigProblem[] = []
   const source = (option: string) => sourceOf.get(option) ?? 'default'
   if (config.mediaEngine === 'janus' && !config.janusUrl && config.janusIceInterfaces.length === 0) {
-    problems.push({ option: 'janusIceInterfaces', source: source('janusIceInterfaces'), message: 'required when Parley supervises Janus (mediaEngine janus, no janusUrl): name the interface or address media may use' })
+    problems.push({
+      option: 'janusIceInterfaces',
+      source: source('janusIceInterfaces'),
+      message:
+        'required when Parley supervises Janus (mediaEngine janus, no janusUrl): name the interface or address media may use',
+    })
   }
   const [from = 0, to = 0] = config.janusRtpPortRange.split('-').map(Number)
   if (from < 1024 || to > 65535 || from >= to) {
-    problems.push({ option: 'janusRtpPortRange', source: source('janusRtpPortRange'), message: 'must be FROM-TO with 1024 <= FROM < TO <= 65535' })
+    problems.push({
+      option: 'janusRtpPortRange',
+      source: source('janusRtpPortRange'),
+      message: 'must be FROM-TO with 1024 <= FROM < TO <= 65535',
+    })
   }
   if (config.turnUrls.length > 0 && config.turnSecret.length < 16) {
-    problems.push({ option: 'turnSecret', source: source('turnSecret'), message: 'required (at least 16 characters) when turnUrls is set' })
+    problems.push({
+      option: 'turnSecret',
+      source: source('turnSecret'),
+      message: 'required (at least 16 characters) when turnUrls is set',
+    })
+  }
+  return problems
+}
+
+function fileChecks(config: Config, sourceOf: Map<string, string>): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  if (config.filesStorage !== 's3') return problems
+  for (const option of ['filesS3Bucket', 'filesS3AccessKeyId', 'filesS3SecretAccessKey'] as const) {
+    if (config[option] === '')
+      problems.push({ option, source: sourceOf.get(option) ?? 'default', message: 'required when filesStorage is s3' })
   }
   return problems
 }

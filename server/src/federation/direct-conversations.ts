@@ -7,14 +7,22 @@
  * kept in `store.direct.notes`: edits, deletes and reactions name notes. The chat message is the
  * one source of a message's text; the federation's inbound message log only records what arrived.
  */
-import type { DirectConversationPort, DirectOutcome, InboundDirectNote, ParleyFederation, RemoteAccount } from '@parley/federation'
+import type {
+  DirectConversationPort,
+  DirectOutcome,
+  InboundDirectNote,
+  ParleyFederation,
+  RemoteAccount,
+} from '@parley/federation'
 import type { RemotePeer } from '@parley/protocol'
 import type { ChatStack } from '../rooms/chat-stack.ts'
 import type { Access } from '../rooms/room-service.ts'
 import { fail, type Caller, type Result } from '../rooms/result.ts'
 import type { Store } from '../store/ports.ts'
+import type { FileSharing } from './file-sharing.ts'
+import { isRemoteActorId } from '../store/actor-ids.ts'
 
-type Services = Pick<ChatStack, 'rooms' | 'chat'>
+type Services = Pick<ChatStack, 'rooms' | 'chat'> & { files?: FileSharing }
 
 /** Opens (or continues) the one-to-one room of `userId` and `account`, keeping the account as seen now. */
 export async function openDirectConversation(
@@ -25,7 +33,13 @@ export async function openDirectConversation(
   const opened = await deps.rooms.oneToOneRemote(userId, { actorId: account.id, displayName: account.name })
   if (!opened.ok) return opened
   const now = deps.now()
-  await deps.store.direct.conversations.put({ roomId: opened.value.room.id, userId, account, createdAt: now, updatedAt: now })
+  await deps.store.direct.conversations.put({
+    roomId: opened.value.room.id,
+    userId,
+    account,
+    createdAt: now,
+    updatedAt: now,
+  })
   return opened
 }
 
@@ -34,7 +48,12 @@ export async function openDirectConversation(
  * (`@bob@b.example`) or actor URL: looked up through the federation (name, avatar, inbox).
  */
 export async function openDirectConversationWith(
-  deps: { store: Store; rooms: Services['rooms']; federation: Pick<ParleyFederation, 'resolveAccount'>; now?: () => number },
+  deps: {
+    store: Store
+    rooms: Services['rooms']
+    federation: Pick<ParleyFederation, 'resolveAccount'>
+    now?: () => number
+  },
   caller: Caller,
   target: string,
 ): Promise<Result<Access & { created: boolean }>> {
@@ -50,7 +69,11 @@ export async function openDirectConversationWith(
         return fail('remote-not-found', { target })
     }
   }
-  return openDirectConversation({ store: deps.store, rooms: deps.rooms, now: deps.now ?? Date.now }, caller.id, account.value)
+  return openDirectConversation(
+    { store: deps.store, rooms: deps.rooms, now: deps.now ?? Date.now },
+    caller.id,
+    account.value,
+  )
 }
 
 /** The remote account of a one-to-one room, as clients show it (name, avatar); null for other rooms. */
@@ -82,17 +105,24 @@ export class DirectConversations implements DirectConversationPort {
   }
 
   async receive(note: InboundDirectNote): Promise<DirectOutcome> {
-    const { rooms, chat } = this.#bound()
-    const opened = await openDirectConversation({ store: this.#store, rooms, now: this.#now }, note.recipientUserId, note.sender)
+    const { rooms } = this.#bound()
+    const opened = await openDirectConversation(
+      { store: this.#store, rooms, now: this.#now },
+      note.recipientUserId,
+      note.sender,
+    )
     if (!opened.ok) return { ok: false, reason: opened.error.type }
     const roomId = opened.value.room.id
     const notes = this.#store.direct.notes
-    if (!(await notes.claim({ noteId: note.noteId, roomId, seq: null, authorId: note.sender.id, createdAt: this.#now() }))) return { ok: true }
+    if (
+      !(await notes.claim({ noteId: note.noteId, roomId, seq: null, authorId: note.sender.id, createdAt: this.#now() }))
+    )
+      return { ok: true }
     try {
       const target = note.inReplyTo === null ? null : await notes.byNote(note.inReplyTo)
       const replyTo = target && target.roomId === roomId && target.seq !== null ? target.seq : undefined
       const caller: Caller = { type: 'user', id: note.sender.id, name: note.sender.name }
-      const posted = await chat.post(caller, roomId, { body: note.text, replyTo })
+      const posted = await this.#post(caller, roomId, note, replyTo)
       if (!posted.ok) {
         await notes.release(note.noteId)
         // Too many at once from one account: Fedify's inbox queue tries it again later.
@@ -100,10 +130,46 @@ export class DirectConversations implements DirectConversationPort {
         return { ok: false, reason: posted.error.type }
       }
       await notes.settle(note.noteId, posted.value.seq)
+      await this.#moreFiles(caller, roomId, note)
       return { ok: true }
     } catch (error) {
       await notes.release(note.noteId)
       throw error
+    }
+  }
+
+  /**
+   * The note's message: its text, with its first file (fetched from the sender's server) when it
+   * has one. A file that cannot be fetched (a private address, over the size limit…) is left out
+   * and the text posted alone; nothing of it is kept.
+   */
+  async #post(caller: Caller, roomId: string, note: InboundDirectNote, replyTo: number | undefined) {
+    const { chat, files } = this.#bound()
+    const first = note.attachments?.[0]
+    if (first && files) {
+      const shared = await files.shareRemote(caller, roomId, first, { caption: note.text, replyTo })
+      if (shared.ok || shared.error.type !== 'remote-file-unavailable') return shared
+    }
+    return chat.post(caller, roomId, { body: note.text, replyTo })
+  }
+
+  /** Files after the first (Mastodon sends up to four): one message each, deleted with the note. */
+  async #moreFiles(caller: Caller, roomId: string, note: InboundDirectNote): Promise<void> {
+    const files = this.#bound().files
+    for (const [index, attachment] of (note.attachments ?? []).entries()) {
+      if (index === 0 || !files) continue
+      const noteId = extraNoteId(note.noteId, index)
+      const claimed = await this.#store.direct.notes.claim({
+        noteId,
+        roomId,
+        seq: null,
+        authorId: note.sender.id,
+        createdAt: this.#now(),
+      })
+      if (!claimed) continue
+      const shared = await files.shareRemote(caller, roomId, attachment)
+      if (shared.ok) await this.#store.direct.notes.settle(noteId, shared.value.seq)
+      else await this.#store.direct.notes.release(noteId)
     }
   }
 
@@ -116,6 +182,10 @@ export class DirectConversations implements DirectConversationPort {
   async delete(actorId: string, noteId: string): Promise<DirectOutcome> {
     const found = await this.#authored(actorId, noteId)
     if (!found.ok) return found
+    for (let index = 1; index < 4; index++) {
+      const extra = await this.#authored(actorId, extraNoteId(noteId, index))
+      if (extra.ok) await this.#bound().chat.delete(extra.caller, extra.roomId, extra.seq)
+    }
     return outcome(await this.#bound().chat.delete(found.caller, found.roomId, found.seq))
   }
 
@@ -126,12 +196,23 @@ export class DirectConversations implements DirectConversationPort {
   }
 
   /** The note's message, when `actorId` is in its room (anyone else's action is refused: no side effect). */
-  async #note(actorId: string, noteId: string): Promise<({ ok: true; roomId: string; seq: number; authorId: string; caller: Caller }) | { ok: false; reason: string }> {
+  async #note(
+    actorId: string,
+    noteId: string,
+  ): Promise<
+    { ok: true; roomId: string; seq: number; authorId: string; caller: Caller } | { ok: false; reason: string }
+  > {
     const note = await this.#store.direct.notes.byNote(noteId)
     if (!note || note.seq === null) return { ok: false, reason: 'unknown-note' }
     const self = await this.#store.participants.get(note.roomId, actorId)
-    if (!self || !/^https?:\/\//.test(actorId)) return { ok: false, reason: 'not-a-participant' }
-    return { ok: true, roomId: note.roomId, seq: note.seq, authorId: note.authorId, caller: { type: 'user', id: actorId, name: self.displayName } }
+    if (!self || !isRemoteActorId(actorId)) return { ok: false, reason: 'not-a-participant' }
+    return {
+      ok: true,
+      roomId: note.roomId,
+      seq: note.seq,
+      authorId: note.authorId,
+      caller: { type: 'user', id: actorId, name: self.displayName },
+    }
   }
 
   /** As #note, and `actorId` wrote it. */
@@ -141,6 +222,9 @@ export class DirectConversations implements DirectConversationPort {
     return found
   }
 }
+
+/** The messages of a note's files after the first are kept under the note's id and the file's place. */
+const extraNoteId = (noteId: string, index: number) => `${noteId}#file-${index + 1}`
 
 function outcome(result: Result<unknown>): DirectOutcome {
   return result.ok ? { ok: true } : { ok: false, reason: result.error.type }

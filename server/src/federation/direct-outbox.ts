@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { MessageView, RoomEvent } from '@parley/protocol'
-import type { ParleyFederation } from '@parley/federation'
+import type { FileAttachment, ParleyFederation } from '@parley/federation'
 import type { DirectConversationRecord, Store } from '../store/ports.ts'
 import type { Logger } from '../logger.ts'
 import { RoomEventRelay } from './room-event-relay.ts'
@@ -24,15 +24,28 @@ export class DirectOutbox {
   readonly #log: Logger | undefined
   readonly #now: () => number
   readonly #relay: RoomEventRelay
+  readonly #attachments: (message: MessageView) => Promise<FileAttachment[]>
 
-  constructor(deps: { store: Store; federation: ParleyFederation; log?: Logger; now?: () => number }) {
+  /** `attachments`: the file a message shares, as its note's attachment (capability URLs Mastodon fetches). */
+  constructor(deps: {
+    store: Store
+    federation: ParleyFederation
+    log?: Logger
+    now?: () => number
+    attachments?: (message: MessageView) => Promise<FileAttachment[]>
+  }) {
+    this.#attachments = deps.attachments ?? (async () => [])
     this.#store = deps.store
     this.#federation = deps.federation
     this.#log = deps.log
     this.#now = deps.now ?? Date.now
     this.#relay = new RoomEventRelay({
+      events: deps.store.events,
+      cursorOf: async (roomId) =>
+        (await deps.store.direct.conversations.cursors()).find((c) => c.roomId === roomId)?.seq ?? 0,
       handle: (roomId, seq, event) => this.#send(roomId, seq, event),
-      onError: (error, roomId) => this.#log?.warn({ err: error, roomId, component: 'federation' }, 'direct message not handed to the federation'),
+      onError: (error, roomId) =>
+        this.#log?.warn({ err: error, roomId, component: 'federation' }, 'direct message not handed to the federation'),
       accepts: (event) => SENT.has(event.type),
     })
   }
@@ -43,6 +56,11 @@ export class DirectOutbox {
   /** Resolves once every event received so far is handed over (tests, shutdown). */
   idle(): Promise<void> {
     return this.#relay.idle()
+  }
+
+  /** Stops retrying and waits for the hand-overs in progress (shutdown). */
+  stop(): Promise<void> {
+    return this.#relay.stop()
   }
 
   /**
@@ -63,7 +81,12 @@ export class DirectOutbox {
   async #handOver(roomId: string, conversation: DirectConversationRecord, event: RoomEvent): Promise<void> {
     const { userId, account } = conversation
     // Only the local user's own doings go out; the remote account's came in from it.
-    const actorId = event.type === 'reaction.added' || event.type === 'reaction.removed' ? event.actor.id : 'message' in event ? event.message.actor.id : null
+    const actorId =
+      event.type === 'reaction.added' || event.type === 'reaction.removed'
+        ? event.actor.id
+        : 'message' in event
+          ? event.message.actor.id
+          : null
     if (actorId !== userId) return
     const user = await this.#store.users.byId(userId)
     if (!user || user.deletedAt !== null) return
@@ -75,7 +98,14 @@ export class DirectOutbox {
         const m = event.message
         if (m.kind !== 'text') return
         const key = createHash('sha256').update(`${roomId}\0${m.seq}`).digest('base64url').slice(0, 22)
-        const sent = await this.#federation.direct.send(user.username, account, m.body, await this.#noteOf(roomId, m.replyTo), { key, published: Date.parse(m.createdAt) })
+        const attachments = await this.#attachments(m)
+        const sent = await this.#federation.direct.send(
+          user.username,
+          account,
+          m.body,
+          await this.#noteOf(roomId, m.replyTo),
+          { key, published: Date.parse(m.createdAt), ...(attachments.length > 0 ? { attachments } : {}) },
+        )
         if (!sent) return
         await notes.claim({ noteId: sent.noteId, roomId, seq: m.seq, authorId: userId, createdAt: this.#now() })
         return
@@ -83,7 +113,11 @@ export class DirectOutbox {
       case 'message.edited': {
         const note = await notes.byMessage(roomId, event.message.seq)
         if (note?.authorId !== userId) return
-        await this.#federation.direct.update(user.username, account, await this.#draft(roomId, note.noteId, event.message))
+        await this.#federation.direct.update(
+          user.username,
+          account,
+          await this.#draft(roomId, note.noteId, event.message),
+        )
         return
       }
       case 'message.deleted': {
@@ -94,7 +128,14 @@ export class DirectOutbox {
       case 'reaction.added':
       case 'reaction.removed': {
         const note = await notes.byMessage(roomId, event.messageSeq)
-        if (note) await this.#federation.direct.react(user.username, account, note.noteId, event.emoji, event.type === 'reaction.added')
+        if (note)
+          await this.#federation.direct.react(
+            user.username,
+            account,
+            note.noteId,
+            event.emoji,
+            event.type === 'reaction.added',
+          )
         return
       }
       default:
@@ -107,6 +148,14 @@ export class DirectOutbox {
   }
 
   async #draft(roomId: string, noteId: string, m: MessageView) {
-    return { noteId, text: m.body, inReplyTo: await this.#noteOf(roomId, m.replyTo), published: Date.parse(m.createdAt) }
+    // An edit sends the whole note again, its file too: Mastodon drops media an Update leaves out.
+    const attachments = await this.#attachments(m)
+    return {
+      noteId,
+      text: m.body,
+      inReplyTo: await this.#noteOf(roomId, m.replyTo),
+      published: Date.parse(m.createdAt),
+      ...(attachments.length > 0 ? { attachments } : {}),
+    }
   }
 }

@@ -1,44 +1,54 @@
 /**
- * Member side: what the federation stores about rooms on other instances reaches the local users'
- * realtime sessions. The federation's invitation and replica repositories are wrapped: once an
- * invitation is stored, its invitee's sessions get `invitation.received`; once a remote room's
- * event is applied to the replica (or the room renamed), every local member's sessions get
- * `remote-room.event` with the host's sequence number; when a user leaves or is removed, or the
- * room is deleted, `remote-room.removed`. Frames go through the bus on the user's topic, so sessions on any node
- * get them. Publishing never fails the federation's work: a failure is logged.
+ * Member side: what the federation stores about rooms on other instances reaches the local users.
+ * The federation's invitation and replica repositories are wrapped: once an invitation is stored,
+ * its invitee's sessions get `invitation.received`; once it is accepted, the room is an ordinary
+ * room here (room-mirror.ts) with the user in it; every host event applied to the replica (and
+ * every history page pulled) changes the mirror the same way, as the same room event; when a user
+ * leaves or is removed, or the room is deleted, the mirror follows.
  */
-import type { ServerMessage, RemoteRoomEvent } from '@parley/protocol'
-import type { FederationRepositories, RoomFanoutEvent, RoomInvitationRepository, RoomReplicaRepository, ReplicaMessageRecord } from '@parley/federation'
+import type { ServerMessage } from '@parley/protocol'
+import type { FederationRepositories, RoomInvitationRepository, RoomReplicaRepository } from '@parley/federation'
 import { userTopic, type Bus } from '../bus/bus.ts'
 import type { Logger } from '../logger.ts'
 import { iso } from '../http/views.ts'
+import type { RoomMirror } from './room-mirror.ts'
 
 export class MemberPush {
   readonly #log: Logger | undefined
-  #bus: Bus | null = null
+  readonly #mirror: RoomMirror
+  /** Absent in CLI commands (no sessions to tell): nothing is pushed. */
+  readonly #bus: Bus | null
 
-  constructor(log?: Logger) {
-    this.#log = log
-  }
-
-  /** The bus exists once the chat stack is built; until then nothing is pushed. */
-  bind(bus: Bus): void {
-    this.#bus = bus
+  constructor(mirror: RoomMirror, deps: { bus?: Bus; log?: Logger } = {}) {
+    this.#mirror = mirror
+    this.#bus = deps.bus ?? null
+    this.#log = deps.log
   }
 
   /** The repositories with invitations and replicas that push what changes. */
   wrap(repositories: FederationRepositories): FederationRepositories {
     const rooms = repositories.rooms
-    return { ...repositories, rooms: { ...rooms, invitations: this.#invitations(rooms.invitations), replicas: this.#replicas(rooms.invitations, rooms.replicas) } }
+    return {
+      ...repositories,
+      rooms: {
+        ...rooms,
+        invitations: this.#invitations(rooms.invitations),
+        replicas: this.#replicas(rooms.replicas),
+      },
+    }
   }
 
   #invitations(inner: RoomInvitationRepository): RoomInvitationRepository {
+    const mirror = this.#mirror
     return {
       receive: async (invitation) => {
         const stored = await inner.receive(invitation)
         if (stored && invitation.state === 'pending') {
           const { inviteId, roomId, roomName, inviterId, createdAt } = invitation
-          await this.#send([invitation.userId], { type: 'invitation.received', invitation: { inviteId, roomId, roomName, inviterId, createdAt: iso(createdAt) } })
+          await this.#send([invitation.userId], {
+            type: 'invitation.received',
+            invitation: { inviteId, roomId, roomName, inviterId, createdAt: iso(createdAt) },
+          })
         }
         return stored
       },
@@ -47,56 +57,45 @@ export class MemberPush {
       acceptedFor: (roomId) => inner.acceptedFor(roomId),
       rename: async (roomId, name, eventSeq?: number) => {
         await inner.rename(roomId, name)
-        if (eventSeq !== undefined) await this.#safely('remote-room.event', () => this.#roomEvent(inner, roomId, eventSeq, { type: 'room.updated', roomName: name }))
+        if (eventSeq !== undefined) await mirror.renamed(roomId, name, eventSeq)
       },
       remove: async (inviteId) => {
         const invitation = await inner.get(inviteId)
         const removed = await inner.remove(inviteId)
-        if (removed && invitation?.state === 'accepted') await this.#send([invitation.userId], { type: 'remote-room.removed', roomId: invitation.roomId })
+        if (removed && invitation?.state === 'accepted') await mirror.leave(invitation.roomId, invitation.userId)
         return removed
       },
-      answer: (inviteId, state) => inner.answer(inviteId, state),
+      answer: async (inviteId, state) => {
+        const answered = await inner.answer(inviteId, state)
+        const invitation = answered && state === 'accepted' ? await inner.get(inviteId) : null
+        if (invitation) await mirror.join(invitation.roomId, invitation.roomName, invitation.userId)
+        return answered
+      },
       forgetRoom: async (roomId) => {
         const forgotten = await inner.forgetRoom(roomId)
-        const members = [...new Set(forgotten.filter((i) => i.state === 'accepted').map((i) => i.userId))]
-        await this.#send(members, { type: 'remote-room.removed', roomId })
+        await mirror.deleted(roomId)
         return forgotten
       },
     }
   }
 
-  #replicas(invitations: RoomInvitationRepository, inner: RoomReplicaRepository): RoomReplicaRepository {
+  #replicas(inner: RoomReplicaRepository): RoomReplicaRepository {
+    const mirror = this.#mirror
     return {
+      // The mirror first (it applies each host event once, by its seq), then the replica's marker:
+      // a crash in between is redelivered, and the mirror does not apply it twice.
       apply: async (roomId, eventSeq, event) => {
-        const applied = await inner.apply(roomId, eventSeq, event)
-        if (applied === 'applied' && this.#bus) {
-          await this.#safely('remote-room.event', async () => {
-            const message = await messageAt(inner, roomId, event)
-            if (message) await this.#roomEvent(invitations, roomId, eventSeq, { type: event.type, message: messageView(message) })
-          })
-        }
-        return applied
+        await mirror.applied(roomId, eventSeq, event)
+        return inner.apply(roomId, eventSeq, event)
       },
       messages: (roomId, afterSeq, limit) => inner.messages(roomId, afterSeq, limit),
-      store: (roomId, messages) => inner.store(roomId, messages),
+      store: async (roomId, messages) => {
+        await inner.store(roomId, messages)
+        await mirror.pulled(roomId, messages)
+      },
       head: (roomId) => inner.head(roomId),
       advanceHead: (roomId, eventSeq) => inner.advanceHead(roomId, eventSeq),
       drop: (roomId) => inner.drop(roomId),
-    }
-  }
-
-  async #roomEvent(invitations: RoomInvitationRepository, roomId: string, seq: number, event: RemoteRoomEvent): Promise<void> {
-    if (!this.#bus) return
-    const members = [...new Set((await invitations.acceptedFor(roomId)).map((i) => i.userId))]
-    await this.#send(members, { type: 'remote-room.event', roomId, seq, event })
-  }
-
-  /** Pushing is a courtesy: a failure is logged, never fails the federation's work (no redelivery for it). */
-  async #safely(type: string, push: () => Promise<void>): Promise<void> {
-    try {
-      await push()
-    } catch (error) {
-      this.#log?.warn({ err: error, component: 'federation', type }, 'realtime push to local users failed')
     }
   }
 
@@ -109,18 +108,5 @@ export class MemberPush {
     } catch (error) {
       this.#log?.warn({ err: error, component: 'federation', type: frame.type }, 'realtime push to local users failed')
     }
-  }
-}
-
-async function messageAt(replicas: RoomReplicaRepository, roomId: string, event: RoomFanoutEvent): Promise<ReplicaMessageRecord | null> {
-  const [message] = await replicas.messages(roomId, event.messageSeq - 1, 1)
-  return message?.seq === event.messageSeq ? message : null
-}
-
-/** As GET /api/v1/me/remote-rooms/messages shows it. */
-export function messageView(m: ReplicaMessageRecord) {
-  return {
-    seq: m.seq, authorId: m.authorId, authorName: m.authorName, body: m.body, replyTo: m.replyTo, reactions: m.reactions,
-    createdAt: iso(m.createdAt), editedAt: m.editedAt === null ? null : iso(m.editedAt), deletedAt: m.deletedAt === null ? null : iso(m.deletedAt),
   }
 }

@@ -6,27 +6,44 @@
  * so the services are bound once both exist; until then a call fails and Fedify's inbox queue
  * retries it.
  */
-import type { RoomChatOutcome, RoomChatPort, RoomFanoutEvent, RoomMembershipPort, RoomMessageSnapshot } from '@parley/federation'
+import type {
+  FileAttachment,
+  RoomChatOutcome,
+  RoomChatPort,
+  RoomFanoutEvent,
+  RoomMembershipPort,
+  RoomMessageSnapshot,
+} from '@parley/federation'
+import Value from 'typebox/value'
+import { PollCreate, PollVote, type ParticipantView } from '@parley/protocol'
 import type { ChatStack } from '../rooms/chat-stack.ts'
+import { participantView } from '../rooms/views.ts'
 import type { Caller, Result } from '../rooms/result.ts'
 import type { Store } from '../store/ports.ts'
 import type { MessageRecord } from '../store/records.ts'
+import type { FileSharing } from './file-sharing.ts'
+import { fileView, snapshotOf } from '../files/file-views.ts'
+import { isRemoteActorId } from '../store/actor-ids.ts'
 
 export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
   readonly #store: Store
   readonly #origin: string
-  #stack: Pick<ChatStack, 'rooms' | 'chat'> | null = null
+  #stack:
+    | (Pick<ChatStack, 'rooms' | 'chat'> & Partial<Pick<ChatStack, 'events' | 'polls'>> & { files?: FileSharing })
+    | null = null
 
   constructor(store: Store, origin: string) {
     this.#store = store
     this.#origin = new URL(origin).origin
   }
 
-  bind(stack: Pick<ChatStack, 'rooms' | 'chat'>): void {
+  bind(
+    stack: Pick<ChatStack, 'rooms' | 'chat'> & Partial<Pick<ChatStack, 'events' | 'polls'>> & { files?: FileSharing },
+  ): void {
     this.#stack = stack
   }
 
-  #bound(): Pick<ChatStack, 'rooms' | 'chat'> {
+  #bound(): Pick<ChatStack, 'rooms' | 'chat'> & Partial<Pick<ChatStack, 'events' | 'polls'>> & { files?: FileSharing } {
     if (!this.#stack) throw new Error('remote rooms: no room and chat services bound yet')
     return this.#stack
   }
@@ -41,10 +58,30 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
     return (await this.#bound().rooms.leave(caller, roomId)).ok
   }
 
-  async post(roomId: string, actorId: string, input: { body: string; replyTo: number | null }): Promise<RoomChatOutcome> {
+  async post(
+    roomId: string,
+    actorId: string,
+    input: { body: string; replyTo: number | null; attachments?: FileAttachment[] },
+  ): Promise<RoomChatOutcome> {
     const caller = await this.#caller(roomId, actorId)
     if (!caller) return { ok: false, reason: 'not-a-participant' }
-    return outcome(await this.#bound().chat.post(caller, roomId, { body: input.body, ...(input.replyTo === null ? {} : { replyTo: input.replyTo }) }))
+    // A member's file: the host fetches it from the member's instance and shares it as theirs.
+    const file = input.attachments?.[0]
+    const files = this.#bound().files
+    if (file && files)
+      return outcome(
+        await files.shareRemote(caller, roomId, file, {
+          caption: input.body,
+          member: true,
+          ...(input.replyTo === null ? {} : { replyTo: input.replyTo }),
+        }),
+      )
+    return outcome(
+      await this.#bound().chat.post(caller, roomId, {
+        body: input.body,
+        ...(input.replyTo === null ? {} : { replyTo: input.replyTo }),
+      }),
+    )
   }
 
   async edit(roomId: string, actorId: string, seq: number, body: string): Promise<RoomChatOutcome> {
@@ -65,6 +102,60 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
     return outcome(await this.#bound().chat.react(caller, roomId, seq, emoji, add))
   }
 
+  async participants(roomId: string): Promise<ParticipantView[]> {
+    const views: ParticipantView[] = []
+    for (const p of await this.#store.participants.list(roomId))
+      views.push({
+        ...participantView(p),
+        actorId: p.actorType === 'user' ? await this.#actorUri(p.actorId) : p.actorId,
+      })
+    return views
+  }
+
+  async markRead(roomId: string, actorId: string, seq: number): Promise<RoomChatOutcome> {
+    const caller = await this.#caller(roomId, actorId)
+    if (!caller) return { ok: false, reason: 'not-a-participant' }
+    const result = await this.#bound().chat.markRead(caller, roomId, seq)
+    return result.ok ? { ok: true, seq: result.value.lastReadSeq } : { ok: false, reason: result.error.type }
+  }
+
+  async createPoll(roomId: string, actorId: string, input: unknown): Promise<RoomChatOutcome> {
+    const caller = await this.#caller(roomId, actorId)
+    if (!caller) return { ok: false, reason: 'not-a-participant' }
+    if (!Value.Check(PollCreate, input)) return { ok: false, reason: 'validation-failed' }
+    const created = await this.#polls().create(caller, roomId, input)
+    return created.ok ? { ok: true, seq: created.value.message.seq } : { ok: false, reason: created.error.type }
+  }
+
+  async vote(roomId: string, actorId: string, pollId: string, options: unknown): Promise<RoomChatOutcome> {
+    const caller = await this.#caller(roomId, actorId)
+    if (!caller) return { ok: false, reason: 'not-a-participant' }
+    const vote = { options }
+    if (!Value.Check(PollVote, vote)) return { ok: false, reason: 'vote-invalid' }
+    return outcome(await this.#polls().voteEvent(caller, roomId, pollId, vote.options))
+  }
+
+  async closePoll(roomId: string, actorId: string, pollId: string): Promise<RoomChatOutcome> {
+    const caller = await this.#caller(roomId, actorId)
+    if (!caller) return { ok: false, reason: 'not-a-participant' }
+    return outcome(await this.#polls().closeEvent(caller, roomId, pollId))
+  }
+
+  #polls(): NonNullable<ChatStack['polls']> {
+    const polls = this.#bound().polls
+    if (!polls) throw new Error('remote rooms: no poll service bound')
+    return polls
+  }
+
+  applying<T>(actionId: string, apply: () => Promise<T>): Promise<T> {
+    const events = this.#bound().events
+    return events ? events.forAction(actionId, apply) : apply()
+  }
+
+  async appliedAction(roomId: string, actionId: string): Promise<number | null> {
+    return this.#store.events.byAction(roomId, actionId)
+  }
+
   async history(roomId: string, limit: number): Promise<RoomFanoutEvent[]> {
     // System messages (a member joined…) and deleted ones are skipped: read further back until `limit` are found.
     const messages: MessageRecord[] = []
@@ -77,7 +168,17 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
     messages.splice(0, Math.max(0, messages.length - limit))
     const events: RoomFanoutEvent[] = []
     for (const m of messages) {
-      events.push({ type: 'message.new', messageSeq: m.seq, author: { id: await this.#actorUri(m.actorId), name: m.actorName }, body: m.body, replyTo: m.replyTo, createdAt: m.createdAt, editedAt: m.editedAt })
+      const attachments = await this.#attachments(m)
+      events.push({
+        type: 'message.new',
+        messageSeq: m.seq,
+        author: { id: await this.#actorUri(m.actorId), name: m.actorName },
+        body: m.body,
+        replyTo: m.replyTo,
+        createdAt: m.createdAt,
+        editedAt: m.editedAt,
+        ...(attachments.length > 0 ? { attachments } : {}),
+      })
     }
     return events
   }
@@ -121,38 +222,72 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
   }
 
   async #snapshotsOf(roomId: string, messages: readonly MessageRecord[]): Promise<RoomMessageSnapshot[]> {
-    const reactions = await this.#store.messages.reactions(roomId, messages.map((m) => m.seq))
+    const reactions = await this.#store.messages.reactions(
+      roomId,
+      messages.map((m) => m.seq),
+    )
     const out: RoomMessageSnapshot[] = []
     for (const m of messages) {
       const deleted = m.deletedAt !== null
       const own = deleted ? [] : reactions.filter((r) => r.seq === m.seq)
       const mapped = []
-      for (const r of own) mapped.push({ emoji: r.emoji, actorId: await this.#actorUri(r.actorId), actorName: r.actorName })
+      for (const r of own)
+        mapped.push({ emoji: r.emoji, actorId: await this.#actorUri(r.actorId), actorName: r.actorName })
+      const attachments = deleted ? [] : await this.#attachments(m)
       out.push({
-        seq: m.seq, authorId: await this.#actorUri(m.actorId), authorName: m.actorName, body: deleted ? '' : m.body, replyTo: m.replyTo,
-        createdAt: m.createdAt, editedAt: m.editedAt, deletedAt: m.deletedAt, reactions: mapped,
+        seq: m.seq,
+        authorId: await this.#actorUri(m.actorId),
+        authorName: m.actorName,
+        body: deleted ? '' : m.body,
+        replyTo: m.replyTo,
+        createdAt: m.createdAt,
+        editedAt: m.editedAt,
+        deletedAt: m.deletedAt,
+        reactions: mapped,
+        ...(attachments.length > 0 ? { attachments } : {}),
       })
     }
     return out
   }
 
+  /** A file message's file, as the attachment its note carries (fresh capability URLs), so history pulls get it too. */
+  async #attachments(m: Pick<MessageRecord, 'data'>): Promise<FileAttachment[]> {
+    const snapshot = snapshotOf(m.data)
+    const files = this.#stack?.files
+    if (!snapshot || !files) return []
+    return files.attachmentsOf({ file: fileView(snapshot, '') })
+  }
+
   /** Remote accounts' ids are their actor URLs already; local users get theirs (as the fan-out names them). */
   async #actorUri(id: string): Promise<string> {
-    if (/^https?:\/\//.test(id)) return id
+    if (isRemoteActorId(id)) return id
     const user = await this.#store.users.byId(id)
     return `${this.#origin}/users/${user?.username ?? id}`
   }
 
   /** Only remote accounts (actor URLs) act through here, and only when they are participants. */
   async #caller(roomId: string, actorId: string): Promise<Caller | null> {
-    if (!/^https?:\/\//.test(actorId)) return null
+    if (!isRemoteActorId(actorId)) return null
     const self = await this.#store.participants.get(roomId, actorId)
     return self ? { type: 'user', id: actorId, name: self.displayName } : null
   }
 }
 
 function outcome(result: Result<{ seq: number }>): RoomChatOutcome {
-  return result.ok ? { ok: true, seq: result.value.seq } : { ok: false, reason: result.error.type }
+  if (result.ok) return { ok: true, seq: result.value.seq }
+  return { ok: false, reason: fileRefusal(result.error) ?? result.error.type }
+}
+
+/**
+ * A member's file refused by this instance's own limits answers with that limit's code (the
+ * member's instance hands it to its client as this instance's refusal), not as a failed fetch.
+ */
+function fileRefusal(error: { type: string; details?: unknown }): string | null {
+  if (error.type !== 'remote-file-unavailable') return null
+  const reason = (error.details as { reason?: unknown } | undefined)?.reason
+  if (reason === 'fetch-too-large' || reason === 'file-too-large') return 'file-too-large'
+  if (reason === 'file-type-mismatch' || reason === 'image-too-large' || reason === 'image-invalid') return reason
+  return null
 }
 
 /** The message a stored room event changed (text or not: the caller keeps text messages only), or null. */

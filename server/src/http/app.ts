@@ -10,19 +10,24 @@ import type { Store } from '../store/ports.ts'
 import type { AccountService } from '../accounts/account-service.ts'
 import type { Logger } from '../logger.ts'
 import type { ParleyFederation } from '@parley/federation'
-import { installErrorHandling } from './api-error.ts'
+import { frameworkErrorReply, installErrorHandling } from './api-error.ts'
+import { installStrictInput } from './strict-input.ts'
 import { ParleyLogController } from './request-logging.ts'
-import { authenticate } from './auth.ts'
+import { lazySerializerFactory, lazyValidatorCompiler } from './lazy-schema-compilers.ts'
+import { authenticate, servesPage, startsSession } from './auth.ts'
 import { installMetrics } from './metrics.ts'
 import { installOpenApi } from './openapi.ts'
 import { healthRoutes } from './routes/health.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { meRoutes } from './routes/me.ts'
+import { mySessionRoutes } from './routes/my-sessions.ts'
+import { peopleRoutes } from './routes/people.ts'
+import type { PeopleService } from '../accounts/people-service.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { callRoutes } from './routes/calls.ts'
 import { roomRoutes } from './routes/rooms.ts'
 import { openDirectConversationWith, remotePeerOf } from '../federation/direct-conversations.ts'
-import { fail } from '../rooms/result.ts'
+import { fail, ok } from '../rooms/result.ts'
 import { chatRoutes } from './routes/chat.ts'
 import { authenticateGuest, isGuestAuthorization } from './caller.ts'
 import type { ChatStack } from '../rooms/chat-stack.ts'
@@ -33,20 +38,35 @@ import { MeshEngine } from '../media/mesh/mesh-engine.ts'
 import { iceServersFor } from '../media/turn/turn-credentials.ts'
 import { CallService, type CallFrontDoor } from '../calls/call-service.ts'
 import { CallForwarding } from '../calls/call-forwarding.ts'
+import { cascadeFrontDoor, installCascadeHost } from '../cascade/cascade-setup.ts'
+import { hostedParticipants } from '../federation/hosted-participants.ts'
 import type { ClusterCallLeases } from '../calls/call-lease.ts'
 import type { Bus } from '../bus/bus.ts'
 import { recordingRoutes } from './routes/recordings.ts'
 import { actorPageRoutes } from './routes/actor-pages.ts'
 import { federationRoutes } from './routes/federation.ts'
 import { roomFederationRoutes } from './routes/room-federation.ts'
-import { remoteRoomRoutes } from './routes/remote-rooms.ts'
 import { installFederation } from './federation-adapter.ts'
+import { installWebClient } from './web-client.ts'
+import type { FileService } from '../files/file-service.ts'
+import { fileRoutes } from './routes/files.ts'
+import { fileLinkRoutes } from './routes/file-links.ts'
+import { fileUploadRoutes, UploadStaging, uploadsDir } from './routes/file-uploads.ts'
+import type { MeetingService } from '../meetings/meeting-service.ts'
+import { meetingRoutes } from './routes/meetings.ts'
+import { calendarRoutes } from './routes/calendars.ts'
+import type { CalendarFeeds } from '../meetings/calendar-feeds.ts'
+import type { PushService } from '../push/push-service.ts'
+import type { PushNotices } from '../push/push-notices.ts'
+import { pushRoutes } from './routes/push.ts'
 
 export type AppDeps = {
   config: Config
   logger: Logger
   store: Store
   accounts: AccountService
+  /** The user directory, avatars and statuses. */
+  people: PeopleService
   chat: ChatStack
   /**
    * The media engine calls run on, with each session's ICE servers (`parley serve` passes the
@@ -60,6 +80,14 @@ export type AppDeps = {
   federation?: ParleyFederation
   /** Several nodes share calls (one runs each room's call, the others forward over the bus); absent on one node. */
   callCluster?: { bus: Bus; leases: ClusterCallLeases }
+  /** Files in rooms (uploads, downloads, capability links); without it there are no file routes. */
+  files?: FileService
+  /** Where resumable uploads are staged; default: `<dataDir>/uploads`. */
+  uploads?: UploadStaging
+  /** Meetings in rooms and their calendars; without them there are no meeting routes. */
+  meetings?: { service: MeetingService; feeds: CalendarFeeds }
+  /** Web Push: subscriptions and the pushes for calls starting; without it there are no push routes. */
+  push?: { service: PushService; notices: PushNotices }
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -74,50 +102,135 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new ParleyLogController(),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    frameworkErrors: frameworkErrorReply,
+    // Response serializers are compiled at each route's first response (lazy-schema-compilers.ts).
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory() } },
   })
   // TypeBox checks bodies strictly (no coercion, unknown fields refused); querystrings and params
   // are converted from strings first.
-  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  // Compiled at each route's first request, not at startup (lazy-schema-compilers.ts).
+  app.setValidatorCompiler(lazyValidatorCompiler(TypeBoxValidatorCompiler))
   // JSON is the only body type this API takes; text/plain would otherwise be accepted silently.
   app.removeContentTypeParser('text/plain')
+  installStrictInput(app)
 
   installErrorHandling(app)
   await app.register(cookie)
   await installOpenApi(app, config.publicOrigin)
   installMetrics(app)
-  if (deps.federation) installFederation(app, deps.federation, { publicOrigin: config.publicOrigin, bodyLimit: config.bodyLimit })
+  if (deps.federation)
+    installFederation(app, deps.federation, { publicOrigin: config.publicOrigin, bodyLimit: config.bodyLimit })
 
   app.decorateRequest('auth', null)
   app.decorateRequest('guest', null)
   app.addHook('preHandler', async (request) => {
     // A guest of a public room authenticates with `Authorization: Guest <secret>` (caller.ts).
-    if (isGuestAuthorization(request.headers.authorization)) request.guest = await authenticateGuest(deps.chat.rooms, request)
+    if (isGuestAuthorization(request.headers.authorization))
+      request.guest = await authenticateGuest(deps.chat.rooms, request)
+    // Logging in or registering starts a new session: whatever cookie the browser still holds
+    // (expired, revoked) is no reason to refuse that (see STARTS_SESSION in auth.ts).
+    else if (startsSession(request) || servesPage(request)) request.auth = null
     else request.auth = await authenticate(accounts, request)
   })
 
   healthRoutes(app, store)
   sessionRoutes(app, { accounts, secureCookies: config.publicOrigin.startsWith('https:') })
   meRoutes(app, accounts)
+  mySessionRoutes(app, accounts)
+  await peopleRoutes(app, deps.people, deps.chat.rooms)
   adminRoutes(app, accounts)
   const service = createCalls(deps)
-  const calls: CallFrontDoor = deps.callCluster ? await CallForwarding.start({ service, ...deps.callCluster, logger: deps.logger }) : service
+  const local: CallFrontDoor = deps.callCluster
+    ? await CallForwarding.start({ service, ...deps.callCluster, logger: deps.logger })
+    : service
   callRoutes(app, config)
   const { federation } = deps
-  roomRoutes(app, deps.chat.rooms, {
-    // Without federation (some unit tests) no remote account can be found.
-    open: async (caller, target) =>
-      federation ? openDirectConversationWith({ store, rooms: deps.chat.rooms, federation }, caller, target) : fail('remote-not-found', { target }),
-    peerOf: (roomId) => remotePeerOf(store, roomId),
-  })
+  // Calls of rooms hosted on other instances go to their hosts (spec/cascade.md).
+  const member = federation
+    ? cascadeFrontDoor({
+        publicOrigin: config.publicOrigin,
+        federation,
+        store,
+        bus: deps.chat.bus,
+        local,
+        logger: deps.logger,
+      })
+    : null
+  const calls: CallFrontDoor = member ?? local
+  roomRoutes(
+    app,
+    deps.chat.rooms,
+    {
+      // Without federation (some unit tests) no remote account can be found.
+      open: async (caller, target) =>
+        federation
+          ? openDirectConversationWith({ store, rooms: deps.chat.rooms, federation }, caller, target)
+          : fail('remote-not-found', { target }),
+      peerOf: (roomId) => remotePeerOf(store, roomId),
+      hostOf: (roomId) => store.remoteRooms.hostOf(roomId),
+      hostedParticipants: async (caller, roomUri) =>
+        federation
+          ? hostedParticipants({ store, federation, origin: config.publicOrigin, log: deps.logger }, caller, roomUri)
+          : null,
+      leaveHosted: async (caller, roomUri) => {
+        const user = caller.type === 'user' ? await store.users.byId(caller.id) : null
+        if (!user || !federation) return fail('room-not-found')
+        const left = await federation.roomMembers.leave(user.username, roomUri)
+        return left.ok ? ok(true as const) : fail('room-not-found')
+      },
+    },
+    deps.people,
+  )
   chatRoutes(app, deps.chat.chat, deps.chat.polls)
+  if (deps.files) {
+    await fileRoutes(app, deps.files)
+    const staging =
+      deps.uploads ??
+      new UploadStaging({
+        directory: uploadsDir(config.dataDir),
+        expiryMs: config.filesUploadExpiryHours * 3600_000,
+        maxBytes: config.filesMaxBytes,
+      })
+    fileUploadRoutes(app, deps.files, staging, config.publicOrigin)
+    fileLinkRoutes(app, deps.files)
+  }
   recordingRoutes(app, deps.chat.rooms, store.recordings)
-  await installRealtime(app, { ...deps, calls, ...(deps.realtimeLimits ? { limits: deps.realtimeLimits } : {}) })
+  if (deps.push) pushRoutes(app, deps.push.service)
+  if (deps.meetings) {
+    meetingRoutes(app, deps.meetings.service, config.publicOrigin)
+    calendarRoutes(app, {
+      meetings: deps.meetings.service,
+      feeds: deps.meetings.feeds,
+      publicOrigin: config.publicOrigin,
+    })
+  }
+  await installWebClient(app, { dir: config.webClientDir })
+  await installRealtime(app, {
+    ...deps,
+    calls,
+    // Typing in rooms hosted elsewhere goes to their hosts over the same channel as their calls.
+    ...(member ? { hostedTyping: member } : {}),
+    ...(deps.realtimeLimits ? { limits: deps.realtimeLimits } : {}),
+  })
+  if (federation)
+    installCascadeHost(app, {
+      publicOrigin: config.publicOrigin,
+      federation,
+      store,
+      bus: deps.chat.bus,
+      local,
+      service,
+      logger: deps.logger,
+    })
   app.addHook('onClose', async () => calls.close())
   if (deps.federation) {
     actorPageRoutes(app, { store, publicOrigin: config.publicOrigin })
-    federationRoutes(app, { federation: deps.federation, repositories: store.federation, configuredDomainBlocks: config.federationBlockedDomains })
+    federationRoutes(app, {
+      federation: deps.federation,
+      repositories: store.federation,
+      configuredDomainBlocks: config.federationBlockedDomains,
+    })
     roomFederationRoutes(app, { rooms: deps.chat.rooms, federation: deps.federation, repositories: store.federation })
-    remoteRoomRoutes(app, { federation: deps.federation, repositories: store.federation })
   }
   return app
 }
@@ -126,15 +239,37 @@ function createCalls(deps: AppDeps): CallService {
   const { config, logger, store, chat } = deps
   let media = deps.media
   if (!media) {
-    if (config.mediaEngine !== 'mesh') throw new TypeError('buildApp: mediaEngine janus needs deps.media (the started MediaRuntime)')
+    if (config.mediaEngine !== 'mesh')
+      throw new TypeError('buildApp: mediaEngine janus needs deps.media (the started MediaRuntime)')
     media = {
       engine: new MeshEngine({ maxParticipants: config.meshMaxParticipants, logger }),
-      iceServers: (userId, now) => iceServersFor({ stunUrls: config.stunUrls, turnUrls: config.turnUrls, turnSecret: config.turnSecret, ttlSeconds: config.turnCredentialTtlSeconds }, userId, now),
+      iceServers: (userId, now) =>
+        iceServersFor(
+          {
+            stunUrls: config.stunUrls,
+            turnUrls: config.turnUrls,
+            turnSecret: config.turnSecret,
+            ttlSeconds: config.turnCredentialTtlSeconds,
+          },
+          userId,
+          now,
+        ),
     }
   }
   const { engine, iceServers } = media
   return new CallService({
-    engine, store, rooms: chat.rooms, events: chat.events, iceServers: (actorId) => iceServers(actorId), logger,
+    engine,
+    store,
+    rooms: chat.rooms,
+    events: chat.events,
+    iceServers: (actorId) => iceServers(actorId),
+    logger,
     ...(deps.callCluster ? { leases: deps.callCluster.leases } : {}),
+    ...(deps.push
+      ? {
+          onCallStarted: (roomId: string, caller: { id: string; name: string }) =>
+            deps.push?.notices.callStarted(roomId, caller),
+        }
+      : {}),
   })
 }

@@ -29,7 +29,11 @@ export async function authenticate(accounts: AccountService, request: FastifyReq
   const cookie = request.cookies[SESSION_COOKIE]
   if (!cookie) return null
   const auth = unwrap(await accounts.authenticateSession(cookie))
-  if (auth.via === 'session' && !SAFE_METHODS.has(request.method) && !csrfMatches(request.headers[CSRF_HEADER], auth.session.csrfToken)) {
+  if (
+    auth.via === 'session' &&
+    !SAFE_METHODS.has(request.method) &&
+    !csrfMatches(request.headers[CSRF_HEADER], auth.session.csrfToken)
+  ) {
     throw new ApiError('csrf-failed')
   }
   return auth
@@ -40,6 +44,24 @@ function csrfMatches(sent: string | string[] | undefined, expected: string): boo
   const a = Buffer.from(sent)
   const b = Buffer.from(expected)
   return a.length === b.length && timingSafeEqual(a, b)
+}
+
+/** Route config of the routes that start a session (login, registration): the cookie is not read there. */
+export const STARTS_SESSION = { startsSession: true } as const
+
+export function startsSession(request: FastifyRequest): boolean {
+  return (request.routeOptions.config as { startsSession?: boolean } | undefined)?.startsSession === true
+}
+
+/**
+ * Route config of the web client's pages and assets: they are the same for everyone, so the cookie
+ * is not read. A browser whose session was revoked or expired must get the page (which then shows
+ * sign-in), not a `session-expired` JSON body in place of the app.
+ */
+export const SERVES_PAGE = { servesPage: true } as const
+
+export function servesPage(request: FastifyRequest): boolean {
+  return (request.routeOptions.config as { servesPage?: boolean } | undefined)?.servesPage === true
 }
 
 /** preHandler: the route needs a signed-in user. */

@@ -19,7 +19,10 @@ export function isGuestAuthorization(header: string | undefined): boolean {
   return header !== undefined && /^Guest /i.test(header)
 }
 
-export async function authenticateGuest(rooms: RoomService, request: FastifyRequest): Promise<(Caller & { type: 'guest' }) | null> {
+export async function authenticateGuest(
+  rooms: RoomService,
+  request: FastifyRequest,
+): Promise<(Caller & { type: 'guest' }) | null> {
   const header = request.headers.authorization
   if (!isGuestAuthorization(header)) return null
   const secret = GUEST_SCHEME.exec(header as string)?.[1]

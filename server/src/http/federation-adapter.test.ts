@@ -19,7 +19,9 @@ describe('federation adapter (Fedify in front of Fastify)', () => {
   let instance: Instance
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-fed-adapter-'))
-    const loaded = loadConfig({ env: { PARLEY_DATA_DIR: dir, PARLEY_PUBLIC_ORIGIN: ORIGIN, PARLEY_REGISTRATION: 'open' } })
+    const loaded = loadConfig({
+      env: { PARLEY_DATA_DIR: dir, PARLEY_PUBLIC_ORIGIN: ORIGIN, PARLEY_REGISTRATION: 'open' },
+    })
     assert.ok(loaded.ok)
     const logger = createLogger('silent')
     instance = await createInstance(loaded.config, { logger })
@@ -35,7 +37,10 @@ describe('federation adapter (Fedify in front of Fastify)', () => {
   it('AccountService.createUser() makes the RSA and Ed25519 key pairs ahead of first use', async () => {
     const user = await services.store.users.byUsername('alice')
     const keys = await services.store.federation.keys.list(user?.id ?? '')
-    assert.deepEqual(keys.map((k) => k.algorithm), ['rsa', 'ed25519'])
+    assert.deepEqual(
+      keys.map((k) => k.algorithm),
+      ['rsa', 'ed25519'],
+    )
   })
 
   it('GET /.well-known/webfinger resolves acct:alice@host to the actor', async () => {
@@ -68,14 +73,21 @@ describe('federation adapter (Fedify in front of Fastify)', () => {
     assert.equal(person.endpoints.sharedInbox, `${ORIGIN}/inbox`)
     assert.equal(person.publicKey.owner, person.id)
     const { createPublicKey } = await import('node:crypto')
-    assert.equal(createPublicKey(person.publicKey.publicKeyPem).asymmetricKeyDetails?.modulusLength, 2048, 'RSA-2048, as Mastodon uses')
+    assert.equal(
+      createPublicKey(person.publicKey.publicKeyPem).asymmetricKeyDetails?.modulusLength,
+      2048,
+      'RSA-2048, as Mastodon uses',
+    )
     assert.match(person.publicKey.publicKeyPem, /^-----BEGIN PUBLIC KEY-----/)
     const methods = [person.assertionMethod].flat()
     assert.equal(methods.length, 2)
-    assert.ok(methods.some((m: { publicKeyMultibase: string }) => m.publicKeyMultibase.startsWith('z6Mk')), 'an Ed25519 multikey')
+    assert.ok(
+      methods.some((m: { publicKeyMultibase: string }) => m.publicKeyMultibase.startsWith('z6Mk')),
+      'an Ed25519 multikey',
+    )
   })
 
-  it('GET /users/alice from a browser gets the HTML page; unknown actors get 404 either way', async () => {
+  it('GET /users/alice from a browser gets the HTML page; unknown actors get 404 either way, an unsigned POST to their inbox 401', async () => {
     const html = await app.inject({ url: '/users/alice', headers: { accept: 'text/html,application/xhtml+xml' } })
     assert.equal(html.statusCode, 200, html.body)
     assert.match(String(html.headers['content-type']), /text\/html/)
@@ -85,8 +97,15 @@ describe('federation adapter (Fedify in front of Fastify)', () => {
       const res = await app.inject({ url: '/users/nobody', headers: { accept } })
       assert.equal(res.statusCode, 404, accept)
     }
-    const inbox = await app.inject({ method: 'POST', url: '/users/nobody/inbox', headers: { 'content-type': AP }, payload: '{"type":"Follow"}' })
-    assert.equal(inbox.statusCode, 404)
+    const inbox = await app.inject({
+      method: 'POST',
+      url: '/users/nobody/inbox',
+      headers: { 'content-type': AP },
+      payload: '{"type":"Follow"}',
+    })
+    // Unsigned: refused before anything is looked up (which users exist is not told either).
+    assert.equal(inbox.statusCode, 401)
+    assert.equal(inbox.json().error.code, 'signature-missing')
   })
 
   it('followers, following and outbox are countable collections, empty at first', async () => {
@@ -95,6 +114,38 @@ describe('federation adapter (Fedify in front of Fastify)', () => {
       assert.equal(res.statusCode, 200, name)
       assert.equal(res.json().totalItems, 0, name)
     }
+  })
+
+  it('GET /actor is the instance actor: an Application with its own keys, an inbox and the shared inbox', async () => {
+    const res = await app.inject({ url: '/actor', headers: { accept: AP } })
+    assert.equal(res.statusCode, 200)
+    const actor = res.json()
+    assert.equal(actor.type, 'Application')
+    assert.equal(actor.id, `${ORIGIN}/actor`)
+    assert.equal(actor.inbox, `${ORIGIN}/actor/inbox`)
+    assert.equal(actor.endpoints.sharedInbox, `${ORIGIN}/inbox`)
+    assert.equal(actor.publicKey.owner, actor.id)
+    assert.equal(actor.publicKey.id, `${ORIGIN}/actor#main-key`)
+    assert.equal(actor.assertionMethod.length, 2, 'RSA and Ed25519')
+    const [stored] = await services.store.federation.instanceKeys.list('instance')
+    assert.equal(stored?.algorithm, 'rsa', 'kept in the instance keys table')
+    // Not a user: no WebFinger handle, no following collection.
+    const finger = await app.inject({ url: '/.well-known/webfinger?resource=acct:actor@talk.example' })
+    assert.equal(finger.statusCode, 404)
+    const following = await app.inject({ url: '/actor/following', headers: { accept: AP } })
+    assert.equal(following.statusCode, 404)
+  })
+
+  it('paths that only look like actors (/users/a/b, /rooms/x) are declined to the web app', async () => {
+    for (const url of ['/users/alice/extra', '/users/alice/extra/inbox', '/rooms/no-such-room'])
+      assert.equal((await app.inject({ url, headers: { accept: AP } })).statusCode, 404, url)
+    const unsigned = await app.inject({
+      method: 'POST',
+      url: '/actor/inbox',
+      headers: { 'content-type': AP },
+      payload: JSON.stringify({ type: 'Follow' }),
+    })
+    assert.equal(unsigned.statusCode, 401, "the instance actor's inbox is gated like any other")
   })
 
   it('NodeInfo 2.1 and host-meta are served', async () => {
@@ -113,8 +164,19 @@ describe('federation adapter (Fedify in front of Fastify)', () => {
   })
 
   it('an unsigned POST to an inbox is refused with 401 and changes nothing', async () => {
-    const follow = { '@context': 'https://www.w3.org/ns/activitystreams', id: 'https://evil.example/f/1', type: 'Follow', actor: 'https://evil.example/users/e', object: `${ORIGIN}/users/alice` }
-    const res = await app.inject({ method: 'POST', url: '/users/alice/inbox', headers: { 'content-type': AP }, payload: JSON.stringify(follow) })
+    const follow = {
+      '@context': 'https://www.w3.org/ns/activitystreams',
+      id: 'https://evil.example/f/1',
+      type: 'Follow',
+      actor: 'https://evil.example/users/e',
+      object: `${ORIGIN}/users/alice`,
+    }
+    const res = await app.inject({
+      method: 'POST',
+      url: '/users/alice/inbox',
+      headers: { 'content-type': AP },
+      payload: JSON.stringify(follow),
+    })
     assert.equal(res.statusCode, 401)
     const alice = await services.store.users.byUsername('alice')
     assert.equal(await services.store.federation.followers.count(alice?.id ?? ''), 0)
@@ -122,7 +184,12 @@ describe('federation adapter (Fedify in front of Fastify)', () => {
 
   it('the API behind the adapter still works, including bodies on claimed-looking paths it declines', async () => {
     assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
-    const bad = await app.inject({ method: 'POST', url: '/users/alice/elsewhere', headers: { 'content-type': 'application/json' }, payload: '{}' })
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/users/alice/elsewhere',
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    })
     assert.equal(bad.statusCode, 404, bad.body)
     assert.equal(bad.json().error.code, 'route-not-found')
   })

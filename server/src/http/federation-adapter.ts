@@ -19,7 +19,17 @@ export type FederationAdapterOptions = {
 
 class BodyTooLarge extends Error {}
 
-export function installFederation(app: FastifyInstance, federation: ParleyFederation, options: FederationAdapterOptions): void {
+/**
+ * Past the limit, a chunked body is still read (and dropped) up to this many bytes more, so that the
+ * client, still sending, reads our 413 instead of a reset connection; beyond it the socket is closed.
+ */
+const DRAIN_AFTER_LIMIT = 8 * 1024 * 1024
+
+export function installFederation(
+  app: FastifyInstance,
+  federation: ParleyFederation,
+  options: FederationAdapterOptions,
+): void {
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?', 1)[0] ?? '/'
     if (!ParleyFederation.claims(path)) return
@@ -27,13 +37,14 @@ export function installFederation(app: FastifyInstance, federation: ParleyFedera
     if (declared > options.bodyLimit) return sendError(reply, new ApiError('body-too-large'))
     const body = lazyBody(request.raw, options.bodyLimit)
     let response: Response | null
+    const tooLarge = () => sendError(reply.header('connection', 'close'), new ApiError('body-too-large'))
     try {
       response = await federation.handle(toWebRequest(request, options.publicOrigin, body.stream))
     } catch (error) {
-      if (body.tooLarge()) return sendError(reply, new ApiError('body-too-large'))
+      if (body.tooLarge()) return tooLarge()
       throw error
     }
-    if (body.tooLarge()) return sendError(reply, new ApiError('body-too-large'))
+    if (body.tooLarge()) return tooLarge()
     if (response === null) {
       // Declined after reading the body (cannot happen with Fedify's routing, but then Fastify
       // could not parse it again): answer 404 here rather than hand on a drained request.
@@ -70,27 +81,36 @@ function lazyBody(raw: IncomingMessage, limit: number) {
   let started = false
   let tooLarge = false
   let received = 0
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (started) return
-      started = true
-      raw.on('data', (chunk: Buffer) => {
-        received += chunk.length
-        if (received > limit) {
-          tooLarge = true
-          controller.error(new BodyTooLarge('request body too large'))
-          raw.destroy()
-          return
-        }
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))
-      })
-      raw.once('end', () => controller.close())
-      raw.once('error', (error) => controller.error(error))
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (started) return
+        started = true
+        raw.on('data', (chunk: Buffer) => {
+          received += chunk.length
+          if (tooLarge) {
+            // Dropped; a client that goes on and on is cut off.
+            if (received > limit + DRAIN_AFTER_LIMIT) raw.destroy()
+            return
+          }
+          if (received > limit) {
+            tooLarge = true
+            controller.error(new BodyTooLarge('request body too large'))
+            return
+          }
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))
+        })
+        raw.once('end', () => {
+          if (!tooLarge) controller.close()
+        })
+        raw.once('error', (error) => controller.error(error))
+      },
+      cancel() {
+        raw.resume()
+      },
+      // No eager pull: with the default high-water mark of 1 the stream would start reading at once.
     },
-    cancel() {
-      raw.resume()
-    },
-    // No eager pull: with the default high-water mark of 1 the stream would start reading at once.
-  }, { highWaterMark: 0 })
+    { highWaterMark: 0 },
+  )
   return { stream, started: () => started, tooLarge: () => tooLarge }
 }

@@ -4,9 +4,26 @@
  */
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 
+/**
+ * Query parameters that are credentials (the signature of a file's capability link, the token of a
+ * calendar feed) are not logged.
+ */
+const SECRET_PARAMS = /([?&](?:signature|token)=)[^&#]*/gi
+
 export class ParleyLogController extends LogController {
   override incomingRequest(request: FastifyRequest): void {
-    request.log.debug({ req: request }, 'incoming request')
+    const { method, url, host, ip, socket } = request
+    const logged = SECRET_PARAMS.test(url)
+      ? {
+          method,
+          url: url.replace(SECRET_PARAMS, '$1[redacted]'),
+          host,
+          remoteAddress: ip,
+          remotePort: socket?.remotePort,
+        }
+      : request
+    SECRET_PARAMS.lastIndex = 0
+    request.log.debug({ req: logged }, 'incoming request')
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {

@@ -4,7 +4,9 @@ import { EnhancedEventEmitter } from './enhanced-events.ts'
 
 test('EnhancedEventEmitter.safeEmit() runs every listener even when one throws or rejects', async () => {
   const errors: string[] = []
-  const emitter = new EnhancedEventEmitter<{ ping: [number] }>((event, error) => errors.push(`${event}:${(error as Error).message}`))
+  const emitter = new EnhancedEventEmitter<{ ping: [number] }>((event, error) =>
+    errors.push(`${event}:${(error as Error).message}`),
+  )
   const seen: number[] = []
   emitter.on('ping', () => {
     throw new Error('boom')

@@ -52,8 +52,11 @@ export interface SfuEngine {
   readonly closed: boolean
   readonly observer: EnhancedEventEmitter<SfuEngineEvents>
   readonly routers: ReadonlyMap<string, Router>
-  /** One router per call. */
-  createRouter(options: { callId: string }): Promise<MediaResult<Router>>
+  /**
+   * One router per call. `e2ee`: the browsers encrypt their media end to end (SFrame); the media
+   * server is told so (Janus refuses publishers that do not declare it) and forwards frames it cannot read.
+   */
+  createRouter(options: { callId: string; e2ee?: boolean }): Promise<MediaResult<Router>>
   close(): void
 }
 
@@ -92,7 +95,9 @@ export interface SendTransport {
   readonly observer: EnhancedEventEmitter<TransportEvents>
   readonly producer: Producer | undefined
   /** Publishes the browser's offer; resolves with the SDP answer for it. */
-  produce(options: SdpOptions & { source: MediaSource; offerSdp: string }): Promise<MediaResult<{ producer: Producer; answerSdp: string }>>
+  produce(
+    options: SdpOptions & { source: MediaSource; offerSdp: string },
+  ): Promise<MediaResult<{ producer: Producer; answerSdp: string }>>
   addIceCandidate(candidate: IceCandidate | null): Promise<MediaResult<void>>
   close(): void
   routerClosed(reason: string): void
@@ -114,7 +119,9 @@ export interface RecvTransport {
    * Subscribes to producers that are live (waiting briefly for ones still connecting) and resolves
    * with the SDP offer to hand to the browser; its answer goes to `setRemoteAnswer`.
    */
-  consume(options: { producerIds: readonly string[] }): Promise<MediaResult<{ consumers: Consumer[]; offerSdp: string }>>
+  consume(options: {
+    producerIds: readonly string[]
+  }): Promise<MediaResult<{ consumers: Consumer[]; offerSdp: string }>>
   setRemoteAnswer(answerSdp: string, options?: SdpOptions): Promise<MediaResult<void>>
   addIceCandidate(candidate: IceCandidate | null): Promise<MediaResult<void>>
   close(): void

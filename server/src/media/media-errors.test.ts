@@ -17,7 +17,20 @@ test('mediaErrorCode() gives every media failure a registered protocol code, nev
     { type: 'engine-error', code: 499, message: 'Janus internals' },
   ]
   const mapped = errors.map(mediaErrorCode)
-  assert.deepEqual(mapped.map((m) => m.code), ['call-full', 'not-in-call', 'invalid-sdp', 'no-usable-codec', 'media-not-found', 'media-not-ready', 'recording-unavailable', 'media-unavailable', 'internal-error'])
+  assert.deepEqual(
+    mapped.map((m) => m.code),
+    [
+      'call-full',
+      'not-in-call',
+      'invalid-sdp',
+      'no-usable-codec',
+      'media-not-found',
+      'media-not-ready',
+      'recording-unavailable',
+      'media-unavailable',
+      'internal-error',
+    ],
+  )
   for (const m of mapped) assert.ok(Object.hasOwn(ErrorCodes, m.code))
   assert.deepEqual(mapped[0]?.details, { max: 5 })
   assert.doesNotMatch(mapped[7]?.message ?? '', /ws:\/\//, 'the media server address stays internal')

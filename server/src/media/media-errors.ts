@@ -6,20 +6,40 @@
 import type { ErrorCode } from '@parley/protocol'
 import type { MediaError } from './engine.ts'
 
-export function mediaErrorCode(error: MediaError): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+export function mediaErrorCode(error: MediaError): {
+  code: ErrorCode
+  message: string
+  details?: Record<string, unknown>
+} {
   switch (error.type) {
     case 'call-full':
-      return { code: 'call-full', message: `This call holds at most ${error.max} participants`, details: { max: error.max } }
+      return {
+        code: 'call-full',
+        message: `This call holds at most ${error.max} participants`,
+        details: { max: error.max },
+      }
     case 'not-in-call':
-      return { code: 'not-in-call', message: 'Only participants of this call can do this', details: { participantId: error.participantId } }
+      return {
+        code: 'not-in-call',
+        message: 'Only participants of this call can do this',
+        details: { participantId: error.participantId },
+      }
     case 'invalid-sdp':
       return { code: 'invalid-sdp', message: `The session description is not valid: ${error.message}` }
     case 'no-usable-codec':
       return { code: 'no-usable-codec', message: error.message }
     case 'producer-not-found':
-      return { code: 'media-not-found', message: 'No such published media in this call', details: { producerId: error.producerId } }
+      return {
+        code: 'media-not-found',
+        message: 'No such published media in this call',
+        details: { producerId: error.producerId },
+      }
     case 'producer-not-ready':
-      return { code: 'media-not-ready', message: 'The published media is not flowing yet; try again shortly', details: { producerId: error.producerId } }
+      return {
+        code: 'media-not-ready',
+        message: 'The published media is not flowing yet; try again shortly',
+        details: { producerId: error.producerId },
+      }
     case 'recording-unavailable':
       return { code: 'recording-unavailable', message: `Recording is not possible: ${error.message}` }
     case 'engine-unavailable':

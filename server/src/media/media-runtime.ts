@@ -9,8 +9,7 @@ import type { IceServers } from '@parley/protocol'
 import type { Config } from '../config/schema.ts'
 import type { Logger } from '../logger.ts'
 import type { MediaEngine, MediaError } from './engine.ts'
-import { JanusEngine } from './janus/janus-engine.ts'
-import { JanusSupervisor, type JanusEndpoint } from './janus/janus-supervisor.ts'
+import type { JanusSupervisor, JanusEndpoint } from './janus/janus-supervisor.ts'
 import { MeshEngine } from './mesh/mesh-engine.ts'
 import { iceServersFor } from './turn/turn-credentials.ts'
 
@@ -22,21 +21,54 @@ export type MediaRuntime = {
   close(): Promise<void>
 }
 
-export type MediaRuntimeResult = { ok: true; value: MediaRuntime } | { ok: false; error: MediaError | { type: 'janus-missing' | 'spawn-failed' | 'not-ready'; message: string } }
+export type MediaRuntimeResult =
+  | { ok: true; value: MediaRuntime }
+  | { ok: false; error: MediaError | { type: 'janus-missing' | 'spawn-failed' | 'not-ready'; message: string } }
 
 export type MediaConfig = Pick<
   Config,
-  | 'dataDir' | 'mediaEngine' | 'meshMaxParticipants' | 'janusUrl' | 'janusApiSecret' | 'janusAdminKey' | 'janusBinary' | 'janusPort'
-  | 'janusRtpPortRange' | 'janusIceInterfaces' | 'janusRecordingsDir' | 'turnSecret' | 'turnCredentialTtlSeconds' | 'stunUrls' | 'turnUrls'
+  | 'dataDir'
+  | 'mediaEngine'
+  | 'meshMaxParticipants'
+  | 'janusUrl'
+  | 'janusApiSecret'
+  | 'janusAdminKey'
+  | 'janusBinary'
+  | 'janusPort'
+  | 'janusRtpPortRange'
+  | 'janusIceInterfaces'
+  | 'janusRecordingsDir'
+  | 'turnSecret'
+  | 'turnCredentialTtlSeconds'
+  | 'stunUrls'
+  | 'turnUrls'
 >
 
-export async function startMediaRuntime(config: MediaConfig, logger: Logger, options: { janusConfigDir?: string; recordingsDir?: string } = {}): Promise<MediaRuntimeResult> {
+export async function startMediaRuntime(
+  config: MediaConfig,
+  logger: Logger,
+  options: { janusConfigDir?: string; recordingsDir?: string } = {},
+): Promise<MediaRuntimeResult> {
   const iceServers = (userId: string, now?: number) =>
-    iceServersFor({ stunUrls: config.stunUrls, turnUrls: config.turnUrls, turnSecret: config.turnSecret, ttlSeconds: config.turnCredentialTtlSeconds }, userId, now)
+    iceServersFor(
+      {
+        stunUrls: config.stunUrls,
+        turnUrls: config.turnUrls,
+        turnSecret: config.turnSecret,
+        ttlSeconds: config.turnCredentialTtlSeconds,
+      },
+      userId,
+      now,
+    )
   if (config.mediaEngine === 'mesh') {
     const engine = new MeshEngine({ maxParticipants: config.meshMaxParticipants, logger })
     return { ok: true, value: { engine, janus: undefined, iceServers, close: async () => engine.close() } }
   }
+  // The Janus engine (a dozen modules) loads only when it is the configured one.
+  const [{ JanusEngine }, { JanusSupervisor }] = await Promise.all([
+    import('./janus/janus-engine.ts'),
+    import('./janus/janus-supervisor.ts'),
+  ])
   let janus: JanusSupervisor | undefined
   let endpoint: JanusEndpoint
   if (config.janusUrl) {
@@ -54,7 +86,13 @@ export async function startMediaRuntime(config: MediaConfig, logger: Logger, opt
     if (!started.ok) return started
     endpoint = started.value.endpoint
   }
-  const recordingsDir = options.recordingsDir ?? (config.janusRecordingsDir ? resolve(config.janusRecordingsDir) : janus ? join(resolve(config.dataDir), 'recordings') : undefined)
+  const recordingsDir =
+    options.recordingsDir ??
+    (config.janusRecordingsDir
+      ? resolve(config.janusRecordingsDir)
+      : janus
+        ? join(resolve(config.dataDir), 'recordings')
+        : undefined)
   const connected = await JanusEngine.connect({ endpoint, logger, settings: { recordingsDir } })
   if (!connected.ok) {
     await janus?.close()

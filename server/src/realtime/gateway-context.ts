@@ -6,6 +6,8 @@ import type { RoomEventLog } from '../rooms/event-log.ts'
 import type { Caller } from '../rooms/result.ts'
 import type { RealtimeHub } from './hub.ts'
 import type { CallFrontDoor } from '../calls/call-service.ts'
+import type { PeopleService } from '../accounts/people-service.ts'
+import type { PresenceRegistry } from './presence-registry.ts'
 
 export type RealtimeLimits = {
   messagesPerSecond: number
@@ -23,18 +25,37 @@ export type RealtimeLimits = {
 /** Checks again whether the credentials a session was opened with are still good. */
 export type StillValid = () => Promise<boolean>
 
+/**
+ * Typing in rooms hosted on other instances (cascade-member.ts): it goes to the room's host over
+ * the call channel, and comes back from it (everyone's, ours included) as the room's typing frames.
+ */
+export interface HostedRoomTyping {
+  /** A session streams `roomId`: when the room is hosted elsewhere, its typing news is followed. */
+  watch(caller: Caller, roomId: string): void
+  /** Sends the caller's typing to the room's host; false when the room is hosted here. */
+  typing(caller: Caller, roomId: string, typing: boolean): Promise<boolean>
+}
+
 /** What every session of one gateway shares. */
 export type GatewayContext = {
   store: Store
   rooms: RoomService
   events: RoomEventLog
+  /** Users' statuses, carried by their presence frames. */
+  people: PeopleService
   hub: RealtimeHub
+  /** Who is online in which room, on every node. */
+  presence: PresenceRegistry
   /** The CallService, or (several nodes) the CallForwarding in front of it. */
   calls: CallFrontDoor
+  /** Absent without federation. */
+  hostedTyping?: HostedRoomTyping
   flusher: Flusher
   log: Logger
   limits: RealtimeLimits
-  authenticate(auth: HelloAuth): Promise<{ ok: true; caller: Caller; stillValid: StillValid } | { ok: false; error: ErrorCode }>
+  authenticate(
+    auth: HelloAuth,
+  ): Promise<{ ok: true; caller: Caller; stillValid: StillValid } | { ok: false; error: ErrorCode }>
 }
 
 /** Flushes the sessions that queued frames, once per event-loop turn. */

@@ -11,15 +11,18 @@ const listener = (frames: string[]): HubListener => ({
 })
 
 describe('RealtimeHub user channel', () => {
-  it('frames published on a user\'s topic reach that user\'s listeners on every hub sharing the bus, until unwatched', async () => {
+  it("frames published on a user's topic reach that user's listeners on every hub sharing the bus, until unwatched", async () => {
     const bus = new InProcessBus()
-    const [one, two] = [new RealtimeHub(bus, (error) => assert.fail(String(error))), new RealtimeHub(bus, (error) => assert.fail(String(error)))]
+    const [one, two] = [
+      new RealtimeHub(bus, (error) => assert.fail(String(error))),
+      new RealtimeHub(bus, (error) => assert.fail(String(error))),
+    ]
     const [first, second, other] = [[], [], []] as string[][]
     const [l1, l2, l3] = [listener(first!), listener(second!), listener(other!)]
     await one.watchUser('u1', l1)
     await two.watchUser('u1', l2)
     await two.watchUser('u2', l3)
-    const frame = JSON.stringify({ type: 'remote-room.removed', roomId: 'https://a.example/rooms/1' })
+    const frame = JSON.stringify({ type: 'invitation.received', invitation: { inviteId: 'https://a.example/i/1' } })
     await bus.publish(userTopic('u1'), frame)
     assert.deepEqual([first, second, other], [[frame], [frame], []])
     two.unwatchUser('u1', l2)

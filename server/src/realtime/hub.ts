@@ -77,10 +77,17 @@ export class RealtimeHub {
       return
     }
     const bytes = Buffer.from(raw)
-    for (const listener of [...(this.#rooms.get(roomId)?.listeners ?? [])]) this.#safely(() => listener.roomFrame(roomId, bytes, frame))
+    for (const listener of [...(this.#rooms.get(roomId)?.listeners ?? [])])
+      this.#safely(() => listener.roomFrame(roomId, bytes, frame))
   }
 
-  async #add(map: Map<string, Topic>, topic: string, key: string, listener: HubListener, handler: (raw: string) => void): Promise<void> {
+  async #add(
+    map: Map<string, Topic>,
+    topic: string,
+    key: string,
+    listener: HubListener,
+    handler: (raw: string) => void,
+  ): Promise<void> {
     let entry = map.get(key)
     if (!entry) {
       entry = { listeners: new Set(), ready: this.#bus.subscribe(topic, handler) }

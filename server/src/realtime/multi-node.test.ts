@@ -29,7 +29,8 @@ async function redisAnswers(): Promise<boolean> {
 const available = await redisAnswers()
 
 // Redis runs on every machine this project targets (CI starts it): a missing one is a failure.
-if (!available) throw new Error(`no Redis answers at ${redisUrl}: start one (redis-server --port 6379) or set REDIS_URL`)
+if (!available)
+  throw new Error(`no Redis answers at ${redisUrl}: start one (redis-server --port 6379) or set REDIS_URL`)
 
 describe('Two server nodes (needs Redis)', () => {
   it('RedisBus delivers a message posted through node 1 to a realtime client on node 2 (one SQLite file, one Redis)', async () => {
@@ -54,7 +55,8 @@ describe('Two server nodes (needs Redis)', () => {
       bobOnNode2.on('event', (e) => received.push(e))
 
       const posted = await aliceRest.post(room.id, 'hello from node 1')
-      for (let i = 0; i < 200 && !received.some((e) => e.seq === posted.seq); i++) await new Promise((r) => setTimeout(r, 10))
+      for (let i = 0; i < 200 && !received.some((e) => e.seq === posted.seq); i++)
+        await new Promise((r) => setTimeout(r, 10))
       const got = received.find((e) => e.seq === posted.seq)
       assert.equal(got?.event.type === 'message.new' && got.event.message.body, 'hello from node 1')
       assert.equal(received.filter((e) => e.seq === posted.seq).length, 1)

@@ -26,8 +26,14 @@ describe('Realtime gateway: guests, password and lobby', () => {
     await aliceRt.connect()
 
     const anonymous = new ParleyClient({ baseUrl: base })
-    await assert.rejects(anonymous.joinAsGuest(room.id, { displayName: 'Vera', password: 'nope' }), (e: ParleyApiError) => e.code === 'room-password-wrong')
-    const lobbyEvent = aliceRt.next('event', (e) => e.event.type === 'participant.joined' && e.event.participant.role === 'guest')
+    await assert.rejects(
+      anonymous.joinAsGuest(room.id, { displayName: 'Vera', password: 'nope' }),
+      (e: ParleyApiError) => e.code === 'room-password-wrong',
+    )
+    const lobbyEvent = aliceRt.next(
+      'event',
+      (e) => e.event.type === 'participant.joined' && e.event.participant.role === 'guest',
+    )
     const session = await anonymous.joinAsGuest(room.id, { displayName: 'Vera', password: 'visitors-welcome' })
     assert.equal(session.room.me?.state, 'lobby')
     const joined = await lobbyEvent
@@ -47,19 +53,32 @@ describe('Realtime gateway: guests, password and lobby', () => {
     vera.on('event', (e) => veraEvents.push(e))
     const guestRest = anonymous.as({ guestSecret: session.secret })
     const fromAlice = await alice.post(room.id, 'welcome Vera')
-    const seenByAlice = aliceRt.next('event', (e) => e.event.type === 'message.new' && e.event.message.actor.type === 'guest')
+    const seenByAlice = aliceRt.next(
+      'event',
+      (e) => e.event.type === 'message.new' && e.event.message.actor.type === 'guest',
+    )
     await guestRest.post(room.id, 'thanks!')
     const guestMessage = await seenByAlice
     assert.equal(guestMessage.event.type === 'message.new' && guestMessage.event.message.actor.name, 'Vera')
-    for (let i = 0; i < 100 && !veraEvents.some((e) => e.seq === fromAlice.seq); i++) await new Promise((r) => setTimeout(r, 10))
-    assert.equal(veraEvents.some((e) => e.seq === fromAlice.seq), true)
-    await assert.rejects(guestRest.addParticipant(room.id, owner.user.id), (e: ParleyApiError) => e.code === 'guest-not-allowed')
+    for (let i = 0; i < 100 && !veraEvents.some((e) => e.seq === fromAlice.seq); i++)
+      await new Promise((r) => setTimeout(r, 10))
+    assert.equal(
+      veraEvents.some((e) => e.seq === fromAlice.seq),
+      true,
+    )
+    await assert.rejects(
+      guestRest.addParticipant(room.id, owner.user.id),
+      (e: ParleyApiError) => e.code === 'guest-not-allowed',
+    )
 
     const bye = vera.next('bye')
     const closed = vera.next('close')
     await alice.removeParticipant(room.id, session.guestId)
     assert.equal((await bye).reason, 'session-ended')
     assert.equal((await closed).code, 4003)
-    await assert.rejects(guestRest.history(room.id), (e: ParleyApiError) => e.code === 'session-ended' && e.status === 401)
+    await assert.rejects(
+      guestRest.history(room.id),
+      (e: ParleyApiError) => e.code === 'session-ended' && e.status === 401,
+    )
   })
 })

@@ -55,9 +55,16 @@ describe('Realtime gateway: ordering', () => {
       const lost = await alice.post(room.id, 'lost on the bus')
       bus.dropHeld()
       const after = await alice.post(room.id, 'after')
-      for (let i = 0; i < 100 && !events.some((e) => e.seq === after.seq); i++) await new Promise((r) => setTimeout(r, 10))
-      assert.deepEqual(events.map((e) => e.seq), [first.seq, second.seq, lost.seq, after.seq])
-      assert.deepEqual(events.map((e) => e.event.type === 'message.new' && e.event.message.body), ['first', 'second', 'lost on the bus', 'after'])
+      for (let i = 0; i < 100 && !events.some((e) => e.seq === after.seq); i++)
+        await new Promise((r) => setTimeout(r, 10))
+      assert.deepEqual(
+        events.map((e) => e.seq),
+        [first.seq, second.seq, lost.seq, after.seq],
+      )
+      assert.deepEqual(
+        events.map((e) => e.event.type === 'message.new' && e.event.message.body),
+        ['first', 'second', 'lost on the bus', 'after'],
+      )
     } finally {
       bob.close()
       await t.close()

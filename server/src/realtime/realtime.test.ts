@@ -1,51 +1,12 @@
 import { describe, it, beforeEach, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
-import { WebSocket as WsClient } from 'ws'
+import type { WebSocket as WsClient } from 'ws'
 import { ParleyClient, RealtimeClient } from '@parley/client'
-import type { RoomEvent, ServerEvent, ServerMessage } from '@parley/protocol'
+import type { RoomEvent, ServerEvent } from '@parley/protocol'
 import { startTestInstance, type TestInstance } from '../testing/test-instance.ts'
+import { rawClient, until } from '../testing/raw-realtime.ts'
 
 type Person = { rest: ParleyClient; rt: RealtimeClient; id: string; token: string }
-
-/** A raw ws client that records every frame, for the bad-input cases the SDK never sends. */
-function rawClient(url: string, options: ConstructorParameters<typeof WsClient>[2] = {}) {
-  const ws = new WsClient(url.replace(/^http/, 'ws') + '/api/v1/realtime', options)
-  const frames: ServerMessage[] = []
-  const waiters: { match: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = []
-  ws.on('message', (data) => {
-    const frame = JSON.parse(String(data)) as ServerMessage
-    frames.push(frame)
-    for (const w of [...waiters]) if (w.match(frame)) {
-      waiters.splice(waiters.indexOf(w), 1)
-      w.resolve(frame)
-    }
-  })
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })))
-  return {
-    ws,
-    frames,
-    closed,
-    opened: new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject) }),
-    send: (value: unknown) => ws.send(typeof value === 'string' ? value : JSON.stringify(value)),
-    next(match: (m: ServerMessage) => boolean, timeoutMs = 5000): Promise<ServerMessage> {
-      const found = frames.find(match)
-      if (found) return Promise.resolve(found)
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('timed out waiting for a frame')), timeoutMs)
-        waiters.push({ match, resolve: (m) => { clearTimeout(timer); resolve(m) } })
-      })
-    },
-  }
-}
-
-/** Resolves once `condition` holds (polled), for events that may arrive before the REST reply. */
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
 
 /** Every event a client receives, from now on. */
 function record(rt: RealtimeClient): ServerEvent[] {
@@ -54,7 +15,8 @@ function record(rt: RealtimeClient): ServerEvent[] {
   return events
 }
 
-const isEvent = (roomId: string, type: RoomEvent['type']) => (e: ServerEvent) => e.roomId === roomId && e.event.type === type
+const isEvent = (roomId: string, type: RoomEvent['type']) => (e: ServerEvent) =>
+  e.roomId === roomId && e.event.type === type
 
 describe('Realtime gateway', () => {
   let t: TestInstance
@@ -66,13 +28,20 @@ describe('Realtime gateway', () => {
 
   const person = async (name: string): Promise<Person> => {
     const u = await t.user(name)
-    const rt = new RealtimeClient({ baseUrl: base, auth: { token: u.token }, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } })
+    const rt = new RealtimeClient({
+      baseUrl: base,
+      auth: { token: u.token },
+      reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+    })
     clients.push(rt)
     return { rest: new ParleyClient({ baseUrl: base, auth: { token: u.token } }), rt, id: u.user.id, token: u.token }
   }
 
   beforeEach(async () => {
-    t = await startTestInstance({ env: { PARLEY_CHAT_POSTS_PER_SECOND: '10000' }, realtimeLimits: { pingIntervalMs: 500, maxReplay: 50, sendBufferBytes: 256 * 1024, reauthIntervalMs: 200 } })
+    t = await startTestInstance({
+      env: { PARLEY_CHAT_POSTS_PER_SECOND: '10000' },
+      realtimeLimits: { pingIntervalMs: 500, maxReplay: 50, sendBufferBytes: 256 * 1024, reauthIntervalMs: 200 },
+    })
     base = await t.listen()
     alice = await person('alice')
     bob = await person('bob')
@@ -95,7 +64,7 @@ describe('Realtime gateway', () => {
     assert.equal(pong.type, 'pong')
   })
 
-  it('two users see each other\'s messages, reactions, edits, deletes, typing and read markers, each event with its seq', async () => {
+  it("two users see each other's messages, reactions, edits, deletes, typing and read markers, each event with its seq", async () => {
     await Promise.all([alice.rt.connect(), bob.rt.connect()])
     const seen = bob.rt.next('event', isEvent(roomId, 'message.new'))
     const posted = await alice.rest.post(roomId, 'hello **bob**')
@@ -106,7 +75,11 @@ describe('Realtime gateway', () => {
     const reaction = alice.rt.next('event', isEvent(roomId, 'reaction.added'))
     await bob.rest.react(roomId, posted.seq, '🎉')
     const r = await reaction
-    assert.deepEqual(r.event.type === 'reaction.added' && [r.event.messageSeq, r.event.emoji, r.event.actor.name], [posted.seq, '🎉', 'Bob'])
+    assert.deepEqual(r.event.type === 'reaction.added' && [r.event.messageSeq, r.event.emoji, r.event.actor.name], [
+      posted.seq,
+      '🎉',
+      'Bob',
+    ])
     assert.ok(r.seq > posted.seq)
 
     const edited = bob.rt.next('event', isEvent(roomId, 'message.edited'))
@@ -147,9 +120,18 @@ describe('Realtime gateway', () => {
     await bob.rt.connect()
     const live = await alice.rest.post(roomId, 'live')
     await until(() => received.some((e) => e.seq === live.seq), 'bob sees "live"')
-    assert.deepEqual(received.map((e) => e.seq), [...missed, live.seq])
-    assert.deepEqual(received.map((e) => e.replay ?? false), [true, true, true, true, true, false])
-    assert.deepEqual(received.map((e) => e.event.type === 'message.new' && e.event.message.body), ['missed 0', 'missed 1', 'missed 2', 'missed 3', 'missed 4', 'live'])
+    assert.deepEqual(
+      received.map((e) => e.seq),
+      [...missed, live.seq],
+    )
+    assert.deepEqual(
+      received.map((e) => e.replay ?? false),
+      [true, true, true, true, true, false],
+    )
+    assert.deepEqual(
+      received.map((e) => e.event.type === 'message.new' && e.event.message.body),
+      ['missed 0', 'missed 1', 'missed 2', 'missed 3', 'missed 4', 'live'],
+    )
   })
 
   it('the client reconnects by itself after the server drops it, and resumes', async () => {
@@ -157,7 +139,8 @@ describe('Realtime gateway', () => {
     const events = record(bob.rt)
     const reconnected = bob.rt.next('welcome', () => true, 5000)
     // Drop every connection as a crashing proxy would.
-    for (const client of (t.app as unknown as { websocketServer: { clients: Set<WsClient> } }).websocketServer.clients) client.terminate()
+    for (const client of (t.app as unknown as { websocketServer: { clients: Set<WsClient> } }).websocketServer.clients)
+      client.terminate()
     const m = await alice.rest.post(roomId, 'while you were away')
     await reconnected
     await until(() => events.some((e) => e.seq === m.seq), 'bob gets the message after reconnecting')
@@ -168,12 +151,26 @@ describe('Realtime gateway', () => {
     const lastSeq = (await t.store.rooms.byId(roomId))?.lastSeq ?? 0
     const forged = rawClient(base)
     await forged.opened
-    forged.send({ type: 'hello', version: 1, auth: { type: 'token', token: bob.token }, resume: { [roomId]: lastSeq + 100, 'not-my-room': 3 } })
+    forged.send({
+      type: 'hello',
+      version: 1,
+      auth: { type: 'token', token: bob.token },
+      resume: { [roomId]: lastSeq + 100, 'not-my-room': 3 },
+    })
     const error = await forged.next((m) => m.type === 'error')
     assert.equal(error.type === 'error' && error.error.code, 'resume-invalid')
     const resync = await forged.next((m) => m.type === 'resync')
-    assert.deepEqual(resync, { type: 'resync', roomId, lastSeq, history: `/api/v1/rooms/${roomId}/messages`, reason: 'resume-invalid' })
-    assert.deepEqual(await forged.next((m) => m.type === 'room.removed'), { type: 'room.removed', roomId: 'not-my-room' })
+    assert.deepEqual(resync, {
+      type: 'resync',
+      roomId,
+      lastSeq,
+      history: `/api/v1/rooms/${roomId}/messages`,
+      reason: 'resume-invalid',
+    })
+    assert.deepEqual(await forged.next((m) => m.type === 'room.removed'), {
+      type: 'room.removed',
+      roomId: 'not-my-room',
+    })
     forged.ws.close()
 
     for (let i = 0; i < 51; i++) await alice.rest.post(roomId, `flood ${i}`)
@@ -225,20 +222,30 @@ describe('Realtime gateway', () => {
     await anonymous.opened
     anonymous.send({ type: 'hello', version: 1 })
     assert.equal((await anonymous.closed).code, 4001)
-    assert.equal(anonymous.frames.some((f) => f.type === 'error' && f.error.code === 'unauthenticated'), true)
+    assert.equal(
+      anonymous.frames.some((f) => f.type === 'error' && f.error.code === 'unauthenticated'),
+      true,
+    )
     const forged = rawClient(base)
     await forged.opened
     forged.send({ type: 'hello', version: 1, auth: { type: 'token', token: 'parley_forged' } })
     assert.equal((await forged.closed).code, 4001)
-    assert.equal(forged.frames.some((f) => f.type === 'error' && f.error.code === 'token-invalid'), true)
+    assert.equal(
+      forged.frames.some((f) => f.type === 'error' && f.error.code === 'token-invalid'),
+      true,
+    )
   })
 
   it('revoking the token a session was opened with ends the session (bye session-ended, close 4003)', async () => {
     await bob.rt.connect()
     const bye = bob.rt.next('bye')
     const closed = bob.rt.next('close')
-    const tokens = (await t.call('GET', '/api/v1/me/tokens', { headers: { authorization: `Bearer ${bob.token}` } })).json<{ tokens: { id: string }[] }>()
-    const revoked = await t.call('DELETE', `/api/v1/me/tokens/${tokens.tokens[0]?.id}`, { headers: { authorization: `Bearer ${bob.token}` } })
+    const tokens = (
+      await t.call('GET', '/api/v1/me/tokens', { headers: { authorization: `Bearer ${bob.token}` } })
+    ).json<{ tokens: { id: string }[] }>()
+    const revoked = await t.call('DELETE', `/api/v1/me/tokens/${tokens.tokens[0]?.id}`, {
+      headers: { authorization: `Bearer ${bob.token}` },
+    })
     assert.equal(revoked.statusCode, 204)
     assert.equal((await bye).reason, 'session-ended')
     assert.equal((await closed).code, 4003)
@@ -302,7 +309,10 @@ describe('Realtime gateway: room changes, polls, presence and cookies', () => {
 
     const added = bobRt.next('room.added')
     const online = aliceRt.next('presence', (p) => p.actor.id === b.user.id && p.online)
-    const joinedSeen = aliceRt.next('event', (e) => e.event.type === 'participant.joined' && e.event.participant.actorId === b.user.id)
+    const joinedSeen = aliceRt.next(
+      'event',
+      (e) => e.event.type === 'participant.joined' && e.event.participant.actorId === b.user.id,
+    )
     await alice.addParticipant(room.id, b.user.id)
     assert.equal((await added).roomId, room.id)
     assert.equal((await joinedSeen).event.type, 'participant.joined')
@@ -328,7 +338,11 @@ describe('Realtime gateway: room changes, polls, presence and cookies', () => {
   })
 
   it('a cookie-authenticated upgrade from another origin is refused with csrf-failed; from ours it is welcomed', async () => {
-    const register = await t.app.inject({ method: 'POST', url: '/api/v1/account/register', payload: { username: 'carol', password: 'correct horse battery' } })
+    const register = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/account/register',
+      payload: { username: 'carol', password: 'correct horse battery' },
+    })
     const cookie = String(register.headers['set-cookie']).split(';')[0] as string
     const evil = rawClient(base, { headers: { cookie, origin: 'https://evil.example' } })
     const closed = await evil.closed

@@ -14,7 +14,13 @@ type Sender = {
   error(code: 'resume-invalid', id?: string, details?: Record<string, unknown>): void
 }
 
-export async function resumeRoom(session: Sender, ctx: GatewayContext, roomId: string, position: number, lastSeq: number): Promise<number> {
+export async function resumeRoom(
+  session: Sender,
+  ctx: GatewayContext,
+  roomId: string,
+  position: number,
+  lastSeq: number,
+): Promise<number> {
   const history = `/api/v1/rooms/${roomId}/messages`
   if (position > lastSeq) {
     session.error('resume-invalid', undefined, { roomId, position, lastSeq })

@@ -4,9 +4,10 @@ import type { ServerMessage } from '@parley/protocol'
 import { RoomStream, type StreamFrame } from './room-stream.ts'
 
 const frame = (seq: number | null): StreamFrame => {
-  const message: ServerMessage = seq === null
-    ? { type: 'typing', roomId: 'r', actor: { type: 'user', id: 'u', name: 'U' }, typing: true }
-    : { type: 'event', roomId: 'r', seq, event: { type: 'room.deleted' } }
+  const message: ServerMessage =
+    seq === null
+      ? { type: 'typing', roomId: 'r', actor: { type: 'user', id: 'u', name: 'U' }, typing: true }
+      : { type: 'event', roomId: 'r', seq, event: { type: 'room.deleted' } }
   return { raw: JSON.stringify(message), frame: message, seq }
 }
 
@@ -60,7 +61,10 @@ describe('RoomStream', () => {
     s.accept(frame(5))
     await settle()
     assert.deepEqual(delivered, [2, 3, 5])
-    assert.deepEqual(asked, [[1, 3], [3, 5]])
+    assert.deepEqual(asked, [
+      [1, 3],
+      [3, 5],
+    ])
     assert.equal(s.floor, 5)
   })
 })

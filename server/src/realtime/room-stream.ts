@@ -92,10 +92,11 @@ export class RoomStream {
     } catch (error) {
       this.#deps.onError(error)
       // Deliver what is held rather than lose it; order is best effort after a store failure.
-      for (const frame of this.#held.splice(0)) if (frame.seq !== null && frame.seq > this.#floor) {
-        this.#floor = frame.seq
-        this.#deps.deliver(frame)
-      }
+      for (const frame of this.#held.splice(0))
+        if (frame.seq !== null && frame.seq > this.#floor) {
+          this.#floor = frame.seq
+          this.#deps.deliver(frame)
+        }
     } finally {
       this.#filling = false
     }

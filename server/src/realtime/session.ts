@@ -6,18 +6,26 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { WebSocket } from 'ws'
-import Value from 'typebox/value'
 import {
-  CLIENT_MESSAGE_TYPES, ClientMessage, CloseCodes, ErrorCodes, MAX_FRAME_BYTES, REALTIME_FEATURES, REALTIME_VERSION,
-  type ClientHello, type ErrorCode, type ServerMessage,
+  CloseCodes,
+  ErrorCodes,
+  MAX_FRAME_BYTES,
+  REALTIME_FEATURES,
+  REALTIME_VERSION,
+  type ClientHello,
+  type ErrorCode,
+  type ServerMessage,
 } from '@parley/protocol'
 import type { Caller } from '../rooms/result.ts'
 import type { HubListener } from './hub.ts'
+import type { PresentActor } from './presence-registry.ts'
 import type { CallSink } from '../calls/call-participant.ts'
 import type { GatewayContext, StillValid } from './gateway-context.ts'
 import { TokenBucket } from './token-bucket.ts'
+import { parseClientFrame } from './client-frames.ts'
 import { resumeRoom } from './resume.ts'
 import { RoomStream, type StreamFrame } from './room-stream.ts'
+import { userStatusView } from '../http/views.ts'
 
 type State = 'awaiting-hello' | 'authenticating' | 'open' | 'closed'
 
@@ -41,7 +49,13 @@ export class RealtimeSession implements HubListener, CallSink {
   readonly #rooms = new Map<string, RoomStream>()
   readonly #onClosed: (session: RealtimeSession) => void
 
-  constructor(ws: WebSocket, ctx: GatewayContext, caller: Caller | null, stillValid: StillValid | null, onClosed: (session: RealtimeSession) => void) {
+  constructor(
+    ws: WebSocket,
+    ctx: GatewayContext,
+    caller: Caller | null,
+    stillValid: StillValid | null,
+    onClosed: (session: RealtimeSession) => void,
+  ) {
     this.#ws = ws
     this.#ctx = ctx
     this.#caller = caller
@@ -52,7 +66,9 @@ export class RealtimeSession implements HubListener, CallSink {
     ws.on('pong', () => (this.#alive = true))
     ws.on('close', () => this.#cleanup())
     ws.on('error', () => this.#cleanup())
-    this.#timers.push(setTimeout(() => this.#state === 'awaiting-hello' && this.close('hello-required'), ctx.limits.helloTimeoutMs))
+    this.#timers.push(
+      setTimeout(() => this.#state === 'awaiting-hello' && this.close('hello-required'), ctx.limits.helloTimeoutMs),
+    )
     this.#timers.push(
       setInterval(() => {
         if (!this.#alive) return this.close('idle-timeout')
@@ -71,6 +87,11 @@ export class RealtimeSession implements HubListener, CallSink {
     } catch (error) {
       this.#ctx.log.warn({ err: error, sessionId: this.id }, 'realtime credential check failed')
     }
+  }
+
+  /** Said hello and welcomed: counted as online. */
+  get isOpen(): boolean {
+    return this.#state === 'open'
   }
 
   get caller(): Caller | null {
@@ -113,7 +134,11 @@ export class RealtimeSession implements HubListener, CallSink {
   }
 
   error(code: ErrorCode, id?: string, details?: Record<string, unknown>, message?: string): void {
-    this.send({ type: 'error', ...(id ? { id } : {}), error: { code, message: message ?? ErrorCodes[code].message, ...(details ? { details } : {}) } })
+    this.send({
+      type: 'error',
+      ...(id ? { id } : {}),
+      error: { code, message: message ?? ErrorCodes[code].message, details: details ?? {} },
+    })
   }
 
   /** Ends the session with a reason: a bye frame (when it can still be read), then the close code. */
@@ -127,7 +152,11 @@ export class RealtimeSession implements HubListener, CallSink {
     const code = reason === 'server-closing' ? 1001 : CloseCodes[reason]
     this.#ws.close(code, reason)
     // A slow reader may never read the close frame: drop the connection outright.
-    if (slow) this.#ctx.log.info({ sessionId: this.id, bufferedAmount: this.#ws.bufferedAmount }, 'slow realtime consumer disconnected')
+    if (slow)
+      this.#ctx.log.info(
+        { sessionId: this.id, bufferedAmount: this.#ws.bufferedAmount },
+        'slow realtime consumer disconnected',
+      )
     const kill = setTimeout(() => this.#ws.terminate(), slow ? 500 : 2000)
     kill.unref()
   }
@@ -144,13 +173,25 @@ export class RealtimeSession implements HubListener, CallSink {
         if (frame.type === 'event') this.#afterEvent(roomId, frame.event)
       },
       missing: async (afterSeq, beforeSeq) => {
-        const events = await this.#ctx.store.events.since(roomId, afterSeq, Math.min(beforeSeq - afterSeq - 1, this.#ctx.limits.maxReplay))
-        return events.filter((e) => e.seq < beforeSeq).map((e): StreamFrame => {
-          const frame = { type: 'event' as const, roomId, seq: e.seq, event: e.data as unknown as Extract<ServerMessage, { type: 'event' }>['event'] }
-          return { raw: JSON.stringify(frame), frame, seq: e.seq }
-        })
+        const events = await this.#ctx.store.events.since(
+          roomId,
+          afterSeq,
+          Math.min(beforeSeq - afterSeq - 1, this.#ctx.limits.maxReplay),
+        )
+        return events
+          .filter((e) => e.seq < beforeSeq)
+          .map((e): StreamFrame => {
+            const frame = {
+              type: 'event' as const,
+              roomId,
+              seq: e.seq,
+              event: e.data as unknown as Extract<ServerMessage, { type: 'event' }>['event'],
+            }
+            return { raw: JSON.stringify(frame), frame, seq: e.seq }
+          })
       },
-      onError: (error) => this.#ctx.log.warn({ err: error, sessionId: this.id, roomId }, 'filling a sequence gap failed'),
+      onError: (error) =>
+        this.#ctx.log.warn({ err: error, sessionId: this.id, roomId }, 'filling a sequence gap failed'),
       gapWaitMs: this.#ctx.limits.gapWaitMs,
     })
     this.#rooms.set(roomId, stream)
@@ -165,38 +206,33 @@ export class RealtimeSession implements HubListener, CallSink {
     }
     if (this.#state !== 'open') return
     if (change.kind === 'ended') return this.close('session-ended')
-    void this.#refreshRoom(change.roomId).catch((error: unknown) => this.#ctx.log.warn({ err: error, sessionId: this.id }, 'membership refresh failed'))
+    void this.#refreshRoom(change.roomId).catch((error: unknown) =>
+      this.#ctx.log.warn({ err: error, sessionId: this.id }, 'membership refresh failed'),
+    )
   }
 
   userFrame(raw: Buffer): void {
     if (this.#state === 'authenticating') this.#pendingUserFrames.push(raw)
-    else if (this.#state === 'open') this.sendRaw(raw)
+    else if (this.#state === 'open') {
+      this.sendRaw(raw)
+      // The user's status changed: their rooms hear it from one local session of theirs.
+      if (raw.subarray(0, 24).toString('latin1').startsWith('{"type":"status"')) this.#presence(true, true)
+    }
   }
 
   #onFrame(data: Buffer, isBinary: boolean): void {
     this.#alive = true
     if (this.#state === 'closed') return
-    if (data.length > MAX_FRAME_BYTES) return this.error('frame-too-large', undefined, { limit: MAX_FRAME_BYTES, size: data.length })
+    if (data.length > MAX_FRAME_BYTES)
+      return this.error('frame-too-large', undefined, { limit: MAX_FRAME_BYTES, size: data.length })
     if (!this.#bucket.take()) {
       this.#dropped += 1
       if (this.#dropped > this.#ctx.limits.messagesPerSecond * 10) return this.close('rate-limited')
       return this.error('rate-limited', undefined, { messagesPerSecond: this.#ctx.limits.messagesPerSecond })
     }
-    if (isBinary) return this.error('invalid-message', undefined, { reason: 'binary frames are not used' })
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(data.toString('utf8'))
-    } catch {
-      return this.error('invalid-message', undefined, { reason: 'not JSON' })
-    }
-    const id = typeof (parsed as { id?: unknown })?.id === 'string' ? ((parsed as { id: string }).id.slice(0, 64)) : undefined
-    const type = (parsed as { type?: unknown })?.type
-    if (!CLIENT_MESSAGE_TYPES.includes(type as (typeof CLIENT_MESSAGE_TYPES)[number])) return this.error('unknown-message-type', id, { type: String(type).slice(0, 64) })
-    if (!Value.Check(ClientMessage, parsed)) {
-      const issues = [...Value.Errors(ClientMessage, parsed)].slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`)
-      return this.error('invalid-message', id, { issues })
-    }
-    const message = parsed as ClientMessage
+    const frame = parseClientFrame(data, isBinary)
+    if (!frame.ok) return this.error(frame.code, frame.id, frame.details)
+    const { message, id } = frame
     if (message.type === 'ping') return this.send({ type: 'pong', ...(id ? { id } : {}) })
     if (message.type === 'hello') {
       if (this.#state !== 'awaiting-hello') return this.error('already-hello', id)
@@ -237,19 +273,38 @@ export class RealtimeSession implements HubListener, CallSink {
     // Until each room's starting point is known, its live frames wait (nothing lost).
     for (const { room } of mine) this.#stream(room.id)
     await Promise.all(mine.map(({ room }) => this.#ctx.hub.joinRoom(room.id, this)))
+    for (const { room } of mine) this.#ctx.hostedTyping?.watch(caller, room.id)
     const rooms: Record<string, number> = {}
     for (const { room } of mine) rooms[room.id] = (await this.#ctx.store.rooms.byId(room.id))?.lastSeq ?? room.lastSeq
+    const calls = await this.#ctx.calls.activeCalls(mine.map(({ room }) => room.id))
+    const online = await this.#onlineIn(Object.keys(rooms))
     if (this.#state !== 'authenticating') return
     this.#state = 'open'
     this.send({
-      type: 'welcome', ...(hello.id ? { id: hello.id } : {}), version: REALTIME_VERSION, sessionId: this.id, features: [...REALTIME_FEATURES],
-      actor: { type: caller.type, id: caller.id, name: caller.name }, rooms,
-      limits: { maxFrameBytes: MAX_FRAME_BYTES, messagesPerSecond: this.#ctx.limits.messagesPerSecond, pingIntervalMs: this.#ctx.limits.pingIntervalMs },
+      type: 'welcome',
+      ...(hello.id ? { id: hello.id } : {}),
+      version: REALTIME_VERSION,
+      sessionId: this.id,
+      features: [...REALTIME_FEATURES],
+      actor: { type: caller.type, id: caller.id, name: caller.name },
+      rooms,
+      online,
+      calls,
+      limits: {
+        maxFrameBytes: MAX_FRAME_BYTES,
+        messagesPerSecond: this.#ctx.limits.messagesPerSecond,
+        pingIntervalMs: this.#ctx.limits.pingIntervalMs,
+      },
     })
-    for (const roomId of Object.keys(resume)) if (!this.#rooms.has(roomId)) this.send({ type: 'room.removed', roomId: roomId.slice(0, 64) })
+    for (const roomId of Object.keys(resume))
+      if (!this.#rooms.has(roomId)) this.send({ type: 'room.removed', roomId: roomId.slice(0, 64) })
     for (const [roomId, stream] of [...this.#rooms]) {
       const position = resume[roomId]
-      stream.start(position === undefined ? (rooms[roomId] ?? 0) : await resumeRoom(this, this.#ctx, roomId, position, rooms[roomId] ?? 0))
+      stream.start(
+        position === undefined
+          ? (rooms[roomId] ?? 0)
+          : await resumeRoom(this, this.#ctx, roomId, position, rooms[roomId] ?? 0),
+      )
     }
     this.#presence(true)
     for (const raw of this.#pendingUserFrames.splice(0)) this.sendRaw(raw)
@@ -290,6 +345,7 @@ export class RealtimeSession implements HubListener, CallSink {
     if (this.#rooms.get(roomId) !== stream) return
     this.send({ type: 'room.added', roomId, lastSeq })
     stream.start(lastSeq)
+    this.#ctx.hostedTyping?.watch(caller, roomId)
     this.#presenceIn(roomId, true)
   }
 
@@ -297,19 +353,65 @@ export class RealtimeSession implements HubListener, CallSink {
     const caller = this.#caller as Caller
     const allowed = await this.#ctx.rooms.access(caller, roomId, 'chat.typing')
     if (!allowed.ok) return this.error(allowed.error.type, id, { roomId: roomId.slice(0, 64) })
-    this.#ctx.events.ephemeral(roomId, { type: 'typing', roomId, actor: { type: caller.type, id: caller.id, name: allowed.value.self.displayName }, typing })
+    // A room hosted elsewhere: the host tells everyone (us included), as it does for its own people.
+    if (await this.#ctx.hostedTyping?.typing(caller, roomId, typing)) return
+    this.#ctx.events.ephemeral(roomId, {
+      type: 'typing',
+      roomId,
+      actor: { type: caller.type, id: caller.id, name: allowed.value.self.displayName },
+      typing,
+    })
   }
 
-  #presence(online: boolean): void {
-    for (const roomId of this.#rooms.keys()) this.#presenceIn(roomId, online)
+  /** Who else has a session open in each room, on any node of the instance (presence-registry.ts). */
+  async #onlineIn(roomIds: string[]): Promise<Record<string, PresentActor[]>> {
+    const me = this.#caller?.id
+    const online = await this.#ctx.presence.online(roomIds)
+    for (const roomId of roomIds) online[roomId] = (online[roomId] ?? []).filter((a) => a.id !== me)
+    return online
   }
 
-  #presenceIn(roomId: string, online: boolean): void {
+  #presence(online: boolean, statusChanged = false): void {
+    for (const roomId of this.#rooms.keys()) this.#presenceIn(roomId, online, statusChanged)
+  }
+
+  /**
+   * Says in the room that the caller came online (with their status) or went offline. Another local
+   * session of the same person keeps them online; a status change is told by the first of them.
+   */
+  #presenceIn(roomId: string, online: boolean, statusChanged = false): void {
     const caller = this.#caller
     if (!caller) return
-    // Another local session of the same person keeps them online.
-    const others = [...this.#ctx.hub.listenersOf(roomId)].some((l) => l !== this && (l as RealtimeSession).caller?.id === caller.id)
-    if (!others) this.#ctx.events.ephemeral(roomId, { type: 'presence', roomId, actor: { type: caller.type, id: caller.id, name: caller.name }, online })
+    const actor = { type: caller.type, id: caller.id, name: caller.name }
+    // Registered before the presence frame goes out: whoever sees the frame and then connects finds us in `online`.
+    const registered = online
+      ? this.#ctx.presence.add(roomId, this.id, actor)
+      : this.#ctx.presence.remove(roomId, this.id)
+    const mine = [...this.#ctx.hub.listenersOf(roomId)].filter((l) => (l as RealtimeSession).caller?.id === caller.id)
+    if (statusChanged ? mine[0] !== this : mine.some((l) => l !== this))
+      return void registered.catch(this.#warn(roomId))
+    const frame = { type: 'presence' as const, roomId, actor, online }
+    if (!online)
+      // Still online through a session on another node: no offline frame.
+      return void registered
+        .then(() => this.#ctx.presence.online([roomId]))
+        .then((now) => {
+          if (!(now[roomId] ?? []).some((a) => a.id === caller.id)) this.#ctx.events.ephemeral(roomId, frame)
+        })
+        .catch(this.#warn(roomId))
+    if (caller.type !== 'user')
+      return void registered.then(() => this.#ctx.events.ephemeral(roomId, frame), this.#warn(roomId))
+    void Promise.all([this.#ctx.people.status(caller.id), registered])
+      .then(([status]) => {
+        // Closed meanwhile: its offline frame went out already and must stay the last word.
+        if (this.#state !== 'closed' && this.#rooms.has(roomId))
+          this.#ctx.events.ephemeral(roomId, { ...frame, status: userStatusView(status) })
+      })
+      .catch(this.#warn(roomId))
+  }
+
+  #warn(roomId: string): (error: unknown) => void {
+    return (error) => this.#ctx.log.warn({ err: error, sessionId: this.id, roomId }, 'presence not told')
   }
 
   #cleanup(): void {

@@ -13,7 +13,11 @@ const readOnly: Room = { ...group, readOnly: true }
 const deleted: Room = { ...group, deletedAt: 1 }
 
 const as = (role: ParticipantRecord['role'], more: Partial<Self> = {}): Self => ({
-  actorType: role === 'guest' ? 'guest' : 'user', role, state: 'active', permissions: null, ...more,
+  actorType: role === 'guest' ? 'guest' : 'user',
+  role,
+  state: 'active',
+  permissions: null,
+  ...more,
 })
 const owner = as('owner')
 const mod = as('moderator')
@@ -53,6 +57,14 @@ const table: [RoomAction, Room, Self | null, Partial<PolicyInput>, string][] = [
   ['room.update', group, member, {}, 'role-too-low'],
   ['room.delete', group, owner, {}, 'ok'],
   ['room.delete', group, mod, {}, 'role-too-low'],
+  ['room.transfer', group, owner, {}, 'ok'],
+  ['room.transfer', group, mod, {}, 'role-too-low'],
+  ['room.transfer', oneToOne, owner, {}, 'room-kind-forbids'],
+  ['room.transfer', group, null, {}, 'room-not-found'],
+  ['participant.unban', group, mod, {}, 'ok'],
+  ['participant.unban', group, member, {}, 'role-too-low'],
+  ['participant.unban', publicRoom, guest, {}, 'guest-not-allowed'],
+  ['participant.unban', oneToOne, owner, {}, 'room-kind-forbids'],
   ['room.settings', group, member, {}, 'ok'],
   ['room.settings', publicRoom, guest, {}, 'guest-not-allowed'],
   ['participant.add', group, mod, {}, 'ok'],
@@ -94,6 +106,25 @@ const table: [RoomAction, Room, Self | null, Partial<PolicyInput>, string][] = [
   ['chat.react', group, mute, {}, 'permission-denied'],
   ['chat.react', group, guest, {}, 'ok'],
   ['chat.mark-read', readOnly, guest, {}, 'ok'],
+  ['file.share', group, member, {}, 'ok'],
+  ['file.share', publicRoom, guest, {}, 'ok'],
+  ['file.share', group, mute, {}, 'permission-denied'],
+  ['file.share', readOnly, member, {}, 'room-read-only'],
+  ['file.share', group, waiting, {}, 'in-lobby'],
+  ['file.share', group, null, {}, 'room-not-found'],
+  ['file.read', readOnly, guest, {}, 'ok'],
+  ['file.read', group, mute, {}, 'ok'],
+  ['file.read', group, waiting, {}, 'in-lobby'],
+  ['file.read', group, null, {}, 'room-not-found'],
+  ['meeting.view', readOnly, guest, {}, 'ok'],
+  ['meeting.view', group, waiting, {}, 'in-lobby'],
+  ['meeting.view', group, null, {}, 'room-not-found'],
+  ['meeting.schedule', group, mod, {}, 'ok'],
+  ['meeting.schedule', group, member, {}, 'role-too-low'],
+  ['meeting.schedule', publicRoom, guest, {}, 'guest-not-allowed'],
+  ['meeting.rsvp', readOnly, member, {}, 'ok'],
+  ['meeting.rsvp', publicRoom, guest, {}, 'guest-not-allowed'],
+  ['meeting.rsvp', group, null, {}, 'room-not-found'],
   ['chat.typing', group, mute, {}, 'permission-denied'],
   ['poll.create', group, member, {}, 'ok'],
   ['poll.create', readOnly, member, {}, 'room-read-only'],
@@ -110,6 +141,10 @@ const table: [RoomAction, Room, Self | null, Partial<PolicyInput>, string][] = [
   ['call.join', group, waiting, {}, 'in-lobby'],
   ['call.join', group, banned, {}, 'banned'],
   ['call.join', group, null, {}, 'room-not-found'],
+  ['call.join', { ...group, e2ee: true }, member, { encrypts: true }, 'ok'],
+  ['call.join', { ...group, e2ee: true }, member, { encrypts: false }, 'e2ee-required'],
+  ['call.join', { ...group, e2ee: true }, waiting, { encrypts: false }, 'in-lobby'],
+  ['call.join', group, member, { encrypts: false }, 'ok'],
   ['call.start', group, waiting, {}, 'in-lobby'],
   ['call.publish-video', group, waiting, {}, 'in-lobby'],
   ['call.publish-video', group, as('member', { permissions: ['audio'] }), {}, 'permission-denied'],
@@ -129,9 +164,14 @@ const table: [RoomAction, Room, Self | null, Partial<PolicyInput>, string][] = [
 
 describe('policy.decide()', () => {
   for (const [action, room, self, extra, expected] of table) {
-    const who = self ? `${self.role}${self.state === 'active' ? '' : ` (${self.state})`}${self.permissions ? ` [${self.permissions.join(',')}]` : ''}` : 'a stranger'
-    const where = room.deletedAt !== null ? 'deleted' : `${room.kind}${room.readOnly ? ' read-only' : ''}${room.listable !== 'none' ? ` listable:${room.listable}` : ''}`
-    it(`decide(${action}) for ${who} in a ${where} room${extra.target ? ` on a ${extra.target.isSelf ? 'themself' : extra.target.role}` : ''}${extra.isAuthor !== undefined ? (extra.isAuthor ? ' as author' : ' not author') : ''} → ${expected}`, () => {
+    const who = self
+      ? `${self.role}${self.state === 'active' ? '' : ` (${self.state})`}${self.permissions ? ` [${self.permissions.join(',')}]` : ''}`
+      : 'a stranger'
+    const where =
+      room.deletedAt !== null
+        ? 'deleted'
+        : `${room.kind}${room.readOnly ? ' read-only' : ''}${room.e2ee ? ' e2ee' : ''}${room.listable !== 'none' ? ` listable:${room.listable}` : ''}`
+    it(`decide(${action}) for ${who} in a ${where} room${extra.target ? ` on a ${extra.target.isSelf ? 'themself' : extra.target.role}` : ''}${extra.isAuthor !== undefined ? (extra.isAuthor ? ' as author' : ' not author') : ''}${extra.encrypts !== undefined ? (extra.encrypts ? ', encrypting' : ', not encrypting') : ''} → ${expected}`, () => {
       const decision = decide({ action, room, self, ...extra })
       assert.deepEqual(decision, expected === 'ok' ? { ok: true } : { ok: false, error: expected })
     })
@@ -148,8 +188,21 @@ describe('policy.decide()', () => {
   })
 
   it('effectivePermissions() gives moderators everything and others their explicit set, else the role defaults', () => {
-    assert.deepEqual(effectivePermissions({ role: 'moderator', permissions: [] }), ['chat', 'call', 'audio', 'video', 'screen', 'invite'])
-    assert.deepEqual(effectivePermissions({ role: 'member', permissions: null }), ['chat', 'call', 'audio', 'video', 'screen'])
+    assert.deepEqual(effectivePermissions({ role: 'moderator', permissions: [] }), [
+      'chat',
+      'call',
+      'audio',
+      'video',
+      'screen',
+      'invite',
+    ])
+    assert.deepEqual(effectivePermissions({ role: 'member', permissions: null }), [
+      'chat',
+      'call',
+      'audio',
+      'video',
+      'screen',
+    ])
     assert.deepEqual(effectivePermissions({ role: 'guest', permissions: null }), ['chat', 'audio', 'video'])
     assert.deepEqual(effectivePermissions({ role: 'member', permissions: ['invite'] }), ['invite'])
   })

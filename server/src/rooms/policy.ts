@@ -7,11 +7,43 @@ import type { Permission } from '@parley/protocol'
 import type { ParticipantRecord, ParticipantRole, RoomRecord } from '../store/records.ts'
 
 export const ROOM_ACTIONS = [
-  'room.view', 'room.join', 'room.rename', 'room.update', 'room.delete', 'room.leave', 'room.settings',
-  'participant.add', 'participant.remove', 'participant.ban', 'participant.admit', 'participant.update',
-  'chat.read', 'chat.post', 'chat.mention-all', 'chat.edit', 'chat.delete', 'chat.react', 'chat.mark-read', 'chat.typing',
-  'poll.create', 'poll.vote', 'poll.close',
-  'call.join', 'call.start', 'call.publish-audio', 'call.publish-video', 'call.publish-screen', 'call.moderate', 'call.record',
+  'room.view',
+  'room.join',
+  'room.rename',
+  'room.update',
+  'room.delete',
+  'room.leave',
+  'room.settings',
+  'room.transfer',
+  'participant.add',
+  'participant.remove',
+  'participant.ban',
+  'participant.unban',
+  'participant.admit',
+  'participant.update',
+  'chat.read',
+  'chat.post',
+  'chat.mention-all',
+  'chat.edit',
+  'chat.delete',
+  'chat.react',
+  'chat.mark-read',
+  'chat.typing',
+  'poll.create',
+  'poll.vote',
+  'poll.close',
+  'call.join',
+  'call.start',
+  'call.publish-audio',
+  'call.publish-video',
+  'call.publish-screen',
+  'call.moderate',
+  'call.record',
+  'file.share',
+  'file.read',
+  'meeting.view',
+  'meeting.schedule',
+  'meeting.rsvp',
 ] as const
 export type RoomAction = (typeof ROOM_ACTIONS)[number]
 
@@ -26,12 +58,25 @@ export type PolicyInput = {
   target?: { role: ParticipantRole; isSelf: boolean }
   /** For actions on a message or poll: whether the caller made it. */
   isAuthor?: boolean
+  /** For joining a call: whether the client encrypts media end to end (it announced `e2ee` in call.join). */
+  encrypts?: boolean
 }
 
 export type PolicyError =
-  | 'room-not-found' | 'banned' | 'in-lobby' | 'guest-not-allowed' | 'room-kind-forbids' | 'role-too-low'
-  | 'room-read-only' | 'permission-denied' | 'not-author' | 'mention-all-forbidden' | 'room-not-joinable' | 'already-participant'
+  | 'room-not-found'
+  | 'banned'
+  | 'in-lobby'
+  | 'guest-not-allowed'
+  | 'room-kind-forbids'
+  | 'role-too-low'
+  | 'room-read-only'
+  | 'permission-denied'
+  | 'not-author'
+  | 'mention-all-forbidden'
+  | 'room-not-joinable'
+  | 'already-participant'
   | 'e2ee-forbids'
+  | 'e2ee-required'
 export type PolicyDecision = { ok: true } | { ok: false; error: PolicyError }
 
 const rank: Record<ParticipantRole, number> = { guest: 0, member: 1, moderator: 2, owner: 3 }
@@ -53,12 +98,34 @@ export function effectivePermissions(p: Pick<ParticipantRecord, 'role' | 'permis
 /** Actions someone waiting in the lobby may take. */
 const LOBBY_ALLOWED = new Set<RoomAction>(['room.view', 'room.leave', 'room.settings'])
 /** Actions guests may never take. */
-const USERS_ONLY = new Set<RoomAction>(['room.settings', 'participant.add', 'participant.remove', 'participant.ban', 'participant.admit', 'participant.update', 'room.delete', 'room.rename', 'room.update'])
+const USERS_ONLY = new Set<RoomAction>([
+  'room.settings',
+  'room.transfer',
+  'participant.unban',
+  'participant.add',
+  'participant.remove',
+  'participant.ban',
+  'participant.admit',
+  'participant.update',
+  'room.delete',
+  'room.rename',
+  'room.update',
+  'meeting.schedule',
+  'meeting.rsvp',
+])
 /** Actions that write into the room and so stop at read-only for non-moderators. */
-const WRITES = new Set<RoomAction>(['chat.post', 'chat.edit', 'chat.react', 'poll.create', 'poll.vote'])
+const WRITES = new Set<RoomAction>(['chat.post', 'chat.edit', 'chat.react', 'poll.create', 'poll.vote', 'file.share'])
 const NEEDS: Partial<Record<RoomAction, Permission>> = {
-  'chat.post': 'chat', 'chat.react': 'chat', 'chat.typing': 'chat', 'poll.create': 'chat', 'poll.vote': 'chat',
-  'call.start': 'call', 'call.publish-audio': 'audio', 'call.publish-video': 'video', 'call.publish-screen': 'screen',
+  'chat.post': 'chat',
+  'chat.react': 'chat',
+  'chat.typing': 'chat',
+  'file.share': 'chat',
+  'poll.create': 'chat',
+  'poll.vote': 'chat',
+  'call.start': 'call',
+  'call.publish-audio': 'audio',
+  'call.publish-video': 'video',
+  'call.publish-screen': 'screen',
 }
 
 const allow: PolicyDecision = { ok: true }
@@ -90,24 +157,39 @@ export function decide(input: PolicyInput): PolicyDecision {
     case 'chat.react':
     case 'poll.create':
     case 'poll.vote':
-    case 'call.join':
     case 'call.start':
     case 'call.publish-audio':
     case 'call.publish-video':
     case 'call.publish-screen':
+    case 'file.share':
+    case 'file.read':
+    case 'meeting.view':
+    case 'meeting.rsvp':
       return allow
     case 'room.rename':
       if (room.kind === 'one-to-one') return deny('room-kind-forbids')
       return moderator ? allow : deny('role-too-low')
     case 'room.update':
+    case 'meeting.schedule':
       return moderator ? allow : deny('role-too-low')
     case 'room.delete':
       return self.role === 'owner' ? allow : deny('role-too-low')
+    case 'room.transfer':
+      // A one-to-one room has two owners and nothing to hand over.
+      if (room.kind === 'one-to-one') return deny('room-kind-forbids')
+      return self.role === 'owner' ? allow : deny('role-too-low')
+    case 'participant.unban':
+      if (room.kind === 'one-to-one') return deny('room-kind-forbids')
+      return moderator ? allow : deny('role-too-low')
     case 'participant.add':
       if (room.kind === 'one-to-one') return deny('room-kind-forbids')
       return moderator || effectivePermissions(self).includes('invite') ? allow : deny('permission-denied')
     case 'participant.admit':
       return moderator ? allow : deny('role-too-low')
+    case 'call.join':
+      // An end-to-end encrypted room's call takes only clients that encrypt: nobody is let in
+      // unencrypted, and nobody's media reaches the others unencrypted (spec/realtime.md).
+      return room.e2ee && input.encrypts === false ? deny('e2ee-required') : allow
     case 'call.record':
       // The server cannot read end-to-end encrypted media, so it cannot record it.
       if (room.e2ee) return deny('e2ee-forbids')

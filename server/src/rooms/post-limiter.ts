@@ -21,7 +21,8 @@ export class PostLimiter {
     if (!bucket) {
       // Oldest first in a Map: dropping the first entries forgets the longest-known posters; a
       // forgotten one simply starts again with a full bucket.
-      if (this.#buckets.size >= MAX_TRACKED) for (const key of [...this.#buckets.keys()].slice(0, MAX_TRACKED / 10)) this.#buckets.delete(key)
+      if (this.#buckets.size >= MAX_TRACKED)
+        for (const key of [...this.#buckets.keys()].slice(0, MAX_TRACKED / 10)) this.#buckets.delete(key)
       bucket = new TokenBucket(this.#rate, this.#rate * 3, this.#now)
       this.#buckets.set(actorId, bucket)
     }

@@ -14,9 +14,14 @@ import { fail, ok, type Caller, type Result } from './result.ts'
 import type { RoomEventLog } from './event-log.ts'
 import type { PasswordAttemptLimiter } from './guest-limiter.ts'
 import { participantView, publicRoomView } from './views.ts'
+import { isRemoteActorId } from '../store/actor-ids.ts'
 
 export type RoomServiceDeps = {
-  store: Store; events: RoomEventLog; attempts: PasswordAttemptLimiter; guestSessionTtlMs: number; now?: () => number
+  store: Store
+  events: RoomEventLog
+  attempts: PasswordAttemptLimiter
+  guestSessionTtlMs: number
+  now?: () => number
   /** Told when a room is created (the federation makes its actor's key pairs then); failures are only logged by the caller's hook. */
   onRoomCreated?: (room: RoomRecord) => void
 }
@@ -41,7 +46,12 @@ export class RoomService {
   }
 
   /** Loads the room and the caller's place in it, and asks the policy about `action`. */
-  async access(caller: Caller, roomId: string, action: RoomAction, extra: Partial<PolicyInput> = {}): Promise<Result<Access>> {
+  async access(
+    caller: Caller,
+    roomId: string,
+    action: RoomAction,
+    extra: Partial<PolicyInput> = {},
+  ): Promise<Result<Access>> {
     const room = await this.#store.rooms.byId(roomId)
     if (!room || (caller.type === 'guest' && caller.roomId !== roomId)) return fail('room-not-found')
     const self = await this.#store.participants.get(roomId, caller.id)
@@ -92,15 +102,26 @@ export class RoomService {
    * use (a direct message arrived, or the user opened it). The account's participant id is its
    * actor URL; it is a member (not an owner), so the policy lets it act only on its own messages.
    */
-  async oneToOneRemote(userId: string, remote: { actorId: string; displayName: string }): Promise<Result<Access & { created: boolean }>> {
-    if (!/^https?:\/\//.test(remote.actorId)) throw new TypeError('a remote account is named by its actor URL')
+  async oneToOneRemote(
+    userId: string,
+    remote: { actorId: string; displayName: string },
+  ): Promise<Result<Access & { created: boolean }>> {
+    if (!isRemoteActorId(remote.actorId)) throw new TypeError('a remote account is named by its actor URL')
     const user = await this.#store.users.byId(userId)
     if (!user || user.deletedAt !== null || user.disabled) return fail('user-not-found')
-    return this.#pair({ type: 'user', id: user.id, name: user.displayName }, { type: 'user', id: remote.actorId, name: remote.displayName }, 'member')
+    return this.#pair(
+      { type: 'user', id: user.id, name: user.displayName },
+      { type: 'user', id: remote.actorId, name: remote.displayName },
+      'member',
+    )
   }
 
   /** The pair's room (pairKey: both ids sorted), created on first use; `self`, if they had left it, is back in. */
-  async #pair(self: Caller, other: Caller, otherRole: ParticipantRecord['role']): Promise<Result<Access & { created: boolean }>> {
+  async #pair(
+    self: Caller,
+    other: Caller,
+    otherRole: ParticipantRecord['role'],
+  ): Promise<Result<Access & { created: boolean }>> {
     const pairKey = [self.id, other.id].sort().join(' ')
     const existing = await this.#store.rooms.byPairKey(pairKey)
     if (existing) {
@@ -108,13 +129,27 @@ export class RoomService {
       if (mine) return ok({ room: existing, self: mine, created: false })
     }
     const room: RoomRecord = {
-      id: randomUUID(), kind: 'one-to-one', name: '', description: '', listable: 'none', readOnly: false, lobby: false, e2ee: false, passwordHash: null,
-      messageExpirySeconds: null, lastSeq: 0, pairKey, createdBy: self.id, createdAt: this.#now(), deletedAt: null,
+      id: randomUUID(),
+      kind: 'one-to-one',
+      name: '',
+      description: '',
+      listable: 'none',
+      readOnly: false,
+      lobby: false,
+      e2ee: false,
+      passwordHash: null,
+      messageExpirySeconds: null,
+      lastSeq: 0,
+      pairKey,
+      createdBy: self.id,
+      createdAt: this.#now(),
+      deletedAt: null,
     }
     const created = existing ? ok(existing) : await this.#store.rooms.create(room)
     if (!created.ok) return this.#pair(self, other, otherRole) // lost a race: the other room exists now
     const target = created.value
-    const mine = (await this.#store.participants.get(target.id, self.id)) ?? this.#participant(target.id, self, 'owner', 'active')
+    const mine =
+      (await this.#store.participants.get(target.id, self.id)) ?? this.#participant(target.id, self, 'owner', 'active')
     for (const p of [mine, this.#participant(target.id, other, otherRole, 'active')]) {
       if (await this.#store.participants.get(target.id, p.actorId)) continue
       await this.#store.participants.put(p)
@@ -146,16 +181,26 @@ export class RoomService {
     const allowed = await this.access(caller, roomId, renames ? 'room.rename' : 'room.update')
     if (!allowed.ok) return allowed
     const { room } = allowed.value
-    if (input.password !== undefined && input.password !== null && room.kind !== 'public') return fail('room-kind-forbids', { field: 'password' })
+    if (input.password !== undefined && input.password !== null && room.kind !== 'public')
+      return fail('room-kind-forbids', { field: 'password' })
     const patch: RoomPatch = {
-      name: input.name, description: input.description, listable: input.listable, readOnly: input.readOnly, lobby: input.lobby,
+      name: input.name,
+      description: input.description,
+      listable: input.listable,
+      readOnly: input.readOnly,
+      lobby: input.lobby,
       messageExpirySeconds: input.messageExpirySeconds,
-      passwordHash: input.password === undefined ? undefined : input.password === null ? null : await hashPassword(input.password),
+      passwordHash:
+        input.password === undefined ? undefined : input.password === null ? null : await hashPassword(input.password),
     }
     const updated = (await this.#store.rooms.update(roomId, patch)) as RoomRecord
     if (room.lobby && input.lobby === false) await this.#admitEveryone(roomId)
-    await this.#events.emit(roomId, (seq) => ({ type: 'room.updated', room: publicRoomView({ ...updated, lastSeq: seq }) }))
-    if (input.name !== undefined && input.name !== room.name) await this.#systemMessage(roomId, caller, 'renamed', { from: room.name, to: input.name })
+    await this.#events.emit(roomId, (seq) => ({
+      type: 'room.updated',
+      room: publicRoomView({ ...updated, lastSeq: seq }),
+    }))
+    if (input.name !== undefined && input.name !== room.name)
+      await this.#systemMessage(roomId, caller, 'renamed', { from: room.name, to: input.name })
     return ok({ room: (await this.#store.rooms.byId(roomId)) as RoomRecord, self: allowed.value.self })
   }
 
@@ -164,7 +209,8 @@ export class RoomService {
     if (!allowed.ok) return allowed
     await this.#store.rooms.update(roomId, { deletedAt: this.#now() })
     await this.#events.emit(roomId, { type: 'room.deleted' })
-    for (const p of await this.#store.participants.list(roomId)) this.#events.membership(p.actorId, { roomId, kind: 'changed' })
+    for (const p of await this.#store.participants.list(roomId))
+      this.#events.membership(p.actorId, { roomId, kind: 'changed' })
     return ok(true)
   }
 
@@ -182,10 +228,16 @@ export class RoomService {
     return ok(await this.#store.participants.list(roomId))
   }
 
-  async add(caller: Caller, roomId: string, userId: string, role: 'moderator' | 'member' = 'member'): Promise<Result<ParticipantRecord>> {
+  async add(
+    caller: Caller,
+    roomId: string,
+    userId: string,
+    role: 'moderator' | 'member' = 'member',
+  ): Promise<Result<ParticipantRecord>> {
     const allowed = await this.access(caller, roomId, 'participant.add')
     if (!allowed.ok) return allowed
-    if (role === 'moderator' && allowed.value.self.role !== 'owner' && allowed.value.self.role !== 'moderator') return fail('role-too-low')
+    if (role === 'moderator' && allowed.value.self.role !== 'owner' && allowed.value.self.role !== 'moderator')
+      return fail('role-too-low')
     const user = await this.#store.users.byId(userId)
     if (!user || user.deletedAt !== null) return fail('user-not-found')
     const existing = await this.#store.participants.get(roomId, userId)
@@ -211,14 +263,25 @@ export class RoomService {
     await this.#enter(room, this.#participant(roomId, member, 'member', 'active'), member)
   }
 
-  async updateParticipant(caller: Caller, roomId: string, actorId: string, input: ParticipantUpdate): Promise<Result<ParticipantRecord>> {
+  async updateParticipant(
+    caller: Caller,
+    roomId: string,
+    actorId: string,
+    input: ParticipantUpdate,
+  ): Promise<Result<ParticipantRecord>> {
     const target = await this.#target(caller, roomId, actorId)
     if (!target.ok) return target
-    const allowed = await this.access(caller, roomId, 'participant.update', { target: { role: target.value.role, isSelf: actorId === caller.id } })
+    const allowed = await this.access(caller, roomId, 'participant.update', {
+      target: { role: target.value.role, isSelf: actorId === caller.id },
+    })
     if (!allowed.ok) return allowed
-    if (input.role !== undefined && target.value.actorType === 'guest') return fail('guest-not-allowed', { field: 'role' })
+    if (input.role !== undefined && target.value.actorType === 'guest')
+      return fail('guest-not-allowed', { field: 'role' })
     if (input.role === 'moderator' && allowed.value.self.role !== 'owner') return fail('role-too-low')
-    const updated = (await this.#store.participants.update(roomId, actorId, { role: input.role, permissions: input.permissions })) as ParticipantRecord
+    const updated = (await this.#store.participants.update(roomId, actorId, {
+      role: input.role,
+      permissions: input.permissions,
+    })) as ParticipantRecord
     await this.#events.emit(roomId, { type: 'participant.updated', participant: participantView(updated) })
     return ok(updated)
   }
@@ -228,7 +291,9 @@ export class RoomService {
     const found = await this.#target(caller, roomId, actorId)
     if (!found.ok) return found
     const target = found.value
-    const allowed = await this.access(caller, roomId, ban ? 'participant.ban' : 'participant.remove', { target: { role: target.role, isSelf: actorId === caller.id } })
+    const allowed = await this.access(caller, roomId, ban ? 'participant.ban' : 'participant.remove', {
+      target: { role: target.role, isSelf: actorId === caller.id },
+    })
     if (!allowed.ok) return allowed
     if (ban) await this.#store.participants.update(roomId, actorId, { state: 'banned' })
     else await this.#store.participants.remove(roomId, actorId)
@@ -239,11 +304,66 @@ export class RoomService {
     return ok(true)
   }
 
+  /**
+   * The owner hands the room to another participant: a signed-in user of this instance, active in
+   * the room. The new owner gets the owner role, the caller becomes a moderator.
+   */
+  async transferOwnership(caller: Caller, roomId: string, actorId: string): Promise<Result<ParticipantRecord>> {
+    const allowed = await this.access(caller, roomId, 'room.transfer')
+    if (!allowed.ok) return allowed
+    if (actorId === caller.id) return fail('already-participant', { reason: 'you own the room already' })
+    const target = await this.#store.participants.get(roomId, actorId)
+    if (!target || target.state !== 'active') return fail('participant-not-found')
+    if (target.actorType === 'guest') return fail('guest-not-allowed', { reason: 'guests cannot own rooms' })
+    // A member on another instance acts through its own server, which cannot moderate here.
+    if (isRemoteActorId(actorId)) return fail('person-not-local')
+    const owner = (await this.#store.participants.update(roomId, actorId, { role: 'owner' })) as ParticipantRecord
+    await this.#events.emit(roomId, { type: 'participant.updated', participant: participantView(owner) })
+    const former = (await this.#store.participants.update(roomId, caller.id, {
+      role: 'moderator',
+    })) as ParticipantRecord
+    await this.#events.emit(roomId, { type: 'participant.updated', participant: participantView(former) })
+    await this.#systemMessage(roomId, caller, 'owner-changed', { actorId, name: owner.displayName })
+    return ok(owner)
+  }
+
+  /** Lifts a ban: the person is no longer in the room and may be added or join again. */
+  async unban(caller: Caller, roomId: string, actorId: string): Promise<Result<true>> {
+    const allowed = await this.access(caller, roomId, 'participant.unban')
+    if (!allowed.ok) return allowed
+    const target = await this.#store.participants.get(roomId, actorId)
+    if (!target || target.state !== 'banned') return fail('participant-not-found', { reason: 'not banned' })
+    await this.#store.participants.remove(roomId, actorId)
+    await this.#systemMessage(roomId, caller, 'unbanned', { actorId, name: target.displayName })
+    return ok(true)
+  }
+
+  /**
+   * What a one-to-one room is called for `self`: the other person's current display name (their
+   * participant name if they are no longer a local user).
+   */
+  async peerName(room: RoomRecord, selfId: string): Promise<string> {
+    const other = (await this.#store.participants.list(room.id)).find((p) => p.actorId !== selfId)
+    if (!other) return room.name
+    const user = other.actorType === 'user' ? await this.#store.users.byId(other.actorId) : null
+    return user && user.deletedAt === null ? user.displayName : other.displayName
+  }
+
+  /** What is new in the room for the participant: unread messages, unread mentions, the last message. */
+  activity(self: ParticipantRecord) {
+    return this.#store.activity.of(self.roomId, self, this.#now())
+  }
+
+  reactionsOf(message: { roomId: string; seq: number }) {
+    return this.#store.messages.reactions(message.roomId, [message.seq])
+  }
+
   async admit(caller: Caller, roomId: string, actorId: string): Promise<Result<ParticipantRecord>> {
     const allowed = await this.access(caller, roomId, 'participant.admit')
     if (!allowed.ok) return allowed
     const target = await this.#store.participants.get(roomId, actorId)
-    if (!target || target.state !== 'lobby') return fail('participant-not-found', { reason: 'not waiting in the lobby' })
+    if (!target || target.state !== 'lobby')
+      return fail('participant-not-found', { reason: 'not waiting in the lobby' })
     return ok(await this.#activate(roomId, target))
   }
 
@@ -263,7 +383,12 @@ export class RoomService {
   }
 
   /** Someone opens a public room's link as a guest: a guest session bound to that room alone. */
-  async guestJoin(roomId: string, displayName: string, password: string | undefined, address: string): Promise<Result<Access & { session: GuestSessionRecord; secret: string }>> {
+  async guestJoin(
+    roomId: string,
+    displayName: string,
+    password: string | undefined,
+    address: string,
+  ): Promise<Result<Access & { session: GuestSessionRecord; secret: string }>> {
     const room = await this.#store.rooms.byId(roomId)
     if (!room) return fail('room-not-found')
     const decision = decide({ action: 'room.join', room, self: null, caller: 'guest' })
@@ -273,7 +398,14 @@ export class RoomService {
     const guest: Caller = { type: 'guest', id: `guest-${randomUUID()}`, name: displayName, roomId }
     const secret = newSecret(GUEST_SECRET_PREFIX)
     const now = this.#now()
-    const session: GuestSessionRecord = { idHash: hashSecret(secret), guestId: guest.id, roomId, displayName, createdAt: now, expiresAt: now + this.#guestTtl }
+    const session: GuestSessionRecord = {
+      idHash: hashSecret(secret),
+      guestId: guest.id,
+      roomId,
+      displayName,
+      createdAt: now,
+      expiresAt: now + this.#guestTtl,
+    }
     await this.#store.guests.create(session)
     const p = this.#participant(roomId, guest, 'guest', room.lobby ? 'lobby' : 'active')
     await this.#enter(room, p, guest)
@@ -294,7 +426,9 @@ export class RoomService {
     if (!allowed.ok) return allowed
     const { self } = allowed.value
     if (self.role === 'owner') {
-      const owners = (await this.#store.participants.list(roomId)).filter((p) => p.role === 'owner' && p.state === 'active')
+      const owners = (await this.#store.participants.list(roomId)).filter(
+        (p) => p.role === 'owner' && p.state === 'active',
+      )
       if (owners.length <= 1 && allowed.value.room.kind !== 'one-to-one') return fail('last-owner')
     }
     await this.#store.participants.remove(roomId, caller.id)
@@ -315,13 +449,11 @@ export class RoomService {
 
   async #checkPassword(room: RoomRecord, password: string | undefined, address: string): Promise<Result<true>> {
     if (room.passwordHash === null) return ok(true)
-    const limit = this.#attempts.check(address, room.id)
-    if (!limit.ok) return fail('rate-limited', { retryAfterSeconds: limit.retryAfterSeconds })
     if (password === undefined) return fail('room-password-required')
-    if (!(await verifyPassword(password, room.passwordHash))) {
-      this.#attempts.failed(address, room.id)
-      return fail('room-password-wrong')
-    }
+    // Charged before the (slow, asynchronous) check: concurrent guesses buy no extra attempts.
+    const limit = this.#attempts.begin(address, room.id)
+    if (!limit.ok) return fail('rate-limited', { retryAfterSeconds: limit.retryAfterSeconds })
+    if (!(await verifyPassword(password, room.passwordHash))) return fail('room-password-wrong')
     this.#attempts.succeeded(address, room.id)
     return ok(true)
   }
@@ -334,28 +466,61 @@ export class RoomService {
   }
 
   async #activate(roomId: string, target: ParticipantRecord): Promise<ParticipantRecord> {
-    const updated = (await this.#store.participants.update(roomId, target.actorId, { state: 'active' })) as ParticipantRecord
+    const updated = (await this.#store.participants.update(roomId, target.actorId, {
+      state: 'active',
+    })) as ParticipantRecord
     await this.#events.emit(roomId, { type: 'participant.updated', participant: participantView(updated) })
     this.#events.membership(target.actorId, { roomId, kind: 'changed' })
-    await this.#systemMessage(roomId, { type: target.actorType, id: target.actorId, name: target.displayName, roomId } as Caller, 'joined', {})
+    await this.#systemMessage(
+      roomId,
+      { type: target.actorType, id: target.actorId, name: target.displayName, roomId } as Caller,
+      'joined',
+      {},
+    )
     return updated
   }
 
   async #admitEveryone(roomId: string): Promise<void> {
-    for (const p of await this.#store.participants.list(roomId)) if (p.state === 'lobby') await this.#activate(roomId, p)
+    for (const p of await this.#store.participants.list(roomId))
+      if (p.state === 'lobby') await this.#activate(roomId, p)
   }
 
   async #systemMessage(roomId: string, caller: Caller, body: string, data: Record<string, unknown>): Promise<void> {
     await this.#events.postMessage({
-      roomId, kind: 'system', actorType: caller.type, actorId: caller.id, actorName: caller.name, body, data,
-      replyTo: null, createdAt: this.#now(), editedAt: null, deletedAt: null, expiresAt: null,
+      roomId,
+      kind: 'system',
+      actorType: caller.type,
+      actorId: caller.id,
+      actorName: caller.name,
+      body,
+      data,
+      replyTo: null,
+      createdAt: this.#now(),
+      editedAt: null,
+      deletedAt: null,
+      expiresAt: null,
     })
   }
 
-  #participant(roomId: string, caller: Caller, role: ParticipantRecord['role'], state: ParticipantRecord['state']): ParticipantRecord {
+  #participant(
+    roomId: string,
+    caller: Caller,
+    role: ParticipantRecord['role'],
+    state: ParticipantRecord['state'],
+  ): ParticipantRecord {
     return {
-      roomId, actorType: caller.type, actorId: caller.id, displayName: caller.name, role, state, permissions: null,
-      lastReadSeq: 0, favourite: false, archived: false, notificationLevel: 'all', joinedAt: this.#now(),
+      roomId,
+      actorType: caller.type,
+      actorId: caller.id,
+      displayName: caller.name,
+      role,
+      state,
+      permissions: null,
+      lastReadSeq: 0,
+      favourite: false,
+      archived: false,
+      notificationLevel: 'all',
+      joinedAt: this.#now(),
     }
   }
 }

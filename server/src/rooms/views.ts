@@ -1,7 +1,16 @@
 /** Room and chat records to wire shapes. */
-import type { MessageView, ParticipantView, PollView, RoomView } from '@parley/protocol'
-import type { MessageRecord, ParticipantRecord, PollRecord, ReactionRecord, RoomRecord, VoteRecord } from '../store/records.ts'
+import type { MessageView, NotificationView, ParticipantView, PollView, RoomView } from '@parley/protocol'
+import type {
+  MessageRecord,
+  NotificationRecord,
+  ParticipantRecord,
+  PollRecord,
+  ReactionRecord,
+  RoomRecord,
+  VoteRecord,
+} from '../store/records.ts'
 import { effectivePermissions } from './policy.ts'
+import { filesPath, fileView, snapshotOf } from '../files/file-views.ts'
 
 const iso = (ms: number) => new Date(ms).toISOString()
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms))
@@ -22,7 +31,14 @@ export function participantView(p: ParticipantRecord): ParticipantView {
 export function roomView(room: RoomRecord, self: ParticipantRecord | null): RoomView {
   return {
     ...publicRoomView(room),
-    me: self ? { ...participantView(self), favourite: self.favourite, archived: self.archived, notificationLevel: self.notificationLevel } : null,
+    me: self
+      ? {
+          ...participantView(self),
+          favourite: self.favourite,
+          archived: self.archived,
+          notificationLevel: self.notificationLevel,
+        }
+      : null,
   }
 }
 
@@ -47,6 +63,7 @@ export function publicRoomView(room: RoomRecord): Omit<RoomView, 'me'> {
 export function messageView(m: MessageRecord, reactions: ReactionRecord[] = []): MessageView {
   const counts = new Map<string, number>()
   for (const r of reactions) if (r.seq === m.seq) counts.set(r.emoji, (counts.get(r.emoji) ?? 0) + 1)
+  const file = m.deletedAt === null ? snapshotOf(m.data) : null
   return {
     roomId: m.roomId,
     seq: m.seq,
@@ -60,12 +77,14 @@ export function messageView(m: MessageRecord, reactions: ReactionRecord[] = []):
     deletedAt: isoOrNull(m.deletedAt),
     expiresAt: isoOrNull(m.expiresAt),
     reactions: [...counts].map(([emoji, count]) => ({ emoji, count })),
+    ...(file ? { file: fileView(file, filesPath(m.roomId)) } : {}),
   }
 }
 
 export function pollView(poll: PollRecord, votes: VoteRecord[]): PollView {
   const tally = poll.options.map(() => 0)
-  for (const vote of votes) for (const option of vote.options) if (option < tally.length) tally[option] = (tally[option] ?? 0) + 1
+  for (const vote of votes)
+    for (const option of vote.options) if (option < tally.length) tally[option] = (tally[option] ?? 0) + 1
   return {
     id: poll.id,
     roomId: poll.roomId,
@@ -76,6 +95,18 @@ export function pollView(poll: PollRecord, votes: VoteRecord[]): PollView {
     closed: poll.closedAt !== null,
     votes: tally,
     voters: poll.anonymous ? null : votes.map((v) => ({ name: v.actorName, options: v.options })),
+  }
+}
+
+export function notificationView(n: NotificationRecord): NotificationView {
+  return {
+    id: n.id,
+    kind: n.kind,
+    roomId: n.roomId,
+    seq: n.seq,
+    actorName: n.actorName,
+    createdAt: iso(n.createdAt),
+    read: n.readAt !== null,
   }
 }
 

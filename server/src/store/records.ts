@@ -2,7 +2,16 @@
  * What the store keeps. Times are epoch milliseconds; ids are opaque strings made by the services.
  * Secrets (session ids, API tokens, invite codes) are stored only as SHA-256 hashes.
  */
-import type { MessageKind, NotificationLevel, ParticipantRole, ParticipantState, Permission, RoomKind, RoomListable, UserRole } from '@parley/protocol'
+import type {
+  MessageKind,
+  NotificationLevel,
+  ParticipantRole,
+  ParticipantState,
+  Permission,
+  RoomKind,
+  RoomListable,
+  UserRole,
+} from '@parley/protocol'
 
 export type UserRecord = {
   id: string
@@ -14,6 +23,20 @@ export type UserRecord = {
   disabled: boolean
   createdAt: number
   deletedAt: number | null
+  /** Left out of the user directory (an admin's choice). */
+  hidden: boolean
+  /** Names the current avatar (its bytes are in the avatar store); null: none. */
+  avatarEtag: string | null
+}
+
+export type AvatarRecord = { userId: string; mediaType: string; bytes: Buffer; etag: string; updatedAt: number }
+
+export type UserStatusRecord = {
+  userId: string
+  availability: 'online' | 'away' | 'dnd'
+  message: string | null
+  expiresAt: number | null
+  updatedAt: number
 }
 
 export type SessionRecord = {
@@ -23,6 +46,8 @@ export type SessionRecord = {
   csrfToken: string
   createdAt: number
   expiresAt: number
+  /** The browser that signed in, as it said (for people reviewing their sessions). */
+  userAgent: string | null
 }
 
 export type ApiTokenRecord = {
@@ -75,7 +100,12 @@ export type RoomRecord = {
   deletedAt: number | null
 }
 
-export type RoomPatch = Partial<Pick<RoomRecord, 'name' | 'description' | 'listable' | 'readOnly' | 'lobby' | 'passwordHash' | 'messageExpirySeconds' | 'deletedAt'>>
+export type RoomPatch = Partial<
+  Pick<
+    RoomRecord,
+    'name' | 'description' | 'listable' | 'readOnly' | 'lobby' | 'passwordHash' | 'messageExpirySeconds' | 'deletedAt'
+  >
+>
 
 export type ParticipantRecord = {
   roomId: string
@@ -94,8 +124,12 @@ export type ParticipantRecord = {
   joinedAt: number
 }
 
-export type ParticipantPatch = Partial<Pick<ParticipantRecord, 'displayName' | 'role' | 'state' | 'permissions' | 'favourite' | 'archived' | 'notificationLevel'>>
-
+export type ParticipantPatch = Partial<
+  Pick<
+    ParticipantRecord,
+    'displayName' | 'role' | 'state' | 'permissions' | 'favourite' | 'archived' | 'notificationLevel'
+  >
+>
 
 export type MessageRecord = {
   roomId: string
@@ -117,10 +151,30 @@ export type MessageRecord = {
   expiresAt: number | null
 }
 
-export type ReactionRecord = { roomId: string; seq: number; emoji: string; actorType: 'user' | 'guest'; actorId: string; actorName: string; createdAt: number }
+export type ReactionRecord = {
+  roomId: string
+  seq: number
+  emoji: string
+  actorType: 'user' | 'guest'
+  actorId: string
+  actorName: string
+  createdAt: number
+}
 
 /** Every durable room event, in room order: what a reconnecting client replays. */
-export type RoomEventRecord = { roomId: string; seq: number; type: string; data: Record<string, unknown>; createdAt: number; expiresAt: number | null }
+export type RoomEventRecord = {
+  roomId: string
+  seq: number
+  type: string
+  data: Record<string, unknown>
+  createdAt: number
+  expiresAt: number | null
+  /**
+   * Host side: the forwarded action (its activity id) this event applied, stored with the event so
+   * that applying and remembering the action are one write (a replay finds it; see room-actions.ts).
+   */
+  actionId?: string | null
+}
 
 export type PollRecord = {
   id: string
@@ -141,7 +195,7 @@ export type NotificationRecord = {
   userId: string
   roomId: string
   seq: number
-  kind: 'mention'
+  kind: 'mention' | 'reply'
   actorName: string
   createdAt: number
   readAt: number | null

@@ -16,7 +16,11 @@ export type NodeProcessOptions = { dir: string; redisUrl: string; prefix: string
 export type NodeProcess = { url: string; child: ChildProcess; kill(): Promise<void> }
 
 export async function spawnNode(options: NodeProcessOptions): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', fileURLToPath(import.meta.url), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', fileURLToPath(import.meta.url), JSON.stringify(options)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the node process exited (${code}) before listening`)))
@@ -35,7 +39,11 @@ export async function spawnNode(options: NodeProcessOptions): Promise<NodeProces
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const options = JSON.parse(process.argv[2] ?? '{}') as NodeProcessOptions
-  const node = await startTestInstance({ dir: options.dir, bus: new RedisBus({ url: options.redisUrl, prefix: options.prefix }), ...(options.env ? { env: options.env } : {}) })
+  const node = await startTestInstance({
+    dir: options.dir,
+    bus: new RedisBus({ url: options.redisUrl, prefix: options.prefix }),
+    ...(options.env ? { env: options.env } : {}),
+  })
   const url = await node.listen()
   process.stdout.write(`${JSON.stringify({ url })}\n`)
 }

@@ -25,5 +25,7 @@ export function spawnParley(args: string[], env: Record<string, string>): ChildP
   // A clean environment: only PATH and what the test gives, so the machine's PARLEY_* never leak in.
   // eslint-disable-next-line no-restricted-properties
   const path = process.env.PATH ?? ''
-  return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, ...args], { env: { PATH: path, ...env } })
+  return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, ...args], {
+    env: { PATH: path, ...env },
+  })
 }

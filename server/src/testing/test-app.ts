@@ -58,9 +58,21 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     snapshot() {
       const db = new DatabaseSync(dbPath, { readOnly: true })
       try {
-        const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all().map((r) => String(r.name))
+        const tables = db
+          .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+          .all()
+          .map((r) => String(r.name))
         // Rows sorted by their JSON: some tables (FTS, WITHOUT ROWID) have no rowid to order by.
-        const rows = (t: string) => db.prepare(`SELECT * FROM "${t}"`).all().map((row) => JSON.stringify({ ...row }, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))).sort()
+        const rows = (t: string) =>
+          db
+            .prepare(`SELECT * FROM "${t}"`)
+            .all()
+            .map((row) =>
+              JSON.stringify({ ...row }, (_k, v: unknown) =>
+                v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v,
+              ),
+            )
+            .sort()
         return Object.fromEntries(tables.map((t) => [t, rows(t)]))
       } finally {
         db.close()
@@ -82,7 +94,12 @@ export function sessionCookie(response: LightMyRequestResponse): string {
   return `parley_session=${cookie.value}`
 }
 
-export async function createUser(t: TestApp, username: string, role: 'admin' | 'user' = 'user', password = 'correct horse battery'): Promise<string> {
+export async function createUser(
+  t: TestApp,
+  username: string,
+  role: 'admin' | 'user' = 'user',
+  password = 'correct horse battery',
+): Promise<string> {
   const created = await t.accounts.createUser({ username, password, role })
   if (!created.ok) throw new Error(`cannot create ${username}`)
   return created.value.id

@@ -53,15 +53,27 @@ window.parley = {
     const peer = newPeer(name, options)
     const stream = options.screen
       ? await navigator.mediaDevices.getDisplayMedia({ video: true })
-      : await navigator.mediaDevices.getUserMedia({ audio: options.audio ?? true, video: options.simulcast ? { width: 1280, height: 720 } : { width: 320, height: 240 } })
+      : await navigator.mediaDevices.getUserMedia({
+          audio: options.audio ?? true,
+          video: options.simulcast ? { width: 1280, height: 720 } : { width: 320, height: 240 },
+        })
     peer.stream = stream
     for (const track of stream.getTracks()) {
       // Simulcast: three layers of the camera, full, half and a quarter size. Janus 1.1 reads the
       // rids of a=simulcast as highest first (janus.js sends h, m, l), so the order matters.
-      const sendEncodings = options.simulcast && track.kind === 'video'
-        ? [{ rid: 'h', maxBitrate: 1_000_000 }, { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 400_000 }, { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 150_000 }]
-        : undefined
-      peer.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], ...(sendEncodings ? { sendEncodings } : {}) })
+      const sendEncodings =
+        options.simulcast && track.kind === 'video'
+          ? [
+              { rid: 'h', maxBitrate: 1_000_000 },
+              { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 400_000 },
+              { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+            ]
+          : undefined
+      peer.pc.addTransceiver(track, {
+        direction: 'sendonly',
+        streams: [stream],
+        ...(sendEncodings ? { sendEncodings } : {}),
+      })
     }
     await peer.pc.setLocalDescription(await peer.pc.createOffer())
     // Trickle: hand out the offer at once; candidates follow through `candidates()`.
@@ -118,6 +130,7 @@ window.parley = {
       framesSent: 0,
       audioPacketsSent: 0,
       selectedLocalCandidateType: null,
+      selectedRemoteAddress: null,
       connectedAt: peer.connectedAt,
     }
     const report = await peer.pc.getStats()
@@ -142,6 +155,7 @@ window.parley = {
     })
     result.frameWidths.sort((a, b) => a - b)
     if (pair) result.selectedLocalCandidateType = report.get(pair.localCandidateId)?.candidateType ?? null
+    if (pair) result.selectedRemoteAddress = report.get(pair.remoteCandidateId)?.address ?? null
     return result
   },
 
@@ -154,7 +168,9 @@ window.parley = {
     document.getElementById('media').append(element)
     await new Promise((resolve, reject) => {
       element.addEventListener('loadeddata', resolve, { once: true })
-      element.addEventListener('error', () => reject(new Error(`cannot play ${mime}: ${element.error?.message}`)), { once: true })
+      element.addEventListener('error', () => reject(new Error(`cannot play ${mime}: ${element.error?.message}`)), {
+        once: true,
+      })
     })
     await element.play()
     await new Promise((resolve) => setTimeout(resolve, 1000))

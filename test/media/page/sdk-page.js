@@ -2,8 +2,15 @@
 // talking to a real Parley through its realtime gateway, as the web client will. The test drives
 // it through window.app and reads getStats counters of every connection the call client holds.
 import { CallClient, RealtimeClient } from './sdk.js'
+import { picture, tone } from './media-checks.js'
 
-const state = { rt: null, call: null, frames: [], errors: [], tracks: 0 }
+const state = { rt: null, call: null, frames: [], errors: [], tracks: 0, remote: [], local: null }
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+/** Mesh: the participant at the other end of the connection a receiver belongs to. */
+const ownerOf = (receiver) => {
+  for (const [remote, pc] of state.call?.peers ?? []) if (pc.getReceivers().includes(receiver)) return remote
+  return null
+}
 
 function attach(track) {
   const element = document.createElement(track.kind === 'video' ? 'video' : 'audio')
@@ -22,37 +29,130 @@ function connections() {
 
 window.app = {
   /** Connects, publishes the fake camera and microphone (per media flags), joins; times each step. */
-  async start({ baseUrl, token, roomId, media, simulcast = false, iceServers, iceTransportPolicy }) {
+  async start({ baseUrl, token, roomId, media, simulcast = false, iceServers, iceTransportPolicy, e2ee }) {
     const t0 = performance.now()
     const rt = new RealtimeClient({ baseUrl, auth: { token }, reconnect: false })
     rt.on('call', (frame) => state.frames.push(frame))
     rt.on('error', (frame) => state.frames.push(frame))
     await rt.connect()
     const welcomedMs = performance.now() - t0
-    const call = new CallClient({ realtime: rt, roomId, ...(iceServers ? { iceServers } : {}), ...(iceTransportPolicy ? { iceTransportPolicy } : {}) })
-    call.on('track', ({ track }) => {
+    const call = new CallClient({
+      realtime: rt,
+      roomId,
+      ...(iceServers ? { iceServers } : {}),
+      ...(iceTransportPolicy ? { iceTransportPolicy } : {}),
+      ...(e2ee ? { e2ee } : {}),
+    })
+    call.on('track', ({ track, participantId, feedId }) => {
       state.tracks += 1
+      state.remote.push({ track, participantId, feedId })
       attach(track)
     })
     call.on('error', (error) => state.errors.push(String(error?.message ?? error)))
     state.rt = rt
     state.call = call
     if (media.audio || media.video) {
-      const stream = await navigator.mediaDevices.getUserMedia({ audio: media.audio, video: media.video ? (simulcast ? { width: 1280, height: 720 } : { width: 320, height: 240 }) : false })
+      const stream = await navigator.mediaDevices.getUserMedia({
+        audio: media.audio,
+        video: media.video ? (simulcast ? { width: 1280, height: 720 } : { width: 320, height: 240 }) : false,
+      })
+      state.local = stream
       await call.publish('camera', stream, { simulcast })
     }
     try {
       const joined = await call.join(media)
       // join() resolves once this client's own publications and subscriptions are answered: signalling done.
-      return { ok: true, participantId: joined.participantId, engine: joined.engine, welcomedMs, joinedMs: performance.now() - t0, startedAt: t0 }
+      return {
+        ok: true,
+        participantId: joined.participantId,
+        engine: joined.engine,
+        welcomedMs,
+        joinedMs: performance.now() - t0,
+        startedAt: t0,
+        e2ee: call.e2ee,
+      }
     } catch (error) {
+      state.lastError = String(error?.message ?? error)
       return { ok: false, code: error.code ?? String(error) }
     }
   },
 
+  /** The message of the last refused start(), as an app would show it. */
+  lastError() {
+    return state.lastError ?? null
+  },
+
+  /** End-to-end encryption as the SDK reports it (whether, with whom, the verification code). */
+  e2ee() {
+    return state.call?.e2ee ?? null
+  },
+
+  /** The keys this page holds (hex), as a participant who leaves would keep them. */
+  keyMaterial() {
+    const keys = state.call?.e2eeKeyMaterial()
+    if (!keys) return null
+    return {
+      sending: { kid: keys.sending.kid, key: hex(keys.sending.key) },
+      received: keys.received.map((k) => ({ participantId: k.participantId, kid: k.kid, key: hex(k.key) })),
+    }
+  },
+
+  e2eeStats() {
+    return state.call?.e2eeStats() ?? null
+  },
+
+  /** The picture this page's camera sends, as the others should see it. */
+  localPicture() {
+    const track = state.local?.getVideoTracks()[0]
+    return track ? picture(track) : null
+  },
+
+  /** The picture of every remote video track that is live, by participant. */
+  async remotePictures() {
+    const live = state.remote.filter((r) => r.track.kind === 'video' && r.track.readyState === 'live')
+    return Promise.all(live.map(async (r) => ({ participantId: r.participantId, picture: await picture(r.track) })))
+  },
+
+  /** The strongest frequency of every remote audio track that is live, by participant. */
+  async remoteTones() {
+    const live = state.remote.filter((r) => r.track.kind === 'audio' && r.track.readyState === 'live')
+    const tones = []
+    for (const r of live) tones.push({ participantId: r.participantId, tone: await tone(r.track) })
+    return tones
+  },
+
+  /** Raw frames tapped before decryption (sdk-streams.html only), with the participant whose connection they came on. */
+  tapStart() {
+    window.tap.frames = []
+    window.tap.on = true
+  },
+  /** How many frames tapped so far came from this participant. */
+  tapCount(participantId) {
+    return window.tap.frames.filter((f) => ownerOf(f.receiver) === participantId).length
+  },
+  tapTake() {
+    window.tap.on = false
+    return window.tap.frames.map((f) => ({
+      participantId: ownerOf(f.receiver),
+      kind: f.kind,
+      keyframe: f.type === 'key',
+      data: hex(f.data),
+    }))
+  },
+
   /** Counters over every receiving connection: decoded video frames, audio packets, states. */
   async stats() {
-    const result = { framesDecoded: 0, videoStreamsDecoding: 0, audioStreamsReceiving: 0, audioPacketsReceived: 0, frameWidths: [], states: [], selectedLocalCandidateTypes: [], tracks: state.tracks, errors: state.errors }
+    const result = {
+      framesDecoded: 0,
+      videoStreamsDecoding: 0,
+      audioStreamsReceiving: 0,
+      audioPacketsReceived: 0,
+      frameWidths: [],
+      states: [],
+      selectedLocalCandidateTypes: [],
+      tracks: state.tracks,
+      errors: state.errors,
+    }
     for (const pc of connections()) {
       result.states.push(pc.connectionState)
       const report = await pc.getStats()
@@ -137,11 +237,17 @@ window.app = {
     document.getElementById('media').append(element)
     await new Promise((resolve, reject) => {
       element.addEventListener('loadeddata', resolve, { once: true })
-      element.addEventListener('error', () => reject(new Error(`cannot play ${mime}: ${element.error?.message}`)), { once: true })
+      element.addEventListener('error', () => reject(new Error(`cannot play ${mime}: ${element.error?.message}`)), {
+        once: true,
+      })
     })
     await element.play()
     await new Promise((resolve) => setTimeout(resolve, 1000))
-    return { currentTime: element.currentTime, videoWidth: element.videoWidth ?? 0, framesDecoded: element.getVideoPlaybackQuality?.().totalVideoFrames ?? 0 }
+    return {
+      currentTime: element.currentTime,
+      videoWidth: element.videoWidth ?? 0,
+      framesDecoded: element.getVideoPlaybackQuality?.().totalVideoFrames ?? 0,
+    }
   },
 
   close() {
@@ -151,6 +257,8 @@ window.app = {
     state.rt = null
     state.frames = []
     state.tracks = 0
+    state.remote = []
+    state.local = null
   },
 }
 

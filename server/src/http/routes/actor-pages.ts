@@ -8,7 +8,10 @@ import type { Store } from '../../store/ports.ts'
 import { ApiError } from '../api-error.ts'
 
 const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  )
 
 export function actorPageRoutes(app: FastifyInstance, deps: { store: Store; publicOrigin: string }): void {
   const host = new URL(deps.publicOrigin).host

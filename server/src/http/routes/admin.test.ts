@@ -35,49 +35,92 @@ describe('/api/v1/admin', () => {
   })
 
   it('lists accounts and creates one regardless of the registration mode', async () => {
-    const created = await t.app.inject({ method: 'POST', url: '/api/v1/admin/users', headers: asSession(root), payload: { username: 'carol', password: 'carol password 1', role: 'admin' } })
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/users',
+      headers: asSession(root),
+      payload: { username: 'carol', password: 'carol password 1', role: 'admin' },
+    })
     assert.equal(created.statusCode, 201)
     assert.equal(created.json().role, 'admin')
     assert.equal(created.json().disabled, false)
     const list = await t.app.inject({ url: '/api/v1/admin/users', headers: { cookie: root.cookie } })
-    assert.deepEqual(list.json().users.map((u: { username: string }) => u.username).sort(), ['bob', 'carol', 'root'])
+    assert.deepEqual(
+      list
+        .json()
+        .users.map((u: { username: string }) => u.username)
+        .sort(),
+      ['bob', 'carol', 'root'],
+    )
     await login(t, 'carol', 'carol password 1')
   })
 
-  it('disabling ends the account\'s sessions; enabling lets it log in again', async () => {
-    const disabled = await t.app.inject({ method: 'POST', url: '/api/v1/admin/users/bob/disable', headers: asSession(root) })
+  it("disabling ends the account's sessions; enabling lets it log in again", async () => {
+    const disabled = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/users/bob/disable',
+      headers: asSession(root),
+    })
     assert.equal(disabled.json().disabled, true)
     assert.equal((await t.app.inject({ url: '/api/v1/me', headers: { cookie: bob.cookie } })).statusCode, 401)
-    const enabled = await t.app.inject({ method: 'POST', url: '/api/v1/admin/users/bob/enable', headers: asSession(root) })
+    const enabled = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/users/bob/enable',
+      headers: asSession(root),
+    })
     assert.equal(enabled.json().disabled, false)
     await login(t, 'bob')
-    const missing = await t.app.inject({ method: 'POST', url: '/api/v1/admin/users/nobody/disable', headers: asSession(root) })
+    const missing = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/users/nobody/disable',
+      headers: asSession(root),
+    })
     assert.equal(missing.statusCode, 404)
     assert.equal(missing.json().error.code, 'not-found')
   })
 
-  it('a deleted account\'s username is never given out again, and its id stays', async () => {
+  it("a deleted account's username is never given out again, and its id stays", async () => {
     const bobId = bob.userId
     const deleted = await t.app.inject({ method: 'DELETE', url: '/api/v1/admin/users/bob', headers: asSession(root) })
     assert.equal(deleted.statusCode, 204)
     assert.equal((await t.app.inject({ url: '/api/v1/me', headers: { cookie: bob.cookie } })).statusCode, 401)
     assert.equal((await t.store.users.byId(bobId))?.deletedAt, t.clock.now)
-    const recreate = await t.app.inject({ method: 'POST', url: '/api/v1/admin/users', headers: asSession(root), payload: { username: 'bob' } })
+    const recreate = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/users',
+      headers: asSession(root),
+      payload: { username: 'bob' },
+    })
     assert.equal(recreate.statusCode, 409)
     assert.equal(recreate.json().error.code, 'username-taken')
-    const { code } = (await t.app.inject({ method: 'POST', url: '/api/v1/admin/invites', headers: asSession(root), payload: {} })).json()
-    const register = await t.app.inject({ method: 'POST', url: '/api/v1/account/register', payload: { username: 'bob', password: 'new bob password', inviteCode: code } })
+    const { code } = (
+      await t.app.inject({ method: 'POST', url: '/api/v1/admin/invites', headers: asSession(root), payload: {} })
+    ).json()
+    const register = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/account/register',
+      payload: { username: 'bob', password: 'new bob password', inviteCode: code },
+    })
     assert.equal(register.json().error.code, 'username-taken')
     const list = await t.app.inject({ url: '/api/v1/admin/users', headers: { cookie: root.cookie } })
     assert.ok(!list.json().users.some((u: { username: string }) => u.username === 'bob'))
   })
 
   it('an invite created through the API lets one person register', async () => {
-    const invite = await t.app.inject({ method: 'POST', url: '/api/v1/admin/invites', headers: asSession(root), payload: { expiresInDays: 2 } })
+    const invite = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/invites',
+      headers: asSession(root),
+      payload: { expiresInDays: 2 },
+    })
     assert.equal(invite.statusCode, 201)
     const { code, expiresAt } = invite.json()
     assert.equal(new Date(expiresAt).getTime(), t.clock.now + 2 * 24 * 3600 * 1000)
-    const register = await t.app.inject({ method: 'POST', url: '/api/v1/account/register', payload: { username: 'dana', password: 'dana password', inviteCode: code } })
+    const register = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/account/register',
+      payload: { username: 'dana', password: 'dana password', inviteCode: code },
+    })
     assert.equal(register.statusCode, 201)
   })
 })

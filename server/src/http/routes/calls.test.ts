@@ -28,10 +28,17 @@ test('GET /api/v1/calls/ice-servers gives a signed-in user STUN and fresh TURN c
     const user = await services.accounts.createUser({ username: 'alice' })
     assert.ok(user.ok)
     const { secret } = await services.accounts.createToken(user.value.id, 'test')
-    const reply = await app.inject({ method: 'GET', url: '/api/v1/calls/ice-servers', headers: { authorization: `Bearer ${secret}` } })
+    const reply = await app.inject({
+      method: 'GET',
+      url: '/api/v1/calls/ice-servers',
+      headers: { authorization: `Bearer ${secret}` },
+    })
     assert.equal(reply.statusCode, 200)
     assert.equal(reply.headers['cache-control'], 'no-store')
-    const body = reply.json() as { iceServers: { urls: string[]; username?: string; credential?: string }[]; expiresAt: string }
+    const body = reply.json() as {
+      iceServers: { urls: string[]; username?: string; credential?: string }[]
+      expiresAt: string
+    }
     assert.deepEqual(body.iceServers[0], { urls: ['stun:turn.example.org:3478'] })
     const turn = body.iceServers[1]
     assert.deepEqual(turn?.urls, ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349'])

@@ -14,11 +14,20 @@ export function callRoutes(app: FastifyInstance, config: Config): void {
     '/api/v1/calls/ice-servers',
     {
       preHandler: requireUser,
-      schema: { tags: ['calls'], summary: 'ICE servers for my calls, with fresh time-limited TURN credentials', response: { 200: IceServers, '4xx': ErrorBody } },
+      schema: {
+        tags: ['calls'],
+        summary: 'ICE servers for my calls, with fresh time-limited TURN credentials',
+        response: { 200: IceServers, '4xx': ErrorBody },
+      },
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store')
-      const options = { stunUrls: config.stunUrls, turnUrls: config.turnUrls, turnSecret: config.turnSecret, ttlSeconds: config.turnCredentialTtlSeconds }
+      const options = {
+        stunUrls: config.stunUrls,
+        turnUrls: config.turnUrls,
+        turnSecret: config.turnSecret,
+        ttlSeconds: config.turnCredentialTtlSeconds,
+      }
       return iceServersFor(options, currentAuth(request).user.id)
     },
   )

@@ -3,7 +3,21 @@
  * Delivery is queued, so these answer at once; a follow stays pending until its Accept arrives.
  */
 import type { FastifyInstance } from 'fastify'
-import { BlockList, BlockRequest, BlockView, DomainBlockList, DomainBlockRequest, DomainParams, ErrorBody, FederationReportList, FollowRequest, FollowView, RemoteActor, RemoteLookupQuery, UnfollowQuery } from '@parley/protocol'
+import {
+  BlockList,
+  BlockRequest,
+  BlockView,
+  DomainBlockList,
+  DomainBlockRequest,
+  DomainParams,
+  ErrorBody,
+  FederationReportList,
+  FollowRequest,
+  FollowView,
+  RemoteActor,
+  RemoteLookupQuery,
+  UnfollowQuery,
+} from '@parley/protocol'
 import type { FederationError, FederationRepositories, ParleyFederation } from '@parley/federation'
 import { ApiError } from '../api-error.ts'
 import { currentAuth, requireAdmin, requireUser } from '../auth.ts'
@@ -14,7 +28,9 @@ function toApiError(error: FederationError): ApiError {
     case 'not-found':
       if (error.what !== 'remote-actor') return new ApiError('not-found')
       // A refused fetch says why (private address, too large, …): the codes are RemoteFetchErrorCode.
-      return error.reason === undefined ? new ApiError('remote-not-found') : new ApiError('remote-not-found', undefined, { reason: error.reason })
+      return error.reason === undefined
+        ? new ApiError('remote-not-found')
+        : new ApiError('remote-not-found', undefined, { reason: error.reason })
     case 'invalid-target':
       return new ApiError('invalid-follow-target', error.message)
     case 'blocked-domain':
@@ -35,7 +51,12 @@ export function federationRoutes(app: FastifyInstance, deps: FederationRouteDeps
     '/api/v1/federation/lookup',
     {
       preHandler: requireUser,
-      schema: { tags: ['federation'], summary: 'Look up a Fediverse account by handle or URL', querystring: RemoteLookupQuery, response: { 200: RemoteActor, '4xx': ErrorBody } },
+      schema: {
+        tags: ['federation'],
+        summary: 'Look up a Fediverse account by handle or URL',
+        querystring: RemoteLookupQuery,
+        response: { 200: RemoteActor, '4xx': ErrorBody },
+      },
     },
     async (request) => {
       const found = await federation.lookup((request.query as RemoteLookupQuery).handle)
@@ -49,12 +70,19 @@ export function federationRoutes(app: FastifyInstance, deps: FederationRouteDeps
     '/api/v1/me/follows',
     {
       preHandler: requireUser,
-      schema: { tags: ['federation'], summary: 'Follow a Fediverse account', body: FollowRequest, response: { 202: FollowView, '4xx': ErrorBody } },
+      schema: {
+        tags: ['federation'],
+        summary: 'Follow a Fediverse account',
+        body: FollowRequest,
+        response: { 202: FollowView, '4xx': ErrorBody },
+      },
     },
     async (request, reply) => {
       const sent = await federation.follow(currentAuth(request).user.username, (request.body as FollowRequest).target)
       if (!sent.ok) throw toApiError(sent.error)
-      return reply.code(202).send({ actorId: sent.value.actorId, state: sent.value.state, createdAt: iso(sent.value.createdAt) })
+      return reply
+        .code(202)
+        .send({ actorId: sent.value.actorId, state: sent.value.state, createdAt: iso(sent.value.createdAt) })
     },
   )
 
@@ -62,10 +90,18 @@ export function federationRoutes(app: FastifyInstance, deps: FederationRouteDeps
     '/api/v1/me/follows',
     {
       preHandler: requireUser,
-      schema: { tags: ['federation'], summary: 'Stop following a Fediverse account', querystring: UnfollowQuery, response: { '4xx': ErrorBody } },
+      schema: {
+        tags: ['federation'],
+        summary: 'Stop following a Fediverse account',
+        querystring: UnfollowQuery,
+        response: { '4xx': ErrorBody },
+      },
     },
     async (request, reply) => {
-      const undone = await federation.unfollow(currentAuth(request).user.username, (request.query as UnfollowQuery).actor)
+      const undone = await federation.unfollow(
+        currentAuth(request).user.username,
+        (request.query as UnfollowQuery).actor,
+      )
       if (!undone.ok) throw toApiError(undone.error)
       return reply.code(204).send()
     },
@@ -73,9 +109,19 @@ export function federationRoutes(app: FastifyInstance, deps: FederationRouteDeps
 
   app.get(
     '/api/v1/me/blocks',
-    { preHandler: requireUser, schema: { tags: ['federation'], summary: 'Fediverse accounts I blocked', response: { 200: BlockList, '4xx': ErrorBody } } },
+    {
+      preHandler: requireUser,
+      schema: {
+        tags: ['federation'],
+        summary: 'Fediverse accounts I blocked',
+        response: { 200: BlockList, '4xx': ErrorBody },
+      },
+    },
     async (request) => ({
-      blocks: (await repositories.blocks.list(currentAuth(request).user.id)).map((b) => ({ actorId: b.actorId, createdAt: iso(b.createdAt) })),
+      blocks: (await repositories.blocks.list(currentAuth(request).user.id)).map((b) => ({
+        actorId: b.actorId,
+        createdAt: iso(b.createdAt),
+      })),
     }),
   )
 
@@ -83,7 +129,12 @@ export function federationRoutes(app: FastifyInstance, deps: FederationRouteDeps
     '/api/v1/me/blocks',
     {
       preHandler: requireUser,
-      schema: { tags: ['federation'], summary: 'Block a Fediverse account', body: BlockRequest, response: { 200: BlockView, '4xx': ErrorBody } },
+      schema: {
+        tags: ['federation'],
+        summary: 'Block a Fediverse account',
+        body: BlockRequest,
+        response: { 200: BlockView, '4xx': ErrorBody },
+      },
     },
     async (request) => {
       const user = currentAuth(request).user
@@ -98,10 +149,18 @@ export function federationRoutes(app: FastifyInstance, deps: FederationRouteDeps
     '/api/v1/me/blocks',
     {
       preHandler: requireUser,
-      schema: { tags: ['federation'], summary: 'Unblock a Fediverse account', querystring: UnfollowQuery, response: { '4xx': ErrorBody } },
+      schema: {
+        tags: ['federation'],
+        summary: 'Unblock a Fediverse account',
+        querystring: UnfollowQuery,
+        response: { '4xx': ErrorBody },
+      },
     },
     async (request, reply) => {
-      const lifted = await federation.unblock(currentAuth(request).user.username, (request.query as UnfollowQuery).actor)
+      const lifted = await federation.unblock(
+        currentAuth(request).user.username,
+        (request.query as UnfollowQuery).actor,
+      )
       if (!lifted.ok) throw toApiError(lifted.error)
       return reply.code(204).send()
     },
@@ -111,14 +170,27 @@ export function federationRoutes(app: FastifyInstance, deps: FederationRouteDeps
     '/api/v1/admin/federation/reports',
     {
       preHandler: requireAdmin,
-      schema: { tags: ['admin'], summary: 'Reports (Flags) other servers sent about local users, newest first', response: { 200: FederationReportList, '4xx': ErrorBody } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Reports (Flags) other servers sent about local users, newest first',
+        response: { 200: FederationReportList, '4xx': ErrorBody },
+      },
     },
-    async () => ({ reports: (await repositories.reports.list(200)).map((r) => ({ ...r, receivedAt: iso(r.receivedAt) })) }),
+    async () => ({
+      reports: (await repositories.reports.list(200)).map((r) => ({ ...r, receivedAt: iso(r.receivedAt) })),
+    }),
   )
 
   app.get(
     '/api/v1/admin/federation/domain-blocks',
-    { preHandler: requireAdmin, schema: { tags: ['admin'], summary: 'Blocked domains: configured and added at run time', response: { 200: DomainBlockList, '4xx': ErrorBody } } },
+    {
+      preHandler: requireAdmin,
+      schema: {
+        tags: ['admin'],
+        summary: 'Blocked domains: configured and added at run time',
+        response: { 200: DomainBlockList, '4xx': ErrorBody },
+      },
+    },
     async () => ({
       configured: [...deps.configuredDomainBlocks],
       blocks: (await repositories.domainBlocks.list()).map((b) => ({ domain: b.domain, createdAt: iso(b.createdAt) })),
@@ -129,19 +201,36 @@ export function federationRoutes(app: FastifyInstance, deps: FederationRouteDeps
     '/api/v1/admin/federation/domain-blocks',
     {
       preHandler: requireAdmin,
-      schema: { tags: ['admin'], summary: 'Block a domain both ways, at once and on every node within a minute', body: DomainBlockRequest, response: { '4xx': ErrorBody } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Block a domain both ways, at once and on every node within a minute',
+        body: DomainBlockRequest,
+        response: { '4xx': ErrorBody },
+      },
     },
     async (request, reply) => {
-      const added = await federation.blockDomain((request.body as DomainBlockRequest).domain, currentAuth(request).user.id)
+      const added = await federation.blockDomain(
+        (request.body as DomainBlockRequest).domain,
+        currentAuth(request).user.id,
+      )
       return reply.code(added ? 201 : 200).send()
     },
   )
 
   app.delete(
     '/api/v1/admin/federation/domain-blocks/:domain',
-    { preHandler: requireAdmin, schema: { tags: ['admin'], summary: 'Lift a run-time domain block', params: DomainParams, response: { '4xx': ErrorBody } } },
+    {
+      preHandler: requireAdmin,
+      schema: {
+        tags: ['admin'],
+        summary: 'Lift a run-time domain block',
+        params: DomainParams,
+        response: { '4xx': ErrorBody },
+      },
+    },
     async (request, reply) => {
-      if (!(await federation.unblockDomain((request.params as DomainParams).domain))) throw new ApiError('not-found', 'No such run-time domain block')
+      if (!(await federation.unblockDomain((request.params as DomainParams).domain)))
+        throw new ApiError('not-found', 'No such run-time domain block')
       return reply.code(204).send()
     },
   )

@@ -13,16 +13,26 @@ describe('/api/v1/me', () => {
   afterEach(() => t.close())
 
   it('PATCH changes the display name; the username stays', async () => {
-    const response = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: asSession(alice), payload: { displayName: 'Alice <b>A</b>' } })
+    const response = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/me',
+      headers: asSession(alice),
+      payload: { displayName: 'Alice <b>A</b>' },
+    })
     assert.equal(response.statusCode, 200)
     const { id: _id, ...profile } = response.json() as Record<string, unknown>
-    assert.deepEqual(profile, { username: 'alice', displayName: 'Alice <b>A</b>', role: 'user' })
+    assert.deepEqual(profile, { username: 'alice', displayName: 'Alice <b>A</b>', role: 'user', avatarUrl: null })
     assert.equal((await t.store.users.byUsername('alice'))?.displayName, 'Alice <b>A</b>')
   })
 
   it('PATCH refuses a missing CSRF token, an empty name, a new username and wrong types, changing nothing', async () => {
     const before = t.snapshot()
-    const noCsrf = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: { cookie: alice.cookie }, payload: { displayName: 'X' } })
+    const noCsrf = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/me',
+      headers: { cookie: alice.cookie },
+      payload: { displayName: 'X' },
+    })
     assert.equal(noCsrf.json().error.code, 'csrf-failed')
     for (const payload of [{ displayName: '' }, { displayName: 'X', username: 'eve' }, { displayName: 42 }, {}]) {
       const response = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: asSession(alice), payload })
@@ -44,7 +54,8 @@ describe('/api/v1/me/tokens', () => {
   })
   afterEach(() => t.close())
 
-  const create = (s: SignedIn, payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: asSession(s), payload })
+  const create = (s: SignedIn, payload: Record<string, unknown>) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/me/tokens', headers: asSession(s), payload })
   const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` })
 
   it('creates a named token whose secret is shown once, stored only as a hash, and works as a bearer token', async () => {
@@ -59,14 +70,22 @@ describe('/api/v1/me/tokens', () => {
     const me = await t.app.inject({ url: '/api/v1/me', headers: bearer(secret) })
     assert.equal(me.json().username, 'alice')
     const list = await t.app.inject({ url: '/api/v1/me/tokens', headers: bearer(secret) })
-    assert.deepEqual(list.json().tokens.map((x: { name: string }) => x.name), ['laptop'])
+    assert.deepEqual(
+      list.json().tokens.map((x: { name: string }) => x.name),
+      ['laptop'],
+    )
     assert.ok(!list.body.includes(secret))
     assert.notEqual(list.json().tokens[0].lastUsedAt, null)
   })
 
   it('bearer requests need no CSRF token', async () => {
     const { secret } = (await create(alice, { name: 'ci' })).json()
-    const response = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: bearer(secret), payload: { displayName: 'Via token' } })
+    const response = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/me',
+      headers: bearer(secret),
+      payload: { displayName: 'Via token' },
+    })
     assert.equal(response.statusCode, 200)
   })
 
@@ -74,12 +93,20 @@ describe('/api/v1/me/tokens', () => {
     const { token, secret } = (await create(alice, { name: 'ci' })).json()
     const bob = await login(t, 'bob')
     const before = t.snapshot()
-    const foreign = await t.app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${token.id}`, headers: asSession(bob) })
+    const foreign = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/me/tokens/${token.id}`,
+      headers: asSession(bob),
+    })
     assert.equal(foreign.statusCode, 404)
     assert.equal(foreign.json().error.code, 'not-found')
     assert.deepEqual(t.snapshot(), before)
 
-    const revoke = await t.app.inject({ method: 'DELETE', url: `/api/v1/me/tokens/${token.id}`, headers: asSession(alice) })
+    const revoke = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/me/tokens/${token.id}`,
+      headers: asSession(alice),
+    })
     assert.equal(revoke.statusCode, 204)
     const refused = await t.app.inject({ url: '/api/v1/me', headers: bearer(secret) })
     assert.equal(refused.statusCode, 401)
@@ -112,7 +139,7 @@ describe('/api/v1/me/tokens', () => {
     }
   })
 
-  it('a disabled account\'s tokens stop working', async () => {
+  it("a disabled account's tokens stop working", async () => {
     const { secret } = (await create(alice, { name: 'ci' })).json()
     await t.accounts.setDisabled('alice', true)
     const response = await t.app.inject({ url: '/api/v1/me', headers: bearer(secret) })
@@ -122,7 +149,13 @@ describe('/api/v1/me/tokens', () => {
 
   it('refuses bad token requests, changing nothing', async () => {
     const before = t.snapshot()
-    for (const payload of [{}, { name: '' }, { name: 'x', expiresInDays: 0 }, { name: 'x', expiresInDays: '5' }, { name: 'x', scope: 'all' }]) {
+    for (const payload of [
+      {},
+      { name: '' },
+      { name: 'x', expiresInDays: 0 },
+      { name: 'x', expiresInDays: '5' },
+      { name: 'x', scope: 'all' },
+    ]) {
       const response = await create(alice, payload)
       assert.equal(response.json().error.code, 'validation-failed', JSON.stringify(payload))
     }

@@ -1,6 +1,14 @@
 /** The signed-in user's own profile and personal API tokens. */
 import type { FastifyInstance } from 'fastify'
-import { ErrorBody, IdParams, ProfileUpdate, TokenCreateRequest, TokenCreated, TokenList, UserProfile } from '@parley/protocol'
+import {
+  ErrorBody,
+  IdParams,
+  ProfileUpdate,
+  TokenCreateRequest,
+  TokenCreated,
+  TokenList,
+  UserProfile,
+} from '@parley/protocol'
 import type { AccountService } from '../../accounts/account-service.ts'
 import { ApiError } from '../api-error.ts'
 import { currentAuth, requireUser } from '../auth.ts'
@@ -9,7 +17,10 @@ import { tokenSummary, userProfile } from '../views.ts'
 export function meRoutes(app: FastifyInstance, accounts: AccountService): void {
   app.get(
     '/api/v1/me',
-    { preHandler: requireUser, schema: { tags: ['me'], summary: 'Who am I', response: { 200: UserProfile, '4xx': ErrorBody } } },
+    {
+      preHandler: requireUser,
+      schema: { tags: ['me'], summary: 'Who am I', response: { 200: UserProfile, '4xx': ErrorBody } },
+    },
     async (request) => userProfile(currentAuth(request).user),
   )
 
@@ -17,7 +28,12 @@ export function meRoutes(app: FastifyInstance, accounts: AccountService): void {
     '/api/v1/me',
     {
       preHandler: requireUser,
-      schema: { tags: ['me'], summary: 'Change my display name', body: ProfileUpdate, response: { 200: UserProfile, '4xx': ErrorBody } },
+      schema: {
+        tags: ['me'],
+        summary: 'Change my display name',
+        body: ProfileUpdate,
+        response: { 200: UserProfile, '4xx': ErrorBody },
+      },
     },
     async (request) => {
       const { displayName } = request.body as ProfileUpdate
@@ -29,7 +45,14 @@ export function meRoutes(app: FastifyInstance, accounts: AccountService): void {
 
   app.get(
     '/api/v1/me/tokens',
-    { preHandler: requireUser, schema: { tags: ['me'], summary: 'My API tokens (never their secrets)', response: { 200: TokenList, '4xx': ErrorBody } } },
+    {
+      preHandler: requireUser,
+      schema: {
+        tags: ['me'],
+        summary: 'My API tokens (never their secrets)',
+        response: { 200: TokenList, '4xx': ErrorBody },
+      },
+    },
     async (request) => ({ tokens: (await accounts.listTokens(currentAuth(request).user.id)).map(tokenSummary) }),
   )
 
@@ -53,10 +76,19 @@ export function meRoutes(app: FastifyInstance, accounts: AccountService): void {
 
   app.delete(
     '/api/v1/me/tokens/:id',
-    { preHandler: requireUser, schema: { tags: ['me'], summary: 'Revoke one of my API tokens', params: IdParams, response: { '4xx': ErrorBody } } },
+    {
+      preHandler: requireUser,
+      schema: {
+        tags: ['me'],
+        summary: 'Revoke one of my API tokens',
+        params: IdParams,
+        response: { '4xx': ErrorBody },
+      },
+    },
     async (request, reply) => {
       const { id } = request.params as IdParams
-      if (!(await accounts.revokeToken(currentAuth(request).user.id, id))) throw new ApiError('not-found', 'No such token of yours')
+      if (!(await accounts.revokeToken(currentAuth(request).user.id, id)))
+        throw new ApiError('not-found', 'No such token of yours')
       return reply.code(204).send()
     },
   )

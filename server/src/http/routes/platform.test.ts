@@ -30,7 +30,10 @@ describe('health, readiness, metrics and API docs', () => {
     const metrics = await t.app.inject({ url: '/metrics' })
     assert.equal(metrics.statusCode, 200)
     assert.match(String(metrics.headers['content-type']), /^text\/plain/)
-    assert.match(metrics.body, /parley_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/session",status_code="200"\} 1/)
+    assert.match(
+      metrics.body,
+      /parley_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/session",status_code="200"\} 1/,
+    )
     assert.match(metrics.body, /parley_process_cpu_user_seconds_total/)
     assert.ok(!metrics.body.includes('/api/v1/me/tokens/whatever'), 'raw URLs never become labels')
   })
@@ -38,7 +41,16 @@ describe('health, readiness, metrics and API docs', () => {
   it('GET /api/openapi.json is an OpenAPI 3.1 document of every route, and /api/docs serves its UI', async () => {
     const doc = (await t.app.inject({ url: '/api/openapi.json' })).json()
     assert.equal(doc.openapi, '3.1.0')
-    for (const path of ['/api/v1/session', '/api/v1/account/register', '/api/v1/me', '/api/v1/me/tokens', '/api/v1/me/tokens/{id}', '/api/v1/admin/users', '/api/v1/admin/invites', '/readyz']) {
+    for (const path of [
+      '/api/v1/session',
+      '/api/v1/account/register',
+      '/api/v1/me',
+      '/api/v1/me/tokens',
+      '/api/v1/me/tokens/{id}',
+      '/api/v1/admin/users',
+      '/api/v1/admin/invites',
+      '/readyz',
+    ]) {
       assert.ok(doc.paths[path], `documents ${path}`)
     }
     assert.deepEqual(Object.keys(doc.paths['/api/v1/session']).sort(), ['delete', 'get', 'post'])
@@ -57,7 +69,12 @@ describe('bad input at the HTTP edge', () => {
   afterEach(() => t.close())
 
   const post = (payload: string, contentType = 'application/json', headers: Record<string, string> = {}) =>
-    t.app.inject({ method: 'POST', url: '/api/v1/account/register', payload, headers: { 'content-type': contentType, ...headers } })
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/account/register',
+      payload,
+      headers: { 'content-type': contentType, ...headers },
+    })
 
   it('malformed JSON, an empty JSON body and prototype poisoning get 400 with a stable code, changing nothing', async () => {
     const before = t.snapshot()

@@ -20,12 +20,34 @@ describe('Recordings REST API', () => {
     t = await startTestInstance({ dir })
     owner = await t.user('olga')
     member = await t.user('mia')
-    const created = await t.call('POST', '/api/v1/rooms', { headers: owner.auth, body: { kind: 'group', name: 'Standup' } })
+    const created = await t.call('POST', '/api/v1/rooms', {
+      headers: owner.auth,
+      body: { kind: 'group', name: 'Standup' },
+    })
     room = created.json<RoomView>()
-    assert.equal((await t.call('POST', `/api/v1/rooms/${room.id}/participants`, { headers: owner.auth, body: { userId: member.user.id } })).statusCode, 201)
+    assert.equal(
+      (
+        await t.call('POST', `/api/v1/rooms/${room.id}/participants`, {
+          headers: owner.auth,
+          body: { userId: member.user.id },
+        })
+      ).statusCode,
+      201,
+    )
     file = join(dir, 'call-1-video.webm')
     writeFileSync(file, 'webm bytes')
-    await t.store.recordings.add({ id: '0b0e7a2c-4a47-4a8e-9d0c-1a2b3c4d5e6f', roomId: room.id, callId: '5f7c6e1a-3b2d-4c8e-9f0a-1b2c3d4e5f60', kind: 'video', source: 'camera', participantId: 'p1', mimeType: 'video/webm', bytes: 10, path: file, createdAt: Date.UTC(2026, 10, 1) })
+    await t.store.recordings.add({
+      id: '0b0e7a2c-4a47-4a8e-9d0c-1a2b3c4d5e6f',
+      roomId: room.id,
+      callId: '5f7c6e1a-3b2d-4c8e-9f0a-1b2c3d4e5f60',
+      kind: 'video',
+      source: 'camera',
+      participantId: 'p1',
+      mimeType: 'video/webm',
+      bytes: 10,
+      path: file,
+      createdAt: Date.UTC(2026, 10, 1),
+    })
   })
   afterEach(async () => {
     await t.close()
@@ -35,30 +57,65 @@ describe('Recordings REST API', () => {
   it('lists and serves a recording after a restart; only those who may record delete it, and its file goes with it', async () => {
     await t.close()
     t = await startTestInstance({ dir })
-    const list = (await t.call('GET', `/api/v1/rooms/${room.id}/recordings`, { headers: member.auth })).json<RecordingList>()
-    assert.deepEqual(list.recordings, [{ id: '0b0e7a2c-4a47-4a8e-9d0c-1a2b3c4d5e6f', callId: '5f7c6e1a-3b2d-4c8e-9f0a-1b2c3d4e5f60', kind: 'video', source: 'camera', participantId: 'p1', mimeType: 'video/webm', bytes: 10, createdAt: '2026-11-01T00:00:00.000Z' }])
-    const served = await t.call('GET', `/api/v1/rooms/${room.id}/recordings/${list.recordings[0]?.id}`, { headers: member.auth })
+    const list = (
+      await t.call('GET', `/api/v1/rooms/${room.id}/recordings`, { headers: member.auth })
+    ).json<RecordingList>()
+    assert.deepEqual(list.recordings, [
+      {
+        id: '0b0e7a2c-4a47-4a8e-9d0c-1a2b3c4d5e6f',
+        callId: '5f7c6e1a-3b2d-4c8e-9f0a-1b2c3d4e5f60',
+        kind: 'video',
+        source: 'camera',
+        participantId: 'p1',
+        mimeType: 'video/webm',
+        bytes: 10,
+        createdAt: '2026-11-01T00:00:00.000Z',
+      },
+    ])
+    const served = await t.call('GET', `/api/v1/rooms/${room.id}/recordings/${list.recordings[0]?.id}`, {
+      headers: member.auth,
+    })
     assert.equal(served.statusCode, 200)
     assert.equal(served.body, 'webm bytes')
 
-    const refused = await t.call('DELETE', `/api/v1/rooms/${room.id}/recordings/${list.recordings[0]?.id}`, { headers: member.auth })
+    const refused = await t.call('DELETE', `/api/v1/rooms/${room.id}/recordings/${list.recordings[0]?.id}`, {
+      headers: member.auth,
+    })
     assert.equal(refused.statusCode, 403, refused.body)
     assert.equal(refused.json<{ error: { code: string } }>().error.code, 'role-too-low')
     assert.equal((await t.store.recordings.listForRoom(room.id)).length, 1, 'a refused delete changes nothing')
     assert.ok(existsSync(file))
 
-    const deleted = await t.call('DELETE', `/api/v1/rooms/${room.id}/recordings/${list.recordings[0]?.id}`, { headers: owner.auth })
+    const deleted = await t.call('DELETE', `/api/v1/rooms/${room.id}/recordings/${list.recordings[0]?.id}`, {
+      headers: owner.auth,
+    })
     assert.equal(deleted.statusCode, 204, deleted.body)
-    assert.deepEqual((await t.call('GET', `/api/v1/rooms/${room.id}/recordings`, { headers: member.auth })).json<RecordingList>().recordings, [])
+    assert.deepEqual(
+      (await t.call('GET', `/api/v1/rooms/${room.id}/recordings`, { headers: member.auth })).json<RecordingList>()
+        .recordings,
+      [],
+    )
     assert.equal(existsSync(file), false)
-    const again = await t.call('DELETE', `/api/v1/rooms/${room.id}/recordings/${list.recordings[0]?.id}`, { headers: owner.auth })
+    const again = await t.call('DELETE', `/api/v1/rooms/${room.id}/recordings/${list.recordings[0]?.id}`, {
+      headers: owner.auth,
+    })
     assert.equal(again.statusCode, 404)
     assert.equal(again.json<{ error: { code: string } }>().error.code, 'not-found')
   })
 
   it('strangers see neither the list nor the file', async () => {
     const stranger = await t.user('sam')
-    assert.equal((await t.call('GET', `/api/v1/rooms/${room.id}/recordings`, { headers: stranger.auth })).statusCode, 404)
-    assert.equal((await t.call('GET', `/api/v1/rooms/${room.id}/recordings/0b0e7a2c-4a47-4a8e-9d0c-1a2b3c4d5e6f`, { headers: stranger.auth })).statusCode, 404)
+    assert.equal(
+      (await t.call('GET', `/api/v1/rooms/${room.id}/recordings`, { headers: stranger.auth })).statusCode,
+      404,
+    )
+    assert.equal(
+      (
+        await t.call('GET', `/api/v1/rooms/${room.id}/recordings/0b0e7a2c-4a47-4a8e-9d0c-1a2b3c4d5e6f`, {
+          headers: stranger.auth,
+        })
+      ).statusCode,
+      404,
+    )
   })
 })

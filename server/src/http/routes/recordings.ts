@@ -22,7 +22,15 @@ export function recordingRoutes(app: FastifyInstance, rooms: RoomService, record
   const tags = ['calls']
   app.get(
     '/api/v1/rooms/:roomId/recordings',
-    { preHandler: requireCaller, schema: { tags, summary: 'Recordings of this room\'s calls, oldest first', params: RoomParams, response: { 200: RecordingList, '4xx': ErrorBody } } },
+    {
+      preHandler: requireCaller,
+      schema: {
+        tags,
+        summary: "Recordings of this room's calls, oldest first",
+        params: RoomParams,
+        response: { 200: RecordingList, '4xx': ErrorBody },
+      },
+    },
     async (request) => {
       const { roomId } = request.params as RoomParams
       unwrap(await rooms.access(currentCaller(request), roomId, 'chat.read'))
@@ -31,7 +39,10 @@ export function recordingRoutes(app: FastifyInstance, rooms: RoomService, record
   )
   app.get(
     '/api/v1/rooms/:roomId/recordings/:recordingId',
-    { preHandler: requireCaller, schema: { tags, summary: 'One recording file', params: RecordingParams, response: { '4xx': ErrorBody } } },
+    {
+      preHandler: requireCaller,
+      schema: { tags, summary: 'One recording file', params: RecordingParams, response: { '4xx': ErrorBody } },
+    },
     async (request, reply) => {
       const { roomId, recordingId } = request.params as RecordingParams
       unwrap(await rooms.access(currentCaller(request), roomId, 'chat.read'))
@@ -42,7 +53,15 @@ export function recordingRoutes(app: FastifyInstance, rooms: RoomService, record
   )
   app.delete(
     '/api/v1/rooms/:roomId/recordings/:recordingId',
-    { preHandler: requireCaller, schema: { tags, summary: 'Delete a recording and its file (those who may record)', params: RecordingParams, response: { '4xx': ErrorBody } } },
+    {
+      preHandler: requireCaller,
+      schema: {
+        tags,
+        summary: 'Delete a recording and its file (those who may record)',
+        params: RecordingParams,
+        response: { '4xx': ErrorBody },
+      },
+    },
     async (request, reply) => {
       const { roomId, recordingId } = request.params as RecordingParams
       unwrap(await rooms.access(currentCaller(request), roomId, 'call.record'))

@@ -4,7 +4,14 @@
  */
 import type { FastifyInstance } from 'fastify'
 import {
-  ErrorBody, RoomAnnouncementCreate, RoomAnnouncementView, RoomInvitationAnswer, RoomInvitationList, RoomParams, RoomRemoteInviteCreate, RoomRemoteInviteView,
+  ErrorBody,
+  RoomAnnouncementCreate,
+  RoomAnnouncementView,
+  RoomInvitationAnswer,
+  RoomInvitationList,
+  RoomParams,
+  RoomRemoteInviteCreate,
+  RoomRemoteInviteView,
 } from '@parley/protocol'
 import type { FederationRepositories, MembershipError, ParleyFederation } from '@parley/federation'
 import type { RoomService } from '../../rooms/room-service.ts'
@@ -16,7 +23,11 @@ import { iso } from '../views.ts'
 export function membershipError(error: MembershipError): ApiError {
   switch (error.type) {
     case 'not-found':
-      return error.what === 'remote-actor' ? new ApiError('remote-not-found') : error.what === 'room' ? new ApiError('room-not-found') : new ApiError('not-found', 'No such pending invitation')
+      return error.what === 'remote-actor'
+        ? new ApiError('remote-not-found')
+        : error.what === 'room'
+          ? new ApiError('room-not-found')
+          : new ApiError('not-found', 'No such pending invitation')
     case 'invalid-target':
       return new ApiError('invalid-follow-target', error.message)
     case 'blocked-domain':
@@ -24,7 +35,10 @@ export function membershipError(error: MembershipError): ApiError {
   }
 }
 
-export function roomFederationRoutes(app: FastifyInstance, deps: { rooms: RoomService; federation: ParleyFederation; repositories: FederationRepositories }): void {
+export function roomFederationRoutes(
+  app: FastifyInstance,
+  deps: { rooms: RoomService; federation: ParleyFederation; repositories: FederationRepositories },
+): void {
   app.post(
     '/api/v1/rooms/:roomId/announcements',
     {
@@ -71,7 +85,11 @@ export function roomFederationRoutes(app: FastifyInstance, deps: { rooms: RoomSe
       const { roomId } = request.params as RoomParams
       const user = currentAuth(request).user
       unwrap(await deps.rooms.access(currentCaller(request), roomId, 'participant.add'))
-      const sent = await deps.federation.roomMembers.invite(roomId, user.username, (request.body as RoomRemoteInviteCreate).target)
+      const sent = await deps.federation.roomMembers.invite(
+        roomId,
+        user.username,
+        (request.body as RoomRemoteInviteCreate).target,
+      )
       if (!sent.ok) throw membershipError(sent.error)
       const { inviteId, inviteeId, state, createdAt } = sent.value
       return reply.code(202).send({ inviteId, inviteeId, state, createdAt: iso(createdAt) })
@@ -80,11 +98,24 @@ export function roomFederationRoutes(app: FastifyInstance, deps: { rooms: RoomSe
 
   app.get(
     '/api/v1/me/room-invitations',
-    { preHandler: requireUser, schema: { tags: ['rooms'], summary: 'My pending invitations to rooms on other instances, oldest first', response: { 200: RoomInvitationList, '4xx': ErrorBody } } },
+    {
+      preHandler: requireUser,
+      schema: {
+        tags: ['rooms'],
+        summary: 'My pending invitations to rooms on other instances, oldest first',
+        response: { 200: RoomInvitationList, '4xx': ErrorBody },
+      },
+    },
     async (request) => ({
-      invitations: (await deps.repositories.rooms.invitations.listForUser(currentAuth(request).user.id, 'pending')).map((i) => ({
-        inviteId: i.inviteId, roomId: i.roomId, roomName: i.roomName, inviterId: i.inviterId, createdAt: iso(i.createdAt),
-      })),
+      invitations: (await deps.repositories.rooms.invitations.listForUser(currentAuth(request).user.id, 'pending')).map(
+        (i) => ({
+          inviteId: i.inviteId,
+          roomId: i.roomId,
+          roomName: i.roomName,
+          inviterId: i.inviterId,
+          createdAt: iso(i.createdAt),
+        }),
+      ),
     }),
   )
 
@@ -92,7 +123,12 @@ export function roomFederationRoutes(app: FastifyInstance, deps: { rooms: RoomSe
     '/api/v1/me/room-invitations/answer',
     {
       preHandler: requireUser,
-      schema: { tags: ['rooms'], summary: 'Accept or decline an invitation to a room on another instance', body: RoomInvitationAnswer, response: { '4xx': ErrorBody } },
+      schema: {
+        tags: ['rooms'],
+        summary: 'Accept or decline an invitation to a room on another instance',
+        body: RoomInvitationAnswer,
+        response: { '4xx': ErrorBody },
+      },
     },
     async (request, reply) => {
       const { inviteId, accept } = request.body as RoomInvitationAnswer

@@ -10,7 +10,11 @@ describe('POST /api/v1/account/register', () => {
 
   it('creates the account and signs in, in open mode, with an HttpOnly SameSite=Lax cookie', async () => {
     t = await startTestApp({ PARLEY_REGISTRATION: 'open' })
-    const response = await t.app.inject({ method: 'POST', url: '/api/v1/account/register', payload: { username: 'alice', password, displayName: 'Alice A.' } })
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/account/register',
+      payload: { username: 'alice', password, displayName: 'Alice A.' },
+    })
     assert.equal(response.statusCode, 201)
     const body = response.json()
     assert.equal(body.user.username, 'alice')
@@ -27,14 +31,22 @@ describe('POST /api/v1/account/register', () => {
 
   it('marks the cookie Secure when the public origin is https', async () => {
     t = await startTestApp({ PARLEY_REGISTRATION: 'open', PARLEY_PUBLIC_ORIGIN: 'https://talk.example.org' })
-    const response = await t.app.inject({ method: 'POST', url: '/api/v1/account/register', payload: { username: 'alice', password } })
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/account/register',
+      payload: { username: 'alice', password },
+    })
     assert.equal(response.cookies.find((c) => c.name === 'parley_session')?.secure, true)
   })
 
   it('refuses everyone when registration is closed, changing nothing', async () => {
     t = await startTestApp({ PARLEY_REGISTRATION: 'closed' })
     const before = t.snapshot()
-    const response = await t.app.inject({ method: 'POST', url: '/api/v1/account/register', payload: { username: 'alice', password } })
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/account/register',
+      payload: { username: 'alice', password },
+    })
     assert.equal(response.statusCode, 403)
     assert.equal(response.json().error.code, 'registration-closed')
     assert.deepEqual(t.snapshot(), before)
@@ -43,10 +55,14 @@ describe('POST /api/v1/account/register', () => {
   it('needs a valid, unused invite in invite mode, and a taken name does not burn the invite', async () => {
     t = await startTestApp({ PARLEY_REGISTRATION: 'invite' })
     const adminId = await createUser(t, 'root', 'admin')
-    const register = (payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/api/v1/account/register', payload })
+    const register = (payload: Record<string, unknown>) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/account/register', payload })
     const before = t.snapshot()
     assert.equal((await register({ username: 'bob', password })).json().error.code, 'invite-required')
-    assert.equal((await register({ username: 'bob', password, inviteCode: 'made-up' })).json().error.code, 'invite-invalid')
+    assert.equal(
+      (await register({ username: 'bob', password, inviteCode: 'made-up' })).json().error.code,
+      'invite-invalid',
+    )
     assert.deepEqual(t.snapshot(), before)
 
     const { code } = await t.accounts.createInvite(adminId)
@@ -97,7 +113,8 @@ describe('POST /api/v1/session (login)', () => {
     const second = await login(t, 'alice')
     assert.notEqual(first.cookie, second.cookie)
     assert.notEqual(first.csrf, second.csrf)
-    for (const s of [first, second]) assert.equal((await t.app.inject({ url: '/api/v1/me', headers: { cookie: s.cookie } })).statusCode, 200)
+    for (const s of [first, second])
+      assert.equal((await t.app.inject({ url: '/api/v1/me', headers: { cookie: s.cookie } })).statusCode, 200)
   })
 
   it('answers a wrong password and an unknown user alike', async () => {
@@ -119,6 +136,14 @@ describe('POST /api/v1/session (login)', () => {
     assert.ok(blocked.json().error.details.retryAfterSeconds > 0)
   })
 
+  it('charges each attempt before checking the password: 20 concurrent wrong logins get 3 checks', async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => attempt('alice', 'wrong password')))
+    const statuses = answers.map((a) => a.statusCode)
+    assert.equal(statuses.filter((s) => s === 401).length, 3, statuses.join(','))
+    assert.equal(statuses.filter((s) => s === 429).length, 17)
+    assert.equal((await attempt('alice', password)).statusCode, 429, 'still limited with the right password')
+  })
+
   it('limits failed attempts per address across accounts', async () => {
     for (let i = 0; i < 5; i++) await attempt(`user${i}`, 'wrong password')
     const blocked = await attempt('alice', password)
@@ -127,7 +152,10 @@ describe('POST /api/v1/session (login)', () => {
 
   it('ignores X-Forwarded-For without a trusted proxy', async () => {
     for (let i = 0; i < 5; i++) await attempt(`user${i}`, 'wrong password', { 'x-forwarded-for': `203.0.113.${i}` })
-    assert.equal((await attempt('alice', password, { 'x-forwarded-for': '203.0.113.99' })).json().error.code, 'rate-limited')
+    assert.equal(
+      (await attempt('alice', password, { 'x-forwarded-for': '203.0.113.99' })).json().error.code,
+      'rate-limited',
+    )
   })
 
   it('refuses a disabled account', async () => {
@@ -144,7 +172,12 @@ describe('X-Forwarded-For with a trusted proxy', () => {
     try {
       await createUser(t, 'alice')
       const attempt = (ip: string, pw: string) =>
-        t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'alice', password: pw }, headers: { 'x-forwarded-for': ip } })
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/session',
+          payload: { username: 'alice', password: pw },
+          headers: { 'x-forwarded-for': ip },
+        })
       await attempt('203.0.113.1', 'wrong password')
       await attempt('203.0.113.1', 'wrong password')
       assert.equal((await attempt('203.0.113.1', password)).json().error.code, 'rate-limited')
@@ -177,7 +210,11 @@ describe('GET and DELETE /api/v1/session', () => {
     const forged = await t.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie: s.cookie } })
     assert.equal(forged.statusCode, 403)
     assert.equal(forged.json().error.code, 'csrf-failed')
-    const wrong = await t.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie: s.cookie, 'x-csrf-token': 'x'.repeat(s.csrf.length) } })
+    const wrong = await t.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/session',
+      headers: { cookie: s.cookie, 'x-csrf-token': 'x'.repeat(s.csrf.length) },
+    })
     assert.equal(wrong.json().error.code, 'csrf-failed')
     assert.deepEqual(t.snapshot(), before)
 
@@ -195,6 +232,22 @@ describe('GET and DELETE /api/v1/session', () => {
     const response = await t.app.inject({ url: '/api/v1/me', headers: { cookie: s.cookie } })
     assert.equal(response.json().error.code, 'session-expired')
     assert.deepEqual(t.snapshot().sessions, [])
+  })
+
+  it('a login from a browser still holding an expired (or logged-out) cookie starts a new session', async () => {
+    const s = await login(t, 'alice')
+    t.clock.now += t.config.sessionTtlHours * 3600 * 1000
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/session',
+      payload: { username: 'alice', password },
+      headers: { cookie: s.cookie },
+    })
+    assert.equal(again.statusCode, 200, again.body)
+    const fresh = again.cookies.find((c) => c.name === 'parley_session')?.value
+    assert.ok(fresh && `parley_session=${fresh}` !== s.cookie)
+    const me = await t.app.inject({ url: '/api/v1/me', headers: { cookie: `parley_session=${fresh}` } })
+    assert.equal(me.statusCode, 200)
   })
 
   it('without credentials: 401 unauthenticated', async () => {

@@ -17,7 +17,11 @@ const options: JanusConfigOptions = {
 
 test('janusConfigFiles() binds the API to 127.0.0.1, sets the secrets, ports and ICE interfaces, and no admin API', () => {
   const files = janusConfigFiles('/srv/parley/janus', options)
-  assert.deepEqual(Object.keys(files).sort(), ['janus.jcfg', 'janus.plugin.videoroom.jcfg', 'janus.transport.websockets.jcfg'])
+  assert.deepEqual(Object.keys(files).sort(), [
+    'janus.jcfg',
+    'janus.plugin.videoroom.jcfg',
+    'janus.transport.websockets.jcfg',
+  ])
   const core = files['janus.jcfg'] ?? ''
   assert.match(core, /configs_folder = "\/srv\/parley\/janus"/)
   assert.match(core, /plugins_folder = "\/srv\/parley\/janus\/plugins"/)
@@ -49,7 +53,10 @@ test('writeJanusConfig() makes a private folder linking only the VideoRoom plugi
     assert.deepEqual(await readdir(join(dir, 'plugins')), ['libjanus_videoroom.so'])
     assert.deepEqual(await readdir(join(dir, 'transports')), ['libjanus_websockets.so'])
     assert.deepEqual(await readdir(join(dir, 'events')), [])
-    assert.equal(await readlink(join(dir, 'plugins', 'libjanus_videoroom.so')), join(options.libDir, 'plugins', 'libjanus_videoroom.so'))
+    assert.equal(
+      await readlink(join(dir, 'plugins', 'libjanus_videoroom.so')),
+      join(options.libDir, 'plugins', 'libjanus_videoroom.so'),
+    )
   } finally {
     await rm(join(dir, '..'), { recursive: true, force: true })
   }

@@ -28,16 +28,31 @@ export type JanusConfigOptions = {
 export const JANUS_CONFIG_FILE = 'janus.jcfg'
 
 /** Where Debian puts Janus's shared objects on this machine, if anywhere. */
-export function findJanusLibDir(candidates = ['/usr/lib/x86_64-linux-gnu/janus', '/usr/lib/aarch64-linux-gnu/janus', '/usr/lib/janus', '/usr/local/lib/janus']): string | undefined {
+export function findJanusLibDir(
+  candidates = [
+    '/usr/lib/x86_64-linux-gnu/janus',
+    '/usr/lib/aarch64-linux-gnu/janus',
+    '/usr/lib/janus',
+    '/usr/local/lib/janus',
+  ],
+): string | undefined {
   return candidates.find((dir) => existsSync(join(dir, 'plugins', 'libjanus_videoroom.so')))
 }
 
 /** The file names and contents of the private config (pure, so it is unit-tested). */
 export function janusConfigFiles(dir: string, options: JanusConfigOptions): Record<string, string> {
-  for (const value of [options.apiSecret, options.adminKey, options.adminSecret, options.rtpPortRange, ...options.iceInterfaces]) {
-    if (!/^[\w.:/-]+$/.test(value)) throw new TypeError(`value not allowed in the Janus config: ${JSON.stringify(value)}`)
+  for (const value of [
+    options.apiSecret,
+    options.adminKey,
+    options.adminSecret,
+    options.rtpPortRange,
+    ...options.iceInterfaces,
+  ]) {
+    if (!/^[\w.:/-]+$/.test(value))
+      throw new TypeError(`value not allowed in the Janus config: ${JSON.stringify(value)}`)
   }
-  if (options.iceInterfaces.length === 0) throw new TypeError('iceInterfaces must name at least one interface: Janus silently uses every interface otherwise')
+  if (options.iceInterfaces.length === 0)
+    throw new TypeError('iceInterfaces must name at least one interface: Janus silently uses every interface otherwise')
   const q = (value: string) => `"${value}"`
   return {
     [JANUS_CONFIG_FILE]: `# Written by Parley at every start; edits are lost. Debian's default config is never read.
@@ -105,7 +120,11 @@ export async function writeJanusConfig(dir: string, options: JanusConfigOptions)
   await mkdir(dir, { recursive: true, mode: 0o700 })
   for (const sub of ['plugins', 'transports', 'events', 'loggers']) await mkdir(join(dir, sub), { mode: 0o700 })
   await symlink(join(options.libDir, 'plugins', 'libjanus_videoroom.so'), join(dir, 'plugins', 'libjanus_videoroom.so'))
-  await symlink(join(options.libDir, 'transports', 'libjanus_websockets.so'), join(dir, 'transports', 'libjanus_websockets.so'))
-  for (const [name, text] of Object.entries(janusConfigFiles(dir, options))) await writeFile(join(dir, name), text, { mode: 0o600 })
+  await symlink(
+    join(options.libDir, 'transports', 'libjanus_websockets.so'),
+    join(dir, 'transports', 'libjanus_websockets.so'),
+  )
+  for (const [name, text] of Object.entries(janusConfigFiles(dir, options)))
+    await writeFile(join(dir, name), text, { mode: 0o600 })
   return join(dir, JANUS_CONFIG_FILE)
 }

@@ -51,16 +51,27 @@ export class JanusConnection {
       }
       const timer = setTimeout(() => {
         socket.close()
-        resolve({ ok: false, error: { type: 'timeout', message: `Janus at ${options.url} did not open a WebSocket in time` } })
+        resolve({
+          ok: false,
+          error: { type: 'timeout', message: `Janus at ${options.url} did not open a WebSocket in time` },
+        })
       }, options.connectTimeoutMs ?? 5000)
-      socket.addEventListener('open', () => {
-        clearTimeout(timer)
-        resolve({ ok: true, value: new JanusConnection(socket, options) })
-      }, { once: true })
-      socket.addEventListener('error', () => {
-        clearTimeout(timer)
-        resolve({ ok: false, error: { type: 'closed', message: `cannot connect to Janus at ${options.url}` } })
-      }, { once: true })
+      socket.addEventListener(
+        'open',
+        () => {
+          clearTimeout(timer)
+          resolve({ ok: true, value: new JanusConnection(socket, options) })
+        },
+        { once: true },
+      )
+      socket.addEventListener(
+        'error',
+        () => {
+          clearTimeout(timer)
+          resolve({ ok: false, error: { type: 'closed', message: `cannot connect to Janus at ${options.url}` } })
+        },
+        { once: true },
+      )
     })
   }
 
@@ -69,7 +80,9 @@ export class JanusConnection {
     this.#apiSecret = options.apiSecret
     this.#logger = options.logger
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 10_000
-    this.observer = new EnhancedEventEmitter((event, error) => this.#logger.error({ err: error, event }, 'Janus connection listener failed'))
+    this.observer = new EnhancedEventEmitter((event, error) =>
+      this.#logger.error({ err: error, event }, 'Janus connection listener failed'),
+    )
     socket.addEventListener('message', (event) => this.#onMessage(event.data))
     socket.addEventListener('close', () => this.#shutdown('Janus closed the WebSocket'))
     socket.addEventListener('error', () => this.#shutdown('Janus WebSocket error'))
@@ -84,14 +97,21 @@ export class JanusConnection {
   }
 
   /** Sends one request and resolves with its final reply; never rejects. */
-  request(body: Record<string, unknown>, options: { ackIsFinal?: boolean; timeoutMs?: number } = {}): Promise<JanusResult<JanusMessage>> {
-    if (this.#closed) return Promise.resolve({ ok: false, error: { type: 'closed', message: 'the Janus connection is closed' } })
+  request(
+    body: Record<string, unknown>,
+    options: { ackIsFinal?: boolean; timeoutMs?: number } = {},
+  ): Promise<JanusResult<JanusMessage>> {
+    if (this.#closed)
+      return Promise.resolve({ ok: false, error: { type: 'closed', message: 'the Janus connection is closed' } })
     const transaction = randomUUID()
     const message = { ...body, transaction, ...(this.#apiSecret ? { apisecret: this.#apiSecret } : {}) }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#pending.delete(transaction)
-        resolve({ ok: false, error: { type: 'timeout', message: `Janus did not answer "${String(body.janus)}" in time` } })
+        resolve({
+          ok: false,
+          error: { type: 'timeout', message: `Janus did not answer "${String(body.janus)}" in time` },
+        })
       }, options.timeoutMs ?? this.#requestTimeoutMs)
       this.#pending.set(transaction, { resolve, timer, ackIsFinal: options.ackIsFinal ?? false })
       this.#logger.debug({ janus: body.janus, transaction }, 'Janus request')
@@ -110,8 +130,19 @@ export class JanusConnection {
   async info(): Promise<JanusResult<{ version: string; plugins: string[]; transports: string[] }>> {
     const reply = await this.request({ janus: 'info' })
     if (!reply.ok) return reply
-    const { version_string: version, plugins, transports } = reply.value as { version_string?: string; plugins?: object; transports?: object }
-    return { ok: true, value: { version: version ?? '?', plugins: Object.keys(plugins ?? {}), transports: Object.keys(transports ?? {}) } }
+    const {
+      version_string: version,
+      plugins,
+      transports,
+    } = reply.value as { version_string?: string; plugins?: object; transports?: object }
+    return {
+      ok: true,
+      value: {
+        version: version ?? '?',
+        plugins: Object.keys(plugins ?? {}),
+        transports: Object.keys(transports ?? {}),
+      },
+    }
   }
 
   /** keepaliveMs: how often the session says it is alive (Janus's session_timeout is 60 s by default). */
@@ -119,7 +150,8 @@ export class JanusConnection {
     const reply = await this.request({ janus: 'create' })
     if (!reply.ok) return reply
     const id = reply.value.data?.id
-    if (typeof id !== 'number') return { ok: false, error: { type: 'janus-error', code: 0, message: 'Janus created a session without an id' } }
+    if (typeof id !== 'number')
+      return { ok: false, error: { type: 'janus-error', code: 0, message: 'Janus created a session without an id' } }
     if (this.#closed) return { ok: false, error: { type: 'closed', message: 'the Janus connection is closed' } }
     const session = new JanusSession({ id, connection: this, logger: this.#logger, keepaliveMs })
     this.#sessions.set(id, session)
@@ -155,12 +187,21 @@ export class JanusConnection {
       this.#logger.warn('Janus sent a frame that is not JSON')
       return
     }
-    this.#logger.debug({ janus: message.janus, transaction: message.transaction, sender: message.sender }, 'Janus message')
+    this.#logger.debug(
+      { janus: message.janus, transaction: message.transaction, sender: message.sender },
+      'Janus message',
+    )
     const pending = message.transaction ? this.#pending.get(message.transaction) : undefined
     if (pending && message.transaction) {
       if (message.janus === 'ack' && !pending.ackIsFinal) return
       // An event carrying the transaction of an asynchronous request is its answer.
-      if (message.janus === 'ack' || message.janus === 'success' || message.janus === 'error' || message.janus === 'event' || message.janus === 'server_info') {
+      if (
+        message.janus === 'ack' ||
+        message.janus === 'success' ||
+        message.janus === 'error' ||
+        message.janus === 'event' ||
+        message.janus === 'server_info'
+      ) {
         this.#pending.delete(message.transaction)
         clearTimeout(pending.timer)
         pending.resolve(toResult(message))
@@ -173,11 +214,22 @@ export class JanusConnection {
 
 function toResult(message: JanusMessage): JanusResult<JanusMessage> {
   if (message.janus === 'error') {
-    return { ok: false, error: { type: 'janus-error', code: message.error?.code ?? 0, message: message.error?.reason ?? 'unknown Janus error' } }
+    return {
+      ok: false,
+      error: {
+        type: 'janus-error',
+        code: message.error?.code ?? 0,
+        message: message.error?.reason ?? 'unknown Janus error',
+      },
+    }
   }
   const data = message.plugindata?.data
   if (data && typeof data.error_code === 'number') {
-    const error: JanusError = { type: 'plugin-error', code: data.error_code, message: typeof data.error === 'string' ? data.error : 'unknown plugin error' }
+    const error: JanusError = {
+      type: 'plugin-error',
+      code: data.error_code,
+      message: typeof data.error === 'string' ? data.error : 'unknown plugin error',
+    }
     return { ok: false, error }
   }
   return { ok: true, value: message }

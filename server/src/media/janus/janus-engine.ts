@@ -47,9 +47,17 @@ export class JanusEngine implements SfuEngine {
   private constructor(options: JanusEngineOptions) {
     this.#endpoint = options.endpoint
     this.#logger = options.logger.child({ component: 'janus-engine' })
-    this.#settings = { maxPublishers: 100, bitrate: 1_000_000, audioLevelAverage: 25, audioActivePackets: 100, ...options.settings }
+    this.#settings = {
+      maxPublishers: 100,
+      bitrate: 1_000_000,
+      audioLevelAverage: 25,
+      audioActivePackets: 100,
+      ...options.settings,
+    }
     this.#reconnectDelayMs = options.reconnectDelayMs ?? 500
-    this.observer = new EnhancedEventEmitter((event, error) => this.#logger.error({ err: error, event }, 'engine listener failed'))
+    this.observer = new EnhancedEventEmitter((event, error) =>
+      this.#logger.error({ err: error, event }, 'engine listener failed'),
+    )
   }
 
   get closed(): boolean {
@@ -64,16 +72,28 @@ export class JanusEngine implements SfuEngine {
     return this.#routers
   }
 
-  async createRouter({ callId }: { callId: string }): Promise<MediaResult<JanusRouter>> {
+  async createRouter({ callId, e2ee = false }: { callId: string; e2ee?: boolean }): Promise<MediaResult<JanusRouter>> {
     if (this.#closed) throw new InvalidStateError('the Janus engine is closed')
     const link = this.#link
-    if (!link) return { ok: false, error: { type: 'engine-unavailable', message: 'Janus is not connected (reconnecting)' } }
-    const created = await JanusRouter.create({ callId, session: link.session, control: link.control, adminKey: this.#endpoint.adminKey, settings: this.#settings, logger: this.#logger })
+    if (!link)
+      return { ok: false, error: { type: 'engine-unavailable', message: 'Janus is not connected (reconnecting)' } }
+    const created = await JanusRouter.create({
+      callId,
+      e2ee,
+      session: link.session,
+      control: link.control,
+      adminKey: this.#endpoint.adminKey,
+      settings: this.#settings,
+      logger: this.#logger,
+    })
     if (!created.ok) return created
     const router = created.value
     if (this.#link !== link) {
       router.engineClosed('Janus connection lost')
-      return { ok: false, error: { type: 'engine-unavailable', message: 'Janus connection lost while creating the room' } }
+      return {
+        ok: false,
+        error: { type: 'engine-unavailable', message: 'Janus connection lost while creating the room' },
+      }
     }
     this.#routers.set(router.id, router)
     router.observer.on('close', () => this.#routers.delete(router.id))
@@ -96,7 +116,11 @@ export class JanusEngine implements SfuEngine {
   }
 
   async #connect(): Promise<JanusResult<Link>> {
-    const opened = await JanusConnection.open({ url: this.#endpoint.url, apiSecret: this.#endpoint.apiSecret, logger: this.#logger })
+    const opened = await JanusConnection.open({
+      url: this.#endpoint.url,
+      apiSecret: this.#endpoint.apiSecret,
+      logger: this.#logger,
+    })
     if (!opened.ok) return opened
     const connection = opened.value
     const session = await connection.createSession()

@@ -14,7 +14,8 @@ export function toMediaError(error: JanusError): MediaError {
     case 'timeout':
       return { type: 'engine-unavailable', message: error.message }
     case 'janus-error':
-      if (error.code === JANUS_ERROR_JSEP_INVALID_SDP || error.code === JANUS_ERROR_JSEP_UNKNOWN_TYPE) return { type: 'invalid-sdp', message: error.message }
+      if (error.code === JANUS_ERROR_JSEP_INVALID_SDP || error.code === JANUS_ERROR_JSEP_UNKNOWN_TYPE)
+        return { type: 'invalid-sdp', message: error.message }
       return { type: 'engine-error', code: error.code, message: error.message }
     case 'plugin-error':
       if (error.code === VIDEOROOM_INVALID_SDP) return { type: 'invalid-sdp', message: error.message }

@@ -6,7 +6,16 @@
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { EnhancedEventEmitter, InvalidStateError } from '../../lifecycle/enhanced-events.ts'
-import type { Consumer, ConsumerEvents, MediaKind, MediaResult, MediaSource, Producer, ProducerEvents, SimulcastLayers } from '../engine.ts'
+import type {
+  Consumer,
+  ConsumerEvents,
+  MediaKind,
+  MediaResult,
+  MediaSource,
+  Producer,
+  ProducerEvents,
+  SimulcastLayers,
+} from '../engine.ts'
 import type { Logger } from '../../logger.ts'
 
 export class JanusProducer implements Producer {
@@ -51,7 +60,9 @@ export class JanusProducer implements Producer {
     this.#setSending = options.setSending
     this.#recordingsDir = options.recordingsDir
     this.#setRecording = options.setRecording
-    this.observer = new EnhancedEventEmitter((event, error) => options.logger.error({ err: error, event }, 'producer listener failed'))
+    this.observer = new EnhancedEventEmitter((event, error) =>
+      options.logger.error({ err: error, event }, 'producer listener failed'),
+    )
     this.live = new Promise((resolve) => {
       this.#markLive = resolve
     })
@@ -103,7 +114,11 @@ export class JanusProducer implements Producer {
    */
   async startRecording(): Promise<MediaResult<void>> {
     if (this.#closed) throw new InvalidStateError('the producer is closed')
-    if (!this.#recordingsDir) return { ok: false, error: { type: 'recording-unavailable', message: 'no recordings folder is configured for this media engine' } }
+    if (!this.#recordingsDir)
+      return {
+        ok: false,
+        error: { type: 'recording-unavailable', message: 'no recordings folder is configured for this media engine' },
+      }
     if (this.#recordingBase) return { ok: true, value: undefined }
     const base = `${this.source}-${this.id}-${Date.now()}`
     const result = await this.#setRecording(true, base)
@@ -177,7 +192,9 @@ export class JanusConsumer implements Consumer {
     this.mid = options.mid
     this.#onClose = options.onClose
     this.#configure = options.configure
-    this.observer = new EnhancedEventEmitter((event, error) => options.logger.error({ err: error, event }, 'consumer listener failed'))
+    this.observer = new EnhancedEventEmitter((event, error) =>
+      options.logger.error({ err: error, event }, 'consumer listener failed'),
+    )
   }
 
   get closed(): boolean {
@@ -202,7 +219,8 @@ export class JanusConsumer implements Consumer {
   async setPreferredLayers(layers: SimulcastLayers): Promise<MediaResult<void>> {
     if (this.#closed) throw new InvalidStateError('the consumer is closed')
     if (this.kind !== 'video') throw new TypeError('only video consumers have simulcast layers')
-    if (!Number.isInteger(layers.spatialLayer) || layers.spatialLayer < 0 || layers.spatialLayer > 2) throw new TypeError('spatialLayer must be 0, 1 or 2')
+    if (!Number.isInteger(layers.spatialLayer) || layers.spatialLayer < 0 || layers.spatialLayer > 2)
+      throw new TypeError('spatialLayer must be 0, 1 or 2')
     clearTimeout(this.#retryTimer)
     const result = await this.#requestLayers(layers)
     if (!result.ok) return result
@@ -228,7 +246,12 @@ export class JanusConsumer implements Consumer {
   #retryUntilSwitched(layers: SimulcastLayers, left: number): void {
     if (left <= 0) return
     this.#retryTimer = setTimeout(() => {
-      if (this.#closed || this.#currentSpatialLayer === layers.spatialLayer || this.#preferredLayers?.spatialLayer !== layers.spatialLayer) return
+      if (
+        this.#closed ||
+        this.#currentSpatialLayer === layers.spatialLayer ||
+        this.#preferredLayers?.spatialLayer !== layers.spatialLayer
+      )
+        return
       void this.#requestLayers(layers).then(() => this.#retryUntilSwitched(layers, left - 1))
     }, SWITCH_RETRY_MS)
     this.#retryTimer.unref()

@@ -11,7 +11,10 @@ export type ConvertedRecording = { kind: MediaKind; source: string; output: stri
 
 export type ConvertOptions = { binary?: string; timeoutMs?: number }
 
-export async function convertRecordings(files: readonly string[], { binary = '/usr/bin/janus-pp-rec', timeoutMs = 120_000 }: ConvertOptions = {}): Promise<MediaResult<ConvertedRecording[]>> {
+export async function convertRecordings(
+  files: readonly string[],
+  { binary = '/usr/bin/janus-pp-rec', timeoutMs = 120_000 }: ConvertOptions = {},
+): Promise<MediaResult<ConvertedRecording[]>> {
   const converted: ConvertedRecording[] = []
   for (const source of files) {
     const match = /-(audio|video)-\d+\.mjr$/.exec(source)
@@ -19,19 +22,41 @@ export async function convertRecordings(files: readonly string[], { binary = '/u
     const kind = match[1] as MediaKind
     const output = source.replace(/\.mjr$/, kind === 'video' ? '.webm' : '.opus')
     const ran = await run(binary, ['--disable-colors', source, output], timeoutMs)
-    if (!ran.ok) return { ok: false, error: { type: 'recording-unavailable', message: `janus-pp-rec could not convert ${source}: ${ran.message}` } }
-    const bytes = await stat(output).then((s) => s.size, () => 0)
-    if (bytes === 0) return { ok: false, error: { type: 'recording-unavailable', message: `janus-pp-rec wrote nothing for ${source} (no media recorded?)` } }
+    if (!ran.ok)
+      return {
+        ok: false,
+        error: { type: 'recording-unavailable', message: `janus-pp-rec could not convert ${source}: ${ran.message}` },
+      }
+    const bytes = await stat(output).then(
+      (s) => s.size,
+      () => 0,
+    )
+    if (bytes === 0)
+      return {
+        ok: false,
+        error: {
+          type: 'recording-unavailable',
+          message: `janus-pp-rec wrote nothing for ${source} (no media recorded?)`,
+        },
+      }
     converted.push({ kind, source, output, bytes })
   }
   return { ok: true, value: converted }
 }
 
-function run(command: string, args: string[], timeoutMs: number): Promise<{ ok: true } | { ok: false; message: string }> {
+function run(
+  command: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ ok: true } | { ok: false; message: string }> {
   return new Promise((resolve) => {
     execFile(command, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, _stdout, stderr) => {
       if (!error) resolve({ ok: true })
-      else resolve({ ok: false, message: `${error.message.split('\n')[0]} ${String(stderr).trim().split('\n').slice(-3).join(' ')}`.trim() })
+      else
+        resolve({
+          ok: false,
+          message: `${error.message.split('\n')[0]} ${String(stderr).trim().split('\n').slice(-3).join(' ')}`.trim(),
+        })
     })
   })
 }

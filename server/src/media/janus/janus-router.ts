@@ -36,6 +36,7 @@ export class JanusRouter implements Router {
   readonly id = randomUUID()
   readonly callId: string
   readonly roomId: number
+  readonly e2ee: boolean
   /** This room's recordings folder, if recording is possible. */
   readonly recordingsDir: string | undefined
   readonly observer: EnhancedEventEmitter<RouterEvents>
@@ -47,9 +48,20 @@ export class JanusRouter implements Router {
   #closed = false
 
   /** Creates the VideoRoom room, then the router. */
-  static async create(options: { callId: string; session: JanusSession; control: JanusHandle; adminKey: string; settings: JanusRoomSettings; logger: Logger }): Promise<MediaResult<JanusRouter>> {
+  static async create(options: {
+    callId: string
+    /** Every publisher encrypts end to end: Janus requires them to say so (require_e2ee). */
+    e2ee: boolean
+    session: JanusSession
+    control: JanusHandle
+    adminKey: string
+    settings: JanusRoomSettings
+    logger: Logger
+  }): Promise<MediaResult<JanusRouter>> {
     const roomId = randomInt(1, 2 ** 47)
-    const recordingsDir = options.settings.recordingsDir ? join(options.settings.recordingsDir, String(roomId)) : undefined
+    const recordingsDir = options.settings.recordingsDir
+      ? join(options.settings.recordingsDir, String(roomId))
+      : undefined
     if (recordingsDir) await mkdir(recordingsDir, { recursive: true, mode: 0o700 })
     const reply = await options.control.message({
       request: 'create',
@@ -66,20 +78,32 @@ export class JanusRouter implements Router {
       audio_level_average: options.settings.audioLevelAverage,
       audio_active_packets: options.settings.audioActivePackets,
       notify_joining: false,
+      require_e2ee: options.e2ee,
       ...(recordingsDir ? { rec_dir: recordingsDir } : {}),
     })
     if (!reply.ok) return { ok: false, error: toMediaError(reply.error) }
     return { ok: true, value: new JanusRouter({ ...options, roomId, recordingsDir }) }
   }
 
-  private constructor(options: { callId: string; roomId: number; recordingsDir: string | undefined; session: JanusSession; control: JanusHandle; logger: Logger }) {
+  private constructor(options: {
+    callId: string
+    e2ee: boolean
+    roomId: number
+    recordingsDir: string | undefined
+    session: JanusSession
+    control: JanusHandle
+    logger: Logger
+  }) {
     this.callId = options.callId
+    this.e2ee = options.e2ee
     this.roomId = options.roomId
     this.recordingsDir = options.recordingsDir
     this.#session = options.session
     this.#control = options.control
     this.#logger = options.logger.child({ callId: options.callId, janusRoom: options.roomId })
-    this.observer = new EnhancedEventEmitter((event, error) => this.#logger.error({ err: error, event }, 'router listener failed'))
+    this.observer = new EnhancedEventEmitter((event, error) =>
+      this.#logger.error({ err: error, event }, 'router listener failed'),
+    )
   }
 
   get closed(): boolean {
@@ -95,11 +119,15 @@ export class JanusRouter implements Router {
   }
 
   createSendTransport({ participantId }: { participantId: string }): Promise<MediaResult<JanusSendTransport>> {
-    return this.#createTransport((handle) => new JanusSendTransport({ participantId, handle, room: this.#context, logger: this.#logger }))
+    return this.#createTransport(
+      (handle) => new JanusSendTransport({ participantId, handle, room: this.#context, logger: this.#logger }),
+    )
   }
 
   createRecvTransport({ participantId }: { participantId: string }): Promise<MediaResult<JanusRecvTransport>> {
-    return this.#createTransport((handle) => new JanusRecvTransport({ participantId, handle, room: this.#context, logger: this.#logger }))
+    return this.#createTransport(
+      (handle) => new JanusRecvTransport({ participantId, handle, room: this.#context, logger: this.#logger }),
+    )
   }
 
   /** Closes every transport and destroys the room on Janus. Idempotent. */
@@ -120,6 +148,7 @@ export class JanusRouter implements Router {
   get #context(): JanusRoomContext {
     return {
       roomId: this.roomId,
+      e2ee: this.e2ee,
       recordingsDir: this.recordingsDir,
       producers: this.#producers,
       addProducer: (producer) => this.#addProducer(producer),
@@ -127,7 +156,9 @@ export class JanusRouter implements Router {
     }
   }
 
-  async #createTransport<T extends JanusSendTransport | JanusRecvTransport>(make: (handle: JanusHandle) => T): Promise<MediaResult<T>> {
+  async #createTransport<T extends JanusSendTransport | JanusRecvTransport>(
+    make: (handle: JanusHandle) => T,
+  ): Promise<MediaResult<T>> {
     if (this.#closed) throw new InvalidStateError('the router is closed')
     const attached = await this.#session.attach(VIDEOROOM)
     if (!attached.ok) return { ok: false, error: toMediaError(attached.error) }
@@ -146,7 +177,8 @@ export class JanusRouter implements Router {
     this.#producers.set(producer.id, producer)
     producer.observer.on('close', () => {
       this.#producers.delete(producer.id)
-      for (const transport of this.#transports.values()) if (transport.direction === 'recv') transport.producerClosed(producer.id)
+      for (const transport of this.#transports.values())
+        if (transport.direction === 'recv') transport.producerClosed(producer.id)
     })
     this.observer.safeEmit('newproducer', producer)
   }
@@ -169,7 +201,8 @@ export class JanusRouter implements Router {
       const reply = await this.#control.message({ request: 'listparticipants', room: this.roomId })
       if (!reply.ok) return { ok: false, error: toMediaError(reply.error) }
       const participants = (reply.value.data.participants ?? []) as { id?: number; publisher?: boolean }[]
-      if (participants.some((p) => p.id === producer.feedId && p.publisher === true)) return { ok: true, value: undefined }
+      if (participants.some((p) => p.id === producer.feedId && p.publisher === true))
+        return { ok: true, value: undefined }
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
     return { ok: false, error: { type: 'producer-not-ready', producerId: producer.id } }

@@ -20,11 +20,23 @@ export class JanusSession {
   #keepalive: NodeJS.Timeout
   #closed = false
 
-  constructor({ id, connection, logger, keepaliveMs = 25_000 }: { id: number; connection: JanusConnection; logger: Logger; keepaliveMs?: number }) {
+  constructor({
+    id,
+    connection,
+    logger,
+    keepaliveMs = 25_000,
+  }: {
+    id: number
+    connection: JanusConnection
+    logger: Logger
+    keepaliveMs?: number
+  }) {
     this.id = id
     this.#connection = connection
     this.#logger = logger.child({ janusSession: id })
-    this.observer = new EnhancedEventEmitter((event, error) => this.#logger.error({ err: error, event }, 'Janus session listener failed'))
+    this.observer = new EnhancedEventEmitter((event, error) =>
+      this.#logger.error({ err: error, event }, 'Janus session listener failed'),
+    )
     this.#keepalive = setInterval(() => void this.#sendKeepalive(), keepaliveMs)
     this.#keepalive.unref()
   }
@@ -37,7 +49,10 @@ export class JanusSession {
     return this.#handles
   }
 
-  request(body: Record<string, unknown>, options?: { ackIsFinal?: boolean; timeoutMs?: number }): Promise<JanusResult<JanusMessage>> {
+  request(
+    body: Record<string, unknown>,
+    options?: { ackIsFinal?: boolean; timeoutMs?: number },
+  ): Promise<JanusResult<JanusMessage>> {
     return this.#connection.request({ ...body, session_id: this.id }, options)
   }
 
@@ -46,7 +61,8 @@ export class JanusSession {
     const reply = await this.request({ janus: 'attach', plugin })
     if (!reply.ok) return reply
     const id = reply.value.data?.id
-    if (typeof id !== 'number') return { ok: false, error: { type: 'janus-error', code: 0, message: 'Janus attached a handle without an id' } }
+    if (typeof id !== 'number')
+      return { ok: false, error: { type: 'janus-error', code: 0, message: 'Janus attached a handle without an id' } }
     const handle = new JanusHandle({ id, session: this, logger: this.#logger })
     if (this.#closed) {
       handle.sessionClosed()
@@ -114,7 +130,9 @@ export class JanusHandle {
     this.id = id
     this.#session = session
     const log = logger.child({ janusHandle: id })
-    this.observer = new EnhancedEventEmitter((event, error) => log.error({ err: error, event }, 'Janus handle listener failed'))
+    this.observer = new EnhancedEventEmitter((event, error) =>
+      log.error({ err: error, event }, 'Janus handle listener failed'),
+    )
   }
 
   get closed(): boolean {
@@ -126,15 +144,24 @@ export class JanusHandle {
    * "ack" then an "event" carrying the same transaction; both arrive here as one reply, and a plugin
    * error (error_code inside either) as `plugin-error`.
    */
-  async message(body: Record<string, unknown>, jsep?: Jsep, options?: { timeoutMs?: number }): Promise<JanusResult<PluginReply>> {
+  async message(
+    body: Record<string, unknown>,
+    jsep?: Jsep,
+    options?: { timeoutMs?: number },
+  ): Promise<JanusResult<PluginReply>> {
     if (this.#closed) throw new InvalidStateError('the Janus handle is closed')
-    const reply = await this.#session.request({ janus: 'message', handle_id: this.id, body, ...(jsep ? { jsep } : {}) }, options)
+    const reply = await this.#session.request(
+      { janus: 'message', handle_id: this.id, body, ...(jsep ? { jsep } : {}) },
+      options,
+    )
     if (!reply.ok) return reply
     return { ok: true, value: { data: reply.value.plugindata?.data ?? {}, jsep: reply.value.jsep } }
   }
 
   /** Sends one ICE candidate, or `null` for end-of-candidates. */
-  async trickle(candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } | null): Promise<JanusResult<void>> {
+  async trickle(
+    candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } | null,
+  ): Promise<JanusResult<void>> {
     if (this.#closed) throw new InvalidStateError('the Janus handle is closed')
     const reply = await this.#session.request(
       { janus: 'trickle', handle_id: this.id, candidate: candidate ?? { completed: true } },
@@ -152,10 +179,18 @@ export class JanusHandle {
         this.observer.safeEmit('webrtcup')
         break
       case 'media':
-        this.observer.safeEmit('media', { type: String(message.type), mid: message.mid as string | undefined, receiving: message.receiving === true })
+        this.observer.safeEmit('media', {
+          type: String(message.type),
+          mid: message.mid as string | undefined,
+          receiving: message.receiving === true,
+        })
         break
       case 'slowlink':
-        this.observer.safeEmit('slowlink', { mid: message.mid as string | undefined, uplink: message.uplink === true, lost: Number(message.lost ?? 0) })
+        this.observer.safeEmit('slowlink', {
+          mid: message.mid as string | undefined,
+          uplink: message.uplink === true,
+          lost: Number(message.lost ?? 0),
+        })
         break
       case 'hangup':
         this.observer.safeEmit('hangup', String(message.reason ?? 'hangup'))

@@ -52,7 +52,9 @@ export class JanusSupervisor {
   constructor(options: JanusSupervisorOptions) {
     this.#options = options
     this.#logger = options.logger.child({ component: 'janus-supervisor' })
-    this.observer = new EnhancedEventEmitter((event, error) => this.#logger.error({ err: error, event }, 'listener failed'))
+    this.observer = new EnhancedEventEmitter((event, error) =>
+      this.#logger.error({ err: error, event }, 'listener failed'),
+    )
   }
 
   get endpoint(): JanusEndpoint | undefined {
@@ -66,7 +68,15 @@ export class JanusSupervisor {
   async start(): Promise<JanusStartResult> {
     if (this.#process) throw new TypeError('JanusSupervisor.start() called twice')
     const libDir = this.#options.libDir ?? findJanusLibDir()
-    if (!libDir) return { ok: false, error: { type: 'janus-missing', message: 'Janus plugins not found: install the Debian package "janus" or set PARLEY_JANUS_URL to an external Janus' } }
+    if (!libDir)
+      return {
+        ok: false,
+        error: {
+          type: 'janus-missing',
+          message:
+            'Janus plugins not found: install the Debian package "janus" or set PARLEY_JANUS_URL to an external Janus',
+        },
+      }
     await stopStaleJanus(this.#options.configDir, this.#logger)
     const port = this.#options.port || (await freePort())
     const endpoint: JanusEndpoint = { url: `ws://127.0.0.1:${port}`, apiSecret: secret(), adminKey: secret() }
@@ -79,7 +89,9 @@ export class JanusSupervisor {
       iceInterfaces: this.#options.iceInterfaces,
       libDir,
       ...(this.#options.debugLevel === undefined ? {} : { debugLevel: this.#options.debugLevel }),
-      ...(this.#options.sessionTimeoutSeconds === undefined ? {} : { sessionTimeoutSeconds: this.#options.sessionTimeoutSeconds }),
+      ...(this.#options.sessionTimeoutSeconds === undefined
+        ? {}
+        : { sessionTimeoutSeconds: this.#options.sessionTimeoutSeconds }),
     })
     const child = new SupervisedProcess({
       name: 'janus',
@@ -117,8 +129,18 @@ export class JanusSupervisor {
  * True when the Janus at the endpoint answers and accepts the api secret. `info` alone is not
  * enough: Janus answers it without the secret, so a stale Janus on the same port would pass.
  */
-export async function janusAnswers(endpoint: Pick<JanusEndpoint, 'url' | 'apiSecret'>, logger: Logger, timeoutMs = 1000): Promise<boolean> {
-  const opened = await JanusConnection.open({ url: endpoint.url, apiSecret: endpoint.apiSecret, logger, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs })
+export async function janusAnswers(
+  endpoint: Pick<JanusEndpoint, 'url' | 'apiSecret'>,
+  logger: Logger,
+  timeoutMs = 1000,
+): Promise<boolean> {
+  const opened = await JanusConnection.open({
+    url: endpoint.url,
+    apiSecret: endpoint.apiSecret,
+    logger,
+    connectTimeoutMs: timeoutMs,
+    requestTimeoutMs: timeoutMs,
+  })
   if (!opened.ok) return false
   try {
     if (!(await opened.value.info()).ok) return false

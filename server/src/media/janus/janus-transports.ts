@@ -8,7 +8,16 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from '../../logger.ts'
 import { EnhancedEventEmitter, InvalidStateError } from '../../lifecycle/enhanced-events.ts'
 import type {
-  Consumer, IceCandidate, MediaKind, MediaResult, MediaSource, RecvTransport, RecvTransportEvents, SdpOptions, SendTransport, TransportEvents,
+  Consumer,
+  IceCandidate,
+  MediaKind,
+  MediaResult,
+  MediaSource,
+  RecvTransport,
+  RecvTransportEvents,
+  SdpOptions,
+  SendTransport,
+  TransportEvents,
 } from '../engine.ts'
 import { checkSdp } from '../sdp.ts'
 import { toMediaError } from './janus-errors.ts'
@@ -19,13 +28,22 @@ import type { Jsep } from './janus-types.ts'
 /** What a transport needs from its router. */
 export type JanusRoomContext = {
   roomId: number
+  /** Publishers declare end-to-end encrypted media (jsep.e2ee), as a require_e2ee room demands. */
+  e2ee: boolean
   recordingsDir: string | undefined
   producers: ReadonlyMap<string, JanusProducer>
   addProducer(producer: JanusProducer): void
   waitUntilPublished(producer: JanusProducer): Promise<MediaResult<void>>
 }
 
-type StreamInfo = { mid?: string; type?: string; feed_id?: number; codec?: string; disabled?: boolean; active?: boolean }
+type StreamInfo = {
+  mid?: string
+  type?: string
+  feed_id?: number
+  codec?: string
+  disabled?: boolean
+  active?: boolean
+}
 
 export class JanusSendTransport implements SendTransport {
   readonly id = randomUUID()
@@ -45,7 +63,9 @@ export class JanusSendTransport implements SendTransport {
     this.#handle = options.handle
     this.#room = options.room
     this.#logger = options.logger.child({ transport: this.id, participantId: options.participantId })
-    this.observer = new EnhancedEventEmitter((event, error) => this.#logger.error({ err: error, event }, 'transport listener failed'))
+    this.observer = new EnhancedEventEmitter((event, error) =>
+      this.#logger.error({ err: error, event }, 'transport listener failed'),
+    )
     this.#handle.observer.on('webrtcup', () => {
       this.#connected = true
       this.#producer?.markLive()
@@ -59,7 +79,8 @@ export class JanusSendTransport implements SendTransport {
     })
     this.#handle.observer.on('event', (data) => {
       const talking = data.videoroom === 'talking' ? true : data.videoroom === 'stopped-talking' ? false : undefined
-      if (talking !== undefined && this.#producer && Number(data.id) === this.#producer.feedId) this.#producer.speaking(talking)
+      if (talking !== undefined && this.#producer && Number(data.id) === this.#producer.feedId)
+        this.#producer.speaking(talking)
     })
     this.#handle.observer.on('close', (reason) => this.routerClosed(reason))
   }
@@ -72,28 +93,56 @@ export class JanusSendTransport implements SendTransport {
     return this.#producer
   }
 
-  async produce({ source, offerSdp, trickle = false }: SdpOptions & { source: MediaSource; offerSdp: string }): Promise<MediaResult<{ producer: JanusProducer; answerSdp: string }>> {
+  async produce({
+    source,
+    offerSdp,
+    trickle = false,
+  }: SdpOptions & { source: MediaSource; offerSdp: string }): Promise<
+    MediaResult<{ producer: JanusProducer; answerSdp: string }>
+  > {
     if (this.#closed) throw new InvalidStateError('the send transport is closed')
-    if (this.#producer && !this.#producer.closed) throw new TypeError('this send transport already has a producer; use one transport per source')
+    if (this.#producer && !this.#producer.closed)
+      throw new TypeError('this send transport already has a producer; use one transport per source')
     const checked = checkSdp(offerSdp)
     if (!checked.ok) return checked
     if (this.#feedId === undefined) {
-      const joined = await this.#handle.message({ request: 'join', ptype: 'publisher', room: this.#room.roomId, display: this.participantId })
+      const joined = await this.#handle.message({
+        request: 'join',
+        ptype: 'publisher',
+        room: this.#room.roomId,
+        display: this.participantId,
+      })
       if (!joined.ok) return { ok: false, error: toMediaError(joined.error) }
       this.#feedId = Number(joined.value.data.id)
     }
-    const published = await this.#handle.message({ request: 'publish' }, { type: 'offer', sdp: offerSdp, trickle })
+    const published = await this.#handle.message(
+      { request: 'publish' },
+      { type: 'offer', sdp: offerSdp, trickle, ...(this.#room.e2ee ? { e2ee: true } : {}) },
+    )
     if (!published.ok) return { ok: false, error: toMediaError(published.error) }
     const answer = published.value.jsep
-    if (answer?.type !== 'answer') return { ok: false, error: { type: 'engine-error', code: 0, message: 'Janus published without an SDP answer' } }
+    if (answer?.type !== 'answer')
+      return { ok: false, error: { type: 'engine-error', code: 0, message: 'Janus published without an SDP answer' } }
     const mids = new Map<MediaKind, string[]>()
     for (const stream of (published.value.data.streams ?? []) as StreamInfo[]) {
-      if (!stream.codec || stream.disabled || stream.mid === undefined || (stream.type !== 'audio' && stream.type !== 'video')) continue
+      if (
+        !stream.codec ||
+        stream.disabled ||
+        stream.mid === undefined ||
+        (stream.type !== 'audio' && stream.type !== 'video')
+      )
+        continue
       mids.set(stream.type, [...(mids.get(stream.type) ?? []), stream.mid])
     }
     if (mids.size === 0) {
       void this.#handle.message({ request: 'unpublish' })
-      return { ok: false, error: { type: 'no-usable-codec', message: `none of the offered codecs is usable (Janus accepts opus for audio and vp8 for video)` } }
+      return {
+        ok: false,
+        error: {
+          type: 'no-usable-codec',
+          message: `none of the offered codecs is usable (Janus accepts opus for audio and vp8 for video)`,
+        },
+      }
     }
     const producer = new JanusProducer({
       feedId: this.#feedId,
@@ -105,7 +154,10 @@ export class JanusSendTransport implements SendTransport {
         if (!this.#handle.closed) void this.#handle.message({ request: 'unpublish' })
       },
       setSending: async (streamMids, send) => {
-        const reply = await this.#handle.message({ request: 'configure', streams: streamMids.map((mid) => ({ mid, send })) })
+        const reply = await this.#handle.message({
+          request: 'configure',
+          streams: streamMids.map((mid) => ({ mid, send })),
+        })
         return reply.ok ? { ok: true, value: undefined } : { ok: false, error: toMediaError(reply.error) }
       },
       recordingsDir: this.#room.recordingsDir,
@@ -117,7 +169,10 @@ export class JanusSendTransport implements SendTransport {
         const video = mids.get('video') ?? []
         if (record && video.length > 0) {
           // Janus 1.x takes keyframe requests per stream; asked once the recorder exists.
-          const keyframe = await this.#handle.message({ request: 'configure', streams: video.map((mid) => ({ mid, keyframe: true })) })
+          const keyframe = await this.#handle.message({
+            request: 'configure',
+            streams: video.map((mid) => ({ mid, keyframe: true })),
+          })
           if (!keyframe.ok) this.#logger.warn({ error: keyframe.error }, 'keyframe request for the recording failed')
         }
         return { ok: true, value: undefined }
@@ -172,7 +227,9 @@ export class JanusRecvTransport implements RecvTransport {
     this.#handle = options.handle
     this.#room = options.room
     this.#logger = options.logger.child({ transport: this.id, participantId: options.participantId })
-    this.observer = new EnhancedEventEmitter((event, error) => this.#logger.error({ err: error, event }, 'transport listener failed'))
+    this.observer = new EnhancedEventEmitter((event, error) =>
+      this.#logger.error({ err: error, event }, 'transport listener failed'),
+    )
     this.#handle.observer.on('webrtcup', () => this.observer.safeEmit('connected'))
     this.#handle.observer.on('hangup', (reason) => this.observer.safeEmit('disconnected', reason))
     this.#handle.observer.on('event', (data, jsep) => {
@@ -180,7 +237,8 @@ export class JanusRecvTransport implements RecvTransport {
       this.#maybeOffer(jsep)
       // Simulcast: Janus says which layer of a stream it now forwards.
       if (typeof data.substream === 'number' && typeof data.mid === 'string') {
-        for (const consumer of this.#consumers.values()) if (consumer.mid === data.mid) consumer.layerSwitched(data.substream)
+        for (const consumer of this.#consumers.values())
+          if (consumer.mid === data.mid) consumer.layerSwitched(data.substream)
       }
     })
     this.#handle.observer.on('close', (reason) => this.routerClosed(reason))
@@ -194,7 +252,11 @@ export class JanusRecvTransport implements RecvTransport {
     return this.#consumers
   }
 
-  async consume({ producerIds }: { producerIds: readonly string[] }): Promise<MediaResult<{ consumers: Consumer[]; offerSdp: string }>> {
+  async consume({
+    producerIds,
+  }: {
+    producerIds: readonly string[]
+  }): Promise<MediaResult<{ consumers: Consumer[]; offerSdp: string }>> {
     if (this.#closed) throw new InvalidStateError('the receive transport is closed')
     if (producerIds.length === 0) throw new TypeError('consume() needs at least one producer id')
     for (const producerId of producerIds) {
@@ -210,15 +272,27 @@ export class JanusRecvTransport implements RecvTransport {
     const reply = await this.#handle.message(body)
     if (!reply.ok) {
       const error = toMediaError(reply.error)
-      return { ok: false, error: error.type === 'producer-not-found' ? { type: 'producer-not-found', producerId: producerIds.join(',') } : error }
+      return {
+        ok: false,
+        error:
+          error.type === 'producer-not-found'
+            ? { type: 'producer-not-found', producerId: producerIds.join(',') }
+            : error,
+      }
     }
     this.#joined = true
     const offer = reply.value.jsep
-    if (offer?.type !== 'offer') return { ok: false, error: { type: 'engine-error', code: 0, message: 'Janus subscribed without an SDP offer' } }
+    if (offer?.type !== 'offer')
+      return { ok: false, error: { type: 'engine-error', code: 0, message: 'Janus subscribed without an SDP offer' } }
     const created: Consumer[] = []
     for (const stream of (reply.value.data.streams ?? []) as StreamInfo[]) {
       const producerId = String(stream.feed_id)
-      if (stream.mid === undefined || !producerIds.includes(producerId) || (stream.type !== 'audio' && stream.type !== 'video')) continue
+      if (
+        stream.mid === undefined ||
+        !producerIds.includes(producerId) ||
+        (stream.type !== 'audio' && stream.type !== 'video')
+      )
+        continue
       if ([...this.#consumers.values()].some((c) => c.mid === stream.mid)) continue
       const consumer = this.#newConsumer(producerId, stream.type, stream.mid)
       created.push(consumer)
@@ -264,9 +338,11 @@ export class JanusRecvTransport implements RecvTransport {
       logger: this.#logger,
       onClose: () => {
         if (this.#handle.closed) return
-        void this.#handle.message({ request: 'unsubscribe', streams: [{ feed: Number(producerId), mid }] }).then((reply) => {
-          if (reply.ok) this.#maybeOffer(reply.value.jsep)
-        })
+        void this.#handle
+          .message({ request: 'unsubscribe', streams: [{ feed: Number(producerId), mid }] })
+          .then((reply) => {
+            if (reply.ok) this.#maybeOffer(reply.value.jsep)
+          })
       },
       configure: async (stream) => {
         const reply = await this.#handle.message({ request: 'configure', streams: [stream] })
@@ -291,7 +367,11 @@ export class JanusRecvTransport implements RecvTransport {
   }
 }
 
-async function trickle(handle: JanusHandle, closed: boolean, candidate: IceCandidate | null): Promise<MediaResult<void>> {
+async function trickle(
+  handle: JanusHandle,
+  closed: boolean,
+  candidate: IceCandidate | null,
+): Promise<MediaResult<void>> {
   if (closed) throw new InvalidStateError('the transport is closed')
   const reply = await handle.trickle(candidate)
   return reply.ok ? { ok: true, value: undefined } : { ok: false, error: toMediaError(reply.error) }

@@ -2,7 +2,7 @@
  * Shapes of the Janus WebSocket API (Janus 1.1) as far as Parley uses them. Janus field names stay in
  * this folder (CONVENTIONS: internal names stay ours).
  */
-export type Jsep = { type: 'offer' | 'answer'; sdp: string; trickle?: boolean }
+export type Jsep = { type: 'offer' | 'answer'; sdp: string; trickle?: boolean; e2ee?: boolean }
 
 export type JanusMessage = {
   janus: string

@@ -4,7 +4,10 @@ import { createLogger } from '../../logger.ts'
 import { MeshEngine, type MeshSignal } from './mesh-engine.ts'
 
 const logger = createLogger('silent')
-const offer: MeshSignal = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n' }
+const offer: MeshSignal = {
+  type: 'offer',
+  sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n',
+}
 
 test('MeshRouter.join() refuses one participant past the cap with call-full', async () => {
   const engine = new MeshEngine({ maxParticipants: 3, logger })
@@ -31,11 +34,20 @@ test('MeshRouter.relay() delivers only between participants of the same call and
   one.value.observer.on('signal', (to, from, signal) => delivered.push([to, from, signal.type]))
   assert.equal(one.value.relay('alice', 'bob', offer).ok, true)
   assert.equal(one.value.relay('bob', 'alice', { type: 'candidate', candidate: null }).ok, true)
-  assert.deepEqual(one.value.relay('alice', 'carol', offer), { ok: false, error: { type: 'not-in-call', participantId: 'carol' } })
-  assert.deepEqual(one.value.relay('mallory', 'bob', offer), { ok: false, error: { type: 'not-in-call', participantId: 'mallory' } })
+  assert.deepEqual(one.value.relay('alice', 'carol', offer), {
+    ok: false,
+    error: { type: 'not-in-call', participantId: 'carol' },
+  })
+  assert.deepEqual(one.value.relay('mallory', 'bob', offer), {
+    ok: false,
+    error: { type: 'not-in-call', participantId: 'mallory' },
+  })
   const bad = one.value.relay('alice', 'bob', { type: 'answer', sdp: 'hello' })
   assert.equal(!bad.ok && bad.error.type, 'invalid-sdp')
-  assert.deepEqual(delivered, [['bob', 'alice', 'offer'], ['alice', 'bob', 'candidate']])
+  assert.deepEqual(delivered, [
+    ['bob', 'alice', 'offer'],
+    ['alice', 'bob', 'candidate'],
+  ])
 })
 
 test('MeshEngine.close() closes its routers once and forgets them', async () => {

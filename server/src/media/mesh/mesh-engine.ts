@@ -13,8 +13,7 @@ import type { IceCandidate, MediaResult } from '../engine.ts'
 import { checkSdp } from '../sdp.ts'
 
 export type MeshSignal =
-  | { type: 'offer' | 'answer'; sdp: string }
-  | { type: 'candidate'; candidate: IceCandidate | null }
+  { type: 'offer' | 'answer'; sdp: string } | { type: 'candidate'; candidate: IceCandidate | null }
 
 export type MeshEngineEvents = { close: [] }
 
@@ -28,10 +27,13 @@ export class MeshEngine {
   #closed = false
 
   constructor({ maxParticipants, logger }: { maxParticipants: number; logger: Logger }) {
-    if (!Number.isInteger(maxParticipants) || maxParticipants < 2) throw new TypeError('maxParticipants must be an integer >= 2')
+    if (!Number.isInteger(maxParticipants) || maxParticipants < 2)
+      throw new TypeError('maxParticipants must be an integer >= 2')
     this.maxParticipants = maxParticipants
     this.#logger = logger.child({ component: 'mesh-engine' })
-    this.observer = new EnhancedEventEmitter((event, error) => this.#logger.error({ err: error, event }, 'engine listener failed'))
+    this.observer = new EnhancedEventEmitter((event, error) =>
+      this.#logger.error({ err: error, event }, 'engine listener failed'),
+    )
   }
 
   get closed(): boolean {
@@ -42,7 +44,8 @@ export class MeshEngine {
     return this.#routers
   }
 
-  async createRouter({ callId }: { callId: string }): Promise<MediaResult<MeshRouter>> {
+  /** Mesh media never passes through the server: end-to-end encrypted or not, it only relays signalling. */
+  async createRouter({ callId }: { callId: string; e2ee?: boolean }): Promise<MediaResult<MeshRouter>> {
     if (this.#closed) throw new InvalidStateError('the mesh engine is closed')
     const router = new MeshRouter({ callId, maxParticipants: this.maxParticipants, logger: this.#logger })
     this.#routers.set(router.id, router)
@@ -80,7 +83,9 @@ export class MeshRouter {
     this.callId = callId
     this.maxParticipants = maxParticipants
     const log = logger.child({ callId })
-    this.observer = new EnhancedEventEmitter((event, error) => log.error({ err: error, event }, 'router listener failed'))
+    this.observer = new EnhancedEventEmitter((event, error) =>
+      log.error({ err: error, event }, 'router listener failed'),
+    )
   }
 
   get closed(): boolean {
@@ -94,7 +99,8 @@ export class MeshRouter {
   join(participantId: string): MediaResult<void> {
     if (this.#closed) throw new InvalidStateError('the mesh call is closed')
     if (this.#participants.has(participantId)) return { ok: true, value: undefined }
-    if (this.#participants.size >= this.maxParticipants) return { ok: false, error: { type: 'call-full', max: this.maxParticipants } }
+    if (this.#participants.size >= this.maxParticipants)
+      return { ok: false, error: { type: 'call-full', max: this.maxParticipants } }
     this.#participants.add(participantId)
     this.observer.safeEmit('join', participantId)
     return { ok: true, value: undefined }
@@ -108,7 +114,8 @@ export class MeshRouter {
   relay(from: string, to: string, signal: MeshSignal): MediaResult<void> {
     if (this.#closed) throw new InvalidStateError('the mesh call is closed')
     if (!this.#participants.has(from)) return { ok: false, error: { type: 'not-in-call', participantId: from } }
-    if (!this.#participants.has(to) || to === from) return { ok: false, error: { type: 'not-in-call', participantId: to } }
+    if (!this.#participants.has(to) || to === from)
+      return { ok: false, error: { type: 'not-in-call', participantId: to } }
     if (signal.type !== 'candidate') {
       const checked = checkSdp(signal.sdp)
       if (!checked.ok) return checked

@@ -44,7 +44,9 @@ export class SupervisedProcess {
   constructor(options: SupervisedProcessOptions) {
     this.#options = options
     this.#logger = options.logger.child({ component: options.name })
-    this.observer = new EnhancedEventEmitter((event, error) => this.#logger.error({ err: error, event }, 'listener failed'))
+    this.observer = new EnhancedEventEmitter((event, error) =>
+      this.#logger.error({ err: error, event }, 'listener failed'),
+    )
   }
 
   get pid(): number | undefined {
@@ -57,7 +59,8 @@ export class SupervisedProcess {
 
   /** Starts the process and waits until it is ready. */
   async start(): Promise<StartResult> {
-    if (this.#closed) return { ok: false, error: { type: 'spawn-failed', message: `${this.#options.name} supervisor is closed` } }
+    if (this.#closed)
+      return { ok: false, error: { type: 'spawn-failed', message: `${this.#options.name} supervisor is closed` } }
     const started = performance.now()
     const child = spawn(this.#options.command, [...this.#options.args], { stdio: ['ignore', 'pipe', 'pipe'] })
     this.#child = child
@@ -76,11 +79,19 @@ export class SupervisedProcess {
       child.once('spawn', () => resolve(undefined))
       child.once('error', resolve)
     })
-    if (spawnError) return { ok: false, error: { type: 'spawn-failed', message: `cannot start ${this.#options.command}: ${spawnError.message}` } }
+    if (spawnError)
+      return {
+        ok: false,
+        error: { type: 'spawn-failed', message: `cannot start ${this.#options.command}: ${spawnError.message}` },
+      }
     child.on('error', (error) => this.#logger.warn({ err: error }, 'process error'))
     const deadline = started + (this.#options.startTimeoutMs ?? 10_000)
     while (performance.now() < deadline) {
-      if (exited || this.#closed) return { ok: false, error: { type: 'not-ready', message: `${this.#options.name} exited during start-up:\n${this.lastOutput()}` } }
+      if (exited || this.#closed)
+        return {
+          ok: false,
+          error: { type: 'not-ready', message: `${this.#options.name} exited during start-up:\n${this.lastOutput()}` },
+        }
       if (await this.#options.ready().catch(() => false)) {
         const startupMs = Math.round(performance.now() - started)
         const pid = child.pid ?? 0
@@ -92,7 +103,13 @@ export class SupervisedProcess {
       await new Promise((resolve) => setTimeout(resolve, 25))
     }
     child.kill('SIGKILL')
-    return { ok: false, error: { type: 'not-ready', message: `${this.#options.name} did not become ready in time:\n${this.lastOutput()}` } }
+    return {
+      ok: false,
+      error: {
+        type: 'not-ready',
+        message: `${this.#options.name} did not become ready in time:\n${this.lastOutput()}`,
+      },
+    }
   }
 
   lastOutput(): string {

@@ -28,7 +28,8 @@ export type CoturnOptions = {
 
 export function coturnConfig(options: CoturnOptions): string {
   for (const value of [options.secret, options.realm, options.listeningIp, options.relayIp]) {
-    if (!/^[\w.:-]+$/.test(value)) throw new TypeError(`value not allowed in the coturn config: ${JSON.stringify(value)}`)
+    if (!/^[\w.:-]+$/.test(value))
+      throw new TypeError(`value not allowed in the coturn config: ${JSON.stringify(value)}`)
   }
   return [
     '# Written by Parley.',
@@ -63,7 +64,9 @@ export class CoturnSupervisor {
     this.#options = options
   }
 
-  async start(): Promise<{ ok: true; value: { startupMs: number } } | { ok: false; error: { type: string; message: string } }> {
+  async start(): Promise<
+    { ok: true; value: { startupMs: number } } | { ok: false; error: { type: string; message: string } }
+  > {
     if (this.#process) throw new TypeError('CoturnSupervisor.start() called twice')
     await mkdir(this.#options.configDir, { recursive: true, mode: 0o700 })
     const file = join(this.#options.configDir, 'turnserver.conf')

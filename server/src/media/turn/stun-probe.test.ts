@@ -4,9 +4,24 @@ import { createSocket } from 'node:dgram'
 import { isBindingSuccess, parseIceUrl, stunAnswers, stunBindingRequest } from './stun-probe.ts'
 
 test('parseIceUrl() reads host, port and transport with the RFC 7064/7065 defaults', () => {
-  assert.deepEqual(parseIceUrl('stun:turn.example.org'), { scheme: 'stun', host: 'turn.example.org', port: 3478, transport: 'udp' })
-  assert.deepEqual(parseIceUrl('turn:10.0.0.1:3479?transport=tcp'), { scheme: 'turn', host: '10.0.0.1', port: 3479, transport: 'tcp' })
-  assert.deepEqual(parseIceUrl('turns:turn.example.org'), { scheme: 'turns', host: 'turn.example.org', port: 5349, transport: 'tcp' })
+  assert.deepEqual(parseIceUrl('stun:turn.example.org'), {
+    scheme: 'stun',
+    host: 'turn.example.org',
+    port: 3478,
+    transport: 'udp',
+  })
+  assert.deepEqual(parseIceUrl('turn:10.0.0.1:3479?transport=tcp'), {
+    scheme: 'turn',
+    host: '10.0.0.1',
+    port: 3479,
+    transport: 'tcp',
+  })
+  assert.deepEqual(parseIceUrl('turns:turn.example.org'), {
+    scheme: 'turns',
+    host: 'turn.example.org',
+    port: 5349,
+    transport: 'tcp',
+  })
   assert.deepEqual(parseIceUrl('turn:[::1]:3478'), { scheme: 'turn', host: '::1', port: 3478, transport: 'udp' })
   assert.equal(parseIceUrl('http://example.org'), undefined)
 })

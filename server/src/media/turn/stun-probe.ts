@@ -20,7 +20,12 @@ export function stunBindingRequest(transactionId: Buffer): Buffer {
 }
 
 export function isBindingSuccess(message: Buffer, transactionId: Buffer): boolean {
-  return message.length >= 20 && message.readUInt16BE(0) === BINDING_SUCCESS && message.readUInt32BE(4) === MAGIC_COOKIE && message.subarray(8, 20).equals(transactionId)
+  return (
+    message.length >= 20 &&
+    message.readUInt16BE(0) === BINDING_SUCCESS &&
+    message.readUInt32BE(4) === MAGIC_COOKIE &&
+    message.subarray(8, 20).equals(transactionId)
+  )
 }
 
 /** Resolves true when host:port answers a STUN Binding request within timeoutMs. */
@@ -43,7 +48,9 @@ export function stunAnswers(host: string, port: number, timeoutMs = 1000): Promi
 }
 
 /** Host, port and transport of a stun:/turn:/turns: URL (RFC 7064/7065). */
-export function parseIceUrl(url: string): { scheme: 'stun' | 'stuns' | 'turn' | 'turns'; host: string; port: number; transport: 'udp' | 'tcp' } | undefined {
+export function parseIceUrl(
+  url: string,
+): { scheme: 'stun' | 'stuns' | 'turn' | 'turns'; host: string; port: number; transport: 'udp' | 'tcp' } | undefined {
   const match = /^(stuns?|turns?):(\[[^\]]+\]|[^:?]+)(?::(\d+))?(?:\?transport=(udp|tcp))?$/.exec(url)
   if (!match) return undefined
   const scheme = match[1] as 'stun' | 'stuns' | 'turn' | 'turns'

@@ -38,14 +38,26 @@ test('checkTurnCredentials() accepts fresh credentials and names what is wrong w
 
 test('iceServersFor() gives STUN without and TURN with credentials, and no TURN when none is configured', () => {
   const both = iceServersFor(
-    { stunUrls: ['stun:turn.example.org:3478'], turnUrls: ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349'], turnSecret: secret, ttlSeconds: 3600 },
+    {
+      stunUrls: ['stun:turn.example.org:3478'],
+      turnUrls: ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349'],
+      turnSecret: secret,
+      ttlSeconds: 3600,
+    },
     'alice',
     now,
   )
   assert.deepEqual(both.iceServers[0], { urls: ['stun:turn.example.org:3478'] })
-  assert.deepEqual(both.iceServers[1]?.urls, ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349'])
+  assert.deepEqual(both.iceServers[1]?.urls, [
+    'turn:turn.example.org:3478?transport=udp',
+    'turns:turn.example.org:5349',
+  ])
   assert.equal(both.iceServers[1]?.username, '1700003600:alice')
   assert.equal(both.expiresAt, '2023-11-14T23:13:20.000Z')
-  const stunOnly = iceServersFor({ stunUrls: ['stun:s.example.org'], turnUrls: [], turnSecret: '', ttlSeconds: 3600 }, 'alice', now)
+  const stunOnly = iceServersFor(
+    { stunUrls: ['stun:s.example.org'], turnUrls: [], turnSecret: '', ttlSeconds: 3600 },
+    'alice',
+    now,
+  )
   assert.deepEqual(stunOnly, { iceServers: [{ urls: ['stun:s.example.org'] }], expiresAt: null })
 })

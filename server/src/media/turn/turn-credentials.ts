@@ -17,7 +17,12 @@ export type TurnCredentialOptions = {
   now?: number
 }
 
-export function createTurnCredentials({ secret, userId, ttlSeconds, now = Date.now() }: TurnCredentialOptions): TurnCredentials {
+export function createTurnCredentials({
+  secret,
+  userId,
+  ttlSeconds,
+  now = Date.now(),
+}: TurnCredentialOptions): TurnCredentials {
   if (!secret) throw new TypeError('TURN secret is empty')
   if (!userId || /[\s:]/.test(userId)) throw new TypeError('userId must be non-empty without ":" or whitespace')
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new TypeError('ttlSeconds must be a positive integer')
@@ -35,12 +40,18 @@ export type TurnCheck =
   | { ok: false; error: { type: 'malformed' } | { type: 'bad-credential' } | { type: 'expired'; expiresAt: Date } }
 
 /** What coturn does with a REST API username and password; Parley uses it in tests and diagnostics. */
-export function checkTurnCredentials(secret: string, username: string, credential: string, now = Date.now()): TurnCheck {
+export function checkTurnCredentials(
+  secret: string,
+  username: string,
+  credential: string,
+  now = Date.now(),
+): TurnCheck {
   const match = /^(\d+):(.+)$/.exec(username)
   if (!match) return { ok: false, error: { type: 'malformed' } }
   const expected = Buffer.from(turnPassword(secret, username))
   const given = Buffer.from(credential)
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, error: { type: 'bad-credential' } }
+  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+    return { ok: false, error: { type: 'bad-credential' } }
   const expiresAt = new Date(Number(match[1]) * 1000)
   if (expiresAt.getTime() <= now) return { ok: false, error: { type: 'expired', expiresAt } }
   return { ok: true, value: { userId: match[2] ?? '', expiresAt } }

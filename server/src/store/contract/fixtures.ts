@@ -23,7 +23,11 @@ export function room(overrides: Partial<RoomRecord> = {}): RoomRecord {
   }
 }
 
-export function participant(roomId: string, actorId: string, overrides: Partial<ParticipantRecord> = {}): ParticipantRecord {
+export function participant(
+  roomId: string,
+  actorId: string,
+  overrides: Partial<ParticipantRecord> = {},
+): ParticipantRecord {
   return {
     roomId,
     actorType: 'user',

@@ -33,20 +33,48 @@ export class MongoPollRepository implements PollRepository {
     // land; the close is still final for every vote after it.
     if (!(await this.#polls.findOne({ _id: vote.pollId, closedAt: null }))) return false
     const existing = await this.#votes.findOne({ _id: `${vote.pollId} ${vote.actorId}` })
-    await this.#votes.replaceOne({ _id: `${vote.pollId} ${vote.actorId}` }, { ...vote, at: existing?.at ?? Date.now() }, { upsert: true })
+    await this.#votes.replaceOne(
+      { _id: `${vote.pollId} ${vote.actorId}` },
+      { ...vote, at: existing?.at ?? Date.now() },
+      { upsert: true },
+    )
     return true
+  }
+
+  async replaceVotes(pollId: string, votes: readonly VoteRecord[]): Promise<void> {
+    // Not one transaction: a reader between the two may see fewer votes, never foreign ones.
+    await this.#votes.deleteMany({ pollId })
+    const seen = new Set<string>()
+    const docs = votes
+      .filter((v) => !seen.has(v.actorId) && seen.add(v.actorId))
+      .map((v, i) => ({
+        _id: `${pollId} ${v.actorId}`,
+        pollId,
+        actorId: v.actorId,
+        actorName: v.actorName,
+        options: v.options,
+        at: i,
+      }))
+    if (docs.length > 0) await this.#votes.insertMany(docs)
   }
 
   async votes(pollId: string): Promise<VoteRecord[]> {
     const docs = await this.#votes.find({ pollId }).sort({ at: 1, _id: 1 }).toArray()
-    return docs.map((doc) => ({ pollId: doc.pollId, actorId: doc.actorId, actorName: doc.actorName, options: doc.options }))
+    return docs.map((doc) => ({
+      pollId: doc.pollId,
+      actorId: doc.actorId,
+      actorName: doc.actorName,
+      options: doc.options,
+    }))
   }
 }
 
 export class MongoNotificationRepository implements NotificationRepository {
   readonly #notifications: Collection<Doc<NotificationRecord, 'id'>>
+  readonly #messages: Collection<{ roomId: string; seq: number; expiresAt: number | null }>
   constructor(db: Db) {
     this.#notifications = db.collection('notifications')
+    this.#messages = db.collection('messages')
   }
 
   async createMany(list: NotificationRecord[]): Promise<void> {
@@ -54,14 +82,24 @@ export class MongoNotificationRepository implements NotificationRepository {
     await this.#notifications.insertMany(list.map(({ id, ...rest }) => ({ _id: id, ...rest })))
   }
 
-  async listForUser(userId: string, limit: number): Promise<NotificationRecord[]> {
+  async listForUser(userId: string, limit: number, now: number): Promise<NotificationRecord[]> {
     const docs = await this.#notifications.find({ userId }).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray()
-    return docs.map(({ _id, ...rest }) => ({ id: _id, ...rest }))
+    if (docs.length === 0) return []
+    // Expired messages not swept yet: their notifications are hidden already.
+    const expired = await this.#messages
+      .find(
+        { $or: docs.map((d) => ({ roomId: d.roomId, seq: d.seq })), expiresAt: { $ne: null, $lte: now } },
+        { projection: { roomId: 1, seq: 1 } },
+      )
+      .toArray()
+    const gone = new Set(expired.map((m) => `${m.roomId} ${m.seq}`))
+    return docs.filter((d) => !gone.has(`${d.roomId} ${d.seq}`)).map(({ _id, ...rest }) => ({ id: _id, ...rest }))
   }
 
   async markRead(userId: string, ids: string[], at: number): Promise<number> {
     if (ids.length === 0) return 0
-    return (await this.#notifications.updateMany({ _id: { $in: ids }, userId, readAt: null }, { $set: { readAt: at } })).modifiedCount
+    return (await this.#notifications.updateMany({ _id: { $in: ids }, userId, readAt: null }, { $set: { readAt: at } }))
+      .modifiedCount
   }
 }
 

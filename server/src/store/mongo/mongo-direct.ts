@@ -1,9 +1,22 @@
 /** Direct conversations with remote accounts on MongoDB, mirroring `sqlite/sqlite-direct.ts` (same contract suite). */
 import type { Collection, Db } from 'mongodb'
-import type { DirectConversationRecord, DirectConversationRepository, DirectNoteRecord, DirectNoteRepository, DirectRepositories } from '../ports.ts'
+import type {
+  DirectConversationRecord,
+  DirectConversationRepository,
+  DirectNoteRecord,
+  DirectNoteRepository,
+  DirectRepositories,
+} from '../ports.ts'
 
 export const DIRECT_INDEXES = {
-  direct_notes: [{ key: { roomId: 1, seq: 1 }, name: 'room_seq_unique', unique: true, partialFilterExpression: { seq: { $type: 'number' } } }],
+  direct_notes: [
+    {
+      key: { roomId: 1, seq: 1 },
+      name: 'room_seq_unique',
+      unique: true,
+      partialFilterExpression: { seq: { $type: 'number' } },
+    },
+  ],
 } as const
 
 const strip = <T extends object>(doc: T & { _id?: unknown }): T => {
@@ -20,7 +33,10 @@ class MongoDirectConversationRepository implements DirectConversationRepository 
   async put(record: DirectConversationRecord): Promise<void> {
     await this.#conversations.updateOne(
       { _id: record.roomId },
-      { $set: { account: record.account, updatedAt: record.updatedAt }, $setOnInsert: { roomId: record.roomId, userId: record.userId, createdAt: record.createdAt } },
+      {
+        $set: { account: record.account, updatedAt: record.updatedAt },
+        $setOnInsert: { roomId: record.roomId, userId: record.userId, createdAt: record.createdAt },
+      },
       { upsert: true },
     )
   }
@@ -31,7 +47,10 @@ class MongoDirectConversationRepository implements DirectConversationRepository 
   }
 
   async cursors(): Promise<{ roomId: string; seq: number }[]> {
-    const docs = await this.#conversations.find({}, { projection: { sentSeq: 1 } }).sort({ _id: 1 }).toArray()
+    const docs = await this.#conversations
+      .find({}, { projection: { sentSeq: 1 } })
+      .sort({ _id: 1 })
+      .toArray()
     return docs.map((doc) => ({ roomId: doc._id, seq: (doc as { sentSeq?: number }).sentSeq ?? 0 }))
   }
 
@@ -47,7 +66,11 @@ class MongoDirectNoteRepository implements DirectNoteRepository {
   }
 
   async claim(record: DirectNoteRecord): Promise<boolean> {
-    const result = await this.#notes.updateOne({ _id: record.noteId }, { $setOnInsert: { ...record } }, { upsert: true })
+    const result = await this.#notes.updateOne(
+      { _id: record.noteId },
+      { $setOnInsert: { ...record } },
+      { upsert: true },
+    )
     return result.upsertedCount === 1
   }
 

@@ -41,6 +41,7 @@ export const FEDERATION_INDEXES = {
     { key: { userId: 1, state: 1, createdAt: 1, actorId: 1 }, name: 'order' },
   ],
   federation_room_keys: [{ key: { userId: 1, algorithm: 1 }, name: 'user_algorithm_unique', unique: true }],
+  federation_instance_keys: [{ key: { userId: 1, algorithm: 1 }, name: 'user_algorithm_unique', unique: true }],
   federation_room_followers: [
     { key: { userId: 1, actorId: 1 }, name: 'user_actor_unique', unique: true },
     { key: { userId: 1, createdAt: 1, actorId: 1 }, name: 'order' },
@@ -52,9 +53,7 @@ export const FEDERATION_INDEXES = {
   ],
   federation_blocks: [{ key: { userId: 1, actorId: 1 }, name: 'user_actor_unique', unique: true }],
   federation_reports: [{ key: { receivedAt: -1 }, name: 'received' }],
-  federation_inbound_messages: [
-    { key: { recipientUserIds: 1, receivedAt: 1 }, name: 'recipient' },
-  ],
+  federation_inbound_messages: [{ key: { recipientUserIds: 1, receivedAt: 1 }, name: 'recipient' }],
 } as const
 
 const strip = <T extends object>(doc: T & { _id?: unknown }): T => {
@@ -67,9 +66,19 @@ function offsetOf(cursor: string | null): number {
   return Number.isSafeInteger(n) && n >= 0 ? n : 0
 }
 
-async function pageOf<T extends object>(collection: Collection<T>, filter: object, cursor: string | null, limit: number): Promise<Page<T>> {
+async function pageOf<T extends object>(
+  collection: Collection<T>,
+  filter: object,
+  cursor: string | null,
+  limit: number,
+): Promise<Page<T>> {
   const offset = offsetOf(cursor)
-  const docs = await collection.find(filter).sort({ createdAt: 1, actorId: 1 }).skip(offset).limit(limit + 1).toArray()
+  const docs = await collection
+    .find(filter)
+    .sort({ createdAt: 1, actorId: 1 })
+    .skip(offset)
+    .limit(limit + 1)
+    .toArray()
   const rows = docs.map((doc) => strip(doc as T & { _id?: unknown }))
   const more = rows.length > limit
   return { items: more ? rows.slice(0, limit) : rows, next: more ? String(offset + limit) : null }
@@ -88,14 +97,22 @@ class MongoActorKeyRepository implements ActorKeyRepository {
   }
 
   async addIfMissing(record: ActorKeyRecord): Promise<ActorKeyRecord> {
-    await this.#keys.updateOne({ userId: record.userId, algorithm: record.algorithm }, { $setOnInsert: { ...record } }, { upsert: true })
+    await this.#keys.updateOne(
+      { userId: record.userId, algorithm: record.algorithm },
+      { $setOnInsert: { ...record } },
+      { upsert: true },
+    )
     const stored = await this.#keys.findOne({ userId: record.userId, algorithm: record.algorithm })
     if (!stored) throw new Error(`key pair for ${record.userId} was not stored`)
     return strip(stored)
   }
 
   async missing(userIds: readonly string[], algorithm: KeyAlgorithm): Promise<string[]> {
-    const present = new Set((await this.#keys.find({ userId: { $in: [...userIds] }, algorithm }, { projection: { userId: 1 } }).toArray()).map((d) => d.userId))
+    const present = new Set(
+      (
+        await this.#keys.find({ userId: { $in: [...userIds] }, algorithm }, { projection: { userId: 1 } }).toArray()
+      ).map((d) => d.userId),
+    )
     return userIds.filter((id) => !present.has(id))
   }
 }
@@ -145,7 +162,11 @@ class MongoFollowingRepository implements FollowingRepository {
   }
 
   async put(record: FollowingRecord): Promise<void> {
-    await this.#following.replaceOne({ userId: record.userId, actorId: record.actorId }, { ...record }, { upsert: true })
+    await this.#following.replaceOne(
+      { userId: record.userId, actorId: record.actorId },
+      { ...record },
+      { upsert: true },
+    )
   }
 
   async byFollowId(followId: string): Promise<FollowingRecord | null> {
@@ -187,7 +208,11 @@ class MongoInboundMessageRepository implements InboundMessageRepository {
   }
 
   async receive(message: InboundDirectMessage): Promise<boolean> {
-    const result = await this.#messages.updateOne({ _id: message.noteId }, { $setOnInsert: { ...message } }, { upsert: true })
+    const result = await this.#messages.updateOne(
+      { _id: message.noteId },
+      { $setOnInsert: { ...message } },
+      { upsert: true },
+    )
     return result.upsertedCount === 1
   }
 
@@ -204,7 +229,11 @@ class MongoBlockRepository implements BlockRepository {
   }
 
   async add(record: BlockRecord): Promise<boolean> {
-    const result = await this.#blocks.updateOne({ userId: record.userId, actorId: record.actorId }, { $setOnInsert: { createdAt: record.createdAt } }, { upsert: true })
+    const result = await this.#blocks.updateOne(
+      { userId: record.userId, actorId: record.actorId },
+      { $setOnInsert: { createdAt: record.createdAt } },
+      { upsert: true },
+    )
     return result.upsertedCount === 1
   }
 
@@ -229,7 +258,11 @@ class MongoReportRepository implements ReportRepository {
   }
 
   async receive(report: ReportRecord): Promise<boolean> {
-    const result = await this.#reports.updateOne({ _id: report.activityId }, { $setOnInsert: { ...report } }, { upsert: true })
+    const result = await this.#reports.updateOne(
+      { _id: report.activityId },
+      { $setOnInsert: { ...report } },
+      { upsert: true },
+    )
     return result.upsertedCount === 1
   }
 
@@ -246,7 +279,11 @@ class MongoDomainBlockRepository implements DomainBlockRepository {
   }
 
   async add(record: DomainBlockRecord): Promise<boolean> {
-    const result = await this.#blocks.updateOne({ _id: record.domain }, { $setOnInsert: { ...record } }, { upsert: true })
+    const result = await this.#blocks.updateOne(
+      { _id: record.domain },
+      { $setOnInsert: { ...record } },
+      { upsert: true },
+    )
     return result.upsertedCount === 1
   }
 
@@ -277,7 +314,12 @@ class MongoRoomPostRepository implements RoomPostRepository {
 
   async list(roomId: string, cursor: string | null, limit: number): Promise<Page<RoomPostRecord>> {
     const offset = offsetOf(cursor)
-    const docs = await this.#posts.find({ roomId }).sort({ createdAt: -1, postId: 1 }).skip(offset).limit(limit + 1).toArray()
+    const docs = await this.#posts
+      .find({ roomId })
+      .sort({ createdAt: -1, postId: 1 })
+      .skip(offset)
+      .limit(limit + 1)
+      .toArray()
     const rows = docs.map((doc) => strip(doc))
     const more = rows.length > limit
     return { items: more ? rows.slice(0, limit) : rows, next: more ? String(offset + limit) : null }
@@ -291,6 +333,7 @@ class MongoRoomPostRepository implements RoomPostRepository {
 export function mongoFederationRepositories(db: Db): FederationRepositories {
   return {
     keys: new MongoActorKeyRepository(db),
+    instanceKeys: new MongoActorKeyRepository(db, 'federation_instance_keys'),
     followers: new MongoFollowerRepository(db),
     following: new MongoFollowingRepository(db),
     inboundMessages: new MongoInboundMessageRepository(db),

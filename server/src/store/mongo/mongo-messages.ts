@@ -2,6 +2,7 @@ import type { Collection, Db } from 'mongodb'
 import type { EventDraft, HistoryQuery, MessageRepository, RoomEventRepository } from '../ports.ts'
 import type { MessageRecord, ReactionRecord, RoomEventRecord } from '../records.ts'
 import { withoutId } from './mongo-util.ts'
+import { searchTerms } from '../search-terms.ts'
 
 type MessageDoc = MessageRecord & { _id: string }
 type ReactionDoc = ReactionRecord & { _id: string }
@@ -15,17 +16,23 @@ const key = (roomId: string, seq: number) => `${roomId} ${seq}`
  * gap in the numbering, which clients tolerate (seqs are increasing, not dense).
  */
 async function nextSeq(rooms: Collection<{ _id: string; lastSeq: number }>, roomId: string): Promise<number> {
-  const doc = await rooms.findOneAndUpdate({ _id: roomId }, { $inc: { lastSeq: 1 } }, { returnDocument: 'after', projection: { lastSeq: 1 } })
+  const doc = await rooms.findOneAndUpdate(
+    { _id: roomId },
+    { $inc: { lastSeq: 1 } },
+    { returnDocument: 'after', projection: { lastSeq: 1 } },
+  )
   if (!doc) throw new TypeError(`no room ${roomId}`)
   return doc.lastSeq
 }
 
 /** `$text` ORs bare words; quoting each one makes them all required, as the SQLite backend does. */
+/**
+ * MongoDB text search: every term quoted, so all must match (phrases as phrases). It has no prefix
+ * matching: a bare word matches whole words (stemmed), unlike SQLite's FTS5.
+ */
 export function textQuery(text: string): string {
-  return text
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((word) => `"${word.replaceAll('"', '')}"`)
+  return searchTerms(text)
+    .map((t) => `"${t.words.join(' ')}"`)
     .join(' ')
 }
 
@@ -34,17 +41,28 @@ export class MongoMessageRepository implements MessageRepository {
   readonly #reactions: Collection<ReactionDoc>
   readonly #rooms: Collection<{ _id: string; lastSeq: number }>
   readonly #events: Collection<EventDoc>
+  readonly #notifications: Collection<{ _id: string; roomId: string; seq: number }>
   constructor(db: Db) {
     this.#messages = db.collection('messages')
     this.#reactions = db.collection('reactions')
     this.#rooms = db.collection('rooms')
     this.#events = db.collection('room_events')
+    this.#notifications = db.collection('notifications')
   }
 
-  async post(draft: Omit<MessageRecord, 'seq'>, toEvent: (message: MessageRecord) => EventDraft): Promise<{ message: MessageRecord; event: RoomEventRecord }> {
+  async post(
+    draft: Omit<MessageRecord, 'seq'>,
+    toEvent: (message: MessageRecord) => EventDraft,
+  ): Promise<{ message: MessageRecord; event: RoomEventRecord }> {
     const message = { ...draft, seq: await nextSeq(this.#rooms, draft.roomId) }
     await this.create(message)
-    const event = { roomId: message.roomId, seq: message.seq, ...toEvent(message), createdAt: message.createdAt, expiresAt: message.expiresAt }
+    const event = {
+      roomId: message.roomId,
+      seq: message.seq,
+      ...toEvent(message),
+      createdAt: message.createdAt,
+      expiresAt: message.expiresAt,
+    }
     await this.#events.insertOne({ _id: key(event.roomId, event.seq), ...event })
     return { message, event }
   }
@@ -59,10 +77,18 @@ export class MongoMessageRepository implements MessageRepository {
 
   async history(query: HistoryQuery): Promise<MessageRecord[]> {
     if ('before' in query) {
-      const docs = await this.#messages.find({ roomId: query.roomId, seq: { $lt: query.before } }).sort({ seq: -1 }).limit(query.limit).toArray()
+      const docs = await this.#messages
+        .find({ roomId: query.roomId, seq: { $lt: query.before } })
+        .sort({ seq: -1 })
+        .limit(query.limit)
+        .toArray()
       return docs.map((doc) => withoutId(doc) as MessageRecord).reverse()
     }
-    const docs = await this.#messages.find({ roomId: query.roomId, seq: { $gt: query.after } }).sort({ seq: 1 }).limit(query.limit).toArray()
+    const docs = await this.#messages
+      .find({ roomId: query.roomId, seq: { $gt: query.after } })
+      .sort({ seq: 1 })
+      .limit(query.limit)
+      .toArray()
     return docs.map((doc) => withoutId(doc) as MessageRecord)
   }
 
@@ -72,27 +98,53 @@ export class MongoMessageRepository implements MessageRepository {
   }
 
   async tombstone(roomId: string, seq: number, at: number): Promise<MessageRecord | null> {
-    await this.#messages.updateOne({ _id: key(roomId, seq), deletedAt: null }, { $set: { body: '', data: null, deletedAt: at } })
+    await this.#messages.updateOne(
+      { _id: key(roomId, seq), deletedAt: null },
+      { $set: { body: '', data: null, deletedAt: at } },
+    )
     await this.#reactions.deleteMany({ roomId, seq })
     return this.get(roomId, seq)
   }
 
-  async search(roomIds: string[], query: string, limit: number): Promise<MessageRecord[]> {
+  async search(roomIds: string[], query: string, limit: number, now: number): Promise<MessageRecord[]> {
     const search = textQuery(query)
     if (!search || roomIds.length === 0) return []
     const docs = await this.#messages
-      .find({ $text: { $search: search }, kind: 'text', deletedAt: null, roomId: { $in: roomIds } })
+      .find({
+        $text: { $search: search },
+        kind: 'text',
+        deletedAt: null,
+        roomId: { $in: roomIds },
+        $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }],
+      })
       .sort({ createdAt: -1, seq: -1 })
       .limit(limit)
       .toArray()
     return docs.map((doc) => withoutId(doc) as MessageRecord)
   }
 
-  async deleteExpired(now: number): Promise<number> {
-    const expired = await this.#messages.find({ expiresAt: { $ne: null, $lte: now } }, { projection: { roomId: 1, seq: 1 } }).toArray()
-    if (expired.length === 0) return 0
-    await this.#reactions.deleteMany({ $or: expired.map((m) => ({ roomId: m.roomId, seq: m.seq })) })
-    return (await this.#messages.deleteMany({ _id: { $in: expired.map((m) => m._id) } })).deletedCount
+  async deleteExpired(now: number): Promise<{ roomId: string; seq: number }[]> {
+    const expired = await this.#messages
+      .find({ expiresAt: { $ne: null, $lte: now } }, { projection: { roomId: 1, seq: 1 } })
+      .toArray()
+    const removed: { roomId: string; seq: number }[] = []
+    // One by one: when several nodes sweep at once, each message is claimed (and announced) by one.
+    for (const m of expired) {
+      if ((await this.#messages.deleteOne({ _id: m._id })).deletedCount !== 1) continue
+      await this.#reactions.deleteMany({ roomId: m.roomId, seq: m.seq })
+      await this.#notifications.deleteMany({ roomId: m.roomId, seq: m.seq })
+      removed.push({ roomId: m.roomId, seq: m.seq })
+    }
+    return removed
+  }
+
+  async nextExpiry(): Promise<number | null> {
+    const [first] = await this.#messages
+      .find({ expiresAt: { $ne: null } }, { projection: { expiresAt: 1 } })
+      .sort({ expiresAt: 1 })
+      .limit(1)
+      .toArray()
+    return first?.expiresAt ?? null
   }
 
   async addReaction(r: ReactionRecord): Promise<boolean> {
@@ -110,7 +162,10 @@ export class MongoMessageRepository implements MessageRepository {
 
   async reactions(roomId: string, seqs: number[]): Promise<ReactionRecord[]> {
     if (seqs.length === 0) return []
-    const docs = await this.#reactions.find({ roomId, seq: { $in: seqs } }).sort({ createdAt: 1, _id: 1 }).toArray()
+    const docs = await this.#reactions
+      .find({ roomId, seq: { $in: seqs } })
+      .sort({ createdAt: 1, _id: 1 })
+      .toArray()
     return docs.map((doc) => withoutId(doc) as ReactionRecord)
   }
 }
@@ -123,7 +178,12 @@ export class MongoRoomEventRepository implements RoomEventRepository {
     this.#rooms = db.collection('rooms')
   }
 
-  async appendNext(roomId: string, build: (seq: number) => EventDraft, createdAt: number, expiresAt: number | null): Promise<RoomEventRecord> {
+  async appendNext(
+    roomId: string,
+    build: (seq: number) => EventDraft,
+    createdAt: number,
+    expiresAt: number | null,
+  ): Promise<RoomEventRecord> {
     const seq = await nextSeq(this.#rooms, roomId)
     const event = { roomId, seq, ...build(seq), createdAt, expiresAt }
     await this.append(event)
@@ -135,7 +195,11 @@ export class MongoRoomEventRepository implements RoomEventRepository {
   }
 
   async since(roomId: string, afterSeq: number, limit: number): Promise<RoomEventRecord[]> {
-    const docs = await this.#events.find({ roomId, seq: { $gt: afterSeq } }).sort({ seq: 1 }).limit(limit).toArray()
+    const docs = await this.#events
+      .find({ roomId, seq: { $gt: afterSeq } })
+      .sort({ seq: 1 })
+      .limit(limit)
+      .toArray()
     return docs.map((doc) => withoutId(doc) as RoomEventRecord)
   }
 
@@ -144,7 +208,14 @@ export class MongoRoomEventRepository implements RoomEventRepository {
     return doc ? doc.seq : null
   }
 
+  async byAction(roomId: string, actionId: string): Promise<number | null> {
+    const doc = await this.#events.findOne({ roomId, actionId }, { projection: { seq: 1 } })
+    return doc ? doc.seq : null
+  }
+
   async prune(before: number, now: number): Promise<number> {
-    return (await this.#events.deleteMany({ $or: [{ createdAt: { $lt: before } }, { expiresAt: { $ne: null, $lte: now } }] })).deletedCount
+    return (
+      await this.#events.deleteMany({ $or: [{ createdAt: { $lt: before } }, { expiresAt: { $ne: null, $lte: now } }] })
+    ).deletedCount
   }
 }

@@ -1,5 +1,12 @@
 import { MongoServerError, type Collection, type Db } from 'mongodb'
-import type { ApiTokenRepository, Created, InviteRepository, SessionRepository, UserRepository } from '../ports.ts'
+import type {
+  ApiTokenRepository,
+  Created,
+  InviteRepository,
+  SessionRepository,
+  UserPatch,
+  UserRepository,
+} from '../ports.ts'
 import type { ApiTokenRecord, InviteRecord, SessionRecord, UserRecord } from '../records.ts'
 
 type Doc<T, K extends keyof T> = Omit<T, K> & { _id: T[K] }
@@ -48,17 +55,37 @@ export class MongoUserRepository implements UserRepository {
     return this.#users.countDocuments({ deletedAt: null })
   }
 
-  async update(id: string, patch: Partial<Pick<UserRecord, 'displayName' | 'role' | 'disabled' | 'passwordHash' | 'deletedAt'>>): Promise<UserRecord | null> {
+  async update(id: string, patch: UserPatch): Promise<UserRecord | null> {
     const set = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined))
     if (Object.keys(set).length > 0) await this.#users.updateOne({ _id: id }, { $set: set })
     return this.byId(id)
+  }
+
+  async search(prefix: string, after: string | null, limit: number): Promise<UserRecord[]> {
+    const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    const docs = await this.#users
+      .find({
+        deletedAt: null,
+        disabled: false,
+        hidden: { $ne: true },
+        username: { $gt: after ?? '' },
+        $or: [
+          { username: { $regex: `^${escaped}`, $options: 'i' } },
+          { displayName: { $regex: `(^|\\s)${escaped}`, $options: 'i' } },
+        ],
+      })
+      .sort({ username: 1 })
+      .limit(limit)
+      .toArray()
+    return docs.map((doc) => fromUser(doc) as UserRecord)
   }
 }
 
 function fromUser(doc: Doc<UserRecord, 'id'> | null): UserRecord | null {
   if (!doc) return null
   const { _id, ...rest } = doc
-  return { id: _id, ...rest }
+  // Accounts stored before directories and avatars existed lack these fields.
+  return { id: _id, ...rest, hidden: rest.hidden ?? false, avatarEtag: rest.avatarEtag ?? null }
 }
 
 export class MongoSessionRepository implements SessionRepository {
@@ -76,7 +103,7 @@ export class MongoSessionRepository implements SessionRepository {
     const doc = await this.#sessions.findOne({ _id: idHash })
     if (!doc) return null
     const { _id, ...rest } = doc
-    return { idHash: _id, ...rest }
+    return { idHash: _id, ...rest, userAgent: rest.userAgent ?? null }
   }
 
   async delete(idHash: string): Promise<void> {
@@ -89,6 +116,14 @@ export class MongoSessionRepository implements SessionRepository {
 
   async deleteExpired(now: number): Promise<number> {
     return (await this.#sessions.deleteMany({ expiresAt: { $lte: now } })).deletedCount
+  }
+
+  async listForUser(userId: string, now: number): Promise<SessionRecord[]> {
+    const docs = await this.#sessions
+      .find({ userId, expiresAt: { $gt: now } })
+      .sort({ createdAt: 1, _id: 1 })
+      .toArray()
+    return docs.map(({ _id, ...rest }) => ({ idHash: _id, ...rest, userAgent: rest.userAgent ?? null }))
   }
 }
 

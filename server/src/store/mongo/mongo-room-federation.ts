@@ -1,6 +1,12 @@
 /** Room membership across instances on MongoDB, mirroring `sqlite/sqlite-room-federation.ts` (same contract suite). */
 import type { Collection, Db } from 'mongodb'
-import type { RoomInvitationRecord, RoomInvitationRepository, RoomInviteRecord, RoomInviteRepository, RoomInviteState } from '@parley/federation'
+import type {
+  RoomInvitationRecord,
+  RoomInvitationRepository,
+  RoomInviteRecord,
+  RoomInviteRepository,
+  RoomInviteState,
+} from '@parley/federation'
 
 export const ROOM_MEMBERSHIP_INDEXES = {
   federation_room_members: [
@@ -44,7 +50,9 @@ export class MongoRoomInviteRepository implements RoomInviteRepository {
   }
 
   async pendingFor(roomId: string): Promise<RoomInviteRecord[]> {
-    return (await this.#invites.find({ roomId, state: 'pending' }).sort({ createdAt: 1, inviteId: 1 }).toArray()).map((doc) => strip(doc))
+    return (await this.#invites.find({ roomId, state: 'pending' }).sort({ createdAt: 1, inviteId: 1 }).toArray()).map(
+      (doc) => strip(doc),
+    )
   }
 }
 
@@ -55,7 +63,11 @@ export class MongoRoomInvitationRepository implements RoomInvitationRepository {
   }
 
   async receive(invitation: RoomInvitationRecord): Promise<boolean> {
-    const result = await this.#invitations.updateOne({ inviteId: invitation.inviteId }, { $setOnInsert: { ...invitation } }, { upsert: true })
+    const result = await this.#invitations.updateOne(
+      { inviteId: invitation.inviteId },
+      { $setOnInsert: { ...invitation } },
+      { upsert: true },
+    )
     return result.upsertedCount === 1
   }
 
@@ -65,7 +77,9 @@ export class MongoRoomInvitationRepository implements RoomInvitationRepository {
   }
 
   async listForUser(userId: string, state: RoomInviteState): Promise<RoomInvitationRecord[]> {
-    return (await this.#invitations.find({ userId, state }).sort({ createdAt: 1, inviteId: 1 }).toArray()).map((doc) => strip(doc))
+    return (await this.#invitations.find({ userId, state }).sort({ createdAt: 1, inviteId: 1 }).toArray()).map((doc) =>
+      strip(doc),
+    )
   }
 
   async rename(roomId: string, name: string): Promise<void> {
@@ -77,7 +91,9 @@ export class MongoRoomInvitationRepository implements RoomInvitationRepository {
   }
 
   async acceptedFor(roomId: string): Promise<RoomInvitationRecord[]> {
-    return (await this.#invitations.find({ roomId, state: 'accepted' }).sort({ createdAt: 1, inviteId: 1 }).toArray()).map((doc) => strip(doc))
+    return (
+      await this.#invitations.find({ roomId, state: 'accepted' }).sort({ createdAt: 1, inviteId: 1 }).toArray()
+    ).map((doc) => strip(doc))
   }
 
   async answer(inviteId: string, state: 'accepted' | 'rejected'): Promise<boolean> {
@@ -85,7 +101,9 @@ export class MongoRoomInvitationRepository implements RoomInvitationRepository {
   }
 
   async forgetRoom(roomId: string): Promise<RoomInvitationRecord[]> {
-    const gone = (await this.#invitations.find({ roomId }).sort({ createdAt: 1, inviteId: 1 }).toArray()).map((doc) => strip(doc))
+    const gone = (await this.#invitations.find({ roomId }).sort({ createdAt: 1, inviteId: 1 }).toArray()).map((doc) =>
+      strip(doc),
+    )
     await this.#invitations.deleteMany({ roomId, inviteId: { $in: gone.map((i) => i.inviteId) } })
     return gone
   }

@@ -1,6 +1,11 @@
 /** Member side on MongoDB: replicas of remote rooms' messages, mirroring `sqlite/sqlite-room-replica.ts`. */
 import type { Collection, Db } from 'mongodb'
-import type { ReplicaMessageRecord, RoomFanoutCursorRepository, RoomFanoutEvent, RoomReplicaRepository } from '@parley/federation'
+import type {
+  ReplicaMessageRecord,
+  RoomFanoutCursorRepository,
+  RoomFanoutEvent,
+  RoomReplicaRepository,
+} from '@parley/federation'
 
 export const REPLICA_INDEXES = {
   federation_replica_events: [{ key: { roomId: 1, seq: 1 }, name: 'room_seq_unique', unique: true }],
@@ -19,19 +24,36 @@ export class MongoRoomReplicaRepository implements RoomReplicaRepository {
     this.#heads = db.collection('federation_replica_heads')
   }
 
-  async apply(roomId: string, eventSeq: number, event: RoomFanoutEvent): Promise<'applied' | 'duplicate' | 'missing-message'> {
+  async apply(
+    roomId: string,
+    eventSeq: number,
+    event: RoomFanoutEvent,
+  ): Promise<'applied' | 'duplicate' | 'missing-message'> {
     // The change first, then the marker: a crash between them re-applies a change that is idempotent.
     if (await this.#events.findOne({ roomId, seq: eventSeq })) return 'duplicate'
-    const key = { roomId, seq: event.messageSeq }
-    if (event.type !== 'message.new' && !(await this.#messages.findOne(key))) return 'missing-message'
+    // A read marker changes no message: the replica only records that the event was seen.
+    // Polls are kept by the mirror (the ordinary poll tables), not in the replica's messages.
+    const key = { roomId, seq: 'messageSeq' in event && event.type !== 'poll.new' ? event.messageSeq : 0 }
+    if (key.seq !== 0 && event.type !== 'message.new' && !(await this.#messages.findOne(key))) return 'missing-message'
     switch (event.type) {
       case 'message.new':
-        await this.#messages.updateOne(key, {
-          $setOnInsert: {
-            ...key, authorId: event.author.id, authorName: event.author.name, body: event.body, replyTo: event.replyTo,
-            createdAt: event.createdAt, editedAt: event.editedAt, deletedAt: null, reactions: [],
+        await this.#messages.updateOne(
+          key,
+          {
+            $setOnInsert: {
+              ...key,
+              authorId: event.author.id,
+              authorName: event.author.name,
+              body: event.body,
+              replyTo: event.replyTo,
+              createdAt: event.createdAt,
+              editedAt: event.editedAt,
+              deletedAt: null,
+              reactions: [],
+            },
           },
-        }, { upsert: true })
+          { upsert: true },
+        )
         break
       case 'message.edited':
         await this.#messages.updateOne(key, { $set: { body: event.body, editedAt: event.editedAt } })
@@ -42,21 +64,37 @@ export class MongoRoomReplicaRepository implements RoomReplicaRepository {
       case 'reaction.added':
       case 'reaction.removed':
         await this.#messages.updateOne(key, { $pull: { reactions: { emoji: event.emoji, actorId: event.actor.id } } })
-        if (event.type === 'reaction.added') await this.#messages.updateOne(key, { $push: { reactions: { emoji: event.emoji, actorId: event.actor.id, actorName: event.actor.name } } })
+        if (event.type === 'reaction.added')
+          await this.#messages.updateOne(key, {
+            $push: { reactions: { emoji: event.emoji, actorId: event.actor.id, actorName: event.actor.name } },
+          })
         break
     }
-    const result = await this.#events.updateOne({ roomId, seq: eventSeq }, { $setOnInsert: { roomId, seq: eventSeq } }, { upsert: true })
+    const result = await this.#events.updateOne(
+      { roomId, seq: eventSeq },
+      { $setOnInsert: { roomId, seq: eventSeq } },
+      { upsert: true },
+    )
     return result.upsertedCount === 1 ? 'applied' : 'duplicate'
   }
 
   async messages(roomId: string, afterSeq: number, limit: number): Promise<ReplicaMessageRecord[]> {
-    const docs = await this.#messages.find({ roomId, seq: { $gt: afterSeq } }).sort({ seq: 1 }).limit(limit).toArray()
+    const docs = await this.#messages
+      .find({ roomId, seq: { $gt: afterSeq } })
+      .sort({ seq: 1 })
+      .limit(limit)
+      .toArray()
     return docs.map(({ _id, ...rest }) => rest as ReplicaMessageRecord)
   }
 
   async store(roomId: string, messages: readonly ReplicaMessageRecord[]): Promise<void> {
     if (messages.length === 0) return
-    await this.#messages.bulkWrite(messages.map((m) => ({ replaceOne: { filter: { roomId, seq: m.seq }, replacement: { ...m, roomId }, upsert: true } })), { ordered: true })
+    await this.#messages.bulkWrite(
+      messages.map((m) => ({
+        replaceOne: { filter: { roomId, seq: m.seq }, replacement: { ...m, roomId }, upsert: true },
+      })),
+      { ordered: true },
+    )
   }
 
   async head(roomId: string): Promise<number> {
@@ -68,7 +106,11 @@ export class MongoRoomReplicaRepository implements RoomReplicaRepository {
   }
 
   async drop(roomId: string): Promise<void> {
-    await Promise.all([this.#messages.deleteMany({ roomId }), this.#events.deleteMany({ roomId }), this.#heads.deleteMany({ roomId })])
+    await Promise.all([
+      this.#messages.deleteMany({ roomId }),
+      this.#events.deleteMany({ roomId }),
+      this.#heads.deleteMany({ roomId }),
+    ])
   }
 }
 
@@ -80,6 +122,14 @@ export class MongoRoomFanoutCursorRepository implements RoomFanoutCursorReposito
 
   async advance(roomId: string, seq: number): Promise<void> {
     await this.#cursors.updateOne({ roomId }, { $max: { seq } }, { upsert: true })
+  }
+
+  async get(roomId: string): Promise<number> {
+    return (await this.#cursors.findOne({ roomId }))?.seq ?? 0
+  }
+
+  async forget(roomId: string): Promise<void> {
+    await this.#cursors.deleteOne({ roomId })
   }
 
   async list(): Promise<{ roomId: string; seq: number }[]> {

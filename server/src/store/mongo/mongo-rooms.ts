@@ -42,7 +42,10 @@ export class MongoRoomRepository implements RoomRepository {
   }
 
   async listable(): Promise<RoomRecord[]> {
-    const docs = await this.#rooms.find({ listable: { $ne: 'none' }, deletedAt: null }).sort({ createdAt: 1, _id: 1 }).toArray()
+    const docs = await this.#rooms
+      .find({ listable: { $ne: 'none' }, deletedAt: null })
+      .sort({ createdAt: 1, _id: 1 })
+      .toArray()
     return docs.map((doc) => fromRoom(doc) as RoomRecord)
   }
 
@@ -82,13 +85,17 @@ export class MongoParticipantRepository implements ParticipantRepository {
   }
 
   async roomsOf(actorId: string): Promise<string[]> {
-    const docs = await this.#participants.find({ actorId, state: { $ne: 'banned' } }).sort({ joinedAt: 1, roomId: 1 }).toArray()
+    const docs = await this.#participants
+      .find({ actorId, state: { $ne: 'banned' } })
+      .sort({ joinedAt: 1, roomId: 1 })
+      .toArray()
     return docs.map((doc) => doc.roomId)
   }
 
   async update(roomId: string, actorId: string, patch: ParticipantPatch): Promise<ParticipantRecord | null> {
     const set = definedOnly(patch)
-    if (Object.keys(set).length > 0) await this.#participants.updateOne({ _id: participantKey(roomId, actorId) }, { $set: set })
+    if (Object.keys(set).length > 0)
+      await this.#participants.updateOne({ _id: participantKey(roomId, actorId) }, { $set: set })
     return this.get(roomId, actorId)
   }
 

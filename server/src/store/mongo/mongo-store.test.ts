@@ -5,6 +5,10 @@ import { chatExtrasContract } from '../contract/chat-extras-contract.ts'
 import { federationContract } from '../contract/federation-contract.ts'
 import { roomFederationContract } from '../contract/room-federation-contract.ts'
 import { directContract } from '../contract/direct-contract.ts'
+import { remoteRoomsContract } from '../contract/remote-rooms-contract.ts'
+import { filesContract } from '../contract/files-contract.ts'
+import { meetingsContract } from '../contract/meetings-contract.ts'
+import { pushContract } from '../contract/push-contract.ts'
 import { MongoStore } from './mongo-store.ts'
 import { testEnv } from '../../testing/test-env.ts'
 
@@ -30,3 +34,7 @@ chatExtrasContract('mongodb', openMongo, skip)
 federationContract('mongodb', openMongo, skip)
 roomFederationContract('mongodb', openMongo, skip)
 directContract('mongodb', openMongo, skip)
+remoteRoomsContract('mongodb', openMongo, skip)
+filesContract('mongodb', openMongo, skip)
+meetingsContract('mongodb', openMongo, skip)
+pushContract('mongodb', openMongo, skip)

@@ -440,4 +440,217 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE direct_conversations ADD COLUMN sent_seq INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 110,
+    name: 'remote-rooms',
+    sql: `
+      CREATE TABLE remote_rooms (
+        room_id TEXT PRIMARY KEY REFERENCES rooms(id),
+        room_uri TEXT NOT NULL UNIQUE
+      ) STRICT;
+      CREATE TABLE remote_room_writes (
+        ord INTEGER PRIMARY KEY AUTOINCREMENT,
+        action_id TEXT NOT NULL UNIQUE,
+        room_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX remote_room_writes_room ON remote_room_writes(room_id, ord);
+    `,
+  },
+  {
+    version: 150,
+    name: 'files',
+    sql: `
+      CREATE TABLE blobs (
+        id TEXT PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE files (
+        id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        seq INTEGER,
+        owner_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        blob_id TEXT NOT NULL REFERENCES blobs(id),
+        width INTEGER,
+        height INTEGER,
+        thumbnail_blob_id TEXT REFERENCES blobs(id),
+        thumbnail_width INTEGER,
+        thumbnail_height INTEGER,
+        source_url TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX files_room ON files(room_id, seq);
+      CREATE INDEX files_owner ON files(owner_id) WHERE source_url IS NULL;
+      CREATE INDEX files_blob ON files(blob_id);
+      CREATE INDEX files_thumbnail_blob ON files(thumbnail_blob_id) WHERE thumbnail_blob_id IS NOT NULL;
+      CREATE INDEX files_pending ON files(created_at) WHERE seq IS NULL;
+      CREATE TABLE file_secrets (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        secret TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 151,
+    name: 'files: copies of remote rooms belong to their local mirror room',
+    sql: `
+      -- Copies were kept under the room's URL on its host; they are files of the local room that
+      -- mirrors it now, served by the ordinary files routes to that room's participants.
+      UPDATE files SET room_id = (SELECT room_id FROM remote_rooms WHERE room_uri = files.room_id)
+        WHERE room_id IN (SELECT room_uri FROM remote_rooms);
+    `,
+  },
+  {
+    version: 130,
+    name: 'people: directory visibility, avatars, statuses, session user agents',
+    sql: `
+      ALTER TABLE users ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE users ADD COLUMN avatar_etag TEXT;
+      CREATE INDEX users_directory ON users(username) WHERE deleted_at IS NULL AND disabled = 0 AND hidden = 0;
+      ALTER TABLE sessions ADD COLUMN user_agent TEXT;
+      CREATE TABLE avatars (
+        user_id TEXT PRIMARY KEY REFERENCES users(id),
+        media_type TEXT NOT NULL,
+        bytes BLOB NOT NULL,
+        etag TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE user_statuses (
+        user_id TEXT PRIMARY KEY REFERENCES users(id),
+        availability TEXT NOT NULL CHECK (availability IN ('online', 'away', 'dnd')),
+        message TEXT,
+        expires_at INTEGER,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 160,
+    name: 'meetings',
+    sql: `
+      CREATE TABLE meetings (
+        id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL,
+        starts_at INTEGER NOT NULL,
+        ends_at INTEGER NOT NULL,
+        start_local TEXT NOT NULL,
+        end_local TEXT NOT NULL,
+        time_zone TEXT NOT NULL,
+        recurrence TEXT,
+        reminder_minutes INTEGER NOT NULL,
+        last_ends_at INTEGER NOT NULL,
+        sequence INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        cancelled_at INTEGER,
+        origin TEXT UNIQUE,
+        join_url TEXT
+      ) STRICT;
+      CREATE INDEX meetings_room ON meetings(room_id, starts_at);
+      CREATE INDEX meetings_active ON meetings(last_ends_at) WHERE cancelled_at IS NULL;
+      CREATE TABLE meeting_exceptions (
+        meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        occurrence INTEGER NOT NULL,
+        cancelled INTEGER NOT NULL,
+        starts_at INTEGER,
+        ends_at INTEGER,
+        PRIMARY KEY (meeting_id, occurrence)
+      ) STRICT;
+      CREATE TABLE meeting_rsvps (
+        meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        occurrence INTEGER NOT NULL,
+        actor_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        response TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (meeting_id, occurrence, actor_id)
+      ) STRICT;
+      CREATE INDEX meeting_rsvps_actor ON meeting_rsvps(actor_id);
+      CREATE TABLE meeting_notices (
+        meeting_id TEXT NOT NULL,
+        occurrence INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        PRIMARY KEY (meeting_id, occurrence, kind)
+      ) STRICT;
+      CREATE TABLE calendar_feeds (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) STRICT;
+      CREATE INDEX calendar_feeds_user ON calendar_feeds(user_id);
+    `,
+  },
+  {
+    version: 140,
+    name: 'expiry-that-holds',
+    sql: `
+      -- A removed message takes its notifications along (expiry, room deletion alike).
+      CREATE INDEX notifications_message ON notifications(room_id, seq);
+      CREATE TRIGGER messages_notifications_delete AFTER DELETE ON messages BEGIN
+        DELETE FROM notifications WHERE room_id = old.room_id AND seq = old.seq;
+      END;
+    `,
+  },
+  {
+    version: 141,
+    name: 'web-push',
+    sql: `
+      -- One row per browser subscription; the endpoint is the browser's, so it is unique.
+      CREATE TABLE push_subscriptions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        endpoint TEXT NOT NULL UNIQUE,
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX push_subscriptions_user ON push_subscriptions(user_id, created_at);
+      -- The instance's VAPID key pair: one row, made once, shared by every node.
+      CREATE TABLE push_vapid_keys (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        public_key TEXT NOT NULL,
+        private_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 190,
+    name: 'instance-actor-keys',
+    sql: `
+      -- The instance's own Application actor (/actor): its key pairs, shaped like actor_keys; the
+      -- owner is always 'instance' (no user or room row to reference).
+      CREATE TABLE federation_instance_keys (
+        owner_id TEXT NOT NULL,
+        algorithm TEXT NOT NULL CHECK (algorithm IN ('rsa', 'ed25519')),
+        public_jwk TEXT NOT NULL,
+        private_jwk TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (owner_id, algorithm)
+      ) STRICT;
+    `,
+  },
+  {
+    version: 111,
+    name: 'forwarded-action-ids',
+    sql: `
+      -- The host keeps the forwarded action an event applied in the event's own row: applying and
+      -- remembering are one write, so a replay after a crash between them is still recognised.
+      ALTER TABLE room_events ADD COLUMN action_id TEXT;
+      CREATE UNIQUE INDEX room_events_action ON room_events(room_id, action_id) WHERE action_id IS NOT NULL;
+    `,
+  },
 ]

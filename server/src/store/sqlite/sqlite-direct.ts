@@ -1,6 +1,12 @@
 /** Direct conversations with remote accounts on SQLite: the account of each room, and note ↔ message. */
 import type { DatabaseSync } from 'node:sqlite'
-import type { DirectConversationRecord, DirectConversationRepository, DirectNoteRecord, DirectNoteRepository, DirectRepositories } from '../ports.ts'
+import type {
+  DirectConversationRecord,
+  DirectConversationRepository,
+  DirectNoteRecord,
+  DirectNoteRepository,
+  DirectRepositories,
+} from '../ports.ts'
 import { cached, nullableNumber, type Row } from './sqlite-util.ts'
 
 const nullableString = (value: unknown) => (value === null || value === undefined ? null : String(value))
@@ -19,7 +25,19 @@ class SqliteDirectConversationRepository implements DirectConversationRepository
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (room_id) DO UPDATE SET actor_name = excluded.actor_name, actor_handle = excluded.actor_handle, actor_url = excluded.actor_url,
          avatar_url = excluded.avatar_url, inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, updated_at = excluded.updated_at`,
-    ).run(r.roomId, r.userId, a.id, a.name, a.handle, a.url, a.avatarUrl, a.inbox, a.sharedInbox, r.createdAt, r.updatedAt)
+    ).run(
+      r.roomId,
+      r.userId,
+      a.id,
+      a.name,
+      a.handle,
+      a.url,
+      a.avatarUrl,
+      a.inbox,
+      a.sharedInbox,
+      r.createdAt,
+      r.updatedAt,
+    )
   }
 
   async byRoom(roomId: string): Promise<DirectConversationRecord | null> {
@@ -28,11 +46,17 @@ class SqliteDirectConversationRepository implements DirectConversationRepository
   }
 
   async cursors(): Promise<{ roomId: string; seq: number }[]> {
-    return cached(this.#db, 'SELECT room_id, sent_seq FROM direct_conversations ORDER BY room_id').all().map((row) => ({ roomId: String(row.room_id), seq: Number(row.sent_seq) }))
+    return cached(this.#db, 'SELECT room_id, sent_seq FROM direct_conversations ORDER BY room_id')
+      .all()
+      .map((row) => ({ roomId: String(row.room_id), seq: Number(row.sent_seq) }))
   }
 
   async advance(roomId: string, seq: number): Promise<void> {
-    cached(this.#db, 'UPDATE direct_conversations SET sent_seq = ? WHERE room_id = ? AND sent_seq < ?').run(seq, roomId, seq)
+    cached(this.#db, 'UPDATE direct_conversations SET sent_seq = ? WHERE room_id = ? AND sent_seq < ?').run(
+      seq,
+      roomId,
+      seq,
+    )
   }
 }
 
@@ -61,9 +85,10 @@ class SqliteDirectNoteRepository implements DirectNoteRepository {
   }
 
   async claim(r: DirectNoteRecord): Promise<boolean> {
-    const result = cached(this.#db, 'INSERT INTO direct_notes (note_id, room_id, seq, author_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(
-      r.noteId, r.roomId, r.seq, r.authorId, r.createdAt,
-    )
+    const result = cached(
+      this.#db,
+      'INSERT INTO direct_notes (note_id, room_id, seq, author_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ).run(r.noteId, r.roomId, r.seq, r.authorId, r.createdAt)
     return Number(result.changes) === 1
   }
 
@@ -87,7 +112,13 @@ class SqliteDirectNoteRepository implements DirectNoteRepository {
 }
 
 function toNote(row: Row): DirectNoteRecord {
-  return { noteId: String(row.note_id), roomId: String(row.room_id), seq: nullableNumber(row.seq), authorId: String(row.author_id), createdAt: Number(row.created_at) }
+  return {
+    noteId: String(row.note_id),
+    roomId: String(row.room_id),
+    seq: nullableNumber(row.seq),
+    authorId: String(row.author_id),
+    createdAt: Number(row.created_at),
+  }
 }
 
 export function sqliteDirectRepositories(db: DatabaseSync): DirectRepositories {

@@ -45,6 +45,7 @@ type OwnedTable = { table: string; owner: string }
 const USER_KEYS: OwnedTable = { table: 'actor_keys', owner: 'user_id' }
 const USER_FOLLOWERS: OwnedTable = { table: 'federation_followers', owner: 'user_id' }
 const ROOM_KEYS: OwnedTable = { table: 'federation_room_keys', owner: 'room_id' }
+const INSTANCE_KEYS: OwnedTable = { table: 'federation_instance_keys', owner: 'owner_id' }
 const ROOM_FOLLOWERS: OwnedTable = { table: 'federation_room_followers', owner: 'room_id' }
 const ROOM_MEMBERS: OwnedTable = { table: 'federation_room_members', owner: 'room_id' }
 
@@ -60,7 +61,10 @@ class SqliteActorKeyRepository implements ActorKeyRepository {
 
   async list(userId: string): Promise<ActorKeyRecord[]> {
     // RSA first: Mastodon reads the first publicKey.
-    return cached(this.#db, `SELECT * FROM ${this.#t} WHERE ${this.#o} = ? ORDER BY CASE algorithm WHEN 'rsa' THEN 0 ELSE 1 END`)
+    return cached(
+      this.#db,
+      `SELECT * FROM ${this.#t} WHERE ${this.#o} = ? ORDER BY CASE algorithm WHEN 'rsa' THEN 0 ELSE 1 END`,
+    )
       .all(userId)
       .map((row) => ({
         userId: String(row[this.#o]),
@@ -72,8 +76,16 @@ class SqliteActorKeyRepository implements ActorKeyRepository {
   }
 
   async addIfMissing(record: ActorKeyRecord): Promise<ActorKeyRecord> {
-    cached(this.#db, `INSERT INTO ${this.#t} (${this.#o}, algorithm, public_jwk, private_jwk, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-      .run(record.userId, record.algorithm, JSON.stringify(record.publicJwk), JSON.stringify(record.privateJwk), record.createdAt)
+    cached(
+      this.#db,
+      `INSERT INTO ${this.#t} (${this.#o}, algorithm, public_jwk, private_jwk, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    ).run(
+      record.userId,
+      record.algorithm,
+      JSON.stringify(record.publicJwk),
+      JSON.stringify(record.privateJwk),
+      record.createdAt,
+    )
     const stored = (await this.list(record.userId)).find((r) => r.algorithm === record.algorithm)
     if (!stored) throw new Error(`key pair for ${record.userId} was not stored`)
     return stored
@@ -107,21 +119,32 @@ class SqliteFollowerRepository implements FollowerRepository {
   }
 
   async upsert(record: FollowerRecord): Promise<boolean> {
-    const existed = cached(this.#db, `SELECT 1 FROM ${this.#t} WHERE ${this.#o} = ? AND actor_id = ?`).get(record.userId, record.actorId)
-    cached(this.#db, 
-        `INSERT INTO ${this.#t} (${this.#o}, actor_id, inbox, shared_inbox, follow_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    const existed = cached(this.#db, `SELECT 1 FROM ${this.#t} WHERE ${this.#o} = ? AND actor_id = ?`).get(
+      record.userId,
+      record.actorId,
+    )
+    cached(
+      this.#db,
+      `INSERT INTO ${this.#t} (${this.#o}, actor_id, inbox, shared_inbox, follow_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (${this.#o}, actor_id) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, follow_id = excluded.follow_id`,
-      )
-      .run(record.userId, record.actorId, record.inbox, record.sharedInbox, record.followId, record.createdAt)
+    ).run(record.userId, record.actorId, record.inbox, record.sharedInbox, record.followId, record.createdAt)
     return existed === undefined
   }
 
   async remove(userId: string, actorId: string): Promise<boolean> {
-    return Number(cached(this.#db, `DELETE FROM ${this.#t} WHERE ${this.#o} = ? AND actor_id = ?`).run(userId, actorId).changes) > 0
+    return (
+      Number(
+        cached(this.#db, `DELETE FROM ${this.#t} WHERE ${this.#o} = ? AND actor_id = ?`).run(userId, actorId).changes,
+      ) > 0
+    )
   }
 
   async removeByFollowId(actorId: string, followId: string): Promise<boolean> {
-    return Number(cached(this.#db, `DELETE FROM ${this.#t} WHERE actor_id = ? AND follow_id = ?`).run(actorId, followId).changes) > 0
+    return (
+      Number(
+        cached(this.#db, `DELETE FROM ${this.#t} WHERE actor_id = ? AND follow_id = ?`).run(actorId, followId).changes,
+      ) > 0
+    )
   }
 
   async removeActor(actorId: string): Promise<number> {
@@ -130,7 +153,10 @@ class SqliteFollowerRepository implements FollowerRepository {
 
   async list(userId: string, cursor: string | null, limit: number): Promise<Page<FollowerRecord>> {
     const offset = offsetOf(cursor)
-    const rows = cached(this.#db, `SELECT * FROM ${this.#t} WHERE ${this.#o} = ? ORDER BY created_at, actor_id LIMIT ? OFFSET ?`)
+    const rows = cached(
+      this.#db,
+      `SELECT * FROM ${this.#t} WHERE ${this.#o} = ? ORDER BY created_at, actor_id LIMIT ? OFFSET ?`,
+    )
       .all(userId, limit + 1, offset)
       .map((row) => toFollower(row, this.#o))
     return page(rows, offset, limit)
@@ -160,12 +186,20 @@ class SqliteFollowingRepository implements FollowingRepository {
   }
 
   async put(record: FollowingRecord): Promise<void> {
-    cached(this.#db, 
-        `INSERT INTO federation_following (user_id, actor_id, follow_id, state, inbox, shared_inbox, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+    cached(
+      this.#db,
+      `INSERT INTO federation_following (user_id, actor_id, follow_id, state, inbox, shared_inbox, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (user_id, actor_id) DO UPDATE SET follow_id = excluded.follow_id, state = excluded.state,
            inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, created_at = excluded.created_at`,
-      )
-      .run(record.userId, record.actorId, record.followId, record.state, record.inbox, record.sharedInbox, record.createdAt)
+    ).run(
+      record.userId,
+      record.actorId,
+      record.followId,
+      record.state,
+      record.inbox,
+      record.sharedInbox,
+      record.createdAt,
+    )
   }
 
   async byFollowId(followId: string): Promise<FollowingRecord | null> {
@@ -174,7 +208,10 @@ class SqliteFollowingRepository implements FollowingRepository {
   }
 
   async get(userId: string, actorId: string): Promise<FollowingRecord | null> {
-    const row = cached(this.#db, 'SELECT * FROM federation_following WHERE user_id = ? AND actor_id = ?').get(userId, actorId)
+    const row = cached(this.#db, 'SELECT * FROM federation_following WHERE user_id = ? AND actor_id = ?').get(
+      userId,
+      actorId,
+    )
     return row ? toFollowing(row) : null
   }
 
@@ -184,7 +221,12 @@ class SqliteFollowingRepository implements FollowingRepository {
   }
 
   async remove(userId: string, actorId: string): Promise<boolean> {
-    return Number(cached(this.#db, 'DELETE FROM federation_following WHERE user_id = ? AND actor_id = ?').run(userId, actorId).changes) > 0
+    return (
+      Number(
+        cached(this.#db, 'DELETE FROM federation_following WHERE user_id = ? AND actor_id = ?').run(userId, actorId)
+          .changes,
+      ) > 0
+    )
   }
 
   async removeActor(actorId: string): Promise<number> {
@@ -193,14 +235,21 @@ class SqliteFollowingRepository implements FollowingRepository {
 
   async list(userId: string, cursor: string | null, limit: number): Promise<Page<FollowingRecord>> {
     const offset = offsetOf(cursor)
-    const rows = cached(this.#db, "SELECT * FROM federation_following WHERE user_id = ? AND state = 'accepted' ORDER BY created_at, actor_id LIMIT ? OFFSET ?")
+    const rows = cached(
+      this.#db,
+      "SELECT * FROM federation_following WHERE user_id = ? AND state = 'accepted' ORDER BY created_at, actor_id LIMIT ? OFFSET ?",
+    )
       .all(userId, limit + 1, offset)
       .map(toFollowing)
     return page(rows, offset, limit)
   }
 
   async count(userId: string): Promise<number> {
-    return Number(cached(this.#db, "SELECT COUNT(*) AS n FROM federation_following WHERE user_id = ? AND state = 'accepted'").get(userId)?.n ?? 0)
+    return Number(
+      cached(this.#db, "SELECT COUNT(*) AS n FROM federation_following WHERE user_id = ? AND state = 'accepted'").get(
+        userId,
+      )?.n ?? 0,
+    )
   }
 }
 
@@ -211,19 +260,29 @@ class SqliteInboundMessageRepository implements InboundMessageRepository {
   }
 
   async receive(m: InboundDirectMessage): Promise<boolean> {
-    const result = cached(this.#db, 
-        `INSERT INTO federation_inbound_messages (note_id, activity_id, sender_id, recipient_user_ids, content, in_reply_to, published, received_at)
+    const result = cached(
+      this.#db,
+      `INSERT INTO federation_inbound_messages (note_id, activity_id, sender_id, recipient_user_ids, content, in_reply_to, published, received_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (note_id) DO NOTHING`,
-      )
-      .run(m.noteId, m.activityId, m.senderId, JSON.stringify(m.recipientUserIds), m.content, m.inReplyTo, m.published, m.receivedAt)
+    ).run(
+      m.noteId,
+      m.activityId,
+      m.senderId,
+      JSON.stringify(m.recipientUserIds),
+      m.content,
+      m.inReplyTo,
+      m.published,
+      m.receivedAt,
+    )
     return Number(result.changes) === 1
   }
 
   async listForUser(userId: string): Promise<InboundDirectMessage[]> {
-    return cached(this.#db, 
-        `SELECT m.* FROM federation_inbound_messages AS m
+    return cached(
+      this.#db,
+      `SELECT m.* FROM federation_inbound_messages AS m
          WHERE EXISTS (SELECT 1 FROM json_each(m.recipient_user_ids) WHERE value = ?) ORDER BY received_at, note_id`,
-      )
+    )
       .all(userId)
       .map((row) => ({
         noteId: String(row.note_id),
@@ -245,17 +304,27 @@ class SqliteBlockRepository implements BlockRepository {
   }
 
   async add(record: BlockRecord): Promise<boolean> {
-    const result = cached(this.#db, 'INSERT INTO federation_blocks (user_id, actor_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
-      .run(record.userId, record.actorId, record.createdAt)
+    const result = cached(
+      this.#db,
+      'INSERT INTO federation_blocks (user_id, actor_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    ).run(record.userId, record.actorId, record.createdAt)
     return Number(result.changes) === 1
   }
 
   async remove(userId: string, actorId: string): Promise<boolean> {
-    return Number(cached(this.#db, 'DELETE FROM federation_blocks WHERE user_id = ? AND actor_id = ?').run(userId, actorId).changes) > 0
+    return (
+      Number(
+        cached(this.#db, 'DELETE FROM federation_blocks WHERE user_id = ? AND actor_id = ?').run(userId, actorId)
+          .changes,
+      ) > 0
+    )
   }
 
   async has(userId: string, actorId: string): Promise<boolean> {
-    return cached(this.#db, 'SELECT 1 FROM federation_blocks WHERE user_id = ? AND actor_id = ?').get(userId, actorId) !== undefined
+    return (
+      cached(this.#db, 'SELECT 1 FROM federation_blocks WHERE user_id = ? AND actor_id = ?').get(userId, actorId) !==
+      undefined
+    )
   }
 
   async list(userId: string): Promise<BlockRecord[]> {
@@ -272,11 +341,11 @@ class SqliteReportRepository implements ReportRepository {
   }
 
   async receive(r: ReportRecord): Promise<boolean> {
-    const result = cached(this.#db, 
-        `INSERT INTO federation_reports (activity_id, reporter_id, user_ids, object_ids, content, received_at)
+    const result = cached(
+      this.#db,
+      `INSERT INTO federation_reports (activity_id, reporter_id, user_ids, object_ids, content, received_at)
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING`,
-      )
-      .run(r.activityId, r.reporterId, JSON.stringify(r.userIds), JSON.stringify(r.objectIds), r.content, r.receivedAt)
+    ).run(r.activityId, r.reporterId, JSON.stringify(r.userIds), JSON.stringify(r.objectIds), r.content, r.receivedAt)
     return Number(result.changes) === 1
   }
 
@@ -301,8 +370,10 @@ class SqliteDomainBlockRepository implements DomainBlockRepository {
   }
 
   async add(record: DomainBlockRecord): Promise<boolean> {
-    const result = cached(this.#db, 'INSERT INTO federation_domain_blocks (domain, created_by, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
-      .run(record.domain, record.createdBy, record.createdAt)
+    const result = cached(
+      this.#db,
+      'INSERT INTO federation_domain_blocks (domain, created_by, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    ).run(record.domain, record.createdBy, record.createdAt)
     return Number(result.changes) === 1
   }
 
@@ -313,7 +384,11 @@ class SqliteDomainBlockRepository implements DomainBlockRepository {
   async list(): Promise<DomainBlockRecord[]> {
     return cached(this.#db, 'SELECT * FROM federation_domain_blocks ORDER BY created_at, domain')
       .all()
-      .map((row) => ({ domain: String(row.domain), createdBy: String(row.created_by), createdAt: Number(row.created_at) }))
+      .map((row) => ({
+        domain: String(row.domain),
+        createdBy: String(row.created_by),
+        createdAt: Number(row.created_at),
+      }))
   }
 }
 
@@ -324,34 +399,53 @@ class SqliteRoomPostRepository implements RoomPostRepository {
   }
 
   async add(post: RoomPostRecord): Promise<void> {
-    cached(this.#db, 'INSERT INTO federation_room_posts (room_id, post_id, text, created_at) VALUES (?, ?, ?, ?)').run(post.roomId, post.postId, post.text, post.createdAt)
+    cached(this.#db, 'INSERT INTO federation_room_posts (room_id, post_id, text, created_at) VALUES (?, ?, ?, ?)').run(
+      post.roomId,
+      post.postId,
+      post.text,
+      post.createdAt,
+    )
   }
 
   async get(roomId: string, postId: string): Promise<RoomPostRecord | null> {
-    const row = cached(this.#db, 'SELECT * FROM federation_room_posts WHERE room_id = ? AND post_id = ?').get(roomId, postId)
+    const row = cached(this.#db, 'SELECT * FROM federation_room_posts WHERE room_id = ? AND post_id = ?').get(
+      roomId,
+      postId,
+    )
     return row ? toRoomPost(row) : null
   }
 
   async list(roomId: string, cursor: string | null, limit: number): Promise<Page<RoomPostRecord>> {
     const offset = offsetOf(cursor)
-    const rows = cached(this.#db, 'SELECT * FROM federation_room_posts WHERE room_id = ? ORDER BY created_at DESC, post_id LIMIT ? OFFSET ?')
+    const rows = cached(
+      this.#db,
+      'SELECT * FROM federation_room_posts WHERE room_id = ? ORDER BY created_at DESC, post_id LIMIT ? OFFSET ?',
+    )
       .all(roomId, limit + 1, offset)
       .map(toRoomPost)
     return page(rows, offset, limit)
   }
 
   async count(roomId: string): Promise<number> {
-    return Number(cached(this.#db, 'SELECT COUNT(*) AS n FROM federation_room_posts WHERE room_id = ?').get(roomId)?.n ?? 0)
+    return Number(
+      cached(this.#db, 'SELECT COUNT(*) AS n FROM federation_room_posts WHERE room_id = ?').get(roomId)?.n ?? 0,
+    )
   }
 }
 
 function toRoomPost(row: Row): RoomPostRecord {
-  return { roomId: String(row.room_id), postId: String(row.post_id), text: String(row.text), createdAt: Number(row.created_at) }
+  return {
+    roomId: String(row.room_id),
+    postId: String(row.post_id),
+    text: String(row.text),
+    createdAt: Number(row.created_at),
+  }
 }
 
 export function sqliteFederationRepositories(db: DatabaseSync): FederationRepositories {
   return {
     keys: new SqliteActorKeyRepository(db),
+    instanceKeys: new SqliteActorKeyRepository(db, INSTANCE_KEYS),
     followers: new SqliteFollowerRepository(db),
     following: new SqliteFollowingRepository(db),
     inboundMessages: new SqliteInboundMessageRepository(db),

@@ -10,14 +10,18 @@ export class SqliteInviteRepository implements InviteRepository {
   }
 
   async create(invite: InviteRecord): Promise<void> {
-    cached(this.#db, 'INSERT INTO invites (code_hash, created_by, created_at, expires_at, used_by, used_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(invite.codeHash, invite.createdBy, invite.createdAt, invite.expiresAt, invite.usedBy, invite.usedAt)
+    cached(
+      this.#db,
+      'INSERT INTO invites (code_hash, created_by, created_at, expires_at, used_by, used_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(invite.codeHash, invite.createdBy, invite.createdAt, invite.expiresAt, invite.usedBy, invite.usedAt)
   }
 
   async consume(codeHash: string, usedBy: string, now: number): Promise<boolean> {
     // One conditional UPDATE: two registrations racing for one code cannot both win.
-    const result = cached(this.#db, 'UPDATE invites SET used_by = ?, used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?')
-      .run(usedBy, now, codeHash, now)
+    const result = cached(
+      this.#db,
+      'UPDATE invites SET used_by = ?, used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?',
+    ).run(usedBy, now, codeHash, now)
     return Number(result.changes) === 1
   }
 

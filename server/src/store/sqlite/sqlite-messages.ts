@@ -2,10 +2,12 @@ import type { DatabaseSync } from 'node:sqlite'
 import type { EventDraft, HistoryQuery, MessageRepository, RoomEventRepository } from '../ports.ts'
 import type { MessageRecord, ReactionRecord, RoomEventRecord } from '../records.ts'
 import { cached, nullableNumber, transaction, type Row } from './sqlite-util.ts'
+import { ftsMatch, searchTerms } from '../search-terms.ts'
 
-const columns = 'room_id, seq, kind, actor_type, actor_id, actor_name, body, data, reply_to, created_at, edited_at, deleted_at, expires_at'
+export const columns =
+  'room_id, seq, kind, actor_type, actor_id, actor_name, body, data, reply_to, created_at, edited_at, deleted_at, expires_at'
 
-function toMessage(row: Row): MessageRecord {
+export function toMessage(row: Row): MessageRecord {
   return {
     roomId: String(row.room_id),
     seq: Number(row.seq),
@@ -35,18 +37,6 @@ function toReaction(row: Row): ReactionRecord {
   }
 }
 
-/**
- * FTS5 has its own query language; people type words. Each word becomes a quoted phrase (quotes
- * doubled), so `a" OR b` searches for those words instead of being parsed as operators.
- */
-export function ftsQuery(text: string): string {
-  return text
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((word) => `"${word.replaceAll('"', '""')}"`)
-    .join(' ')
-}
-
 type PendingPost = {
   draft: Omit<MessageRecord, 'seq'>
   toEvent: (message: MessageRecord) => EventDraft
@@ -66,7 +56,10 @@ export class SqliteMessageRepository implements MessageRepository {
    * pays one WAL commit for several messages). If the shared transaction fails, each post is
    * retried alone so one bad post cannot fail the others.
    */
-  post(draft: Omit<MessageRecord, 'seq'>, toEvent: (message: MessageRecord) => EventDraft): Promise<{ message: MessageRecord; event: RoomEventRecord }> {
+  post(
+    draft: Omit<MessageRecord, 'seq'>,
+    toEvent: (message: MessageRecord) => EventDraft,
+  ): Promise<{ message: MessageRecord; event: RoomEventRecord }> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ draft, toEvent, resolve, reject })
       if (this.#pending.length === 1) setImmediate(() => this.#commitPending())
@@ -90,10 +83,19 @@ export class SqliteMessageRepository implements MessageRepository {
     }
   }
 
-  #postOne(draft: Omit<MessageRecord, 'seq'>, toEvent: (message: MessageRecord) => EventDraft): { message: MessageRecord; event: RoomEventRecord } {
+  #postOne(
+    draft: Omit<MessageRecord, 'seq'>,
+    toEvent: (message: MessageRecord) => EventDraft,
+  ): { message: MessageRecord; event: RoomEventRecord } {
     const message = { ...draft, seq: nextSeq(this.#db, draft.roomId) }
     this.#insert(message)
-    const event = { roomId: message.roomId, seq: message.seq, ...toEvent(message), createdAt: message.createdAt, expiresAt: message.expiresAt }
+    const event = {
+      roomId: message.roomId,
+      seq: message.seq,
+      ...toEvent(message),
+      createdAt: message.createdAt,
+      expiresAt: message.expiresAt,
+    }
     insertEvent(this.#db, event)
     return { message, event }
   }
@@ -103,9 +105,21 @@ export class SqliteMessageRepository implements MessageRepository {
   }
 
   #insert(m: MessageRecord): void {
-    cached(this.#db, `INSERT INTO messages (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(m.roomId, m.seq, m.kind, m.actorType, m.actorId, m.actorName, m.body, m.data === null ? null : JSON.stringify(m.data),
-        m.replyTo, m.createdAt, m.editedAt, m.deletedAt, m.expiresAt)
+    cached(this.#db, `INSERT INTO messages (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      m.roomId,
+      m.seq,
+      m.kind,
+      m.actorType,
+      m.actorId,
+      m.actorName,
+      m.body,
+      m.data === null ? null : JSON.stringify(m.data),
+      m.replyTo,
+      m.createdAt,
+      m.editedAt,
+      m.deletedAt,
+      m.expiresAt,
+    )
   }
 
   async get(roomId: string, seq: number): Promise<MessageRecord | null> {
@@ -115,8 +129,10 @@ export class SqliteMessageRepository implements MessageRepository {
 
   async history(query: HistoryQuery): Promise<MessageRecord[]> {
     if ('before' in query) {
-      const rows = cached(this.#db, `SELECT ${columns} FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`)
-        .all(query.roomId, query.before, query.limit)
+      const rows = cached(
+        this.#db,
+        `SELECT ${columns} FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+      ).all(query.roomId, query.before, query.limit)
       return rows.map(toMessage).reverse()
     }
     return cached(this.#db, `SELECT ${columns} FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?`)
@@ -125,45 +141,77 @@ export class SqliteMessageRepository implements MessageRepository {
   }
 
   async edit(roomId: string, seq: number, body: string, at: number): Promise<MessageRecord | null> {
-    cached(this.#db, 'UPDATE messages SET body = ?, edited_at = ? WHERE room_id = ? AND seq = ? AND deleted_at IS NULL').run(body, at, roomId, seq)
+    cached(
+      this.#db,
+      'UPDATE messages SET body = ?, edited_at = ? WHERE room_id = ? AND seq = ? AND deleted_at IS NULL',
+    ).run(body, at, roomId, seq)
     return this.get(roomId, seq)
   }
 
   async tombstone(roomId: string, seq: number, at: number): Promise<MessageRecord | null> {
-    cached(this.#db, "UPDATE messages SET body = '', data = NULL, deleted_at = ? WHERE room_id = ? AND seq = ? AND deleted_at IS NULL").run(at, roomId, seq)
+    cached(
+      this.#db,
+      "UPDATE messages SET body = '', data = NULL, deleted_at = ? WHERE room_id = ? AND seq = ? AND deleted_at IS NULL",
+    ).run(at, roomId, seq)
     cached(this.#db, 'DELETE FROM reactions WHERE room_id = ? AND seq = ?').run(roomId, seq)
     return this.get(roomId, seq)
   }
 
-  async search(roomIds: string[], query: string, limit: number): Promise<MessageRecord[]> {
-    const match = ftsQuery(query)
+  async search(roomIds: string[], query: string, limit: number, now: number): Promise<MessageRecord[]> {
+    const match = ftsMatch(searchTerms(query))
     if (!match || roomIds.length === 0) return []
-    const prefixed = columns.split(', ').map((c) => `m.${c}`).join(', ')
-    return cached(this.#db, `SELECT ${prefixed} FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
-        WHERE messages_fts MATCH ? AND m.deleted_at IS NULL AND m.room_id IN (${roomIds.map(() => '?').join(', ')})
-        ORDER BY m.created_at DESC, m.seq DESC LIMIT ?`)
-      .all(match, ...roomIds, limit)
+    const prefixed = columns
+      .split(', ')
+      .map((c) => `m.${c}`)
+      .join(', ')
+    return cached(
+      this.#db,
+      `SELECT ${prefixed} FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+        WHERE messages_fts MATCH ? AND m.deleted_at IS NULL AND (m.expires_at IS NULL OR m.expires_at > ?)
+          AND m.room_id IN (${roomIds.map(() => '?').join(', ')})
+        ORDER BY m.created_at DESC, m.seq DESC LIMIT ?`,
+    )
+      .all(match, now, ...roomIds, limit)
       .map(toMessage)
   }
 
-  async deleteExpired(now: number): Promise<number> {
-    return Number(cached(this.#db, 'DELETE FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ?').run(now).changes)
+  async deleteExpired(now: number): Promise<{ roomId: string; seq: number }[]> {
+    // Reactions go by their foreign key, notifications and the full-text entry by triggers.
+    return cached(
+      this.#db,
+      'DELETE FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? RETURNING room_id, seq',
+    )
+      .all(now)
+      .map((row) => ({ roomId: String(row.room_id), seq: Number(row.seq) }))
+  }
+
+  async nextExpiry(): Promise<number | null> {
+    const row = cached(this.#db, 'SELECT MIN(expires_at) AS at FROM messages WHERE expires_at IS NOT NULL').get()
+    return nullableNumber(row?.at)
   }
 
   async addReaction(r: ReactionRecord): Promise<boolean> {
-    const result = cached(this.#db, 'INSERT OR IGNORE INTO reactions (room_id, seq, emoji, actor_type, actor_id, actor_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(r.roomId, r.seq, r.emoji, r.actorType, r.actorId, r.actorName, r.createdAt)
+    const result = cached(
+      this.#db,
+      'INSERT OR IGNORE INTO reactions (room_id, seq, emoji, actor_type, actor_id, actor_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(r.roomId, r.seq, r.emoji, r.actorType, r.actorId, r.actorName, r.createdAt)
     return Number(result.changes) === 1
   }
 
   async removeReaction(roomId: string, seq: number, emoji: string, actorId: string): Promise<boolean> {
-    const result = cached(this.#db, 'DELETE FROM reactions WHERE room_id = ? AND seq = ? AND emoji = ? AND actor_id = ?').run(roomId, seq, emoji, actorId)
+    const result = cached(
+      this.#db,
+      'DELETE FROM reactions WHERE room_id = ? AND seq = ? AND emoji = ? AND actor_id = ?',
+    ).run(roomId, seq, emoji, actorId)
     return Number(result.changes) === 1
   }
 
   async reactions(roomId: string, seqs: number[]): Promise<ReactionRecord[]> {
     if (seqs.length === 0) return []
-    return cached(this.#db, `SELECT * FROM reactions WHERE room_id = ? AND seq IN (${seqs.map(() => '?').join(', ')}) ORDER BY created_at, rowid`)
+    return cached(
+      this.#db,
+      `SELECT * FROM reactions WHERE room_id = ? AND seq IN (${seqs.map(() => '?').join(', ')}) ORDER BY created_at, rowid`,
+    )
       .all(roomId, ...seqs)
       .map(toReaction)
   }
@@ -176,8 +224,10 @@ function nextSeq(db: DatabaseSync, roomId: string): number {
 }
 
 function insertEvent(db: DatabaseSync, e: RoomEventRecord): void {
-  cached(db, 'INSERT INTO room_events (room_id, seq, type, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
-    .run(e.roomId, e.seq, e.type, JSON.stringify(e.data), e.createdAt, e.expiresAt)
+  cached(
+    db,
+    'INSERT INTO room_events (room_id, seq, type, data, created_at, expires_at, action_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(e.roomId, e.seq, e.type, JSON.stringify(e.data), e.createdAt, e.expiresAt, e.actionId ?? null)
 }
 
 export class SqliteRoomEventRepository implements RoomEventRepository {
@@ -190,7 +240,12 @@ export class SqliteRoomEventRepository implements RoomEventRepository {
     insertEvent(this.#db, e)
   }
 
-  async appendNext(roomId: string, build: (seq: number) => EventDraft, createdAt: number, expiresAt: number | null): Promise<RoomEventRecord> {
+  async appendNext(
+    roomId: string,
+    build: (seq: number) => EventDraft,
+    createdAt: number,
+    expiresAt: number | null,
+  ): Promise<RoomEventRecord> {
     return transaction(this.#db, () => {
       const seq = nextSeq(this.#db, roomId)
       const event = { roomId, seq, ...build(seq), createdAt, expiresAt }
@@ -217,9 +272,20 @@ export class SqliteRoomEventRepository implements RoomEventRepository {
     return nullableNumber(row?.seq)
   }
 
+  async byAction(roomId: string, actionId: string): Promise<number | null> {
+    const row = cached(this.#db, 'SELECT seq FROM room_events WHERE room_id = ? AND action_id = ?').get(
+      roomId,
+      actionId,
+    )
+    return nullableNumber(row?.seq)
+  }
+
   async prune(before: number, now: number): Promise<number> {
     return Number(
-      cached(this.#db, 'DELETE FROM room_events WHERE created_at < ? OR (expires_at IS NOT NULL AND expires_at <= ?)').run(before, now).changes,
+      cached(
+        this.#db,
+        'DELETE FROM room_events WHERE created_at < ? OR (expires_at IS NOT NULL AND expires_at <= ?)',
+      ).run(before, now).changes,
     )
   }
 }

@@ -26,12 +26,16 @@ export class SqliteRecordingRepository implements RecordingRepository {
   }
 
   async add(r: RecordingRecord): Promise<void> {
-    cached(this.#db, 'INSERT INTO recordings (id, room_id, call_id, kind, source, participant_id, mime_type, bytes, path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(r.id, r.roomId, r.callId, r.kind, r.source, r.participantId, r.mimeType, r.bytes, r.path, r.createdAt)
+    cached(
+      this.#db,
+      'INSERT INTO recordings (id, room_id, call_id, kind, source, participant_id, mime_type, bytes, path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(r.id, r.roomId, r.callId, r.kind, r.source, r.participantId, r.mimeType, r.bytes, r.path, r.createdAt)
   }
 
   async listForRoom(roomId: string): Promise<RecordingRecord[]> {
-    return cached(this.#db, 'SELECT * FROM recordings WHERE room_id = ? ORDER BY created_at, rowid').all(roomId).map(toRecording)
+    return cached(this.#db, 'SELECT * FROM recordings WHERE room_id = ? ORDER BY created_at, rowid')
+      .all(roomId)
+      .map(toRecording)
   }
 
   async byId(roomId: string, id: string): Promise<RecordingRecord | null> {

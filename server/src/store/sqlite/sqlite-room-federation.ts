@@ -1,9 +1,16 @@
 /** Room membership across instances on SQLite: invites sent (host side) and invitations received (member side). */
 import type { DatabaseSync } from 'node:sqlite'
-import type { RoomInvitationRecord, RoomInvitationRepository, RoomInviteRecord, RoomInviteRepository, RoomInviteState } from '@parley/federation'
+import type {
+  RoomInvitationRecord,
+  RoomInvitationRepository,
+  RoomInviteRecord,
+  RoomInviteRepository,
+  RoomInviteState,
+} from '@parley/federation'
 import type { Row } from './sqlite-util.ts'
 
-const state = (value: unknown): RoomInviteState => (value === 'accepted' ? 'accepted' : value === 'rejected' ? 'rejected' : 'pending')
+const state = (value: unknown): RoomInviteState =>
+  value === 'accepted' ? 'accepted' : value === 'rejected' ? 'rejected' : 'pending'
 
 function toInvite(row: Row): RoomInviteRecord {
   return {
@@ -13,7 +20,10 @@ function toInvite(row: Row): RoomInviteRecord {
     inviteeId: String(row.invitee_id),
     inviteeName: String(row.invitee_name),
     inviteeInbox: String(row.invitee_inbox),
-    inviteeSharedInbox: row.invitee_shared_inbox === null || row.invitee_shared_inbox === undefined ? null : String(row.invitee_shared_inbox),
+    inviteeSharedInbox:
+      row.invitee_shared_inbox === null || row.invitee_shared_inbox === undefined
+        ? null
+        : String(row.invitee_shared_inbox),
     state: state(row.state),
     createdAt: Number(row.created_at),
   }
@@ -31,7 +41,17 @@ export class SqliteRoomInviteRepository implements RoomInviteRepository {
         `INSERT INTO federation_room_invites (invite_id, room_id, inviter_id, invitee_id, invitee_name, invitee_inbox, invitee_shared_inbox, state, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(i.inviteId, i.roomId, i.inviterId, i.inviteeId, i.inviteeName, i.inviteeInbox, i.inviteeSharedInbox, i.state, i.createdAt)
+      .run(
+        i.inviteId,
+        i.roomId,
+        i.inviterId,
+        i.inviteeId,
+        i.inviteeName,
+        i.inviteeInbox,
+        i.inviteeSharedInbox,
+        i.state,
+        i.createdAt,
+      )
   }
 
   async get(inviteId: string): Promise<RoomInviteRecord | null> {
@@ -40,11 +60,22 @@ export class SqliteRoomInviteRepository implements RoomInviteRepository {
   }
 
   async answer(inviteId: string, to: 'accepted' | 'rejected'): Promise<boolean> {
-    return Number(this.#db.prepare("UPDATE federation_room_invites SET state = ? WHERE invite_id = ? AND state = 'pending'").run(to, inviteId).changes) === 1
+    return (
+      Number(
+        this.#db
+          .prepare("UPDATE federation_room_invites SET state = ? WHERE invite_id = ? AND state = 'pending'")
+          .run(to, inviteId).changes,
+      ) === 1
+    )
   }
 
   async pendingFor(roomId: string): Promise<RoomInviteRecord[]> {
-    return this.#db.prepare("SELECT * FROM federation_room_invites WHERE room_id = ? AND state = 'pending' ORDER BY created_at, invite_id").all(roomId).map(toInvite)
+    return this.#db
+      .prepare(
+        "SELECT * FROM federation_room_invites WHERE room_id = ? AND state = 'pending' ORDER BY created_at, invite_id",
+      )
+      .all(roomId)
+      .map(toInvite)
   }
 }
 
@@ -84,7 +115,9 @@ export class SqliteRoomInvitationRepository implements RoomInvitationRepository 
 
   async listForUser(userId: string, s: RoomInviteState): Promise<RoomInvitationRecord[]> {
     return this.#db
-      .prepare('SELECT * FROM federation_room_invitations WHERE user_id = ? AND state = ? ORDER BY created_at, invite_id')
+      .prepare(
+        'SELECT * FROM federation_room_invitations WHERE user_id = ? AND state = ? ORDER BY created_at, invite_id',
+      )
       .all(userId, s)
       .map(toInvitation)
   }
@@ -94,18 +127,35 @@ export class SqliteRoomInvitationRepository implements RoomInvitationRepository 
   }
 
   async remove(inviteId: string): Promise<boolean> {
-    return Number(this.#db.prepare('DELETE FROM federation_room_invitations WHERE invite_id = ?').run(inviteId).changes) === 1
+    return (
+      Number(this.#db.prepare('DELETE FROM federation_room_invitations WHERE invite_id = ?').run(inviteId).changes) ===
+      1
+    )
   }
 
   async acceptedFor(roomId: string): Promise<RoomInvitationRecord[]> {
-    return this.#db.prepare("SELECT * FROM federation_room_invitations WHERE room_id = ? AND state = 'accepted' ORDER BY created_at, invite_id").all(roomId).map(toInvitation)
+    return this.#db
+      .prepare(
+        "SELECT * FROM federation_room_invitations WHERE room_id = ? AND state = 'accepted' ORDER BY created_at, invite_id",
+      )
+      .all(roomId)
+      .map(toInvitation)
   }
 
   async answer(inviteId: string, to: 'accepted' | 'rejected'): Promise<boolean> {
-    return Number(this.#db.prepare("UPDATE federation_room_invitations SET state = ? WHERE invite_id = ? AND state = 'pending'").run(to, inviteId).changes) === 1
+    return (
+      Number(
+        this.#db
+          .prepare("UPDATE federation_room_invitations SET state = ? WHERE invite_id = ? AND state = 'pending'")
+          .run(to, inviteId).changes,
+      ) === 1
+    )
   }
 
   async forgetRoom(roomId: string): Promise<RoomInvitationRecord[]> {
-    return this.#db.prepare('DELETE FROM federation_room_invitations WHERE room_id = ? RETURNING *').all(roomId).map(toInvitation)
+    return this.#db
+      .prepare('DELETE FROM federation_room_invitations WHERE room_id = ? RETURNING *')
+      .all(roomId)
+      .map(toInvitation)
   }
 }

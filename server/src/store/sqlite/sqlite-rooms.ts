@@ -3,7 +3,8 @@ import type { Created, ParticipantRepository, RoomRepository } from '../ports.ts
 import type { ParticipantPatch, ParticipantRecord, Permission, RoomPatch, RoomRecord } from '../records.ts'
 import { cached, isUniqueViolation, nullableNumber, type Row } from './sqlite-util.ts'
 
-const roomColumns = 'id, kind, name, description, listable, read_only, lobby, password_hash, message_expiry_seconds, last_seq, pair_key, created_by, created_at, deleted_at, e2ee'
+const roomColumns =
+  'id, kind, name, description, listable, read_only, lobby, password_hash, message_expiry_seconds, last_seq, pair_key, created_by, created_at, deleted_at, e2ee'
 
 function toRoom(row: Row): RoomRecord {
   return {
@@ -26,14 +27,23 @@ function toRoom(row: Row): RoomRecord {
 }
 
 /** Builds `SET a = ?, b = ?` from a patch; booleans become 0/1 and arrays JSON. */
-export function setClause(patch: Record<string, unknown>, columnOf: Record<string, string>): { sql: string; values: SQLInputValue[] } {
+export function setClause(
+  patch: Record<string, unknown>,
+  columnOf: Record<string, string>,
+): { sql: string; values: SQLInputValue[] } {
   const sets: string[] = []
   const values: SQLInputValue[] = []
   for (const [field, column] of Object.entries(columnOf)) {
     const value = patch[field]
     if (value === undefined) continue
     sets.push(`${column} = ?`)
-    values.push(typeof value === 'boolean' ? Number(value) : Array.isArray(value) ? JSON.stringify(value) : (value as SQLInputValue))
+    values.push(
+      typeof value === 'boolean'
+        ? Number(value)
+        : Array.isArray(value)
+          ? JSON.stringify(value)
+          : (value as SQLInputValue),
+    )
   }
   return { sql: sets.join(', '), values }
 }
@@ -46,12 +56,27 @@ export class SqliteRoomRepository implements RoomRepository {
 
   async create(room: RoomRecord): Promise<Created<RoomRecord>> {
     try {
-      cached(this.#db, `INSERT INTO rooms (${roomColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(room.id, room.kind, room.name, room.description, room.listable, Number(room.readOnly), Number(room.lobby), room.passwordHash,
-          room.messageExpirySeconds, room.lastSeq, room.pairKey, room.createdBy, room.createdAt, room.deletedAt, Number(room.e2ee))
+      cached(this.#db, `INSERT INTO rooms (${roomColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        room.id,
+        room.kind,
+        room.name,
+        room.description,
+        room.listable,
+        Number(room.readOnly),
+        Number(room.lobby),
+        room.passwordHash,
+        room.messageExpirySeconds,
+        room.lastSeq,
+        room.pairKey,
+        room.createdBy,
+        room.createdAt,
+        room.deletedAt,
+        Number(room.e2ee),
+      )
       return { ok: true, value: { ...room } }
     } catch (error) {
-      if (isUniqueViolation(error, 'rooms.pair_key')) return { ok: false, error: { type: 'conflict', field: 'pairKey' } }
+      if (isUniqueViolation(error, 'rooms.pair_key'))
+        return { ok: false, error: { type: 'conflict', field: 'pairKey' } }
       if (isUniqueViolation(error, 'rooms.id')) return { ok: false, error: { type: 'conflict', field: 'id' } }
       throw error
     }
@@ -69,8 +94,14 @@ export class SqliteRoomRepository implements RoomRepository {
 
   async update(id: string, patch: RoomPatch): Promise<RoomRecord | null> {
     const { sql, values } = setClause(patch, {
-      name: 'name', description: 'description', listable: 'listable', readOnly: 'read_only', lobby: 'lobby',
-      passwordHash: 'password_hash', messageExpirySeconds: 'message_expiry_seconds', deletedAt: 'deleted_at',
+      name: 'name',
+      description: 'description',
+      listable: 'listable',
+      readOnly: 'read_only',
+      lobby: 'lobby',
+      passwordHash: 'password_hash',
+      messageExpirySeconds: 'message_expiry_seconds',
+      deletedAt: 'deleted_at',
     })
     if (sql) cached(this.#db, `UPDATE rooms SET ${sql} WHERE id = ?`).run(...values, id)
     return this.byId(id)
@@ -84,15 +115,26 @@ export class SqliteRoomRepository implements RoomRepository {
   }
 
   async listable(): Promise<RoomRecord[]> {
-    return cached(this.#db, `SELECT ${roomColumns} FROM rooms WHERE listable != 'none' AND deleted_at IS NULL ORDER BY created_at, id`).all().map(toRoom)
+    return cached(
+      this.#db,
+      `SELECT ${roomColumns} FROM rooms WHERE listable != 'none' AND deleted_at IS NULL ORDER BY created_at, id`,
+    )
+      .all()
+      .map(toRoom)
   }
 
   async withExpiry(): Promise<RoomRecord[]> {
-    return cached(this.#db, `SELECT ${roomColumns} FROM rooms WHERE message_expiry_seconds IS NOT NULL AND deleted_at IS NULL`).all().map(toRoom)
+    return cached(
+      this.#db,
+      `SELECT ${roomColumns} FROM rooms WHERE message_expiry_seconds IS NOT NULL AND deleted_at IS NULL`,
+    )
+      .all()
+      .map(toRoom)
   }
 }
 
-const participantColumns = 'room_id, actor_type, actor_id, display_name, role, state, permissions, last_read_seq, favourite, archived, notification_level, joined_at'
+const participantColumns =
+  'room_id, actor_type, actor_id, display_name, role, state, permissions, last_read_seq, favourite, archived, notification_level, joined_at'
 
 function toParticipant(row: Row): ParticipantRecord {
   return {
@@ -118,40 +160,83 @@ export class SqliteParticipantRepository implements ParticipantRepository {
   }
 
   async put(p: ParticipantRecord): Promise<void> {
-    cached(this.#db, `INSERT OR REPLACE INTO participants (${participantColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(p.roomId, p.actorType, p.actorId, p.displayName, p.role, p.state, p.permissions === null ? null : JSON.stringify(p.permissions),
-        p.lastReadSeq, Number(p.favourite), Number(p.archived), p.notificationLevel, p.joinedAt)
+    cached(
+      this.#db,
+      `INSERT OR REPLACE INTO participants (${participantColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      p.roomId,
+      p.actorType,
+      p.actorId,
+      p.displayName,
+      p.role,
+      p.state,
+      p.permissions === null ? null : JSON.stringify(p.permissions),
+      p.lastReadSeq,
+      Number(p.favourite),
+      Number(p.archived),
+      p.notificationLevel,
+      p.joinedAt,
+    )
   }
 
   async get(roomId: string, actorId: string): Promise<ParticipantRecord | null> {
-    const row = cached(this.#db, `SELECT ${participantColumns} FROM participants WHERE room_id = ? AND actor_id = ?`).get(roomId, actorId)
+    const row = cached(
+      this.#db,
+      `SELECT ${participantColumns} FROM participants WHERE room_id = ? AND actor_id = ?`,
+    ).get(roomId, actorId)
     return row ? toParticipant(row) : null
   }
 
   async list(roomId: string): Promise<ParticipantRecord[]> {
-    return cached(this.#db, `SELECT ${participantColumns} FROM participants WHERE room_id = ? ORDER BY joined_at, actor_id`).all(roomId).map(toParticipant)
+    return cached(
+      this.#db,
+      `SELECT ${participantColumns} FROM participants WHERE room_id = ? ORDER BY joined_at, actor_id`,
+    )
+      .all(roomId)
+      .map(toParticipant)
   }
 
   async roomsOf(actorId: string): Promise<string[]> {
-    return cached(this.#db, "SELECT room_id FROM participants WHERE actor_id = ? AND state != 'banned' ORDER BY joined_at, room_id")
+    return cached(
+      this.#db,
+      "SELECT room_id FROM participants WHERE actor_id = ? AND state != 'banned' ORDER BY joined_at, room_id",
+    )
       .all(actorId)
       .map((row) => String(row.room_id))
   }
 
   async update(roomId: string, actorId: string, patch: ParticipantPatch): Promise<ParticipantRecord | null> {
     const { sql, values } = setClause(patch, {
-      displayName: 'display_name', role: 'role', state: 'state', permissions: 'permissions', favourite: 'favourite', archived: 'archived', notificationLevel: 'notification_level',
+      displayName: 'display_name',
+      role: 'role',
+      state: 'state',
+      permissions: 'permissions',
+      favourite: 'favourite',
+      archived: 'archived',
+      notificationLevel: 'notification_level',
     })
-    if (sql) cached(this.#db, `UPDATE participants SET ${sql} WHERE room_id = ? AND actor_id = ?`).run(...values, roomId, actorId)
+    if (sql)
+      cached(this.#db, `UPDATE participants SET ${sql} WHERE room_id = ? AND actor_id = ?`).run(
+        ...values,
+        roomId,
+        actorId,
+      )
     return this.get(roomId, actorId)
   }
 
   async markRead(roomId: string, actorId: string, seq: number): Promise<ParticipantRecord | null> {
-    cached(this.#db, 'UPDATE participants SET last_read_seq = MAX(last_read_seq, ?) WHERE room_id = ? AND actor_id = ?').run(seq, roomId, actorId)
+    cached(
+      this.#db,
+      'UPDATE participants SET last_read_seq = MAX(last_read_seq, ?) WHERE room_id = ? AND actor_id = ?',
+    ).run(seq, roomId, actorId)
     return this.get(roomId, actorId)
   }
 
   async remove(roomId: string, actorId: string): Promise<boolean> {
-    return Number(cached(this.#db, 'DELETE FROM participants WHERE room_id = ? AND actor_id = ?').run(roomId, actorId).changes) === 1
+    return (
+      Number(
+        cached(this.#db, 'DELETE FROM participants WHERE room_id = ? AND actor_id = ?').run(roomId, actorId).changes,
+      ) === 1
+    )
   }
 }

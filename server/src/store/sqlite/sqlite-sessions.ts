@@ -10,6 +10,7 @@ function toSession(row: Row): SessionRecord {
     csrfToken: String(row.csrf_token),
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
+    userAgent: row.user_agent === null || row.user_agent === undefined ? null : String(row.user_agent),
   }
 }
 
@@ -20,8 +21,10 @@ export class SqliteSessionRepository implements SessionRepository {
   }
 
   async create(session: SessionRecord): Promise<void> {
-    cached(this.#db, 'INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
-      .run(session.idHash, session.userId, session.csrfToken, session.createdAt, session.expiresAt)
+    cached(
+      this.#db,
+      'INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at, user_agent) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(session.idHash, session.userId, session.csrfToken, session.createdAt, session.expiresAt, session.userAgent)
   }
 
   async byIdHash(idHash: string): Promise<SessionRecord | null> {
@@ -39,5 +42,11 @@ export class SqliteSessionRepository implements SessionRepository {
 
   async deleteExpired(now: number): Promise<number> {
     return Number(cached(this.#db, 'DELETE FROM sessions WHERE expires_at <= ?').run(now).changes)
+  }
+
+  async listForUser(userId: string, now: number): Promise<SessionRecord[]> {
+    return cached(this.#db, 'SELECT * FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY created_at, id_hash')
+      .all(userId, now)
+      .map(toSession)
   }
 }

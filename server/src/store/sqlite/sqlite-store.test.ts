@@ -10,6 +10,10 @@ import { chatExtrasContract } from '../contract/chat-extras-contract.ts'
 import { federationContract } from '../contract/federation-contract.ts'
 import { roomFederationContract } from '../contract/room-federation-contract.ts'
 import { directContract } from '../contract/direct-contract.ts'
+import { remoteRoomsContract } from '../contract/remote-rooms-contract.ts'
+import { filesContract } from '../contract/files-contract.ts'
+import { meetingsContract } from '../contract/meetings-contract.ts'
+import { pushContract } from '../contract/push-contract.ts'
 import { SqliteStore, latestSqliteVersion } from './sqlite-store.ts'
 import { migrations } from './migrations.ts'
 
@@ -31,6 +35,10 @@ chatExtrasContract('sqlite', openSqlite)
 federationContract('sqlite', openSqlite)
 roomFederationContract('sqlite', openSqlite)
 directContract('sqlite', openSqlite)
+remoteRoomsContract('sqlite', openSqlite)
+filesContract('sqlite', openSqlite)
+meetingsContract('sqlite', openSqlite)
+pushContract('sqlite', openSqlite)
 
 describe('SqliteStore migrations', () => {
   it('SqliteStore.migrate() brings an empty file to the latest version in WAL mode, and data survives reopening', async () => {
@@ -41,10 +49,22 @@ describe('SqliteStore migrations', () => {
       assert.deepEqual(store.appliedVersions(), [])
       const applied = await store.migrate()
       assert.equal(applied.length, migrations.length)
-      assert.deepEqual(store.appliedVersions(), migrations.map((m) => m.version).sort((a, b) => a - b))
+      assert.deepEqual(
+        store.appliedVersions(),
+        migrations.map((m) => m.version).sort((a, b) => a - b),
+      )
       assert.equal(Math.max(...store.appliedVersions()), latestSqliteVersion)
       await store.users.create({
-        id: 'u1', username: 'zoe', displayName: 'Zoe', role: 'user', passwordHash: null, disabled: false, createdAt: 1, deletedAt: null,
+        id: 'u1',
+        username: 'zoe',
+        displayName: 'Zoe',
+        role: 'user',
+        passwordHash: null,
+        disabled: false,
+        createdAt: 1,
+        deletedAt: null,
+        hidden: false,
+        avatarEtag: null,
       })
       await store.close()
 
@@ -56,6 +76,43 @@ describe('SqliteStore migrations', () => {
       assert.deepEqual(await reopened.migrate(), [], 'nothing left to apply')
       assert.equal((await reopened.users.byUsername('zoe'))?.id, 'u1')
       await reopened.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("migration 151 moves the copies of remote rooms' files from the room URL to the local room mirroring it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-migrate-'))
+    try {
+      const path = join(dir, 'parley.sqlite')
+      const store = new SqliteStore(path)
+      await store.migrate()
+      await store.close()
+      const db = new DatabaseSync(path)
+      db.exec(`
+        INSERT INTO rooms (id, kind, name, description, listable, created_by, created_at)
+          VALUES ('mirror', 'group', 'M', '', 'none', 'https://a.example/rooms/r', 0);
+        INSERT INTO remote_rooms (room_id, room_uri) VALUES ('mirror', 'https://a.example/rooms/r');
+        INSERT INTO blobs (id, sha256, size, created_at) VALUES ('b1', 'h1', 3, 0);
+        INSERT INTO files (id, room_id, seq, owner_id, name, media_type, size, blob_id, source_url, created_at)
+          VALUES ('copy', 'https://a.example/rooms/r', 4, 'https://a.example/users/alice', 'a.txt', 'text/plain', 3, 'b1', 'https://a.example/files/x', 0),
+                 ('own', 'local-room', 2, 'u1', 'b.txt', 'text/plain', 3, 'b1', NULL, 0);
+      `)
+      const sql = migrations.find((m) => m.version === 151)?.sql
+      assert.ok(sql)
+      db.exec(sql)
+      db.exec(sql) // idempotent
+      assert.deepEqual(
+        db
+          .prepare('SELECT id, room_id FROM files ORDER BY id')
+          .all()
+          .map((r) => [r.id, r.room_id]),
+        [
+          ['copy', 'mirror'],
+          ['own', 'local-room'],
+        ],
+      )
+      db.close()
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -23,11 +23,20 @@ export class SqliteApiTokenRepository implements ApiTokenRepository {
   }
 
   async create(token: ApiTokenRecord): Promise<void> {
-    cached(this.#db, 
-        `INSERT INTO api_tokens (id, user_id, name, secret_hash, created_at, expires_at, last_used_at, revoked_at)
+    cached(
+      this.#db,
+      `INSERT INTO api_tokens (id, user_id, name, secret_hash, created_at, expires_at, last_used_at, revoked_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(token.id, token.userId, token.name, token.secretHash, token.createdAt, token.expiresAt, token.lastUsedAt, token.revokedAt)
+    ).run(
+      token.id,
+      token.userId,
+      token.name,
+      token.secretHash,
+      token.createdAt,
+      token.expiresAt,
+      token.lastUsedAt,
+      token.revokedAt,
+    )
   }
 
   async bySecretHash(secretHash: string): Promise<ApiTokenRecord | null> {
@@ -42,8 +51,10 @@ export class SqliteApiTokenRepository implements ApiTokenRepository {
   }
 
   async revoke(id: string, userId: string, at: number): Promise<boolean> {
-    const result = cached(this.#db, 'UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL')
-      .run(at, id, userId)
+    const result = cached(
+      this.#db,
+      'UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL',
+    ).run(at, id, userId)
     return Number(result.changes) === 1
   }
 

@@ -1,9 +1,9 @@
 import type { DatabaseSync } from 'node:sqlite'
-import type { Created, UserRepository } from '../ports.ts'
+import type { Created, UserPatch, UserRepository } from '../ports.ts'
 import type { UserRecord } from '../records.ts'
 import { cached, isUniqueViolation, type Row } from './sqlite-util.ts'
 
-const columns = 'id, username, display_name, role, password_hash, disabled, created_at, deleted_at'
+const columns = 'id, username, display_name, role, password_hash, disabled, created_at, deleted_at, hidden, avatar_etag'
 
 function toUser(row: Row): UserRecord {
   return {
@@ -15,6 +15,8 @@ function toUser(row: Row): UserRecord {
     disabled: row.disabled === 1,
     createdAt: Number(row.created_at),
     deletedAt: row.deleted_at === null ? null : Number(row.deleted_at),
+    hidden: row.hidden === 1,
+    avatarEtag: row.avatar_etag === null ? null : String(row.avatar_etag),
   }
 }
 
@@ -26,11 +28,22 @@ export class SqliteUserRepository implements UserRepository {
 
   async create(user: UserRecord): Promise<Created<UserRecord>> {
     try {
-      cached(this.#db, `INSERT INTO users (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(user.id, user.username, user.displayName, user.role, user.passwordHash, user.disabled ? 1 : 0, user.createdAt, user.deletedAt)
+      cached(this.#db, `INSERT INTO users (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        user.id,
+        user.username,
+        user.displayName,
+        user.role,
+        user.passwordHash,
+        user.disabled ? 1 : 0,
+        user.createdAt,
+        user.deletedAt,
+        user.hidden ? 1 : 0,
+        user.avatarEtag,
+      )
       return { ok: true, value: { ...user } }
     } catch (error) {
-      if (isUniqueViolation(error, 'users.username')) return { ok: false, error: { type: 'conflict', field: 'username' } }
+      if (isUniqueViolation(error, 'users.username'))
+        return { ok: false, error: { type: 'conflict', field: 'username' } }
       if (isUniqueViolation(error, 'users.id')) return { ok: false, error: { type: 'conflict', field: 'id' } }
       throw error
     }
@@ -55,8 +68,16 @@ export class SqliteUserRepository implements UserRepository {
     return Number(row?.n ?? 0)
   }
 
-  async update(id: string, patch: Partial<Pick<UserRecord, 'displayName' | 'role' | 'disabled' | 'passwordHash' | 'deletedAt'>>): Promise<UserRecord | null> {
-    const columnOf = { displayName: 'display_name', role: 'role', disabled: 'disabled', passwordHash: 'password_hash', deletedAt: 'deleted_at' } as const
+  async update(id: string, patch: UserPatch): Promise<UserRecord | null> {
+    const columnOf = {
+      displayName: 'display_name',
+      role: 'role',
+      disabled: 'disabled',
+      passwordHash: 'password_hash',
+      deletedAt: 'deleted_at',
+      hidden: 'hidden',
+      avatarEtag: 'avatar_etag',
+    } as const
     const sets: string[] = []
     const values: (string | number | null)[] = []
     for (const [field, column] of Object.entries(columnOf) as [keyof typeof columnOf, string][]) {
@@ -67,5 +88,19 @@ export class SqliteUserRepository implements UserRepository {
     }
     if (sets.length > 0) cached(this.#db, `UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
     return this.byId(id)
+  }
+
+  async search(prefix: string, after: string | null, limit: number): Promise<UserRecord[]> {
+    // LIKE is case-insensitive for ASCII; the prefix's own wildcards are escaped.
+    const like = `${prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    return cached(
+      this.#db,
+      `SELECT ${columns} FROM users
+       WHERE deleted_at IS NULL AND disabled = 0 AND hidden = 0 AND username > ?
+         AND (username LIKE ? ESCAPE '\\' OR ' ' || display_name LIKE ? ESCAPE '\\')
+       ORDER BY username LIMIT ?`,
+    )
+      .all(after ?? '', like, `% ${like}`, limit)
+      .map(toUser)
   }
 }

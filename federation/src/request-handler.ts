@@ -1,0 +1,154 @@
+/**
+ * The instance's federation front door: which requests are federation's, and what every one of them
+ * passes before the one Fedify `Federation` (or a room's forwarded-write endpoint) sees it —
+ * signature headers well formed, the signer's domain not blocked, JSON nesting bounded, inbox
+ * signatures checked (inbound/inbound-gate.ts), and each signed POST taken once (a replay guard).
+ */
+import { createHash } from 'node:crypto'
+import { Temporal } from '@js-temporal/polyfill'
+import type { Federation, KvKey, KvStore } from '@fedify/fedify'
+import type { FederationLogger } from './log.ts'
+import type { DomainPolicy } from './domain-policy.ts'
+import type { InboundGate } from './inbound/inbound-gate.ts'
+import { HOST_META_PATH, hostMetaResponse } from './host-meta.ts'
+import { MAX_ACTIVITY_DEPTH, jsonDepth } from './json-depth.ts'
+import { refusalResponse, type InboundRefusal } from './inbound/inbound-refusal.ts'
+import { readSignature } from './inbound/signature-headers.ts'
+import { ROOM_PARTICIPANTS_PATH } from './rooms/room-participants.ts'
+
+/** Paths Fedify (or we, in front of it) may answer; anything else goes straight to the web app. */
+const FEDERATION_PATH =
+  /^\/(users\/|rooms\/|actor(?:\/inbox)?$|inbox$|nodeinfo\/|\.well-known\/(webfinger|nodeinfo|host-meta))/
+/** A member's forwarded write to a room hosted here (rooms/room-actions.ts). */
+const ROOM_ACTIONS_PATH = /^\/rooms\/([^/]+)\/actions$/
+const INBOX_PATH = /^\/(?:(?:users|rooms)\/[^/]+\/|actor\/)?inbox$/
+
+export type FederationRequestDeps = {
+  origin: string
+  federation: Federation<void>
+  /** Answers `POST /rooms/{roomId}/actions` (rooms/room-federation.ts). */
+  roomAction: (request: Request, roomId: string) => Promise<Response>
+  /** Answers `GET /rooms/{roomId}/participants` for a member's instance (rooms/room-participants.ts). */
+  roomParticipants: (request: Request, roomId: string) => Promise<Response>
+  gate: InboundGate
+  policy: DomainPolicy
+  kv: KvStore
+  /** Signed POSTs are remembered this long (twice the signature window). */
+  replayTtlMs: number
+  log: FederationLogger
+  now: () => number
+}
+
+/** Whether a request for this path may be federation's (cheap pre-check for the web app). */
+export function claimsFederationPath(pathname: string): boolean {
+  return FEDERATION_PATH.test(pathname)
+}
+
+export class FederationRequests {
+  readonly #deps: FederationRequestDeps
+
+  constructor(deps: FederationRequestDeps) {
+    this.#deps = deps
+  }
+
+  /**
+   * Answers a federation request, or null when it is not one (unknown path or actor, or a browser
+   * asking for HTML): the caller then serves it itself. Bodies are read only for inbox POSTs (and
+   * handed to Fedify byte for byte); any other request's body is left untouched for the caller.
+   */
+  async handle(request: Request): Promise<Response | null> {
+    const { log, policy, gate } = this.#deps
+    const url = new URL(request.url)
+    if (!claimsFederationPath(url.pathname)) return null
+    if (url.pathname === HOST_META_PATH || url.pathname === `${HOST_META_PATH}.json`)
+      return hostMetaResponse(request, this.#deps.origin)
+    const refuse = (refusal: InboundRefusal, level: 'info' | 'warn' = 'warn', msg = 'inbound request refused') => {
+      log[level]({ path: url.pathname, code: refusal.code, reason: refusal.message }, msg)
+      return refusalResponse(refusal)
+    }
+    const inboxPost = request.method === 'POST' && INBOX_PATH.test(url.pathname)
+    // A member's forwarded write to a room hosted here (rooms/room-actions.ts checks its signature).
+    const action = request.method === 'POST' ? ROOM_ACTIONS_PATH.exec(url.pathname) : null
+    const signature = readSignature(request.headers)
+    if (signature !== null && !signature.ok) return refuse({ code: signature.code, message: signature.message })
+    if (signature !== null && policy.blocks(signature.value.keyId))
+      return refuse(
+        { code: 'domain-blocked', message: 'This domain is blocked here.' },
+        'info',
+        'request from a blocked domain refused',
+      )
+    // Who is in a room hosted here, for a member's instance (rooms/room-participants.ts checks its signature).
+    const roster = request.method === 'GET' ? ROOM_PARTICIPANTS_PATH.exec(url.pathname) : null
+    if (roster) return this.#deps.roomParticipants(request, decodeURIComponent(roster[1]!))
+    let replayKey: KvKey | null = null
+    if (inboxPost || action) {
+      // Read here (Fedify gets the very same bytes) to refuse absurd nesting before Fedify's
+      // recursive JSON-LD processing sees it, and to check the signature (inbound-gate.ts).
+      const body = new Uint8Array(await request.arrayBuffer())
+      if (jsonDepth(new TextDecoder().decode(body)) > MAX_ACTIVITY_DEPTH)
+        return refuse({ code: 'activity-invalid', message: `JSON nested deeper than ${MAX_ACTIVITY_DEPTH} levels.` })
+      const refused = inboxPost ? await gate.check(request, body) : null
+      if (refused !== null) return refuse(refused)
+      // Claimed before processing, so two copies sent at once cannot both pass.
+      replayKey = replayKeyOf(request)
+      if (replayKey && !(await this.#claim(replayKey)))
+        return refuse({ code: 'signature-replayed', message: 'This signed request was already received.' })
+      request = new Request(request.url, { method: 'POST', headers: request.headers, body })
+    }
+    let answer: { response: Response; declined: boolean }
+    try {
+      answer = await this.#route(request, action)
+    } catch (error) {
+      if (replayKey) await this.#forget(replayKey)
+      throw error
+    }
+    // A request that was not taken may be sent again (a delivery retried after our error).
+    if (replayKey && !answer.response.ok) await this.#forget(replayKey)
+    return answer.declined ? null : answer.response
+  }
+
+  /** Hands the request to the room's forwarded-write endpoint or to the one Fedify federation. */
+  async #route(request: Request, action: RegExpExecArray | null): Promise<{ response: Response; declined: boolean }> {
+    if (action)
+      return { response: await this.#deps.roomAction(request, decodeURIComponent(action[1]!)), declined: false }
+    // Fedify's "not mine" (no such route or actor, or HTML wanted): the web app answers instead.
+    let declined = false
+    const decline = () => {
+      declined = true
+      return new Response(null, { status: 404 })
+    }
+    const response = await this.#deps.federation.fetch(request, {
+      contextData: undefined,
+      onNotFound: decline,
+      onNotAcceptable: decline,
+    })
+    return { response, declined }
+  }
+
+  /** Marks a signed request as received; false when it already was (a replay). */
+  async #claim(key: KvKey): Promise<boolean> {
+    const { kv, now, replayTtlMs } = this.#deps
+    const ttl = Temporal.Duration.from({ milliseconds: replayTtlMs })
+    if (kv.cas) return kv.cas(key, undefined, now(), { ttl })
+    if ((await kv.get(key)) !== undefined) return false
+    await kv.set(key, now(), { ttl })
+    return true
+  }
+
+  async #forget(key: KvKey): Promise<void> {
+    try {
+      await this.#deps.kv.delete(key)
+    } catch (error) {
+      this.#deps.log.warn({ err: error }, 'replay guard entry could not be removed')
+    }
+  }
+}
+
+/** A signed POST is identified by its signature: the same bytes twice are a replay. */
+function replayKeyOf(request: Request): KvKey | null {
+  const signature = request.headers.get('signature') ?? request.headers.get('signature-input')
+  if (!signature) return null
+  const digest = request.headers.get('digest') ?? request.headers.get('content-digest') ?? ''
+  const hash = createHash('sha256').update(signature).update('\0').update(digest).digest('base64url')
+  return ['parley', 'replay', hash]
+}

@@ -1,0 +1,328 @@
+/**
+ * Member side of federated calls: our users join the calls of rooms hosted on other instances with
+ * the very same `call.*` frames (and CallClient) as local calls. A frame may name such a room by its
+ * local mirror room's id (what the web client uses: one room model) or by its actor id on its host;
+ * either way it goes to the host's call (remote-room-names.ts), over our call channel to the host
+ * (peer-channel.ts), and its answers come back to the session with the room named as the session
+ * named it. Frames about rooms hosted here go to the local call front door unchanged. The host
+ * decides everything (lobby, permissions, moderation): we only relay, and forget a session's route
+ * when the host says it left (`cascade.left`) — a removed participant's frames then go nowhere.
+ *
+ * We follow the call news of every mirror room from the start (remote-calls.ts), not only once a
+ * user sends a call frame: welcome's `calls` lists a running call of a room hosted elsewhere like a
+ * local one, and room-wide call news (`cascade.room`) reaches every local member's sessions, named
+ * by the mirror room's id on its room stream and by the actor id on the members' user streams.
+ * When a channel drops, our sessions in that host's calls get `call.ended` (media-unavailable):
+ * the host has let them go too (its end saw the channel close). They may join again once it is back.
+ */
+import type { ClientCallMessage, HostCascadeFrame, ServerMessage } from '@parley/protocol'
+import type { FederationRepositories, ParleyFederation } from '@parley/federation'
+import type { Logger } from '../logger.ts'
+import type { Store } from '../store/ports.ts'
+import { roomTopic, userTopic, type Bus } from '../bus/bus.ts'
+import type { CallFrontDoor } from '../calls/call-service.ts'
+import type { CallSink } from '../calls/call-participant.ts'
+import { PeerChannel } from './peer-channel.ts'
+import { RemoteRoomNames, remoteHostOf } from './remote-room-names.ts'
+import { RemoteCalls } from './remote-calls.ts'
+import type { Caller } from '../rooms/result.ts'
+import type { HostedRoomTyping } from '../realtime/gateway-context.ts'
+
+export { remoteHostOf } from './remote-room-names.ts'
+
+export type CascadeMemberDeps = {
+  publicOrigin: string
+  /** The local call front door (local rooms). */
+  local: CallFrontDoor
+  store: Store
+  repositories: FederationRepositories
+  federation: Pick<ParleyFederation, 'callChannels'>
+  bus: Bus
+  logger: Logger
+  pingIntervalMs?: number
+  /** How long welcome's `calls` waits for a host's first answer about a room's call (default 1.5 s). */
+  firstAnswerMs?: number
+}
+
+/**
+ * A local session talking to calls of remote rooms: per room (actor id), the name the session used
+ * for it (replies go back by it, acks of a leave included) and whether the host has it in the call.
+ */
+type Route = { sink: CallSink; rooms: Map<string, { name: string; inCall: boolean }> }
+
+export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
+  readonly #deps: CascadeMemberDeps
+  readonly #origin: string
+  readonly #log: Logger
+  readonly #names: RemoteRoomNames
+  readonly #calls: RemoteCalls
+  readonly #channels = new Map<string, PeerChannel>()
+  /** Local sessions in calls of remote rooms (by session id). */
+  readonly #routes = new Map<string, Route>()
+  #closed = false
+
+  constructor(deps: CascadeMemberDeps) {
+    this.#deps = deps
+    this.#origin = new URL(deps.publicOrigin).origin
+    this.#log = deps.logger.child({ component: 'cascade-member' })
+    this.#names = new RemoteRoomNames(this.#origin, deps.store)
+    this.#calls = new RemoteCalls({
+      channel: (host) => this.#channel(host),
+      signerFor: (uri) => this.#signerFor(uri),
+      logger: this.#log,
+      ...(deps.firstAnswerMs !== undefined ? { firstAnswerMs: deps.firstAnswerMs } : {}),
+    })
+    void this.#followMirrors()
+  }
+
+  /** Hosts we hold a channel to (for tests and metrics). */
+  hosts(): string[] {
+    return [...this.#channels.values()].filter((c) => c.open).map((c) => c.origin)
+  }
+
+  async handle(sink: CallSink, message: ClientCallMessage): Promise<unknown> {
+    const remote = await this.#names.resolve(message.roomId)
+    if (remote === null) return this.#deps.local.handle(sink, message)
+    const caller = sink.caller
+    if (!caller || caller.type !== 'user')
+      return sink.error('room-not-found', message.id, { roomId: cut(message.roomId) })
+    const user = await this.#deps.store.users.byId(caller.id)
+    const member =
+      user !== null &&
+      (await this.#deps.repositories.rooms.invitations.listForUser(caller.id, 'accepted')).some(
+        (i) => i.roomId === remote.uri,
+      )
+    if (!user || !member || this.#closed)
+      return sink.error('room-not-found', message.id, { roomId: cut(message.roomId) })
+    let route = this.#routes.get(sink.id)
+    if (!route) this.#routes.set(sink.id, (route = { sink, rooms: new Map() }))
+    route.rooms.set(remote.uri, { name: message.roomId, inCall: route.rooms.get(remote.uri)?.inCall ?? false })
+    this.#calls.follow(remote.host, remote.uri, user.username)
+    this.#channel(remote.host).send({
+      type: 'cascade.call',
+      room: remote.uri,
+      session: sink.id,
+      actor: { id: `${this.#origin}/users/${user.username}`, name: caller.name },
+      // The host knows its room by its actor id only.
+      message: { ...message, roomId: remote.uri },
+    })
+    return undefined
+  }
+
+  sessionClosed(sessionId: string): void {
+    this.#deps.local.sessionClosed(sessionId)
+    const route = this.#routes.get(sessionId)
+    if (!route) return
+    this.#routes.delete(sessionId)
+    for (const uri of route.rooms.keys()) this.#release(uri, sessionId)
+  }
+
+  sessionLeftRoom(sessionId: string, roomId: string): void {
+    this.#deps.local.sessionLeftRoom(sessionId, roomId)
+    const route = this.#routes.get(sessionId)
+    if (!route) return
+    for (const [uri, { name }] of route.rooms) {
+      if (uri !== roomId && name !== roomId) continue
+      route.rooms.delete(uri)
+      this.#release(uri, sessionId)
+    }
+  }
+
+  /**
+   * A local session streams `roomId`: when it mirrors a room hosted elsewhere, we follow the room on
+   * its host (typing and call news come over the channel) — mirrors made after start-up included.
+   */
+  watch(caller: Caller, roomId: string): void {
+    if (caller.type !== 'user' || this.#closed) return
+    void this.#hosted(caller, roomId)
+      .then((hosted) => hosted && this.#calls.follow(hosted.host, hosted.roomUri, hosted.username))
+      .catch((error: unknown) => this.#log.warn({ err: error, roomId }, 'cannot follow a room hosted elsewhere'))
+  }
+
+  /** Typing in a room hosted elsewhere goes to its host, which tells everyone (our sessions too). */
+  async typing(caller: Caller, roomId: string, typing: boolean): Promise<boolean> {
+    const hosted = caller.type === 'user' ? await this.#hosted(caller, roomId) : null
+    if (!hosted) return (await this.#deps.store.remoteRooms.hostOf(roomId)) !== null
+    this.#calls.follow(hosted.host, hosted.roomUri, hosted.username)
+    this.#channel(hosted.host).send({
+      type: 'cascade.typing',
+      room: hosted.roomUri,
+      actor: { id: `${this.#origin}/users/${encodeURIComponent(hosted.username)}`, name: caller.name.slice(0, 200) },
+      typing,
+    })
+    return true
+  }
+
+  async #hosted(caller: Caller, roomId: string): Promise<{ host: string; roomUri: string; username: string } | null> {
+    const roomUri = await this.#deps.store.remoteRooms.hostOf(roomId)
+    if (!roomUri) return null
+    const host = remoteHostOf(this.#origin, roomUri)
+    const user = await this.#deps.store.users.byId(caller.id)
+    return host && user ? { host, roomUri, username: user.username } : null
+  }
+
+  /** Running calls among these rooms (welcome's `calls`): local ones, and mirrors' calls as their hosts told us. */
+  async activeCalls(roomIds: string[]): Promise<string[]> {
+    const resolved = await Promise.all(
+      roomIds.map(async (id) => ({ id, remote: await this.#names.resolve(id).catch(() => null) })),
+    )
+    const local = await this.#deps.local.activeCalls(resolved.filter((r) => r.remote === null).map((r) => r.id))
+    const remote = await Promise.all(
+      resolved.map(async ({ id, remote }) => (remote !== null && (await this.#calls.running(remote)) ? id : null)),
+    )
+    const running = new Set([...local, ...remote.filter((id) => id !== null)])
+    return roomIds.filter((id) => running.has(id))
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#calls.close()
+    for (const channel of this.#channels.values()) channel.close()
+    this.#channels.clear()
+    await this.#deps.local.close()
+  }
+
+  /** Follows the call news of every room mirrored here, from the start. */
+  async #followMirrors(): Promise<void> {
+    try {
+      for (const { roomId, uri } of (await this.#deps.store.remoteRooms.list()).map((m) => ({
+        roomId: m.roomId,
+        uri: m.roomUri,
+      }))) {
+        const host = remoteHostOf(this.#origin, uri)
+        if (host === null || this.#closed) continue
+        const signer = await this.#signerFor(uri)
+        if (signer !== null) this.#calls.follow(host, uri, signer)
+        else this.#log.debug({ roomId }, 'no local member to follow a mirror room’s calls as')
+      }
+    } catch (error) {
+      this.#log.warn({ err: error }, 'cannot follow the calls of rooms hosted elsewhere')
+    }
+  }
+
+  /** A local member of a remote room whose key signs the channel's upgrade. */
+  async #signerFor(uri: string): Promise<string | null> {
+    for (const invitation of await this.#deps.repositories.rooms.invitations.acceptedFor(uri)) {
+      const user = await this.#deps.store.users.byId(invitation.userId)
+      if (user) return user.username
+    }
+    return null
+  }
+
+  #release(room: string, session: string): void {
+    const host = remoteHostOf(this.#origin, room)
+    if (host) this.#channels.get(host)?.send({ type: 'cascade.released', room, session })
+  }
+
+  #channel(host: string): PeerChannel {
+    let channel = this.#channels.get(host)
+    if (channel) return channel
+    channel = new PeerChannel({
+      origin: host,
+      federation: this.#deps.federation,
+      logger: this.#deps.logger,
+      ...(this.#deps.pingIntervalMs ? { pingIntervalMs: this.#deps.pingIntervalMs } : {}),
+      onFrame: (frame) => this.#onFrame(frame),
+      // A new channel (or one back after a drop): the host must hear which rooms we follow.
+      onOpen: () => this.#calls.resubscribe(host),
+      onDown: () => this.#hostDown(host),
+      wanted: () => this.#calls.follows(host),
+    })
+    this.#channels.set(host, channel)
+    return channel
+  }
+
+  #onFrame(frame: HostCascadeFrame): void {
+    switch (frame.type) {
+      case 'cascade.to-session': {
+        const route = this.#routes.get(frame.session)
+        const entry = route?.rooms.get(frame.room)
+        if (!route || !entry) return
+        if (frame.frame.type === 'call.joined') entry.inCall = true
+        route.sink.send(renamed(frame.frame, entry.name))
+        return
+      }
+      case 'cascade.left': {
+        const entry = this.#routes.get(frame.session)?.rooms.get(frame.room)
+        if (entry) entry.inCall = false
+        return
+      }
+      case 'cascade.room':
+        this.#calls.news(frame.room, frame.frame)
+        void this.#toMembers(frame.room, frame.frame)
+        return
+      case 'cascade.room-typing':
+        void this.#typingHere(frame.room, frame.actor, frame.typing)
+        return
+      case 'cascade.subscribed':
+        this.#calls.subscribed(frame.room, frame.call !== null)
+        return
+      case 'cascade.bridge-offer':
+      case 'cascade.bridge-closed':
+        // Media bridges (remote-feed-origin.ts) are not wired into calls yet: nothing asked.
+        return
+      case 'cascade.error':
+        this.#log.info({ room: frame.room, code: frame.error.code }, 'the host refused a call channel frame')
+        // A subscription the host refused is not kept (nor renewed after reconnects).
+        if (frame.room && frame.error.code === 'not-a-participant') this.#calls.refused(frame.room)
+        return
+    }
+  }
+
+  /**
+   * Call news of a remote room for every local member's sessions: on the mirror room's stream by
+   * its local id (as the web client knows it), and on each member's own stream by its actor id.
+   */
+  async #toMembers(uri: string, frame: ServerMessage): Promise<void> {
+    try {
+      const mirror = await this.#names.mirrorOf(uri)
+      if (mirror !== null) await this.#deps.bus.publish(roomTopic(mirror), JSON.stringify(renamed(frame, mirror)))
+      const members = new Set((await this.#deps.repositories.rooms.invitations.acceptedFor(uri)).map((i) => i.userId))
+      const raw = JSON.stringify(renamed(frame, uri))
+      await Promise.all([...members].map((userId) => this.#deps.bus.publish(userTopic(userId), raw)))
+    } catch (error) {
+      this.#log.warn({ err: error, room: uri }, 'cannot pass call news to local members')
+    }
+  }
+
+  /** Typing in a room hosted elsewhere, for the sessions streaming its mirror here (our users by their ids). */
+  async #typingHere(
+    room: string,
+    actor: { type: 'user' | 'guest'; id: string; name: string },
+    typing: boolean,
+  ): Promise<void> {
+    try {
+      const roomId = await this.#names.mirrorOf(room)
+      if (!roomId) return
+      let id = actor.id
+      const own = `${this.#origin}/users/`
+      if (actor.type === 'user' && id.startsWith(own)) {
+        const user = await this.#deps.store.users.byUsername(decodeURIComponent(id.slice(own.length)))
+        if (user) id = user.id
+      }
+      const frame = { type: 'typing', roomId, actor: { type: actor.type, id, name: actor.name }, typing }
+      await this.#deps.bus.publish(roomTopic(roomId), JSON.stringify(frame))
+    } catch (error) {
+      this.#log.warn({ err: error, room }, 'cannot pass typing to local sessions')
+    }
+  }
+
+  /** The channel to a host dropped: our sessions in its calls are out of them. */
+  #hostDown(host: string): void {
+    this.#calls.hostDown(host)
+    for (const route of this.#routes.values()) {
+      for (const [uri, { name, inCall }] of [...route.rooms]) {
+        if (remoteHostOf(this.#origin, uri) !== host) continue
+        route.rooms.delete(uri)
+        if (inCall) route.sink.send({ type: 'call.ended', roomId: name, reason: 'media-unavailable' })
+      }
+    }
+  }
+}
+
+/** A host's frame as our session knows the room. */
+function renamed(frame: ServerMessage, room: string): ServerMessage {
+  return 'roomId' in frame ? ({ ...frame, roomId: room } as ServerMessage) : frame
+}
+
+const cut = (text: string) => text.slice(0, 64)

@@ -1,0 +1,56 @@
+/**
+ * Wires federated calls into one instance's app (buildApp, when federation is on): the member side
+ * in front of the local call front door (remote rooms' call frames go to their hosts), and the host
+ * side's signed channel route (other instances' members in our calls).
+ */
+import type { FastifyInstance } from 'fastify'
+import type { ParleyFederation } from '@parley/federation'
+import type { Logger } from '../logger.ts'
+import type { Store } from '../store/ports.ts'
+import type { Bus } from '../bus/bus.ts'
+import type { CallFrontDoor, CallService } from '../calls/call-service.ts'
+import { CascadeMember } from './cascade-member.ts'
+import { CascadeHost } from './cascade-host.ts'
+import { cascadeChannelRoute } from './channel-route.ts'
+
+export type CascadeDeps = {
+  publicOrigin: string
+  federation: ParleyFederation
+  store: Store
+  bus: Bus
+  /** The local call front door: the call service, or the forwarding between nodes in front of it. */
+  local: CallFrontDoor
+  service: CallService
+  logger: Logger
+}
+
+/** The front door the realtime gateway uses: remote rooms' call frames go to their hosts, the rest to `local`. */
+export function cascadeFrontDoor(deps: Omit<CascadeDeps, 'service'>): CascadeMember {
+  return new CascadeMember({
+    publicOrigin: deps.publicOrigin,
+    local: deps.local,
+    store: deps.store,
+    repositories: deps.store.federation,
+    federation: deps.federation,
+    bus: deps.bus,
+    logger: deps.logger,
+  })
+}
+
+/**
+ * The host side: the signed channel route other instances connect to. After the realtime gateway,
+ * whose WebSocket plugin it needs.
+ */
+export function installCascadeHost(app: FastifyInstance, deps: Omit<CascadeDeps, 'bus'> & { bus: Bus }): CascadeHost {
+  const host = new CascadeHost({
+    publicOrigin: deps.publicOrigin,
+    store: deps.store,
+    bus: deps.bus,
+    calls: deps.local,
+    service: deps.service,
+    logger: deps.logger,
+  })
+  cascadeChannelRoute(app, { federation: deps.federation, host, publicOrigin: deps.publicOrigin, logger: deps.logger })
+  app.addHook('preClose', async () => host.close())
+  return host
+}

@@ -1,0 +1,199 @@
+import { after, afterEach, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
+import { apiAs, inviteAndJoin, type Api, type Json } from '../harness/rooms.ts'
+import { startFakeMastodon, type FakeMastodon } from '../harness/fake-mastodon.ts'
+
+type Occurrence = {
+  meetingId: string
+  roomId: string
+  occurrence: string
+  title: string
+  start: string
+  startLocal: string
+  joinUrl: string
+}
+
+describe('Meetings across instances: a meeting on A reaches its room’s members on B, their answers come back', () => {
+  let a: TestInstance
+  let b: TestInstance
+  let mastodon: FakeMastodon
+  let alice: Api
+  let bob: Api
+  let roomId: string
+  let roomUri: string
+
+  const bobsOccurrences = async (query = 'from=2026-03-01T00:00:00Z&to=2026-05-01T00:00:00Z') =>
+    ((await bob(`/api/v1/me/occurrences?${query}`)).json.occurrences ?? []) as Occurrence[]
+
+  before(async () => {
+    ;[a, b, mastodon] = await Promise.all([startInstance(), startInstance(), startFakeMastodon()])
+    alice = (await apiAs(a, 'alice', 'Alice')).api
+    bob = (await apiAs(b, 'bob', 'Bob')).api
+    const room = await alice('/api/v1/rooms', { method: 'POST', body: { kind: 'group', name: 'Across' } })
+    roomId = String(room.json.id)
+    roomUri = `${a.origin}/rooms/${roomId}`
+    await inviteAndJoin(a, alice, roomId, b, bob, 'bob')
+  })
+  afterEach(printLogsOnFailure(() => [a, b]))
+  after(async () => {
+    await Promise.all([a?.close(), b?.close(), mastodon?.close()])
+  })
+
+  it('scheduled on A, Bob sees it on B at the right local time; an update, single occurrences and the cancellation follow; his answers show on A', async () => {
+    const made = await alice(`/api/v1/rooms/${roomId}/meetings`, {
+      method: 'POST',
+      body: {
+        title: 'Standup',
+        description: 'Across <instances>',
+        start: '2026-03-16T09:00',
+        end: '2026-03-16T09:15',
+        timeZone: 'Europe/Berlin',
+        recurrence: 'FREQ=WEEKLY;BYDAY=MO;COUNT=3',
+      },
+    })
+    assert.equal(made.status, 201, JSON.stringify(made.json))
+    const joinUrl = String(made.json.joinUrl)
+
+    const seen = await eventually(
+      async () => {
+        const found = await bobsOccurrences(
+          'from=2026-03-01T00:00:00Z&to=2026-05-01T00:00:00Z&timeZone=America/New_York',
+        )
+        return found.length === 3 ? found : undefined
+      },
+      20_000,
+      "the meeting on Bob's instance",
+    )
+    assert.deepEqual(
+      seen.map((o) => [o.start, o.startLocal, o.title, o.roomId, o.joinUrl]),
+      [
+        ['2026-03-16T08:00:00.000Z', '2026-03-16T04:00:00', 'Standup', roomUri, joinUrl],
+        ['2026-03-23T08:00:00.000Z', '2026-03-23T04:00:00', 'Standup', roomUri, joinUrl],
+        // Berlin changed to summer time on 29 March: 09:00 there is 07:00 UTC, 03:00 in New York.
+        ['2026-03-30T07:00:00.000Z', '2026-03-30T03:00:00', 'Standup', roomUri, joinUrl],
+      ],
+    )
+
+    const changed = await alice(`/api/v1/rooms/${roomId}/meetings/${String(made.json.id)}`, {
+      method: 'PATCH',
+      body: { title: 'Standup (later)', start: '2026-03-16T09:30', end: '2026-03-16T09:45' },
+    })
+    assert.equal(changed.status, 200)
+    const updated = await eventually(
+      async () => {
+        const found = await bobsOccurrences()
+        return found[0]?.title === 'Standup (later)' ? found : undefined
+      },
+      20_000,
+      'the update on B',
+    )
+    assert.deepEqual(
+      updated.map((o) => o.start),
+      ['2026-03-16T08:30:00.000Z', '2026-03-23T08:30:00.000Z', '2026-03-30T07:30:00.000Z'],
+    )
+
+    const copyId = updated[0]!.meetingId
+    const going = await bob(`/api/v1/meetings/${copyId}/occurrences/20260323T083000Z/rsvp`, {
+      method: 'PUT',
+      body: { response: 'going' },
+    })
+    assert.equal(going.status, 200, JSON.stringify(going.json))
+    const maybe = await bob(`/api/v1/meetings/${copyId}/occurrences/20260330T073000Z/rsvp`, {
+      method: 'PUT',
+      body: { response: 'maybe' },
+    })
+    assert.equal(maybe.status, 200)
+    const answers = (occurrence: string) =>
+      alice(`/api/v1/rooms/${roomId}/meetings/${String(made.json.id)}/occurrences/${occurrence}/rsvps`)
+    const onA = await eventually(
+      async () => {
+        const list = (await answers('20260323T083000Z')).json.rsvps as Json[]
+        return list.length > 0 ? list : undefined
+      },
+      20_000,
+      "Bob's answer on A",
+    )
+    assert.deepEqual(
+      onA.map((r) => [r.actorId, r.response]),
+      [[`${b.origin}/users/bob`, 'going']],
+    )
+    await eventually(
+      async () => ((await answers('20260330T073000Z')).json.rsvps as Json[])[0]?.response === 'maybe',
+      20_000,
+      "Bob's TentativeAccept on A",
+    )
+    // Single occurrences cancelled and moved on A follow on B.
+    const occurrences = `/api/v1/rooms/${roomId}/meetings/${String(made.json.id)}/occurrences`
+    assert.equal(
+      (await alice(`${occurrences}/20260316T083000Z`, { method: 'PUT', body: { cancelled: true } })).status,
+      200,
+    )
+    assert.equal(
+      (
+        await alice(`${occurrences}/20260330T073000Z`, {
+          method: 'PUT',
+          body: { start: '2026-03-31T09:30', end: '2026-03-31T09:45' },
+        })
+      ).status,
+      200,
+    )
+    await eventually(
+      async () =>
+        JSON.stringify((await bobsOccurrences()).map((o) => [o.occurrence, o.start])) ===
+        JSON.stringify([
+          ['20260323T083000Z', '2026-03-23T08:30:00.000Z'],
+          ['20260330T073000Z', '2026-03-31T07:30:00.000Z'],
+        ]),
+      20_000,
+      'the cancelled and moved occurrences on B',
+    )
+    const stranger = (await apiAs(b, 'sam')).api
+    const refused = await stranger(`/api/v1/meetings/${copyId}/occurrences/20260323T083000Z/rsvp`, {
+      method: 'PUT',
+      body: { response: 'going' },
+    })
+    assert.equal((refused.json.error as Json).code, 'meeting-not-found')
+
+    assert.equal(
+      (await alice(`/api/v1/rooms/${roomId}/meetings/${String(made.json.id)}`, { method: 'DELETE' })).status,
+      204,
+    )
+    await eventually(async () => (await bobsOccurrences()).length === 0, 20_000, 'the cancellation on B')
+  })
+
+  it("an Update of the room's Event from anyone but the room is refused and changes nothing", async () => {
+    const made = await alice(`/api/v1/rooms/${roomId}/meetings`, {
+      method: 'POST',
+      body: { title: 'Board', start: '2026-04-02T10:00', end: '2026-04-02T11:00', timeZone: 'Europe/Berlin' },
+    })
+    const eventId = `${roomUri}/meetings/${String(made.json.id)}`
+    await eventually(async () => (await bobsOccurrences()).some((o) => o.title === 'Board'), 20_000, 'the meeting on B')
+    const forged = JSON.stringify({
+      '@context': 'https://www.w3.org/ns/activitystreams',
+      id: `${mastodon.origin}/activities/forged-meeting`,
+      type: 'Update',
+      actor: mastodon.actorId,
+      to: 'https://www.w3.org/ns/activitystreams#Public',
+      object: {
+        id: eventId,
+        type: 'Event',
+        name: 'Hijacked',
+        attributedTo: roomUri,
+        startTime: '2026-04-02T08:00:00Z',
+        endTime: '2026-04-02T09:00:00Z',
+      },
+    })
+    assert.equal((await mastodon.deliver(`${b.origin}/inbox`, forged)).status, 202)
+    await eventually(
+      async () => b.logs().some((line) => line.includes('meeting Event not sent by its room refused')),
+      20_000,
+      'the refusal on B',
+    )
+    const board = (await bobsOccurrences()).filter((o) => o.roomId === roomUri)
+    assert.deepEqual(
+      board.map((o) => [o.title, o.start]),
+      [['Board', '2026-04-02T08:00:00.000Z']],
+    )
+  })
+})

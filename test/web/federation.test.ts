@@ -1,0 +1,118 @@
+/**
+ * The web client across two instances (HTTPS with the test's local CA, real ActivityPub between
+ * them), in Debian's Chromium: Alice invites bob@B from her room's Invite tab on A; Bob sees the
+ * invitation on B's Invitations screen, accepts it, and A shows him in the room. Then a one-to-one
+ * chat opened on A with @bob@B: on B it is a room in Bob's list like any other, and both talk
+ * through the same chat screens.
+ *
+ * Rooms hosted elsewhere are ordinary rooms on the member's instance now (B lists A's room in
+ * GET /api/v1/rooms, with its host); chatting in it from B's browser is not exercised here yet
+ * (test/federation/room-model.test.ts covers it through the API and the SDK).
+ */
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { startInstance, type TestInstance } from '../harness/instance.ts'
+import { assertAccessible, launchBrowser, screenshot, signIn } from './browser.ts'
+import { ensureWebBuilt, WEB_DIST } from './serve.ts'
+import { createRoom } from './people.ts'
+
+async function personOn(
+  browser: Browser,
+  origin: string,
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  // The instances' certificates come from the test's own CA, which Chromium does not know.
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } })
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (error) => errors.push(error.message))
+  await page.goto(origin + '/')
+  return { context, page, errors }
+}
+
+describe('web client: people on two instances', () => {
+  let a: TestInstance
+  let b: TestInstance
+  let browser: Browser
+  let alice: { context: BrowserContext; page: Page; errors: string[] }
+  let bob: { context: BrowserContext; page: Page; errors: string[] }
+
+  before(async () => {
+    await ensureWebBuilt()
+    const env = { PARLEY_WEB_CLIENT_DIR: WEB_DIST, PARLEY_LOG_LEVEL: 'warn' }
+    ;[a, b] = await Promise.all([startInstance({ env }), startInstance({ env })])
+    const alice = await a.services.accounts.createUser({
+      username: 'alice',
+      displayName: 'Alice',
+      password: 'alice password 1',
+    })
+    const bob = await b.services.accounts.createUser({
+      username: 'bob',
+      displayName: 'Bob B',
+      password: 'bob password 12',
+    })
+    assert.ok(alice.ok && bob.ok)
+    browser = await launchBrowser()
+  })
+  after(async () => {
+    await browser?.close()
+    await Promise.all([a?.close(), b?.close()])
+  })
+
+  it('invites from A, accepts on B through the Invitations screen, and A shows the new member', async () => {
+    alice = await personOn(browser, a.origin)
+    await signIn(alice.page, 'alice', 'alice password 1')
+    await createRoom(alice.page, { name: 'Across' })
+    await alice.page.getByRole('button', { name: 'Room details' }).click()
+    const details = alice.page.getByRole('dialog', { name: 'Across' })
+    await details.getByRole('tab', { name: 'Invite' }).click()
+    await details.getByLabel('Find people (name or @name@server)').fill(`@bob@${b.host}`)
+    await details.getByRole('button', { name: 'Invite' }).last().click()
+    await details.getByRole('status').filter({ hasText: 'Invitation sent.' }).waitFor()
+    await alice.page.keyboard.press('Escape')
+
+    bob = await personOn(browser, b.origin)
+    await signIn(bob.page, 'bob', 'bob password 12')
+    await bob.page.getByRole('link', { name: 'Invitations' }).click()
+    const card = bob.page.locator('.cards li', { hasText: `@alice@${a.host} invites you to Across` })
+    await card.waitFor({ timeout: 20_000 })
+    await assertAccessible(bob.page, 'invitations')
+    await screenshot(bob.page, 'federation-invitation')
+    await card.getByRole('button', { name: 'Accept' }).click()
+    await card.waitFor({ state: 'detached' })
+
+    await alice.page.getByRole('button', { name: 'Room details' }).click()
+    await alice.page
+      .getByRole('dialog', { name: 'Across' })
+      .locator('li.participant', { hasText: 'Bob B' })
+      .waitFor({ timeout: 20_000 })
+    await screenshot(alice.page, 'federation-host-participants')
+    assert.deepEqual(alice.errors, [])
+    assert.deepEqual(bob.errors, [])
+  })
+
+  it('a one-to-one chat with @bob@B from the New chat dialog: both talk through the same screens', async () => {
+    await alice.page.keyboard.press('Escape') // the room details of the first test
+    await alice.page.getByRole('button', { name: 'New chat' }).click()
+    const dialog = alice.page.getByRole('dialog', { name: 'Start a one-to-one chat' })
+    await dialog.getByLabel('Find people (name or @name@server)').fill(`@bob@${b.host}`)
+    await dialog.getByRole('button', { name: 'Start chat' }).click()
+    await alice.page.getByRole('heading', { name: 'Bob B', level: 1 }).waitFor()
+    const composer = alice.page.getByRole('combobox', { name: 'Message Bob B' })
+    await composer.fill('Hi Bob, directly')
+    await composer.press('Enter')
+
+    // On B the conversation is a room in Bob's list like any other, with the message as its preview.
+    const entry = bob.page.getByRole('link', { name: /Alice.*Hi Bob, directly/ })
+    await entry.waitFor({ timeout: 20_000 })
+    await entry.click()
+    await bob.page.locator('li.message', { hasText: 'Hi Bob, directly' }).waitFor()
+    const reply = bob.page.getByRole('combobox', { name: /^Message / })
+    await reply.fill('Hello Alice, from B')
+    await reply.press('Enter')
+    await alice.page.locator('li.message', { hasText: 'Hello Alice, from B' }).waitFor({ timeout: 20_000 })
+    await screenshot(bob.page, 'federation-direct-chat')
+    assert.deepEqual(alice.errors, [])
+    assert.deepEqual(bob.errors, [])
+  })
+})
