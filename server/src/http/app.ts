@@ -139,7 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   mySessionRoutes(app, accounts)
   await peopleRoutes(app, deps.people, deps.chat.rooms)
   adminRoutes(app, accounts)
-  const service = createCalls(deps)
+  const { service, media } = createCalls(deps)
   const local: CallFrontDoor = deps.callCluster
     ? await CallForwarding.start({ service, ...deps.callCluster, logger: deps.logger })
     : service
@@ -154,6 +154,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         bus: deps.chat.bus,
         local,
         logger: deps.logger,
+        // With our own SFU, calls hosted elsewhere run through it, bridged to the host's.
+        ...(media.engine.topology === 'sfu'
+          ? {
+              bridging: {
+                engine: media.engine,
+                iceServers: (userId: string) => media.iceServers(userId),
+                hostAddresses: config.bridgeAddresses,
+              },
+            }
+          : {}),
       })
     : null
   const calls: CallFrontDoor = member ?? local
@@ -235,7 +245,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return app
 }
 
-function createCalls(deps: AppDeps): CallService {
+function createCalls(deps: AppDeps): { service: CallService; media: Pick<MediaRuntime, 'engine' | 'iceServers'> } {
   const { config, logger, store, chat } = deps
   let media = deps.media
   if (!media) {
@@ -257,7 +267,7 @@ function createCalls(deps: AppDeps): CallService {
     }
   }
   const { engine, iceServers } = media
-  return new CallService({
+  const service = new CallService({
     engine,
     store,
     rooms: chat.rooms,
@@ -272,4 +282,5 @@ function createCalls(deps: AppDeps): CallService {
         }
       : {}),
   })
+  return { service, media }
 }
