@@ -32,6 +32,7 @@ import type { Logger } from '../logger.ts'
 import type { RecvTransport, Router, SendTransport } from '../media/engine.ts'
 import { fromMedia as refusalOf, type CallRefusal } from '../calls/call-errors.ts'
 import { FeedBridges } from '../media/bridge/feed-bridges.ts'
+import type { FeedBridge } from '../media/bridge/feed-bridge.ts'
 import { routerOrigin, routerTarget } from '../media/bridge/feed-ends.ts'
 import { checkSdp } from '../media/sdp.ts'
 import { RemoteFeedOrigin } from './remote-feed-origin.ts'
@@ -134,6 +135,14 @@ export class BridgedCall {
 
   get closed(): boolean {
     return this.#closed
+  }
+
+  /** Every bridge running for this call: host feeds carried in, our feeds carried out (for tests and metrics). */
+  bridges(): { inbound: FeedBridge[]; outbound: FeedBridge[] } {
+    return {
+      inbound: [...this.inbound.bridges().values()],
+      outbound: [...this.#members.values()].flatMap((m) => [...m.outbound.bridges().values()]),
+    }
   }
 
   has(session: string): boolean {

@@ -39,6 +39,7 @@ import { iceServersFor } from '../media/turn/turn-credentials.ts'
 import { CallService, type CallFrontDoor } from '../calls/call-service.ts'
 import { CallForwarding } from '../calls/call-forwarding.ts'
 import { cascadeFrontDoor, installCascadeHost } from '../cascade/cascade-setup.ts'
+import type { BridgedCalls } from '../cascade/bridged-calls.ts'
 import { hostedParticipants } from '../federation/hosted-participants.ts'
 import type { ClusterCallLeases } from '../calls/call-lease.ts'
 import type { Bus } from '../bus/bus.ts'
@@ -59,6 +60,13 @@ import type { CalendarFeeds } from '../meetings/calendar-feeds.ts'
 import type { PushService } from '../push/push-service.ts'
 import type { PushNotices } from '../push/push-notices.ts'
 import { pushRoutes } from './routes/push.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The calls hosted elsewhere that run through our own SFU (for tests and metrics); null without one. */
+    bridgedCalls(): BridgedCalls | null
+  }
+}
 
 export type AppDeps = {
   config: Config
@@ -167,6 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       })
     : null
   const calls: CallFrontDoor = member ?? local
+  app.decorate('bridgedCalls', () => member?.bridged ?? null)
   roomRoutes(
     app,
     deps.chat.rooms,
