@@ -92,6 +92,7 @@ test('Cascaded SFUs: Alice on A, Bob and Carol on B each decode the others; B’
         [...r.transports.values()].filter((tr) => tr.participantId.startsWith(`bridge:${b.origin}:`)),
       ).length
     try {
+      let aliceId = ''
       for (const [page, room] of [
         [pa, roomId],
         [pb, roomUri],
@@ -99,6 +100,7 @@ test('Cascaded SFUs: Alice on A, Bob and Carol on B each decode the others; B’
         const started = await page.start({ roomId: room, media: AV })
         assert.ok(started.ok, JSON.stringify(started))
         assert.equal(started.engine, 'sfu')
+        if (page === pa) aliceId = started.participantId
       }
       await decoding([pa, pb], 1, 'alice and bob decoding each other')
       assert.equal(bridgeSubscriptionsOnA(), 1, 'one copy of alice’s feed crosses to B')
@@ -149,6 +151,24 @@ test('Cascaded SFUs: Alice on A, Bob and Carol on B each decode the others; B’
         `B's addresses ${JSON.stringify(await pb.remoteAddresses())}; inbound bridges ${inbound.length}, outbound ${outbound.length}`,
       )
 
+      // A feed B never heard of is refused; nothing else changes.
+      assert.deepEqual(await pb.request('subscribe', ['1234567']), { ok: false, code: 'media-not-found' })
+      assert.equal(bridgeSubscriptionsOnA(), 1)
+
+      // A bridge that dies is started again; Bob and Carol move to its new copy and decode Alice again.
+      const aliceFeed = (await pa.feeds()).find((f) => f.participantId === aliceId && f.source === 'camera')?.feedId
+      assert.ok(aliceFeed)
+      inbound[0]?.close('test: the bridge died')
+      await waitFor('alice’s feed carried again', async () =>
+        bridged.inbound.starts(aliceFeed) === 2 && bridged.bridges().inbound.length === 1 ? true : undefined,
+      )
+      const before = await Promise.all([pb, pc].map((p) => p.framesByFeed()))
+      await waitFor('bob and carol decoding the new copy of alice', async () => {
+        const now = await Promise.all([pb, pc].map((p) => p.framesByFeed()))
+        return now.every((frames, i) => (frames[aliceFeed] ?? 0) > (before[i]?.[aliceFeed] ?? 0) + 10) || undefined
+      })
+      assert.equal(bridgeSubscriptionsOnA(), 1, 'the old subscription on A is gone')
+
       // Carol leaves: her feed's copy on A goes; Alice's copy stays for Bob.
       assert.deepEqual(await pc.request('leave'), { ok: true })
       await waitFor('carol’s bridge to A closed', async () =>
@@ -168,5 +188,60 @@ test('Cascaded SFUs: Alice on A, Bob and Carol on B each decode the others; B’
       assert.equal(janusB.engine.routers.size, 0, 'no router left on B’s Janus')
     } finally {
       await Promise.all([pa.page.close(), pb.page.close(), pc.page.close()])
+    }
+  })(t))
+
+type E2eeView = { enabled: boolean; participants?: { decrypting: boolean }[] }
+
+test('Cascaded SFUs with end-to-end encryption: Alice on A and Bob on B decrypt and decode each other through the bridges, which forward what they cannot read (needs Janus, Chromium, netns)', (t) =>
+  fixture.withLogs(async () => {
+    const [alice, bob] = await Promise.all([person(a, 'alice2'), person(b, 'bob2')])
+    const roomId = String(
+      (await alice.api('/api/v1/rooms', { method: 'POST', body: { kind: 'group', name: 'Secret', e2ee: true } })).json
+        .id,
+    )
+    const roomUri = `${a.origin}/rooms/${roomId}`
+    await inviteAndJoin(a, alice.api, roomId, b, bob.api, 'bob2')
+    const open = async (instance: TestInstance, p: Person) => {
+      const page = await fixture.chromium.context.newPage()
+      await page.goto(fixture.pages.page('sdk.html'))
+      await page.waitForFunction(() => 'app' in globalThis)
+      return sdkPage(page, instance.origin, p)
+    }
+    const [pa, pb] = await Promise.all([open(a, alice), open(b, bob)])
+    const e2ee = (page: typeof pa) =>
+      page.page.evaluate(() => (globalThis as never as { app: { e2ee(): E2eeView } }).app.e2ee())
+    try {
+      for (const [page, room] of [
+        [pa, roomId],
+        [pb, roomUri],
+      ] as const) {
+        const started = await page.start({ roomId: room, media: AV, e2ee: { required: true } })
+        assert.ok(started.ok, JSON.stringify(started))
+        assert.equal(started.e2ee.enabled, true)
+      }
+      const stats = await waitFor(
+        'both pages decrypting and decoding the other',
+        async () => {
+          const s = await Promise.all([pa.stats(), pb.stats()])
+          const states = await Promise.all([pa, pb].map(e2ee))
+          return s.every((x) => x.videoStreamsDecoding === 1 && x.audioStreamsReceiving === 1) &&
+            states.every((x) => x.participants?.length === 1 && x.participants.every((p) => p.decrypting))
+            ? s
+            : undefined
+        },
+        30_000,
+      )
+      for (const s of stats) assert.deepEqual(s.errors, [])
+      const bridged = b.instance.app.bridgedCalls()?.call(roomUri)
+      assert.ok(bridged, 'B runs the encrypted call through its own Janus')
+      const { inbound, outbound } = bridged.bridges()
+      assert.deepEqual([inbound.length, outbound.length], [1, 1])
+      assert.ok(!(await pb.remoteAddresses()).includes(MEDIA_ADDRESS), 'bob has no connection to A’s Janus')
+      t.diagnostic(
+        `bridged packets in: ${JSON.stringify(inbound[0]?.forwarded)}, out: ${JSON.stringify(outbound[0]?.forwarded)}`,
+      )
+    } finally {
+      await Promise.all([pa.page.close(), pb.page.close()])
     }
   })(t))
