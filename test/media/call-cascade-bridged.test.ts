@@ -5,7 +5,9 @@
  * sessions publish to and subscribe from B's Janus only, host feeds come in over one werift bridge
  * each (one copy however many of B's people watch) and B's feeds go out into A's call as theirs.
  * Every page decodes every other's video and receives their audio; the bridges are DTLS-SRTP; A
- * hears who speaks on B (the audio level survives the bridge). Needs Janus, Chromium, netns.
+ * hears who speaks on B (the audio level survives the bridge); a mute decided on A holds on B's
+ * Janus; a dead bridge is replaced and B's pages move to its copy; bridges stop when feeds are
+ * unpublished and people leave. An e2ee room crosses the bridges too. Needs Janus, Chromium, netns.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -61,7 +63,7 @@ async function person(instance: TestInstance, name: string): Promise<Person & { 
 
 const AV = { audio: true, video: true, screen: false }
 
-test('Cascaded SFUs: Alice on A, Bob and Carol on B each decode the others; B’s pages talk to B’s Janus only, the bridges are DTLS-SRTP, Carol adds no second copy of Alice from A, A hears Bob speak (needs Janus, Chromium, netns)', (t) =>
+test('Cascaded SFUs: Alice on A, Bob and Carol on B each decode the others; B’s pages talk to B’s Janus only, the bridges are DTLS-SRTP, Carol adds no second copy of Alice from A, A hears Bob speak, a mute on A holds on B, a dead bridge is replaced, bridges stop with their feeds and people (needs Janus, Chromium, netns)', (t) =>
   fixture.withLogs(async () => {
     const [alice, bob, carol] = await Promise.all([person(a, 'alice'), person(b, 'bob'), person(b, 'carol')])
     const roomId = String(
@@ -150,6 +152,15 @@ test('Cascaded SFUs: Alice on A, Bob and Carol on B each decode the others; B’
       t.diagnostic(
         `B's addresses ${JSON.stringify(await pb.remoteAddresses())}; inbound bridges ${inbound.length}, outbound ${outbound.length}`,
       )
+
+      // Alice (the room's owner, on A) mutes Bob: A holds his audio back, and B's Janus too, for Carol.
+      assert.deepEqual(await pa.request('moderate', 'mute', bobOnA), { ok: true })
+      const mutedOnB = () =>
+        [...bridged.router.producers.values()].filter(
+          (p) => !p.participantId.startsWith('from-host') && p.paused.has('audio'),
+        )
+      await waitFor('bob’s microphone held back on B’s Janus', async () => (mutedOnB().length === 1 ? true : undefined))
+      assert.equal(mutedOnB()[0]?.kinds.includes('audio'), true)
 
       // A feed B never heard of is refused; nothing else changes.
       assert.deepEqual(await pb.request('subscribe', ['1234567']), { ok: false, code: 'media-not-found' })
