@@ -37,6 +37,7 @@ import { routerOrigin, routerTarget } from '../media/bridge/feed-ends.ts'
 import { checkSdp } from '../media/sdp.ts'
 import { RemoteFeedOrigin } from './remote-feed-origin.ts'
 import { RemoteFeedTarget } from './remote-feed-target.ts'
+import { FeedCopies } from './feed-copies.ts'
 
 /** The frames of a session answered on our own SFU instead of the host's. */
 export type BridgedSdpMessage = Extract<
@@ -105,9 +106,7 @@ export class BridgedCall {
   readonly #members = new Map<string, Member>()
   /** The host's feeds as it announced them (the owner of each, for our own feeds' copies). */
   readonly #views = new Map<string, CallFeedView>()
-  /** Host feed id → its current copy on our router. */
-  readonly #copies = new Map<string, string>()
-  readonly #waiting = new Map<string, Array<(copy: string | null) => void>>()
+  readonly #copies = new FeedCopies()
   #closed = false
 
   constructor(deps: BridgedCallDeps) {
@@ -127,7 +126,6 @@ export class BridgedCall {
     this.inbound.observer.on('bridged', (feedId, copy) => this.#bridged(feedId, copy.id))
     this.inbound.observer.on('unbridged', (feedId) => {
       this.#copies.delete(feedId)
-      this.#wake(feedId, null)
       for (const member of this.#members.values()) member.wants.delete(feedId)
     })
     deps.router.observer.once('close', (reason) => this.close(`our router closed: ${reason}`))
@@ -251,7 +249,7 @@ export class BridgedCall {
     this.#closed = true
     for (const session of [...this.#members.keys()]) this.#leave(session)
     this.inbound.close()
-    for (const feedId of [...this.#waiting.keys()]) this.#wake(feedId, null)
+    this.#copies.close()
     this.router.close()
     this.#log.info({ reason }, 'bridged call closed')
     this.#deps.onClose()
@@ -388,37 +386,13 @@ export class BridgedCall {
     }
     member.wants.add(hostId)
     this.inbound.want(hostId, member.session)
-    const copy = this.#copies.get(hostId) ?? (await this.#copyOf(hostId))
+    const copy = await this.#copies.wait(hostId, this.#deps.copyTimeoutMs ?? 15_000)
     return copy ?? { code: 'media-unavailable', details: { feedId: hostId.slice(0, 64) } }
-  }
-
-  #copyOf(hostId: string): Promise<string | null> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => done(null), this.#deps.copyTimeoutMs ?? 15_000)
-      const done = (copy: string | null) => {
-        clearTimeout(timer)
-        const waiting = this.#waiting.get(hostId) ?? []
-        const at = waiting.indexOf(done)
-        if (at >= 0) waiting.splice(at, 1)
-        resolve(copy)
-      }
-      const waiting = this.#waiting.get(hostId) ?? []
-      waiting.push(done)
-      this.#waiting.set(hostId, waiting)
-    })
-  }
-
-  #wake(hostId: string, copy: string | null): void {
-    const waiting = this.#waiting.get(hostId) ?? []
-    this.#waiting.delete(hostId)
-    for (const wake of [...waiting]) wake(copy)
   }
 
   /** A host feed's copy is up here: a first one, or a restarted bridge's new one (sessions move to it). */
   #bridged(hostId: string, copy: string): void {
-    const previous = this.#copies.get(hostId)
-    this.#copies.set(hostId, copy)
-    this.#wake(hostId, copy)
+    const previous = this.#copies.set(hostId, copy)
     if (previous === undefined || previous === copy) return
     for (const member of this.#members.values()) {
       if (!member.wants.has(hostId) || !member.recv) continue
