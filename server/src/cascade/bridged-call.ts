@@ -20,23 +20,23 @@ import type { RTCIceServer } from 'werift'
 import {
   ErrorCodes,
   type CallFeedView,
-  type CallMediaFlags,
   type CallParticipantView,
   type CallSource,
   type ClientCallMessage,
+  type ErrorCode,
   type HostCascadeFrame,
   type PeerCascadeFrame,
   type ServerMessage,
 } from '@parley/protocol'
 import type { Logger } from '../logger.ts'
-import type { RecvTransport, Router, SendTransport } from '../media/engine.ts'
+import type { RecvTransport, Router } from '../media/engine.ts'
 import { fromMedia as refusalOf, type CallRefusal } from '../calls/call-errors.ts'
 import { FeedBridges } from '../media/bridge/feed-bridges.ts'
 import type { FeedBridge } from '../media/bridge/feed-bridge.ts'
-import { routerOrigin, routerTarget } from '../media/bridge/feed-ends.ts'
+import { routerTarget } from '../media/bridge/feed-ends.ts'
 import { checkSdp } from '../media/sdp.ts'
 import { RemoteFeedOrigin } from './remote-feed-origin.ts'
-import { RemoteFeedTarget } from './remote-feed-target.ts'
+import { bridgedMember, closeMember, type BridgedMember } from './bridged-member.ts'
 import { FeedCopies } from './feed-copies.ts'
 
 /** The frames of a session answered on our own SFU instead of the host's. */
@@ -73,25 +73,7 @@ export type BridgedCallDeps = {
   onClose(): void
 }
 
-/** One of our sessions in the host's call. */
-type Member = {
-  session: string
-  participantId: string
-  /** Sends a frame to the session (named as the session names the room). */
-  deliver(frame: ServerMessage): void
-  media: CallMediaFlags
-  sends: Map<CallSource, SendTransport>
-  recv: RecvTransport | undefined
-  /** Host feeds carried here for this session. */
-  wants: Set<string>
-  /** Our router's producer id → the host's feed id, for the tracks of this session's offers. */
-  hostIds: Map<string, string>
-  /** Its publications republished in the host's call, as its own. */
-  outbound: FeedBridges
-  target: RemoteFeedTarget
-  /** Subscriptions and renegotiations of its receiving transport, one at a time. */
-  order: Promise<unknown>
-}
+type Member = BridgedMember
 
 type Refusal = CallRefusal
 
@@ -128,7 +110,7 @@ export class BridgedCall {
       this.#copies.delete(feedId)
       for (const member of this.#members.values()) member.wants.delete(feedId)
     })
-    deps.router.observer.once('close', (reason) => this.close(`our router closed: ${reason}`))
+    deps.router.observer.once('close', (reason) => this.#lost(reason))
   }
 
   get closed(): boolean {
@@ -157,29 +139,24 @@ export class BridgedCall {
     if (this.#closed) return
     this.#setFeeds(joined.feeds)
     const self = joined.participants.find((p) => p.participantId === joined.participantId)
-    const target = new RemoteFeedTarget({ room: this.room, session, actor, send: this.#deps.send })
-    const outbound = new FeedBridges({
-      origin: routerOrigin(this.router),
-      target,
-      hostAddresses: this.#deps.hostAddresses,
-      iceServers: this.#deps.iceServers,
-      logger: this.#log,
-      participantPrefix: 'to-host',
-    })
     this.#leave(session)
-    this.#members.set(session, {
+    this.#members.set(
       session,
-      participantId: joined.participantId,
-      deliver,
-      media: self ? { ...self.media } : { audio: false, video: false, screen: false },
-      sends: new Map(),
-      recv: undefined,
-      wants: new Set(),
-      hostIds: new Map(),
-      outbound,
-      target,
-      order: Promise.resolve(),
-    })
+      bridgedMember({
+        session,
+        participantId: joined.participantId,
+        media: self?.media ?? { audio: false, video: false, screen: false },
+        deliver,
+        room: this.room,
+        router: this.router,
+        actor,
+        send: this.#deps.send,
+        hostAddresses: this.#deps.hostAddresses,
+        iceServers: this.#deps.iceServers,
+        logger: this.#log,
+        onRefused: (code, source) => this.#refusedOnHost(session, code, source),
+      }),
+    )
   }
 
   /** A session of ours left the host's call (or went away): its media here goes too. */
@@ -253,6 +230,20 @@ export class BridgedCall {
     this.router.close()
     this.#log.info({ reason }, 'bridged call closed')
     this.#deps.onClose()
+  }
+
+  /**
+   * Our media server lost the call's room (Janus went away): our sessions have no media any more.
+   * They leave the host's call (as a closed session would) and hear that the call is gone for them.
+   */
+  #lost(reason: string): void {
+    if (this.#closed) return
+    this.#log.warn({ reason }, 'our SFU lost a bridged call')
+    for (const member of this.#members.values()) {
+      member.deliver({ type: 'call.ended', roomId: this.room, reason: 'media-unavailable' })
+      this.#deps.send({ type: 'cascade.released', room: this.room, session: member.session })
+    }
+    this.close(`our router closed: ${reason}`)
   }
 
   async #handle(member: Member, message: BridgedSdpMessage): Promise<Refusal | undefined> {
@@ -372,6 +363,21 @@ export class BridgedCall {
     return undefined
   }
 
+  /**
+   * The host refused to take one of our session's publications (its permissions, say): trying
+   * again would only be refused again, so the publication ends here too and the session hears why.
+   * A host that cannot take it now (media trouble) is tried again by the bridge.
+   */
+  #refusedOnHost(session: string, code: ErrorCode, source: CallSource): void {
+    if (code === 'media-unavailable' || code === 'internal-error' || code === 'media-not-ready') return
+    const member = this.#members.get(session)
+    if (!member) return
+    this.#log.info({ code, source }, 'the host refused a publication of ours')
+    member.sends.get(source)?.close()
+    member.sends.delete(source)
+    this.#error(member, { code, details: { source } }, undefined)
+  }
+
   /** Our router's producer that serves a host feed to our sessions. */
   async #localFeed(member: Member, hostId: string): Promise<string | Refusal> {
     const view = this.#views.get(hostId)
@@ -458,12 +464,7 @@ export class BridgedCall {
     const member = this.#members.get(session)
     if (!member) return
     this.#members.delete(session)
-    for (const hostId of member.wants) this.inbound.release(hostId, session)
-    member.outbound.close()
-    for (const transport of member.sends.values()) transport.close()
-    member.sends.clear()
-    member.recv?.close()
-    member.recv = undefined
+    closeMember(member, (hostId) => this.inbound.release(hostId, session))
   }
 
   #error(member: Member, refusal: Refusal, id: string | undefined): void {
