@@ -256,3 +256,51 @@ test('Cascaded SFUs with end-to-end encryption: Alice on A and Bob on B decrypt 
       await Promise.all([pa.page.close(), pb.page.close()])
     }
   })(t))
+
+test('Cascaded SFUs: a publication the host refuses (Dan on B may not share his screen in A’s room) ends on B’s Janus too and Dan’s page hears why (needs Janus, Chromium, netns)', (t) =>
+  fixture.withLogs(async () => {
+    const [alice, dan] = await Promise.all([person(a, 'alice3'), person(b, 'dan')])
+    const roomId = String(
+      (await alice.api('/api/v1/rooms', { method: 'POST', body: { kind: 'group', name: 'No screens' } })).json.id,
+    )
+    const roomUri = `${a.origin}/rooms/${roomId}`
+    await inviteAndJoin(a, alice.api, roomId, b, dan.api, 'dan')
+    const limited = await alice.api(
+      `/api/v1/rooms/${roomId}/participants/${encodeURIComponent(`${b.origin}/users/dan`)}`,
+      { method: 'PATCH', body: { permissions: ['chat', 'call', 'audio', 'video'] } },
+    )
+    assert.equal(limited.status, 200, JSON.stringify(limited.json))
+    const page = await fixture.chromium.context.newPage()
+    await page.goto(fixture.pages.page('sdk.html'))
+    await page.waitForFunction(() => 'app' in globalThis)
+    const pd = sdkPage(page, b.origin, dan)
+    type ErrorFrame = { error?: { code: string; details?: { source?: string } } }
+    const screens = (router: { producers: ReadonlyMap<string, { source: string }> } | undefined) =>
+      [...(router?.producers.values() ?? [])].filter((p) => p.source === 'screen').length
+    try {
+      const started = await pd.start({ roomId: roomUri, media: AV })
+      assert.ok(started.ok, JSON.stringify(started))
+      const bridged = b.instance.app.bridgedCalls()?.call(roomUri)
+      assert.ok(bridged)
+      await waitFor('dan’s camera carried into A', async () =>
+        bridged.bridges().outbound.length === 1 ? true : undefined,
+      )
+      // B's Janus takes the screen (B does not decide permissions), A refuses its copy.
+      await pd.shareScreen().catch(() => undefined)
+      const refused = await waitFor('dan’s page told the host refused his screen', async () =>
+        (await pd.frames<ErrorFrame>('error')).find(
+          (f) => f.error?.code === 'permission-denied' && f.error.details?.source === 'screen',
+        ),
+      )
+      await waitFor('the screen gone from B’s Janus (so no bridge carries it)', async () =>
+        screens(bridged.router) === 0 && bridged.bridges().outbound.length === 1 ? true : undefined,
+      )
+      const onA = [...fixture.engine.routers.values()].find((r) => r.callId === roomId)
+      assert.ok(onA)
+      assert.equal(screens(onA), 0, 'no screen of dan on A')
+      assert.equal(onA.producers.size, 1, 'his camera still is')
+      t.diagnostic(`refused: ${JSON.stringify(refused.error)}`)
+    } finally {
+      await page.close()
+    }
+  })(t))
