@@ -6,6 +6,8 @@
  * Fediverse: a participant who joined from there). This module turns either into the stored actor
  * id; the room service then decides as it always did.
  */
+import { Username } from '@parley/protocol'
+import Value from 'typebox/value'
 import type { PeopleService } from '../accounts/people-service.ts'
 import type { Caller } from '../rooms/result.ts'
 import type { RoomService } from '../rooms/room-service.ts'
@@ -23,11 +25,11 @@ export type ParticipantRefDeps = {
 export type ParticipantScope = 'any' | 'local'
 
 /**
- * Ids ours are UUIDs (36 characters) or `guest-<uuid>`, longer than a username may be (32): a bare
- * string that is a valid username is a name. Only when no user has that name does it pass on as is
- * (so an unknown id still answers `participant-not-found`, as before).
+ * Ids of ours are UUIDs (36 characters) or `guest-<uuid>`, longer than a username may be (32): a
+ * bare string that could be a username (in any case, as handles are) is a name. Only when no user
+ * has that name does it pass on as is, so an unknown id still answers `participant-not-found`.
  */
-const USERNAME = /^[a-z0-9][a-z0-9_.-]{0,31}$/
+const couldBeUsername = (ref: string) => Value.Check(Username, ref.toLowerCase())
 
 export function participantRefs(deps: ParticipantRefDeps) {
   const { people, rooms } = deps
@@ -40,7 +42,7 @@ export function participantRefs(deps: ParticipantRefDeps) {
     if (isRemoteActorId(ref)) return ref
     const handle = ref.startsWith('@')
     // Guests never name people (the directory is not theirs): what they send is an id.
-    if (caller.type === 'guest' || (!handle && !USERNAME.test(ref))) return ref
+    if (caller.type === 'guest' || (!handle && !couldBeUsername(ref))) return ref
     // Who cannot see the room learns nothing about which names exist (the add route does the same).
     unwrap(await rooms.access(caller, roomId, 'room.view'))
     if (handle && people.isRemoteHandle(ref)) {

@@ -45,6 +45,8 @@ describe('routes that take a participant accept an id, a username or a handle', 
     for (const [ref, role] of [
       ['bob', 'moderator'],
       ['@bob', 'member'],
+      ['Bob', 'moderator'],
+      ['@BOB', 'member'],
       [`@bob@${host.toUpperCase()}`, 'moderator'],
       [bob.user.id, 'member'],
     ] as const) {
