@@ -272,6 +272,7 @@ function createCalls(deps: AppDeps): CallService {
     iceServers: (actorId) => iceServers(actorId),
     logger,
     ...(deps.callCluster ? { leases: deps.callCluster.leases } : {}),
+    ...(deps.meetings ? { meetingInProgress: meetingOn(deps.meetings.service) } : {}),
     ...(deps.push
       ? {
           onCallStarted: (roomId: string, caller: { id: string; name: string }) =>
@@ -280,3 +281,6 @@ function createCalls(deps: AppDeps): CallService {
       : {}),
   })
 }
+
+/** Whether a meeting of the room is on now, for the call service (one store read per call start). */
+const meetingOn = (meetings: MeetingService) => async (roomId: string) => (await meetings.runningIn(roomId)).length > 0
