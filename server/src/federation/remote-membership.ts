@@ -2,9 +2,8 @@
  * The server's side of remote members of local rooms (the federation's `RoomMembershipPort` and
  * `RoomChatPort`): remote accounts join, post, edit, delete and react through the room and chat
  * services — as callers whose id is their actor URL — so the one policy module decides for them as
- * for anyone, and local clients see what they do. The federation is built before the chat stack,
- * so the services are bound once both exist; until then a call fails and Fedify's inbox queue
- * retries it.
+ * for anyone, and local clients see what they do. Built by the composition root after the chat
+ * stack and the file service, and handed to the federation's inbound side (instance.ts).
  */
 import type {
   FileAttachment,
@@ -25,37 +24,28 @@ import type { FileSharing } from './file-sharing.ts'
 import { fileView, snapshotOf } from '../files/file-views.ts'
 import { isRemoteActorId } from '../store/actor-ids.ts'
 
+/** The services remote members act through. */
+export type RemoteMembershipServices = Pick<ChatStack, 'rooms' | 'chat' | 'events' | 'polls'> & { files: FileSharing }
+
 export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
   readonly #store: Store
   readonly #origin: string
-  #stack:
-    | (Pick<ChatStack, 'rooms' | 'chat'> & Partial<Pick<ChatStack, 'events' | 'polls'>> & { files?: FileSharing })
-    | null = null
+  readonly #services: RemoteMembershipServices
 
-  constructor(store: Store, origin: string) {
-    this.#store = store
-    this.#origin = new URL(origin).origin
-  }
-
-  bind(
-    stack: Pick<ChatStack, 'rooms' | 'chat'> & Partial<Pick<ChatStack, 'events' | 'polls'>> & { files?: FileSharing },
-  ): void {
-    this.#stack = stack
-  }
-
-  #bound(): Pick<ChatStack, 'rooms' | 'chat'> & Partial<Pick<ChatStack, 'events' | 'polls'>> & { files?: FileSharing } {
-    if (!this.#stack) throw new Error('remote rooms: no room and chat services bound yet')
-    return this.#stack
+  constructor(deps: { store: Store; origin: string; services: RemoteMembershipServices }) {
+    this.#store = deps.store
+    this.#origin = new URL(deps.origin).origin
+    this.#services = deps.services
   }
 
   async addRemoteMember(roomId: string, member: { actorId: string; displayName: string }): Promise<void> {
-    await this.#bound().rooms.addRemoteMember(roomId, member.actorId, member.displayName)
+    await this.#services.rooms.addRemoteMember(roomId, member.actorId, member.displayName)
   }
 
   async removeRemoteMember(roomId: string, actorId: string): Promise<boolean> {
     const caller = await this.#caller(roomId, actorId)
     if (!caller) return false
-    return (await this.#bound().rooms.leave(caller, roomId)).ok
+    return (await this.#services.rooms.leave(caller, roomId)).ok
   }
 
   async post(
@@ -67,8 +57,8 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
     if (!caller) return { ok: false, reason: 'not-a-participant' }
     // A member's file: the host fetches it from the member's instance and shares it as theirs.
     const file = input.attachments?.[0]
-    const files = this.#bound().files
-    if (file && files)
+    const files = this.#services.files
+    if (file)
       return outcome(
         await files.shareRemote(caller, roomId, file, {
           caption: input.body,
@@ -77,7 +67,7 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
         }),
       )
     return outcome(
-      await this.#bound().chat.post(caller, roomId, {
+      await this.#services.chat.post(caller, roomId, {
         body: input.body,
         ...(input.replyTo === null ? {} : { replyTo: input.replyTo }),
       }),
@@ -87,19 +77,19 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
   async edit(roomId: string, actorId: string, seq: number, body: string): Promise<RoomChatOutcome> {
     const caller = await this.#caller(roomId, actorId)
     if (!caller) return { ok: false, reason: 'not-a-participant' }
-    return outcome(await this.#bound().chat.edit(caller, roomId, seq, body))
+    return outcome(await this.#services.chat.edit(caller, roomId, seq, body))
   }
 
   async delete(roomId: string, actorId: string, seq: number): Promise<RoomChatOutcome> {
     const caller = await this.#caller(roomId, actorId)
     if (!caller) return { ok: false, reason: 'not-a-participant' }
-    return outcome(await this.#bound().chat.delete(caller, roomId, seq))
+    return outcome(await this.#services.chat.delete(caller, roomId, seq))
   }
 
   async react(roomId: string, actorId: string, seq: number, emoji: string, add: boolean): Promise<RoomChatOutcome> {
     const caller = await this.#caller(roomId, actorId)
     if (!caller) return { ok: false, reason: 'not-a-participant' }
-    return outcome(await this.#bound().chat.react(caller, roomId, seq, emoji, add))
+    return outcome(await this.#services.chat.react(caller, roomId, seq, emoji, add))
   }
 
   async participants(roomId: string): Promise<ParticipantView[]> {
@@ -115,7 +105,7 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
   async markRead(roomId: string, actorId: string, seq: number): Promise<RoomChatOutcome> {
     const caller = await this.#caller(roomId, actorId)
     if (!caller) return { ok: false, reason: 'not-a-participant' }
-    const result = await this.#bound().chat.markRead(caller, roomId, seq)
+    const result = await this.#services.chat.markRead(caller, roomId, seq)
     return result.ok ? { ok: true, seq: result.value.lastReadSeq } : { ok: false, reason: result.error.type }
   }
 
@@ -123,7 +113,7 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
     const caller = await this.#caller(roomId, actorId)
     if (!caller) return { ok: false, reason: 'not-a-participant' }
     if (!Value.Check(PollCreate, input)) return { ok: false, reason: 'validation-failed' }
-    const created = await this.#polls().create(caller, roomId, input)
+    const created = await this.#services.polls.create(caller, roomId, input)
     return created.ok ? { ok: true, seq: created.value.message.seq } : { ok: false, reason: created.error.type }
   }
 
@@ -132,24 +122,17 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
     if (!caller) return { ok: false, reason: 'not-a-participant' }
     const vote = { options }
     if (!Value.Check(PollVote, vote)) return { ok: false, reason: 'vote-invalid' }
-    return outcome(await this.#polls().voteEvent(caller, roomId, pollId, vote.options))
+    return outcome(await this.#services.polls.voteEvent(caller, roomId, pollId, vote.options))
   }
 
   async closePoll(roomId: string, actorId: string, pollId: string): Promise<RoomChatOutcome> {
     const caller = await this.#caller(roomId, actorId)
     if (!caller) return { ok: false, reason: 'not-a-participant' }
-    return outcome(await this.#polls().closeEvent(caller, roomId, pollId))
-  }
-
-  #polls(): NonNullable<ChatStack['polls']> {
-    const polls = this.#bound().polls
-    if (!polls) throw new Error('remote rooms: no poll service bound')
-    return polls
+    return outcome(await this.#services.polls.closeEvent(caller, roomId, pollId))
   }
 
   applying<T>(actionId: string, apply: () => Promise<T>): Promise<T> {
-    const events = this.#bound().events
-    return events ? events.forAction(actionId, apply) : apply()
+    return this.#services.events.forAction(actionId, apply)
   }
 
   async appliedAction(roomId: string, actionId: string): Promise<number | null> {
@@ -253,9 +236,8 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
   /** A file message's file, as the attachment its note carries (fresh capability URLs), so history pulls get it too. */
   async #attachments(m: Pick<MessageRecord, 'data'>): Promise<FileAttachment[]> {
     const snapshot = snapshotOf(m.data)
-    const files = this.#stack?.files
-    if (!snapshot || !files) return []
-    return files.attachmentsOf({ file: fileView(snapshot, '') })
+    if (!snapshot) return []
+    return this.#services.files.attachmentsOf({ file: fileView(snapshot, '') })
   }
 
   /** Remote accounts' ids are their actor URLs already; local users get theirs (as the fan-out names them). */
