@@ -23,6 +23,7 @@ import type { MessageRecord } from '../store/records.ts'
 import type { FileSharing } from './file-sharing.ts'
 import { fileView, snapshotOf } from '../files/file-views.ts'
 import { isRemoteActorId } from '../store/actor-ids.ts'
+import { federatedPoll } from './federated-poll.ts'
 
 /** The services remote members act through. */
 export type RemoteMembershipServices = Pick<ChatStack, 'rooms' | 'chat' | 'events' | 'polls'> & { files: FileSharing }
@@ -144,18 +145,24 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
     const messages: MessageRecord[] = []
     for (let before = Number.MAX_SAFE_INTEGER; messages.length < limit;) {
       const batch = await this.#store.messages.history({ roomId, before, limit: Math.max(limit, 50) })
-      messages.unshift(...batch.filter((m) => m.kind === 'text' && m.deletedAt === null))
+      messages.unshift(...batch.filter((m) => replicated(m) && m.deletedAt === null))
       if (batch.length < Math.max(limit, 50)) break
       before = batch[0]!.seq
     }
     messages.splice(0, Math.max(0, messages.length - limit))
     const events: RoomFanoutEvent[] = []
     for (const m of messages) {
+      const author = { id: await this.#actorUri(m.actorId), name: m.actorName }
+      if (m.kind === 'poll') {
+        const poll = await federatedPoll(this.#store, this.#origin, m.body)
+        if (poll) events.push({ type: 'poll.new', messageSeq: m.seq, author, createdAt: m.createdAt, poll })
+        continue
+      }
       const attachments = await this.#attachments(m)
       events.push({
         type: 'message.new',
         messageSeq: m.seq,
-        author: { id: await this.#actorUri(m.actorId), name: m.actorName },
+        author,
         body: m.body,
         replyTo: m.replyTo,
         createdAt: m.createdAt,
@@ -167,11 +174,11 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
   }
 
   async snapshots(roomId: string, afterSeq: number, limit: number): Promise<RoomMessageSnapshot[]> {
-    // System messages and polls share the seqs but are not replicated: read on until `limit` text messages.
+    // System messages share the seqs but are not replicated: read on until `limit` text and poll messages.
     const texts: MessageRecord[] = []
     for (let after = afterSeq; texts.length < limit;) {
       const batch = await this.#store.messages.history({ roomId, after, limit })
-      texts.push(...batch.filter((m) => m.kind === 'text'))
+      texts.push(...batch.filter(replicated))
       if (batch.length < limit) break
       after = batch[batch.length - 1]!.seq
     }
@@ -182,7 +189,7 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
     const messages: MessageRecord[] = []
     for (const seq of [...new Set(seqs)].sort((x, y) => x - y)) {
       const m = await this.#store.messages.get(roomId, seq)
-      if (m?.kind === 'text') messages.push(m)
+      if (m && replicated(m)) messages.push(m)
     }
     return this.#snapshotsOf(roomId, messages)
   }
@@ -191,6 +198,8 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
     const room = await this.#store.rooms.byId(roomId)
     if (!room || sinceEventSeq <= 0 || room.lastSeq - sinceEventSeq > limit) return null
     const changed = new Set<number>()
+    /** Polls whose results changed (poll.updated names the poll, not its message). */
+    const polls = new Set<string>()
     for (let after = sinceEventSeq; after < room.lastSeq;) {
       const events = await this.#store.events.since(roomId, after, 500)
       // The log must go on from exactly there: events pruned or expired since leave no trace of what they changed.
@@ -198,10 +207,26 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
       for (const { data } of events) {
         const seq = changedMessage(data)
         if (seq !== null) changed.add(seq)
+        const pollId = data.type === 'poll.updated' ? (data.poll as { id?: unknown } | undefined)?.id : undefined
+        if (typeof pollId === 'string') polls.add(pollId)
       }
       after = events[events.length - 1]!.seq
     }
+    for (const seq of await this.#pollMessages(roomId, polls)) changed.add(seq)
     return [...changed].sort((x, y) => x - y)
+  }
+
+  /** The seqs of the messages of these polls of the room (read back from the newest until all are found). */
+  async #pollMessages(roomId: string, pollIds: ReadonlySet<string>): Promise<number[]> {
+    const seqs: number[] = []
+    const missing = new Set(pollIds)
+    for (let before = Number.MAX_SAFE_INTEGER; missing.size > 0;) {
+      const batch = await this.#store.messages.history({ roomId, before, limit: 200 })
+      for (const m of batch) if (m.kind === 'poll' && missing.delete(m.body)) seqs.push(m.seq)
+      if (batch.length < 200) break
+      before = batch[0]!.seq
+    }
+    return seqs
   }
 
   async #snapshotsOf(roomId: string, messages: readonly MessageRecord[]): Promise<RoomMessageSnapshot[]> {
@@ -216,7 +241,8 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
       const mapped = []
       for (const r of own)
         mapped.push({ emoji: r.emoji, actorId: await this.#actorUri(r.actorId), actorName: r.actorName })
-      const attachments = deleted ? [] : await this.#attachments(m)
+      const attachments = deleted || m.kind !== 'text' ? [] : await this.#attachments(m)
+      const poll = !deleted && m.kind === 'poll' ? await federatedPoll(this.#store, this.#origin, m.body) : null
       out.push({
         seq: m.seq,
         authorId: await this.#actorUri(m.actorId),
@@ -228,6 +254,7 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
         deletedAt: m.deletedAt,
         reactions: mapped,
         ...(attachments.length > 0 ? { attachments } : {}),
+        ...(poll ? { poll } : {}),
       })
     }
     return out
@@ -270,6 +297,11 @@ function fileRefusal(error: { type: string; details?: unknown }): string | null 
   if (reason === 'fetch-too-large' || reason === 'file-too-large') return 'file-too-large'
   if (reason === 'file-type-mismatch' || reason === 'image-too-large' || reason === 'image-invalid') return reason
   return null
+}
+
+/** What member instances replicate: text messages and polls (system messages are each instance's own). */
+function replicated(m: Pick<MessageRecord, 'kind'>): boolean {
+  return m.kind === 'text' || m.kind === 'poll'
 }
 
 /** The message a stored room event changed (text or not: the caller keeps text messages only), or null. */

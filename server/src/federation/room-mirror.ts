@@ -250,7 +250,11 @@ export class RoomMirror {
     const messages = this.#store.messages
     for (const m of pulled) {
       const existing = await messages.get(roomId, m.seq)
-      if (!existing) {
+      if (m.poll !== undefined && m.deletedAt === null) {
+        // A poll (its votes as the host has them now): kept through the ordinary poll tables.
+        const author = { id: m.authorId, name: m.authorName }
+        if (!(await this.#polls.pulled(roomId, { seq: m.seq, author, createdAt: m.createdAt, poll: m.poll }))) continue
+      } else if (!existing) {
         await messages.create({
           roomId,
           seq: m.seq,
