@@ -380,6 +380,13 @@ export async function createInstance(config: Config, options: InstanceOptions): 
     push,
     app,
     async start() {
+      // What the previous version left in the rooms' own queue goes into the one queue first.
+      const adopted = await base.federationBase.backends.adoptLegacyQueues()
+      if (adopted > 0)
+        logger.info(
+          { component: 'federation', messages: adopted },
+          "the previous version's room queue moved into the queue",
+        )
       federation.start()
       jobs.start()
       remoteWrites.start()
