@@ -116,6 +116,7 @@ export class RoomMirror {
       await this.#store.participants.put(participant)
     }
     this.#events?.membership(userId, { roomId, kind: 'changed' })
+    this.#events?.mirrorChanged(roomUri)
     return roomId
   }
 
@@ -123,8 +124,10 @@ export class RoomMirror {
   async leave(roomUri: string, userId: string): Promise<void> {
     const roomId = await this.#store.remoteRooms.roomOf(roomUri)
     if (!roomId) return
-    if (await this.#store.participants.remove(roomId, userId))
+    if (await this.#store.participants.remove(roomId, userId)) {
       this.#events?.membership(userId, { roomId, kind: 'changed' })
+      this.#events?.mirrorChanged(roomUri)
+    }
   }
 
   /** The room was deleted on its host: deleted here too, its members told. */
@@ -138,6 +141,7 @@ export class RoomMirror {
       await this.#append(roomId, seq, { type: 'room.deleted' } as RoomEvent)
     }
     for (const p of members) this.#events?.membership(p.actorId, { roomId, kind: 'changed' })
+    this.#events?.mirrorChanged(roomUri)
   }
 
   /** The host renamed the room (its event `eventSeq`). */
