@@ -8,13 +8,12 @@
  * Built per instance — several live in one process in tests — and never listens itself: the server
  * hands it requests through `handle()`, which answers null for what is not federation's.
  */
-import { createFederation, getUserAgent, type Federation, type KvStore, type MessageQueue } from '@fedify/fedify'
+import type { Federation } from '@fedify/fedify'
 import type {
   DirectConversationPort,
   MeetingsPort,
   FederationRepositories,
   FollowingRecord,
-  LocalActorDirectory,
   LocalRoomDirectory,
   RemoteAccount,
   RoomChatPort,
@@ -22,16 +21,8 @@ import type {
 } from './ports.ts'
 import { RoomMemberActions } from './rooms/room-member-actions.ts'
 import { RoomFederation } from './rooms/room-federation.ts'
-import { ActorKeys } from './keys.ts'
-import { ProfileUpdates } from './profile-updates.ts'
-import { silentLogger, type FederationLogger } from './log.ts'
-import { DomainPolicy } from './domain-policy.ts'
-import { deliveryRetryPolicy, inboxRetryPolicy } from './retry.ts'
 import { DirectNotes } from './direct/direct-notes.ts'
-import { documentLoaderFactories } from './document-loader.ts'
-import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_MS, RemoteFetcher } from './remote-fetcher.ts'
 import { lookupRemoteObject } from './remote-lookup.ts'
-import { DeliveryAddressGuard } from './delivery-guard.ts'
 import { CallChannelAuth } from './call-channel-auth.ts'
 import { InboundGate } from './inbound/inbound-gate.ts'
 import { SignerKeys } from './inbound/signer-keys.ts'
@@ -41,6 +32,8 @@ import { installCollections } from './collections.ts'
 import { installRoomHistory } from './rooms/room-history.ts'
 import { INSTANCE_IDENTIFIER } from './actor-identifiers.ts'
 import { INSTANCE_KEY_OWNER } from './instance-actor.ts'
+import type { FederationLogger } from './log.ts'
+import type { FederationCore } from './federation-core.ts'
 import { AccountActions } from './account-actions.ts'
 import { FederationRequests, claimsFederationPath } from './request-handler.ts'
 import type { FederationError, FederationResult, RemoteActorSummary } from './federation-result.ts'
@@ -48,14 +41,8 @@ import type { FederationError, FederationResult, RemoteActorSummary } from './fe
 export type { FederationError, FederationResult, RemoteActorSummary }
 
 export type ParleyFederationDeps = {
-  /** The instance's public origin, e.g. https://talk.example.org. */
-  origin: string
-  kv: KvStore
-  /** The one queue of Fedify's deliveries and inbox work (users, rooms and the instance actor alike). */
-  queue: MessageQueue
-  /** Our own tasks that local actions hand off (profile updates); without it they run at once. */
-  taskQueue?: MessageQueue
-  directory: LocalActorDirectory
+  /** What was built first: the Fedify federation, keys, policy, fetcher (federation-core.ts). */
+  core: FederationCore
   /** Local rooms as `Group` actors at /rooms/{id}. */
   rooms: LocalRoomDirectory
   /** Adds and removes remote members of local rooms (the rooms layer's participants). */
@@ -67,43 +54,25 @@ export type ParleyFederationDeps = {
   direct: DirectConversationPort
   /** Meetings across instances: Events of remote rooms, answers of remote members (the server's meetings). */
   meetings?: MeetingsPort
-  /** Inbound signatures older or newer than this are refused. */
-  signatureWindowSeconds: number
-  /** How long a host's open delivery circuit stays open before a new attempt (Fedify default: 30 min). */
-  circuitRecoverySeconds?: number
-  /** Domains refused both ways (see DomainPolicy). */
-  blockedDomains?: readonly string[]
-  /** When not empty, the only domains this instance federates with (see DomainPolicy). */
-  allowedDomains?: readonly string[]
-  /** Test networks only: lets federation fetch from and deliver to loopback and private addresses, over http too. */
-  allowPrivateAddress?: boolean
-  /** Remote documents longer than this are refused (default 1 MiB). */
-  fetchMaxBytes?: number
-  /** Remote document fetches are aborted after this (default 10 s). */
-  fetchTimeoutMs?: number
-  software: { name: string; version: string }
   nodeInfo: () => Promise<{ users: number; openRegistrations: boolean }>
-  log?: FederationLogger
-  now?: () => number
 }
 
 export class ParleyFederation {
   readonly origin: string
   readonly #federation: Federation<void>
   readonly #deps: ParleyFederationDeps
+  readonly #core: FederationCore
   /** Key pairs of users (by user id), rooms (by room id) and the instance actor. */
-  readonly #keys: { users: ActorKeys; rooms: ActorKeys; instance: ActorKeys }
+  readonly #keys: FederationCore['keys']
   readonly #log: FederationLogger
   readonly #now: () => number
-  readonly #policy: DomainPolicy
-  readonly #fetcher: RemoteFetcher
+  readonly #policy: FederationCore['policy']
   readonly #requests: FederationRequests
   readonly #accounts: AccountActions
   /** Rooms as `Group` actors. */
   readonly rooms: RoomFederation
   /** What local users do about rooms across instances (invite, answer, leave, act in remote rooms). */
   readonly roomMembers: RoomMemberActions
-  readonly #profileUpdates: ProfileUpdates
   /** Direct messages, their edits, deletes and reactions, out to remote accounts (see direct/). */
   readonly direct: DirectNotes
   /** Signs and verifies the upgrades of server-to-server call channels, as the instance actor (spec/cascade.md). */
@@ -114,68 +83,40 @@ export class ParleyFederation {
   #closed = false
 
   constructor(deps: ParleyFederationDeps) {
-    this.origin = new URL(deps.origin).origin
+    const { core } = deps
+    this.origin = core.origin
+    this.#core = core
     this.#deps = deps
-    const log = (this.#log = deps.log ?? silentLogger)
-    const now = (this.#now = deps.now ?? Date.now)
-    this.#keys = {
-      users: new ActorKeys(deps.repositories.keys, now),
-      rooms: new ActorKeys(deps.repositories.rooms.keys, now),
-      instance: new ActorKeys(deps.repositories.instanceKeys, now),
-    }
-    const policy = (this.#policy = new DomainPolicy(deps.blockedDomains ?? [], deps.allowedDomains ?? []))
-    const fetcher = (this.#fetcher = new RemoteFetcher({
-      allowPrivateAddress: deps.allowPrivateAddress ?? false,
-      maxBytes: deps.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES,
-      timeoutMs: deps.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
-      userAgent: getUserAgent({
-        software: `${deps.software.name}/${deps.software.version}`,
-        url: new URL(this.origin),
-      }),
-    }))
-    // The one document loader (and context loader): our guarded fetcher, cached in the kv store.
-    const loaders = documentLoaderFactories(fetcher, deps.kv, ['_fedify', 'remoteDocument'])
-    const publicLoader = loaders.documentLoaderFactory({})
-    const contextLoader = loaders.contextLoaderFactory({})
-    const federation = (this.#federation = createFederation<void>({
-      kv: deps.kv,
-      // Fedify sends deliveries with the global fetch: the inbox address is checked as they leave the queue.
-      queue: new DeliveryAddressGuard(deps.queue, (url) => fetcher.checkUrl(url), log),
-      origin: this.origin,
-      manuallyStartQueue: true,
-      // Our loaders refuse private addresses (unless on a test network), limit size and time, send our User-Agent.
-      ...loaders,
-      signatureTimeWindow: { seconds: deps.signatureWindowSeconds },
-      outboxRetryPolicy: deliveryRetryPolicy(),
-      inboxRetryPolicy: inboxRetryPolicy(),
-      ...(deps.circuitRecoverySeconds === undefined
-        ? {}
-        : { circuitBreaker: { recoveryDelay: { seconds: deps.circuitRecoverySeconds } } }),
-      onOutboxError: (error, activity) => log.warn({ err: error, activity: activity?.id?.href }, 'delivery failed'),
-    }))
+    const { log, now, policy, fetcher, publicLoader, contextLoader } = core
+    const { signatureWindowSeconds, software } = core.deps
+    this.#log = log
+    this.#now = now
+    this.#keys = core.keys
+    this.#policy = policy
+    const federation = (this.#federation = core.fedify)
     const meetings = deps.meetings ? { meetings: deps.meetings } : {}
     this.rooms = new RoomFederation({
       origin: this.origin,
       federation,
-      kv: deps.kv,
+      kv: core.deps.kv,
       rooms: deps.rooms,
       chat: deps.roomChat,
       repositories: deps.repositories.rooms,
       keys: this.#keys.rooms,
       policy,
-      signatureWindowSeconds: deps.signatureWindowSeconds,
+      signatureWindowSeconds: signatureWindowSeconds,
       log,
       now,
     })
     installActorDispatcher(federation, {
-      directory: deps.directory,
+      directory: core.deps.directory,
       rooms: deps.rooms,
       keys: this.#keys,
-      software: deps.software,
+      software,
     })
     installInboxListeners(federation, {
       publicLoader,
-      directory: deps.directory,
+      directory: core.deps.directory,
       repositories: deps.repositories,
       log,
       now,
@@ -195,11 +136,11 @@ export class ParleyFederation {
       },
     })
     installCollections(federation, {
-      directory: deps.directory,
+      directory: core.deps.directory,
       rooms: deps.rooms,
       repositories: deps.repositories,
       policy,
-      software: deps.software,
+      software,
       nodeInfo: deps.nodeInfo,
     })
     installRoomHistory(federation, {
@@ -216,21 +157,14 @@ export class ParleyFederation {
       gate: new InboundGate({
         keys: new SignerKeys({ documentLoader: publicLoader, contextLoader, now }),
         contextLoader,
-        windowSeconds: deps.signatureWindowSeconds,
+        windowSeconds: signatureWindowSeconds,
         now,
       }),
       policy,
-      kv: deps.kv,
-      replayTtlMs: deps.signatureWindowSeconds * 2 * 1000,
+      kv: core.deps.kv,
+      replayTtlMs: signatureWindowSeconds * 2 * 1000,
       log,
       now,
-    })
-    this.#profileUpdates = new ProfileUpdates({
-      context: () => this.#context(),
-      directory: deps.directory,
-      followers: deps.repositories.followers,
-      ...(deps.taskQueue ? { queue: deps.taskQueue } : {}),
-      log,
     })
     this.direct = new DirectNotes({
       context: () => this.#context(),
@@ -240,7 +174,7 @@ export class ParleyFederation {
     this.#accounts = new AccountActions({
       origin: this.origin,
       context: () => this.#context(),
-      directory: deps.directory,
+      directory: core.deps.directory,
       repositories: deps.repositories,
       policy,
       fetcher,
@@ -256,15 +190,15 @@ export class ParleyFederation {
       },
       documentLoader: publicLoader,
       contextLoader,
-      kv: deps.kv,
+      kv: core.deps.kv,
       policy,
-      signatureWindowSeconds: deps.signatureWindowSeconds,
-      allowPrivateAddress: deps.allowPrivateAddress ?? false,
+      signatureWindowSeconds: signatureWindowSeconds,
+      allowPrivateAddress: core.deps.allowPrivateAddress ?? false,
       now,
     })
     this.roomMembers = new RoomMemberActions({
       context: () => this.#context(),
-      users: deps.directory,
+      users: core.deps.directory,
       rooms: this.rooms,
       directory: deps.rooms,
       repositories: deps.repositories,
@@ -273,7 +207,7 @@ export class ParleyFederation {
       now,
       blockedTarget: (target) => this.#accounts.blockedTarget(target),
       lookup: (ctx, target) => lookupRemoteObject(ctx, target, fetcher),
-      fetcher,
+      hosts: core.hosts,
     })
   }
 
@@ -308,7 +242,7 @@ export class ParleyFederation {
       this.#federation.startQueue(undefined, { signal: this.#queue.signal }).catch((error: unknown) => {
         this.#log.error({ err: error }, 'federation queue stopped')
       }),
-      this.#profileUpdates.listen(this.#queue.signal).catch((error: unknown) => {
+      this.#core.profileUpdates.listen(this.#queue.signal).catch((error: unknown) => {
         this.#log.error({ err: error }, 'profile update queue stopped')
       }),
     ]
@@ -324,7 +258,7 @@ export class ParleyFederation {
     this.#queue?.abort()
     this.#queue = null
     await Promise.allSettled(this.#workers)
-    this.#fetcher.close().catch((error: unknown) => this.#log.debug({ err: error }, 'fetch agent close failed'))
+    await this.#core.close()
   }
 
   /** Reloads the run-time domain blocks from the store. */
@@ -351,18 +285,18 @@ export class ParleyFederation {
   }
 
   /** Makes the user's key pairs now if missing (call when an account is created). */
-  async prepareActor(userId: string): Promise<void> {
-    await this.#keys.users.ensure(userId)
+  prepareActor(userId: string): Promise<void> {
+    return this.#core.prepareActor(userId)
   }
 
   /** Makes key pairs for every given user lacking them; returns how many got keys. */
-  async prepareActors(userIds: readonly string[]): Promise<number> {
-    return this.#keys.users.prepare(userIds)
+  prepareActors(userIds: readonly string[]): Promise<number> {
+    return this.#core.prepareActors(userIds)
   }
 
   /** Makes the instance actor's key pairs now if missing (the instance signs call channels with them). */
-  async prepareInstanceActor(): Promise<void> {
-    await this.#keys.instance.ensure(INSTANCE_KEY_OWNER)
+  prepareInstanceActor(): Promise<void> {
+    return this.#core.prepareInstanceActor()
   }
 
   /**
@@ -371,7 +305,7 @@ export class ParleyFederation {
    * profile-updates.ts); never fails the local change because a follower's server is down.
    */
   async profileChanged(username: string): Promise<FederationResult<{ recipients: number }>> {
-    return this.#profileUpdates.request(username)
+    return this.#core.profileChanged(username)
   }
 
   /** Looks up a remote account by handle (`@name@host` or `name@host`) or actor URL. */
@@ -415,6 +349,6 @@ export class ParleyFederation {
   }
 
   #context() {
-    return this.#federation.createContext(new URL(this.origin), undefined)
+    return this.#core.context()
   }
 }

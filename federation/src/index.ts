@@ -7,6 +7,9 @@ export {
   type FederationError,
   type FederationResult,
 } from './federation.ts'
+export { FederationCore, type FederationCoreDeps } from './federation-core.ts'
+export { RoomHostLink } from './rooms/room-host-link.ts'
+export type { RosterOutcome } from './rooms/room-participants.ts'
 export { ACTOR_PATHS } from './actor-dispatcher.ts'
 export {
   INSTANCE_IDENTIFIER,

@@ -352,7 +352,7 @@ export interface RoomChatPort {
   history(roomId: string, limit: number): Promise<RoomFanoutEvent[]>
   /** The room's text messages with seq > `afterSeq` as they stand now (deleted ones as tombstones), ascending, at most `limit`. */
   snapshots(roomId: string, afterSeq: number, limit: number): Promise<RoomMessageSnapshot[]>
-  /** The given messages as they stand now (text messages only; unknown seqs left out), ascending. */
+  /** The given messages as they stand now (text and poll messages; unknown seqs left out), ascending. */
   snapshotsAt(roomId: string, seqs: readonly number[]): Promise<RoomMessageSnapshot[]>
   /**
    * The seqs of the text messages that room events after `sinceEventSeq` changed, ascending; null
@@ -409,6 +409,11 @@ export type ReplicaMessageRecord = {
   reactions: { emoji: string; actorId: string; actorName: string }[]
   /** The files the message shares (capability URLs of the host); none once deleted. */
   attachments?: FileAttachment[]
+  /**
+   * A poll message's poll as the host has it now (a FederatedPoll, checked by the server), votes
+   * included, so a member instance that joins late or missed events has it too; none once deleted.
+   */
+  poll?: unknown
 }
 
 export interface RoomReplicaRepository {

@@ -53,6 +53,17 @@ export const CascadeSubscribe = Type.Object(
 )
 export type CascadeSubscribe = Static<typeof CascadeSubscribe>
 
+export const CascadeUnsubscribe = Type.Object(
+  { type: Type.Literal('cascade.unsubscribe'), room: RoomUri },
+  {
+    additionalProperties: false,
+    title: 'CascadeUnsubscribe',
+    description:
+      "Peer → host: stop sending this room's call news and typing (no member of the room lives on the peer any more). Nothing is answered; unknown subscriptions are ignored",
+  },
+)
+export type CascadeUnsubscribe = Static<typeof CascadeUnsubscribe>
+
 export const CascadeCall = Type.Object(
   {
     type: Type.Literal('cascade.call'),
@@ -140,6 +151,7 @@ export type CascadeTyping = Static<typeof CascadeTyping>
 
 export const PEER_CASCADE_FRAMES = [
   CascadeSubscribe,
+  CascadeUnsubscribe,
   CascadeCall,
   CascadeReleased,
   CascadeBridgeSubscribe,

@@ -12,7 +12,7 @@ import type { Config } from './config/schema.ts'
 import type { Logger } from './logger.ts'
 import type { Store } from './store/ports.ts'
 import type { Bus } from './bus/bus.ts'
-import { createServices, type Services } from './services.ts'
+import { createServices, type BaseServices, type Services } from './services.ts'
 import { createChatStack, openBus, openEventLog, type ChatStack } from './rooms/chat-stack.ts'
 import { openStore } from './store/open-store.ts'
 import { RoomFanoutBridge } from './federation/room-fanout-bridge.ts'
@@ -42,6 +42,8 @@ import { MeetingService } from './meetings/meeting-service.ts'
 import { CalendarFeeds } from './meetings/calendar-feeds.ts'
 import { MeetingReminders } from './meetings/meeting-reminders.ts'
 import { meetingFederation } from './federation/meeting-federation.ts'
+import { createFederationRuntime, createMemberSide } from './federation/federation-setup.ts'
+import { FileCopies } from './files/file-copies.ts'
 import type { Timers } from './rooms/message-expiry.ts'
 import { PushService } from './push/push-service.ts'
 import { PushSender } from './push/push-sender.ts'
@@ -81,6 +83,8 @@ export type Instance = {
   remoteWrites: RemoteRoomWrites
   files: FileService
   fileKeeper: FileKeeper
+  /** Copies of the files of rooms hosted elsewhere. */
+  fileCopies: FileCopies
   meetings: MeetingService
   /** Meeting reminders and start notices (timer-driven; started by start()). */
   reminders: MeetingReminders
@@ -108,9 +112,12 @@ export type Instance = {
 
 export async function createInstance(config: Config, options: InstanceOptions): Promise<Instance> {
   const { logger } = options
-  // Built in order, each with what it needs: the store, the bus between nodes and the room event log
-  // (which the federation's mirror of remote rooms publishes through), then the services and the
-  // federation, then the chat stack on that same bus and log.
+  // Built once, in order, each part with what it needs — nothing is bound afterwards:
+  // the store, the bus between nodes and the room event log; the accounts and the federation's core
+  // (keys, fetcher, queue backends, the link to other rooms' hosts); the member side of rooms hosted
+  // elsewhere (mirror, file copies); the chat stack, which forwards writes through that link; the
+  // file service; then the federation's inbound side over the chat stack and the file service; then
+  // the relays that hand the chat's events out through it.
   const openedStore = options.store ?? (await openStore(config))
   const bus = options.bus ?? openBus(config, logger)
   const events = openEventLog(openedStore, bus, logger, options.now)
@@ -123,20 +130,15 @@ export async function createInstance(config: Config, options: InstanceOptions): 
     log: logger,
     ...(options.now ? { now: options.now } : {}),
   })
-  let services: Services
+  let base: BaseServices
   try {
-    services = await createServices(config, {
-      logger,
-      store: openedStore,
-      ...(options.now ? { now: options.now } : {}),
-      federation: { bus, events, onMeetingCopyChanged: () => reminders.changed() },
-    })
+    base = await createServices(config, { logger, store: openedStore, ...(options.now ? { now: options.now } : {}) })
   } catch (error) {
     await bus.close()
     throw error
   }
-  const { store, accounts } = services
-  const { federation } = services.federation
+  const { store, accounts } = base
+  const { core } = base.federationBase
   // Files: where their bytes are kept, the links other servers fetch them by, and the fetcher of theirs.
   const now = options.now ? { now: options.now } : {}
   const blobs = options.blobs ?? (await openBlobStore(config))
@@ -144,17 +146,18 @@ export async function createInstance(config: Config, options: InstanceOptions): 
   const fileLinks = createFileLinks(config, store, options.now)
   const { remote: remoteFiles, fetcher: fileFetcher } = createRemoteFiles(config, { store, blobs, logger, ...now })
   const attachments = (message: MessageView) => attachmentsOf(message, fileLinks, fileLimits(config).linkTtlMs)
-  const fanout = new RoomFanoutBridge({ store, federation, log: logger, attachments })
-  // One-to-one rooms with remote accounts: what local users do there goes out as direct messages.
-  const directOutbox = new DirectOutbox({ store, federation, log: logger, attachments, ...now })
-  // Rooms hosted elsewhere: writes go to their host, queued while it cannot be reached.
-  const remoteWrites = new RemoteRoomWrites({
+  // Rooms hosted elsewhere: their mirrors, and copies of their files.
+  const fileCopies = new FileCopies({ store, keeper: fileKeeper, remote: remoteFiles, ...now })
+  const member = createMemberSide(config, {
     store,
-    federation,
-    mirror: services.federation.mirror,
-    log: logger,
-    ...now,
+    fileCopies,
+    events,
+    bus,
+    onMeetingCopyChanged: () => reminders.changed(),
+    logger,
   })
+  // Writes in rooms hosted elsewhere go to their host, queued while it cannot be reached.
+  const remoteWrites = new RemoteRoomWrites({ store, hosts: core.hosts, mirror: member.mirror, log: logger, ...now })
   // Web Push: one VAPID key pair for the instance (configured, or made once and kept in the store).
   const vapid = await vapidDetails(config, store, options.now ?? Date.now)
   const push = new PushService({
@@ -179,12 +182,7 @@ export async function createInstance(config: Config, options: InstanceOptions): 
   const chat = createChatStack(config, store, logger, {
     forwarded: remoteWrites,
     onNotified: (notifications, message, roomName) => pushNotices.notified(notifications, message, roomName),
-    prepareRoomActor: (roomId) => federation.rooms.prepareRoom(roomId),
-    onRoomEvent: (roomId, seq, event) => {
-      fanout.onEvent(roomId, seq, event)
-      directOutbox.onEvent(roomId, seq, event)
-      fileKeeper.onRoomEvent(roomId, seq, event)
-    },
+    prepareRoomActor: (roomId) => core.prepareRoom(roomId),
     bus,
     events,
     ...(options.now ? { now: options.now } : {}),
@@ -200,14 +198,43 @@ export async function createInstance(config: Config, options: InstanceOptions): 
     remote: remoteFiles,
     forwarded: new ForwardedUploads({
       store,
-      federation,
-      mirror: services.federation.mirror,
-      copies: services.federation.copies,
+      hosts: core.hosts,
+      mirror: member.mirror,
+      copies: member.copies,
       log: logger,
     }),
     ...now,
   })
-  services.federation.bindRooms({ ...chat, files })
+  // The federation's inbound side: remote members and senders of direct messages act through the
+  // chat stack and the file service, as callers named by their actor URLs.
+  const runtime = createFederationRuntime(config, {
+    store,
+    base: base.federationBase,
+    member,
+    services: { rooms: chat.rooms, chat: chat.chat, events: chat.events, polls: chat.polls, files },
+  })
+  const { federation } = runtime
+  const services: Services = {
+    store,
+    accounts,
+    federationBase: base.federationBase,
+    federation: runtime,
+    async close() {
+      await runtime.close()
+      await base.close()
+    },
+  }
+  const fanout = new RoomFanoutBridge({ store, federation, log: logger, attachments })
+  // One-to-one rooms with remote accounts: what local users do there goes out as direct messages.
+  const directOutbox = new DirectOutbox({ store, federation, log: logger, attachments, ...now })
+  // Every durable room event, in room order: fanned out to member instances, sent as direct messages,
+  // and the files of deleted messages let go. Nothing has happened yet: no request is served and no
+  // queue runs before start().
+  chat.events.subscribe((roomId, seq, event) => {
+    fanout.onEvent(roomId, seq, event)
+    directOutbox.onEvent(roomId, seq, event)
+    fileKeeper.onRoomEvent(roomId, seq, event)
+  })
   const people = new PeopleService({
     store,
     host: new URL(config.publicOrigin).host,
@@ -345,6 +372,7 @@ export async function createInstance(config: Config, options: InstanceOptions): 
     remoteWrites,
     files,
     fileKeeper,
+    fileCopies,
     meetings,
     reminders,
     uploads,
@@ -352,6 +380,13 @@ export async function createInstance(config: Config, options: InstanceOptions): 
     push,
     app,
     async start() {
+      // What the previous version left in the rooms' own queue goes into the one queue first.
+      const adopted = await base.federationBase.backends.adoptLegacyQueues()
+      if (adopted > 0)
+        logger.info(
+          { component: 'federation', messages: adopted },
+          "the previous version's room queue moved into the queue",
+        )
       federation.start()
       jobs.start()
       remoteWrites.start()

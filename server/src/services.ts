@@ -1,7 +1,7 @@
 /**
- * Wires the services for one instance from its config: the store (migrated), the account service and
- * the federation (whose queue only `serve` starts). Used by `main.ts` for `serve` and by the CLI
- * commands, so both see the same wiring.
+ * What every entry point needs first, from config: the store (migrated), the account service and
+ * the federation's core (keys, fetcher, queue backends; nothing runs until the instance starts the
+ * federation). CLI commands use just this; `createInstance` builds the rest of an instance on it.
  */
 import type { Config } from './config/schema.ts'
 import type { Store } from './store/ports.ts'
@@ -9,17 +9,21 @@ import { openStore } from './store/open-store.ts'
 import { AccountService } from './accounts/account-service.ts'
 import { LoginLimiter } from './accounts/login-limiter.ts'
 import type { Logger } from './logger.ts'
-import {
-  createFederationRuntime,
-  type FederationRuntime,
-  type FederationRuntimeOptions,
-} from './federation/federation-setup.ts'
+import { openFederationCore, type FederationBase, type FederationRuntime } from './federation/federation-setup.ts'
 
-export type Services = {
+export type BaseServices = {
   store: Store
   accounts: AccountService
+  /** The federation's core and queue backends. */
+  federationBase: FederationBase
+  /** Closes the federation's core and backends, then the store. */
+  close(): Promise<void>
+}
+
+/** An instance's services, once its federation is built (instance.ts). */
+export type Services = Omit<BaseServices, 'close'> & {
   federation: FederationRuntime
-  /** Closes the federation, then the store. */
+  /** Closes the federation (waiting for its queue workers), then the store. */
   close(): Promise<void>
 }
 
@@ -30,10 +34,8 @@ export async function createServices(
     store?: Store
     logger?: Logger
     now?: () => number
-    /** The bus and event log the instance built first (see instance.ts); CLI commands have none. */
-    federation?: FederationRuntimeOptions
   } = {},
-): Promise<Services> {
+): Promise<BaseServices> {
   const store = options.store ?? (await openStore(config))
   try {
     if (options.migrate ?? true) await store.migrate()
@@ -46,22 +48,22 @@ export async function createServices(
     perAddress: config.loginAttemptsPerAddress,
     windowSeconds: config.loginWindowMinutes * 60,
   })
-  const federation = createFederationRuntime(config, store, options.logger, options.federation)
+  const federationBase = openFederationCore(config, store, options.logger)
   const accounts = new AccountService({
     store,
     limiter,
     registration: config.registration,
     sessionTtlMs: config.sessionTtlHours * 3600 * 1000,
     now: options.now,
-    onUserCreated: (user) => federation.federation.prepareActor(user.id),
-    onProfileChanged: async (user) => void (await federation.federation.profileChanged(user.username)),
+    onUserCreated: (user) => federationBase.core.prepareActor(user.id),
+    onProfileChanged: async (user) => void (await federationBase.core.profileChanged(user.username)),
   })
   return {
     store,
     accounts,
-    federation,
+    federationBase,
     async close() {
-      await federation.close()
+      await federationBase.close()
       await store.close()
     },
   }

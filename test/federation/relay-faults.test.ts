@@ -1,5 +1,8 @@
 import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { SqliteMessageQueue } from '@parley/federation'
 import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
 import { apiAs, inviteAndJoin, type Api } from '../harness/rooms.ts'
 
@@ -141,5 +144,52 @@ describe('Room fan-out under faults', () => {
       20_000,
       'B to have six and seven',
     )
+  })
+
+  it("deliveries the previous version left in the rooms' own queue go over after the upgrade", async () => {
+    // The previous version (rooms had a federation and a queue of their own) kept room deliveries in
+    // the table `fedify_room_queue`. Made here as it had them: A's queue workers stop, a message is
+    // posted and handed over (its delivery waits in the queue), A stops, and the waiting delivery is
+    // moved into that table, where this version's workers never look. (Fedify keys a delivery by
+    // the ordering key it was given, the room, followed by the inbox's origin.)
+    await a.instance.federation.close()
+    const eight = await post('eight')
+    await a.instance.fanout.caughtUp()
+    assert.ok((await a.services.store.federation.rooms.fanoutCursors.get(roomId)) >= eight, 'handed over')
+    const roomUri = `${a.origin}/rooms/${roomId}`
+    const { port, dataDir } = a
+    await a.close({ keepData: true })
+    const db = new DatabaseSync(join(dataDir, 'federation.sqlite'))
+    try {
+      new SqliteMessageQueue(db, { table: 'fedify_room_queue' })
+      const moved = db
+        .prepare(
+          `INSERT INTO fedify_room_queue (message, ordering_key, run_at, created_at)
+           SELECT message, ordering_key, run_at, created_at FROM fedify_queue WHERE ordering_key LIKE ? ORDER BY id`,
+        )
+        .run(`${roomUri}%`)
+      assert.ok(Number(moved.changes) > 0, 'the delivery of "eight" was waiting')
+      db.prepare('DELETE FROM fedify_queue WHERE ordering_key LIKE ?').run(`${roomUri}%`)
+    } finally {
+      db.close()
+    }
+    a = await startInstance({ port, dataDir })
+    const expected = await onA()
+    const arrived = await eventually(
+      async () => {
+        const now = await onB()
+        return JSON.stringify(now.messages) === JSON.stringify(expected) ? now : null
+      },
+      20_000,
+      'B to have "eight" after the upgrade',
+    )
+    assert.equal(arrived.events.filter((seq) => seq === eight).length, 1, 'once')
+    const check = new DatabaseSync(join(dataDir, 'federation.sqlite'), { readOnly: true })
+    try {
+      const old = check.prepare("SELECT name FROM sqlite_master WHERE name = 'fedify_room_queue'").get()
+      assert.equal(old, undefined, 'the old queue is gone')
+    } finally {
+      check.close()
+    }
   })
 })

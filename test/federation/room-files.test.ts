@@ -157,7 +157,7 @@ describe('Files in a federated room', () => {
     // B's guarded fetcher is refused the same way, and keeps nothing.
     const bobsRoom = (await mirrorOf(bob, roomUri)) as string
     const before = (await b.services.store.files.listForRoom(bobsRoom, null, 100)).length
-    const kept = await b.instance.files.keepCopy(bobsRoom, 999, `${a.origin}/users/alice`, {
+    const kept = await b.instance.fileCopies.keepCopy(bobsRoom, 999, `${a.origin}/users/alice`, {
       url: expired,
       mediaType: 'text/plain',
       name: 'minutes.txt',

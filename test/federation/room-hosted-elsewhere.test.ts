@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import WebSocket from 'ws'
 import { ParleyClient, RealtimeClient, type ServerEvent, type ServerTyping } from '@parley/client'
 import { CASCADE_CHANNEL_PATH } from '@parley/protocol'
+import { InProcessBus } from '@parley/server'
 import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
 import { apiAs, inviteAndJoin, mirrorOf, type Api } from '../harness/rooms.ts'
 
@@ -18,6 +19,7 @@ describe('Read markers, typing and participants of a room hosted elsewhere, acro
   let alice: Api
   let bob: Api
   let carol: Api
+  let mallory: Api
   let bobSdk: ParleyClient
   let carolToken: string
   let bobToken: string
@@ -36,7 +38,7 @@ describe('Read markers, typing and participants of a room hosted elsewhere, acro
     const carolUser = await apiAs(c, 'carol', 'Carol')
     carol = carolUser.api
     carolToken = (await c.services.accounts.createToken(carolUser.id, 'sdk')).secret
-    await apiAs(b, 'mallory', 'Mallory')
+    mallory = (await apiAs(b, 'mallory', 'Mallory')).api
     roomId = (
       (await alice('/api/v1/rooms', { method: 'POST', body: { kind: 'group', name: 'Markers' } })).json as {
         id: string
@@ -223,6 +225,23 @@ describe('Read markers, typing and participants of a room hosted elsewhere, acro
     assert.equal(((await unsigned.json()) as { error: { code: string } }).error.code, 'unauthenticated')
   })
 
+  it("B keeps A's roster briefly: listing again does not ask A; a membership change on B (Mallory joins) makes the next list ask A", async () => {
+    const asked = () =>
+      a.logs().filter((l) => l.includes('"incoming request"') && l.includes(`"url":"/rooms/${roomId}/participants"`))
+        .length
+    const first = await bobSdk.participants(onB)
+    const before = asked()
+    assert.deepEqual(await bobSdk.participants(onB), first, 'the same roster')
+    assert.equal(asked(), before, 'answered from what B kept')
+    await inviteAndJoin(a, alice, roomId, b, mallory, 'mallory')
+    const listed = await bobSdk.participants(onB)
+    assert.ok(
+      listed.participants.some((p) => p.displayName === 'Mallory'),
+      'Mallory, at once: B forgot the roster when she joined',
+    )
+    assert.equal(asked(), before + 1, 'A was asked again, once')
+  })
+
   it('a write that skipped forwarding never reaches the event log of a mirror (room-hosted-elsewhere); nothing is stored', async () => {
     const before = await b.services.store.events.since(onB, 0, 10_000)
     await assert.rejects(
@@ -247,5 +266,50 @@ describe('Read markers, typing and participants of a room hosted elsewhere, acro
       (error: Error & { code?: string }) => error.code === 'room-hosted-elsewhere',
     )
     assert.deepEqual(await b.services.store.events.since(onB, 0, 10_000), before)
+  })
+
+  it('once no member on C is in the room (Carol left), C stops following it: A no longer sends C its typing and call news', async () => {
+    const bus = a.instance.chat.bus as InProcessBus
+    assert.ok(bus instanceof InProcessBus)
+    const topic = `room:${roomId}`
+    // C follows the room (its channel's subscription on A): Carol's own typing comes back to her through it.
+    const carolRt = new RealtimeClient({ baseUrl: c.origin, auth: { token: carolToken }, reconnect: false })
+    const echoed: ServerTyping[] = []
+    carolRt.on('typing', (f) => f.roomId === onC && echoed.push(f))
+    await carolRt.connect()
+    await eventually(
+      async () => {
+        carolRt.typing(onC, true)
+        return echoed.length > 0
+      },
+      15_000,
+      "Carol's typing back on C",
+    )
+    const followed = bus.subscribers(topic)
+    carolRt.close()
+    const left = await carol(`/api/v1/rooms/${onC}/leave`, { method: 'POST' })
+    assert.equal(left.status, 204, JSON.stringify(left.json))
+    await eventually(async () => bus.subscribers(topic) === followed - 1, 15_000, "C's subscription on A to end")
+    // B still follows: Alice's typing still reaches Bob.
+    const bobRt = new RealtimeClient({ baseUrl: b.origin, auth: { token: bobToken }, reconnect: false })
+    const aliceToken = (
+      await a.services.accounts.createToken((await a.services.store.users.byUsername('alice'))!.id, 't')
+    ).secret
+    const aliceRt = new RealtimeClient({ baseUrl: a.origin, auth: { token: aliceToken }, reconnect: false })
+    const bobTyping: ServerTyping[] = []
+    bobRt.on('typing', (f) => f.roomId === onB && bobTyping.push(f))
+    await Promise.all([bobRt.connect(), aliceRt.connect()])
+    try {
+      await eventually(
+        async () => {
+          aliceRt.typing(roomId, true)
+          return bobTyping.find((t) => t.actor.name === 'Alice') ?? null
+        },
+        15_000,
+        "Alice's typing on B",
+      )
+    } finally {
+      for (const rt of [bobRt, aliceRt]) rt.close()
+    }
   })
 })

@@ -15,6 +15,7 @@ describe('Polls of a room hosted elsewhere, across three instances', () => {
   let b: TestInstance
   let c: TestInstance
   let alice: Api
+  let bobApi: Api
   let bob: ParleyClient
   let carol: ParleyClient
   let carolToken: string
@@ -38,6 +39,7 @@ describe('Polls of a room hosted elsewhere, across three instances', () => {
     ;[a, b, c] = await Promise.all([startInstance(), startInstance(), startInstance()])
     alice = (await apiAs(a, 'alice', 'Alice')).api
     const bobUser = await apiAs(b, 'bob', 'Bob')
+    bobApi = bobUser.api
     bob = new ParleyClient({
       baseUrl: b.origin,
       auth: { token: (await b.services.accounts.createToken(bobUser.id, 'sdk')).secret },
@@ -210,5 +212,45 @@ describe('Polls of a room hosted elsewhere, across three instances', () => {
     // The history on C has the poll message at A's seq, like a local room's.
     const history = await carol.history(onC)
     assert.ok(history.messages.some((m) => m.kind === 'poll' && m.body === pollId))
+  })
+
+  it('a member instance that joins after a poll was made gets the poll and its votes with the history it pulls', async () => {
+    const late = (
+      (await alice('/api/v1/rooms', { method: 'POST', body: { kind: 'group', name: 'Late poll' } })).json as {
+        id: string
+      }
+    ).id
+    const made = (
+      await alice(`/api/v1/rooms/${late}/polls`, {
+        method: 'POST',
+        body: { question: 'Where?', options: ['Here', 'There'] },
+      })
+    ).json as { message: { seq: number }; poll: { id: string } }
+    const voted = await alice(`/api/v1/rooms/${late}/polls/${made.poll.id}/votes`, {
+      method: 'POST',
+      body: { options: [1] },
+    })
+    assert.equal(voted.status, 200)
+    await alice(`/api/v1/rooms/${late}/messages`, { method: 'POST', body: { body: 'after the poll' } })
+    // No one on B was in this room until now: B pulls its history from A when Bob joins.
+    await inviteAndJoin(a, alice, late, b, bobApi, 'bob')
+    const lateOnB = await eventually(async () => mirrorOf(bobApi, `${a.origin}/rooms/${late}`), 15_000, 'the room on B')
+    const history = await eventually(
+      async () => {
+        const page = await bob.history(lateOnB)
+        return page.messages.some((m) => m.body === 'after the poll') ? page : null
+      },
+      15_000,
+      "the room's history on B",
+    )
+    const message = history.messages.find((m) => m.kind === 'poll')
+    assert.equal(message?.seq, made.message.seq, "the poll message at A's seq")
+    assert.equal(message?.body, made.poll.id, 'naming the same poll')
+    const poll = await bob.poll(lateOnB, made.poll.id)
+    assert.equal(poll.question, 'Where?')
+    assert.deepEqual(poll.votes, [0, 1], "Alice's vote, made before B joined")
+    assert.deepEqual(poll.voters, [{ name: 'Alice', options: [1] }])
+    // It is A's poll on B: Bob's vote goes to A and comes back with both.
+    assert.deepEqual((await bob.vote(lateOnB, made.poll.id, [0])).votes, [1, 1])
   })
 })

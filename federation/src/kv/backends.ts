@@ -9,6 +9,12 @@ import { SqliteMessageQueue } from './sqlite-message-queue.ts'
 import { RedisKvStore } from './redis-kv-store.ts'
 import { RedisMessageQueue } from './redis-message-queue.ts'
 import { redisClass } from './ioredis.ts'
+import {
+  adoptRedisQueue,
+  adoptSqliteQueue,
+  LEGACY_ROOM_QUEUE_PREFIX,
+  LEGACY_ROOM_QUEUE_TABLE,
+} from './legacy-queues.ts'
 
 export type QueueBackendOptions =
   | { backend: 'sqlite'; path: string; onError?: (error: unknown) => void }
@@ -24,6 +30,12 @@ export type QueueBackends = {
   queue: MessageQueue
   /** Parley's own federation tasks that local actions hand off (see profile-updates.ts). */
   taskQueue: MessageQueue
+  /**
+   * Moves what a previous version left in queues this one no longer reads (the rooms' own queue
+   * before one federation: legacy-queues.ts) into the one queue; how many messages moved. Run
+   * before the queue starts.
+   */
+  adoptLegacyQueues(): Promise<number>
   close(): Promise<void>
 }
 
@@ -36,6 +48,7 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
         kv: new SqliteKvStore(db),
         queue: new SqliteMessageQueue(db, { onError }),
         taskQueue: new SqliteMessageQueue(db, { table: 'parley_federation_tasks', concurrency: 2, onError }),
+        adoptLegacyQueues: async () => adoptSqliteQueue(db, LEGACY_ROOM_QUEUE_TABLE, 'fedify_queue'),
         close: async () => db.close(),
       }
     }
@@ -47,6 +60,8 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
         kv: new RedisKvStore(redis, { prefix: `${options.prefix}kv:` }),
         queue: new RedisMessageQueue(redis, { prefix: `${options.prefix}mq:`, onError }),
         taskQueue: new RedisMessageQueue(redis, { prefix: `${options.prefix}tq:`, concurrency: 2, onError }),
+        adoptLegacyQueues: () =>
+          adoptRedisQueue(redis, `${options.prefix}${LEGACY_ROOM_QUEUE_PREFIX}`, `${options.prefix}mq:`),
         close: async () => {
           await redis.quit().catch(() => redis.disconnect())
         },

@@ -2,7 +2,9 @@
  * A room's history as its host has it now, for member instances' replicas: an `OrderedCollection`
  * at /rooms/{id}/history, readable only with a signature by a member (authorized fetch), paged by
  * message seq. Each message is a `Note` (its current Markdown in `source`, `updated` when edited,
- * a shared file as its attachment with fresh capability URLs, as in the Announce) or, once deleted, a `Tombstone` of the same id (so a member sees why a seq is missing), followed
+ * a shared file as its attachment with fresh capability URLs, as in the Announce), a poll its
+ * `Question` as announced (the whole poll with its votes, `url` its message), or, once deleted, a
+ * `Tombstone` of the same id (so a member sees why a seq is missing), followed
  * by one `EmojiReact` per current reaction. Every page is a snapshot: storing it twice, or after
  * the Announces it covers, changes nothing, so a member instance can pull it whenever in doubt.
  *
@@ -19,6 +21,7 @@ import type { FollowerRepository, LocalRoomDirectory, RoomChatPort, RoomMessageS
 import type { DomainPolicy } from '../domain-policy.ts'
 import { sameUrl } from '../inbox/inbox-deps.ts'
 import { messageNote, messageUri } from './room-fanout.ts'
+import { pollQuestion } from './room-polls.ts'
 
 export const ROOM_HISTORY_PATH = '/rooms/{identifier}/history'
 /** Messages per page: a page of long messages with reactions stays well under the 1 MiB fetch limit. */
@@ -47,24 +50,30 @@ export function snapshotItems(roomUri: URL, m: RoomMessageSnapshot): APObject[] 
   const author = new URL(m.authorId)
   const id = messageUri(roomUri, m.seq)
   const head: APObject =
-    m.deletedAt === null
-      ? messageNote(roomUri, {
+    m.deletedAt === null && m.poll !== undefined
+      ? pollQuestion(roomUri, m.poll, {
           messageSeq: m.seq,
           author: { id: m.authorId, name: m.authorName },
-          body: m.body,
-          replyTo: m.replyTo,
           createdAt: m.createdAt,
-          editedAt: m.editedAt,
-          ...(m.attachments && m.attachments.length > 0 ? { attachments: m.attachments } : {}),
         })
-      : new Tombstone({
-          id,
-          attribution: author,
-          published: Temporal.Instant.fromEpochMilliseconds(m.createdAt),
-          updated: m.editedAt === null ? null : Temporal.Instant.fromEpochMilliseconds(m.editedAt),
-          deleted: Temporal.Instant.fromEpochMilliseconds(m.deletedAt),
-          tags: [new Mention({ href: author, name: m.authorName })],
-        })
+      : m.deletedAt === null
+        ? messageNote(roomUri, {
+            messageSeq: m.seq,
+            author: { id: m.authorId, name: m.authorName },
+            body: m.body,
+            replyTo: m.replyTo,
+            createdAt: m.createdAt,
+            editedAt: m.editedAt,
+            ...(m.attachments && m.attachments.length > 0 ? { attachments: m.attachments } : {}),
+          })
+        : new Tombstone({
+            id,
+            attribution: author,
+            published: Temporal.Instant.fromEpochMilliseconds(m.createdAt),
+            updated: m.editedAt === null ? null : Temporal.Instant.fromEpochMilliseconds(m.editedAt),
+            deleted: Temporal.Instant.fromEpochMilliseconds(m.deletedAt),
+            tags: [new Mention({ href: author, name: m.authorName })],
+          })
   return [
     head,
     ...m.reactions.map(

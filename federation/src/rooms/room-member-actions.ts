@@ -6,9 +6,9 @@
 import type { Context } from '@fedify/fedify'
 import type { LocalActor, LocalActorDirectory, RoomInviteRecord } from '../ports.ts'
 import { answerRoomMeeting, type MeetingAnswer } from './room-meeting-answers.ts'
-import { forwardRoomAction, type ForwardOutcome, type RemoteRoomAction } from './room-actions.ts'
-import { fetchRoomParticipants, type RosterOutcome } from './room-participants.ts'
-import type { RemoteFetcher } from '../remote-fetcher.ts'
+import type { ForwardOutcome, RemoteRoomAction } from './room-actions.ts'
+import type { RosterOutcome } from './room-participants.ts'
+import type { RoomHostLink } from './room-host-link.ts'
 import {
   answerInvitation,
   inviteToRoom,
@@ -24,8 +24,8 @@ export type RoomMemberActionsDeps = Omit<MembershipActionDeps, 'ctx'> & {
   users: LocalActorDirectory
   /** A handle's or URL's domain when it is blocked (checked before any lookup). */
   blockedTarget: (target: string) => { type: string } | null
-  /** Forwarded writes go to hosts through it (limits, address checks). */
-  fetcher: RemoteFetcher
+  /** Forwarded writes and roster requests go to hosts through it. */
+  hosts: RoomHostLink
 }
 
 export class RoomMemberActions {
@@ -58,43 +58,14 @@ export class RoomMemberActions {
     return leaveRemoteRoom(this.#actionDeps(), user, roomId)
   }
 
-  /**
-   * A local user's write in a room hosted elsewhere, sent to the host now and answered with its
-   * decision (room-actions.ts); `actionId` names it, so a retry is never applied twice.
-   */
-  async forward(
-    username: string,
-    roomUri: string,
-    action: RemoteRoomAction,
-    actionId: string,
-  ): Promise<ForwardOutcome> {
-    const user = await this.#user(username)
-    if (!user) return { type: 'refused', code: 'room-not-found', message: 'No such user here' }
-    let room: URL
-    try {
-      room = new URL(roomUri)
-    } catch {
-      return { type: 'refused', code: 'room-not-found', message: 'Not a room URL' }
-    }
-    if (this.#deps.policy.blocks(room))
-      return { type: 'refused', code: 'domain-blocked', message: `The domain ${room.host} is blocked here` }
-    const { fetcher, now, log } = this.#deps
-    return forwardRoomAction({ ctx: this.#deps.context(), fetcher, now, log }, username, room, action, actionId)
+  /** A local user's write in a room hosted elsewhere, sent to its host now (room-host-link.ts). */
+  forward(username: string, roomUri: string, action: RemoteRoomAction, actionId: string): Promise<ForwardOutcome> {
+    return this.#deps.hosts.forward(username, roomUri, action, actionId)
   }
 
-  /** The participants of a room hosted elsewhere as its host knows them, asked for as `username` (a member). */
-  async participants(username: string, roomUri: string): Promise<RosterOutcome> {
-    const user = await this.#user(username)
-    if (!user) return { type: 'refused', code: 'room-not-found', message: 'No such user here' }
-    let room: URL
-    try {
-      room = new URL(roomUri)
-    } catch {
-      return { type: 'refused', code: 'room-not-found', message: 'Not a room URL' }
-    }
-    if (this.#deps.policy.blocks(room))
-      return { type: 'refused', code: 'domain-blocked', message: `The domain ${room.host} is blocked here` }
-    return fetchRoomParticipants({ ctx: this.#deps.context(), fetcher: this.#deps.fetcher }, username, room)
+  /** The participants of a room hosted elsewhere as its host knows them (room-host-link.ts). */
+  participants(username: string, roomUri: string): Promise<RosterOutcome> {
+    return this.#deps.hosts.participants(username, roomUri)
   }
 
   /** A local user answers an occurrence of a meeting of a room hosted elsewhere (sent to its host). */

@@ -11,12 +11,13 @@
  * and pulls are serialised on this node, so a page never overwrites a newer Announce.
  */
 import { userIdentifier } from '../actor-identifiers.ts'
-import { EmojiReact, Mention, Note, OrderedCollectionPage, Tombstone } from '@fedify/fedify/vocab'
+import { EmojiReact, Mention, Note, OrderedCollectionPage, Question, Tombstone } from '@fedify/fedify/vocab'
 import type { Context } from '@fedify/fedify'
 import type { ReplicaMessageRecord, RoomReplicaRepository } from '../ports.ts'
 import type { InboxDeps } from '../inbox/inbox-deps.ts'
 import { messageSeqOf, noteBody } from './room-chat.ts'
 import { noteAttachments } from '../attachments/attachment-objects.ts'
+import { pollEventOf } from './room-polls.ts'
 
 /** A sanity bound: a page chain longer than this (HISTORY_PAGE_SIZE messages each) is cut. */
 const MAX_PAGES = 10_000
@@ -75,11 +76,28 @@ async function memberSigner(deps: InboxDeps, room: URL): Promise<string | null> 
   return null
 }
 
-/** A page's Notes and Tombstones of this room's messages, each with the EmojiReacts that follow it. */
+/** A page's Notes, Questions (polls) and Tombstones of this room's messages, each with the EmojiReacts that follow it. */
 async function pageMessages(room: URL, page: OrderedCollectionPage): Promise<ReplicaMessageRecord[]> {
   const out: ReplicaMessageRecord[] = []
   for await (const item of page.getItems()) {
-    if (item instanceof Note || item instanceof Tombstone) {
+    if (item instanceof Question) {
+      // A poll with its votes as the host has it now (the server checks it is a FederatedPoll).
+      const event = await pollEventOf(room, item, (id) => messageSeqOf(room, id))
+      if (event?.type !== 'poll.new') continue
+      out.push({
+        roomId: room.href,
+        seq: event.messageSeq,
+        authorId: event.author.id,
+        authorName: event.author.name,
+        body: item.name?.toString() ?? '',
+        replyTo: null,
+        createdAt: event.createdAt,
+        editedAt: null,
+        deletedAt: null,
+        reactions: [],
+        poll: event.poll,
+      })
+    } else if (item instanceof Note || item instanceof Tombstone) {
       const seq = messageSeqOf(room, item.id)
       const author = item.attributionId
       if (seq === null || author === null) continue

@@ -19,6 +19,12 @@ export interface Bus {
 export const roomTopic = (roomId: string) => `room:${roomId}`
 export const actorTopic = (actorId: string) => `actor:${actorId}`
 export const userTopic = (userId: string) => `user:${userId}`
+/**
+ * Local membership of a room hosted elsewhere changed (a local user joined or left it, or it was
+ * deleted): `{ "room": actor id }`. Every node's call channel side follows the room, or stops
+ * (room-mirror.ts → cascade-member.ts).
+ */
+export const MIRRORS_TOPIC = 'mirrors'
 /** Frames for one server node alone: call frames forwarded to the node running a call, and its replies (calls/call-forwarding.ts). */
 export const nodeTopic = (nodeId: string) => `node:${nodeId}`
 

@@ -26,6 +26,11 @@ export class InProcessBus implements Bus {
     }
   }
 
+  /** How many handlers a topic has now (tests check that a subscription ended). */
+  subscribers(topic: string): number {
+    return this.#topics.get(topic)?.size ?? 0
+  }
+
   async close(): Promise<void> {
     this.#closed = true
     this.#topics.clear()

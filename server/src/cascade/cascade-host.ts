@@ -5,7 +5,7 @@
  *
  * - `cascade.subscribe`: the room must be ours and have an active member whose account lives on the
  *   peer; then the room's call frames (the same ephemeral frames our own sessions get) go to the
- *   peer as `cascade.room`, so everyone there sees who is in the call.
+ *   peer as `cascade.room`, so everyone there sees who is in the call, until `cascade.unsubscribe`.
  * - `cascade.call`: a session's call frame. The actor must be of the peer's origin (else the channel
  *   is closed: a peer never speaks for someone else's accounts); the frame then goes through the
  *   call service like our own sessions' frames, with a PeerSink (peer-sink.ts) as the session, so
@@ -206,10 +206,12 @@ class PeerLink {
   async #handle(frame: PeerCascadeFrame): Promise<void> {
     if (this.#closed) return
     const roomId = localRoomId(this.#origin, frame.room)
-    if (!roomId) return this.#refuse('room-not-found', frame.room)
+    if (!roomId) return frame.type === 'cascade.unsubscribe' ? undefined : this.#refuse('room-not-found', frame.room)
     switch (frame.type) {
       case 'cascade.subscribe':
         return this.#subscribe(frame.room, roomId)
+      case 'cascade.unsubscribe':
+        return this.#unsubscribe(roomId)
       case 'cascade.call':
         return this.#call(frame, roomId)
       case 'cascade.released': {
@@ -272,6 +274,16 @@ class PeerLink {
     if (!(await subscription)) return this.#refuse('internal-error', room)
     if (this.#closed) return void (await subscription)?.()
     this.#subscribed(room, roomId)
+  }
+
+  /** The peer no longer follows the room: its call news and typing stop going there. */
+  async #unsubscribe(roomId: string): Promise<void> {
+    const subscription = this.#subscriptions.get(roomId)
+    if (!subscription) return
+    this.#subscriptions.delete(roomId)
+    await (
+      await subscription
+    )?.()
   }
 
   #subscribed(room: string, roomId: string): void {

@@ -12,6 +12,8 @@
  * user sends a call frame: welcome's `calls` lists a running call of a room hosted elsewhere like a
  * local one, and room-wide call news (`cascade.room`) reaches every local member's sessions, named
  * by the mirror room's id on its room stream and by the actor id on the members' user streams.
+ * Once no local member is in a room (the last one left, or it was deleted), it is not followed any
+ * more (`cascade.unsubscribe`): its typing and call news stop for good, not at process exit.
  * When a channel drops, our sessions in that host's calls get `call.ended` (media-unavailable):
  * the host has let them go too (its end saw the channel close). They may join again once it is back.
  */
@@ -19,7 +21,7 @@ import type { ClientCallMessage, HostCascadeFrame, IceServers, ServerCallJoined,
 import type { FederationRepositories, ParleyFederation } from '@parley/federation'
 import type { Logger } from '../logger.ts'
 import type { Store } from '../store/ports.ts'
-import { roomTopic, userTopic, type Bus } from '../bus/bus.ts'
+import { MIRRORS_TOPIC, roomTopic, userTopic, type Bus, type Unsubscribe } from '../bus/bus.ts'
 import type { CallFrontDoor } from '../calls/call-service.ts'
 import type { CallSink } from '../calls/call-participant.ts'
 import { PeerChannel } from './peer-channel.ts'
@@ -73,6 +75,8 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
    * `call.joined` waits for our router, and what follows it must not overtake it.
    */
   #toSessions: Promise<void> = Promise.resolve()
+  /** Our subscription to changes of local membership in rooms hosted elsewhere (MIRRORS_TOPIC). */
+  readonly #mirrors: Promise<Unsubscribe | null>
   #closed = false
 
   constructor(deps: CascadeMemberDeps) {
@@ -93,7 +97,14 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
           logger: this.#log,
         })
       : null
-    void this.#followMirrors()
+    // Subscribed before the mirrors are listed, so no change in between is missed.
+    this.#mirrors = deps.bus
+      .subscribe(MIRRORS_TOPIC, (raw) => this.#mirrorChanged(raw))
+      .catch((error: unknown) => {
+        this.#log.warn({ err: error }, 'cannot hear of local membership in rooms hosted elsewhere')
+        return null
+      })
+    void this.#mirrors.then(() => this.#followMirrors())
   }
 
   /** The calls hosted elsewhere that run through our own SFU (for tests and metrics). */
@@ -211,6 +222,9 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
   async close(): Promise<void> {
     this.#closed = true
     this.#bridged?.close()
+    await (
+      await this.#mirrors
+    )?.()
     this.#calls.close()
     for (const channel of this.#channels.values()) channel.close()
     this.#channels.clear()
@@ -233,6 +247,33 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
     } catch (error) {
       this.#log.warn({ err: error }, 'cannot follow the calls of rooms hosted elsewhere')
     }
+  }
+
+  /**
+   * Local membership of a room hosted elsewhere changed: followed while a local member is in it
+   * (typing and call news reach them even before they open it), no longer once none is — the host
+   * is told to stop, and the channel is not reopened for it.
+   */
+  #mirrorChanged(raw: string): void {
+    let room: unknown
+    try {
+      room = (JSON.parse(raw) as { room?: unknown }).room
+    } catch {
+      return
+    }
+    if (typeof room !== 'string' || this.#closed) return
+    const host = remoteHostOf(this.#origin, room)
+    if (host === null) return
+    this.#signerFor(room)
+      .then((signer) => {
+        if (this.#closed) return
+        if (signer !== null) this.#calls.follow(host, room, signer)
+        else if (this.#calls.following(room)) {
+          this.#calls.unfollow(host, room)
+          this.#log.info({ room }, 'no local member in a room hosted elsewhere: its news not followed any more')
+        }
+      })
+      .catch((error: unknown) => this.#log.warn({ err: error, room }, 'cannot follow a room hosted elsewhere'))
   }
 
   /** A local member of a remote room whose key signs the channel's upgrade. */

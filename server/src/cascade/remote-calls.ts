@@ -41,6 +41,25 @@ export class RemoteCalls {
     this.#deps.channel(host).send({ type: 'cascade.subscribe', room: uri })
   }
 
+  /**
+   * Stops following a room (no local member is in it any more): the host is told, and stops
+   * sending its call news and typing. Anyone waiting on its call hears "none".
+   */
+  unfollow(host: string, uri: string): void {
+    const rooms = this.#hosts.get(host)
+    const followed = rooms?.get(uri)
+    if (!rooms || !followed) return
+    rooms.delete(uri)
+    if (rooms.size === 0) this.#hosts.delete(host)
+    for (const wake of followed.waiting.splice(0)) wake()
+    if (!this.#closed) this.#deps.channel(host).send({ type: 'cascade.unsubscribe', room: uri })
+  }
+
+  /** Whether the room is followed (its host sends us its call news and typing). */
+  following(uri: string): boolean {
+    return this.#find(uri) !== undefined
+  }
+
   follows(host: string): boolean {
     return (this.#hosts.get(host)?.size ?? 0) > 0
   }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import Value from 'typebox/value'
 import { DisplayName, Password, Username } from '@parley/protocol'
 import type { Config } from '../config/schema.ts'
-import { createServices, type Services } from '../services.ts'
+import { createServices, type BaseServices } from '../services.ts'
 import { readAll, type CliIo } from './io.ts'
 
 type Flags = {
@@ -15,7 +15,7 @@ type Flags = {
   'expires-in-days'?: string | undefined
 }
 
-async function withServices(config: Config, run: (services: Services) => Promise<number>): Promise<number> {
+async function withServices(config: Config, run: (services: BaseServices) => Promise<number>): Promise<number> {
   const services = await createServices(config)
   try {
     return await run(services)

@@ -22,7 +22,7 @@ import type { Store } from '../store/ports.ts'
 import type { FileSharing } from './file-sharing.ts'
 import { isRemoteActorId } from '../store/actor-ids.ts'
 
-type Services = Pick<ChatStack, 'rooms' | 'chat'> & { files?: FileSharing }
+type Services = Pick<ChatStack, 'rooms' | 'chat'> & { files: FileSharing }
 
 /** Opens (or continues) the one-to-one room of `userId` and `account`, keeping the account as seen now. */
 export async function openDirectConversation(
@@ -87,25 +87,17 @@ export async function remotePeerOf(store: Store, roomId: string): Promise<Remote
 export class DirectConversations implements DirectConversationPort {
   readonly #store: Store
   readonly #now: () => number
-  #services: Services | null = null
+  readonly #services: Services
 
-  constructor(store: Store, now: () => number = Date.now) {
-    this.#store = store
-    this.#now = now
-  }
-
-  /** The federation is built before the chat stack: until bound, a call throws and Fedify's inbox queue retries it. */
-  bind(services: Services): void {
-    this.#services = services
-  }
-
-  #bound(): Services {
-    if (!this.#services) throw new Error('direct conversations: no room and chat services bound yet')
-    return this.#services
+  /** Built after the chat stack and the file service, and handed to the federation's inbound side (instance.ts). */
+  constructor(deps: { store: Store; services: Services; now?: () => number }) {
+    this.#store = deps.store
+    this.#services = deps.services
+    this.#now = deps.now ?? Date.now
   }
 
   async receive(note: InboundDirectNote): Promise<DirectOutcome> {
-    const { rooms } = this.#bound()
+    const { rooms } = this.#services
     const opened = await openDirectConversation(
       { store: this.#store, rooms, now: this.#now },
       note.recipientUserId,
@@ -144,9 +136,9 @@ export class DirectConversations implements DirectConversationPort {
    * and the text posted alone; nothing of it is kept.
    */
   async #post(caller: Caller, roomId: string, note: InboundDirectNote, replyTo: number | undefined) {
-    const { chat, files } = this.#bound()
+    const { chat, files } = this.#services
     const first = note.attachments?.[0]
-    if (first && files) {
+    if (first) {
       const shared = await files.shareRemote(caller, roomId, first, { caption: note.text, replyTo })
       if (shared.ok || shared.error.type !== 'remote-file-unavailable') return shared
     }
@@ -155,9 +147,9 @@ export class DirectConversations implements DirectConversationPort {
 
   /** Files after the first (Mastodon sends up to four): one message each, deleted with the note. */
   async #moreFiles(caller: Caller, roomId: string, note: InboundDirectNote): Promise<void> {
-    const files = this.#bound().files
+    const files = this.#services.files
     for (const [index, attachment] of (note.attachments ?? []).entries()) {
-      if (index === 0 || !files) continue
+      if (index === 0) continue
       const noteId = extraNoteId(note.noteId, index)
       const claimed = await this.#store.direct.notes.claim({
         noteId,
@@ -176,7 +168,7 @@ export class DirectConversations implements DirectConversationPort {
   async edit(actorId: string, noteId: string, text: string): Promise<DirectOutcome> {
     const found = await this.#authored(actorId, noteId)
     if (!found.ok) return found
-    return outcome(await this.#bound().chat.edit(found.caller, found.roomId, found.seq, text))
+    return outcome(await this.#services.chat.edit(found.caller, found.roomId, found.seq, text))
   }
 
   async delete(actorId: string, noteId: string): Promise<DirectOutcome> {
@@ -184,15 +176,15 @@ export class DirectConversations implements DirectConversationPort {
     if (!found.ok) return found
     for (let index = 1; index < 4; index++) {
       const extra = await this.#authored(actorId, extraNoteId(noteId, index))
-      if (extra.ok) await this.#bound().chat.delete(extra.caller, extra.roomId, extra.seq)
+      if (extra.ok) await this.#services.chat.delete(extra.caller, extra.roomId, extra.seq)
     }
-    return outcome(await this.#bound().chat.delete(found.caller, found.roomId, found.seq))
+    return outcome(await this.#services.chat.delete(found.caller, found.roomId, found.seq))
   }
 
   async react(actorId: string, noteId: string, emoji: string, add: boolean): Promise<DirectOutcome> {
     const found = await this.#note(actorId, noteId)
     if (!found.ok) return found
-    return outcome(await this.#bound().chat.react(found.caller, found.roomId, found.seq, emoji, add))
+    return outcome(await this.#services.chat.react(found.caller, found.roomId, found.seq, emoji, add))
   }
 
   /** The note's message, when `actorId` is in its room (anyone else's action is refused: no side effect). */

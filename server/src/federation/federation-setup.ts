@@ -1,49 +1,66 @@
 /**
- * Wires @parley/federation for one instance: the store's users as the actor directory, the store's
- * federation repositories, and Fedify's cache and queue — in embedded mode a second SQLite file
- * (`federation.sqlite` in dataDir, WAL), so queue churn never contends with the main store; Redis
- * when `federationQueue` is redis.
+ * Wires @parley/federation for one instance, in the order the composition root (instance.ts)
+ * builds it:
+ *
+ * 1. `openFederationCore`: Fedify's cache and queue — in embedded mode a second SQLite file
+ *    (`federation.sqlite` in dataDir, WAL), so queue churn never contends with the main store;
+ *    Redis when `federationQueue` is redis — and the federation's core (keys, fetcher, policy,
+ *    the link to other rooms' hosts). CLI commands need no more than this.
+ * 2. `createMemberSide`: the member side of rooms hosted elsewhere that the chat stack writes
+ *    through (mirror, realtime pushes, copies of their files and meetings).
+ * 3. `createFederationRuntime`: the inbound side (ParleyFederation), over the chat stack and the
+ *    file service built in between: remote members join and chat through them, direct messages
+ *    become one-to-one conversations through them.
  */
 import { join } from 'node:path'
 import {
+  FederationCore,
   ParleyFederation,
   openQueueBackends,
   type FederationLogger,
   type LocalActorDirectory,
   type LocalRoomDirectory,
+  type QueueBackends,
 } from '@parley/federation'
 import type { Config } from '../config/schema.ts'
 import type { Store } from '../store/ports.ts'
 import type { UserRecord } from '../store/records.ts'
 import { avatarPath } from '../http/views.ts'
 import type { Logger } from '../logger.ts'
-import type { ChatStack } from '../rooms/chat-stack.ts'
 import type { RoomEventLog } from '../rooms/event-log.ts'
 import type { Bus } from '../bus/bus.ts'
-import { RemoteMembership } from './remote-membership.ts'
+import type { FileCopies } from '../files/file-copies.ts'
+import { RemoteMembership, type RemoteMembershipServices } from './remote-membership.ts'
 import { MemberPush } from './member-push.ts'
 import { RoomMirror } from './room-mirror.ts'
 import { DirectConversations } from './direct-conversations.ts'
-import type { FileSharing } from './file-sharing.ts'
 import { ReplicaFiles } from './file-sharing.ts'
 import { RemoteMeetings } from './remote-meetings.ts'
 import serverPackage from '../../package.json' with { type: 'json' }
 
-export type FederationRuntime = {
-  readonly federation: ParleyFederation
-  /** Rooms hosted on other instances, as local rooms (member side). */
+/** The federation's core and its queue backends (step 1). */
+export type FederationBase = {
+  readonly core: FederationCore
+  readonly backends: QueueBackends
+  /** Closes the core's fetcher, then Fedify's cache and queue backends (after the queue stopped). Idempotent. */
+  close(): Promise<void>
+}
+
+/** The member side of rooms hosted elsewhere (step 2). */
+export type MemberSide = {
+  /** Rooms hosted on other instances, as local rooms. */
   readonly mirror: RoomMirror
+  /** Pushes invitations and replica changes to local users' sessions. */
+  readonly push: MemberPush
   /** Copies of remote rooms' meetings and remote members' answers. */
   readonly meetings: RemoteMeetings
   /** Copies of the files of rooms hosted elsewhere (kept as files of their mirrors). */
   readonly copies: ReplicaFiles
-  /**
-   * Hands the room and chat services to the federation (remote members join and chat through them,
-   * direct messages become one-to-one conversations through them);
-   * with the bus, local users' sessions hear of invitations and rooms on other instances.
-   */
-  bindRooms(stack: Pick<ChatStack, 'rooms' | 'chat'> & { files?: FileSharing }): void
-  /** Stops the queue and closes Fedify's cache and queue backends. Idempotent. */
+}
+
+export type FederationRuntime = MemberSide & {
+  readonly federation: ParleyFederation
+  /** Stops the queue (waiting for its workers), then closes the core and the backends. Idempotent. */
   close(): Promise<void>
 }
 
@@ -87,23 +104,13 @@ export function storeRoomDirectory(store: Store): LocalRoomDirectory {
   }
 }
 
-/** What the instance built before the federation, for its member side; CLI commands have neither. */
-export type FederationRuntimeOptions = {
-  /** Local users' sessions hear of invitations and rooms on other instances through it. */
-  bus?: Bus
-  /** Mirrors of remote rooms publish their events through it. */
-  events?: RoomEventLog
-  /** Told after a copy of a remote room's meeting changed (reminders re-plan). */
-  onMeetingCopyChanged?: () => void
+function federationLog(logger: Logger | undefined): FederationLogger | undefined {
+  return (logger?.child({ component: 'federation' }) as FederationLogger | undefined) ?? undefined
 }
 
-export function createFederationRuntime(
-  config: Config,
-  store: Store,
-  logger?: Logger,
-  options: FederationRuntimeOptions = {},
-): FederationRuntime {
-  const log = (logger?.child({ component: 'federation' }) as FederationLogger | undefined) ?? undefined
+/** Step 1: the queue backends and the federation's core. Nothing runs until the federation starts. */
+export function openFederationCore(config: Config, store: Store, logger?: Logger): FederationBase {
+  const log = federationLog(logger)
   const onError = (error: unknown) => log?.error({ err: error }, 'federation queue or cache failed')
   const backends = openQueueBackends(
     config.federationQueue === 'redis'
@@ -115,35 +122,13 @@ export function createFederationRuntime(
         }
       : { backend: 'sqlite', path: federationDatabasePath(config), onError },
   )
-  const membership = new RemoteMembership(store, config.publicOrigin)
-  const replicaFiles = new ReplicaFiles(store, logger)
-  const mirror = new RoomMirror({
-    store,
-    origin: config.publicOrigin,
-    files: replicaFiles,
-    ...(options.events ? { events: options.events } : {}),
-    ...(logger ? { log: logger } : {}),
-  })
-  const push = new MemberPush(mirror, {
-    ...(options.bus ? { bus: options.bus } : {}),
-    ...(logger ? { log: logger } : {}),
-  })
-  const direct = new DirectConversations(store)
-  const meetings = new RemoteMeetings(store, {
-    ...(options.onMeetingCopyChanged ? { onChange: options.onMeetingCopyChanged } : {}),
-  })
-  const federation = new ParleyFederation({
+  const core = new FederationCore({
     origin: config.publicOrigin,
     kv: backends.kv,
     queue: backends.queue,
     taskQueue: backends.taskQueue,
     directory: storeDirectory(store),
-    rooms: storeRoomDirectory(store),
-    roomMembership: membership,
-    roomChat: membership,
-    direct,
-    meetings,
-    repositories: replicaFiles.wrap(push.wrap(store.federation)),
+    repositories: store.federation,
     signatureWindowSeconds: config.federationSignatureWindowSeconds,
     circuitRecoverySeconds: config.federationCircuitRecoverySeconds,
     allowPrivateAddress: config.federationAllowPrivateAddress,
@@ -152,26 +137,86 @@ export function createFederationRuntime(
     blockedDomains: config.federationBlockedDomains,
     allowedDomains: config.federationAllowedDomains,
     software: { name: 'parley', version: serverPackage.version },
-    nodeInfo: async () => ({ users: await store.users.count(), openRegistrations: config.registration === 'open' }),
     ...(log ? { log } : {}),
   })
   let closed = false
   return {
-    federation,
-    mirror,
-    meetings,
-    copies: replicaFiles,
-    bindRooms: (stack) => {
-      membership.bind(stack)
-      direct.bind(stack)
-      if (stack.files) replicaFiles.bind(stack.files)
+    core,
+    backends,
+    async close() {
+      if (closed) return
+      closed = true
+      await core.close()
+      await backends.close()
     },
+  }
+}
+
+/** Step 2: what the chat stack needs of rooms hosted elsewhere. */
+export function createMemberSide(
+  config: Config,
+  deps: {
+    store: Store
+    /** Keeps copies of remote rooms' files (the file service's fetcher and keeper). */
+    fileCopies: FileCopies
+    /** Mirrors of remote rooms publish their events through it. */
+    events: RoomEventLog
+    /** Local users' sessions hear of invitations and rooms on other instances through it. */
+    bus: Bus
+    /** Told after a copy of a remote room's meeting changed (reminders re-plan). */
+    onMeetingCopyChanged?: () => void
+    logger?: Logger
+  },
+): MemberSide {
+  const { store, logger } = deps
+  const copies = new ReplicaFiles({ store, copies: deps.fileCopies, logger })
+  const mirror = new RoomMirror({
+    store,
+    origin: config.publicOrigin,
+    files: copies,
+    events: deps.events,
+    ...(logger ? { log: logger } : {}),
+  })
+  const push = new MemberPush(mirror, { bus: deps.bus, ...(logger ? { log: logger } : {}) })
+  const meetings = new RemoteMeetings(store, {
+    ...(deps.onMeetingCopyChanged ? { onChange: deps.onMeetingCopyChanged } : {}),
+  })
+  return { copies, mirror, push, meetings }
+}
+
+/** Step 3: the federation's inbound side, over the services remote members and senders act through. */
+export function createFederationRuntime(
+  config: Config,
+  deps: {
+    store: Store
+    base: FederationBase
+    member: MemberSide
+    services: RemoteMembershipServices
+    now?: () => number
+  },
+): FederationRuntime {
+  const { store, base, member } = deps
+  const membership = new RemoteMembership({ store, origin: config.publicOrigin, services: deps.services })
+  const federation = new ParleyFederation({
+    core: base.core,
+    rooms: storeRoomDirectory(store),
+    roomMembership: membership,
+    roomChat: membership,
+    direct: new DirectConversations({ store, services: deps.services, ...(deps.now ? { now: deps.now } : {}) }),
+    meetings: member.meetings,
+    repositories: member.copies.wrap(member.push.wrap(store.federation)),
+    nodeInfo: async () => ({ users: await store.users.count(), openRegistrations: config.registration === 'open' }),
+  })
+  let closed = false
+  return {
+    ...member,
+    federation,
     async close() {
       if (closed) return
       closed = true
       // Resolves once the queue workers finished what they were doing: the database may go then.
       await federation.close()
-      await backends.close()
+      await base.close()
     },
   }
 }

@@ -8,31 +8,28 @@
  */
 import type { FederationRepositories, FileAttachment, RoomReplicaRepository } from '@parley/federation'
 import type { FileService } from '../files/file-service.ts'
+import type { FileCopies } from '../files/file-copies.ts'
 import type { Store } from '../store/ports.ts'
 import type { FileRecord } from '../store/file-records.ts'
 import type { Logger } from '../logger.ts'
 import type { FileView } from '@parley/protocol'
 import { fileSnapshot, filesPath, fileView } from '../files/file-views.ts'
 
-/** What the federation's server side uses of the file service. */
-export type FileSharing = Pick<FileService, 'shareRemote' | 'keepCopy' | 'dropCopies' | 'attachmentsOf'>
+/** What the federation's inbound side uses of the file service (remote members' and senders' files). */
+export type FileSharing = Pick<FileService, 'shareRemote' | 'attachmentsOf'>
 
 export class ReplicaFiles {
   readonly #store: Store
   readonly #log: Logger | undefined
-  #files: FileSharing | null = null
+  readonly #copies: FileCopies
   readonly #running = new Set<Promise<unknown>>()
   /** Copies being fetched, by `{local room} {seq}`: a forwarded upload waits for its own (waitForCopy). */
   readonly #pending = new Map<string, Promise<void>>()
 
-  constructor(store: Store, logger?: Logger) {
-    this.#store = store
-    this.#log = logger?.child({ component: 'files' })
-  }
-
-  /** The file service, made after the federation; copies are kept from then on (the queue starts later). */
-  bind(files: FileSharing): void {
-    this.#files = files
+  constructor(deps: { store: Store; copies: FileCopies; logger?: Logger | undefined }) {
+    this.#store = deps.store
+    this.#copies = deps.copies
+    this.#log = deps.logger?.child({ component: 'files' })
   }
 
   /** Resolves when the copies being fetched are kept (or refused). */
@@ -131,18 +128,16 @@ export class ReplicaFiles {
   }
 
   async #keep(roomUri: string, roomId: string, seq: number, authorId: string, attachment: FileAttachment) {
-    const files = this.#files
-    if (!files) return
     // Applied once per event, but a copy kept before (a restart, a history page overlapping events) is not fetched again.
     if ((await this.#store.files.byMessage(roomId, seq)).length > 0) return
-    const kept = await files.keepCopy(roomId, seq, authorId, attachment)
+    const kept = await this.#copies.keepCopy(roomId, seq, authorId, attachment)
     if (kept.ok) this.#log?.info({ room: roomUri, seq, fileId: kept.value.id }, 'copy of a remote file kept')
     else this.#log?.info({ room: roomUri, seq, reason: kept.reason }, 'remote file not kept')
   }
 
   async #drop(roomUri: string, seq?: number): Promise<void> {
     const roomId = await this.#store.remoteRooms.roomOf(roomUri)
-    if (roomId) await this.#files?.dropCopies(roomId, seq)
+    if (roomId) await this.#copies.dropCopies(roomId, seq)
   }
 }
 

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { MessageView } from '@parley/protocol'
-import type { FileAttachment, ParleyFederation } from '@parley/federation'
+import type { FileAttachment, RoomHostLink } from '@parley/federation'
 import type { Store } from '../store/ports.ts'
 import type { Logger } from '../logger.ts'
 import { fail, ok, type Caller, type Result } from '../rooms/result.ts'
@@ -27,20 +27,21 @@ const ARRIVAL_WAIT_MS = 15_000
 
 export class ForwardedUploads implements ForwardedFiles {
   readonly #store: Store
-  readonly #federation: ParleyFederation
+  readonly #hosts: RoomHostLink
   readonly #mirror: RoomMirror
   readonly #copies: ReplicaFiles
   readonly #log: Logger | undefined
 
   constructor(deps: {
     store: Store
-    federation: ParleyFederation
+    /** The federation's link to rooms' hosts (built before the chat stack: federation-core.ts). */
+    hosts: RoomHostLink
     mirror: RoomMirror
     copies: ReplicaFiles
     log?: Logger
   }) {
     this.#store = deps.store
-    this.#federation = deps.federation
+    this.#hosts = deps.hosts
     this.#mirror = deps.mirror
     this.#copies = deps.copies
     this.#log = deps.log?.child({ component: 'files' })
@@ -62,7 +63,7 @@ export class ForwardedUploads implements ForwardedFiles {
     // Text writes wait for the host here: a file must not overtake them.
     if ((await this.#store.remoteRooms.queued(roomId)).length > 0)
       return fail('room-host-unreachable', { roomId, reason: 'writes to this room are waiting for its host' })
-    const outcome = await this.#federation.roomMembers.forward(
+    const outcome = await this.#hosts.forward(
       user.username,
       roomUri,
       {

@@ -12,8 +12,15 @@ import type { Store } from '../store/ports.ts'
 import type { Caller } from '../rooms/result.ts'
 import type { Logger } from '../logger.ts'
 
+export type HostedParticipantsDeps = {
+  store: Store
+  federation: Pick<ParleyFederation, 'roomMembers'>
+  origin: string
+  log?: Logger
+}
+
 export async function hostedParticipants(
-  deps: { store: Store; federation: ParleyFederation; origin: string; log?: Logger },
+  deps: HostedParticipantsDeps,
   caller: Caller,
   roomUri: string,
 ): Promise<ParticipantView[] | null> {

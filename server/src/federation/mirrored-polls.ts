@@ -7,7 +7,7 @@
  */
 import Value from 'typebox/value'
 import { FederatedPoll, type MessageView, type RoomEvent } from '@parley/protocol'
-import type { RoomFanoutEvent } from '@parley/federation'
+import type { RoomActorRef, RoomFanoutEvent } from '@parley/federation'
 import type { Store } from '../store/ports.ts'
 import type { PollRecord } from '../store/records.ts'
 import type { Logger } from '../logger.ts'
@@ -35,11 +35,48 @@ export class MirroredPolls {
 
   /** Applies the host's poll event `eventSeq` to local room `roomId` (once: the mirror checked the log). */
   async applied(roomId: string, eventSeq: number, event: PollEvent): Promise<void> {
-    const { store, log } = this.#deps
-    const poll = event.poll
-    if (!Value.Check(FederatedPoll, poll) || poll.votes.some((v) => v.options.some((o) => o >= poll.options.length))) {
-      log?.warn({ roomId, eventSeq, component: 'federation' }, "host's poll is not a FederatedPoll: ignored")
+    const kept = await this.#keep(roomId, event.poll, event.type === 'poll.new' ? event : null)
+    if (!kept) return
+    if (event.type === 'poll.new') {
+      await this.#deps.append(roomId, eventSeq, {
+        type: 'message.new',
+        message: await this.#deps.view(roomId, event.messageSeq),
+      })
       return
+    }
+    const { store } = this.#deps
+    const stored = (await store.polls.byId(kept)) as PollRecord
+    await this.#deps.append(roomId, eventSeq, {
+      type: 'poll.updated',
+      poll: pollView(stored, await store.polls.votes(kept)),
+    })
+  }
+
+  /**
+   * A poll message of a page of the host's history (a late join, or what was missed): the poll and
+   * its message are kept, or take the host's results and state; the mirror logs its `message.new`.
+   * False when the host's poll was refused (the message is then left out).
+   */
+  async pulled(
+    roomId: string,
+    message: { seq: number; author: RoomActorRef; createdAt: number; poll: unknown },
+  ): Promise<boolean> {
+    return (await this.#keep(roomId, message.poll, { messageSeq: message.seq, ...message })) !== null
+  }
+
+  /**
+   * Keeps the host's poll (its whole state: a FederatedPoll) in local room `roomId`, and its message
+   * when `created` says which; the poll's id, or null when refused.
+   */
+  async #keep(
+    roomId: string,
+    poll: unknown,
+    created: { messageSeq: number; author: RoomActorRef; createdAt: number } | null,
+  ): Promise<string | null> {
+    const { store, log } = this.#deps
+    if (!Value.Check(FederatedPoll, poll) || poll.votes.some((v) => v.options.some((o) => o >= poll.options.length))) {
+      log?.warn({ roomId, component: 'federation' }, "host's poll is not a FederatedPoll: ignored")
+      return null
     }
     const existing = await store.polls.byId(poll.id)
     // A poll id of another room here (a host cannot take over someone else's poll).
@@ -48,13 +85,13 @@ export class MirroredPolls {
         { roomId, pollId: poll.id, component: 'federation' },
         "host's poll id is taken by another room: ignored",
       )
-      return
+      return null
     }
-    if (event.type === 'poll.updated' && !existing) {
+    if (!created && !existing) {
       log?.warn({ roomId, pollId: poll.id, component: 'federation' }, 'results of a poll not here: ignored')
-      return
+      return null
     }
-    if (event.type === 'poll.new' && !existing) {
+    if (created && !existing) {
       const record: PollRecord = {
         id: poll.id,
         roomId,
@@ -62,8 +99,8 @@ export class MirroredPolls {
         options: poll.options,
         multiple: poll.multiple,
         anonymous: poll.anonymous,
-        createdBy: await this.#deps.localId(event.author.id),
-        createdAt: event.createdAt,
+        createdBy: await this.#deps.localId(created.author.id),
+        createdAt: created.createdAt,
         closedAt: null,
       }
       await store.polls.create(record)
@@ -79,33 +116,22 @@ export class MirroredPolls {
       })
     await store.polls.replaceVotes(poll.id, votes)
     if (poll.closedAt !== null && !existing?.closedAt) await store.polls.close(poll.id, poll.closedAt)
-    if (event.type === 'poll.new') {
-      if (!(await store.messages.get(roomId, event.messageSeq)))
-        await store.messages.create({
-          roomId,
-          seq: event.messageSeq,
-          kind: 'poll',
-          actorType: 'user',
-          actorId: await this.#deps.localId(event.author.id),
-          actorName: event.author.name,
-          body: poll.id,
-          data: { question: poll.question },
-          replyTo: null,
-          createdAt: event.createdAt,
-          editedAt: null,
-          deletedAt: null,
-          expiresAt: null,
-        })
-      await this.#deps.append(roomId, eventSeq, {
-        type: 'message.new',
-        message: await this.#deps.view(roomId, event.messageSeq),
+    if (created && !(await store.messages.get(roomId, created.messageSeq)))
+      await store.messages.create({
+        roomId,
+        seq: created.messageSeq,
+        kind: 'poll',
+        actorType: 'user',
+        actorId: await this.#deps.localId(created.author.id),
+        actorName: created.author.name,
+        body: poll.id,
+        data: { question: poll.question },
+        replyTo: null,
+        createdAt: created.createdAt,
+        editedAt: null,
+        deletedAt: null,
+        expiresAt: null,
       })
-      return
-    }
-    const stored = (await store.polls.byId(poll.id)) as PollRecord
-    await this.#deps.append(roomId, eventSeq, {
-      type: 'poll.updated',
-      poll: pollView(stored, await store.polls.votes(poll.id)),
-    })
+    return poll.id
   }
 }

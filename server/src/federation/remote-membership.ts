@@ -2,9 +2,8 @@
  * The server's side of remote members of local rooms (the federation's `RoomMembershipPort` and
  * `RoomChatPort`): remote accounts join, post, edit, delete and react through the room and chat
  * services — as callers whose id is their actor URL — so the one policy module decides for them as
- * for anyone, and local clients see what they do. The federation is built before the chat stack,
- * so the services are bound once both exist; until then a call fails and Fedify's inbox queue
- * retries it.
+ * for anyone, and local clients see what they do. Built by the composition root after the chat
+ * stack and the file service, and handed to the federation's inbound side (instance.ts).
  */
 import type {
   FileAttachment,
@@ -24,38 +23,30 @@ import type { MessageRecord } from '../store/records.ts'
 import type { FileSharing } from './file-sharing.ts'
 import { fileView, snapshotOf } from '../files/file-views.ts'
 import { isRemoteActorId } from '../store/actor-ids.ts'
+import { federatedPoll } from './federated-poll.ts'
+
+/** The services remote members act through. */
+export type RemoteMembershipServices = Pick<ChatStack, 'rooms' | 'chat' | 'events' | 'polls'> & { files: FileSharing }
 
 export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
   readonly #store: Store
   readonly #origin: string
-  #stack:
-    | (Pick<ChatStack, 'rooms' | 'chat'> & Partial<Pick<ChatStack, 'events' | 'polls'>> & { files?: FileSharing })
-    | null = null
+  readonly #services: RemoteMembershipServices
 
-  constructor(store: Store, origin: string) {
-    this.#store = store
-    this.#origin = new URL(origin).origin
-  }
-
-  bind(
-    stack: Pick<ChatStack, 'rooms' | 'chat'> & Partial<Pick<ChatStack, 'events' | 'polls'>> & { files?: FileSharing },
-  ): void {
-    this.#stack = stack
-  }
-
-  #bound(): Pick<ChatStack, 'rooms' | 'chat'> & Partial<Pick<ChatStack, 'events' | 'polls'>> & { files?: FileSharing } {
-    if (!this.#stack) throw new Error('remote rooms: no room and chat services bound yet')
-    return this.#stack
+  constructor(deps: { store: Store; origin: string; services: RemoteMembershipServices }) {
+    this.#store = deps.store
+    this.#origin = new URL(deps.origin).origin
+    this.#services = deps.services
   }
 
   async addRemoteMember(roomId: string, member: { actorId: string; displayName: string }): Promise<void> {
-    await this.#bound().rooms.addRemoteMember(roomId, member.actorId, member.displayName)
+    await this.#services.rooms.addRemoteMember(roomId, member.actorId, member.displayName)
   }
 
   async removeRemoteMember(roomId: string, actorId: string): Promise<boolean> {
     const caller = await this.#caller(roomId, actorId)
     if (!caller) return false
-    return (await this.#bound().rooms.leave(caller, roomId)).ok
+    return (await this.#services.rooms.leave(caller, roomId)).ok
   }
 
   async post(
@@ -67,8 +58,8 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
     if (!caller) return { ok: false, reason: 'not-a-participant' }
     // A member's file: the host fetches it from the member's instance and shares it as theirs.
     const file = input.attachments?.[0]
-    const files = this.#bound().files
-    if (file && files)
+    const files = this.#services.files
+    if (file)
       return outcome(
         await files.shareRemote(caller, roomId, file, {
           caption: input.body,
@@ -77,7 +68,7 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
         }),
       )
     return outcome(
-      await this.#bound().chat.post(caller, roomId, {
+      await this.#services.chat.post(caller, roomId, {
         body: input.body,
         ...(input.replyTo === null ? {} : { replyTo: input.replyTo }),
       }),
@@ -87,19 +78,19 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
   async edit(roomId: string, actorId: string, seq: number, body: string): Promise<RoomChatOutcome> {
     const caller = await this.#caller(roomId, actorId)
     if (!caller) return { ok: false, reason: 'not-a-participant' }
-    return outcome(await this.#bound().chat.edit(caller, roomId, seq, body))
+    return outcome(await this.#services.chat.edit(caller, roomId, seq, body))
   }
 
   async delete(roomId: string, actorId: string, seq: number): Promise<RoomChatOutcome> {
     const caller = await this.#caller(roomId, actorId)
     if (!caller) return { ok: false, reason: 'not-a-participant' }
-    return outcome(await this.#bound().chat.delete(caller, roomId, seq))
+    return outcome(await this.#services.chat.delete(caller, roomId, seq))
   }
 
   async react(roomId: string, actorId: string, seq: number, emoji: string, add: boolean): Promise<RoomChatOutcome> {
     const caller = await this.#caller(roomId, actorId)
     if (!caller) return { ok: false, reason: 'not-a-participant' }
-    return outcome(await this.#bound().chat.react(caller, roomId, seq, emoji, add))
+    return outcome(await this.#services.chat.react(caller, roomId, seq, emoji, add))
   }
 
   async participants(roomId: string): Promise<ParticipantView[]> {
@@ -115,7 +106,7 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
   async markRead(roomId: string, actorId: string, seq: number): Promise<RoomChatOutcome> {
     const caller = await this.#caller(roomId, actorId)
     if (!caller) return { ok: false, reason: 'not-a-participant' }
-    const result = await this.#bound().chat.markRead(caller, roomId, seq)
+    const result = await this.#services.chat.markRead(caller, roomId, seq)
     return result.ok ? { ok: true, seq: result.value.lastReadSeq } : { ok: false, reason: result.error.type }
   }
 
@@ -123,7 +114,7 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
     const caller = await this.#caller(roomId, actorId)
     if (!caller) return { ok: false, reason: 'not-a-participant' }
     if (!Value.Check(PollCreate, input)) return { ok: false, reason: 'validation-failed' }
-    const created = await this.#polls().create(caller, roomId, input)
+    const created = await this.#services.polls.create(caller, roomId, input)
     return created.ok ? { ok: true, seq: created.value.message.seq } : { ok: false, reason: created.error.type }
   }
 
@@ -132,24 +123,17 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
     if (!caller) return { ok: false, reason: 'not-a-participant' }
     const vote = { options }
     if (!Value.Check(PollVote, vote)) return { ok: false, reason: 'vote-invalid' }
-    return outcome(await this.#polls().voteEvent(caller, roomId, pollId, vote.options))
+    return outcome(await this.#services.polls.voteEvent(caller, roomId, pollId, vote.options))
   }
 
   async closePoll(roomId: string, actorId: string, pollId: string): Promise<RoomChatOutcome> {
     const caller = await this.#caller(roomId, actorId)
     if (!caller) return { ok: false, reason: 'not-a-participant' }
-    return outcome(await this.#polls().closeEvent(caller, roomId, pollId))
-  }
-
-  #polls(): NonNullable<ChatStack['polls']> {
-    const polls = this.#bound().polls
-    if (!polls) throw new Error('remote rooms: no poll service bound')
-    return polls
+    return outcome(await this.#services.polls.closeEvent(caller, roomId, pollId))
   }
 
   applying<T>(actionId: string, apply: () => Promise<T>): Promise<T> {
-    const events = this.#bound().events
-    return events ? events.forAction(actionId, apply) : apply()
+    return this.#services.events.forAction(actionId, apply)
   }
 
   async appliedAction(roomId: string, actionId: string): Promise<number | null> {
@@ -161,18 +145,24 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
     const messages: MessageRecord[] = []
     for (let before = Number.MAX_SAFE_INTEGER; messages.length < limit;) {
       const batch = await this.#store.messages.history({ roomId, before, limit: Math.max(limit, 50) })
-      messages.unshift(...batch.filter((m) => m.kind === 'text' && m.deletedAt === null))
+      messages.unshift(...batch.filter((m) => replicated(m) && m.deletedAt === null))
       if (batch.length < Math.max(limit, 50)) break
       before = batch[0]!.seq
     }
     messages.splice(0, Math.max(0, messages.length - limit))
     const events: RoomFanoutEvent[] = []
     for (const m of messages) {
+      const author = { id: await this.#actorUri(m.actorId), name: m.actorName }
+      if (m.kind === 'poll') {
+        const poll = await federatedPoll(this.#store, this.#origin, m.body)
+        if (poll) events.push({ type: 'poll.new', messageSeq: m.seq, author, createdAt: m.createdAt, poll })
+        continue
+      }
       const attachments = await this.#attachments(m)
       events.push({
         type: 'message.new',
         messageSeq: m.seq,
-        author: { id: await this.#actorUri(m.actorId), name: m.actorName },
+        author,
         body: m.body,
         replyTo: m.replyTo,
         createdAt: m.createdAt,
@@ -184,11 +174,11 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
   }
 
   async snapshots(roomId: string, afterSeq: number, limit: number): Promise<RoomMessageSnapshot[]> {
-    // System messages and polls share the seqs but are not replicated: read on until `limit` text messages.
+    // System messages share the seqs but are not replicated: read on until `limit` text and poll messages.
     const texts: MessageRecord[] = []
     for (let after = afterSeq; texts.length < limit;) {
       const batch = await this.#store.messages.history({ roomId, after, limit })
-      texts.push(...batch.filter((m) => m.kind === 'text'))
+      texts.push(...batch.filter(replicated))
       if (batch.length < limit) break
       after = batch[batch.length - 1]!.seq
     }
@@ -199,7 +189,7 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
     const messages: MessageRecord[] = []
     for (const seq of [...new Set(seqs)].sort((x, y) => x - y)) {
       const m = await this.#store.messages.get(roomId, seq)
-      if (m?.kind === 'text') messages.push(m)
+      if (m && replicated(m)) messages.push(m)
     }
     return this.#snapshotsOf(roomId, messages)
   }
@@ -208,6 +198,8 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
     const room = await this.#store.rooms.byId(roomId)
     if (!room || sinceEventSeq <= 0 || room.lastSeq - sinceEventSeq > limit) return null
     const changed = new Set<number>()
+    /** Polls whose results changed (poll.updated names the poll, not its message). */
+    const polls = new Set<string>()
     for (let after = sinceEventSeq; after < room.lastSeq;) {
       const events = await this.#store.events.since(roomId, after, 500)
       // The log must go on from exactly there: events pruned or expired since leave no trace of what they changed.
@@ -215,10 +207,26 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
       for (const { data } of events) {
         const seq = changedMessage(data)
         if (seq !== null) changed.add(seq)
+        const pollId = data.type === 'poll.updated' ? (data.poll as { id?: unknown } | undefined)?.id : undefined
+        if (typeof pollId === 'string') polls.add(pollId)
       }
       after = events[events.length - 1]!.seq
     }
+    for (const seq of await this.#pollMessages(roomId, polls)) changed.add(seq)
     return [...changed].sort((x, y) => x - y)
+  }
+
+  /** The seqs of the messages of these polls of the room (read back from the newest until all are found). */
+  async #pollMessages(roomId: string, pollIds: ReadonlySet<string>): Promise<number[]> {
+    const seqs: number[] = []
+    const missing = new Set(pollIds)
+    for (let before = Number.MAX_SAFE_INTEGER; missing.size > 0;) {
+      const batch = await this.#store.messages.history({ roomId, before, limit: 200 })
+      for (const m of batch) if (m.kind === 'poll' && missing.delete(m.body)) seqs.push(m.seq)
+      if (batch.length < 200) break
+      before = batch[0]!.seq
+    }
+    return seqs
   }
 
   async #snapshotsOf(roomId: string, messages: readonly MessageRecord[]): Promise<RoomMessageSnapshot[]> {
@@ -233,7 +241,8 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
       const mapped = []
       for (const r of own)
         mapped.push({ emoji: r.emoji, actorId: await this.#actorUri(r.actorId), actorName: r.actorName })
-      const attachments = deleted ? [] : await this.#attachments(m)
+      const attachments = deleted || m.kind !== 'text' ? [] : await this.#attachments(m)
+      const poll = !deleted && m.kind === 'poll' ? await federatedPoll(this.#store, this.#origin, m.body) : null
       out.push({
         seq: m.seq,
         authorId: await this.#actorUri(m.actorId),
@@ -245,6 +254,7 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
         deletedAt: m.deletedAt,
         reactions: mapped,
         ...(attachments.length > 0 ? { attachments } : {}),
+        ...(poll ? { poll } : {}),
       })
     }
     return out
@@ -253,9 +263,8 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
   /** A file message's file, as the attachment its note carries (fresh capability URLs), so history pulls get it too. */
   async #attachments(m: Pick<MessageRecord, 'data'>): Promise<FileAttachment[]> {
     const snapshot = snapshotOf(m.data)
-    const files = this.#stack?.files
-    if (!snapshot || !files) return []
-    return files.attachmentsOf({ file: fileView(snapshot, '') })
+    if (!snapshot) return []
+    return this.#services.files.attachmentsOf({ file: fileView(snapshot, '') })
   }
 
   /** Remote accounts' ids are their actor URLs already; local users get theirs (as the fan-out names them). */
@@ -288,6 +297,11 @@ function fileRefusal(error: { type: string; details?: unknown }): string | null 
   if (reason === 'fetch-too-large' || reason === 'file-too-large') return 'file-too-large'
   if (reason === 'file-type-mismatch' || reason === 'image-too-large' || reason === 'image-invalid') return reason
   return null
+}
+
+/** What member instances replicate: text messages and polls (system messages are each instance's own). */
+function replicated(m: Pick<MessageRecord, 'kind'>): boolean {
+  return m.kind === 'text' || m.kind === 'poll'
 }
 
 /** The message a stored room event changed (text or not: the caller keeps text messages only), or null. */

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ErrorCode, FileView, MessageView } from '@parley/protocol'
 import { ErrorCodes } from '@parley/protocol'
-import type { ParleyFederation, PollAction, RemoteRoomAction } from '@parley/federation'
+import type { PollAction, RemoteRoomAction, RoomHostLink } from '@parley/federation'
 import type { Store } from '../store/ports.ts'
 import type { Logger } from '../logger.ts'
 import { fail, ok, type Caller, type Result } from '../rooms/result.ts'
@@ -29,7 +29,7 @@ const MAX_BACKOFF_MS = 30_000
 
 export class RemoteRoomWrites {
   readonly #store: Store
-  readonly #federation: ParleyFederation
+  readonly #hosts: RoomHostLink
   readonly #mirror: RoomMirror
   readonly #log: Logger | undefined
   readonly #now: () => number
@@ -42,7 +42,8 @@ export class RemoteRoomWrites {
 
   constructor(deps: {
     store: Store
-    federation: ParleyFederation
+    /** The federation's link to rooms' hosts (built before the chat stack: federation-core.ts). */
+    hosts: RoomHostLink
     mirror: RoomMirror
     log?: Logger
     now?: () => number
@@ -50,7 +51,7 @@ export class RemoteRoomWrites {
     baseBackoffMs?: number
   }) {
     this.#store = deps.store
-    this.#federation = deps.federation
+    this.#hosts = deps.hosts
     this.#mirror = deps.mirror
     this.#log = deps.log
     this.#now = deps.now ?? Date.now
@@ -100,7 +101,7 @@ export class RemoteRoomWrites {
     // Behind writes still waiting for this room: the host must get them first.
     if ((await this.#store.remoteRooms.queued(roomId)).length > 0)
       return this.#queue(caller.id, roomId, action, actionId)
-    const outcome = await this.#federation.roomMembers.forward(user.username, roomUri, action, actionId)
+    const outcome = await this.#hosts.forward(user.username, roomUri, action, actionId)
     switch (outcome.type) {
       case 'accepted':
         return ok({ seq: outcome.seq, actionId })
@@ -123,12 +124,7 @@ export class RemoteRoomWrites {
     if (caller.type !== 'user') return fail('guest-not-allowed')
     const user = await this.#store.users.byId(caller.id)
     if (!user) return fail('room-not-found')
-    const outcome = await this.#federation.roomMembers.forward(
-      user.username,
-      roomUri,
-      { type: 'read', seq },
-      randomUUID(),
-    )
+    const outcome = await this.#hosts.forward(user.username, roomUri, { type: 'read', seq }, randomUUID())
     switch (outcome.type) {
       case 'accepted':
         return ok(true)
@@ -225,7 +221,7 @@ export class RemoteRoomWrites {
         continue
       }
       const action = write.action as unknown as RemoteRoomAction
-      const outcome = await this.#federation.roomMembers.forward(user.username, roomUri, action, write.actionId)
+      const outcome = await this.#hosts.forward(user.username, roomUri, action, write.actionId)
       if (outcome.type === 'unreachable') {
         await this.#store.remoteRooms.attempted(write.actionId)
         blocked.add(write.roomId)

@@ -11,6 +11,7 @@ import type { Store } from '../store/ports.ts'
 import type { Logger } from '../logger.ts'
 import { RoomEventRelay } from './room-event-relay.ts'
 import { isRemoteActorId } from '../store/actor-ids.ts'
+import { federatedPoll } from './federated-poll.ts'
 
 const FANNED_OUT = new Set([
   'message.new',
@@ -181,26 +182,9 @@ export class RoomFanoutBridge {
     }
   }
 
-  /** The poll as it stands now (results of later events included: a member replaces its copy with it). */
-  async #federatedPoll(pollId: string): Promise<FederatedPoll | null> {
-    const poll = await this.#store.polls.byId(pollId)
-    if (!poll) return null
-    const votes: FederatedPoll['votes'] = []
-    let n = 0
-    for (const v of await this.#store.polls.votes(pollId)) {
-      // Anonymous: numbered in vote order, saying nothing about who (members replace all votes each time).
-      const voter = poll.anonymous ? `${++n}` : (await this.#actorRef(v.actorId, v.actorName)).id
-      votes.push({ voter, name: poll.anonymous ? '' : v.actorName, options: v.options })
-    }
-    return {
-      id: poll.id,
-      question: poll.question,
-      options: poll.options,
-      multiple: poll.multiple,
-      anonymous: poll.anonymous,
-      closedAt: poll.closedAt,
-      votes,
-    }
+  /** The poll as it stands now (federated-poll.ts). */
+  #federatedPoll(pollId: string): Promise<FederatedPoll | null> {
+    return federatedPoll(this.#store, this.#federation.origin, pollId)
   }
 
   /** Remote members' ids are their actor URLs already; local users get theirs. */

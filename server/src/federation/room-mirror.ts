@@ -116,6 +116,7 @@ export class RoomMirror {
       await this.#store.participants.put(participant)
     }
     this.#events?.membership(userId, { roomId, kind: 'changed' })
+    this.#events?.mirrorChanged(roomUri)
     return roomId
   }
 
@@ -123,8 +124,10 @@ export class RoomMirror {
   async leave(roomUri: string, userId: string): Promise<void> {
     const roomId = await this.#store.remoteRooms.roomOf(roomUri)
     if (!roomId) return
-    if (await this.#store.participants.remove(roomId, userId))
+    if (await this.#store.participants.remove(roomId, userId)) {
       this.#events?.membership(userId, { roomId, kind: 'changed' })
+      this.#events?.mirrorChanged(roomUri)
+    }
   }
 
   /** The room was deleted on its host: deleted here too, its members told. */
@@ -138,6 +141,7 @@ export class RoomMirror {
       await this.#append(roomId, seq, { type: 'room.deleted' } as RoomEvent)
     }
     for (const p of members) this.#events?.membership(p.actorId, { roomId, kind: 'changed' })
+    this.#events?.mirrorChanged(roomUri)
   }
 
   /** The host renamed the room (its event `eventSeq`). */
@@ -250,7 +254,11 @@ export class RoomMirror {
     const messages = this.#store.messages
     for (const m of pulled) {
       const existing = await messages.get(roomId, m.seq)
-      if (!existing) {
+      if (m.poll !== undefined && m.deletedAt === null) {
+        // A poll (its votes as the host has them now): kept through the ordinary poll tables.
+        const author = { id: m.authorId, name: m.authorName }
+        if (!(await this.#polls.pulled(roomId, { seq: m.seq, author, createdAt: m.createdAt, poll: m.poll }))) continue
+      } else if (!existing) {
         await messages.create({
           roomId,
           seq: m.seq,

@@ -202,53 +202,6 @@ export class FileService {
   }
 
   /**
-   * Member side of a room hosted elsewhere: keeps a copy of a file its host announced with message
-   * `seq`, as a file of local room `roomId` (the room's mirror), so its participants download it
-   * through the ordinary files routes. Returns the copy, or why it was not kept.
-   */
-  async keepCopy(
-    roomId: string,
-    seq: number,
-    ownerId: string,
-    attachment: FileAttachment,
-  ): Promise<{ ok: true; value: FileRecord } | { ok: false; reason: string }> {
-    if (!this.#remote) return { ok: false, reason: 'not-configured' }
-    const fetched = await this.#remote.fetch(attachment)
-    if (!fetched.ok) return { ok: false, reason: fetched.reason }
-    const { ingested, name } = fetched.value
-    const record: FileRecord = {
-      id: randomUUID(),
-      roomId,
-      seq,
-      ownerId,
-      name,
-      mediaType: ingested.mediaType,
-      size: ingested.size,
-      blobId: ingested.blobId,
-      width: ingested.width,
-      height: ingested.height,
-      thumbnail: ingested.thumbnail,
-      sourceUrl: attachment.url,
-      createdAt: this.#now(),
-    }
-    await this.#store.files.create(record, null)
-    return { ok: true, value: record }
-  }
-
-  /** Removes the copies of a room hosted elsewhere (local room `roomId`: of one message, or all of them). */
-  async dropCopies(roomId: string, seq?: number): Promise<void> {
-    if (seq !== undefined) {
-      await this.#keeper.messageDeleted(roomId, seq)
-      return
-    }
-    for (;;) {
-      const copies = await this.#store.files.listForRoom(roomId, null, 100)
-      for (const copy of copies) await this.#keeper.remove(copy)
-      if (copies.length < 100) return
-    }
-  }
-
-  /**
    * A file uploaded here into a room hosted elsewhere: kept here only while the host fetches it by
    * a capability URL (openLink serves such a pending file of a mirrored room, and nothing else
    * without a message), then removed — what stays is the host's copy, as for anyone's file.

@@ -40,9 +40,9 @@ import { CallService, type CallFrontDoor } from '../calls/call-service.ts'
 import { CallForwarding } from '../calls/call-forwarding.ts'
 import { cascadeFrontDoor, installCascadeHost } from '../cascade/cascade-setup.ts'
 import type { BridgedCalls } from '../cascade/bridged-calls.ts'
-import { hostedParticipants } from '../federation/hosted-participants.ts'
+import { HostedRosters } from '../federation/hosted-rosters.ts'
 import type { ClusterCallLeases } from '../calls/call-lease.ts'
-import type { Bus } from '../bus/bus.ts'
+import { MIRRORS_TOPIC, type Bus } from '../bus/bus.ts'
 import { recordingRoutes } from './routes/recordings.ts'
 import { actorPageRoutes } from './routes/actor-pages.ts'
 import { federationRoutes, toApiError as federationApiError } from './routes/federation.ts'
@@ -176,6 +176,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     : null
   const calls: CallFrontDoor = member ?? local
   app.decorate('bridgedCalls', () => member?.bridged ?? null)
+  // Rooms hosted elsewhere: their hosts' rosters, kept briefly, forgotten when local membership changes.
+  const rosters = federation
+    ? new HostedRosters({ store, federation, origin: config.publicOrigin, log: deps.logger })
+    : null
+  if (rosters) {
+    const forgetRosters = await deps.chat.bus.subscribe(MIRRORS_TOPIC, (raw) => {
+      const room = (JSON.parse(raw) as { room?: unknown }).room
+      if (typeof room === 'string') rosters.forget(room)
+    })
+    app.addHook('onClose', async () => forgetRosters())
+  }
   roomRoutes(
     app,
     deps.chat.rooms,
@@ -187,10 +198,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           : fail('remote-not-found', { target }),
       peerOf: (roomId) => remotePeerOf(store, roomId),
       hostOf: (roomId) => store.remoteRooms.hostOf(roomId),
-      hostedParticipants: async (caller, roomUri) =>
-        federation
-          ? hostedParticipants({ store, federation, origin: config.publicOrigin, log: deps.logger }, caller, roomUri)
-          : null,
+      hostedParticipants: async (caller, roomUri) => (rosters ? rosters.get(caller, roomUri) : null),
       leaveHosted: async (caller, roomUri) => {
         const user = caller.type === 'user' ? await store.users.byId(caller.id) : null
         if (!user || !federation) return fail('room-not-found')

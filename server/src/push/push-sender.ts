@@ -6,7 +6,7 @@
  * 16 KiB of answer read. Every outcome is a value: the service decides what a refusal means.
  */
 import type webpush from 'web-push'
-import { request, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import { guardedAgent } from '@parley/federation'
 import type { PushSubscriptionRecord } from '../store/push-records.ts'
 
@@ -66,6 +66,8 @@ export class PushSender {
     } catch (error) {
       return { type: 'failed', error: `cannot encrypt: ${(error as Error).message}` }
     }
+    // This workspace's undici (a second copy of it: the root's is another major) at the first push too.
+    const { request } = await import('undici')
     const signal = AbortSignal.timeout(this.#timeoutMs)
     try {
       const answer = await request(subscription.endpoint, {

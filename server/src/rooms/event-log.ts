@@ -8,7 +8,7 @@ import type { RoomEvent, ServerEvent, ServerMessage } from '@parley/protocol'
 import type { Store } from '../store/ports.ts'
 import type { MessageRecord } from '../store/records.ts'
 import { messageView } from './views.ts'
-import { actorTopic, roomTopic, userTopic, type Bus } from '../bus/bus.ts'
+import { actorTopic, MIRRORS_TOPIC, roomTopic, userTopic, type Bus } from '../bus/bus.ts'
 
 export type EventLogDeps = {
   store: Store
@@ -154,6 +154,11 @@ export class RoomEventLog {
   /** Tells the sessions of one user or guest that their membership changed (added, admitted, removed). */
   membership(actorId: string, change: { roomId: string; kind: 'changed' | 'ended' }): void {
     this.#publish(actorTopic(actorId), JSON.stringify(change))
+  }
+
+  /** Tells every node that local membership of room `roomUri` (hosted elsewhere) changed (bus.ts MIRRORS_TOPIC). */
+  mirrorChanged(roomUri: string): void {
+    this.#publish(MIRRORS_TOPIC, JSON.stringify({ room: roomUri }))
   }
 
   #publish(topic: string, message: string): void {
