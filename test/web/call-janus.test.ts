@@ -13,7 +13,6 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import type { Browser, Page } from 'playwright-core'
-import { ParleyClient } from '@parley/client'
 import { fakeMedia } from '../media/fake-media.ts'
 import { tempDir } from '../media/harness.ts'
 import { MEDIA_INTERFACE, requireMediaNetns } from '../media/netns.ts'
@@ -41,6 +40,7 @@ async function startCall(page: Page): Promise<void> {
 describe('web client: a Janus call — speaker, camera, recording, lobby and removal', () => {
   let server: Served
   let browser: Browser
+  let launched: Promise<Browser> | undefined
   let media: Awaited<ReturnType<typeof tempDir>>
   let alice: PersonPage
   let bob: PersonPage
@@ -56,12 +56,15 @@ describe('web client: a Janus call — speaker, camera, recording, lobby and rem
       PARLEY_JANUS_ICE_INTERFACES: MEDIA_INTERFACE,
       PARLEY_JANUS_RTP_PORT_RANGE: '21000-21199',
     })
+    // Chromium starts while the CLI makes the people (each a process of its own).
+    launched = launchBrowser({ args: fake.args })
     await server.addUser('alice', PASSWORD.alice, { admin: true, displayName: 'Alice' })
     await server.addUser('bob', PASSWORD.bob, { displayName: 'Bob' })
-    browser = await launchBrowser({ args: fake.args })
+    browser = await launched
   })
   after(async () => {
-    await browser?.close()
+    // Also when set-up failed after Chromium was started.
+    await (browser ?? (await launched?.catch(() => undefined)))?.close()
     await server?.close()
     await media?.remove()
   })
@@ -196,14 +199,25 @@ describe('web client: a Janus call — speaker, camera, recording, lobby and rem
     await alice.page.locator('#recording-check').evaluate((host) => (host as unknown as { remove(): void }).remove())
     await alice.page.keyboard.press('Escape')
 
-    // What a member who may not record sees of it: listed too.
-    const bobApi = new ParleyClient({ baseUrl: server.origin, auth: { token: await server.token('bob') } })
-    assert.equal((await bobApi.recordings(roomId)).recordings.length, 3)
+    // Bob, who may not record, finds it listed too.
+    await bob.page.getByRole('button', { name: 'Room details' }).click()
+    const bobDetails = bob.page.getByRole('dialog', { name: 'Review' })
+    await bobDetails.getByRole('tab', { name: 'Recordings' }).click()
+    await bobDetails.locator('ul.recordings a').nth(2).waitFor()
+    assert.equal(await bobDetails.locator('ul.recordings a').count(), 3)
+    await bob.page.keyboard.press('Escape')
   })
 
   it('the moderator admits a guest waiting in the lobby from the call’s participant list', async () => {
-    const aliceApi = new ParleyClient({ baseUrl: server.origin, auth: { token: await server.token('alice') } })
-    await aliceApi.updateRoom(roomId, { lobby: true })
+    // The lobby turned on in the room's settings, without leaving the call.
+    await alice.page.getByRole('button', { name: 'Room details' }).click()
+    const details = alice.page.getByRole('dialog', { name: 'Review' })
+    await details.getByRole('tab', { name: 'Settings' }).click()
+    await details.getByRole('switch', { name: 'Lobby: a moderator admits people who come by link' }).click()
+    await details.getByRole('button', { name: 'Save' }).click()
+    await details.getByText('Saved', { exact: true }).waitFor()
+    await alice.page.keyboard.press('Escape')
+    await details.waitFor({ state: 'detached' })
     await alice.page.getByRole('button', { name: /^Participants/ }).click()
     const panel = alice.page.getByRole('complementary', { name: 'Participants' })
     await panel.waitFor()

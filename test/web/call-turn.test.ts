@@ -20,6 +20,7 @@ const TURN_SECRET = 'parley-web-test-turn-secret-0123456789'
 describe('web client: the pre-join TURN check against coturn', () => {
   let server: Served
   let browser: Browser
+  let launched: Promise<Browser> | undefined
   let coturn: CoturnSupervisor
   let turnDir: Awaited<ReturnType<typeof tempDir>>
   const coturnLogs = bufferedLogger()
@@ -42,6 +43,7 @@ describe('web client: the pre-join TURN check against coturn', () => {
     })
     const started = await coturn.start()
     assert.ok(started.ok, `coturn did not start: ${JSON.stringify(!started.ok && started.error)}\n${coturnLogs.dump()}`)
+    launched = launchBrowser()
     await ensureWebBuilt()
     server = await serve({
       PARLEY_TURN_URLS: `turn:${MEDIA_ADDRESS}:3478?transport=udp`,
@@ -49,10 +51,11 @@ describe('web client: the pre-join TURN check against coturn', () => {
       PARLEY_TURN_CREDENTIAL_TTL_SECONDS: '600',
     })
     await server.addUser('alice', 'alice password 1', { admin: true, displayName: 'Alice' })
-    browser = await launchBrowser()
+    browser = await launched
   })
   after(async () => {
-    await browser?.close()
+    // Also when set-up failed after Chromium was started.
+    await (browser ?? (await launched?.catch(() => undefined)))?.close()
     await server?.close()
     await coturn?.close()
     await turnDir?.remove()
