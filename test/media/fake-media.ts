@@ -42,10 +42,13 @@ function camera(frames: number): Buffer {
 
 function microphone(seconds: number): Buffer {
   const rate = 48_000
-  const samples = rate * seconds
+  return wav(rate, rate * seconds, (i) => Math.sin((2 * Math.PI * TONE_HZ * i) / rate) * 0.3)
+}
+
+/** Mono 16-bit PCM WAV of `samples` samples, each `sample(i)` in -1…1. */
+function wav(rate: number, samples: number, sample: (i: number) => number): Buffer {
   const data = Buffer.alloc(samples * 2)
-  for (let i = 0; i < samples; i++)
-    data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * TONE_HZ * i) / rate) * 0.3 * 32767), i * 2)
+  for (let i = 0; i < samples; i++) data.writeInt16LE(Math.round(sample(i) * 32767), i * 2)
   const header = Buffer.alloc(44)
   header.write('RIFF', 0)
   header.writeUInt32LE(36 + data.length, 4)
@@ -62,12 +65,38 @@ function microphone(seconds: number): Buffer {
   return Buffer.concat([header, data])
 }
 
-/** Writes both files into `dir`; returns the Chromium switches that use them. */
-export async function fakeMedia(dir: string): Promise<{ args: string[] }> {
+/**
+ * A voice for voice-activity detection: a steady tone is what noise suppression is made to remove
+ * (Chromium's fades it within seconds, and Janus then hears silence), so this one glides up and down
+ * between 250 and 1100 Hz with a second harmonic and a syllable-like swell, never quite silent.
+ */
+function voice(seconds: number): Buffer {
+  const rate = 48_000
+  const samples = rate * seconds
+  let phase = 0
+  return wav(rate, samples, (i) => {
+    const t = i / rate
+    const sweep = (t / 0.8) % 1
+    const hz = 250 + 850 * (sweep < 0.5 ? sweep * 2 : 2 - sweep * 2)
+    phase += (2 * Math.PI * hz) / rate
+    const swell = 0.25 + 0.1 * Math.sin(2 * Math.PI * 3 * t)
+    return swell * (Math.sin(phase) + 0.5 * Math.sin(2 * phase)) * 0.8
+  })
+}
+
+/**
+ * Writes both files into `dir`; returns the Chromium switches that use them. `microphone`: the
+ * steady tone (checked by frequency) or a gliding voice (heard by voice-activity detection).
+ */
+export async function fakeMedia(
+  dir: string,
+  options: { microphone?: 'tone' | 'voice' } = {},
+): Promise<{ args: string[] }> {
   const video = join(dir, 'quadrants.y4m')
-  const audio = join(dir, 'tone.wav')
+  const audio = join(dir, 'microphone.wav')
   // Whole cycles of the tone, so its loop has no click.
-  await Promise.all([writeFile(video, camera(3)), writeFile(audio, microphone(3))])
+  const sound = options.microphone === 'voice' ? voice(3) : microphone(3)
+  await Promise.all([writeFile(video, camera(3)), writeFile(audio, sound)])
   return {
     args: [
       `--use-file-for-fake-video-capture=${video}`,

@@ -15,7 +15,8 @@ import { interceptFileChoosers } from './file-chooser.ts'
 
 export const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts', 'web')
 
-export async function launchBrowser(): Promise<Browser> {
+/** `args`: more Chromium switches, e.g. fake-media.ts's camera and microphone of known content. */
+export async function launchBrowser(options: { args?: string[] } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/install-media-deps.sh)`)
   return chromium.launch({
@@ -34,6 +35,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--use-fake-ui-for-media-stream',
       '--allow-loopback-in-peer-connection',
       '--autoplay-policy=no-user-gesture-required',
+      ...(options.args ?? []),
     ],
   })
 }

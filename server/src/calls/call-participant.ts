@@ -35,6 +35,12 @@ export class CallParticipant {
   media: CallMediaFlags
   handRaised = false
   speaking = false
+  /**
+   * SFU only: what the media server's voice detection last said of their camera's audio. It
+   * reports changes only, and not while the audio is paused (muted), so `speaking` is this while
+   * unmuted: an unmute takes it up again without waiting for a change that may never come.
+   */
+  voice = false
   /** SFU only: one send transport per published source, one receive transport. */
   readonly sendTransports = new Map<CallSource, SendTransport>()
   recvTransport: RecvTransport | undefined

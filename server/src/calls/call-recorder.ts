@@ -82,24 +82,45 @@ export class CallRecorder {
         files.push({ participantId: producer.participantId, source: producer.source, file })
     }
     if (files.length === 0) return { ok: true, value: undefined }
-    const converted = await this.#convert(files.map((f) => f.file))
-    if (!converted.ok) return converted
-    for (const item of converted.value) {
-      const from = files.find((f) => f.file === item.source)
-      await this.#recordings.add({
-        id: randomUUID(),
-        roomId: call.roomId,
-        callId: call.id,
-        kind: item.kind,
-        source: from?.source === 'screen' ? 'screen' : 'camera',
-        participantId: from?.participantId ?? '',
-        mimeType: item.kind === 'video' ? 'video/webm' : 'audio/ogg',
-        bytes: item.bytes,
-        createdAt: this.#now(),
-        path: item.output,
-      })
+    // One stream at a time: a stream that carried nothing (a microphone muted all along: the SFU
+    // paused it, so Janus wrote no packets and janus-pp-rec has nothing to convert) is left out
+    // with a warning, and does not cost everyone else's part of the recording.
+    let kept = 0
+    let failure: MediaResult<void> | undefined
+    for (const from of files) {
+      const converted = await this.#convert([from.file])
+      if (!converted.ok) {
+        this.#log.warn(
+          { roomId: call.roomId, callId: call.id, participantId: from.participantId, error: converted.error },
+          'a recorded stream could not be converted; it is left out',
+        )
+        failure ??= converted
+        continue
+      }
+      for (const item of converted.value) kept += await this.#store(call, from, item)
     }
-    return { ok: true, value: undefined }
+    // Nothing at all could be kept: that is a failure the moderator hears about.
+    return kept === 0 && failure ? failure : { ok: true, value: undefined }
+  }
+
+  async #store(
+    call: Call,
+    from: { participantId: string; source: string },
+    item: { kind: 'audio' | 'video'; output: string; bytes: number },
+  ): Promise<number> {
+    await this.#recordings.add({
+      id: randomUUID(),
+      roomId: call.roomId,
+      callId: call.id,
+      kind: item.kind,
+      source: from.source === 'screen' ? 'screen' : 'camera',
+      participantId: from.participantId,
+      mimeType: item.kind === 'video' ? 'video/webm' : 'audio/ogg',
+      bytes: item.bytes,
+      createdAt: this.#now(),
+      path: item.output,
+    })
+    return 1
   }
 
   /** The call ended while still recording (its media server went away): nothing left to stop. */

@@ -318,6 +318,10 @@ export class CallService implements CallFrontDoor {
       const paused = await this.#sfu.applyMedia(self, media)
       if (paused) return paused
       self.media = media
+      // Muted is not speaking: the SFU pauses a muted stream, so its voice detection never says
+      // "stopped" (the highlight would stay on someone silent) nor, after the unmute, "started"
+      // again: the last thing it heard counts. Mesh browsers report their own speaking.
+      self.speaking = media.audio && (call.mesh ? self.speaking : self.voice)
     }
     if (message.handRaised !== undefined) self.handRaised = message.handRaised
     // Speaking comes from the media server's audio levels on an SFU; mesh browsers report their own.
@@ -390,7 +394,10 @@ export class CallService implements CallFrontDoor {
     const refused = await this.#allowed(caller, call.roomId, 'call.record')
     if (refused) return refused
     const result = message.recording ? await this.#recorder.start(call) : await this.#recorder.stop(call)
-    if (!result.ok) return fromMedia(result.error)
+    if (!result.ok) {
+      this.#log.warn({ roomId: call.roomId, error: result.error, recording: message.recording }, 'recording refused')
+      return fromMedia(result.error)
+    }
     return this.#ack(sink, message)
   }
 

@@ -149,8 +149,12 @@ export class Call {
     this.toParticipants({ type: 'call.feed', roomId: this.roomId, change: 'added', feed })
     producer.observer.on('speaking', (speaking) => {
       const participant = this.participants.get(producer.participantId)
-      if (!participant || producer.source !== 'camera' || participant.speaking === speaking) return
-      participant.speaking = speaking
+      if (!participant || producer.source !== 'camera') return
+      participant.voice = speaking
+      // A muted participant is not speaking, whatever the audio levels said just before the mute.
+      const now = speaking && participant.media.audio
+      if (participant.speaking === now) return
+      participant.speaking = now
       this.updated(participant)
     })
     producer.observer.on('close', () => {

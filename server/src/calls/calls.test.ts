@@ -163,6 +163,10 @@ describe('Calls over the realtime gateway (mesh engine)', () => {
     const speaking = nextCall(alice, 'call.participant', (f) => f.participant.speaking)
     await bob.rt.request({ type: 'call.update', roomId, media: AV, speaking: true })
     assert.equal((await speaking).participant.participantId, b.participantId)
+    // Muting ends speaking in the same update (the SFU's voice detection may never report it).
+    const silenced = nextCall(alice, 'call.participant', (f) => f.change === 'updated' && !f.participant.media.audio)
+    await bob.rt.request({ type: 'call.update', roomId, media: { audio: false, video: true, screen: false } })
+    assert.equal((await silenced).participant.speaking, false)
     const reaction = nextCall(cas, 'call.reaction')
     await bob.rt.request({ type: 'call.reaction', roomId, emoji: '👏' })
     assert.deepEqual([(await reaction).emoji, (await reaction).participantId], ['👏', b.participantId])

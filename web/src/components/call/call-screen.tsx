@@ -42,6 +42,8 @@ export default function CallScreen({ room, onClose }: { room: RoomView; onClose:
   const { problem, run } = useAction()
   const [layout, setLayout] = useState<'grid' | 'speaker'>('grid')
   const [panel, setPanel] = useState(false)
+  // Stopping a recording converts it before the server answers: until then it is not listed yet.
+  const [saved, setSaved] = useState<'saving' | 'saved' | null>(null)
 
   const tiles = useMemo(() => {
     const me = state.participants.find((p) => p.participantId === state.participantId)
@@ -92,8 +94,8 @@ export default function CallScreen({ room, onClose }: { room: RoomView; onClose:
     )
   if (state.phase === 'ended')
     return (
-      <section className="call ended" aria-label={t('call.ended')}>
-        <p role="status">{t('call.ended')}</p>
+      <section className="call ended" aria-label={t(endedText(state.endedReason))}>
+        <p role="status">{t(endedText(state.endedReason))}</p>
         <button type="button" onClick={onClose}>
           {t('nav.back')}
         </button>
@@ -110,6 +112,13 @@ export default function CallScreen({ room, onClose }: { room: RoomView; onClose:
     tiles[0]
   const ordered = layout === 'speaker' && featured ? [featured, ...tiles.filter((x) => x !== featured)] : tiles
   const byId = new Map(state.participants.map((p) => [p.participantId, p]))
+  const stopRecording = () => {
+    setSaved('saving')
+    void run(async () => {
+      await actions.record(false)
+      return true
+    }).then((done) => setSaved(done ? 'saved' : null))
+  }
 
   return (
     <section className={`call layout-${layout}`} aria-label={t('call.inCall', { count: state.participants.length })}>
@@ -118,6 +127,11 @@ export default function CallScreen({ room, onClose }: { room: RoomView; onClose:
       {state.recording && (
         <p className="recording-indicator" role="status">
           <span className="rec-dot" aria-hidden="true" /> {t('call.recording')}
+        </p>
+      )}
+      {!state.recording && saved && (
+        <p className="recording-saved" role="status">
+          {t(saved === 'saving' ? 'call.recordingSaving' : 'call.recordingSaved')}
         </p>
       )}
       <div className="call-body">
@@ -234,7 +248,7 @@ export default function CallScreen({ room, onClose }: { room: RoomView; onClose:
           <ToolButton
             label={state.recording ? t('call.stopRecord') : t('call.record')}
             pressed={state.recording}
-            onClick={() => void run(() => actions.record(!state.recording))}
+            onClick={() => (state.recording ? stopRecording() : void run(() => actions.record(true)))}
           >
             {state.recording ? <CircleStop size={20} /> : <Disc size={20} />}
           </ToolButton>
@@ -288,4 +302,9 @@ function ToolButton({
       {children}
     </button>
   )
+}
+
+/** What the ended view says: removed by a moderator is not the same as the call being over. */
+function endedText(reason: string | null): 'call.removed' | 'call.ended' {
+  return reason === 'removed' ? 'call.removed' : 'call.ended'
 }
