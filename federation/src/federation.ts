@@ -69,6 +69,8 @@ export type ParleyFederationDeps = {
   meetings?: MeetingsPort
   /** Inbound signatures older or newer than this are refused. */
   signatureWindowSeconds: number
+  /** Hand what the inbound gate verified to Fedify instead of letting it check again (default true). */
+  inboxHandOver?: boolean
   /** How long a host's open delivery circuit stays open before a new attempt (Fedify default: 30 min). */
   circuitRecoverySeconds?: number
   /** Domains refused both ways (see DomainPolicy). */
@@ -219,6 +221,7 @@ export class ParleyFederation {
         windowSeconds: deps.signatureWindowSeconds,
         now,
       }),
+      handOver: deps.inboxHandOver ?? true,
       policy,
       kv: deps.kv,
       replayTtlMs: deps.signatureWindowSeconds * 2 * 1000,

@@ -146,6 +146,11 @@ export const ConfigSchema = Type.Object(
       description:
         "Inbound HTTP signatures whose Date (or created time) is further than this from now, in either direction, are refused (401 signature-expired). The default, one hour, is the clock skew Mastodon allows (and Fedify's default). Replayed signed requests are refused within twice this window, which covers every Date accepted.",
     }),
+    federationInboxHandOver: Type.Boolean({
+      default: true,
+      description:
+        "Inbox requests are checked once: what Parley's signature gate verified (the parsed activity and the key) is handed to Fedify, which neither verifies nor parses it again. false: Fedify checks every request again (slower; the security tests run both ways).",
+    }),
     federationCircuitRecoverySeconds: Type.Integer({
       default: 1800,
       minimum: 1,

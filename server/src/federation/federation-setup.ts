@@ -145,6 +145,7 @@ export function createFederationRuntime(
     meetings,
     repositories: replicaFiles.wrap(push.wrap(store.federation)),
     signatureWindowSeconds: config.federationSignatureWindowSeconds,
+    inboxHandOver: config.federationInboxHandOver,
     circuitRecoverySeconds: config.federationCircuitRecoverySeconds,
     allowPrivateAddress: config.federationAllowPrivateAddress,
     fetchMaxBytes: config.federationFetchMaxBytes,

@@ -1,0 +1,172 @@
+/**
+ * The patches applied to Fedify (patches/, see patches/README.md) are in place: these tests fail on
+ * unpatched Fedify, so an upgrade that drops a patch (or a new version that changed the code it
+ * touches) is noticed here, not as a slower benchmark.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { webcrypto } from 'node:crypto'
+import jsonld from '@fedify/vocab-runtime/jsonld'
+import { preloadedContexts, type DocumentLoader } from '@fedify/vocab-runtime'
+import { createFederation, MemoryKvStore } from '@fedify/fedify'
+import { Create, CryptographicKey, Note, Person } from '@fedify/fedify/vocab'
+
+const contextLoader: DocumentLoader = (url) => {
+  if (!Object.hasOwn(preloadedContexts, url)) return Promise.reject(new Error(`no fetch in this test: ${url}`))
+  return Promise.resolve({ contextUrl: null, document: preloadedContexts[url], documentUrl: url })
+}
+
+function mastodonCreate(): unknown {
+  const text = readFileSync(new URL('../../test/fixtures/mastodon/create-direct-note.json', import.meta.url), 'utf8')
+  const vars: Record<string, string> = {
+    MASTODON: 'https://mastodon.example',
+    MASTODON_HOST: 'mastodon.example',
+    PARLEY: 'https://parley.example',
+    PARLEY_HOST: 'parley.example',
+    ID: '42',
+    NOW: '2026-12-03T12:00:00Z',
+  }
+  return JSON.parse(text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => vars[name] ?? ''))
+}
+
+/** Counts the JSON-LD expansions `run` makes (the patched vocab calls the module's expand). */
+async function countExpansions(run: () => Promise<unknown>): Promise<number> {
+  const upstream = jsonld.expand.bind(jsonld)
+  let count = 0
+  jsonld.expand = ((...args: Parameters<typeof jsonld.expand>) => {
+    count++
+    return upstream(...args)
+  }) as typeof jsonld.expand
+  try {
+    await run()
+  } finally {
+    jsonld.expand = upstream
+  }
+  return count
+}
+
+test('patched @fedify/vocab: a Mastodon Create is parsed with one JSON-LD expansion, not one per class level', async () => {
+  const json = mastodonCreate()
+  let create: Create | null = null
+  const expansions = await countExpansions(async () => {
+    create = await Create.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
+  })
+  // Unpatched 2.3.6 expands this document 14 times (Create, Activity, Object, then the Note, its
+  // Collection, CollectionPage, Mention… each again at every class level).
+  assert.equal(expansions, 1)
+  const note = await create!.getObject({ contextLoader, documentLoader: contextLoader })
+  assert.ok(note instanceof Note)
+  assert.equal(note.id?.href, 'https://mastodon.example/users/alice/statuses/11342')
+  assert.match(note.content?.toString() ?? '', /Hi Bob, can we talk about the meeting\?/)
+  assert.equal(create!.actorId?.href, 'https://mastodon.example/users/alice')
+})
+
+test('patched @fedify/vocab: an input changed after it was parsed is expanded again (no stale result)', async () => {
+  const json = mastodonCreate() as { object: { content: string } }
+  await Create.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
+  json.object.content = 'changed'
+  let create: Create | null = null
+  const expansions = await countExpansions(async () => {
+    create = await Create.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
+  })
+  assert.equal(expansions, 1)
+  const note = await create!.getObject({ contextLoader, documentLoader: contextLoader })
+  assert.equal(note?.content?.toString(), 'changed')
+})
+
+test('patched @fedify/vocab: the same public key PEM is imported once (the CryptoKey is reused)', async () => {
+  const { publicKey } = await webcrypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  )
+  const spki = Buffer.from(await webcrypto.subtle.exportKey('spki', publicKey)).toString('base64')
+  const pem = `-----BEGIN PUBLIC KEY-----\n${spki.match(/.{1,64}/g)!.join('\n')}\n-----END PUBLIC KEY-----\n`
+  const document = {
+    '@context': 'https://w3id.org/security/v1',
+    id: 'https://mastodon.example/users/alice#main-key',
+    owner: 'https://mastodon.example/users/alice',
+    publicKeyPem: pem,
+  }
+  const options = { contextLoader, documentLoader: contextLoader }
+  const first = await CryptographicKey.fromJsonLd(structuredClone(document), options)
+  const second = await CryptographicKey.fromJsonLd(structuredClone(document), options)
+  assert.equal(first.publicKey?.algorithm.name, 'RSASSA-PKCS1-v1_5')
+  // Unpatched, each parse imports the PEM again and yields a new CryptoKey.
+  assert.equal(first.publicKey, second.publicKey)
+})
+
+/**
+ * A federation with one local actor (bob), its shared inbox and no queue, so its Create listener gets the very
+ * activity the inbox handled. Nothing is fetched: every loader refuses.
+ */
+function bobsFederation(received: Create[]) {
+  const federation = createFederation<void>({
+    kv: new MemoryKvStore(),
+    documentLoaderFactory: () => contextLoader,
+    contextLoaderFactory: () => contextLoader,
+  })
+  federation.setActorDispatcher('/users/{identifier}', (ctx, identifier) =>
+    identifier === 'bob'
+      ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier, inbox: ctx.getInboxUri(identifier) })
+      : null,
+  )
+  federation.setInboxListeners('/users/{identifier}/inbox', '/inbox').on(Create, (_ctx, activity) => {
+    received.push(activity)
+  })
+  return federation
+}
+
+async function aliceKey(owner: string): Promise<CryptographicKey> {
+  const { publicKey } = await webcrypto.subtle.generateKey('Ed25519', true, ['sign', 'verify'])
+  return new CryptographicKey({
+    id: new URL('https://mastodon.example/users/alice#main-key'),
+    owner: new URL(owner),
+    publicKey: publicKey as CryptoKey,
+  })
+}
+
+const unsignedPost = (json: unknown) =>
+  new Request('https://parley.example/inbox', {
+    method: 'POST',
+    headers: { 'content-type': 'application/activity+json' },
+    body: JSON.stringify(json),
+  })
+
+test('patched @fedify/fedify: an inbox takes a request verified by the caller without checking or parsing it again', async () => {
+  const received: Create[] = []
+  const federation = bobsFederation(received)
+  const json = mastodonCreate()
+  const activity = await Create.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
+  const key = await aliceKey('https://mastodon.example/users/alice')
+  // Unsigned on purpose: unpatched Fedify ignores `verifiedRequest`, checks the (missing) signature and answers 401.
+  const response = await federation.fetch(unsignedPost(json), {
+    contextData: undefined,
+    verifiedRequest: { activity, key },
+  })
+  assert.equal(response.status, 202)
+  assert.equal(received.length, 1)
+  assert.equal(received[0], activity, 'the listener gets the parsed activity itself')
+})
+
+test('patched @fedify/fedify: a handed-over key its actor does not own is still refused', async () => {
+  const received: Create[] = []
+  const federation = bobsFederation(received)
+  const json = mastodonCreate()
+  const activity = await Create.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
+  const key = await aliceKey('https://mastodon.example/users/mallory')
+  const response = await federation.fetch(unsignedPost(json), {
+    contextData: undefined,
+    verifiedRequest: { activity, key },
+  })
+  assert.equal(response.status, 401)
+  assert.equal(received.length, 0)
+})
+
+test('patched @fedify/fedify: without a handed-over verification, an unsigned request is refused as before', async () => {
+  const received: Create[] = []
+  const response = await bobsFederation(received).fetch(unsignedPost(mastodonCreate()), { contextData: undefined })
+  assert.equal(response.status, 401)
+  assert.equal(received.length, 0)
+})
