@@ -9,8 +9,10 @@ import { readFileSync } from 'node:fs'
 import { webcrypto } from 'node:crypto'
 import jsonld from '@fedify/vocab-runtime/jsonld'
 import { preloadedContexts, type DocumentLoader } from '@fedify/vocab-runtime'
-import { createFederation, MemoryKvStore } from '@fedify/fedify'
-import { Create, CryptographicKey, Note, Person } from '@fedify/fedify/vocab'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createFederation, InProcessMessageQueue, MemoryKvStore, exportJwk } from '@fedify/fedify'
+import { Create, CryptographicKey, Note, Person, Update } from '@fedify/fedify/vocab'
 
 const contextLoader: DocumentLoader = (url) => {
   if (!Object.hasOwn(preloadedContexts, url)) return Promise.reject(new Error(`no fetch in this test: ${url}`))
@@ -169,4 +171,69 @@ test('patched @fedify/fedify: without a handed-over verification, an unsigned re
   const response = await bobsFederation(received).fetch(unsignedPost(mastodonCreate()), { contextData: undefined })
   assert.equal(response.status, 401)
   assert.equal(received.length, 0)
+})
+
+test('patched @fedify/fedify: deliveries of one sender import its private key once, not once per inbox', async (t) => {
+  let posts = 0
+  const sink = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      posts++
+      res.writeHead(202).end()
+    })
+  })
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
+  t.after(() => sink.close())
+  const sinkOrigin = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`
+  const pair = await webcrypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  )
+  // A fresh JWK per run, so no earlier test's import is in the cache.
+  const privateJwk = await exportJwk(pair.privateKey as CryptoKey)
+  const federation = createFederation<void>({
+    kv: new MemoryKvStore(),
+    queue: new InProcessMessageQueue(),
+    // Fedify's own loaders (the sink is on loopback); the Update needs only its preloaded contexts.
+    allowPrivateAddress: true,
+  })
+  federation
+    .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>
+      identifier === 'star' ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier }) : null,
+    )
+    .setKeyPairsDispatcher(() => [pair as CryptoKeyPair])
+  const abort = new AbortController()
+  t.after(() => abort.abort())
+  void federation.startQueue(undefined, { signal: abort.signal })
+
+  // Counts the private JWK imports the deliveries make.
+  const subtle = globalThis.crypto.subtle
+  const upstream = subtle.importKey.bind(subtle)
+  let imports = 0
+  subtle.importKey = ((...args: Parameters<typeof upstream>) => {
+    const [format, keyData] = args
+    if (format === 'jwk' && (keyData as JsonWebKey).d === privateJwk.d) imports++
+    return upstream(...args)
+  }) as typeof subtle.importKey
+  t.after(() => {
+    subtle.importKey = upstream
+  })
+
+  const ctx = federation.createContext(new URL('https://parley.example'), undefined)
+  const inboxes = Array.from({ length: 5 }, (_, i) => ({
+    id: new URL(`${sinkOrigin}/users/f${i}`),
+    inboxId: new URL(`${sinkOrigin}/users/f${i}/inbox`),
+  }))
+  await ctx.sendActivity(
+    [{ keyId: new URL('https://parley.example/users/star#main-key'), privateKey: pair.privateKey as CryptoKey }],
+    inboxes,
+    new Update({ id: new URL('https://parley.example/users/star#update-1'), actor: ctx.getActorUri('star') }),
+    { fanout: 'skip' },
+  )
+  const deadline = Date.now() + 20_000
+  while (posts < 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  assert.equal(posts, 5)
+  // Unpatched, each of the 5 deliveries imports the key from its queue message again.
+  assert.equal(imports, 1)
 })
