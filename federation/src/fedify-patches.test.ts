@@ -111,7 +111,11 @@ function bobsFederation(received: Create[]) {
   })
   federation.setActorDispatcher('/users/{identifier}', (ctx, identifier) =>
     identifier === 'bob'
-      ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier, inbox: ctx.getInboxUri(identifier) })
+      ? new Person({
+          id: ctx.getActorUri(identifier),
+          preferredUsername: identifier,
+          inbox: ctx.getInboxUri(identifier),
+        })
       : null,
   )
   federation.setInboxListeners('/users/{identifier}/inbox', '/inbox').on(Create, (_ctx, activity) => {
@@ -121,11 +125,14 @@ function bobsFederation(received: Create[]) {
 }
 
 async function aliceKey(owner: string): Promise<CryptographicKey> {
-  const { publicKey } = await webcrypto.subtle.generateKey('Ed25519', true, ['sign', 'verify'])
+  const { publicKey } = (await webcrypto.subtle.generateKey('Ed25519', true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair
   return new CryptographicKey({
     id: new URL('https://mastodon.example/users/alice#main-key'),
     owner: new URL(owner),
-    publicKey: publicKey as CryptoKey,
+    publicKey,
   })
 }
 
@@ -191,7 +198,7 @@ test('patched @fedify/fedify: deliveries of one sender import its private key on
     ['sign', 'verify'],
   )
   // A fresh JWK per run, so no earlier test's import is in the cache.
-  const privateJwk = await exportJwk(pair.privateKey as CryptoKey)
+  const privateJwk = await exportJwk(pair.privateKey)
   const federation = createFederation<void>({
     kv: new MemoryKvStore(),
     queue: new InProcessMessageQueue(),
@@ -202,7 +209,7 @@ test('patched @fedify/fedify: deliveries of one sender import its private key on
     .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>
       identifier === 'star' ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier }) : null,
     )
-    .setKeyPairsDispatcher(() => [pair as CryptoKeyPair])
+    .setKeyPairsDispatcher(() => [pair])
   const abort = new AbortController()
   t.after(() => abort.abort())
   void federation.startQueue(undefined, { signal: abort.signal })
@@ -213,7 +220,7 @@ test('patched @fedify/fedify: deliveries of one sender import its private key on
   let imports = 0
   subtle.importKey = ((...args: Parameters<typeof upstream>) => {
     const [format, keyData] = args
-    if (format === 'jwk' && (keyData as JsonWebKey).d === privateJwk.d) imports++
+    if ((format as string) === 'jwk' && (keyData as webcrypto.JsonWebKey).d === privateJwk.d) imports++
     return upstream(...args)
   }) as typeof subtle.importKey
   t.after(() => {
@@ -226,7 +233,7 @@ test('patched @fedify/fedify: deliveries of one sender import its private key on
     inboxId: new URL(`${sinkOrigin}/users/f${i}/inbox`),
   }))
   await ctx.sendActivity(
-    [{ keyId: new URL('https://parley.example/users/star#main-key'), privateKey: pair.privateKey as CryptoKey }],
+    [{ keyId: new URL('https://parley.example/users/star#main-key'), privateKey: pair.privateKey }],
     inboxes,
     new Update({ id: new URL('https://parley.example/users/star#update-1'), actor: ctx.getActorUri('star') }),
     { fanout: 'skip' },

@@ -24,6 +24,8 @@ export type QueueBackends = {
   queue: MessageQueue
   /** Parley's own federation tasks that local actions hand off (see profile-updates.ts). */
   taskQueue: MessageQueue
+  /** Messages of `queue` this process's listeners have handled (the SQLite queue counts; Redis: 0). */
+  handled(): number
   close(): Promise<void>
 }
 
@@ -32,11 +34,25 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
   switch (options.backend) {
     case 'sqlite': {
       const db = openFederationDatabase(options.path)
+      // Federation worker threads open the same file: they wake each other on enqueue.
+      const wakeChannel = (table: string) => `parley-queue\n${options.path}\n${table}`
+      const queue = new SqliteMessageQueue(db, { onError, wakeChannel: wakeChannel('fedify_queue') })
+      const taskQueue = new SqliteMessageQueue(db, {
+        table: 'parley_federation_tasks',
+        concurrency: 2,
+        onError,
+        wakeChannel: wakeChannel('parley_federation_tasks'),
+      })
       return {
         kv: new SqliteKvStore(db),
-        queue: new SqliteMessageQueue(db, { onError }),
-        taskQueue: new SqliteMessageQueue(db, { table: 'parley_federation_tasks', concurrency: 2, onError }),
-        close: async () => db.close(),
+        queue,
+        taskQueue,
+        handled: () => queue.handled,
+        close: async () => {
+          queue.close()
+          taskQueue.close()
+          db.close()
+        },
       }
     }
     case 'redis': {
@@ -47,6 +63,7 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
         kv: new RedisKvStore(redis, { prefix: `${options.prefix}kv:` }),
         queue: new RedisMessageQueue(redis, { prefix: `${options.prefix}mq:`, onError }),
         taskQueue: new RedisMessageQueue(redis, { prefix: `${options.prefix}tq:`, concurrency: 2, onError }),
+        handled: () => 0,
         close: async () => {
           await redis.quit().catch(() => redis.disconnect())
         },

@@ -146,6 +146,13 @@ export const ConfigSchema = Type.Object(
       description:
         "Inbound HTTP signatures whose Date (or created time) is further than this from now, in either direction, are refused (401 signature-expired). The default, one hour, is the clock skew Mastodon allows (and Fedify's default). Replayed signed requests are refused within twice this window, which covers every Date accepted.",
     }),
+    federationWorkers: Type.Integer({
+      default: 0,
+      minimum: 0,
+      maximum: 64,
+      description:
+        'Threads that process the federation queue (inbound activities, deliveries), the main one included: 0 (default) means one per CPU core; 1 runs everything on the main thread. Without redisUrl, the threads share the embedded bus between them.',
+    }),
     federationInboxHandOver: Type.Boolean({
       default: true,
       description:

@@ -43,6 +43,8 @@ export type FederationRuntime = {
    * with the bus, local users' sessions hear of invitations and rooms on other instances.
    */
   bindRooms(stack: Pick<ChatStack, 'rooms' | 'chat'> & { files?: FileSharing }): void
+  /** Messages of the federation queue this thread has handled (SQLite queue; see federation-workers.ts). */
+  queueHandled(): number
   /** Stops the queue and closes Fedify's cache and queue backends. Idempotent. */
   close(): Promise<void>
 }
@@ -167,6 +169,7 @@ export function createFederationRuntime(
       direct.bind(stack)
       if (stack.files) replicaFiles.bind(stack.files)
     },
+    queueHandled: () => backends.handled(),
     async close() {
       if (closed) return
       closed = true
