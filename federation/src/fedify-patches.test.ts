@@ -1,7 +1,8 @@
 /**
- * The patches applied to Fedify (patches/, see patches/README.md) are in place: these tests fail on
- * unpatched Fedify, so an upgrade that drops a patch (or a new version that changed the code it
- * touches) is noticed here, not as a slower benchmark.
+ * The patches applied to Fedify (patches/, see patches/README.md) are in place: the tests that say
+ * what unpatched Fedify does instead fail on it, so an upgrade that drops a patch (or a new version
+ * that changed the code it touches) is noticed here, not as a slower benchmark; the others guard
+ * what the patches must not change.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -12,7 +13,7 @@ import { preloadedContexts, type DocumentLoader } from '@fedify/vocab-runtime'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createFederation, InProcessMessageQueue, MemoryKvStore, exportJwk } from '@fedify/fedify'
-import { Create, CryptographicKey, Note, Person, Update } from '@fedify/fedify/vocab'
+import { Create, CryptographicKey, Emoji, Note, Person, Update } from '@fedify/fedify/vocab'
 
 const contextLoader: DocumentLoader = (url) => {
   if (!Object.hasOwn(preloadedContexts, url)) return Promise.reject(new Error(`no fetch in this test: ${url}`))
@@ -75,6 +76,32 @@ test('patched @fedify/vocab: an input changed after it was parsed is expanded ag
   assert.equal(expansions, 1)
   const note = await create!.getObject({ contextLoader, documentLoader: contextLoader })
   assert.equal(note?.content?.toString(), 'changed')
+})
+
+test('patched @fedify/vocab: a document parsed twice keeps its nested types (classes that change what they were given get a copy)', async () => {
+  // Emoji (like EmojiReact) deletes "@type" from the expanded values it is given: an expansion
+  // result shared between parses without copying would leave the second parse's tag untyped.
+  const json = {
+    '@context': ['https://www.w3.org/ns/activitystreams', { toot: 'http://joinmastodon.org/ns#', Emoji: 'toot:Emoji' }],
+    id: 'https://mastodon.example/notes/1',
+    type: 'Note',
+    content: 'hi :blob:',
+    tag: [
+      {
+        id: 'https://mastodon.example/emojis/1',
+        type: 'Emoji',
+        name: ':blob:',
+        icon: { type: 'Image', url: 'https://mastodon.example/blob.png' },
+      },
+    ],
+  }
+  for (let parse = 1; parse <= 2; parse++) {
+    const note = await Note.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
+    const tags = []
+    for await (const tag of note.getTags({ contextLoader, documentLoader: contextLoader })) tags.push(tag)
+    assert.equal(tags.length, 1)
+    assert.ok(tags[0] instanceof Emoji, `parse ${parse}: ${tags[0]?.constructor.name}`)
+  }
 })
 
 test('patched @fedify/vocab: the same public key PEM is imported once (the CryptoKey is reused)', async () => {
