@@ -30,6 +30,8 @@ export class FederationWorkers {
   readonly #logger: Logger
   readonly #count: number
   #workers: Worker[] = []
+  /** Threads that finished starting (and so listen for 'close'). */
+  readonly #ready = new WeakSet<Worker>()
   #closing: Promise<void> | null = null
 
   /** `threads`: the worker threads to start besides the main thread. */
@@ -65,12 +67,25 @@ export class FederationWorkers {
     )
   }
 
-  /** Asks every thread to finish what it is doing and close its instance; resolves once they exited. Idempotent. */
+  /**
+   * Asks every started thread to finish what it is doing and close its instance, then ends it; a
+   * thread still starting (a SIGTERM right after start) is ended at once — it has taken no work
+   * yet. Resolves once all have exited. Idempotent.
+   */
   close(): Promise<void> {
     this.#closing ??= Promise.all(
       this.#workers.map(async (worker) => {
         const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
-        worker.postMessage({ type: 'close' } satisfies WorkerCommand)
+        if (this.#ready.has(worker)) {
+          const closed = new Promise<void>((resolve) => {
+            const onClosed = (report: WorkerReport) => report.type === 'closed' && resolve()
+            worker.on('message', onClosed)
+            worker.once('exit', () => resolve())
+          })
+          worker.postMessage({ type: 'close' } satisfies WorkerCommand)
+          await closed
+        }
+        await worker.terminate()
         await exited
       }),
     ).then(() => {
@@ -95,6 +110,7 @@ export class FederationWorkers {
         if (report.type !== 'ready') return
         worker.off('message', onReady)
         worker.off('exit', onExit)
+        this.#ready.add(worker)
         resolve()
       }
       const onExit = (code: number) => reject(new Error(`federation worker ${index} exited with ${code} at start`))
