@@ -57,6 +57,8 @@ export function sdkPage(page: Page, base: string, person: Person) {
     person,
     start: (options: StartOptions) => call<StartResult>('start', { baseUrl: base, token: person.token, ...options }),
     stats: () => call<Stats>('stats'),
+    /** The selected candidate pair's remote address of every connection, publishers included. */
+    remoteAddresses: () => call<(string | null)[]>('remoteAddresses'),
     firstFrame: (startedAt: number) => call<number>('firstFrame', startedAt),
     framesByFeed: () => call<Record<string, number>>('framesByFeed'),
     frames: <T = Record<string, unknown>>(type?: string) => call<T[]>('frames', type),

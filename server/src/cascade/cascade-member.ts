@@ -15,7 +15,7 @@
  * When a channel drops, our sessions in that host's calls get `call.ended` (media-unavailable):
  * the host has let them go too (its end saw the channel close). They may join again once it is back.
  */
-import type { ClientCallMessage, HostCascadeFrame, ServerMessage } from '@parley/protocol'
+import type { ClientCallMessage, HostCascadeFrame, IceServers, ServerCallJoined, ServerMessage } from '@parley/protocol'
 import type { FederationRepositories, ParleyFederation } from '@parley/federation'
 import type { Logger } from '../logger.ts'
 import type { Store } from '../store/ports.ts'
@@ -27,6 +27,9 @@ import { RemoteRoomNames, remoteHostOf } from './remote-room-names.ts'
 import { RemoteCalls } from './remote-calls.ts'
 import type { Caller } from '../rooms/result.ts'
 import type { HostedRoomTyping } from '../realtime/gateway-context.ts'
+import type { SfuEngine } from '../media/engine.ts'
+import { BridgedCalls } from './bridged-calls.ts'
+import { isBridgedSdp } from './bridged-call.ts'
 
 export { remoteHostOf } from './remote-room-names.ts'
 
@@ -42,6 +45,11 @@ export type CascadeMemberDeps = {
   pingIntervalMs?: number
   /** How long welcome's `calls` waits for a host's first answer about a room's call (default 1.5 s). */
   firstAnswerMs?: number
+  /**
+   * Our own SFU, when we run one: our sessions in SFU calls hosted elsewhere publish to and
+   * subscribe from it, bridged to the host's (bridged-call.ts). Without it they use the host's SFU.
+   */
+  bridging?: { engine: SfuEngine; iceServers(userId: string): IceServers; hostAddresses: readonly string[] }
 }
 
 /**
@@ -59,6 +67,12 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
   readonly #channels = new Map<string, PeerChannel>()
   /** Local sessions in calls of remote rooms (by session id). */
   readonly #routes = new Map<string, Route>()
+  readonly #bridged: BridgedCalls | null
+  /**
+   * The host's frames for our sessions are handled one after the other: with bridging, a session's
+   * `call.joined` waits for our router, and what follows it must not overtake it.
+   */
+  #toSessions: Promise<void> = Promise.resolve()
   #closed = false
 
   constructor(deps: CascadeMemberDeps) {
@@ -72,7 +86,19 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
       logger: this.#log,
       ...(deps.firstAnswerMs !== undefined ? { firstAnswerMs: deps.firstAnswerMs } : {}),
     })
+    this.#bridged = deps.bridging
+      ? new BridgedCalls({
+          ...deps.bridging,
+          send: (host, frame) => this.#channel(host).send(frame),
+          logger: this.#log,
+        })
+      : null
     void this.#followMirrors()
+  }
+
+  /** The calls hosted elsewhere that run through our own SFU (for tests and metrics). */
+  get bridged(): BridgedCalls | null {
+    return this.#bridged
   }
 
   /** Hosts we hold a channel to (for tests and metrics). */
@@ -98,6 +124,10 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
     if (!route) this.#routes.set(sink.id, (route = { sink, rooms: new Map() }))
     route.rooms.set(remote.uri, { name: message.roomId, inCall: route.rooms.get(remote.uri)?.inCall ?? false })
     this.#calls.follow(remote.host, remote.uri, user.username)
+    // In a call bridged through our SFU, the session's SDP is answered here.
+    const bridged = this.#bridged?.of(remote.uri, sink.id)
+    if (bridged && isBridgedSdp(message)) return bridged.handle(sink.id, message)
+    if (bridged && message.type === 'call.update' && message.media?.screen === false) bridged.screenOff(sink.id)
     this.#channel(remote.host).send({
       type: 'cascade.call',
       room: remote.uri,
@@ -114,7 +144,10 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
     const route = this.#routes.get(sessionId)
     if (!route) return
     this.#routes.delete(sessionId)
-    for (const uri of route.rooms.keys()) this.#release(uri, sessionId)
+    for (const uri of route.rooms.keys()) {
+      this.#bridged?.left(uri, sessionId)
+      this.#release(uri, sessionId)
+    }
   }
 
   sessionLeftRoom(sessionId: string, roomId: string): void {
@@ -124,6 +157,7 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
     for (const [uri, { name }] of route.rooms) {
       if (uri !== roomId && name !== roomId) continue
       route.rooms.delete(uri)
+      this.#bridged?.left(uri, sessionId)
       this.#release(uri, sessionId)
     }
   }
@@ -176,6 +210,7 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
 
   async close(): Promise<void> {
     this.#closed = true
+    this.#bridged?.close()
     this.#calls.close()
     for (const channel of this.#channels.values()) channel.close()
     this.#channels.clear()
@@ -234,21 +269,20 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
 
   #onFrame(frame: HostCascadeFrame): void {
     switch (frame.type) {
-      case 'cascade.to-session': {
-        const route = this.#routes.get(frame.session)
-        const entry = route?.rooms.get(frame.room)
-        if (!route || !entry) return
-        if (frame.frame.type === 'call.joined') entry.inCall = true
-        route.sink.send(renamed(frame.frame, entry.name))
+      case 'cascade.to-session':
+        this.#toSessions = this.#toSessions
+          .then(() => this.#toSession(frame))
+          .catch((error: unknown) => this.#log.error({ err: error }, 'cannot pass a host’s frame to our session'))
         return
-      }
       case 'cascade.left': {
         const entry = this.#routes.get(frame.session)?.rooms.get(frame.room)
         if (entry) entry.inCall = false
+        this.#bridged?.left(frame.room, frame.session)
         return
       }
       case 'cascade.room':
         this.#calls.news(frame.room, frame.frame)
+        this.#bridged?.news(frame.room, frame.frame)
         void this.#toMembers(frame.room, frame.frame)
         return
       case 'cascade.room-typing':
@@ -259,14 +293,45 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
         return
       case 'cascade.bridge-offer':
       case 'cascade.bridge-closed':
-        // Media bridges (remote-feed-origin.ts) are not wired into calls yet: nothing asked.
+        this.#bridged?.hostFrame(frame)
         return
       case 'cascade.error':
+        // A refused bridge subscription is the bridge's to hear (it tries again).
+        if (this.#bridged?.hostFrame(frame)) return
         this.#log.info({ room: frame.room, code: frame.error.code }, 'the host refused a call channel frame')
         // A subscription the host refused is not kept (nor renewed after reconnects).
         if (frame.room && frame.error.code === 'not-a-participant') this.#calls.refused(frame.room)
         return
     }
+  }
+
+  /** A host's frame for one of our sessions (a bridge's own frames stay with the bridge). */
+  async #toSession(frame: Extract<HostCascadeFrame, { type: 'cascade.to-session' }>): Promise<void> {
+    if (this.#bridged?.toSession(frame)) return
+    const route = this.#routes.get(frame.session)
+    const entry = route?.rooms.get(frame.room)
+    if (!route || !entry) return
+    let inner = frame.frame
+    if (inner.type === 'call.joined') {
+      entry.inCall = true
+      if (this.#bridged) inner = await this.#bridgedJoin(frame.room, route, inner)
+    }
+    // The room's name as the session uses it now (read again: a bridge's router may have taken a while).
+    route.sink.send(renamed(inner, route.rooms.get(frame.room)?.name ?? entry.name))
+  }
+
+  /** One of our sessions is in an SFU call hosted elsewhere: through our own SFU when we run one. */
+  async #bridgedJoin(room: string, route: Route, joined: ServerCallJoined): Promise<ServerCallJoined> {
+    const host = remoteHostOf(this.#origin, room)
+    const caller = route.sink.caller
+    const user = caller?.type === 'user' ? await this.#deps.store.users.byId(caller.id) : null
+    if (!this.#bridged || !host || !caller || !user) return joined
+    const deliver = (f: ServerMessage) => {
+      const name = route.rooms.get(room)?.name
+      if (name !== undefined) route.sink.send(renamed(f, name))
+    }
+    const actor = { id: `${this.#origin}/users/${user.username}`, name: caller.name }
+    return this.#bridged.joined(host, joined, { session: route.sink.id, userId: caller.id, actor }, deliver, room)
   }
 
   /**
@@ -310,6 +375,7 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
   /** The channel to a host dropped: our sessions in its calls are out of them. */
   #hostDown(host: string): void {
     this.#calls.hostDown(host)
+    this.#bridged?.hostDown(host)
     for (const route of this.#routes.values()) {
       for (const [uri, { name, inCall }] of [...route.rooms]) {
         if (remoteHostOf(this.#origin, uri) !== host) continue

@@ -9,7 +9,7 @@ import type { Logger } from '../logger.ts'
 import type { Store } from '../store/ports.ts'
 import type { Bus } from '../bus/bus.ts'
 import type { CallFrontDoor, CallService } from '../calls/call-service.ts'
-import { CascadeMember } from './cascade-member.ts'
+import { CascadeMember, type CascadeMemberDeps } from './cascade-member.ts'
 import { CascadeHost } from './cascade-host.ts'
 import { cascadeChannelRoute } from './channel-route.ts'
 
@@ -22,6 +22,8 @@ export type CascadeDeps = {
   local: CallFrontDoor
   service: CallService
   logger: Logger
+  /** Our own SFU, when we run one: calls hosted elsewhere run through it (bridged-calls.ts). */
+  bridging?: CascadeMemberDeps['bridging']
 }
 
 /** The front door the realtime gateway uses: remote rooms' call frames go to their hosts, the rest to `local`. */
@@ -34,6 +36,7 @@ export function cascadeFrontDoor(deps: Omit<CascadeDeps, 'service'>): CascadeMem
     federation: deps.federation,
     bus: deps.bus,
     logger: deps.logger,
+    ...(deps.bridging ? { bridging: deps.bridging } : {}),
   })
 }
 

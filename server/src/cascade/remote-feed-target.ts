@@ -6,7 +6,7 @@
  * comes back as `cascade.to-session`; `call.unpublish` lets it go.
  */
 import { randomUUID } from 'node:crypto'
-import type { HostCascadeFrame, PeerCascadeFrame } from '@parley/protocol'
+import type { ErrorCode, HostCascadeFrame, PeerCascadeFrame } from '@parley/protocol'
 import type { FeedTarget, TargetPublication } from '../media/bridge/feed-ends.ts'
 import type { MediaResult, MediaSource } from '../media/engine.ts'
 
@@ -18,6 +18,8 @@ export type RemoteFeedTargetOptions = {
   actor: { id: string; name: string }
   send(frame: PeerCascadeFrame): void
   answerTimeoutMs?: number
+  /** The host refused a publication (e.g. `permission-denied`): the owner decides whether to try again. */
+  onRefused?: (code: ErrorCode, source: MediaSource) => void
 }
 
 type Pending = { resolve: (result: MediaResult<TargetPublication>) => void; timer: NodeJS.Timeout; source: MediaSource }
@@ -76,6 +78,8 @@ export class RemoteFeedTarget implements FeedTarget {
       return true
     }
     if (inner.type === 'error' && inner.id && this.#pending.has(inner.id)) {
+      const source = this.#pending.get(inner.id)?.source
+      if (source) this.#options.onRefused?.(inner.error.code, source)
       this.#settle(inner.id, {
         ok: false,
         error: { type: 'engine-unavailable', message: `${inner.error.code}: ${inner.error.message}` },

@@ -78,6 +78,7 @@ export function loadConfig({ env, file }: LoadOptions): ConfigResult {
       ...config,
       trustedProxies: [...config.trustedProxies],
       janusIceInterfaces: [...config.janusIceInterfaces],
+      bridgeAddresses: [...config.bridgeAddresses],
       stunUrls: [...config.stunUrls],
       turnUrls: [...config.turnUrls],
       federationBlockedDomains: [...config.federationBlockedDomains],

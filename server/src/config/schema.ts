@@ -317,6 +317,11 @@ export const ConfigSchema = Type.Object(
       description:
         'Folder Janus writes call recordings to. Empty: dataDir/recordings with the supervised Janus; recording is off with an external Janus unless set (a folder on the Janus machine that Parley can read too).',
     }),
+    bridgeAddresses: Type.Array(Type.String({ pattern: '^[0-9A-Fa-f:.]{2,45}$' }), {
+      default: [],
+      description:
+        "Addresses the media bridges gather ICE candidates on, when this instance runs Janus and takes part in calls of rooms hosted elsewhere (comma-separated in the environment). Empty: the machine's own interfaces (werift skips loopback and veth/tun/tap interfaces, so name an address on one of those here).",
+    }),
     turnSecret: Type.String({
       default: '',
       description:

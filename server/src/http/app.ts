@@ -10,7 +10,7 @@ import type { Store } from '../store/ports.ts'
 import type { AccountService } from '../accounts/account-service.ts'
 import type { Logger } from '../logger.ts'
 import type { ParleyFederation } from '@parley/federation'
-import { frameworkErrorReply, installErrorHandling } from './api-error.ts'
+import { ApiError, frameworkErrorReply, installErrorHandling } from './api-error.ts'
 import { installStrictInput } from './strict-input.ts'
 import { ParleyLogController } from './request-logging.ts'
 import { lazySerializerFactory, lazyValidatorCompiler } from './lazy-schema-compilers.ts'
@@ -39,12 +39,13 @@ import { iceServersFor } from '../media/turn/turn-credentials.ts'
 import { CallService, type CallFrontDoor } from '../calls/call-service.ts'
 import { CallForwarding } from '../calls/call-forwarding.ts'
 import { cascadeFrontDoor, installCascadeHost } from '../cascade/cascade-setup.ts'
+import type { BridgedCalls } from '../cascade/bridged-calls.ts'
 import { hostedParticipants } from '../federation/hosted-participants.ts'
 import type { ClusterCallLeases } from '../calls/call-lease.ts'
 import type { Bus } from '../bus/bus.ts'
 import { recordingRoutes } from './routes/recordings.ts'
 import { actorPageRoutes } from './routes/actor-pages.ts'
-import { federationRoutes } from './routes/federation.ts'
+import { federationRoutes, toApiError as federationApiError } from './routes/federation.ts'
 import { roomFederationRoutes } from './routes/room-federation.ts'
 import { installFederation } from './federation-adapter.ts'
 import { installWebClient } from './web-client.ts'
@@ -59,6 +60,13 @@ import type { CalendarFeeds } from '../meetings/calendar-feeds.ts'
 import type { PushService } from '../push/push-service.ts'
 import type { PushNotices } from '../push/push-notices.ts'
 import { pushRoutes } from './routes/push.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The calls hosted elsewhere that run through our own SFU (for tests and metrics); null without one. */
+    bridgedCalls(): BridgedCalls | null
+  }
+}
 
 export type AppDeps = {
   config: Config
@@ -139,7 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   mySessionRoutes(app, accounts)
   await peopleRoutes(app, deps.people, deps.chat.rooms)
   adminRoutes(app, accounts)
-  const service = createCalls(deps)
+  const { service, media } = createCalls(deps)
   const local: CallFrontDoor = deps.callCluster
     ? await CallForwarding.start({ service, ...deps.callCluster, logger: deps.logger })
     : service
@@ -154,9 +162,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         bus: deps.chat.bus,
         local,
         logger: deps.logger,
+        // With our own SFU, calls hosted elsewhere run through it, bridged to the host's.
+        ...(media.engine.topology === 'sfu'
+          ? {
+              bridging: {
+                engine: media.engine,
+                iceServers: (userId: string) => media.iceServers(userId),
+                hostAddresses: config.bridgeAddresses,
+              },
+            }
+          : {}),
       })
     : null
   const calls: CallFrontDoor = member ?? local
+  app.decorate('bridgedCalls', () => member?.bridged ?? null)
   roomRoutes(
     app,
     deps.chat.rooms,
@@ -177,6 +196,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         if (!user || !federation) return fail('room-not-found')
         const left = await federation.roomMembers.leave(user.username, roomUri)
         return left.ok ? ok(true as const) : fail('room-not-found')
+      },
+      remoteActorId: async (handle) => {
+        // Without federation (some unit tests) no remote account can be found.
+        if (!federation) throw new ApiError('remote-not-found')
+        const found = await federation.lookup(handle)
+        if (!found.ok) throw federationApiError(found.error)
+        return found.value.id
       },
     },
     deps.people,
@@ -235,7 +261,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return app
 }
 
-function createCalls(deps: AppDeps): CallService {
+function createCalls(deps: AppDeps): { service: CallService; media: Pick<MediaRuntime, 'engine' | 'iceServers'> } {
   const { config, logger, store, chat } = deps
   let media = deps.media
   if (!media) {
@@ -257,7 +283,7 @@ function createCalls(deps: AppDeps): CallService {
     }
   }
   const { engine, iceServers } = media
-  return new CallService({
+  const service = new CallService({
     engine,
     store,
     rooms: chat.rooms,
@@ -265,6 +291,7 @@ function createCalls(deps: AppDeps): CallService {
     iceServers: (actorId) => iceServers(actorId),
     logger,
     ...(deps.callCluster ? { leases: deps.callCluster.leases } : {}),
+    ...(deps.meetings ? { meetingInProgress: meetingOn(deps.meetings.service) } : {}),
     ...(deps.push
       ? {
           onCallStarted: (roomId: string, caller: { id: string; name: string }) =>
@@ -272,4 +299,8 @@ function createCalls(deps: AppDeps): CallService {
         }
       : {}),
   })
+  return { service, media }
 }
+
+/** Whether a meeting of the room is on now, for the call service (one store read per call start). */
+const meetingOn = (meetings: MeetingService) => async (roomId: string) => (await meetings.runningIn(roomId)).length > 0

@@ -176,6 +176,23 @@ window.app = {
     return result
   },
 
+  /** The remote address of the selected candidate pair of every connection (publishers included). */
+  async remoteAddresses() {
+    const call = state.call
+    if (!call) return []
+    const addresses = []
+    for (const pc of [...call.publishers.values(), ...connections()]) {
+      const report = await pc.getStats()
+      report.forEach((s) => {
+        if (s.type !== 'transport' || !s.selectedCandidatePairId) return
+        const pair = report.get(s.selectedCandidatePairId)
+        const remote = pair && report.get(pair.remoteCandidateId)
+        addresses.push(remote?.address ?? remote?.ip ?? null)
+      })
+    }
+    return addresses
+  },
+
   /** SFU: decoded video frames per feed (feed id → frames). */
   async framesByFeed() {
     const frames = {}

@@ -10,8 +10,10 @@
  * - werift skips loopback and veth/tun/tap interfaces: the addresses to gather on are passed in.
  * - with `a=setup:actpass` on the publishing leg the DTLS handshake sometimes stalled ≈ 1 s: we offer
  *   `a=setup:active`.
- * - the origin's RTP header extensions carry the origin's ids: they are stripped (and none are
- *   negotiated on the publishing leg) rather than re-sent under ids the target never agreed to.
+ * - the origin's RTP header extensions carry the origin's ids: they are stripped rather than re-sent
+ *   under ids the target never agreed to — except the audio level (RFC 6464), which is negotiated
+ *   on both legs and re-sent under the id the target agreed to: the target's voice activity
+ *   detection (who is speaking) reads it.
  * - werift's default bundle policy leaves two UDP sockets per bridge open after close(): max-bundle.
  * - without keyframe requests relayed back to the origin no frame ever decodes on the far side:
  *   the target's PLI/FIR go to the origin as a PLI, and one is sent as soon as the publishing leg
@@ -21,6 +23,8 @@ import {
   MediaStreamTrack,
   RTCPeerConnection,
   RTCRtpCodecParameters,
+  RTP_EXTENSION_URI,
+  useAudioLevelIndication,
   type RtpPacket,
   type RTCRtpTransceiver,
   type RTCIceServer,
@@ -68,6 +72,9 @@ const CODECS = {
   ],
 }
 
+/** RFC 8285's one-byte header extension profile (the audio level is one byte, its id below 15). */
+const ONE_BYTE_EXTENSIONS = 0xbede
+
 export class FeedBridge {
   readonly observer: EnhancedEventEmitter<FeedBridgeEvents>
   /** The feed as republished on the target. */
@@ -78,6 +85,7 @@ export class FeedBridge {
   readonly #send: TargetPublication
   readonly #log: Logger
   readonly #forwarded = { audio: 0, video: 0 }
+  #audioLevels = 0
   #closed = false
   #released: Promise<void> = Promise.resolve()
 
@@ -113,8 +121,8 @@ export class FeedBridge {
       // it makes otherwise (they outlive close()).
       bundlePolicy: 'max-bundle' as const,
       codecs: CODECS,
-      // Nothing negotiated: the origin's extensions are stripped before re-sending.
-      headerExtensions: { audio: [], video: [] },
+      // Only the audio level, re-sent under the target's id; the origin's other extensions are stripped.
+      headerExtensions: { audio: [useAudioLevelIndication()], video: [] },
     }
     const subscriber = new RTCPeerConnection(config)
     const publisher = new RTCPeerConnection(config)
@@ -189,6 +197,11 @@ export class FeedBridge {
     return this.#forwarded
   }
 
+  /** Audio packets forwarded with their audio level (the target's voice activity detection reads it). */
+  get audioLevelsForwarded(): number {
+    return this.#audioLevels
+  }
+
   /** Both legs' transport state: each must be DTLS-SRTP, connected. */
   legs(): { subscriber: LegState; publisher: LegState } {
     return { subscriber: legState(this.#subscriber), publisher: legState(this.#publisher) }
@@ -217,13 +230,25 @@ export class FeedBridge {
       const track = incoming.get(kind)
       if (!track) continue
       const payloadType = transceiver.codecs[0]?.payloadType ?? CODECS[kind][0]!.payloadType
+      // The audio level's id on each leg (each side chose its own), when both agreed to it.
+      const levelIn = audioLevelId(this.#subscriber.getTransceivers().find((t) => t.kind === kind))
+      const levelOut = audioLevelId(transceiver)
       let mediaSsrc = track.ssrc ?? 0
       track.onReceiveRtp.subscribe((rtp: RtpPacket) => {
         if (this.#closed) return
         mediaSsrc = rtp.header.ssrc
-        // The origin's extension ids mean nothing to the target; the payload is untouched.
-        rtp.header.extension = false
-        rtp.header.extensions = []
+        // The origin's extension ids mean nothing to the target: only the audio level goes on,
+        // under the target's id; the payload is untouched.
+        const level =
+          levelIn !== undefined && levelOut !== undefined
+            ? rtp.header.extensions.find((e) => e.id === levelIn)
+            : undefined
+        rtp.header.extensions = level ? [{ id: levelOut!, payload: level.payload }] : []
+        rtp.header.extension = level !== undefined
+        if (level) {
+          rtp.header.extensionProfile = ONE_BYTE_EXTENSIONS
+          this.#audioLevels += 1
+        }
         rtp.header.payloadType = payloadType
         this.#forwarded[kind] += 1
         void transceiver.sender.sendRtp(rtp).catch(() => undefined)
@@ -252,6 +277,10 @@ export class FeedBridge {
     this.#recv.onClose(() => this.close('subscription closed'))
     this.#send.onClose(() => this.close('publication closed'))
   }
+}
+
+function audioLevelId(transceiver: RTCRtpTransceiver | undefined): number | undefined {
+  return transceiver?.headerExtensions.find((e) => e.uri === RTP_EXTENSION_URI.audioLevelIndication)?.id
 }
 
 function activeSetup(sdp: string): string {
