@@ -5,9 +5,12 @@
  * its own (federation-peer.ts), as remote servers do not share the instance's event loop. The
  * instance logs at `info`, the production default. The CPU the instance's process spends per
  * delivery is printed too: unlike rates, it barely moves when other work shares the machine.
- * Run: npm run bench
+ * Measured twice in one run: federation work on one thread (PARLEY_FEDERATION_WORKERS=1) and on
+ * the default, one thread per core.
+ * Run: npm run bench:federation (or node bench/federation-fanout.ts [count] [threads…])
  */
 import { createSign, generateKeyPairSync } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { startInstance, eventually } from '@parley/test/harness/instance.ts'
 import { startPeer } from './peer-client.ts'
 
@@ -18,41 +21,54 @@ const baselineStart = performance.now()
 for (let i = 0; i < Math.min(N, 500); i++) createSign('sha256').update(`delivery ${i}`).sign(privateKey)
 const signPerSecond = Math.min(N, 500) / ((performance.now() - baselineStart) / 1000)
 
-const parley = await startInstance({ env: { PARLEY_LOG_LEVEL: 'info' } })
-const sink = await startPeer('sink')
-const sinkOrigin = sink.ready.origin
-try {
-  const star = await parley.addUser('star')
-  for (let i = 0; i < N; i++) {
-    await parley.store().followers.upsert({
-      userId: star.id,
-      actorId: `${sinkOrigin}/users/f${i}`,
-      inbox: `${sinkOrigin}/users/f${i}/inbox`,
-      sharedInbox: null,
-      followId: `${sinkOrigin}/follows/${i}`,
-      createdAt: i,
-    })
+console.log(`outbound fan-out (${N} inboxes on a local sink in another process, SQLite queue)`)
+console.log(`  raw RSA-2048 sign baseline:  ${signPerSecond.toFixed(0)}/s`)
+
+// Thread counts to measure (default: 1, then the default count); e.g. `… 1000 1` for one thread only.
+const WORKERS = process.argv.length > 3 ? process.argv.slice(3).map(Number) : [1, 0]
+for (const workers of WORKERS) await measure(workers)
+
+/** One instance with `workers` federation threads (0: the default, one per core). */
+async function measure(workers: number): Promise<void> {
+  const parley = await startInstance({ env: { PARLEY_LOG_LEVEL: 'info', PARLEY_FEDERATION_WORKERS: String(workers) } })
+  const sink = await startPeer('sink')
+  const sinkOrigin = sink.ready.origin
+  try {
+    const star = await parley.addUser('star')
+    for (let i = 0; i < N; i++) {
+      await parley.store().followers.upsert({
+        userId: star.id,
+        actorId: `${sinkOrigin}/users/f${i}`,
+        inbox: `${sinkOrigin}/users/f${i}/inbox`,
+        sharedInbox: null,
+        followId: `${sinkOrigin}/follows/${i}`,
+        createdAt: i,
+      })
+    }
+    const started = performance.now()
+    const cpuBefore = process.cpuUsage()
+    const sent = await parley.services.federation.federation.profileChanged('star')
+    const enqueueMs = performance.now() - started
+    if (!sent.ok || sent.value.recipients !== N) throw new Error(`fan-out not started: ${JSON.stringify(sent)}`)
+    await eventually(
+      async () => (await sink.ask<{ received: number }>({ type: 'received' }, 'received')).received >= N,
+      300_000,
+      'all deliveries',
+    )
+    const seconds = (performance.now() - started) / 1000
+    // The whole process: every thread's CPU time is in it.
+    const cpu = process.cpuUsage(cpuBefore)
+    const threads = workers || availableParallelism()
+    console.log(`  federation threads: ${threads}${workers === 0 ? ' (the default: one per core)' : ''}`)
+    console.log(`    enqueue (local action):      ${enqueueMs.toFixed(1)} ms`)
+    console.log(
+      `    deliveries:                  ${(N / seconds).toFixed(0)}/s  (${((N / seconds / signPerSecond) * 100).toFixed(1)} % of baseline), all ${N} in ${seconds.toFixed(1)} s`,
+    )
+    console.log(
+      `    CPU of the instance per delivery (all threads): ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms`,
+    )
+  } finally {
+    await parley.close()
+    await sink.stop()
   }
-  const started = performance.now()
-  const cpuBefore = process.cpuUsage()
-  const sent = await parley.services.federation.federation.profileChanged('star')
-  const enqueueMs = performance.now() - started
-  if (!sent.ok || sent.value.recipients !== N) throw new Error(`fan-out not started: ${JSON.stringify(sent)}`)
-  await eventually(
-    async () => (await sink.ask<{ received: number }>({ type: 'received' }, 'received')).received >= N,
-    300_000,
-    'all deliveries',
-  )
-  const seconds = (performance.now() - started) / 1000
-  const cpu = process.cpuUsage(cpuBefore)
-  console.log(`outbound fan-out (${N} inboxes on a local sink in another process, SQLite queue)`)
-  console.log(`  raw RSA-2048 sign baseline:  ${signPerSecond.toFixed(0)}/s`)
-  console.log(`  enqueue (local action):      ${enqueueMs.toFixed(1)} ms`)
-  console.log(
-    `  deliveries:                  ${(N / seconds).toFixed(0)}/s  (${((N / seconds / signPerSecond) * 100).toFixed(1)} % of baseline), all ${N} in ${seconds.toFixed(1)} s`,
-  )
-  console.log(`  CPU of the instance per delivery: ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms`)
-} finally {
-  await parley.close()
-  await sink.stop()
 }

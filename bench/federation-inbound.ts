@@ -7,10 +7,12 @@
  * every line in memory). The CPU the instance's process spends per activity is printed too: unlike
  * rates, it barely moves when other work shares the machine.
  * Each direct message ends as a chat message in Bob's one-to-one room with the sender: "processed"
- * waits for all of them there.
- * Run: npm run bench
+ * waits for all of them there. Measured twice in one run: federation work on one thread
+ * (PARLEY_FEDERATION_WORKERS=1) and on the default, one thread per core.
+ * Run: npm run bench:federation (or node bench/federation-inbound.ts [count] [threads…])
  */
 import { createSign, createVerify, generateKeyPairSync } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { startInstance, eventually } from '@parley/test/harness/instance.ts'
 import { startPeer } from './peer-client.ts'
 
@@ -29,54 +31,71 @@ const baselineStart = performance.now()
 for (let i = 0; i < N; i++) createVerify('sha256').update(payload).verify(publicKey, signature)
 const verifyPerSecond = N / ((performance.now() - baselineStart) / 1000)
 
-// All messages come from one account: lift the per-person post rate, or the chat's limiter (not the
-// inbox) would be what is measured — over the limit, deliveries are retried later.
-const parley = await startInstance({ env: { PARLEY_LOG_LEVEL: 'info', PARLEY_CHAT_POSTS_PER_SECOND: '100000' } })
-const mastodon = await startPeer('senders')
-try {
-  const bob = await parley.addUser('bob')
-  const inbox = `${parley.origin}/users/bob/inbox`
-  const vars = { PARLEY: parley.origin, PARLEY_HOST: parley.host }
-  // Processed = posted as a chat message in Bob's one-to-one room with the sender.
-  const received = async () => {
-    const [room] = await parley.services.store.participants.roomsOf(bob.id)
-    return room
-      ? (await parley.services.store.messages.history({ roomId: room, after: 0, limit: N + 10 })).filter(
-          (m) => m.kind === 'text',
-        ).length
-      : 0
-  }
-  // Warm-up: key fetch and caches.
-  await mastodon.ask({ type: 'deliver', inbox, vars }, 'delivered')
-  await eventually(async () => (await received()) === 1, 10_000)
+console.log(`inbound signed activities (${N}, ${CONCURRENCY} concurrent senders in another process, SQLite queue)`)
+console.log(`  raw RSA-2048 verify baseline:   ${verifyPerSecond.toFixed(0)}/s`)
 
-  // Signed before the clock starts: only the receiving side is measured.
-  await mastodon.ask({ type: 'prepare', inbox, vars, count: N }, 'prepared')
-  const started = performance.now()
-  const cpuBefore = process.cpuUsage()
-  const { latencies, failures } = await mastodon.ask<{ latencies: number[]; failures: number }>(
-    { type: 'run', concurrency: CONCURRENCY },
-    'ran',
-  )
-  const acceptSeconds = (performance.now() - started) / 1000
-  await eventually(async () => (await received()) === N + 1, 120_000, 'processing')
-  const processedSeconds = (performance.now() - started) / 1000
-  const cpu = process.cpuUsage(cpuBefore)
-  latencies.sort((a, b) => a - b)
-  const accepted = N / acceptSeconds
-  console.log(`inbound signed activities (${N}, ${CONCURRENCY} concurrent senders in another process, SQLite queue)`)
-  console.log(`  raw RSA-2048 verify baseline:   ${verifyPerSecond.toFixed(0)}/s`)
-  console.log(
-    `  accepted (202) by the inbox:    ${accepted.toFixed(0)}/s  (${((accepted / verifyPerSecond) * 100).toFixed(1)} % of baseline), failures ${failures}`,
-  )
-  console.log(
-    `  latency to 202: p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`,
-  )
-  console.log(`  received and posted in the room (queue drained): ${(N / processedSeconds).toFixed(0)}/s`)
-  console.log(
-    `  CPU of the instance per activity:                ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms`,
-  )
-} finally {
-  await parley.close()
-  await mastodon.stop()
+// Thread counts to measure (default: 1, then the default count); e.g. `… 1000 1` for one thread only.
+const WORKERS = process.argv.length > 3 ? process.argv.slice(3).map(Number) : [1, 0]
+for (const workers of WORKERS) await measure(workers)
+
+/** One instance with `workers` federation threads (0: the default, one per core). */
+async function measure(workers: number): Promise<void> {
+  // All messages come from one account: lift the per-person post rate, or the chat's limiter (not the
+  // inbox) would be what is measured — over the limit, deliveries are retried later.
+  const parley = await startInstance({
+    env: {
+      PARLEY_LOG_LEVEL: 'info',
+      PARLEY_CHAT_POSTS_PER_SECOND: '100000',
+      PARLEY_FEDERATION_WORKERS: String(workers),
+    },
+  })
+  const mastodon = await startPeer('senders')
+  try {
+    const bob = await parley.addUser('bob')
+    const inbox = `${parley.origin}/users/bob/inbox`
+    const vars = { PARLEY: parley.origin, PARLEY_HOST: parley.host }
+    // Processed = posted as a chat message in Bob's one-to-one room with the sender.
+    const received = async () => {
+      const [room] = await parley.services.store.participants.roomsOf(bob.id)
+      return room
+        ? (await parley.services.store.messages.history({ roomId: room, after: 0, limit: N + 10 })).filter(
+            (m) => m.kind === 'text',
+          ).length
+        : 0
+    }
+    // Warm-up: key fetch and caches.
+    await mastodon.ask({ type: 'deliver', inbox, vars }, 'delivered')
+    await eventually(async () => (await received()) === 1, 10_000)
+
+    // Signed before the clock starts: only the receiving side is measured.
+    await mastodon.ask({ type: 'prepare', inbox, vars, count: N }, 'prepared')
+    const started = performance.now()
+    const cpuBefore = process.cpuUsage()
+    const { latencies, failures } = await mastodon.ask<{ latencies: number[]; failures: number }>(
+      { type: 'run', concurrency: CONCURRENCY },
+      'ran',
+    )
+    const acceptSeconds = (performance.now() - started) / 1000
+    await eventually(async () => (await received()) === N + 1, 120_000, 'processing')
+    const processedSeconds = (performance.now() - started) / 1000
+    // The whole process: every thread's CPU time is in it.
+    const cpu = process.cpuUsage(cpuBefore)
+    latencies.sort((a, b) => a - b)
+    const accepted = N / acceptSeconds
+    const threads = workers || availableParallelism()
+    console.log(`  federation threads: ${threads}${workers === 0 ? ' (the default: one per core)' : ''}`)
+    console.log(
+      `    accepted (202) by the inbox:    ${accepted.toFixed(0)}/s  (${((accepted / verifyPerSecond) * 100).toFixed(1)} % of baseline), failures ${failures}`,
+    )
+    console.log(
+      `    latency to 202: p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`,
+    )
+    console.log(`    received and posted in the room (queue drained): ${(N / processedSeconds).toFixed(0)}/s`)
+    console.log(
+      `    CPU of the instance per activity (all threads): ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms`,
+    )
+  } finally {
+    await parley.close()
+    await mastodon.stop()
+  }
 }

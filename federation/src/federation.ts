@@ -54,6 +54,8 @@ export type ParleyFederationDeps = {
   direct: DirectConversationPort
   /** Meetings across instances: Events of remote rooms, answers of remote members (the server's meetings). */
   meetings?: MeetingsPort
+  /** Hand what the inbound gate verified to Fedify instead of letting it check again (default true). */
+  inboxHandOver?: boolean
   nodeInfo: () => Promise<{ users: number; openRegistrations: boolean }>
 }
 
@@ -160,6 +162,7 @@ export class ParleyFederation {
         windowSeconds: signatureWindowSeconds,
         now,
       }),
+      handOver: deps.inboxHandOver ?? true,
       policy,
       kv: core.deps.kv,
       replayTtlMs: signatureWindowSeconds * 2 * 1000,

@@ -9,7 +9,7 @@ import { Temporal } from '@js-temporal/polyfill'
 import type { Federation, KvKey, KvStore } from '@fedify/fedify'
 import type { FederationLogger } from './log.ts'
 import type { DomainPolicy } from './domain-policy.ts'
-import type { InboundGate } from './inbound/inbound-gate.ts'
+import type { InboundGate, InboundPass } from './inbound/inbound-gate.ts'
 import { HOST_META_PATH, hostMetaResponse } from './host-meta.ts'
 import { MAX_ACTIVITY_DEPTH, jsonDepth } from './json-depth.ts'
 import { refusalResponse, type InboundRefusal } from './inbound/inbound-refusal.ts'
@@ -31,6 +31,12 @@ export type FederationRequestDeps = {
   /** Answers `GET /rooms/{roomId}/participants` for a member's instance (rooms/room-participants.ts). */
   roomParticipants: (request: Request, roomId: string) => Promise<Response>
   gate: InboundGate
+  /**
+   * Hands what the gate verified (parsed activity, key) to Fedify's patched inbox, which then
+   * neither verifies nor parses again (default). False: Fedify checks everything again, the slow
+   * path the security tests also run against.
+   */
+  handOver?: boolean
   policy: DomainPolicy
   kv: KvStore
   /** Signed POSTs are remembered this long (twice the signature window). */
@@ -81,14 +87,18 @@ export class FederationRequests {
     const roster = request.method === 'GET' ? ROOM_PARTICIPANTS_PATH.exec(url.pathname) : null
     if (roster) return this.#deps.roomParticipants(request, decodeURIComponent(roster[1]!))
     let replayKey: KvKey | null = null
+    let verified: InboundPass['verified'] = null
     if (inboxPost || action) {
       // Read here (Fedify gets the very same bytes) to refuse absurd nesting before Fedify's
       // recursive JSON-LD processing sees it, and to check the signature (inbound-gate.ts).
       const body = new Uint8Array(await request.arrayBuffer())
       if (jsonDepth(new TextDecoder().decode(body)) > MAX_ACTIVITY_DEPTH)
         return refuse({ code: 'activity-invalid', message: `JSON nested deeper than ${MAX_ACTIVITY_DEPTH} levels.` })
-      const refused = inboxPost ? await gate.check(request, body) : null
-      if (refused !== null) return refuse(refused)
+      if (inboxPost) {
+        const checked = await gate.check(request, body)
+        if (!checked.ok) return refuse(checked.refusal)
+        if (this.#deps.handOver !== false) verified = checked.verified
+      }
       // Claimed before processing, so two copies sent at once cannot both pass.
       replayKey = replayKeyOf(request)
       if (replayKey && !(await this.#claim(replayKey)))
@@ -97,7 +107,7 @@ export class FederationRequests {
     }
     let answer: { response: Response; declined: boolean }
     try {
-      answer = await this.#route(request, action)
+      answer = await this.#route(request, action, verified)
     } catch (error) {
       if (replayKey) await this.#forget(replayKey)
       throw error
@@ -108,7 +118,11 @@ export class FederationRequests {
   }
 
   /** Hands the request to the room's forwarded-write endpoint or to the one Fedify federation. */
-  async #route(request: Request, action: RegExpExecArray | null): Promise<{ response: Response; declined: boolean }> {
+  async #route(
+    request: Request,
+    action: RegExpExecArray | null,
+    verified: InboundPass['verified'],
+  ): Promise<{ response: Response; declined: boolean }> {
     if (action)
       return { response: await this.#deps.roomAction(request, decodeURIComponent(action[1]!)), declined: false }
     // Fedify's "not mine" (no such route or actor, or HTML wanted): the web app answers instead.
@@ -121,6 +135,7 @@ export class FederationRequests {
       contextData: undefined,
       onNotFound: decline,
       onNotAcceptable: decline,
+      ...(verified ? { verifiedRequest: verified } : {}),
     })
     return { response, declined }
   }

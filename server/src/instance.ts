@@ -50,6 +50,9 @@ import { PushSender } from './push/push-sender.ts'
 import { PushNotices } from './push/push-notices.ts'
 import { vapidDetails } from './push/vapid-keys.ts'
 import { BackgroundJobs } from './lifecycle/background-jobs.ts'
+import { FederationWorkers } from './federation/federation-workers.ts'
+import { federationWorkerCount } from './federation/federation-worker-count.ts'
+import { ThreadBus } from './bus/thread-bus.ts'
 
 const SESSION_SWEEP_MS = 60 * 60 * 1000
 const EXPIRY_SWEEP_MS = 60_000
@@ -68,6 +71,12 @@ export type InstanceOptions = {
   blobs?: BlobStore
   /** How message expiry waits (tests pass a manual clock's timers, with its `now`); default: setTimeout. */
   timers?: Timers
+  /**
+   * `node` (default): a whole server node, which starts the federation worker threads when
+   * `federationWorkers` asks for them. `federation-worker`: one of those threads — start() runs
+   * the federation queue only (no jobs, expiry timers, recovery or status timers: the node does).
+   */
+  role?: 'node' | 'federation-worker'
 }
 
 export type Instance = {
@@ -94,6 +103,8 @@ export type Instance = {
   jobs: BackgroundJobs
   /** Web Push: subscriptions and the queue of pushes (tests wait on `push.idle()`). */
   push: PushService
+  /** The other threads running the federation queue (none unless `federationWorkers` asks; started by start()). */
+  workers: FederationWorkers | null
   app: FastifyInstance
   /**
    * Starts the federation queue and the background jobs (sweeps of sessions, expired messages, old
@@ -328,8 +339,9 @@ export async function createInstance(config: Config, options: InstanceOptions): 
     await services.close()
     throw error
   }
-  // Messages expire at their expiresAt (the minute sweep below only catches up).
-  await chat.expiry.start()
+  const worker = options.role === 'federation-worker'
+  // Messages expire at their expiresAt (the minute sweep below only catches up); the node's timers do it.
+  if (!worker) await chat.expiry.start()
   const jobs = new BackgroundJobs(logger.child({ component: 'jobs' }))
     // The instance actor signs call channels: its keys are made ahead of the first call.
     .add({ name: 'instance actor keys', everyMs: null, run: () => federation.prepareInstanceActor() })
@@ -358,7 +370,14 @@ export async function createInstance(config: Config, options: InstanceOptions): 
         await Promise.all([fileKeeper.sweep(), uploads.sweep()])
       },
     })
-  await people.start()
+  if (!worker) await people.start()
+  // Other threads share the queue only where what they store reaches this thread's clients: over
+  // Redis or the thread bus (a bus handed in by a test is neither, and keeps everything here).
+  const threads = worker ? 0 : federationWorkerCount(config) - 1
+  const workers =
+    threads > 0 && (chat.bus instanceof ThreadBus || chat.bus instanceof RedisBus)
+      ? new FederationWorkers(config, logger, threads)
+      : null
   let closed = false
   return {
     config,
@@ -378,6 +397,7 @@ export async function createInstance(config: Config, options: InstanceOptions): 
     uploads,
     jobs,
     push,
+    workers,
     app,
     async start() {
       // What the previous version left in the rooms' own queue goes into the one queue first.
@@ -388,6 +408,8 @@ export async function createInstance(config: Config, options: InstanceOptions): 
           "the previous version's room queue moved into the queue",
         )
       federation.start()
+      if (worker) return 0
+      await workers?.start()
       jobs.start()
       remoteWrites.start()
       reminders.start()
@@ -400,6 +422,7 @@ export async function createInstance(config: Config, options: InstanceOptions): 
       await people.close()
       chat.expiry.close()
       await app.close()
+      await workers?.close()
       await jobs.stop()
       await reminders.close()
       await remoteWrites.stop()

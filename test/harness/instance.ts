@@ -71,6 +71,8 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
       PARLEY_LOG_LEVEL: 'debug',
       PARLEY_REGISTRATION: 'closed',
       PARLEY_FEDERATION_ALLOW_PRIVATE_ADDRESS: 'true',
+      // One thread unless a test (or bench) asks for federation workers.
+      PARLEY_FEDERATION_WORKERS: '1',
       ...options.env,
     },
   })

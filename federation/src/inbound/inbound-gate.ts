@@ -13,10 +13,12 @@
  * Replays are refused by the caller (federation.ts) for twice the window, which covers every Date
  * this accepts. The one activity let through without a key: a self-`Delete` whose actor's server
  * answers 410 Gone (inbox/delete.ts decides, as before).
+ * What passed is handed on (parsed activity and verifying key): Fedify's inbox, patched for it
+ * (patches/README.md), then neither verifies the signature again nor parses the body again.
  */
 import { Temporal } from '@js-temporal/polyfill'
 import { verifyRequestDetailed, type DocumentLoader, type KeyCache } from '@fedify/fedify'
-import { Activity, Delete } from '@fedify/fedify/vocab'
+import { Activity, Delete, type CryptographicKey } from '@fedify/fedify/vocab'
 import type { InboundRefusal } from './inbound-refusal.ts'
 import { checkDigest, labelContradicts, missingCoverage, readSignature } from './signature-headers.ts'
 import type { SignerKeys } from './signer-keys.ts'
@@ -28,7 +30,14 @@ export type InboundGateOptions = {
   now?: () => number
 }
 
-const refusal = (code: InboundRefusal['code'], message: string): InboundRefusal => ({ code, message })
+/** A request that may go on to Fedify: with what was verified, or null for a gone actor's self-Delete. */
+export type InboundPass = { ok: true; verified: { activity: Activity; key: CryptographicKey } | null }
+export type InboundCheck = InboundPass | { ok: false; refusal: InboundRefusal }
+
+const refusal = (code: InboundRefusal['code'], message: string): InboundCheck => ({
+  ok: false,
+  refusal: { code, message },
+})
 
 const noFetch: DocumentLoader = (url) => Promise.reject(new Error(`not fetched while checking a signature: ${url}`))
 
@@ -41,8 +50,8 @@ export class InboundGate {
     this.#now = options.now ?? Date.now
   }
 
-  /** Null when the request may go on to Fedify; otherwise why it is refused. */
-  async check(request: Request, body: Uint8Array): Promise<InboundRefusal | null> {
+  /** Whether the request may go on to Fedify (and what was verified), or why it is refused. */
+  async check(request: Request, body: Uint8Array): Promise<InboundCheck> {
     const read = readSignature(request.headers)
     if (read === null) return refusal('signature-missing', 'inbox requests must be signed')
     if (!read.ok) return refusal(read.code, read.message)
@@ -67,8 +76,9 @@ export class InboundGate {
     const resolved = await this.#options.keys.resolve(signature.keyId, actorId)
     if (!resolved.ok) {
       // A deleted account signs its own Delete with a key its server no longer shows (inbox/delete.ts).
-      if (resolved.gone && activity instanceof Delete && activity.objectId?.href === actorId.href) return null
-      return resolved.refusal
+      if (resolved.gone && activity instanceof Delete && activity.objectId?.href === actorId.href)
+        return { ok: true, verified: null }
+      return { ok: false, refusal: resolved.refusal }
     }
     if (labelContradicts(signature, resolved.type))
       return refusal('signature-algorithm-mismatch', `"${signature.algorithm}" is not how a ${resolved.type} key signs`)
@@ -97,7 +107,7 @@ export class InboundGate {
       this.#options.keys.forget(signature.keyId, actorId)
       return refusal('signature-invalid', `the signature does not verify (${verification.reason.type})`)
     }
-    return null
+    return { ok: true, verified: { activity, key } }
   }
 
   /** The body as an activity with exactly one http(s) actor, or null. Fetches nothing. */

@@ -36,6 +36,8 @@ export type QueueBackends = {
    * before the queue starts.
    */
   adoptLegacyQueues(): Promise<number>
+  /** Messages of `queue` this process's listeners have handled (the SQLite queue counts; Redis: 0). */
+  handled(): number
   close(): Promise<void>
 }
 
@@ -44,12 +46,26 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
   switch (options.backend) {
     case 'sqlite': {
       const db = openFederationDatabase(options.path)
+      // Federation worker threads open the same file: they wake each other on enqueue.
+      const wakeChannel = (table: string) => `parley-queue\n${options.path}\n${table}`
+      const queue = new SqliteMessageQueue(db, { onError, wakeChannel: wakeChannel('fedify_queue') })
+      const taskQueue = new SqliteMessageQueue(db, {
+        table: 'parley_federation_tasks',
+        concurrency: 2,
+        onError,
+        wakeChannel: wakeChannel('parley_federation_tasks'),
+      })
       return {
         kv: new SqliteKvStore(db),
-        queue: new SqliteMessageQueue(db, { onError }),
-        taskQueue: new SqliteMessageQueue(db, { table: 'parley_federation_tasks', concurrency: 2, onError }),
+        queue,
+        taskQueue,
         adoptLegacyQueues: async () => adoptSqliteQueue(db, LEGACY_ROOM_QUEUE_TABLE, 'fedify_queue'),
-        close: async () => db.close(),
+        handled: () => queue.handled,
+        close: async () => {
+          queue.close()
+          taskQueue.close()
+          db.close()
+        },
       }
     }
     case 'redis': {
@@ -62,6 +78,7 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
         taskQueue: new RedisMessageQueue(redis, { prefix: `${options.prefix}tq:`, concurrency: 2, onError }),
         adoptLegacyQueues: () =>
           adoptRedisQueue(redis, `${options.prefix}${LEGACY_ROOM_QUEUE_PREFIX}`, `${options.prefix}mq:`),
+        handled: () => 0,
         close: async () => {
           await redis.quit().catch(() => redis.disconnect())
         },

@@ -4,8 +4,11 @@
  * handler has finished, so a process killed mid-delivery leaves it to be taken again when the lease
  * runs out (at-least-once; receivers are idempotent by activity id). Messages with the same
  * ordering key are handed out one at a time, oldest first. Listeners on the same instance are woken
- * at once on enqueue; other connections to the file find new messages by polling.
+ * at once on enqueue, and so are those of other threads of the process that name the same
+ * `wakeChannel` (federation workers, server/src/federation/federation-workers.ts); other processes
+ * sharing the file find new messages by polling.
  */
+import { BroadcastChannel } from 'node:worker_threads'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type {
   MessageQueue,
@@ -28,6 +31,8 @@ export type SqliteMessageQueueOptions = {
   now?: () => number
   /** Told about handler failures (the message is dropped: Fedify retries by enqueuing anew). */
   onError?: (error: unknown) => void
+  /** Threads of this process whose queues name the same channel wake each other on enqueue. */
+  wakeChannel?: string
 }
 
 type Claimed = { id: number; message: string }
@@ -51,6 +56,8 @@ export class SqliteMessageQueue implements MessageQueue {
   readonly #onError: (error: unknown) => void
   readonly #wake = new EventTarget()
   readonly #sql: Statements
+  readonly #channel: BroadcastChannel | null
+  #handled = 0
 
   constructor(db: DatabaseSync, options: SqliteMessageQueueOptions = {}) {
     const table = options.table ?? 'fedify_queue'
@@ -61,6 +68,15 @@ export class SqliteMessageQueue implements MessageQueue {
     this.#concurrency = Math.max(1, options.concurrency ?? 16)
     this.#now = options.now ?? Date.now
     this.#onError = options.onError ?? (() => {})
+    this.#channel = options.wakeChannel ? new BroadcastChannel(options.wakeChannel) : null
+    if (this.#channel) {
+      // Never keeps the process alive; closed with close().
+      this.#channel.unref()
+      this.#channel.onmessage = (event) => {
+        const count = (event as { data: unknown }).data
+        this.#wake.dispatchEvent(wakeEvent(typeof count === 'number' ? count : 1))
+      }
+    }
     db.exec(`CREATE TABLE IF NOT EXISTS "${table}" (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       message TEXT NOT NULL,
@@ -110,8 +126,22 @@ export class SqliteMessageQueue implements MessageQueue {
     }
     // As many sleeping workers as there are new messages: waking all of them for one message
     // would make the others run a claim for nothing.
-    if (delay === 0) this.#wake.dispatchEvent(wakeEvent(messages.length))
-    else setTimeout(() => this.#wake.dispatchEvent(wakeEvent(messages.length)), delay).unref()
+    const wake = () => {
+      this.#wake.dispatchEvent(wakeEvent(messages.length))
+      this.#channel?.postMessage(messages.length)
+    }
+    if (delay === 0) wake()
+    else setTimeout(wake, delay).unref()
+  }
+
+  /** Messages this queue object's listeners have handled (whatever the outcome). */
+  get handled(): number {
+    return this.#handled
+  }
+
+  /** Stops waking and being woken by other threads (the database is the caller's to close). */
+  close(): void {
+    this.#channel?.close()
   }
 
   async getDepth(): Promise<MessageQueueDepth> {
@@ -156,6 +186,7 @@ export class SqliteMessageQueue implements MessageQueue {
     } finally {
       clearInterval(renew)
       this.#sql.remove.run(claimed.id)
+      this.#handled++
     }
   }
 }

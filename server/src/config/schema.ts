@@ -146,6 +146,18 @@ export const ConfigSchema = Type.Object(
       description:
         "Inbound HTTP signatures whose Date (or created time) is further than this from now, in either direction, are refused (401 signature-expired). The default, one hour, is the clock skew Mastodon allows (and Fedify's default). Replayed signed requests are refused within twice this window, which covers every Date accepted.",
     }),
+    federationWorkers: Type.Integer({
+      default: 0,
+      minimum: 0,
+      maximum: 64,
+      description:
+        'Threads that process the federation queue (inbound activities, deliveries), the main one included: 0 (default) means one per CPU core; 1 runs everything on the main thread. Without redisUrl, the threads share the embedded bus between them.',
+    }),
+    federationInboxHandOver: Type.Boolean({
+      default: true,
+      description:
+        "Inbox requests are checked once: what Parley's signature gate verified (the parsed activity and the key) is handed to Fedify, which neither verifies nor parses it again. false: Fedify checks every request again (slower; the security tests run both ways).",
+    }),
     federationCircuitRecoverySeconds: Type.Integer({
       default: 1800,
       minimum: 1,

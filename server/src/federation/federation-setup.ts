@@ -60,6 +60,8 @@ export type MemberSide = {
 
 export type FederationRuntime = MemberSide & {
   readonly federation: ParleyFederation
+  /** Messages of the federation queue this thread has handled (SQLite queue; see federation-workers.ts). */
+  queueHandled(): number
   /** Stops the queue (waiting for its workers), then closes the core and the backends. Idempotent. */
   close(): Promise<void>
 }
@@ -204,6 +206,7 @@ export function createFederationRuntime(
     roomChat: membership,
     direct: new DirectConversations({ store, services: deps.services, ...(deps.now ? { now: deps.now } : {}) }),
     meetings: member.meetings,
+    inboxHandOver: config.federationInboxHandOver,
     repositories: member.copies.wrap(member.push.wrap(store.federation)),
     nodeInfo: async () => ({ users: await store.users.count(), openRegistrations: config.registration === 'open' }),
   })
@@ -211,6 +214,7 @@ export function createFederationRuntime(
   return {
     ...member,
     federation,
+    queueHandled: () => base.backends.handled(),
     async close() {
       if (closed) return
       closed = true

@@ -8,6 +8,8 @@ import type { Logger } from '../logger.ts'
 import type { Store } from '../store/ports.ts'
 import type { Bus } from '../bus/bus.ts'
 import { InProcessBus } from '../bus/in-process-bus.ts'
+import { ThreadBus, threadBusName } from '../bus/thread-bus.ts'
+import { federationWorkerCount } from '../federation/federation-worker-count.ts'
 import { RedisBus } from '../bus/redis-bus.ts'
 import { RoomEventLog } from './event-log.ts'
 import { RoomService } from './room-service.ts'
@@ -49,10 +51,14 @@ function busErrorLogger(logger: Logger): (error: unknown) => void {
   return (error: unknown) => log.warn({ err: error }, 'bus error')
 }
 
-/** The bus between nodes: Redis when configured, else in-process. */
+/**
+ * The bus between nodes: Redis when configured; else between the threads of this process when
+ * federation work runs on several (federation-workers.ts); else in-process.
+ */
 export function openBus(config: Config, logger: Logger): Bus {
   const onError = busErrorLogger(logger)
-  return config.redisUrl ? new RedisBus({ url: config.redisUrl, onError }) : new InProcessBus(onError)
+  if (config.redisUrl) return new RedisBus({ url: config.redisUrl, onError })
+  return federationWorkerCount(config) > 1 ? new ThreadBus(threadBusName(config), onError) : new InProcessBus(onError)
 }
 
 /** The durable room event log on `bus` (built before the chat stack when the federation's mirror needs it). */

@@ -30,7 +30,9 @@ export type TestApp = Services & {
 
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-app-'))
-  const loaded = loadConfig({ env: { PARLEY_DATA_DIR: dir, PARLEY_LOG_LEVEL: 'debug', ...env } })
+  const loaded = loadConfig({
+    env: { PARLEY_DATA_DIR: dir, PARLEY_LOG_LEVEL: 'debug', PARLEY_FEDERATION_WORKERS: '1', ...env },
+  })
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems))
   const config = loaded.config
   const dbPath = join(dir, 'parley.sqlite')

@@ -59,7 +59,14 @@ export type TestInstanceOptions = {
 export async function startTestInstance(options: TestInstanceOptions = {}): Promise<TestInstance> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'parley-test-'))
   const loaded = loadConfig({
-    env: { PARLEY_DATA_DIR: dir, PARLEY_REGISTRATION: 'open', PARLEY_LOG_LEVEL: 'silent', ...options.env },
+    env: {
+      PARLEY_DATA_DIR: dir,
+      PARLEY_REGISTRATION: 'open',
+      PARLEY_LOG_LEVEL: 'silent',
+      // One thread unless a test asks for federation workers.
+      PARLEY_FEDERATION_WORKERS: '1',
+      ...options.env,
+    },
   })
   if (!loaded.ok) throw new TypeError(JSON.stringify(loaded.problems))
   const config = loaded.config

@@ -1,0 +1,273 @@
+/**
+ * The patches applied to Fedify (patches/, see patches/README.md) are in place: the tests that say
+ * what unpatched Fedify does instead fail on it, so an upgrade that drops a patch (or a new version
+ * that changed the code it touches) is noticed here, not as a slower benchmark; the others guard
+ * what the patches must not change.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { webcrypto } from 'node:crypto'
+import jsonld from '@fedify/vocab-runtime/jsonld'
+import { preloadedContexts, type DocumentLoader } from '@fedify/vocab-runtime'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createFederation, InProcessMessageQueue, MemoryKvStore, exportJwk } from '@fedify/fedify'
+import { Create, CryptographicKey, Emoji, Note, Person, Update } from '@fedify/fedify/vocab'
+
+const contextLoader: DocumentLoader = (url) => {
+  if (!Object.hasOwn(preloadedContexts, url)) return Promise.reject(new Error(`no fetch in this test: ${url}`))
+  return Promise.resolve({ contextUrl: null, document: preloadedContexts[url], documentUrl: url })
+}
+
+function mastodonCreate(): unknown {
+  const text = readFileSync(new URL('../../test/fixtures/mastodon/create-direct-note.json', import.meta.url), 'utf8')
+  const vars: Record<string, string> = {
+    MASTODON: 'https://mastodon.example',
+    MASTODON_HOST: 'mastodon.example',
+    PARLEY: 'https://parley.example',
+    PARLEY_HOST: 'parley.example',
+    ID: '42',
+    NOW: '2026-12-03T12:00:00Z',
+  }
+  return JSON.parse(text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => vars[name] ?? ''))
+}
+
+/** Counts the JSON-LD expansions `run` makes (the patched vocab calls the module's expand). */
+async function countExpansions(run: () => Promise<unknown>): Promise<number> {
+  const upstream = jsonld.expand.bind(jsonld)
+  let count = 0
+  jsonld.expand = ((...args: Parameters<typeof jsonld.expand>) => {
+    count++
+    return upstream(...args)
+  }) as typeof jsonld.expand
+  try {
+    await run()
+  } finally {
+    jsonld.expand = upstream
+  }
+  return count
+}
+
+test('patched @fedify/vocab: a Mastodon Create is parsed with one JSON-LD expansion, not one per class level', async () => {
+  const json = mastodonCreate()
+  let create: Create | null = null
+  const expansions = await countExpansions(async () => {
+    create = await Create.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
+  })
+  // Unpatched 2.3.6 expands this document 14 times (Create, Activity, Object, then the Note, its
+  // Collection, CollectionPage, Mention… each again at every class level).
+  assert.equal(expansions, 1)
+  const note = await create!.getObject({ contextLoader, documentLoader: contextLoader })
+  assert.ok(note instanceof Note)
+  assert.equal(note.id?.href, 'https://mastodon.example/users/alice/statuses/11342')
+  assert.match(note.content?.toString() ?? '', /Hi Bob, can we talk about the meeting\?/)
+  assert.equal(create!.actorId?.href, 'https://mastodon.example/users/alice')
+})
+
+test('patched @fedify/vocab: an input changed after it was parsed is expanded again (no stale result)', async () => {
+  const json = mastodonCreate() as { object: { content: string } }
+  await Create.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
+  json.object.content = 'changed'
+  let create: Create | null = null
+  const expansions = await countExpansions(async () => {
+    create = await Create.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
+  })
+  assert.equal(expansions, 1)
+  const note = await create!.getObject({ contextLoader, documentLoader: contextLoader })
+  assert.equal(note?.content?.toString(), 'changed')
+})
+
+test('patched @fedify/vocab: a document parsed twice keeps its nested types (classes that change what they were given get a copy)', async () => {
+  // Emoji (like EmojiReact) deletes "@type" from the expanded values it is given: an expansion
+  // result shared between parses without copying would leave the second parse's tag untyped.
+  const json = {
+    '@context': ['https://www.w3.org/ns/activitystreams', { toot: 'http://joinmastodon.org/ns#', Emoji: 'toot:Emoji' }],
+    id: 'https://mastodon.example/notes/1',
+    type: 'Note',
+    content: 'hi :blob:',
+    tag: [
+      {
+        id: 'https://mastodon.example/emojis/1',
+        type: 'Emoji',
+        name: ':blob:',
+        icon: { type: 'Image', url: 'https://mastodon.example/blob.png' },
+      },
+    ],
+  }
+  for (let parse = 1; parse <= 2; parse++) {
+    const note = await Note.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
+    const tags = []
+    for await (const tag of note.getTags({ contextLoader, documentLoader: contextLoader })) tags.push(tag)
+    assert.equal(tags.length, 1)
+    assert.ok(tags[0] instanceof Emoji, `parse ${parse}: ${tags[0]?.constructor.name}`)
+  }
+})
+
+test('patched @fedify/vocab: the same public key PEM is imported once (the CryptoKey is reused)', async () => {
+  const { publicKey } = await webcrypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  )
+  const spki = Buffer.from(await webcrypto.subtle.exportKey('spki', publicKey)).toString('base64')
+  const pem = `-----BEGIN PUBLIC KEY-----\n${spki.match(/.{1,64}/g)!.join('\n')}\n-----END PUBLIC KEY-----\n`
+  const document = {
+    '@context': 'https://w3id.org/security/v1',
+    id: 'https://mastodon.example/users/alice#main-key',
+    owner: 'https://mastodon.example/users/alice',
+    publicKeyPem: pem,
+  }
+  const options = { contextLoader, documentLoader: contextLoader }
+  const first = await CryptographicKey.fromJsonLd(structuredClone(document), options)
+  const second = await CryptographicKey.fromJsonLd(structuredClone(document), options)
+  assert.equal(first.publicKey?.algorithm.name, 'RSASSA-PKCS1-v1_5')
+  // Unpatched, each parse imports the PEM again and yields a new CryptoKey.
+  assert.equal(first.publicKey, second.publicKey)
+})
+
+/**
+ * A federation with one local actor (bob), its shared inbox and no queue, so its Create listener gets the very
+ * activity the inbox handled. Nothing is fetched: every loader refuses.
+ */
+function bobsFederation(received: Create[]) {
+  const federation = createFederation<void>({
+    kv: new MemoryKvStore(),
+    documentLoaderFactory: () => contextLoader,
+    contextLoaderFactory: () => contextLoader,
+  })
+  federation.setActorDispatcher('/users/{identifier}', (ctx, identifier) =>
+    identifier === 'bob'
+      ? new Person({
+          id: ctx.getActorUri(identifier),
+          preferredUsername: identifier,
+          inbox: ctx.getInboxUri(identifier),
+        })
+      : null,
+  )
+  federation.setInboxListeners('/users/{identifier}/inbox', '/inbox').on(Create, (_ctx, activity) => {
+    received.push(activity)
+  })
+  return federation
+}
+
+async function aliceKey(owner: string): Promise<CryptographicKey> {
+  const { publicKey } = (await webcrypto.subtle.generateKey('Ed25519', true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair
+  return new CryptographicKey({
+    id: new URL('https://mastodon.example/users/alice#main-key'),
+    owner: new URL(owner),
+    publicKey,
+  })
+}
+
+const unsignedPost = (json: unknown) =>
+  new Request('https://parley.example/inbox', {
+    method: 'POST',
+    headers: { 'content-type': 'application/activity+json' },
+    body: JSON.stringify(json),
+  })
+
+test('patched @fedify/fedify: an inbox takes a request verified by the caller without checking or parsing it again', async () => {
+  const received: Create[] = []
+  const federation = bobsFederation(received)
+  const json = mastodonCreate()
+  const activity = await Create.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
+  const key = await aliceKey('https://mastodon.example/users/alice')
+  // Unsigned on purpose: unpatched Fedify ignores `verifiedRequest`, checks the (missing) signature and answers 401.
+  const response = await federation.fetch(unsignedPost(json), {
+    contextData: undefined,
+    verifiedRequest: { activity, key },
+  })
+  assert.equal(response.status, 202)
+  assert.equal(received.length, 1)
+  assert.equal(received[0], activity, 'the listener gets the parsed activity itself')
+})
+
+test('patched @fedify/fedify: a handed-over key its actor does not own is still refused', async () => {
+  const received: Create[] = []
+  const federation = bobsFederation(received)
+  const json = mastodonCreate()
+  const activity = await Create.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
+  const key = await aliceKey('https://mastodon.example/users/mallory')
+  const response = await federation.fetch(unsignedPost(json), {
+    contextData: undefined,
+    verifiedRequest: { activity, key },
+  })
+  assert.equal(response.status, 401)
+  assert.equal(received.length, 0)
+})
+
+test('patched @fedify/fedify: without a handed-over verification, an unsigned request is refused as before', async () => {
+  const received: Create[] = []
+  const response = await bobsFederation(received).fetch(unsignedPost(mastodonCreate()), { contextData: undefined })
+  assert.equal(response.status, 401)
+  assert.equal(received.length, 0)
+})
+
+test('patched @fedify/fedify: deliveries of one sender import its private key once, not once per inbox', async (t) => {
+  let posts = 0
+  const sink = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      posts++
+      res.writeHead(202).end()
+    })
+  })
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
+  t.after(() => sink.close())
+  const sinkOrigin = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`
+  const pair = await webcrypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  )
+  // A fresh JWK per run, so no earlier test's import is in the cache.
+  const privateJwk = await exportJwk(pair.privateKey)
+  const federation = createFederation<void>({
+    kv: new MemoryKvStore(),
+    queue: new InProcessMessageQueue(),
+    // Fedify's own loaders (the sink is on loopback); the Update needs only its preloaded contexts.
+    allowPrivateAddress: true,
+  })
+  federation
+    .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>
+      identifier === 'star' ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier }) : null,
+    )
+    .setKeyPairsDispatcher(() => [pair])
+  const abort = new AbortController()
+  t.after(() => abort.abort())
+  void federation.startQueue(undefined, { signal: abort.signal })
+
+  // Counts the private JWK imports the deliveries make.
+  const subtle = globalThis.crypto.subtle
+  const upstream = subtle.importKey.bind(subtle)
+  let imports = 0
+  subtle.importKey = ((...args: Parameters<typeof upstream>) => {
+    const [format, keyData] = args
+    if ((format as string) === 'jwk' && (keyData as webcrypto.JsonWebKey).d === privateJwk.d) imports++
+    return upstream(...args)
+  }) as typeof subtle.importKey
+  t.after(() => {
+    subtle.importKey = upstream
+  })
+
+  const ctx = federation.createContext(new URL('https://parley.example'), undefined)
+  const inboxes = Array.from({ length: 5 }, (_, i) => ({
+    id: new URL(`${sinkOrigin}/users/f${i}`),
+    inboxId: new URL(`${sinkOrigin}/users/f${i}/inbox`),
+  }))
+  await ctx.sendActivity(
+    [{ keyId: new URL('https://parley.example/users/star#main-key'), privateKey: pair.privateKey }],
+    inboxes,
+    new Update({ id: new URL('https://parley.example/users/star#update-1'), actor: ctx.getActorUri('star') }),
+    { fanout: 'skip' },
+  )
+  const deadline = Date.now() + 20_000
+  while (posts < 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  assert.equal(posts, 5)
+  // Unpatched, each of the 5 deliveries imports the key from its queue message again.
+  assert.equal(imports, 1)
+})
