@@ -6,12 +6,13 @@
  * and chats in it: Alice sees his message on A and answers, Bob sees the answer, both through the
  * same chat screens as local rooms (B forwards Bob's writes to A, the host, and mirrors its events).
  * Then a one-to-one chat opened on A with @bob@B: on B it is a room in Bob's list like any other,
- * and both talk through the same chat screens.
+ * and both talk through the same chat screens. Last, Bob declines an invitation on the same
+ * screen: A records the refusal and Bob never becomes a member.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { startInstance, type TestInstance } from '../harness/instance.ts'
+import { eventually, startInstance, type TestInstance } from '../harness/instance.ts'
 import { assertAccessible, launchBrowser, screenshot, signIn } from './browser.ts'
 import { ensureWebBuilt, WEB_DIST } from './serve.ts'
 import { createRoom } from './people.ts'
@@ -149,6 +150,38 @@ describe('web client: people on two instances', () => {
     await reply.press('Enter')
     await alice.page.locator('li.message', { hasText: 'Hello Alice, from B' }).waitFor({ timeout: 20_000 })
     await screenshot(bob.page, 'federation-direct-chat')
+    assert.deepEqual(alice.errors, [])
+    assert.deepEqual(bob.errors, [])
+  })
+  it('Bob declines an invitation on the Invitations screen: A records the refusal, he joins nothing', async () => {
+    const roomId = await createRoom(alice.page, { name: 'Not for Bob' })
+    await alice.page.getByRole('button', { name: 'Room details' }).click()
+    const details = alice.page.getByRole('dialog', { name: 'Not for Bob' })
+    await details.getByRole('tab', { name: 'Invite' }).click()
+    await details.getByLabel('Find people (name or @name@server)').fill(`@bob@${b.host}`)
+    await details.getByRole('button', { name: 'Invite' }).last().click()
+    await details.getByRole('status').filter({ hasText: 'Invitation sent.' }).waitFor()
+    await alice.page.keyboard.press('Escape')
+    const [invite] = await a.store().rooms.invites.pendingFor(roomId)
+    assert.ok(invite, 'the invitation is pending on A')
+
+    await bob.page.getByRole('link', { name: 'Invitations' }).click()
+    const card = bob.page.locator('.cards li', { hasText: `@alice@${a.host} invites you to Not for Bob` })
+    await card.waitFor({ timeout: 20_000 })
+    await card.getByRole('button', { name: 'Decline' }).click()
+    await card.waitFor({ state: 'detached' })
+    await bob.page.getByText('No invitations.').waitFor()
+
+    // The Reject reached the host: the invitation is answered there, and Bob is no participant.
+    await eventually(
+      async () => (await a.store().rooms.invites.get(invite.inviteId))?.state === 'rejected',
+      20_000,
+      'the Reject on A',
+    )
+    assert.equal(await a.services.store.participants.get(roomId, `${b.origin}/users/bob`), null)
+    await bob.page.reload()
+    await bob.page.locator('.sidebar a.room-item', { hasText: 'Across' }).waitFor()
+    assert.equal(await bob.page.locator('.sidebar a.room-item', { hasText: 'Not for Bob' }).count(), 0)
     assert.deepEqual(alice.errors, [])
     assert.deepEqual(bob.errors, [])
   })
