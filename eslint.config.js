@@ -60,7 +60,10 @@ export default tseslint.config(
         'error',
         ...strippable,
         { selector: 'Literal[value=/\\/api\\//]', message: 'API URLs come from @parley/client, not from web/.' },
-        { selector: 'TemplateElement[value.raw=/\\/api\\//]', message: 'API URLs come from @parley/client, not from web/.' },
+        {
+          selector: 'TemplateElement[value.raw=/\\/api\\//]',
+          message: 'API URLs come from @parley/client, not from web/.',
+        },
       ],
     },
   },
