@@ -4,7 +4,8 @@
  * words (and the server refuses his posts), and gives it back; a password and the lobby set on the
  * Settings tab meet a guest at the room's link (wrong password refused, then the lobby), and the
  * password removed lets the next guest in without one; who finds the room in the directory follows
- * the listing setting (everyone, signed-in people, nobody).
+ * the listing setting (everyone, signed-in people — who then finds it in the web client's room
+ * directory and joins — nobody).
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -154,6 +155,17 @@ describe('web client: room settings take effect', () => {
     await listTo('Signed-in people')
     assert.deepEqual(await names(anonymous), [])
     assert.deepEqual(await names(carolApi), ['Town hall'])
+    // Carol, in no room yet, finds it in the web client's room directory and joins by its link.
+    const carol = await openPerson(browser, server.origin, { path: '/search' })
+    await signIn(carol.page, 'carol', 'carol password 1')
+    const directory = carol.page.getByRole('list', { name: 'Room directory' })
+    await directory.getByRole('link', { name: 'Join Town hall' }).waitFor()
+    await assertAccessible(carol.page, 'room directory')
+    await screenshot(carol.page, 'room-directory')
+    await directory.getByRole('link', { name: 'Join Town hall' }).click()
+    await carol.page.getByRole('heading', { name: 'Town hall', level: 1 }).waitFor()
+    await carol.page.locator('.sidebar a.room-item', { hasText: 'Town hall' }).waitFor()
+    assert.deepEqual(carol.errors, [])
     await listTo('Nobody')
     assert.deepEqual(await names(carolApi), [])
     assert.equal((await aliceApi.room(roomId)).listable, 'none')

@@ -187,6 +187,12 @@ export const de: Shape<Messages> = {
     tooLarge: '{{name}} ist zu groß: dieser Server nimmt Dateien bis {{max}}.',
     quota: '{{name}} passt nicht mehr: du teilst {{used}} von deinen {{quota}}.',
   },
+  directory: {
+    title: 'Raumverzeichnis',
+    none: 'Hier sind keine weiteren Räume gelistet.',
+    join: '{{room}} beitreten',
+    byInvitation: 'Mitglieder kommen per Einladung: frag jemanden im Raum.',
+  },
   search: {
     title: 'Nachrichten suchen',
     placeholder: 'In allen Räumen suchen',

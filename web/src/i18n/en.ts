@@ -183,6 +183,12 @@ export const en = {
     tooLarge: '{{name}} is too large: this server takes files up to {{max}}.',
     quota: '{{name}} does not fit: you share {{used}} of your {{quota}}.',
   },
+  directory: {
+    title: 'Room directory',
+    none: 'No other rooms are listed here.',
+    join: 'Join {{room}}',
+    byInvitation: 'Members join by invitation: ask someone in the room.',
+  },
   search: {
     title: 'Search messages',
     placeholder: 'Search in all rooms',
