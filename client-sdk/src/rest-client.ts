@@ -277,25 +277,31 @@ export class ParleyClient {
       role ? { user: person, role } : { user: person },
     )
   }
-  updateParticipant(roomId: string, actorId: string, input: ParticipantUpdate): Promise<ParticipantView> {
-    return this.request('PATCH', `/api/v1/rooms/${enc(roomId)}/participants/${enc(actorId)}`, input)
+  // A participant (`participant` below) is named by id (`actorId` of a ParticipantView), username
+  // (`bob`) or handle (`@bob`, `@bob@this-host`, `@bob@other.example` for one who joined from there).
+  /** Changes a participant's role or permissions (moderators). */
+  updateParticipant(roomId: string, participant: string, input: ParticipantUpdate): Promise<ParticipantView> {
+    return this.request('PATCH', `/api/v1/rooms/${enc(roomId)}/participants/${enc(participant)}`, input)
   }
-  removeParticipant(roomId: string, actorId: string): Promise<void> {
-    return this.request('DELETE', `/api/v1/rooms/${enc(roomId)}/participants/${enc(actorId)}`)
+  /** Removes a participant (moderators; guests lose their session). */
+  removeParticipant(roomId: string, participant: string): Promise<void> {
+    return this.request('DELETE', `/api/v1/rooms/${enc(roomId)}/participants/${enc(participant)}`)
   }
-  ban(roomId: string, actorId: string): Promise<void> {
-    return this.request('POST', `/api/v1/rooms/${enc(roomId)}/participants/${enc(actorId)}/ban`)
+  /** Removes a participant and keeps them out (moderators). */
+  ban(roomId: string, participant: string): Promise<void> {
+    return this.request('POST', `/api/v1/rooms/${enc(roomId)}/participants/${enc(participant)}/ban`)
   }
   /** Lifts a ban (moderators): the person may be added or join again. */
-  unban(roomId: string, actorId: string): Promise<void> {
-    return this.request('POST', `/api/v1/rooms/${enc(roomId)}/participants/${enc(actorId)}/unban`)
+  unban(roomId: string, participant: string): Promise<void> {
+    return this.request('POST', `/api/v1/rooms/${enc(roomId)}/participants/${enc(participant)}/unban`)
   }
-  /** Hands the room to another participant (owners); the caller becomes a moderator. */
-  transferOwnership(roomId: string, actorId: string): Promise<ParticipantView> {
-    return this.request('POST', `/api/v1/rooms/${enc(roomId)}/owner`, { actorId })
+  /** Hands the room to another participant, a local user (owners); the caller becomes a moderator. */
+  transferOwnership(roomId: string, participant: string): Promise<ParticipantView> {
+    return this.request('POST', `/api/v1/rooms/${enc(roomId)}/owner`, { actorId: participant })
   }
-  admit(roomId: string, actorId: string): Promise<ParticipantView> {
-    return this.request('POST', `/api/v1/rooms/${enc(roomId)}/participants/${enc(actorId)}/admit`)
+  /** Lets someone waiting in the lobby in (moderators). */
+  admit(roomId: string, participant: string): Promise<ParticipantView> {
+    return this.request('POST', `/api/v1/rooms/${enc(roomId)}/participants/${enc(participant)}/admit`)
   }
 
   // Chat

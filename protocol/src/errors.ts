@@ -179,6 +179,11 @@ export const ErrorCodes = {
     message:
       "This room's calls are end-to-end encrypted: only clients that encrypt media may join (call.join with e2ee; browsers need WebRTC encoded transforms)",
   },
+  'meeting-awaits-moderator': {
+    status: 409,
+    message:
+      "One of this room's meetings is on: its call is started by the first moderator to arrive; join once it runs",
+  },
   'call-not-e2ee': {
     status: 409,
     message: 'This call is not end-to-end encrypted: there are no media keys to exchange',

@@ -17,6 +17,19 @@ export const PersonRef = Type.String({
 })
 export type PersonRef = Static<typeof PersonRef>
 
+/**
+ * A participant named by an id or as people name them. Ids keep working; a name is resolved on the
+ * server: locally for usernames and handles of this instance, through the Fediverse for a handle
+ * of another instance (a participant who joined from there).
+ */
+export const ParticipantRef = Type.String({
+  minLength: 1,
+  maxLength: 300,
+  description:
+    "A participant: their id (a user's or guest's id, or a remote actor's URL), a username (`bob`) or a handle (`@bob`, `@bob@this-host`; `@bob@other.example` for a participant from another instance)",
+})
+export type ParticipantRef = Static<typeof ParticipantRef>
+
 export const DirectoryQuery = Type.Object(
   {
     q: Type.Optional(

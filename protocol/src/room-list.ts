@@ -5,7 +5,7 @@
 import Type, { type Static } from 'typebox'
 import { MessageView } from './chat.ts'
 import { RoomView } from './rooms.ts'
-import { Id } from './common.ts'
+import { ParticipantRef } from './people.ts'
 
 export const MyRoom = Type.Object(
   {
@@ -31,11 +31,12 @@ export const MyRoomList = Type.Object(
 export type MyRoomList = Static<typeof MyRoomList>
 
 export const OwnershipTransfer = Type.Object(
-  { actorId: Id },
+  { actorId: ParticipantRef },
   {
     additionalProperties: false,
     title: 'OwnershipTransfer',
-    description: 'The participant (a signed-in user of this instance, active in the room) who becomes the owner',
+    description:
+      'The participant (a signed-in user of this instance, active in the room) who becomes the owner: by id, username or handle',
   },
 )
 export type OwnershipTransfer = Static<typeof OwnershipTransfer>

@@ -5,7 +5,7 @@
  */
 import Type, { type Static } from 'typebox'
 import { DisplayName, Id, Timestamp } from './common.ts'
-import { PersonRef } from './people.ts'
+import { ParticipantRef, PersonRef } from './people.ts'
 
 export const RoomKind = Type.Union([Type.Literal('one-to-one'), Type.Literal('group'), Type.Literal('public')], {
   description:
@@ -267,10 +267,7 @@ export type ParticipantUpdate = Static<typeof ParticipantUpdate>
 export const RoomParams = Type.Object({ roomId: Id }, { additionalProperties: false })
 export type RoomParams = Static<typeof RoomParams>
 
-export const ParticipantParams = Type.Object(
-  { roomId: Id, actorId: Type.String({ minLength: 1, maxLength: 64 }) },
-  { additionalProperties: false },
-)
+export const ParticipantParams = Type.Object({ roomId: Id, actorId: ParticipantRef }, { additionalProperties: false })
 export type ParticipantParams = Static<typeof ParticipantParams>
 
 export const GuestJoin = Type.Object(

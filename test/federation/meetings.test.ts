@@ -196,4 +196,60 @@ describe('Meetings across instances: a meeting on A reaches its room’s members
       [['Board', '2026-04-02T08:00:00.000Z']],
     )
   })
+
+  it('an RSVP (Accept, TentativeAccept, Reject of an occurrence) from someone not in the room is refused and changes nothing', async () => {
+    const made = await alice(`/api/v1/rooms/${roomId}/meetings`, {
+      method: 'POST',
+      body: { title: 'Review', start: '2026-04-09T10:00', end: '2026-04-09T11:00', timeZone: 'Europe/Berlin' },
+    })
+    assert.equal(made.status, 201)
+    const meetingId = String(made.json.id)
+    const rsvps = `/api/v1/rooms/${roomId}/meetings/${meetingId}/occurrences/20260409T080000Z/rsvps`
+    const refusals = () =>
+      a
+        .logs()
+        .filter(
+          (line) => line.includes('meeting answer from someone not in the room') && line.includes(mastodon.actorId),
+        ).length
+    const before = refusals()
+    // Signed by a real key of an actor the room has never seen as a member: the signature is fine,
+    // the sender is not in the room.
+    for (const type of ['Accept', 'TentativeAccept', 'Reject']) {
+      const answer = JSON.stringify({
+        '@context': 'https://www.w3.org/ns/activitystreams',
+        id: `${mastodon.origin}/activities/rsvp-${type}`,
+        type,
+        actor: mastodon.actorId,
+        to: roomUri,
+        object: `${roomUri}/meetings/${meetingId}`,
+        startTime: '2026-04-09T08:00:00Z',
+      })
+      assert.equal((await mastodon.deliver(`${roomUri}/inbox`, answer)).status, 202)
+    }
+    await eventually(async () => refusals() - before === 3, 20_000, 'the three refusals on A')
+    assert.deepEqual((await alice(rsvps)).json.rsvps, [], 'no answer kept')
+    // A member's answer after them is kept: the refusals were about the sender, not the route.
+    const bobsCopy = await eventually(
+      async () => (await bobsOccurrences()).find((o) => o.title === 'Review'),
+      20_000,
+      'the meeting on B',
+    )
+    const going = await bob(`/api/v1/meetings/${bobsCopy.meetingId}/occurrences/20260409T080000Z/rsvp`, {
+      method: 'PUT',
+      body: { response: 'declined' },
+    })
+    assert.equal(going.status, 200)
+    const kept = await eventually(
+      async () => {
+        const list = (await alice(rsvps)).json.rsvps as Json[]
+        return list.length > 0 ? list : undefined
+      },
+      20_000,
+      "Bob's answer on A",
+    )
+    assert.deepEqual(
+      kept.map((r) => [r.actorId, r.response]),
+      [[`${b.origin}/users/bob`, 'declined']],
+    )
+  })
 })

@@ -176,7 +176,7 @@ describe('Room invites across instances: Invite, Accept (the invitee joins on th
     )
   })
 
-  it('a moderator on A removes bob: B is told (Remove) and forgets the room', async () => {
+  it('a moderator on A removes bob by his handle @bob@B: B is told (Remove) and forgets the room', async () => {
     const roomUri = `${a.origin}/rooms/${roomId}`
     const sent = await alice(`/api/v1/rooms/${roomId}/remote-invites`, {
       method: 'POST',
@@ -198,10 +198,19 @@ describe('Room invites across instances: Invite, Accept (the invitee joins on th
       'bob back on A',
     )
     assert.ok(await mirrorOf(bob, roomUri), 'listed again')
-    const removed = await alice(`/api/v1/rooms/${roomId}/participants/${encodeURIComponent(`${b.origin}/users/bob`)}`, {
+    // A handle of B that names nobody: looked up on B, refused with its code, nothing changes.
+    const participantsBefore = await a.services.store.participants.list(roomId)
+    const nobody = await alice(`/api/v1/rooms/${roomId}/participants/${encodeURIComponent(`@nobody@${b.host}`)}`, {
+      method: 'DELETE',
+    })
+    assert.equal((nobody.json.error as Json | undefined)?.code, 'remote-not-found', JSON.stringify(nobody.json))
+    assert.deepEqual(await a.services.store.participants.list(roomId), participantsBefore)
+    // Named as people name him: the handle is looked up (WebFinger on B) and is the participant.
+    const removed = await alice(`/api/v1/rooms/${roomId}/participants/${encodeURIComponent(`@bob@${b.host}`)}`, {
       method: 'DELETE',
     })
     assert.equal(removed.status, 204, JSON.stringify(removed.json))
+    assert.equal(await a.services.store.participants.get(roomId, `${b.origin}/users/bob`), null)
     await eventually(async () => (await mirrorOf(bob, roomUri)) === null, 15_000, 'the Remove on B')
     assert.equal(await a.store().rooms.members.count(roomId), 0)
   })

@@ -3,7 +3,7 @@
  * `<!-- doctest: typecheck … -->` (those need a browser) is run in its own Node process against
  * two real instances (HTTPS with the local CA, as the federation tests run them). The README's
  * stand-ins are replaced first: https://talk.example.org and https://other.example by the two
- * instances' origins, `other.example` in handles by the second one's host, parley_alice_token,
+ * instances' origins, `other.example` and `talk.example.org` in handles by their hosts, parley_alice_token,
  * parley_carol_token and parley_bob_token by API tokens of alice and carol (first instance) and bob
  * (second).
  */
@@ -77,6 +77,7 @@ describe('client-sdk/README.md examples (doc-tests)', () => {
       ['https://talk.example.org', a.origin],
       ['https://other.example', b.origin],
       ['@bob@other.example', `@bob@${b.host}`],
+      ['@talk.example.org', `@${a.host}`],
       ['parley_alice_token', aliceToken],
       ['parley_bob_token', bobToken],
       ['parley_carol_token', carolToken],

@@ -5,13 +5,17 @@
  * A's room in his web client on B — an entry of his room list like any other, naming its host —
  * and chats in it: Alice sees his message on A and answers, Bob sees the answer, both through the
  * same chat screens as local rooms (B forwards Bob's writes to A, the host, and mirrors its events).
+ * Bob sees a picture Alice shared on A in the room's Files tab on B, served from B's copy.
  * Then a one-to-one chat opened on A with @bob@B: on B it is a room in Bob's list like any other,
  * and both talk through the same chat screens. Last, Bob declines an invitation on the same
  * screen: A records the refusal and Bob never becomes a member.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { ParleyClient } from '@parley/client'
+import { png } from '@parley/server/testing/files'
 import { eventually, startInstance, type TestInstance } from '../harness/instance.ts'
 import { assertAccessible, launchBrowser, screenshot, signIn } from './browser.ts'
 import { ensureWebBuilt, WEB_DIST } from './serve.ts'
@@ -36,6 +40,7 @@ describe('web client: people on two instances', () => {
   let browser: Browser
   let alice: { context: BrowserContext; page: Page; errors: string[] }
   let bob: { context: BrowserContext; page: Page; errors: string[] }
+  let aliceId = ''
 
   before(async () => {
     await ensureWebBuilt()
@@ -52,6 +57,7 @@ describe('web client: people on two instances', () => {
       password: 'bob password 12',
     })
     assert.ok(alice.ok && bob.ok)
+    aliceId = alice.value.id
     browser = await launchBrowser()
   })
   after(async () => {
@@ -129,6 +135,41 @@ describe('web client: people on two instances', () => {
     assert.deepEqual(bob.errors, [])
   })
 
+  it("the room's Files tab on B lists a picture Alice shared on A, with its preview, and downloads the same bytes", async () => {
+    const aliceApi = new ParleyClient({
+      baseUrl: a.origin,
+      auth: { token: (await a.services.accounts.createToken(aliceId, 'files')).secret },
+    })
+    const [room] = (await aliceApi.rooms()).rooms.filter((r) => r.name === 'Across')
+    assert.ok(room)
+    const picture = await png(400, 300)
+    await aliceApi.files.upload(room.id, picture, { name: 'plan.png', type: 'image/png' })
+
+    await bob.page.getByRole('link', { name: /^Across/ }).click()
+    await bob.page.getByRole('heading', { name: 'Across', level: 1 }).waitFor()
+    await bob.page.getByRole('button', { name: 'Room details' }).click()
+    const details = bob.page.getByRole('dialog', { name: 'Across' })
+    await details.getByRole('tab', { name: 'Files' }).click()
+    const item = details.locator('li.shared-file', { hasText: 'plan.png' })
+    await item.getByText(/shared by Alice/).waitFor({ timeout: 20_000 })
+    const preview = item.getByRole('img', { name: 'Image plan.png; open it full size' })
+    await bob.page.waitForFunction(
+      (img) => {
+        const image = img as unknown as { complete: boolean; naturalWidth: number }
+        return image.complete && image.naturalWidth > 0
+      },
+      await preview.elementHandle(),
+    )
+    const href = await item.getByRole('link', { name: /^Download plan\.png/ }).getAttribute('href')
+    assert.ok(href?.startsWith('/api/v1/rooms/'), `B serves its copy: ${String(href)}`)
+    const downloaded = await bob.page.request.get(new URL(String(href), b.origin).href)
+    assert.equal(downloaded.status(), 200)
+    const sha = (data: Uint8Array) => createHash('sha256').update(data).digest('hex')
+    assert.equal(sha(await downloaded.body()), sha(picture))
+    await bob.page.keyboard.press('Escape')
+    assert.deepEqual(bob.errors, [])
+  })
+
   it('a one-to-one chat with @bob@B from the New chat dialog: both talk through the same screens', async () => {
     await alice.page.keyboard.press('Escape') // the room details of the first test
     await alice.page.getByRole('button', { name: 'New chat' }).click()
@@ -153,6 +194,7 @@ describe('web client: people on two instances', () => {
     assert.deepEqual(alice.errors, [])
     assert.deepEqual(bob.errors, [])
   })
+
   it('Bob declines an invitation on the Invitations screen: A records the refusal, he joins nothing', async () => {
     const roomId = await createRoom(alice.page, { name: 'Not for Bob' })
     await alice.page.getByRole('button', { name: 'Room details' }).click()

@@ -40,6 +40,8 @@ export type CallServiceDeps = {
   leases?: CallLeases
   /** Told when a call starts (Web Push rings the room's other members). */
   onCallStarted?: (roomId: string, caller: Caller) => void
+  /** Whether one of the room's meetings is on now (then a moderator opens its call); default: never. */
+  meetingInProgress?: (roomId: string) => Promise<boolean>
 }
 
 /** What became of a call frame: handled here (replies went to the sink), or the room's call is run by another node. */
@@ -71,6 +73,7 @@ export class CallService implements CallFrontDoor {
   readonly #recorder: CallRecorder
   readonly #leases: CallLeases
   readonly #onCallStarted: (roomId: string, caller: Caller) => void
+  readonly #meetingInProgress: (roomId: string) => Promise<boolean>
 
   constructor(deps: CallServiceDeps) {
     this.#engine = deps.engine
@@ -86,6 +89,7 @@ export class CallService implements CallFrontDoor {
     this.#recorder = new CallRecorder({ logger: this.#log, recordings: deps.store.recordings })
     this.#leases = deps.leases ?? new InMemoryCallLeases()
     this.#onCallStarted = deps.onCallStarted ?? (() => {})
+    this.#meetingInProgress = deps.meetingInProgress ?? (() => Promise.resolve(false))
   }
 
   get engineName(): string {
@@ -252,12 +256,17 @@ export class CallService implements CallFrontDoor {
     return undefined
   }
 
-  /** Starts the room's call: needs the `call` permission (joining a running call does not). */
+  /**
+   * Starts the room's call: needs the `call` permission (joining a running call does not), and
+   * while one of the room's meetings is on, a moderator's role (the meeting's call is theirs to open).
+   */
   async #start(caller: Caller, roomId: string, e2ee: boolean): Promise<Call | CallRefusal | { ownedBy: string }> {
     const pending = this.#starting.get(roomId)
     if (pending) return pending
     const starting = (async (): Promise<Call | CallRefusal | { ownedBy: string }> => {
-      const refused = await this.#allowed(caller, roomId, 'call.start')
+      const refused = await this.#allowed(caller, roomId, 'call.start', {
+        meetingInProgress: await this.#meetingInProgress(roomId),
+      })
       if (refused) return refused
       // Another node may have started this room's call meanwhile: then it runs it, not us.
       const holder = await this.#leases.claim(roomId)

@@ -10,7 +10,7 @@ import type { Store } from '../store/ports.ts'
 import type { AccountService } from '../accounts/account-service.ts'
 import type { Logger } from '../logger.ts'
 import type { ParleyFederation } from '@parley/federation'
-import { frameworkErrorReply, installErrorHandling } from './api-error.ts'
+import { ApiError, frameworkErrorReply, installErrorHandling } from './api-error.ts'
 import { installStrictInput } from './strict-input.ts'
 import { ParleyLogController } from './request-logging.ts'
 import { lazySerializerFactory, lazyValidatorCompiler } from './lazy-schema-compilers.ts'
@@ -44,7 +44,7 @@ import type { ClusterCallLeases } from '../calls/call-lease.ts'
 import type { Bus } from '../bus/bus.ts'
 import { recordingRoutes } from './routes/recordings.ts'
 import { actorPageRoutes } from './routes/actor-pages.ts'
-import { federationRoutes } from './routes/federation.ts'
+import { federationRoutes, toApiError as federationApiError } from './routes/federation.ts'
 import { roomFederationRoutes } from './routes/room-federation.ts'
 import { installFederation } from './federation-adapter.ts'
 import { installWebClient } from './web-client.ts'
@@ -178,6 +178,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         const left = await federation.roomMembers.leave(user.username, roomUri)
         return left.ok ? ok(true as const) : fail('room-not-found')
       },
+      remoteActorId: async (handle) => {
+        // Without federation (some unit tests) no remote account can be found.
+        if (!federation) throw new ApiError('remote-not-found')
+        const found = await federation.lookup(handle)
+        if (!found.ok) throw federationApiError(found.error)
+        return found.value.id
+      },
     },
     deps.people,
   )
@@ -265,6 +272,7 @@ function createCalls(deps: AppDeps): CallService {
     iceServers: (actorId) => iceServers(actorId),
     logger,
     ...(deps.callCluster ? { leases: deps.callCluster.leases } : {}),
+    ...(deps.meetings ? { meetingInProgress: meetingOn(deps.meetings.service) } : {}),
     ...(deps.push
       ? {
           onCallStarted: (roomId: string, caller: { id: string; name: string }) =>
@@ -273,3 +281,6 @@ function createCalls(deps: AppDeps): CallService {
       : {}),
   })
 }
+
+/** Whether a meeting of the room is on now, for the call service (one store read per call start). */
+const meetingOn = (meetings: MeetingService) => async (roomId: string) => (await meetings.runningIn(roomId)).length > 0

@@ -131,8 +131,10 @@ const AREAS: { path: RegExp; methods?: string[]; codes: ErrorCode[] }[] = [
   },
   {
     path: /^\/api\/v1\/rooms\/\{roomId\}\/(leave|owner|participants)/,
-    codes: ['participant-not-found', 'last-owner', 'already-participant', 'user-not-found'],
+    codes: ['participant-not-found', 'last-owner', 'already-participant', 'user-not-found', 'person-not-local'],
   },
+  // A participant named by another instance's handle is looked up on the Fediverse (participant-refs.ts).
+  { path: /^\/api\/v1\/rooms\/\{roomId\}\/participants\/\{actorId\}/, codes: FEDERATED_LOOKUP },
   { path: /^\/api\/v1\/rooms\/\{roomId\}\/remote-invites$/, codes: [...FEDERATED_LOOKUP, 'already-participant'] },
   { path: /^\/api\/v1\/rooms\/\{roomId\}\/(messages|read|announcements|mention-candidates)/, codes: MESSAGE },
   {

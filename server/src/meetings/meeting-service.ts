@@ -253,6 +253,19 @@ export class MeetingService {
     )
   }
 
+  /**
+   * The room's occurrences on now (started, not ended, not cancelled): while one is, the room's
+   * call is that meeting's, opened by a moderator (policy: meeting-awaits-moderator). No access
+   * check: the call service asks for a room whose access it already checked.
+   */
+  async runningIn(roomId: string): Promise<Occurrence[]> {
+    const meetings = await this.#store.meetings.listForRooms([roomId])
+    if (meetings.length === 0) return []
+    const now = this.#now()
+    const exceptions = await this.#store.meetings.exceptions(meetings.map((m) => m.id))
+    return occurrencesBetween(meetings, exceptions, now, now + 1, 10)
+  }
+
   async rsvp(
     caller: Caller,
     roomId: string,

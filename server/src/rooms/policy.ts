@@ -60,6 +60,8 @@ export type PolicyInput = {
   isAuthor?: boolean
   /** For joining a call: whether the client encrypts media end to end (it announced `e2ee` in call.join). */
   encrypts?: boolean
+  /** For starting a call: whether one of the room's meetings is on now (its call is the meeting's). */
+  meetingInProgress?: boolean
 }
 
 export type PolicyError =
@@ -77,6 +79,7 @@ export type PolicyError =
   | 'already-participant'
   | 'e2ee-forbids'
   | 'e2ee-required'
+  | 'meeting-awaits-moderator'
 export type PolicyDecision = { ok: true } | { ok: false; error: PolicyError }
 
 const rank: Record<ParticipantRole, number> = { guest: 0, member: 1, moderator: 2, owner: 3 }
@@ -157,7 +160,6 @@ export function decide(input: PolicyInput): PolicyDecision {
     case 'chat.react':
     case 'poll.create':
     case 'poll.vote':
-    case 'call.start':
     case 'call.publish-audio':
     case 'call.publish-video':
     case 'call.publish-screen':
@@ -186,6 +188,10 @@ export function decide(input: PolicyInput): PolicyDecision {
       return moderator || effectivePermissions(self).includes('invite') ? allow : deny('permission-denied')
     case 'participant.admit':
       return moderator ? allow : deny('role-too-low')
+    case 'call.start':
+      // A meeting's call is opened by the first moderator to arrive (issue 13): until then the
+      // others wait for them instead of starting a call of their own.
+      return input.meetingInProgress && !moderator ? deny('meeting-awaits-moderator') : allow
     case 'call.join':
       // An end-to-end encrypted room's call takes only clients that encrypt: nobody is let in
       // unencrypted, and nobody's media reaches the others unencrypted (spec/realtime.md).

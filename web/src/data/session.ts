@@ -12,6 +12,8 @@ import { Notifier } from './notifier.ts'
 import { Uploads } from './uploads.ts'
 import { PresenceStore } from './presence.ts'
 import { AvatarBook } from './avatars.ts'
+import { MeetingsNow } from './meetings-now.ts'
+import { RunningCalls } from './running-calls.ts'
 
 export type Identity =
   | { kind: 'user'; profile: UserProfile }
@@ -30,6 +32,10 @@ export class AppSession {
   /** Room ids a guest was admitted to (room.added) — the guest page waits for its room here. */
   readonly admitted = new Observable<ReadonlySet<string>>(new Set())
   readonly invitationsChanged = new Observable(0)
+  /** Rooms whose shared files changed (a file message came, a message went), by room id: a change count. */
+  readonly filesChanged = new Observable<ReadonlyMap<string, number>>(new Map())
+  readonly calls = new RunningCalls()
+  readonly meetingsNow: MeetingsNow
   readonly #timelines = new Map<string, Timeline>()
   readonly #offs: (() => void)[] = []
 
@@ -42,6 +48,7 @@ export class AppSession {
     if (identity.kind === 'user') this.avatars.set([[identity.profile.id, identity.profile.avatarUrl]])
     this.drafts = new Drafts(identity.kind === 'user' ? identity.profile.id : identity.guestId)
     this.notifier = new Notifier()
+    this.meetingsNow = new MeetingsNow(parley)
     this.uploads = new Uploads(parley, (message) => this.timeline(message.roomId).upsert(message))
     this.#wire()
   }
@@ -71,6 +78,7 @@ export class AppSession {
     const welcomed = this.parley.connect()
     if (this.identity.get().kind === 'user') {
       await Promise.all([welcomed, this.rooms.load()])
+      this.#loadMeetingsNow()
       if (this.identity.get().kind === 'user')
         this.parley.account.status().then(
           (status) => this.presence.mine.set(status),
@@ -106,8 +114,15 @@ export class AppSession {
   close(): void {
     for (const off of this.#offs.splice(0)) off()
     this.rooms.close()
+    this.meetingsNow.close()
     for (const t of this.#timelines.values()) t.close()
     this.parley.close()
+  }
+
+  /** Meetings are a signed-in person's (guests have no agenda). */
+  #loadMeetingsNow(): void {
+    if (this.identity.get().kind === 'user')
+      this.meetingsNow.load().catch((error: unknown) => console.warn('the meetings on now could not be loaded', error))
   }
 
   #profile(): UserProfile | null {
@@ -121,9 +136,14 @@ export class AppSession {
       p.on('state', (state) => this.connection.set(state)),
       p.on('welcome', (welcome) => {
         this.presence.onWelcome(welcome)
+        this.calls.onWelcome(welcome)
         // After a reconnect: what came while away is counted by the server.
-        if (this.rooms.loaded.get()) void this.rooms.refresh().catch((e: unknown) => console.warn(e))
+        if (this.rooms.loaded.get()) {
+          void this.rooms.refresh().catch((e: unknown) => console.warn(e))
+          this.#loadMeetingsNow()
+        }
       }),
+      p.on('call', (frame) => this.calls.onCall(frame)),
       p.on('presence', (frame) => this.presence.onPresence(frame)),
       p.on('status', (frame) => this.presence.mine.set(frame.status)),
       p.on('event', (frame) => {
@@ -131,6 +151,13 @@ export class AppSession {
         const type = frame.event.type
         if (type === 'participant.joined' || type === 'participant.updated') this.avatars.forgetRoom(frame.roomId)
         this.#timelines.get(frame.roomId)?.onEvent(frame)
+        const event = frame.event
+        if (
+          (event.type === 'message.new' && event.message.file) ||
+          event.type === 'message.deleted' ||
+          event.type === 'message.expired'
+        )
+          this.filesChanged.update((changed) => new Map(changed).set(frame.roomId, (changed.get(frame.roomId) ?? 0) + 1))
         if (frame.event.type === 'message.new' && !frame.replay) {
           const profile = this.#profile()
           const entry = this.rooms.get(frame.roomId)
@@ -152,7 +179,10 @@ export class AppSession {
       p.on('room.removed', ({ roomId }) => this.rooms.remove(roomId)),
       p.on('invitation.received', () => this.invitationsChanged.update((n) => n + 1)),
       p.on('meeting.reminder', (frame) => this.notifier.onMeeting(frame)),
-      p.on('meeting.started', (frame) => this.notifier.onMeeting(frame)),
+      p.on('meeting.started', (frame) => {
+        this.meetingsNow.onStarted(frame)
+        this.notifier.onMeeting(frame)
+      }),
     )
   }
 }

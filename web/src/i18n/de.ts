@@ -186,6 +186,13 @@ export const de: Shape<Messages> = {
     imageAlt: 'Bild {{name}}; in voller Größe öffnen',
     tooLarge: '{{name}} ist zu groß: dieser Server nimmt Dateien bis {{max}}.',
     quota: '{{name}} passt nicht mehr: du teilst {{used}} von deinen {{quota}}.',
+    tab: 'Dateien',
+    none: 'In diesem Raum wurden noch keine Dateien geteilt.',
+    sharedBy: '{{size}} · geteilt von {{name}}, {{when}}',
+    delete: '{{name}} löschen',
+    deleteShort: 'Löschen',
+    confirmDelete: '{{name}} und die Nachricht dazu für alle löschen?',
+    more: 'Ältere Dateien zeigen',
   },
   directory: {
     title: 'Raumverzeichnis',
@@ -372,6 +379,10 @@ export const de: Shape<Messages> = {
     scheduleButton: 'Planen',
     reminder: '{{title}} beginnt in {{minutes}} Minuten',
     started: '{{title}} hat begonnen: der Anruf ist offen',
+    banner: 'Besprechung',
+    onNow: '{{title}} hat begonnen',
+    waiting: '{{title}} hat begonnen. Warte, bis eine Moderatorin oder ein Moderator den Anruf startet.',
+    startCall: 'Anruf der Besprechung starten',
   },
   invitations: {
     title: 'Einladungen',
@@ -533,6 +544,10 @@ export const de: Shape<Messages> = {
       next: 'Prüfe, ob die Datei ein funktionierendes Bild ist.',
     },
     'upload-not-found': { text: 'Der Upload ist auf dem Server verloren gegangen.', next: 'Starte ihn erneut.' },
+    'meeting-awaits-moderator': {
+      text: 'Eine Besprechung dieses Raums läuft, und ihren Anruf startet eine Moderatorin oder ein Moderator.',
+      next: 'Tritt bei, sobald er gestartet ist: der Raum zeigt es an.',
+    },
     'e2ee-required': {
       text: 'Die Anrufe dieses Raums sind Ende-zu-Ende-verschlüsselt, und dieser Browser kann nicht verschlüsseln.',
       next: 'Nimm mit einem aktuellen Chrome, Edge, Firefox oder Safari teil.',

@@ -182,6 +182,13 @@ export const en = {
     imageAlt: 'Image {{name}}; open it full size',
     tooLarge: '{{name}} is too large: this server takes files up to {{max}}.',
     quota: '{{name}} does not fit: you share {{used}} of your {{quota}}.',
+    tab: 'Files',
+    none: 'No files shared in this room yet.',
+    sharedBy: '{{size}} · shared by {{name}}, {{when}}',
+    delete: 'Delete {{name}}',
+    deleteShort: 'Delete',
+    confirmDelete: 'Delete {{name}} and its message for everyone?',
+    more: 'Show older files',
   },
   directory: {
     title: 'Room directory',
@@ -366,6 +373,10 @@ export const en = {
     scheduleButton: 'Schedule',
     reminder: '{{title}} starts in {{minutes}} minutes',
     started: '{{title}} has started: the call is open',
+    banner: 'Meeting',
+    onNow: '{{title}} has started',
+    waiting: '{{title}} has started. Waiting for a moderator to start the call.',
+    startCall: 'Start the meeting’s call',
   },
   invitations: {
     title: 'Invitations',
@@ -491,6 +502,10 @@ export const en = {
     'image-too-large': { text: 'The image has too many pixels for this server.', next: 'Scale it down first.' },
     'image-invalid': { text: 'The image cannot be read.', next: 'Check that the file is a working image.' },
     'upload-not-found': { text: 'The upload was lost on the server.', next: 'Start it again.' },
+    'meeting-awaits-moderator': {
+      text: 'A meeting of this room is on, and a moderator starts its call.',
+      next: 'Join once a moderator has started it: the room shows when.',
+    },
     'e2ee-required': {
       text: 'This room’s calls are end-to-end encrypted, and this browser cannot encrypt.',
       next: 'Join from a current Chrome, Edge, Firefox or Safari.',

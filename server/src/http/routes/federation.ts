@@ -23,7 +23,8 @@ import { ApiError } from '../api-error.ts'
 import { currentAuth, requireAdmin, requireUser } from '../auth.ts'
 import { iso } from '../views.ts'
 
-function toApiError(error: FederationError): ApiError {
+/** A federation failure as the API says it (also used where rooms name remote participants by handle). */
+export function toApiError(error: FederationError): ApiError {
   switch (error.type) {
     case 'not-found':
       if (error.what !== 'remote-actor') return new ApiError('not-found')

@@ -31,6 +31,7 @@ import type { PeopleService } from '../../accounts/people-service.ts'
 import { currentCaller, requireCaller } from '../caller.ts'
 import { iso } from '../views.ts'
 import { isRemoteActorId } from '../../store/actor-ids.ts'
+import { participantRefs } from '../participant-refs.ts'
 
 /** One-to-one rooms with remote accounts (see federation/direct-conversations.ts). */
 export type DirectRooms = {
@@ -44,12 +45,16 @@ export type DirectRooms = {
   hostedParticipants(caller: Caller, roomUri: string): Promise<ParticipantView[] | null>
   /** Leaves a room hosted elsewhere: its host is told (a Leave); the room goes from here when that is done. */
   leaveHosted(caller: Caller, roomUri: string): Promise<Result<true>>
+  /** The actor id of a Fediverse account by handle, looked up through the guarded fetcher; throws its ApiError. */
+  remoteActorId(handle: string): Promise<string>
 }
 
 export function roomRoutes(app: FastifyInstance, rooms: RoomService, direct: DirectRooms, people: PeopleService): void {
   /** The local user a body names (id, or username or handle of this instance, resolved without a fetch). */
   const localUserId = async (body: { userId: string } | { user: string }): Promise<string> =>
     'userId' in body ? body.userId : unwrap(await people.resolve(body.user)).id
+  /** The participant a path or body names: an id, a username or a handle (participant-refs.ts). */
+  const actorIdOf = participantRefs({ people, rooms, remoteActorId: (handle) => direct.remoteActorId(handle) })
 
   /** The room as the caller sees it, with the remote account of a one-to-one room with one (name and avatar to show). */
   const view = async (room: RoomRecord, self: ParticipantRecord | null): Promise<RoomView> => {
@@ -341,11 +346,11 @@ export function roomRoutes(app: FastifyInstance, rooms: RoomService, direct: Dir
       },
     },
     async (request) => {
-      const { roomId, actorId } = request.params as ParticipantParams
+      const { roomId, actorId: ref } = request.params as ParticipantParams
+      const caller = currentCaller(request)
+      const actorId = await actorIdOf(caller, roomId, ref)
       return participantView(
-        unwrap(
-          await rooms.updateParticipant(currentCaller(request), roomId, actorId, request.body as ParticipantUpdate),
-        ),
+        unwrap(await rooms.updateParticipant(caller, roomId, actorId, request.body as ParticipantUpdate)),
       )
     },
   )
@@ -362,8 +367,9 @@ export function roomRoutes(app: FastifyInstance, rooms: RoomService, direct: Dir
       },
     },
     async (request, reply) => {
-      const { roomId, actorId } = request.params as ParticipantParams
-      unwrap(await rooms.remove(currentCaller(request), roomId, actorId, false))
+      const { roomId, actorId: ref } = request.params as ParticipantParams
+      const caller = currentCaller(request)
+      unwrap(await rooms.remove(caller, roomId, await actorIdOf(caller, roomId, ref), false))
       return reply.code(204).send()
     },
   )
@@ -372,8 +378,9 @@ export function roomRoutes(app: FastifyInstance, rooms: RoomService, direct: Dir
     '/api/v1/rooms/:roomId/participants/:actorId/ban',
     { ...guarded, schema: { tags, summary: 'Remove and ban a participant', params: ParticipantParams, response: err } },
     async (request, reply) => {
-      const { roomId, actorId } = request.params as ParticipantParams
-      unwrap(await rooms.remove(currentCaller(request), roomId, actorId, true))
+      const { roomId, actorId: ref } = request.params as ParticipantParams
+      const caller = currentCaller(request)
+      unwrap(await rooms.remove(caller, roomId, await actorIdOf(caller, roomId, ref), true))
       return reply.code(204).send()
     },
   )
@@ -390,8 +397,9 @@ export function roomRoutes(app: FastifyInstance, rooms: RoomService, direct: Dir
       },
     },
     async (request) => {
-      const { roomId, actorId } = request.params as ParticipantParams
-      return participantView(unwrap(await rooms.admit(currentCaller(request), roomId, actorId)))
+      const { roomId, actorId: ref } = request.params as ParticipantParams
+      const caller = currentCaller(request)
+      return participantView(unwrap(await rooms.admit(caller, roomId, await actorIdOf(caller, roomId, ref))))
     },
   )
 
@@ -411,8 +419,10 @@ export function roomRoutes(app: FastifyInstance, rooms: RoomService, direct: Dir
     },
     async (request) => {
       const { roomId } = request.params as RoomParams
-      const { actorId } = request.body as OwnershipTransfer
-      return participantView(unwrap(await rooms.transferOwnership(currentCaller(request), roomId, actorId)))
+      const caller = currentCaller(request)
+      // Only a local user can own a room: another instance's handle is refused without a fetch.
+      const actorId = await actorIdOf(caller, roomId, (request.body as OwnershipTransfer).actorId, 'local')
+      return participantView(unwrap(await rooms.transferOwnership(caller, roomId, actorId)))
     },
   )
 
@@ -428,8 +438,9 @@ export function roomRoutes(app: FastifyInstance, rooms: RoomService, direct: Dir
       },
     },
     async (request, reply) => {
-      const { roomId, actorId } = request.params as ParticipantParams
-      unwrap(await rooms.unban(currentCaller(request), roomId, actorId))
+      const { roomId, actorId: ref } = request.params as ParticipantParams
+      const caller = currentCaller(request)
+      unwrap(await rooms.unban(caller, roomId, await actorIdOf(caller, roomId, ref)))
       return reply.code(204).send()
     },
   )

@@ -8,8 +8,9 @@ import { RoomSettingsPanel } from './room-settings-panel.tsx'
 import { InvitePanel } from './invite-panel.tsx'
 import { RecordingsPanel } from './recordings-panel.tsx'
 import { MeetingsPanel } from './meetings-panel.tsx'
+import { FilesPanel } from './files-panel.tsx'
 
-/** Room details: participants (with moderator actions), settings, invitations, recordings, meetings. */
+/** Room details: participants (with moderator actions), settings, invitations, files, recordings, meetings. */
 export function RoomDetails({
   room,
   open,
@@ -28,6 +29,7 @@ export function RoomDetails({
           <Tabs.Trigger value="participants">{t('room.participants')}</Tabs.Trigger>
           {!guest && <Tabs.Trigger value="settings">{t('room.settings')}</Tabs.Trigger>}
           {!guest && room.kind !== 'one-to-one' && <Tabs.Trigger value="invite">{t('room.invite')}</Tabs.Trigger>}
+          <Tabs.Trigger value="files">{t('files.tab')}</Tabs.Trigger>
           <Tabs.Trigger value="recordings">{t('room.recordings')}</Tabs.Trigger>
           {!guest && room.kind !== 'one-to-one' && !room.remote && (
             <Tabs.Trigger value="meetings">{t('meetings.tab')}</Tabs.Trigger>
@@ -46,6 +48,9 @@ export function RoomDetails({
             <InvitePanel room={room} />
           </Tabs.Content>
         )}
+        <Tabs.Content value="files">
+          <FilesPanel room={room} />
+        </Tabs.Content>
         <Tabs.Content value="recordings">
           <RecordingsPanel room={room} />
         </Tabs.Content>

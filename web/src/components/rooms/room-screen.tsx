@@ -13,6 +13,7 @@ import { Link } from '../common/link.tsx'
 import { ProblemNote } from '../common/problem-note.tsx'
 import { ChatView } from '../chat/chat-view.tsx'
 import { RoomDetails } from './room-details.tsx'
+import { MeetingBanner } from './meeting-banner.tsx'
 
 // Calls (WebRTC, device checks) load only when someone opens one: the first view stays small.
 const CallScreen = lazy(() => import('../call/call-screen.tsx'))
@@ -94,6 +95,7 @@ export function RoomScreen({
           </button>
         </div>
       </header>
+      {!inCall && <MeetingBanner room={room} onJoin={() => onCallChange(true)} />}
       {inCall && (
         <Suspense fallback={<p role="status">{t('app.loading')}</p>}>
           <CallScreen room={room} onClose={() => onCallChange(false)} />
