@@ -5,6 +5,11 @@ import tseslint from 'typescript-eslint'
 import importX from 'eslint-plugin-import-x'
 import reactHooks from 'eslint-plugin-react-hooks'
 
+const strippable = [
+  { selector: 'TSEnumDeclaration', message: 'Use an `as const` object and a union: Node strips types only.' },
+  { selector: 'TSModuleDeclaration[kind="namespace"]', message: 'No namespaces: Node strips types only.' },
+  { selector: 'TSParameterProperty', message: 'No parameter properties: Node strips types only.' },
+]
 const packages = ['protocol', 'federation', 'server', 'client-sdk', 'web', 'bench', 'test']
 
 export default tseslint.config(
@@ -26,12 +31,7 @@ export default tseslint.config(
       'import-x/no-relative-packages': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-syntax': [
-        'error',
-        { selector: 'TSEnumDeclaration', message: 'Use an `as const` object and a union: Node strips types only.' },
-        { selector: 'TSModuleDeclaration[kind="namespace"]', message: 'No namespaces: Node strips types only.' },
-        { selector: 'TSParameterProperty', message: 'No parameter properties: Node strips types only.' },
-      ],
+      'no-restricted-syntax': ['error', ...strippable],
       'no-restricted-properties': [
         'error',
         {
@@ -52,7 +52,20 @@ export default tseslint.config(
     // The web client's React code: the rules of hooks, and complete effect dependencies.
     files: ['web/src/**/*.tsx', 'web/src/**/*.ts'],
     plugins: { 'react-hooks': reactHooks },
-    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      // The web client reaches the server only through @parley/client: no API paths written by hand.
+      'no-restricted-syntax': [
+        'error',
+        ...strippable,
+        { selector: 'Literal[value=/\\/api\\//]', message: 'API URLs come from @parley/client, not from web/.' },
+        {
+          selector: 'TemplateElement[value.raw=/\\/api\\//]',
+          message: 'API URLs come from @parley/client, not from web/.',
+        },
+      ],
+    },
   },
   {
     // The entry point hands the environment to the config loader; nothing else may read it.

@@ -21,6 +21,7 @@ import { ParleyApiError } from './errors.ts'
 
 /** What a MeetingsClient needs of the REST client (ParleyClient). */
 export type MeetingSender = {
+  readonly baseUrl: string
   request<T>(method: string, path: string, body?: unknown): Promise<T>
   send(method: string, path: string, init?: { headers?: Record<string, string> }): Promise<Response>
 }
@@ -118,6 +119,14 @@ export class MeetingsClient {
   /** One meeting as iCalendar text (an invitation to save as .ics). */
   invitation(roomId: string, meetingId: string): Promise<string> {
     return this.#text(`/api/v1/rooms/${enc(roomId)}/meetings/${enc(meetingId)}/calendar.ics`)
+  }
+
+  /**
+   * Where one meeting's iCalendar invitation is downloaded from: for a link in a page signed in with
+   * the session cookie (`<a href download>`); with a token, {@link MeetingsClient.invitation} gives the text.
+   */
+  invitationUrl(roomId: string, meetingId: string): string {
+    return `${this.#rest.baseUrl}/api/v1/rooms/${enc(roomId)}/meetings/${enc(meetingId)}/calendar.ics`
   }
 
   /** My agenda (the meetings of all my rooms) as iCalendar text. */

@@ -138,4 +138,16 @@ describe('ParleyClient failures: always a ParleyApiError with a code', () => {
       return true
     })
   })
+
+  it('recordingUrl() and meetings.invitationUrl() are absolute download URLs on the base URL, ids encoded', () => {
+    const client = new ParleyClient({ baseUrl: 'https://talk.example/', auth: { csrfToken: 'c' } })
+    assert.equal(
+      client.recordingUrl('room 1', 'rec/2'),
+      'https://talk.example/api/v1/rooms/room%201/recordings/rec%2F2',
+    )
+    assert.equal(
+      client.meetings.invitationUrl('room 1', 'm?3'),
+      'https://talk.example/api/v1/rooms/room%201/meetings/m%3F3/calendar.ics',
+    )
+  })
 })

@@ -196,6 +196,14 @@ export class ParleyClient {
   recordings(roomId: string): Promise<RecordingList> {
     return this.request('GET', `/api/v1/rooms/${encodeURIComponent(roomId)}/recordings`)
   }
+  /**
+   * Where a recording's file is downloaded from (GET, ranges allowed): for a link in a page signed
+   * in with the session cookie (`<a href download>`); with a token or guest secret, fetch it with
+   * {@link ParleyClient.send} instead, which adds the credentials.
+   */
+  recordingUrl(roomId: string, recordingId: string): string {
+    return `${this.baseUrl}/api/v1/rooms/${encodeURIComponent(roomId)}/recordings/${encodeURIComponent(recordingId)}`
+  }
   /** Deletes a recording and its file (those who may record in the room). */
   deleteRecording(roomId: string, recordingId: string): Promise<void> {
     return this.request(

@@ -1,7 +1,7 @@
 /**
  * More of the chat screens, in Debian's Chromium against a real `parley serve`: infinite scroll
  * back through a long history, mention autocomplete, drafts kept per room, polls with live
- * results, search, room settings, and an error shown in words. Long histories are written through
+ * results, search, hostile markdown rendered inert, room settings, and an error shown in words. Long histories are written through
  * the REST API (an API token from `parley token create`); everything checked is on screen.
  */
 import { after, before, describe, it } from 'node:test'
@@ -126,6 +126,79 @@ describe('web client: history, mentions, drafts, polls, search, settings', () =>
     await result.waitFor()
     await assertAccessible(page, 'search')
     await result.getByRole('link', { name: 'Open' }).click()
+    await page.getByRole('heading', { name: 'History', level: 1 }).waitFor()
+  })
+
+  it('renders hostile markdown inert: raw HTML as text, no scripts, handlers, foreign images or unsafe links', async () => {
+    const page = alice.page
+    const foreign: string[] = []
+    page.on('request', (request) => {
+      if (!request.url().startsWith(server.origin) && !/^(data|blob):/.test(request.url())) foreign.push(request.url())
+    })
+    const dialogs: string[] = []
+    page.on('dialog', (dialog) => dialogs.push(dialog.message()))
+    const hostile = [
+      '<script>window.pwned = "script"</script>',
+      `<img src="x" onerror="window.pwned = 'img'">`,
+      '<a href="javascript:window.pwned=1">raw anchor</a> <iframe src="https://evil.example/"></iframe>',
+      `<svg onload="window.pwned = 'svg'"></svg><style>body { display: none }</style>`,
+      '[js link](javascript:window.pwned=2) [JS link](JaVaScRiPt:alert(1)) [entity](&#106;avascript:alert(1))',
+      '[data link](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==) [vb](vbscript:msgbox(1)) <javascript:alert(1)>',
+      '![tracker](https://tracker.example/pixel.png) ![inline](data:image/svg+xml,<svg onload=alert(1)>)',
+      '[titled](https://example.org/ok "x\\" onmouseover=\\"window.pwned=3")',
+      '**bold** `<b>code</b>` [mail](mailto:vera@example.org) — the last one',
+    ]
+    for (const body of hostile) await politely(() => aliceApi.post(second, body))
+    await page.getByRole('link', { name: /^Second/ }).click()
+    const bodies = page.locator('li.message .markdown')
+    await page.locator('li.message', { hasText: 'the last one' }).waitFor()
+    assert.equal(await bodies.count(), hostile.length)
+
+    // What is left in the page: only harmless elements, no handlers, links only to http(s) and mailto.
+    const rendered = await bodies.evaluateAll((nodes) =>
+      nodes.map((node) => ({
+        tags: [...node.querySelectorAll('*')].map((e) => e.tagName.toLowerCase()),
+        handlers: [...node.querySelectorAll('*')].flatMap((e) =>
+          [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => a.name),
+        ),
+        links: [...node.querySelectorAll('a')].map((a) => ({
+          text: a.textContent,
+          href: a.getAttribute('href'),
+          rel: a.getAttribute('rel'),
+          target: a.getAttribute('target'),
+        })),
+        text: node.textContent ?? '',
+      })),
+    )
+    const tags = new Set(rendered.flatMap((r) => r.tags))
+    for (const bad of ['script', 'img', 'iframe', 'svg', 'style', 'object', 'embed', 'form', 'input'])
+      assert.ok(!tags.has(bad), `no <${bad}> in rendered messages: ${[...tags].join(', ')}`)
+    assert.deepEqual(
+      rendered.flatMap((r) => r.handlers),
+      [],
+      'no event-handler attributes',
+    )
+    const links = rendered.flatMap((r) => r.links)
+    // (An address written as text is linked: it stays an http(s) link like any other.)
+    assert.deepEqual(
+      links.map((l) => [l.text, l.href]),
+      [
+        ['https://evil.example/', 'https://evil.example/'],
+        ['titled', 'https://example.org/ok'],
+        ['mail', 'mailto:vera@example.org'],
+      ],
+    )
+    for (const link of links) assert.deepEqual([link.rel, link.target], ['noopener noreferrer nofollow', '_blank'])
+    // Raw HTML stays visible as the text that was written; unsafe links as their markdown.
+    assert.match(rendered[0]?.text ?? '', /<script>window\.pwned = "script"<\/script>/)
+    assert.match(rendered[4]?.text ?? '', /\[js link\]\(javascript:window\.pwned=2\)/)
+    assert.match(rendered[8]?.text ?? '', /bold <b>code<\/b> mail/)
+    await page.locator('li.message .markdown a', { hasText: 'titled' }).hover()
+    assert.equal(await page.evaluate(() => (globalThis as { pwned?: unknown }).pwned), undefined, 'nothing ran')
+    assert.deepEqual(dialogs, [])
+    assert.deepEqual(foreign, [], 'no request left this origin (no tracking pixel)')
+    await screenshot(page, 'chat-hostile-markdown')
+    await page.getByRole('link', { name: /^History/ }).click()
     await page.getByRole('heading', { name: 'History', level: 1 }).waitFor()
   })
 

@@ -1,14 +1,14 @@
 /**
  * The web client across two instances (HTTPS with the test's local CA, real ActivityPub between
  * them), in Debian's Chromium: Alice invites bob@B from her room's Invite tab on A; Bob sees the
- * invitation on B's Invitations screen, accepts it, and A shows him in the room. Then a one-to-one
- * chat opened on A with @bob@B: on B it is a room in Bob's list like any other, and both talk
- * through the same chat screens.
- *
- * Rooms hosted elsewhere are ordinary rooms on the member's instance now (B lists A's room in
- * GET /api/v1/rooms, with its host): Bob sees a picture Alice shared on A in the room's Files tab on
- * B, served from B's copy. Chatting in it from B's browser is not exercised here yet
- * (test/federation/room-model.test.ts covers it through the API and the SDK).
+ * invitation on B's Invitations screen, accepts it, and A shows him in the room. Bob then opens
+ * A's room in his web client on B — an entry of his room list like any other, naming its host —
+ * and chats in it: Alice sees his message on A and answers, Bob sees the answer, both through the
+ * same chat screens as local rooms (B forwards Bob's writes to A, the host, and mirrors its events).
+ * Bob sees a picture Alice shared on A in the room's Files tab on B, served from B's copy.
+ * Then a one-to-one chat opened on A with @bob@B: on B it is a room in Bob's list like any other,
+ * and both talk through the same chat screens. Last, Bob declines an invitation on the same
+ * screen: A records the refusal and Bob never becomes a member.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { ParleyClient } from '@parley/client'
 import { png } from '@parley/server/testing/files'
-import { startInstance, type TestInstance } from '../harness/instance.ts'
+import { eventually, startInstance, type TestInstance } from '../harness/instance.ts'
 import { assertAccessible, launchBrowser, screenshot, signIn } from './browser.ts'
 import { ensureWebBuilt, WEB_DIST } from './serve.ts'
 import { createRoom } from './people.ts'
@@ -97,6 +97,44 @@ describe('web client: people on two instances', () => {
     assert.deepEqual(bob.errors, [])
   })
 
+  it("Bob chats in A's room from his web client on B, through the same screens as a local room", async () => {
+    await alice.page.keyboard.press('Escape') // the room details of the first test
+    // In Bob's room list on B, A's room is an entry like any other; it says where it is hosted.
+    const entry = bob.page.locator('.sidebar a.room-item', { hasText: 'Across' })
+    await entry.waitFor({ timeout: 20_000 })
+    assert.match((await entry.textContent()) ?? '', new RegExp(`on ${a.host.replaceAll('.', '\\.')}`))
+    await entry.click()
+    await bob.page.getByRole('heading', { name: 'Across', level: 1 }).waitFor()
+
+    const bobComposer = bob.page.getByRole('combobox', { name: 'Message Across' })
+    await bobComposer.fill('Hello Across, Bob from B here')
+    await bobComposer.press('Enter')
+    // Alice, on the host, sees it as a message of Bob's (a remote participant of her room).
+    const fromBob = alice.page.locator('li.message', { hasText: 'Hello Across, Bob from B here' })
+    await fromBob.waitFor({ timeout: 20_000 })
+    assert.match((await fromBob.textContent()) ?? '', /Bob B/)
+
+    const aliceComposer = alice.page.getByRole('combobox', { name: 'Message Across' })
+    await aliceComposer.fill('Welcome, Bob — answered on A')
+    await aliceComposer.press('Enter')
+    const answer = bob.page.locator('li.message', { hasText: 'Welcome, Bob — answered on A' })
+    await answer.waitFor({ timeout: 20_000 })
+    assert.match((await answer.textContent()) ?? '', /Alice/)
+    // Bob's own message is in his timeline once, as the host ordered it (before Alice's answer).
+    const texts = await bob.page.locator('li.message').allTextContents()
+    const mine = texts.filter((t) => t.includes('Hello Across, Bob from B here'))
+    assert.equal(mine.length, 1, `one copy of Bob's message on B: ${JSON.stringify(texts)}`)
+    assert.ok(
+      texts.findIndex((t) => t.includes('Bob from B')) < texts.findIndex((t) => t.includes('answered on A')),
+      `host order on B: ${JSON.stringify(texts)}`,
+    )
+    await assertAccessible(bob.page, 'remote room chat')
+    await screenshot(bob.page, 'federation-remote-room-chat')
+    await screenshot(alice.page, 'federation-host-room-chat')
+    assert.deepEqual(alice.errors, [])
+    assert.deepEqual(bob.errors, [])
+  })
+
   it("the room's Files tab on B lists a picture Alice shared on A, with its preview, and downloads the same bytes", async () => {
     const aliceApi = new ParleyClient({
       baseUrl: a.origin,
@@ -153,6 +191,39 @@ describe('web client: people on two instances', () => {
     await reply.press('Enter')
     await alice.page.locator('li.message', { hasText: 'Hello Alice, from B' }).waitFor({ timeout: 20_000 })
     await screenshot(bob.page, 'federation-direct-chat')
+    assert.deepEqual(alice.errors, [])
+    assert.deepEqual(bob.errors, [])
+  })
+
+  it('Bob declines an invitation on the Invitations screen: A records the refusal, he joins nothing', async () => {
+    const roomId = await createRoom(alice.page, { name: 'Not for Bob' })
+    await alice.page.getByRole('button', { name: 'Room details' }).click()
+    const details = alice.page.getByRole('dialog', { name: 'Not for Bob' })
+    await details.getByRole('tab', { name: 'Invite' }).click()
+    await details.getByLabel('Find people (name or @name@server)').fill(`@bob@${b.host}`)
+    await details.getByRole('button', { name: 'Invite' }).last().click()
+    await details.getByRole('status').filter({ hasText: 'Invitation sent.' }).waitFor()
+    await alice.page.keyboard.press('Escape')
+    const [invite] = await a.store().rooms.invites.pendingFor(roomId)
+    assert.ok(invite, 'the invitation is pending on A')
+
+    await bob.page.getByRole('link', { name: 'Invitations' }).click()
+    const card = bob.page.locator('.cards li', { hasText: `@alice@${a.host} invites you to Not for Bob` })
+    await card.waitFor({ timeout: 20_000 })
+    await card.getByRole('button', { name: 'Decline' }).click()
+    await card.waitFor({ state: 'detached' })
+    await bob.page.getByText('No invitations.').waitFor()
+
+    // The Reject reached the host: the invitation is answered there, and Bob is no participant.
+    await eventually(
+      async () => (await a.store().rooms.invites.get(invite.inviteId))?.state === 'rejected',
+      20_000,
+      'the Reject on A',
+    )
+    assert.equal(await a.services.store.participants.get(roomId, `${b.origin}/users/bob`), null)
+    await bob.page.reload()
+    await bob.page.locator('.sidebar a.room-item', { hasText: 'Across' }).waitFor()
+    assert.equal(await bob.page.locator('.sidebar a.room-item', { hasText: 'Not for Bob' }).count(), 0)
     assert.deepEqual(alice.errors, [])
     assert.deepEqual(bob.errors, [])
   })

@@ -85,10 +85,13 @@ describe('web client: meetings', () => {
     await first.getByRole('button', { name: 'Going', exact: true, pressed: true }).waitFor()
     const [occurrence] = await aliceApi.meetings.upcoming({ roomId })
     assert.equal(occurrence?.rsvp, 'going')
-    assert.equal(
-      await first.getByRole('link', { name: 'Add to calendar (.ics)' }).getAttribute('href'),
-      `/api/v1/rooms/${encodeURIComponent(roomId)}/meetings/${encodeURIComponent(meeting?.id ?? '')}/calendar.ics`,
-    )
+    // The invitation link downloads the meeting's iCalendar with the page's own session.
+    const ics = await first.getByRole('link', { name: 'Add to calendar (.ics)' }).getAttribute('href')
+    assert.equal(ics, aliceApi.meetings.invitationUrl(roomId, meeting?.id ?? ''))
+    const download = await page.request.get(ics ?? '')
+    assert.equal(download.status(), 200)
+    assert.match(download.headers()['content-type'] ?? '', /^text\/calendar/)
+    assert.match(await download.text(), /BEGIN:VEVENT[\s\S]*RRULE:FREQ=WEEKLY;COUNT=3/)
     await assertAccessible(page, 'meetings')
     await screenshot(page, 'meetings')
     assert.deepEqual(alice.errors, [])

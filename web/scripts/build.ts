@@ -10,9 +10,8 @@ import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, wr
 import { join, relative } from 'node:path'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 
-const WEB = join(import.meta.dirname, '..')
-const ROOT = join(WEB, '..')
-const DIST = join(WEB, 'dist')
+/** The repository this script lives in; tests point the functions below at a folder of their own. */
+const REPO = join(import.meta.dirname, '..', '..')
 const HASH_FILE = '.source-hash'
 const SOURCES = [
   'web/src',
@@ -26,32 +25,47 @@ const SOURCES = [
   'package-lock.json',
 ]
 
-function files(path: string): string[] {
-  const full = join(ROOT, path)
+const distOf = (root: string) => join(root, 'web', 'dist')
+
+function files(root: string, path: string): string[] {
+  const full = join(root, path)
   if (!existsSync(full)) return []
   if (!statSync(full).isDirectory()) return [path]
   return readdirSync(full)
     .sort()
-    .flatMap((name) => (name.endsWith('.test.ts') ? [] : files(join(path, name))))
+    .flatMap((name) => (name.endsWith('.test.ts') ? [] : files(root, join(path, name))))
 }
 
-export function sourceHash(): string {
+export function sourceHash(root = REPO): string {
   const hash = createHash('sha256')
-  for (const file of SOURCES.flatMap(files)) {
-    hash.update(relative(ROOT, join(ROOT, file)).replaceAll('\\', '/') + '\0')
-    hash.update(readFileSync(join(ROOT, file)))
+  for (const file of SOURCES.flatMap((source) => files(root, source))) {
+    hash.update(file.replaceAll('\\', '/') + '\0')
+    hash.update(readFileSync(join(root, file)))
     hash.update('\0')
   }
   return hash.digest('hex')
 }
 
-export function builtHash(): string | null {
+export function builtHash(root = REPO): string | null {
+  const dist = distOf(root)
   try {
-    if (!existsSync(join(DIST, 'index.html'))) return null
-    return readFileSync(join(DIST, HASH_FILE), 'utf8').trim()
+    if (!existsSync(join(dist, 'index.html'))) return null
+    return readFileSync(join(dist, HASH_FILE), 'utf8').trim()
   } catch {
     return null
   }
+}
+
+/**
+ * Whether web/dist must be (re)built: `missing` (no build, or one without its index.html or
+ * source hash: half-written or made by hand), `changed` (made from other sources), or `fresh`.
+ * A hash, not file times: a checkout or copy that touches files without changing them rebuilds
+ * nothing, and going back to older sources does rebuild.
+ */
+export function buildState(root = REPO): { state: 'missing' | 'changed' | 'fresh'; wanted: string } {
+  const wanted = sourceHash(root)
+  const built = builtHash(root)
+  return { state: built === null ? 'missing' : built === wanted ? 'fresh' : 'changed', wanted }
 }
 
 /** Brotli and gzip copies beside each script and stylesheet: the server sends them as they are. */
@@ -68,28 +82,46 @@ function precompress(dir: string): void {
   }
 }
 
-export async function buildWeb(options: { ifStale: boolean; log?: (line: string) => void }): Promise<boolean> {
-  const log = options.log ?? ((line: string) => console.log(line))
-  const wanted = sourceHash()
-  if (options.ifStale && builtHash() === wanted) return false
-  log(builtHash() === null ? 'web: building the web client…' : 'web: sources changed, rebuilding the web client…')
+/** Vite's production build of the web client at `root`/web into `outDir`. */
+async function viteBundle(root: string, outDir: string): Promise<void> {
+  const web = join(root, 'web')
   const { build } = await import('vite')
-  const temporary = join(WEB, `.dist-${process.pid}`)
+  await build({
+    root: web,
+    configFile: join(web, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true },
+  })
+}
+
+export type BuildOptions = {
+  ifStale: boolean
+  log?: (line: string) => void
+  /** The repository to build (default: this one). */
+  root?: string
+  /** What writes the bundle into a folder (default: Vite); tests give a small stand-in. */
+  bundle?: (root: string, outDir: string) => Promise<void>
+}
+
+/** Builds web/dist (only when stale with `ifStale`); resolves with whether it built. */
+export async function buildWeb(options: BuildOptions): Promise<boolean> {
+  const log = options.log ?? ((line: string) => console.log(line))
+  const root = options.root ?? REPO
+  const { state, wanted } = buildState(root)
+  if (options.ifStale && state === 'fresh') return false
+  log(state === 'missing' ? 'web: building the web client…' : 'web: sources changed, rebuilding the web client…')
+  const dist = distOf(root)
+  const temporary = join(root, 'web', `.dist-${process.pid}`)
   try {
-    await build({
-      root: WEB,
-      configFile: join(WEB, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: temporary, emptyOutDir: true },
-    })
+    await (options.bundle ?? viteBundle)(root, temporary)
     precompress(join(temporary, 'assets'))
     writeFileSync(join(temporary, HASH_FILE), wanted + '\n')
-    rmSync(DIST, { recursive: true, force: true })
-    renameSync(temporary, DIST)
+    rmSync(dist, { recursive: true, force: true })
+    renameSync(temporary, dist)
   } finally {
     rmSync(temporary, { recursive: true, force: true })
   }
-  log(`web: built into ${relative(process.cwd(), DIST) || DIST}`)
+  log(`web: built into ${relative(process.cwd(), dist) || dist}`)
   return true
 }
 

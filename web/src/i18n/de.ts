@@ -47,6 +47,7 @@ export const de: Shape<Messages> = {
     kind: { 'one-to-one': 'Zu zweit', group: 'Gruppe', public: 'Öffentlich' },
     pick: 'Wähle links einen Raum oder erstelle einen.',
     pickHint: 'Räume sind für Gruppen; ein Chat ist zwischen zwei Personen, hier oder im Fediverse.',
+    hostedOn: 'auf {{host}}',
   },
   create: {
     title: 'Raum erstellen',
@@ -67,6 +68,7 @@ export const de: Shape<Messages> = {
     added: '{{name}} wurde hinzugefügt.',
     info: 'Raumdetails',
     e2ee: 'Ende-zu-Ende-verschlüsselte Anrufe',
+    hostedOn: 'Gehostet auf {{host}}',
     participants: 'Teilnehmende',
     settings: 'Einstellungen',
     invite: 'Einladen',
@@ -191,6 +193,12 @@ export const de: Shape<Messages> = {
     deleteShort: 'Löschen',
     confirmDelete: '{{name}} und die Nachricht dazu für alle löschen?',
     more: 'Ältere Dateien zeigen',
+  },
+  directory: {
+    title: 'Raumverzeichnis',
+    none: 'Hier sind keine weiteren Räume gelistet.',
+    join: '{{room}} beitreten',
+    byInvitation: 'Mitglieder kommen per Einladung: frag jemanden im Raum.',
   },
   search: {
     title: 'Nachrichten suchen',

@@ -43,6 +43,7 @@ export const en = {
     kind: { 'one-to-one': 'One-to-one', group: 'Group', public: 'Public' },
     pick: 'Pick a room on the left, or create one.',
     pickHint: 'Rooms are for groups; a chat is between two people, here or on the Fediverse.',
+    hostedOn: 'on {{host}}',
   },
   create: {
     title: 'Create a room',
@@ -63,6 +64,7 @@ export const en = {
     added: '{{name}} was added.',
     info: 'Room details',
     e2ee: 'End-to-end encrypted calls',
+    hostedOn: 'Hosted on {{host}}',
     participants: 'Participants',
     settings: 'Settings',
     invite: 'Invite',
@@ -187,6 +189,12 @@ export const en = {
     deleteShort: 'Delete',
     confirmDelete: 'Delete {{name}} and its message for everyone?',
     more: 'Show older files',
+  },
+  directory: {
+    title: 'Room directory',
+    none: 'No other rooms are listed here.',
+    join: 'Join {{room}}',
+    byInvitation: 'Members join by invitation: ask someone in the room.',
   },
   search: {
     title: 'Search messages',

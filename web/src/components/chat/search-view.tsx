@@ -7,8 +7,9 @@ import { paths } from '../../router.ts'
 import { useAction, useSession } from '../common/hooks.ts'
 import { Link } from '../common/link.tsx'
 import { ProblemNote } from '../common/problem-note.tsx'
+import { RoomDirectory } from '../rooms/room-directory.tsx'
 
-/** Search in every room of the person. */
+/** Search in every room of the person; below it, the rooms listed in the directory. */
 export function SearchView() {
   const { t } = useTranslation()
   const session = useSession()
@@ -59,6 +60,7 @@ export function SearchView() {
           </li>
         ))}
       </ul>
+      <RoomDirectory />
     </section>
   )
 }

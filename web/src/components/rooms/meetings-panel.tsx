@@ -57,10 +57,7 @@ export function MeetingsPanel({ room }: { room: RoomView }) {
                   {t(`meetings.${response}`)}
                 </button>
               ))}
-              <a
-                href={`/api/v1/rooms/${encodeURIComponent(room.id)}/meetings/${encodeURIComponent(o.meetingId)}/calendar.ics`}
-                download
-              >
+              <a href={meetings.invitationUrl(room.id, o.meetingId)} download>
                 {t('meetings.ics')}
               </a>
               {moderator && (

@@ -22,7 +22,7 @@ export function RecordingsPanel({ room }: { room: RoomView }) {
       <ul className="recordings">
         {recordings?.map((r) => (
           <li key={r.id}>
-            <a href={`/api/v1/rooms/${encodeURIComponent(room.id)}/recordings/${encodeURIComponent(r.id)}`} download>
+            <a href={session.parley.rest.recordingUrl(room.id, r.id)} download>
               {date.format(new Date(r.createdAt))} · {r.kind} · {r.source} · {Math.round(r.bytes / 1024)} KB
             </a>
           </li>

@@ -88,6 +88,8 @@ function RoomItem({ entry, current }: { entry: RoomEntry; current: boolean }) {
             {counts && <span className="visually-hidden">, {counts}</span>}
             {room.me?.favourite && <Star size={13} className="favourite-star" />}
           </span>
+          {/* A room hosted on another instance is used like any other; the list only says where it lives. */}
+          {room.host && <span className="room-item-host">{t('rooms.hostedOn', { host: room.host.instance })}</span>}
           <span className="room-item-preview">{preview}</span>
         </span>
         <span className="room-item-badges" aria-hidden="true">

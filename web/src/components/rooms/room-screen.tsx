@@ -4,7 +4,7 @@
  */
 import { lazy, Suspense, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { ArrowLeft, Info, Lock, Video } from 'lucide-react'
+import { ArrowLeft, Globe, Info, Lock, Video } from 'lucide-react'
 import type { RoomView } from '@parley/client/browser'
 import { useObservable } from '../../data/observable.ts'
 import { navigate, paths } from '../../router.ts'
@@ -65,6 +65,12 @@ export function RoomScreen({
               <span className="tag e2ee-tag">
                 <Lock size={12} />
                 <span className="label-wide">{t('room.e2ee')}</span>
+              </span>
+            )}
+            {room.host && (
+              <span className="tag host-tag">
+                <Globe size={12} />
+                <span className="label-wide">{t('room.hostedOn', { host: room.host.instance })}</span>
               </span>
             )}
           </div>
