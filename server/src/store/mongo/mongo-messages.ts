@@ -2,7 +2,7 @@ import type { Collection, Db } from 'mongodb'
 import type { EventDraft, HistoryQuery, MessageRepository, RoomEventRepository } from '../ports.ts'
 import type { MessageRecord, ReactionRecord, RoomEventRecord } from '../records.ts'
 import { withoutId } from './mongo-util.ts'
-import { searchTerms } from '../search-terms.ts'
+import { mongoTextFilter } from './mongo-search.ts'
 
 type MessageDoc = MessageRecord & { _id: string }
 type ReactionDoc = ReactionRecord & { _id: string }
@@ -23,17 +23,6 @@ async function nextSeq(rooms: Collection<{ _id: string; lastSeq: number }>, room
   )
   if (!doc) throw new TypeError(`no room ${roomId}`)
   return doc.lastSeq
-}
-
-/** `$text` ORs bare words; quoting each one makes them all required, as the SQLite backend does. */
-/**
- * MongoDB text search: every term quoted, so all must match (phrases as phrases). It has no prefix
- * matching: a bare word matches whole words (stemmed), unlike SQLite's FTS5.
- */
-export function textQuery(text: string): string {
-  return searchTerms(text)
-    .map((t) => `"${t.words.join(' ')}"`)
-    .join(' ')
 }
 
 export class MongoMessageRepository implements MessageRepository {
@@ -107,11 +96,11 @@ export class MongoMessageRepository implements MessageRepository {
   }
 
   async search(roomIds: string[], query: string, limit: number, now: number): Promise<MessageRecord[]> {
-    const search = textQuery(query)
-    if (!search || roomIds.length === 0) return []
+    const text = mongoTextFilter(query)
+    if (!text || roomIds.length === 0) return []
     const docs = await this.#messages
       .find({
-        $text: { $search: search },
+        ...text,
         kind: 'text',
         deletedAt: null,
         roomId: { $in: roomIds },
