@@ -9,7 +9,7 @@ import type { RTCIceServer } from 'werift'
 import type { Logger } from '../../logger.ts'
 import { EnhancedEventEmitter } from '../../lifecycle/enhanced-events.ts'
 import type { Producer } from '../engine.ts'
-import { FeedBridge } from './feed-bridge.ts'
+import type { FeedBridge } from './feed-bridge.ts'
 import type { FeedOrigin, FeedTarget } from './feed-ends.ts'
 
 export type FeedBridgesOptions = {
@@ -110,6 +110,9 @@ export class FeedBridges {
   async #start(feedId: string, entry: Entry): Promise<void> {
     entry.starting = true
     entry.starts += 1
+    // werift (with its DTLS and SRTP stacks) is loaded by the first bridge, not by every start of
+    // an instance that may never bridge a call.
+    const { FeedBridge } = await import('./feed-bridge.ts')
     const started = await FeedBridge.start({
       origin: this.#options.origin,
       target: this.#options.target,
