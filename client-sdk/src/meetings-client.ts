@@ -106,6 +106,16 @@ export class MeetingsClient {
     )
   }
 
+  /**
+   * Answers one occurrence by the meeting's id alone (as `upcoming()` lists it): works for meetings
+   * of rooms hosted on other instances too, whose host then hears the answer.
+   */
+  answer(meetingId: string, occurrence: string, response: RsvpResponse): Promise<RsvpView> {
+    return this.#rest.request('PUT', `/api/v1/meetings/${enc(meetingId)}/occurrences/${enc(occurrence)}/rsvp`, {
+      response,
+    })
+  }
+
   /** Everyone's answers for one occurrence. */
   async rsvps(roomId: string, meetingId: string, occurrence: string): Promise<RsvpView[]> {
     return (

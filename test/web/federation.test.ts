@@ -5,7 +5,8 @@
  * A's room in his web client on B — an entry of his room list like any other, naming its host —
  * and chats in it: Alice sees his message on A and answers, Bob sees the answer, both through the
  * same chat screens as local rooms (B forwards Bob's writes to A, the host, and mirrors its events).
- * Bob sees a picture Alice shared on A in the room's Files tab on B, served from B's copy.
+ * Bob sees a picture Alice shared on A in the room's Files tab on B, served from B's copy, and
+ * the room's meetings in its Meetings tab, where he answers one and A hears his answer.
  * Then a one-to-one chat opened on A with @bob@B: on B it is a room in Bob's list like any other,
  * and both talk through the same chat screens. Last, Bob declines an invitation on the same
  * screen: A records the refusal and Bob never becomes a member.
@@ -166,6 +167,58 @@ describe('web client: people on two instances', () => {
     assert.equal(downloaded.status(), 200)
     const sha = (data: Uint8Array) => createHash('sha256').update(data).digest('hex')
     assert.equal(sha(await downloaded.body()), sha(picture))
+    await bob.page.keyboard.press('Escape')
+    assert.deepEqual(bob.errors, [])
+  })
+
+  it("Bob sees the meetings of A's room in its Meetings tab on B and answers one; A hears his answer", async () => {
+    const aliceApi = new ParleyClient({
+      baseUrl: a.origin,
+      auth: { token: (await a.services.accounts.createToken(aliceId, 'meetings')).secret },
+    })
+    const [room] = (await aliceApi.rooms()).rooms.filter((r) => r.name === 'Across')
+    assert.ok(room)
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin', dateStyle: 'short' }).format(
+      new Date(Date.now() + 2 * 86400_000),
+    )
+    const meeting = await aliceApi.meetings.schedule(room.id, {
+      title: 'Across review',
+      start: `${day}T10:00`,
+      end: `${day}T11:00`,
+      timeZone: 'Europe/Berlin',
+    })
+
+    await bob.page.getByRole('link', { name: /^Across/ }).click()
+    await bob.page.getByRole('button', { name: 'Room details' }).click()
+    const details = bob.page.getByRole('dialog', { name: 'Across' })
+    await details.getByRole('tab', { name: 'Meetings' }).click()
+    // The copy reaches B through federation: reopen the tab until it is there.
+    const item = details.locator('ul.meetings li', { hasText: 'Across review' })
+    await eventually(
+      async () => {
+        if ((await item.count()) > 0) return true
+        await details.getByRole('tab', { name: 'Files' }).click()
+        await details.getByRole('tab', { name: 'Meetings' }).click()
+        return (await item.count()) > 0
+      },
+      20_000,
+      'the meeting on B',
+    )
+    // Scheduling and editing stay on the host: no schedule form, no edit buttons on B.
+    assert.equal(await details.getByRole('button', { name: 'Schedule' }).count(), 0)
+    await item.getByRole('button', { name: 'Going', exact: true }).click()
+    await item.getByRole('button', { name: 'Going', exact: true, pressed: true }).waitFor()
+    await assertAccessible(bob.page, 'meetings of a room hosted elsewhere')
+    const [occurrence] = await aliceApi.meetings.upcoming({ roomId: room.id })
+    assert.ok(occurrence)
+    await eventually(
+      async () =>
+        (await aliceApi.meetings.rsvps(room.id, meeting.id, occurrence.occurrence)).some(
+          (r) => r.actorId === `${b.origin}/users/bob` && r.response === 'going',
+        ),
+      20_000,
+      "Bob's answer on A",
+    )
     await bob.page.keyboard.press('Escape')
     assert.deepEqual(bob.errors, [])
   })

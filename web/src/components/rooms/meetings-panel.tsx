@@ -22,19 +22,28 @@ export function MeetingsPanel({ room }: { room: RoomView }) {
   const [editing, setEditing] = useState<{ what: 'meeting' | 'occurrence'; o: OccurrenceView } | null>(null)
   const moderator = room.me?.role === 'owner' || room.me?.role === 'moderator'
   const meetings = session.parley.meetings
+  // A room hosted elsewhere: its meetings are copies kept under the room's actor id, listed among
+  // my upcoming meetings and answered by the meeting's id (the host hears the answer). They are
+  // scheduled and edited on the host.
+  const hostedAt = room.host?.roomUri ?? null
   const load = useCallback(
     () =>
-      run(() => meetings.upcoming({ roomId: room.id, timeZone: myZone, limit: 50 })).then(
-        (found) => found && setOccurrences(found),
-      ),
-    [meetings, room.id, run],
+      run(async () =>
+        hostedAt
+          ? (await meetings.upcoming({ timeZone: myZone, limit: 50 })).filter((o) => o.roomId === hostedAt)
+          : meetings.upcoming({ roomId: room.id, timeZone: myZone, limit: 50 }),
+      ).then((found) => found && setOccurrences(found)),
+    [meetings, room.id, hostedAt, run],
   )
   useEffect(() => {
     void load()
   }, [load])
 
   const answer = async (o: OccurrenceView, response: RsvpResponse) => {
-    if (await run(() => meetings.rsvp(room.id, o.meetingId, o.occurrence, response))) await load()
+    const answered = hostedAt
+      ? run(() => meetings.answer(o.meetingId, o.occurrence, response))
+      : run(() => meetings.rsvp(room.id, o.meetingId, o.occurrence, response))
+    if (await answered) await load()
   }
   return (
     <div className="stack">
@@ -57,10 +66,12 @@ export function MeetingsPanel({ room }: { room: RoomView }) {
                   {t(`meetings.${response}`)}
                 </button>
               ))}
-              <a href={meetings.invitationUrl(room.id, o.meetingId)} download>
-                {t('meetings.ics')}
-              </a>
-              {moderator && (
+              {!hostedAt && (
+                <a href={meetings.invitationUrl(room.id, o.meetingId)} download>
+                  {t('meetings.ics')}
+                </a>
+              )}
+              {moderator && !hostedAt && (
                 <>
                   <button type="button" onClick={() => setEditing({ what: 'meeting', o })}>
                     {t('meetings.edit')}
@@ -96,7 +107,9 @@ export function MeetingsPanel({ room }: { room: RoomView }) {
           }}
         />
       )}
-      {moderator && room.kind !== 'one-to-one' && <ScheduleForm room={room} onScheduled={() => void load()} />}
+      {moderator && !hostedAt && room.kind !== 'one-to-one' && (
+        <ScheduleForm room={room} onScheduled={() => void load()} />
+      )}
     </div>
   )
 }

@@ -31,9 +31,7 @@ export function RoomDetails({
           {!guest && room.kind !== 'one-to-one' && <Tabs.Trigger value="invite">{t('room.invite')}</Tabs.Trigger>}
           <Tabs.Trigger value="files">{t('files.tab')}</Tabs.Trigger>
           <Tabs.Trigger value="recordings">{t('room.recordings')}</Tabs.Trigger>
-          {!guest && room.kind !== 'one-to-one' && !room.remote && (
-            <Tabs.Trigger value="meetings">{t('meetings.tab')}</Tabs.Trigger>
-          )}
+          {!guest && room.kind !== 'one-to-one' && <Tabs.Trigger value="meetings">{t('meetings.tab')}</Tabs.Trigger>}
         </Tabs.List>
         <Tabs.Content value="participants">
           <ParticipantsPanel room={room} onNavigate={() => onOpenChange(false)} />
@@ -54,7 +52,7 @@ export function RoomDetails({
         <Tabs.Content value="recordings">
           <RecordingsPanel room={room} />
         </Tabs.Content>
-        {!guest && room.kind !== 'one-to-one' && !room.remote && (
+        {!guest && room.kind !== 'one-to-one' && (
           <Tabs.Content value="meetings">
             <MeetingsPanel room={room} />
           </Tabs.Content>
