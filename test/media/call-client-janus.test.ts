@@ -76,8 +76,21 @@ test(
       },
       25_000,
     )
-    await new Promise((resolve) => setTimeout(resolve, 1000))
-    const later = await Promise.all(pages.map((p) => p.stats()))
+    // Progress is waited for, not a fixed second: on a loaded machine a second may hold few frames.
+    const later = await waitFor(
+      'every page decoding and receiving audio further',
+      async () => {
+        const stats = await Promise.all(pages.map((p) => p.stats()))
+        return stats.every(
+          (s, i) =>
+            s.framesDecoded > (everyone[i]?.framesDecoded ?? 0) + 10 &&
+            s.audioPacketsReceived > (everyone[i]?.audioPacketsReceived ?? 0) + 20,
+        )
+          ? stats
+          : undefined
+      },
+      20_000,
+    )
     for (const [i, s] of later.entries()) {
       assert.ok(s.framesDecoded > (everyone[i]?.framesDecoded ?? 0) + 10, `page ${i} keeps decoding`)
       assert.ok(

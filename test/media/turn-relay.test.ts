@@ -94,8 +94,13 @@ test(
       const stats = await bob.stats('feeds')
       return stats.framesDecoded > 0 ? stats : undefined
     })
-    await new Promise((resolve) => setTimeout(resolve, 1000))
-    const later = await bob.stats('feeds')
+    // Progress is waited for, not a fixed second.
+    const later = await waitFor('more frames and audio', async () => {
+      const stats = await bob.stats('feeds')
+      return stats.framesDecoded > first.framesDecoded && stats.audioPacketsReceived > first.audioPacketsReceived
+        ? stats
+        : undefined
+    })
     assert.ok(
       later.framesDecoded > first.framesDecoded,
       `frames keep being decoded (${first.framesDecoded} → ${later.framesDecoded})`,
