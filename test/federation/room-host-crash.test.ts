@@ -88,13 +88,23 @@ describe('Federated rooms when the host crashes (SIGKILL) in the middle of a fan
       alice = apiOf(a)
       // Queue messages a killed worker had leased come back when their lease (30 s) runs out.
       await eventually(async () => (await replicaView(bob, roomUri)).length === 50, 120_000, 'all 50 on B')
-      await new Promise((resolve) => setTimeout(resolve, 1000))
+      // A sentinel, not a pause: the room's relay hands events over in order, so once message 51
+      // is on B, any late copy of the first 50 would be there too.
+      assert.equal(
+        (await alice(`/api/v1/rooms/${roomId}/messages`, { method: 'POST', body: { body: 'message 51' } })).status,
+        201,
+      )
+      await eventually(
+        async () => (await replicaView(bob, roomUri)).some((m) => (m as { body: string }).body === 'message 51'),
+        30_000,
+        'the sentinel on B',
+      )
       const replica = (await replicaView(bob, roomUri)) as { seq: number; body: string }[]
       assert.deepEqual(
         replica.map((m) => m.body),
-        Array.from({ length: 50 }, (_, i) => `message ${i + 1}`),
+        Array.from({ length: 51 }, (_, i) => `message ${i + 1}`),
       )
-      assert.equal(new Set(replica.map((m) => m.seq)).size, 50, 'no duplicates')
+      assert.equal(new Set(replica.map((m) => m.seq)).size, 51, 'no duplicates')
       const history = (await alice(`/api/v1/rooms/${roomId}/messages?limit=100`)).json.messages as {
         seq: number
         kind: string
