@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test'
+import { describe, it, mock } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -40,6 +40,26 @@ describe('SqliteMessageQueue', () => {
       assert.deepEqual(received, { n: 1 })
     } finally {
       controller.abort()
+      cleanup()
+    }
+  })
+
+  it('SqliteMessageQueue with a wake channel: an enqueue after close(), or a delayed wake-up falling due after it, posts nothing to the closed channel', async () => {
+    // Shutdown closes the queue while a handler may still enqueue (an Accept, a retry with a delay):
+    // BroadcastChannel.postMessage on a closed channel throws, which crashed a test run.
+    const { path, cleanup } = tempFile()
+    const db = openFederationDatabase(path)
+    mock.timers.enable({ apis: ['setTimeout'] })
+    try {
+      const queue = new SqliteMessageQueue(db, { wakeChannel: `test-wake-${path}` })
+      await queue.enqueue({ n: 1 }, { delay: Temporal.Duration.from({ milliseconds: 500 }) })
+      queue.close()
+      mock.timers.tick(1000)
+      await queue.enqueue({ n: 2 })
+      assert.equal((await queue.getDepth()).queued, 2)
+    } finally {
+      mock.timers.reset()
+      db.close()
       cleanup()
     }
   })

@@ -57,6 +57,9 @@ export class SqliteMessageQueue implements MessageQueue {
   readonly #wake = new EventTarget()
   readonly #sql: Statements
   readonly #channel: BroadcastChannel | null
+  /** Wake-ups of delayed messages not yet due: cleared on close, so none posts to a closed channel. */
+  readonly #delayedWakes = new Set<NodeJS.Timeout>()
+  #closed = false
   #handled = 0
 
   constructor(db: DatabaseSync, options: SqliteMessageQueueOptions = {}) {
@@ -127,11 +130,19 @@ export class SqliteMessageQueue implements MessageQueue {
     // As many sleeping workers as there are new messages: waking all of them for one message
     // would make the others run a claim for nothing.
     const wake = () => {
+      if (this.#closed) return
       this.#wake.dispatchEvent(wakeEvent(messages.length))
       this.#channel?.postMessage(messages.length)
     }
     if (delay === 0) wake()
-    else setTimeout(wake, delay).unref()
+    else {
+      const timer = setTimeout(() => {
+        this.#delayedWakes.delete(timer)
+        wake()
+      }, delay)
+      timer.unref()
+      this.#delayedWakes.add(timer)
+    }
   }
 
   /** Messages this queue object's listeners have handled (whatever the outcome). */
@@ -141,6 +152,9 @@ export class SqliteMessageQueue implements MessageQueue {
 
   /** Stops waking and being woken by other threads (the database is the caller's to close). */
   close(): void {
+    this.#closed = true
+    for (const timer of this.#delayedWakes) clearTimeout(timer)
+    this.#delayedWakes.clear()
     this.#channel?.close()
   }
 
