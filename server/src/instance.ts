@@ -165,6 +165,7 @@ export async function createInstance(config: Config, options: InstanceOptions): 
     events,
     bus,
     onMeetingCopyChanged: () => reminders.changed(),
+    hosts: core.hosts,
     logger,
   })
   // Writes in rooms hosted elsewhere go to their host, queued while it cannot be reached.
@@ -321,6 +322,7 @@ export async function createInstance(config: Config, options: InstanceOptions): 
       people,
       chat,
       federation,
+      rosters: member.rosters,
       files,
       uploads,
       meetings: { service: meetings, feeds: calendarFeeds },

@@ -1,6 +1,6 @@
 /**
  * Host side of chat across instances: each room event a member instance must know (messages, edits,
- * deletes, reactions) becomes one `Announce` by the room (`{room}/events/{seq}`) of what happened,
+ * deletes, reactions, read markers, polls, users joining, changing role and leaving) becomes one `Announce` by the room (`{room}/events/{seq}`) of what happened,
  * sent to every member instance (one copy per shared inbox) through the queue, with the room as
  * ordering key so that one instance gets one room's events in order. Parley's member instances
  * read the Markdown from `source` and the author's display name from a `Mention` of the author.
@@ -11,9 +11,12 @@ import {
   Announce,
   Delete,
   EmojiReact,
+  Join,
+  Leave,
   Mention,
   Note,
   Read,
+  Remove,
   Source,
   Tombstone,
   Undo,
@@ -112,6 +115,33 @@ export function buildEventAnnounce(roomUri: URL, eventSeq: number, event: RoomFa
         target: event.everyoneReadSeq > 0 ? eventUri(roomUri, event.everyoneReadSeq) : null,
         tags: [mention(event.actor)],
       })
+      break
+    case 'participant.joined':
+      object = new Join({
+        id: inner,
+        actor: new URL(event.actor.id),
+        object: roomUri,
+        tags: [mention(event.actor)],
+      })
+      break
+    case 'participant.updated':
+      // The room changed its record of the member (role, permissions); the member's actor URL is
+      // the object, never embedded: member instances read the rest from the room's roster.
+      object = new Update({ id: inner, actor: roomUri, object: new URL(event.actor.id), tags: [mention(event.actor)] })
+      break
+    case 'participant.left':
+      object =
+        event.reason === 'left'
+          ? new Leave({ id: inner, actor: new URL(event.actor.id), object: roomUri, tags: [mention(event.actor)] })
+          : new Remove({
+              id: inner,
+              actor: roomUri,
+              object: new URL(event.actor.id),
+              origin: roomUri,
+              // `removed` or `banned`, as the room's participants see it.
+              summary: event.reason,
+              tags: [mention(event.actor)],
+            })
       break
   }
   return new Announce({ id, actor: roomUri, object, published: instant(now) })

@@ -21,6 +21,9 @@ const FANNED_OUT = new Set([
   'reaction.removed',
   'read',
   'poll.updated',
+  'participant.joined',
+  'participant.updated',
+  'participant.left',
 ])
 
 export class RoomFanoutBridge {
@@ -176,6 +179,21 @@ export class RoomFanoutBridge {
       case 'poll.updated': {
         const poll = await this.#federatedPoll(event.poll.id)
         return poll ? { type: 'poll.updated', poll } : null
+      }
+      // Users (local or remote) only: a guest has no actor URL; member instances see guests in the roster.
+      case 'participant.joined':
+      case 'participant.updated': {
+        const p = event.participant
+        return p.actorType === 'user'
+          ? { type: event.type, actor: await this.#actorRef(p.actorId, p.displayName) }
+          : null
+      }
+      case 'participant.left': {
+        const user = isRemoteActorId(event.actorId) ? null : await this.#store.users.byId(event.actorId)
+        if (!user && !isRemoteActorId(event.actorId)) return null
+        // The participant is gone here already; member instances need only whom it names.
+        const name = user?.displayName ?? event.actorId
+        return { type: 'participant.left', actor: await this.#actorRef(event.actorId, name), reason: event.reason }
       }
       default:
         return null

@@ -40,7 +40,7 @@ import { CallService, type CallFrontDoor } from '../calls/call-service.ts'
 import { CallForwarding } from '../calls/call-forwarding.ts'
 import { cascadeFrontDoor, installCascadeHost } from '../cascade/cascade-setup.ts'
 import type { BridgedCalls } from '../cascade/bridged-calls.ts'
-import { HostedRosters } from '../federation/hosted-rosters.ts'
+import type { HostedRosters } from '../federation/hosted-rosters.ts'
 import type { ClusterCallLeases } from '../calls/call-lease.ts'
 import { MIRRORS_TOPIC, type Bus } from '../bus/bus.ts'
 import { recordingRoutes } from './routes/recordings.ts'
@@ -86,6 +86,8 @@ export type AppDeps = {
   realtimeLimits?: Partial<RealtimeLimits>
   /** When given, ActivityPub, WebFinger, NodeInfo and host-meta are served in front of the API. */
   federation?: ParleyFederation
+  /** The rosters of rooms hosted elsewhere (the federation's member side); without them, local members are shown. */
+  rosters?: HostedRosters
   /** Several nodes share calls (one runs each room's call, the others forward over the bus); absent on one node. */
   callCluster?: { bus: Bus; leases: ClusterCallLeases }
   /** Files in rooms (uploads, downloads, capability links); without it there are no file routes. */
@@ -176,10 +178,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     : null
   const calls: CallFrontDoor = member ?? local
   app.decorate('bridgedCalls', () => member?.bridged ?? null)
-  // Rooms hosted elsewhere: their hosts' rosters, kept briefly, forgotten when local membership changes.
-  const rosters = federation
-    ? new HostedRosters({ store, federation, origin: config.publicOrigin, log: deps.logger })
-    : null
+  // Rooms hosted elsewhere: their hosts' rosters, kept briefly, forgotten when they change.
+  const rosters = deps.rosters ?? null
   if (rosters) {
     const forgetRosters = await deps.chat.bus.subscribe(MIRRORS_TOPIC, (raw) => {
       const room = (JSON.parse(raw) as { room?: unknown }).room
