@@ -69,7 +69,6 @@ function htmlToText(html: string): string {
     .replace(/&amp;/g, '&')
 }
 
-/** The display name a Parley activity gives for `actor` (a Mention tag naming it), else its URL. */
 export type RoomChatDeps = { chat: RoomChatPort; log: FederationLogger; policy: DomainPolicy }
 
 /** Host: a chat activity from a remote member, sent to the room's inbox. */
