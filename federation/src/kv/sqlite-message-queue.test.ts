@@ -116,4 +116,35 @@ describe('SqliteMessageQueue', () => {
     controller.abort()
     await listening
   })
+
+  it('SqliteMessageQueue.pending() counts waiting, delayed and running messages, until the last handler finished', async () => {
+    const mq = new SqliteMessageQueue(openFederationDatabase(':memory:'), { pollIntervalMs: 20, concurrency: 1 })
+    await mq.enqueue({ n: 1 }, { orderingKey: 'k' })
+    await mq.enqueue({ n: 2 }, { orderingKey: 'k' })
+    await mq.enqueue({ n: 3 }, { delay: Temporal.Duration.from({ hours: 1 }) })
+    assert.deepEqual(mq.pending(), { waiting: 2, running: 0, delayed: 1, total: 3 })
+    let release = () => {}
+    const seen: unknown[] = []
+    const controller = new AbortController()
+    let listening: Promise<void> = Promise.resolve()
+    await new Promise<void>((started) => {
+      listening = mq.listen(
+        (message) => {
+          seen.push(message)
+          if (seen.length > 1) return
+          started()
+          return new Promise<void>((resolve) => (release = resolve))
+        },
+        { signal: controller.signal },
+      )
+    })
+    assert.deepEqual(mq.pending(), { waiting: 1, running: 1, delayed: 1, total: 3 }, 'the running one counts')
+    assert.equal((await mq.getDepth()).queued, 2, "Fedify's depth leaves it out")
+    release()
+    for (let i = 0; i < 250 && mq.pending().total > 1; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.deepEqual(mq.pending(), { waiting: 0, running: 0, delayed: 1, total: 1 }, 'the retry not due yet is left')
+    assert.deepEqual(seen, [{ n: 1 }, { n: 2 }])
+    controller.abort()
+    await listening
+  })
 })
