@@ -83,11 +83,14 @@ describe('SqliteMessageQueue', () => {
         pollIntervalMs: 20,
       })
       const listening = second.listen((message) => void seen.push(message), { signal: controller.signal })
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      assert.deepEqual(seen, [], 'not while the lease holds')
+      // A later message as a sentinel: workers take the oldest message they may, so once the
+      // sentinel was handled, the leased one was passed over.
+      await second.enqueue({ n: 'sentinel' })
+      for (let i = 0; i < 250 && seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+      assert.deepEqual(seen, [{ n: 'sentinel' }], 'not while the lease holds')
       clock.now += 5000
-      for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
-      assert.deepEqual(seen, [{ n: 1 }])
+      for (let i = 0; i < 250 && seen.length === 1; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+      assert.deepEqual(seen, [{ n: 'sentinel' }, { n: 1 }])
       controller.abort()
       await listening
       assert.equal(db.prepare('SELECT COUNT(*) AS n FROM fedify_queue').get()?.n, 0, 'deleted once handled')
