@@ -88,6 +88,8 @@ export type Instance = {
   federation: ParleyFederation
   chat: ChatStack
   fanout: RoomFanoutBridge
+  /** What local users do in one-to-one rooms with remote accounts, out as direct messages. */
+  directOutbox: DirectOutbox
   /** Writes in rooms hosted elsewhere, and those waiting for their host. */
   remoteWrites: RemoteRoomWrites
   files: FileService
@@ -390,6 +392,7 @@ export async function createInstance(config: Config, options: InstanceOptions): 
     federation,
     chat,
     fanout,
+    directOutbox,
     remoteWrites,
     files,
     fileKeeper,

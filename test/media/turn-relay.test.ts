@@ -132,8 +132,19 @@ test(
     const produced = await send.value.produce({ source: 'camera', offerSdp: offer })
     assert.ok(produced.ok, JSON.stringify(!produced.ok && produced.error))
     await alice.setAnswer('camera', produced.value.answerSdp)
-    await new Promise((resolve) => setTimeout(resolve, 4000))
-    const stats = await alice.stats('camera')
+    // coturn refused the allocation and the page finished gathering: no candidate will come, so no
+    // path can ever form — checked now, not after a pause.
+    const stats = await waitFor(
+      'the allocation refused and gathering complete',
+      async () => {
+        const s = await alice.stats('camera')
+        return dump().includes(`Cannot find credentials of user <${expired.username}>`) &&
+          s.iceGatheringState === 'complete'
+          ? s
+          : undefined
+      },
+      15_000,
+    )
     assert.notEqual(stats.connectionState, 'connected')
     assert.deepEqual(
       stats.localCandidateTypes.filter((type) => type === 'relay'),

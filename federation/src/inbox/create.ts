@@ -18,6 +18,13 @@ const PUBLIC = new Set(['https://www.w3.org/ns/activitystreams#Public', 'as:Publ
 
 export async function onCreate(deps: InboxDeps, ctx: InboxContext<void>, create: Create): Promise<void> {
   if (create.id === null || create.actorId === null || deps.policy.blocks(create.actorId)) return
+  // A note of another server is refused before anything is fetched: Fedify would load it from that
+  // server (an address the sender chose), and a failed load would throw and have the activity
+  // retried for hours.
+  if (create.objectId !== null && create.objectId.origin !== create.actorId.origin) {
+    deps.log.warn({ create: create.id.href }, 'Note not attributed to the activity actor refused')
+    return
+  }
   const object = await create.getObject(ctx)
   if (!(object instanceof Note) || object.id === null) return
   if (!sameUrl(object.attributionId, create.actorId) || object.id.origin !== create.actorId.origin) {

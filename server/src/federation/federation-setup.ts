@@ -21,6 +21,7 @@ import {
   type LocalActorDirectory,
   type LocalRoomDirectory,
   type QueueBackends,
+  type QueuePending,
   type RoomHostLink,
 } from '@parley/federation'
 import type { Config } from '../config/schema.ts'
@@ -66,6 +67,8 @@ export type FederationRuntime = MemberSide & {
   readonly federation: ParleyFederation
   /** Messages of the federation queue this thread has handled (SQLite queue; see federation-workers.ts). */
   queueHandled(): number
+  /** Messages of the federation's queues not finished yet, by any thread or node (total 0: drained). */
+  queuePending(): Promise<QueuePending>
   /** Stops the queue (waiting for its workers), then closes the core and the backends. Idempotent. */
   close(): Promise<void>
 }
@@ -228,6 +231,7 @@ export function createFederationRuntime(
     ...member,
     federation,
     queueHandled: () => base.backends.handled(),
+    queuePending: () => base.backends.pending(),
     async close() {
       if (closed) return
       closed = true
