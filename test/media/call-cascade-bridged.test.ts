@@ -304,3 +304,62 @@ test('Cascaded SFUs: a publication the host refuses (Dan on B may not share his 
       await page.close()
     }
   })(t))
+
+test('Cascaded SFUs with simulcast: A forwards B the layer B’s viewers need — the highest any of them asks for — switched on A’s Janus per instance (needs Janus, Chromium, netns)', (t) =>
+  fixture.withLogs(async () => {
+    const [alice, bob, carol] = await Promise.all([person(a, 'alice4'), person(b, 'bob4'), person(b, 'carol4')])
+    const roomId = String(
+      (await alice.api('/api/v1/rooms', { method: 'POST', body: { kind: 'group', name: 'Layers' } })).json.id,
+    )
+    const roomUri = `${a.origin}/rooms/${roomId}`
+    await inviteAndJoin(a, alice.api, roomId, b, bob.api, 'bob4')
+    await inviteAndJoin(a, alice.api, roomId, b, carol.api, 'carol4')
+    const open = async (instance: TestInstance, p: Person) => {
+      const page = await fixture.chromium.context.newPage()
+      await page.goto(fixture.pages.page('sdk.html'))
+      await page.waitForFunction(() => 'app' in globalThis)
+      return sdkPage(page, instance.origin, p)
+    }
+    const [pa, pb, pc] = await Promise.all([open(a, alice), open(b, bob), open(b, carol)])
+    const viewer = { audio: false, video: false, screen: false }
+    try {
+      const started = await pa.start({ roomId, media: AV, simulcast: true })
+      assert.ok(started.ok, JSON.stringify(started))
+      for (const page of [pb, pc]) assert.ok((await page.start({ roomId: roomUri, media: viewer })).ok)
+      const aliceFeed = await waitFor('alice’s camera announced on B', async () => {
+        const feeds = await pb.feeds()
+        return feeds.find((f) => f.participantId === started.participantId && f.source === 'camera')?.feedId
+      })
+      await waitFor('bob and carol decoding alice', async () => {
+        const s = await Promise.all([pb.stats(), pc.stats()])
+        return s.every((x) => x.videoStreamsDecoding === 1) || undefined
+      })
+      const bridged = b.instance.app.bridgedCalls()?.call(roomUri)
+      assert.ok(bridged)
+      const widths = (pages: (typeof pb)[], width: number, what: string) =>
+        waitFor(
+          what,
+          async () => {
+            const s = await Promise.all(pages.map((p) => p.stats()))
+            return s.every((x) => x.frameWidths[0] === width) || undefined
+          },
+          20_000,
+          100,
+        )
+      // Both want the smallest layer: A forwards B only that one (320 px of a 1280×720 camera).
+      for (const page of [pb, pc]) assert.deepEqual(await page.request('setLayers', aliceFeed, 0), { ok: true })
+      await widths([pb, pc], 320, 'bob and carol receiving the 320 px layer')
+      assert.equal(bridged.inbound.layerOf(aliceFeed), 0)
+      // Carol wants more: B asks A for layer 1, and the one copy on B carries it for both.
+      assert.deepEqual(await pc.request('setLayers', aliceFeed, 1), { ok: true })
+      await widths([pb, pc], 640, 'the 640 px layer crossing for carol')
+      assert.equal(bridged.inbound.layerOf(aliceFeed), 1)
+      assert.equal(bridged.bridges().inbound.length, 1, 'still one copy of alice on B')
+      // Carol leaves: Bob alone needs the smallest layer again.
+      assert.deepEqual(await pc.request('leave'), { ok: true })
+      await widths([pb], 320, 'back to 320 px for bob alone')
+      t.diagnostic(`layer asked of A: ${bridged.inbound.layerOf(aliceFeed)}`)
+    } finally {
+      await Promise.all([pa.page.close(), pb.page.close(), pc.page.close()])
+    }
+  })(t))

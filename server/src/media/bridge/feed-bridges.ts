@@ -33,6 +33,8 @@ export type FeedBridgesEvents = {
 
 type Entry = {
   wanted: Set<string>
+  /** The layer asked of the origin for this feed; undefined: the options' (or the origin's default). */
+  layer: number | undefined
   bridge: FeedBridge | null
   starting: boolean
   backoffMs: number
@@ -65,6 +67,7 @@ export class FeedBridges {
     if (!entry) {
       entry = {
         wanted: new Set(),
+        layer: undefined,
         bridge: null,
         starting: false,
         backoffMs: BACKOFF_MIN_MS,
@@ -82,6 +85,25 @@ export class FeedBridges {
     const entry = this.#feeds.get(feedId)
     if (!entry || !entry.wanted.delete(who) || entry.wanted.size > 0) return
     this.#drop(feedId, entry, 'nobody wants it')
+  }
+
+  /**
+   * The simulcast layer the target's subscribers of the feed need now: the running bridge asks the
+   * origin for it, and a restarted one starts with it.
+   */
+  setLayer(feedId: string, spatialLayer: number): void {
+    const entry = this.#feeds.get(feedId)
+    if (!entry || entry.layer === spatialLayer) return
+    entry.layer = spatialLayer
+    void entry.bridge?.chooseLayer(spatialLayer).then((chosen) => {
+      if (!chosen.ok) this.#log.info({ feedId, error: chosen.error }, 'cannot switch the simulcast layer of a bridge')
+    })
+  }
+
+  /** The layer asked of the origin for the feed (for tests and metrics). */
+  layerOf(feedId: string): number | undefined {
+    const entry = this.#feeds.get(feedId)
+    return entry?.layer ?? this.#options.spatialLayer
   }
 
   /** The feed's copy on the target, while its bridge runs. */
@@ -113,10 +135,11 @@ export class FeedBridges {
     // werift (with its DTLS and SRTP stacks) is loaded by the first bridge, not by every start of
     // an instance that may never bridge a call.
     const { FeedBridge } = await import('./feed-bridge.ts')
+    const spatialLayer = entry.layer ?? this.#options.spatialLayer
     const started = await FeedBridge.start({
       origin: this.#options.origin,
       target: this.#options.target,
-      ...(this.#options.spatialLayer !== undefined ? { spatialLayer: this.#options.spatialLayer } : {}),
+      ...(spatialLayer !== undefined ? { spatialLayer } : {}),
       producerId: feedId,
       participantId: `${this.#options.participantPrefix ?? 'bridge'}-${feedId}-${entry.starts}`,
       hostAddresses: this.#options.hostAddresses,
