@@ -17,6 +17,8 @@ export type SecondJanus = {
   /** Its WebSocket API, for another server node's engine on the same Janus. */
   endpoint: JanusEndpoint
   newRouter(callId: string): Promise<Router>
+  /** A crash (fault injection): Janus is killed; its supervisor starts it again and the engine reconnects. */
+  kill(): void
   close(): Promise<void>
 }
 
@@ -46,6 +48,11 @@ export async function startSecondJanus(rtpPortRange: string): Promise<SecondJanu
       const created = await engine.createRouter({ callId })
       assert.ok(created.ok, JSON.stringify(!created.ok && created.error))
       return created.value
+    },
+    kill() {
+      const pid = supervisor.pid
+      assert.ok(pid, 'Janus B runs')
+      process.kill(pid, 'SIGKILL')
     },
     async close() {
       engine.close()
