@@ -65,7 +65,8 @@ export type BridgedCallDeps = {
   /** Over our call channel to the host. */
   send(frame: PeerCascadeFrame): void
   hostAddresses: readonly string[]
-  iceServers: readonly RTCIceServer[]
+  /** Our STUN/TURN servers, asked for at every start of a bridge (TURN credentials expire). */
+  iceServers(): readonly RTCIceServer[]
   logger: Logger
   /** How long a subscription waits for a host feed's first copy here. */
   copyTimeoutMs?: number

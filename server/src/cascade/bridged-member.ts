@@ -45,7 +45,7 @@ export function bridgedMember(options: {
   actor: { id: string; name: string }
   send(frame: PeerCascadeFrame): void
   hostAddresses: readonly string[]
-  iceServers: readonly RTCIceServer[]
+  iceServers(): readonly RTCIceServer[]
   logger: Logger
   /** The host refused one of its publications. */
   onRefused(code: ErrorCode, source: CallSource): void

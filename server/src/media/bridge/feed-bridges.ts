@@ -4,6 +4,8 @@
  * closes it. A bridge that dies while its feed is still wanted and still published on the origin
  * is started again (backoff 250 ms doubling to 5 s), and its new copy on the target is announced
  * (`bridged`), so subscribers there can move to it; a feed gone from the origin is `unbridged`.
+ * Every start asks for the ICE servers anew: TURN REST credentials expire (DESIGN.md §2.8), and a
+ * bridge restarted hours into a call must not present the ones its first start was given.
  */
 import type { RTCIceServer } from 'werift'
 import type { Logger } from '../../logger.ts'
@@ -18,7 +20,8 @@ export type FeedBridgesOptions = {
   /** The simulcast layer taken from the origin for this target. */
   spatialLayer?: number
   hostAddresses: readonly string[]
-  iceServers: readonly RTCIceServer[]
+  /** STUN/TURN servers for one start of a bridge (fresh TURN credentials each time). */
+  iceServers(): readonly RTCIceServer[]
   logger: Logger
   /** The bridges' participant ids on both routers start with this. */
   participantPrefix?: string
@@ -143,7 +146,7 @@ export class FeedBridges {
       producerId: feedId,
       participantId: `${this.#options.participantPrefix ?? 'bridge'}-${feedId}-${entry.starts}`,
       hostAddresses: this.#options.hostAddresses,
-      iceServers: this.#options.iceServers,
+      iceServers: this.#options.iceServers(),
       logger: this.#options.logger,
     })
     entry.starting = false
