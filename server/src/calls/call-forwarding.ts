@@ -123,7 +123,7 @@ export class CallForwarding implements CallFrontDoor {
     if (this.#closed) return
     this.#closed = true
     clearInterval(this.#timer)
-    this.#service.close()
+    await this.#service.close()
     await Promise.allSettled([...this.#order.values()])
     await this.#unsubscribe?.().catch(() => undefined)
     await this.#leases.close()

@@ -72,6 +72,8 @@ export class CascadeCluster {
    * here), or when the node that did is gone (its lease is taken over).
    */
   async owner(room: string): Promise<string> {
+    // Ours until a renewal fails (lost()): no round trip to Redis for each of the room's frames.
+    if (this.#owned.has(room)) return this.nodeId
     const leases = this.#deps.leases
     let holder = await leases.claim(room)
     if (holder !== this.nodeId && !(await leases.alive([holder])).has(holder)) {
