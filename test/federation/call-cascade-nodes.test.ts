@@ -6,13 +6,15 @@ import type { ServerCallJoined, ServerMessage, ServerTyping } from '@parley/prot
 import { rmSync } from 'node:fs'
 import { RedisBus } from '@parley/server'
 import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
+import { startChildInstance, type ChildInstance } from '../harness/child.ts'
 import { apiAs, inviteAndJoin, type Api } from '../harness/rooms.ts'
 
 // The member instance B runs as two server nodes on one Redis (and one data folder). Bob's session
 // is on B's node 1, Carol's on node 2; both are in the call of a room hosted on A. Within B, the
 // node holding the room's call lease alone speaks for B (spec/cascade.md): A sees one call channel
 // from B, only that node holds a channel to A, and the other node's sessions, typing and welcome
-// go through it. When that node stops, the other one takes over and its people can join again.
+// go through it. When that node stops, or crashes (a child process killed), the other one takes
+// over and its people can join again.
 // Needs Redis at 127.0.0.1:6379.
 
 // The Redis the test run starts (.ci/run), as the server's own multi-node tests use.
@@ -174,6 +176,93 @@ describe('Federated calls with two nodes of the member instance (needs Redis)', 
         ),
       10_000,
       'alice sees the participant back',
+    )
+  })
+})
+
+describe('Federated calls: the node that speaks for B crashes (needs Redis)', () => {
+  const prefix = `parley-test-${randomUUID()}:`
+  const env = { PARLEY_CALL_LEASE_SECONDS: '3' }
+  let a: TestInstance
+  let crashing: ChildInstance
+  let survivor: TestInstance
+  const clients: Client[] = []
+
+  before(async () => {
+    a = await startInstance()
+    // B's first node, in a process of its own (to be killed); it alone runs while the room is
+    // mirrored on B, so it takes the room's lease and speaks for B.
+    crashing = await startChildInstance({ env, bus: { url: redisUrl, prefix } })
+  })
+  afterEach(printLogsOnFailure(() => [a, survivor]))
+  after(async () => {
+    for (const c of clients) c.rt.close()
+    await crashing?.kill()
+    await a?.close()
+    await survivor?.close({ keepData: true })
+    if (crashing) rmSync(crashing.dataDir, { recursive: true, force: true })
+  })
+
+  it('B’s other node hears the call ended, takes the room over, and its session joins A’s call again through it', async () => {
+    const ann = await apiAs(a, 'ann', 'Ann')
+    const roomId = String(
+      (await ann.api('/api/v1/rooms', { method: 'POST', body: { kind: 'group', name: 'Crash' } })).json.id,
+    )
+    const roomUri = `${a.origin}/rooms/${roomId}`
+    const onChild: Api = async (path, init = {}) => {
+      const res = await fetch(`${crashing.origin}${path}`, {
+        method: init.method ?? 'GET',
+        headers: {
+          authorization: `Bearer ${crashing.token}`,
+          ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      })
+      const text = await res.text()
+      return { status: res.status, json: text ? JSON.parse(text) : {} }
+    }
+    await inviteAndJoin(a, ann.api, roomId, crashing, onChild, 'alice')
+    survivor = await startInstance({
+      publicOrigin: crashing.origin,
+      dataDir: crashing.dataDir,
+      bus: new RedisBus({ url: redisUrl, prefix }),
+      env,
+    })
+    const aliceOnB = await survivor.services.store.users.byUsername('alice')
+    assert.ok(aliceOnB)
+    const annRt = await realtime(a.origin, a, ann.id)
+    const aliceRt = await realtime(survivor.origin, survivor, aliceOnB.id)
+    clients.push(annRt, aliceRt)
+    await annRt.rt.request({ type: 'call.join', roomId, media })
+    const first = (await aliceRt.rt.request({ type: 'call.join', roomId: roomUri, media })) as ServerCallJoined
+    assert.equal(first.roomId, roomUri)
+    assert.deepEqual(survivor.instance.app.cascadeChannels().toHosts, [], 'the other node speaks for B')
+    assert.deepEqual(a.instance.app.cascadeChannels().fromPeers, [crashing.origin])
+
+    await crashing.kill()
+    await eventually(
+      async () => aliceRt.frames.some((f) => f.type === 'call.ended' && f.roomId === roomUri),
+      10_000,
+      'alice’s session hears the call ended with the node that spoke for B',
+    )
+    await eventually(
+      async () =>
+        annRt.frames.some(
+          (f) => f.type === 'call.left' && 'participantId' in f && f.participantId === first.participantId,
+        ),
+      10_000,
+      'A lets B’s participant go with the dead channel',
+    )
+    const again = (await aliceRt.rt.request({ type: 'call.join', roomId: roomUri, media })) as ServerCallJoined
+    assert.notEqual(again.participantId, first.participantId)
+    assert.deepEqual(survivor.instance.app.cascadeChannels().toHosts, [a.origin], 'the survivor speaks for B now')
+    assert.deepEqual(a.instance.app.cascadeChannels().fromPeers, [crashing.origin], 'still one channel from B')
+    // The survivor follows the room's call news too.
+    await annRt.rt.request({ type: 'call.reaction', roomId, emoji: '👋' })
+    await eventually(
+      async () => aliceRt.frames.some((f) => f.type === 'call.reaction' && f.emoji === '👋'),
+      10_000,
+      'alice sees ann’s reaction through the survivor',
     )
   })
 })
