@@ -7,7 +7,7 @@
  *  - baseline: Alice's own join on A (a local call);
  *  - a session on B's lease node (B → A over the call channel);
  *  - a session on B's other node (forwarded over B's Redis to the lease node, then to A).
- * p50/p95 over N rounds each, and ratios to the baseline. Timings are printed, never asserted.
+ * p50/p95 over N rounds each (interleaved), and ratios to the baseline. Timings are printed, never asserted.
  * Run: npm run bench:cascade-nodes (or node bench/cascade-nodes-bench.ts [rounds])
  */
 import { randomUUID } from 'node:crypto'
@@ -18,7 +18,7 @@ import { RedisBus } from '@parley/server'
 import { startInstance, eventually, type TestInstance } from '@parley/test/harness/instance.ts'
 import { apiAs, inviteAndJoin } from '@parley/test/harness/rooms.ts'
 
-const ROUNDS = Number(process.argv[2] ?? 40)
+const ROUNDS = Number(process.argv[2] ?? 100)
 const redisUrl = 'redis://127.0.0.1:6379'
 const media = { audio: true, video: false, screen: false }
 const percentile = (values: number[], p: number) => {
@@ -66,22 +66,25 @@ try {
   const leaseIsB1 = b1.instance.app.cascadeChannels().toHosts.includes(a.origin)
   const [onLease, onOther] = leaseIsB1 ? [bobRt, carolRt] : [carolRt, bobRt]
 
-  const rounds = async (rt: RealtimeClient, room: string) => {
-    const times: number[] = []
-    for (let i = 0; i < ROUNDS; i++) {
-      const t0 = performance.now()
-      const joined = (await rt.request({ type: 'call.join', roomId: room, media })) as ServerCallJoined
-      times.push(performance.now() - t0)
-      if (joined.type !== 'call.joined') throw new Error(`not joined: ${JSON.stringify(joined)}`)
-      await rt.request({ type: 'call.leave', roomId: room })
-    }
-    return times
+  const once = async (rt: RealtimeClient, room: string) => {
+    const t0 = performance.now()
+    const joined = (await rt.request({ type: 'call.join', roomId: room, media })) as ServerCallJoined
+    const ms = performance.now() - t0
+    if (joined.type !== 'call.joined') throw new Error(`not joined: ${JSON.stringify(joined)}`)
+    await rt.request({ type: 'call.leave', roomId: room })
+    return ms
   }
   // A local session on A leaves the host's own call running for the others: a second session of Alice's.
   const local = await connect(a, alice.id)
-  const baseline = await rounds(local, roomId)
-  const lease = await rounds(onLease, roomUri)
-  const other = await rounds(onOther, roomUri)
+  const baseline: number[] = []
+  const lease: number[] = []
+  const other: number[] = []
+  // Interleaved, so that whatever else the machine does weighs on the three alike.
+  for (let i = 0; i < ROUNDS; i++) {
+    baseline.push(await once(local, roomId))
+    lease.push(await once(onLease, roomUri))
+    other.push(await once(onOther, roomUri))
+  }
   const row = (name: string, times: number[]) => {
     const p50 = percentile(times, 50)
     const p95 = percentile(times, 95)
