@@ -64,6 +64,13 @@ export type StartOptions = {
   dataDir?: string
   /** The media engine calls run on (e.g. a test's Janus); default: mesh from config. */
   media?: InstanceOptions['media']
+  /**
+   * Another node of an existing instance: its public origin (and `dataDir`, and a `bus` on the
+   * same Redis and prefix). It listens on a port of its own, which `origin` names.
+   */
+  publicOrigin?: string
+  /** The bus between nodes (a RedisBus for several nodes); default: from config. */
+  bus?: InstanceOptions['bus']
 }
 
 export async function startInstance(options: StartOptions = {}): Promise<TestInstance> {
@@ -76,7 +83,7 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
   const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-instance-'))
   const loaded = loadConfig({
     env: {
-      PARLEY_PUBLIC_ORIGIN: origin,
+      PARLEY_PUBLIC_ORIGIN: options.publicOrigin ?? origin,
       PARLEY_DATA_DIR: dir,
       PARLEY_LOG_LEVEL: 'debug',
       PARLEY_REGISTRATION: 'closed',
@@ -98,6 +105,7 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
   const instance: Instance = await createInstance(config, {
     logger,
     ...(options.media ? { media: options.media } : {}),
+    ...(options.bus ? { bus: options.bus } : {}),
   })
   const { app, services } = instance
   await app.ready()
