@@ -83,7 +83,9 @@ export function installCollections(federation: Federation<void>, deps: Collectio
         next = page.next
         if (cursor !== null) return { items, nextCursor: next }
       } while (next !== null)
-      return { items }
+      // Delivery: followers with a shared inbox first, so that a fan-out enqueues (and the queue
+      // hands out) the deliveries that reach many followers at once before the one-person inboxes.
+      return { items: [...items.filter((item) => item.endpoints), ...items.filter((item) => !item.endpoints)] }
     })
     .setFirstCursor(async (_ctx, identifier) => ((await followersOf(identifier)) ? '' : null))
     .setCounter(async (_ctx, identifier) => {
