@@ -290,7 +290,11 @@ function queuedFederation(received: Create[], loads: string[], keyPairLookups: s
   federation
     .setActorDispatcher('/users/{identifier}', (ctx, identifier) =>
       identifier === 'bob'
-        ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier, inbox: ctx.getInboxUri(identifier) })
+        ? new Person({
+            id: ctx.getActorUri(identifier),
+            preferredUsername: identifier,
+            inbox: ctx.getInboxUri(identifier),
+          })
         : null,
     )
     .setKeyPairsDispatcher((_ctx, identifier) => {
