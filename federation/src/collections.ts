@@ -11,6 +11,7 @@ import type { DomainPolicy } from './domain-policy.ts'
 import { parseIdentifier } from './actor-identifiers.ts'
 import { ACTOR_PATHS } from './actor-dispatcher.ts'
 import { buildPostAnnounce, buildPostNote } from './rooms/room-documents.ts'
+import { sharedInboxesFirst } from './delivery-order.ts'
 
 /** A room's public post (its own path: the identifier is the bare room id). */
 export const ROOM_POST_PATH = '/rooms/{identifier}/posts/{postId}'
@@ -83,9 +84,7 @@ export function installCollections(federation: Federation<void>, deps: Collectio
         next = page.next
         if (cursor !== null) return { items, nextCursor: next }
       } while (next !== null)
-      // Delivery: followers with a shared inbox first, so that a fan-out enqueues (and the queue
-      // hands out) the deliveries that reach many followers at once before the one-person inboxes.
-      return { items: [...items.filter((item) => item.endpoints), ...items.filter((item) => !item.endpoints)] }
+      return { items: sharedInboxesFirst(items) }
     })
     .setFirstCursor(async (_ctx, identifier) => ((await followersOf(identifier)) ? '' : null))
     .setCounter(async (_ctx, identifier) => {
