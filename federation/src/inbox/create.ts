@@ -46,14 +46,9 @@ export async function onCreate(deps: InboxDeps, ctx: InboxContext<void>, create:
   }
   if (recipients.size === 0) return
   // The sender's profile names it in the conversation and says where replies go: from the cache
-  // (its key was fetched to check the signature), signed only when that fails (servers that
-  // answer actors only to signed requests).
-  const sender =
-    (await create.getActor({
-      documentLoader: deps.publicLoader,
-      contextLoader: ctx.contextLoader,
-      suppressError: true,
-    })) ?? (await create.getActor(ctx))
+  // (its key was fetched to check the signature), kept parsed there, signed only when that fails
+  // (servers that answer actors only to signed requests).
+  const sender = (await deps.actors.get(create.actorId)) ?? (await create.getActor(ctx))
   // Only when someone else is addressed too must the sender's actor say whether that is its followers collection.
   if (
     others.length > 0 &&

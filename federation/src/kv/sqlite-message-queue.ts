@@ -126,14 +126,19 @@ export class SqliteMessageQueue implements MessageQueue {
     const now = this.#now()
     const delay = durationMs(options?.delay)
     const insert = this.#sql.insert
-    this.#db.exec('BEGIN IMMEDIATE')
-    try {
-      for (const message of messages)
-        insert.run(JSON.stringify(message), options?.orderingKey ?? null, now + delay, now)
-      this.#db.exec('COMMIT')
-    } catch (error) {
-      this.#db.exec('ROLLBACK')
-      throw error
+    const orderingKey = options?.orderingKey ?? null
+    // One message (every inbound activity) is one statement, atomic on its own: no transaction
+    // around it (three statements more per activity, for nothing).
+    if (messages.length === 1) insert.run(JSON.stringify(messages[0]), orderingKey, now + delay, now)
+    else {
+      this.#db.exec('BEGIN IMMEDIATE')
+      try {
+        for (const message of messages) insert.run(JSON.stringify(message), orderingKey, now + delay, now)
+        this.#db.exec('COMMIT')
+      } catch (error) {
+        this.#db.exec('ROLLBACK')
+        throw error
+      }
     }
     // As many sleeping workers as there are new messages: waking all of them for one message
     // would make the others run a claim for nothing.

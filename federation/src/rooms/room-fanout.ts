@@ -29,6 +29,7 @@ import type { DomainPolicy } from '../domain-policy.ts'
 import { escapeHtml } from './room-documents.ts'
 import { attachmentObject } from '../attachments/attachment-objects.ts'
 import { pollQuestion } from './room-polls.ts'
+import { sharedInboxesFirst } from '../delivery-order.ts'
 
 const instant = (ms: number) => Temporal.Instant.fromEpochMilliseconds(ms)
 const mention = (actor: RoomActorRef) => new Mention({ href: new URL(actor.id), name: actor.name })
@@ -167,7 +168,7 @@ export async function memberRecipients(
     }
     cursor = page.next
   } while (cursor !== null)
-  return recipients
+  return sharedInboxesFirst(recipients)
 }
 
 export async function sendEvent(
