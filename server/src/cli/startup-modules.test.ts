@@ -1,7 +1,8 @@
 /**
  * `parley serve` loads what is configured and nothing else: with the embedded defaults (SQLite,
  * mesh, local files, in-process bus), none of the MongoDB driver, Redis, the S3 SDK, the Janus
- * engine, sharp, file-type, tus, web-push, rrule or the doctor's checks is loaded by the time it is ready. The real
+ * engine, sharp, file-type, tus, web-push, rrule, undici, jsonld or the doctor's checks is loaded
+ * by the time it is ready (undici and jsonld come with the first federation fetch or activity). The real
  * command runs in a child process with a loader hook that records every module it loads, so the
  * laziness cannot regress silently when someone adds a static import. Not timed: bench:startup is.
  */
@@ -31,6 +32,9 @@ const LAZY: Record<string, RegExp> = {
   tus: /\/node_modules\/@tus\//,
   'web-push': /\/node_modules\/web-push\//,
   rrule: /\/node_modules\/rrule\//,
+  // The fetchers' agent (guarded-agent.ts) and Fedify's JSON-LD processor (patches/README.md).
+  undici: /\/node_modules\/undici\//,
+  jsonld: /\/node_modules\/jsonld\//,
   'doctor checks': /\/server\/src\/cli\/doctor(-media)?\.ts$/,
 }
 
