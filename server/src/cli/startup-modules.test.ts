@@ -1,7 +1,7 @@
 /**
  * `parley serve` loads what is configured and nothing else: with the embedded defaults (SQLite,
  * mesh, local files, in-process bus), none of the MongoDB driver, Redis, the S3 SDK, the Janus
- * engine, sharp, file-type, tus, web-push, rrule, undici, jsonld or the doctor's checks is loaded
+ * engine, sharp, file-type, tus, web-push, rrule, undici, jsonld, OpenTelemetry's metrics SDK or the doctor's checks is loaded
  * by the time it is ready (undici and jsonld come with the first federation fetch or activity). The real
  * command runs in a child process with a loader hook that records every module it loads, so the
  * laziness cannot regress silently when someone adds a static import. Not timed: bench:startup is.
@@ -35,6 +35,8 @@ const LAZY: Record<string, RegExp> = {
   // The fetchers' agent (guarded-agent.ts) and Fedify's JSON-LD processor (patches/README.md).
   undici: /\/node_modules\/undici\//,
   jsonld: /\/node_modules\/jsonld\//,
+  // Fedify's benchmark mode only (patches/README.md).
+  'OpenTelemetry metrics SDK': /\/node_modules\/@opentelemetry\/sdk-metrics\//,
   'doctor checks': /\/server\/src\/cli\/doctor(-media)?\.ts$/,
 }
 
