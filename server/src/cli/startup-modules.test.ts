@@ -1,9 +1,9 @@
 /**
  * `parley serve` loads what is configured and nothing else: with the embedded defaults (SQLite,
  * mesh, local files, in-process bus), none of the MongoDB driver, Redis, the S3 SDK, the Janus
- * engine, sharp, file-type, tus, web-push, rrule, undici, jsonld, OpenTelemetry's metrics SDK or the doctor's checks is loaded
- * by the time it is ready (undici and jsonld come with the first federation fetch or activity). The real
- * command runs in a child process with a loader hook that records every module it loads, so the
+ * engine, sharp, file-type, tus, web-push, rrule, undici, jsonld, OpenTelemetry's metrics SDK,
+ * the OpenAPI generator or the doctor's checks is loaded by the time it is ready (undici and jsonld
+ * come with the first federation fetch or activity, the generator with /api/docs). The real command runs in a child process with a loader hook that records every module it loads, so the
  * laziness cannot regress silently when someone adds a static import. Not timed: bench:startup is.
  */
 import { describe, it } from 'node:test'
@@ -37,6 +37,9 @@ const LAZY: Record<string, RegExp> = {
   jsonld: /\/node_modules\/jsonld\//,
   // Fedify's benchmark mode only (patches/README.md).
   'OpenTelemetry metrics SDK': /\/node_modules\/@opentelemetry\/sdk-metrics\//,
+  // The API's OpenAPI document and Swagger UI, built at their first request (http/openapi.ts).
+  '@fastify/swagger': /\/node_modules\/@fastify\/swagger(-ui)?\//,
+  yaml: /\/node_modules\/yaml\//,
   'doctor checks': /\/server\/src\/cli\/doctor(-media)?\.ts$/,
 }
 
