@@ -13,6 +13,7 @@
  */
 import { createRequire } from 'node:module'
 import { isIP, type LookupFunction } from 'node:net'
+import type * as Undici from 'undici'
 import type { Agent } from 'undici'
 import { bareHost, isPublicAddress as isPublic, publicOnlyLookup, systemLookup } from './address-policy.ts'
 import { PrivateAddressError } from './fetch-errors.ts'
@@ -31,7 +32,7 @@ export function guardedAgent({
   isPublicAddress = isPublic,
 }: GuardedAgentOptions): Agent {
   // Synchronous on purpose (undici is CommonJS): callers make their agent where they first need it.
-  const { Agent, buildConnector } = createRequire(import.meta.url)('undici') as typeof import('undici')
+  const { Agent, buildConnector } = createRequire(import.meta.url)('undici') as typeof Undici
   if (allowPrivateAddress) return new Agent({ connect: { lookup } })
   const connect = buildConnector({ lookup: publicOnlyLookup(lookup, isPublicAddress) })
   return new Agent({
