@@ -3,7 +3,8 @@
  * mesh, local files, in-process bus), none of the MongoDB driver, Redis, the S3 SDK, the Janus
  * engine, sharp, file-type, tus, web-push, rrule, undici, jsonld, OpenTelemetry's metrics SDK,
  * the OpenAPI generator or the doctor's checks is loaded by the time it is ready (undici and jsonld
- * come with the first federation fetch or activity, the generator with /api/docs). The real command runs in a child process with a loader hook that records every module it loads, so the
+ * come with the first federation fetch or activity, the generator with /api/docs). The real
+ * command runs in a child process with a loader hook that records every module it loads, so the
  * laziness cannot regress silently when someone adds a static import. Not timed: bench:startup is.
  */
 import { describe, it } from 'node:test'
