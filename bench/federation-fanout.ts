@@ -58,6 +58,7 @@ async function measure(workers: number): Promise<void> {
     const seconds = (performance.now() - started) / 1000
     // The whole process: every thread's CPU time is in it.
     const cpu = process.cpuUsage(cpuBefore)
+    const { connections } = await sink.ask<{ connections: number }>({ type: 'received' }, 'received')
     const threads = workers || availableParallelism()
     console.log(`  federation threads: ${threads}${workers === 0 ? ' (the default: one per core)' : ''}`)
     console.log(`    enqueue (local action):      ${enqueueMs.toFixed(1)} ms`)
@@ -67,6 +68,8 @@ async function measure(workers: number): Promise<void> {
     console.log(
       `    CPU of the instance per delivery (all threads): ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms`,
     )
+    // Fedify posts with the global fetch, whose undici agent keeps connections per origin.
+    console.log(`    TLS connections the sink accepted: ${connections} (for ${N} deliveries)`)
   } finally {
     await parley.close()
     await sink.stop()

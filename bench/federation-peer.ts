@@ -27,6 +27,8 @@ useLocalCa(ca)
 trustLocalCa(ca)
 let close = async () => {}
 let received = 0
+/** TLS connections the sink accepted: how well the instance's HTTP client reuses connections. */
+let connections = 0
 let prepared: (() => Promise<number>)[] = []
 const mastodon = mode === 'senders' ? await startFakeMastodon() : null
 
@@ -38,6 +40,7 @@ if (mode === 'sink') {
       res.writeHead(202).end()
     })
   })
+  sink.on('secureConnection', () => connections++)
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
   send({ type: 'ready', origin: `https://127.0.0.1:${(sink.address() as AddressInfo).port}` })
   close = async () => {
@@ -53,7 +56,7 @@ process.on('message', (command: Command) => {
   void (async () => {
     switch (command.type) {
       case 'received':
-        return send({ type: 'received', received })
+        return send({ type: 'received', received, connections })
       case 'deliver':
         return send({
           type: 'delivered',

@@ -11,6 +11,7 @@ import type { DomainPolicy } from './domain-policy.ts'
 import { parseIdentifier } from './actor-identifiers.ts'
 import { ACTOR_PATHS } from './actor-dispatcher.ts'
 import { buildPostAnnounce, buildPostNote } from './rooms/room-documents.ts'
+import { sharedInboxesFirst } from './delivery-order.ts'
 
 /** A room's public post (its own path: the identifier is the bare room id). */
 export const ROOM_POST_PATH = '/rooms/{identifier}/posts/{postId}'
@@ -83,7 +84,7 @@ export function installCollections(federation: Federation<void>, deps: Collectio
         next = page.next
         if (cursor !== null) return { items, nextCursor: next }
       } while (next !== null)
-      return { items }
+      return { items: sharedInboxesFirst(items) }
     })
     .setFirstCursor(async (_ctx, identifier) => ((await followersOf(identifier)) ? '' : null))
     .setCounter(async (_ctx, identifier) => {

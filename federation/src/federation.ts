@@ -28,6 +28,7 @@ import { InboundGate } from './inbound/inbound-gate.ts'
 import { SignerKeys } from './inbound/signer-keys.ts'
 import { installActorDispatcher } from './actor-dispatcher.ts'
 import { installInboxListeners } from './inbox-listeners.ts'
+import { ParsedActors } from './parsed-actors.ts'
 import { installCollections } from './collections.ts'
 import { installRoomHistory } from './rooms/room-history.ts'
 import { INSTANCE_IDENTIFIER } from './actor-identifiers.ts'
@@ -118,6 +119,7 @@ export class ParleyFederation {
     })
     installInboxListeners(federation, {
       publicLoader,
+      actors: new ParsedActors({ documentLoader: publicLoader, contextLoader }),
       directory: core.deps.directory,
       repositories: deps.repositories,
       log,

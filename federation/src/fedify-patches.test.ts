@@ -271,3 +271,131 @@ test('patched @fedify/fedify: deliveries of one sender import its private key on
   // Unpatched, each of the 5 deliveries imports the key from its queue message again.
   assert.equal(imports, 1)
 })
+
+/**
+ * Bob's federation with a queue: the inbox enqueues, and the Create listener runs from the queue
+ * (as Parley's does). `loads` records what the federation's document loader was asked for.
+ */
+function queuedFederation(received: Create[], loads: string[], keyPairLookups: string[]) {
+  const documentLoader: DocumentLoader = (url) => {
+    loads.push(url)
+    return contextLoader(url)
+  }
+  const federation = createFederation<void>({
+    kv: new MemoryKvStore(),
+    queue: new InProcessMessageQueue(),
+    documentLoaderFactory: () => documentLoader,
+    contextLoaderFactory: () => contextLoader,
+  })
+  federation
+    .setActorDispatcher('/users/{identifier}', (ctx, identifier) =>
+      identifier === 'bob'
+        ? new Person({
+            id: ctx.getActorUri(identifier),
+            preferredUsername: identifier,
+            inbox: ctx.getInboxUri(identifier),
+          })
+        : null,
+    )
+    .setKeyPairsDispatcher((_ctx, identifier) => {
+      keyPairLookups.push(identifier)
+      return []
+    })
+  const listened = new Set<() => void>()
+  federation.setInboxListeners('/users/{identifier}/inbox', '/inbox').on(Create, (_ctx, activity) => {
+    received.push(activity)
+    for (const done of listened) done()
+  })
+  /** Resolves once the listener has run `count` times in all. */
+  const handled = (count: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (received.length < count) return
+        listened.delete(check)
+        resolve()
+      }
+      listened.add(check)
+      check()
+    })
+  return { federation, handled }
+}
+
+const unsignedPostTo = (path: string, json: unknown) =>
+  new Request(`https://parley.example${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/activity+json' },
+    body: JSON.stringify(json),
+  })
+
+test('patched @fedify/fedify: the queue listener takes the handed-over activity instead of parsing it again, with its own document loader bound', async (t) => {
+  const received: Create[] = []
+  const loads: string[] = []
+  const { federation, handled } = queuedFederation(received, loads, [])
+  const abort = new AbortController()
+  t.after(() => abort.abort())
+  void federation.startQueue(undefined, { signal: abort.signal })
+  // The object as a URL, so that the listener's getObject() fetches it through the bound loader.
+  const json = { ...(mastodonCreate() as Record<string, unknown>), object: 'https://mastodon.example/notes/7' }
+  // As Parley's gate does: parsed with a loader that fetches nothing until one is bound.
+  let bound: DocumentLoader = () => Promise.reject(new Error('nothing is fetched before the listener binds its loader'))
+  const activity = await Create.fromJsonLd(json, {
+    contextLoader,
+    documentLoader: (url, options) => bound(url, options),
+  })
+  const key = await aliceKey('https://mastodon.example/users/alice')
+  const response = await federation.fetch(unsignedPostTo('/inbox', json), {
+    contextData: undefined,
+    verifiedRequest: {
+      activity,
+      key,
+      bindDocumentLoader: (loader) => {
+        bound = loader
+      },
+    },
+  })
+  assert.equal(response.status, 202)
+  await handled(1)
+  // Unpatched, the listener gets a new Create parsed from the queued JSON.
+  assert.equal(received[0], activity, 'the listener gets the parsed activity itself')
+  await received[0]!.getObject({ suppressError: true })
+  assert.ok(loads.includes('https://mastodon.example/notes/7'), 'its fetches go through the listener context loader')
+})
+
+test('patched @fedify/fedify: without a loader to bind, the queue listener parses the queued activity as before', async (t) => {
+  const received: Create[] = []
+  const { federation, handled } = queuedFederation(received, [], [])
+  const abort = new AbortController()
+  t.after(() => abort.abort())
+  void federation.startQueue(undefined, { signal: abort.signal })
+  const json = mastodonCreate()
+  const activity = await Create.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
+  const key = await aliceKey('https://mastodon.example/users/alice')
+  const response = await federation.fetch(unsignedPostTo('/inbox', json), {
+    contextData: undefined,
+    verifiedRequest: { activity, key },
+  })
+  assert.equal(response.status, 202)
+  await handled(1)
+  assert.notEqual(received[0], activity)
+  assert.equal(received[0]!.id?.href, activity.id?.href)
+})
+
+test("patched @fedify/fedify: a personal inbox's activity handled without fetching never reads the recipient's key pairs", async (t) => {
+  const received: Create[] = []
+  const keyPairLookups: string[] = []
+  const { federation, handled } = queuedFederation(received, [], keyPairLookups)
+  const abort = new AbortController()
+  t.after(() => abort.abort())
+  void federation.startQueue(undefined, { signal: abort.signal })
+  const json = mastodonCreate()
+  const activity = await Create.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
+  const key = await aliceKey('https://mastodon.example/users/alice')
+  const response = await federation.fetch(unsignedPostTo('/users/bob/inbox', json), {
+    contextData: undefined,
+    verifiedRequest: { activity, key, bindDocumentLoader: () => {} },
+  })
+  assert.equal(response.status, 202)
+  await handled(1)
+  // Unpatched, the inbox request and the queued handling each read them (to make a signing loader).
+  assert.deepEqual(keyPairLookups, [])
+})

@@ -27,6 +27,7 @@ import type { DirectConversationPort, FederationRepositories, LocalActorDirector
 import type { FederationLogger } from './log.ts'
 import type { InboxDeps } from './inbox/inbox-deps.ts'
 import type { DomainPolicy } from './domain-policy.ts'
+import type { ParsedActors } from './parsed-actors.ts'
 import { roomIdOf, roomIdentifier } from './actor-identifiers.ts'
 import { ACTOR_PATHS } from './actor-dispatcher.ts'
 import { onFollow } from './inbox/follow.ts'
@@ -45,6 +46,8 @@ import { onRoomFollow, onRoomUndo, type RoomInboxDeps } from './rooms/room-inbox
 export type InboxListenerDeps = {
   /** The cached, unsigned document loader (see InboxDeps). */
   publicLoader: DocumentLoader
+  /** Actors read through it, kept parsed (see InboxDeps). */
+  actors: ParsedActors
   directory: LocalActorDirectory
   repositories: FederationRepositories
   log: FederationLogger
@@ -65,6 +68,7 @@ export function installInboxListeners(federation: Federation<void>, deps: InboxL
     policy: deps.policy,
     direct: deps.direct,
     publicLoader: deps.publicLoader,
+    actors: deps.actors,
     ...(deps.meetings ? { meetings: deps.meetings } : {}),
   }
   const rooms = deps.rooms

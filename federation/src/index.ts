@@ -24,6 +24,7 @@ export { SqliteMessageQueue, type SqliteMessageQueueOptions } from './kv/sqlite-
 export { RedisKvStore, type RedisKvStoreOptions } from './kv/redis-kv-store.ts'
 export { RedisMessageQueue, type RedisMessageQueueOptions } from './kv/redis-message-queue.ts'
 export { openQueueBackends, pingRedis, type QueueBackendOptions, type QueueBackends } from './kv/backends.ts'
+export type { QueuePending } from './kv/queue-pending.ts'
 export { routeFedifyLogs, type FederationLogLevel } from './logging.ts'
 export { DomainPolicy } from './domain-policy.ts'
 export {

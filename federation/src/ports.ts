@@ -389,6 +389,27 @@ export type RoomFanoutEvent =
   | { type: 'poll.new'; messageSeq: number; author: RoomActorRef; createdAt: number; poll: unknown }
   /** A poll's results or state changed; `poll`: a FederatedPoll (checked by the server). */
   | { type: 'poll.updated'; poll: unknown }
+  /**
+   * A user (of any instance) joined the room, or the host changed their role or permissions: member
+   * instances forget the room's roster and show the change (the participant as the roster has it).
+   * Guests are not announced: they have no actor URL, and member instances see them in the roster.
+   */
+  | { type: 'participant.joined' | 'participant.updated'; actor: RoomActorRef }
+  /** A user left the room, or a moderator removed or banned them. */
+  | { type: 'participant.left'; actor: RoomActorRef; reason: 'left' | 'removed' | 'banned' }
+
+/** The message a room event changes (an edit, a delete, a reaction), or null when it changes none that must exist first. */
+export function changedMessageSeq(event: RoomFanoutEvent): number | null {
+  switch (event.type) {
+    case 'message.edited':
+    case 'message.deleted':
+    case 'reaction.added':
+    case 'reaction.removed':
+      return event.messageSeq
+    default:
+      return null
+  }
+}
 
 /** A change of the room itself, announced to member instances the same way (an `Update` of the Group). */
 export type RoomUpdateEvent = { type: 'room.updated'; name: string; description: string }

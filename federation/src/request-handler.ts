@@ -52,9 +52,12 @@ export function claimsFederationPath(pathname: string): boolean {
 
 export class FederationRequests {
   readonly #deps: FederationRequestDeps
+  /** Made once: the Temporal polyfill's durations cost microseconds each, and every inbox POST needs it. */
+  readonly #replayTtl: Temporal.Duration
 
   constructor(deps: FederationRequestDeps) {
     this.#deps = deps
+    this.#replayTtl = Temporal.Duration.from({ milliseconds: deps.replayTtlMs })
   }
 
   /**
@@ -142,8 +145,8 @@ export class FederationRequests {
 
   /** Marks a signed request as received; false when it already was (a replay). */
   async #claim(key: KvKey): Promise<boolean> {
-    const { kv, now, replayTtlMs } = this.#deps
-    const ttl = Temporal.Duration.from({ milliseconds: replayTtlMs })
+    const { kv, now } = this.#deps
+    const ttl = this.#replayTtl
     if (kv.cas) return kv.cas(key, undefined, now(), { ttl })
     if ((await kv.get(key)) !== undefined) return false
     await kv.set(key, now(), { ttl })

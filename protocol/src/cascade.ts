@@ -133,6 +133,26 @@ export const CascadeBridgeClose = Type.Object(
 )
 export type CascadeBridgeClose = Static<typeof CascadeBridgeClose>
 
+export const CascadeBridgeLayer = Type.Object(
+  {
+    type: Type.Literal('cascade.bridge-layer'),
+    room: RoomUri,
+    bridge: BridgeId,
+    spatialLayer: Type.Integer({
+      minimum: 0,
+      maximum: 2,
+      description: 'The simulcast layer the host forwards to this peer',
+    }),
+  },
+  {
+    additionalProperties: false,
+    title: 'CascadeBridgeLayer',
+    description:
+      "Peer → host: forward another simulcast layer of the bridged feed (the highest one the peer's subscribers of it need now); the host switches its subscription on its SFU. Refused (media-not-found) for a bridge the peer does not hold",
+  },
+)
+export type CascadeBridgeLayer = Static<typeof CascadeBridgeLayer>
+
 export const CascadeTyping = Type.Object(
   {
     type: Type.Literal('cascade.typing'),
@@ -157,6 +177,7 @@ export const PEER_CASCADE_FRAMES = [
   CascadeBridgeSubscribe,
   CascadeBridgeAnswer,
   CascadeBridgeClose,
+  CascadeBridgeLayer,
   CascadeTyping,
 ] as const
 

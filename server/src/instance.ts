@@ -90,6 +90,8 @@ export type Instance = {
   federation: ParleyFederation
   chat: ChatStack
   fanout: RoomFanoutBridge
+  /** What local users do in one-to-one rooms with remote accounts, out as direct messages. */
+  directOutbox: DirectOutbox
   /** Writes in rooms hosted elsewhere, and those waiting for their host. */
   remoteWrites: RemoteRoomWrites
   files: FileService
@@ -170,6 +172,7 @@ export async function createInstance(config: Config, options: InstanceOptions): 
     events,
     bus,
     onMeetingCopyChanged: () => reminders.changed(),
+    hosts: core.hosts,
     logger,
   })
   // Writes in rooms hosted elsewhere go to their host, queued while it cannot be reached.
@@ -326,6 +329,7 @@ export async function createInstance(config: Config, options: InstanceOptions): 
       people,
       chat,
       federation,
+      rosters: member.rosters,
       files,
       uploads,
       meetings: { service: meetings, feeds: calendarFeeds },
@@ -397,6 +401,7 @@ export async function createInstance(config: Config, options: InstanceOptions): 
     federation,
     chat,
     fanout,
+    directOutbox,
     remoteWrites,
     files,
     fileKeeper,

@@ -32,7 +32,8 @@ describe('delivery to an instance that is down', () => {
     assert.deepEqual(undone, { ok: true, value: undefined }, 'the local action does not fail')
     assert.equal(await a.store().following.get(alice.id, bobActor), null)
 
-    await new Promise((resolve) => setTimeout(resolve, 1500))
+    // B comes back only once A has tried to deliver the Undo and failed: it waits for its retry.
+    await eventually(async () => (await a.queuePending()).delayed > 0, 15_000, "A's retry of the Undo")
     b = await startInstance({ port, dataDir })
     running.push(b)
     assert.equal(b.origin, bobActor.replace('/users/bob', ''), 'same origin after the restart')

@@ -1,6 +1,6 @@
 import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { startInstance, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
+import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
 
 describe('a domain block stops traffic both ways', () => {
   let a: TestInstance
@@ -22,7 +22,9 @@ describe('a domain block stops traffic both ways', () => {
   it('inbound: a Follow from the blocked domain is refused (403) and B stores nothing', async () => {
     const sent = await a.services.federation.federation.follow('alice', `@bob@${b.host}`)
     assert.ok(sent.ok, 'A does not know it is blocked: the Follow is queued')
-    await new Promise((resolve) => setTimeout(resolve, 1500))
+    // A delivered the Follow and B refused it: the delivery waits for a retry on A, and B has nothing queued.
+    await eventually(async () => (await a.queuePending()).delayed > 0, 15_000, "A's retry of the refused Follow")
+    await b.queueDrained()
     assert.equal(await b.store().followers.count(bob.id), 0)
     assert.equal((await a.store().following.get(alice.id, `${b.origin}/users/bob`))?.state, 'pending', 'never accepted')
     const direct = await fetch(`${b.origin}/users/bob/inbox`, {

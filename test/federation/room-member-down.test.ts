@@ -38,7 +38,8 @@ describe('Federated rooms when a member instance is down', () => {
           'the local action never waits for B',
         )
       }
-      await new Promise((resolve) => setTimeout(resolve, 1500))
+      // B comes back only once A has tried it and failed: a delivery waits for its retry.
+      await eventually(async () => (await a.queuePending()).delayed > 0, 30_000, "A's retry of a failed delivery to B")
       b = await startInstance({ port, dataDir, env })
       running.push(b)
       const { api: bobAgain } = await apiAs(b, 'bob')

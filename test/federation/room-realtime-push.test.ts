@@ -95,7 +95,9 @@ describe("Rooms on other instances reach the member's realtime sessions: invitat
     )
     await eventually(async () => events.list.some((e) => e.event.type === 'reaction.added'), 15_000, 'reaction.added')
 
-    const messageEvents = events.list.filter((e) => e.event.type !== 'room.updated')
+    const messageEvents = events.list.filter(
+      (e) => e.event.type.startsWith('message.') || e.event.type.startsWith('reaction.'),
+    )
     assert.deepEqual(
       messageEvents.map((e) => e.event.type),
       ['message.new', 'message.edited', 'reaction.added'],
@@ -131,6 +133,74 @@ describe("Rooms on other instances reach the member's realtime sessions: invitat
       shown,
       'the events carry the message as the history shows it',
     )
+  })
+
+  it("who joins A's room, changes role and is removed there reaches Bob's session as participant events, and B's participants list shows it at once", async () => {
+    const participantsOnB = async () =>
+      ((await bob(`/api/v1/rooms/${mirrorId}/participants`)).json.participants as Json[]).map((p) => ({
+        actorId: p.actorId,
+        role: p.role,
+      }))
+    const carolUrl = `${a.origin}/users/carol`
+    // Read once, so B keeps the roster without Carol: the change must make B forget it.
+    assert.ok(!(await participantsOnB()).some((p) => p.actorId === carolUrl), 'no Carol yet')
+    const participantEvents = () => events.list.filter((e) => e.event.type.startsWith('participant.'))
+    const seen = participantEvents().length
+
+    const carol = await a.addUser('carol', 'Carol')
+    const added = await alice(`/api/v1/rooms/${roomId}/participants`, {
+      method: 'POST',
+      body: { userId: carol.id, role: 'member' },
+    })
+    assert.equal(added.status, 201, JSON.stringify(added.json))
+    const joined = await eventually(
+      async () =>
+        participantEvents()
+          .slice(seen)
+          .find((e) => e.event.type === 'participant.joined'),
+      15_000,
+      "participant.joined on Bob's session",
+    )
+    assert.equal(joined.roomId, mirrorId)
+    const hostJoin = (await a.services.store.events.since(roomId, joined.seq - 1, 1))[0]
+    assert.equal((hostJoin?.data as { type?: string }).type, 'participant.joined', "seq names the host's join event")
+    assert.equal(joined.event.type === 'participant.joined' && joined.event.participant.actorId, carolUrl)
+    assert.equal(joined.event.type === 'participant.joined' && joined.event.participant.displayName, 'Carol')
+    assert.deepEqual(
+      (await participantsOnB()).find((p) => p.actorId === carolUrl),
+      { actorId: carolUrl, role: 'member' },
+      'listed on B at once, not after the roster expires',
+    )
+
+    const promoted = await alice(`/api/v1/rooms/${roomId}/participants/${carol.id}`, {
+      method: 'PATCH',
+      body: { role: 'moderator' },
+    })
+    assert.equal(promoted.status, 200, JSON.stringify(promoted.json))
+    const updated = await eventually(
+      async () =>
+        participantEvents()
+          .slice(seen)
+          .find((e) => e.event.type === 'participant.updated'),
+      15_000,
+      'participant.updated',
+    )
+    assert.equal(updated.event.type === 'participant.updated' && updated.event.participant.role, 'moderator')
+    assert.deepEqual((await participantsOnB()).find((p) => p.actorId === carolUrl)?.role, 'moderator')
+
+    const removed = await alice(`/api/v1/rooms/${roomId}/participants/${carol.id}`, { method: 'DELETE' })
+    assert.equal(removed.status, 204)
+    const left = await eventually(
+      async () =>
+        participantEvents()
+          .slice(seen)
+          .find((e) => e.event.type === 'participant.left'),
+      15_000,
+      'participant.left',
+    )
+    assert.deepEqual(left.event, { type: 'participant.left', actorId: carolUrl, reason: 'removed' })
+    assert.ok(joined.seq < updated.seq && updated.seq < left.seq, "in the host's order")
+    assert.ok(!(await participantsOnB()).some((p) => p.actorId === carolUrl), 'gone from the list on B')
   })
 
   it("a delete and a rename arrive with the host's seqs; a removal by the host ends with room.removed", async () => {

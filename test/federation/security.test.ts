@@ -76,11 +76,16 @@ for (const handOver of ['true', 'false'])
         (r) => r.host?.roomUri === roomUri,
       )?.name
 
-    /** A real direct message from P's alice, waited for: everything sent before it has been processed. */
+    /**
+     * A real direct message from P's alice, waited for, and then B's queues drained: B's inbox
+     * handles activities concurrently, so the sentinel alone would not prove that an attack sent
+     * before it (one slowed down by a fetch, say) has been processed; the empty queue does.
+     */
     async function sentinel(text: string): Promise<void> {
       const sent = await p.services.federation.federation.sendDirectMessage('alice', `@bob@${b.host}`, text)
       assert.ok(sent.ok, JSON.stringify(sent))
       await eventually(async () => (await messages()).some((m) => m.includes(text)), 15_000, `sentinel ${text}`)
+      await b.queueDrained()
     }
 
     const follow = (actor: string) => ({

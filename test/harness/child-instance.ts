@@ -4,10 +4,18 @@
  * JSON line { origin, port, dataDir, token } (token: an API token of user "alice", made on first
  * start) once it serves, then runs until killed.
  */
+import { RedisBus } from '@parley/server'
 import { startInstance } from './instance.ts'
 import { useLocalCa, type LocalCa } from './local-ca.ts'
 
-type ChildOptions = { ca: LocalCa; port?: number; dataDir?: string; env?: Record<string, string> }
+type ChildOptions = {
+  ca: LocalCa
+  port?: number
+  dataDir?: string
+  env?: Record<string, string>
+  /** A node of several: the Redis bus it shares with the others (and its key prefix). */
+  bus?: { url: string; prefix: string }
+}
 
 const options = JSON.parse(process.argv[2] ?? '{}') as ChildOptions
 useLocalCa(options.ca)
@@ -15,6 +23,7 @@ const instance = await startInstance({
   ...(options.port ? { port: options.port } : {}),
   ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   ...(options.env ? { env: options.env } : {}),
+  ...(options.bus ? { bus: new RedisBus(options.bus) } : {}),
 })
 const existing = await instance.services.store.users.byUsername('alice')
 const aliceId = existing?.id ?? (await instance.addUser('alice', 'Alice')).id

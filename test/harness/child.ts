@@ -15,7 +15,13 @@ export type ChildInstance = {
 }
 
 export async function startChildInstance(
-  options: { port?: number; dataDir?: string; env?: Record<string, string> } = {},
+  options: {
+    port?: number
+    dataDir?: string
+    env?: Record<string, string>
+    /** A node of several: the Redis bus it shares with the others. */
+    bus?: { url: string; prefix: string }
+  } = {},
 ): Promise<ChildInstance> {
   const ca = localCa()
   trustLocalCa(ca)

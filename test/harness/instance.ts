@@ -19,6 +19,7 @@ import {
   type InstanceOptions,
   type Services,
 } from '@parley/server'
+import type { QueuePending } from '@parley/federation'
 import { localCa, trustLocalCa } from './local-ca.ts'
 
 export type TestInstance = {
@@ -41,6 +42,15 @@ export type TestInstance = {
    * Resolves the returned promise once they were all answered so.
    */
   failRequests(match: (method: string, path: string) => boolean, status: number, times?: number): Promise<void>
+  /** Messages of the federation's queues not finished yet: waiting, being handled, delayed (retries). */
+  queuePending(): Promise<QueuePending>
+  /**
+   * Resolves once the federation has nothing left to do: every room event handed to the queue (room
+   * fan-out, direct messages) and no message left in its queues — waiting, being handled or waiting
+   * for a retry. What a test waits for before checking that something did *not* happen (an inbound
+   * activity refused, a delivery skipped), instead of sleeping. Rejects after `timeoutMs`.
+   */
+  queueDrained(timeoutMs?: number): Promise<void>
   /** Stops the instance; its files are deleted unless `keepData` (to restart it on the same port). */
   close(options?: { keepData?: boolean }): Promise<void>
   port: number
@@ -54,6 +64,13 @@ export type StartOptions = {
   dataDir?: string
   /** The media engine calls run on (e.g. a test's Janus); default: mesh from config. */
   media?: InstanceOptions['media']
+  /**
+   * Another node of an existing instance: its public origin (and `dataDir`, and a `bus` on the
+   * same Redis and prefix). It listens on a port of its own, which `origin` names.
+   */
+  publicOrigin?: string
+  /** The bus between nodes (a RedisBus for several nodes); default: from config. */
+  bus?: InstanceOptions['bus']
 }
 
 export async function startInstance(options: StartOptions = {}): Promise<TestInstance> {
@@ -66,7 +83,7 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
   const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-instance-'))
   const loaded = loadConfig({
     env: {
-      PARLEY_PUBLIC_ORIGIN: origin,
+      PARLEY_PUBLIC_ORIGIN: options.publicOrigin ?? origin,
       PARLEY_DATA_DIR: dir,
       PARLEY_LOG_LEVEL: 'debug',
       PARLEY_REGISTRATION: 'closed',
@@ -88,6 +105,7 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
   const instance: Instance = await createInstance(config, {
     logger,
     ...(options.media ? { media: options.media } : {}),
+    ...(options.bus ? { bus: options.bus } : {}),
   })
   const { app, services } = instance
   await app.ready()
@@ -127,6 +145,27 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
       new Promise<void>((done) => {
         faults.push({ match, status, left: times, done })
       }),
+    queuePending: () => services.federation.queuePending(),
+    async queueDrained(timeoutMs = 15_000) {
+      const relays = [instance.fanout, instance.directOutbox]
+      let last: QueuePending | null = null
+      try {
+        await eventually(
+          async () => {
+            await Promise.all(relays.map((relay) => relay.idle()))
+            last = await services.federation.queuePending()
+            // Relays read after the queue: a queue handler hands its room events to the relays before
+            // its message is deleted, so with no message left such an event shows here now.
+            return last.total === 0 && !relays.some((relay) => relay.busy)
+          },
+          timeoutMs,
+          `the federation queues of ${origin} to drain`,
+        )
+      } catch (error) {
+        const busy = relays.some((relay) => relay.busy) ? '; room events not yet handed over' : ''
+        throw new Error(`${(error as Error).message} (left: ${JSON.stringify(last)}${busy})`, { cause: error })
+      }
+    },
     async addUser(username, displayName) {
       const created = await services.accounts.createUser({ username, displayName: displayName ?? username })
       if (!created.ok) throw new Error(created.error.type)

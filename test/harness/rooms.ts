@@ -41,7 +41,8 @@ export async function inviteAndJoin(
   host: TestInstance,
   inviter: Api,
   roomId: string,
-  memberInstance: TestInstance,
+  /** The member's instance: an in-process one, or a child process (only its origin and host are used). */
+  memberInstance: Pick<TestInstance, 'origin' | 'host'>,
   member: Api,
   username: string,
 ): Promise<void> {

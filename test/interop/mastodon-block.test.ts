@@ -76,7 +76,7 @@ describe('a Parley user blocks a Mastodon account', () => {
     assert.equal((reject.json.object as { id: string }).id, JSON.parse(follow).id)
     const dm = mastodon.fixture('create-direct-note.json', vars())
     assert.equal((await mastodon.deliver(`${parley.origin}/users/bob/inbox`, dm)).status, 202)
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await parley.queueDrained()
     assert.equal(await parley.store().followers.count(bob.id), 0)
     assert.deepEqual(await parley.store().inboundMessages.listForUser(bob.id), [])
     assert.equal(count('Accept'), 1, 'only the Accept from before the block')

@@ -98,7 +98,7 @@ describe('Mastodon and Misskey direct messages ↔ one-to-one rooms', () => {
     assert.equal((await mastodon.deliver(inbox(), JSON.stringify(create))).status, 202)
     create.id = `${aliceNote}/activity-again`
     assert.equal((await mastodon.deliver(inbox(), JSON.stringify(create))).status, 202)
-    await new Promise((resolve) => setTimeout(resolve, 400))
+    await parley.queueDrained()
     assert.equal((await messages()).length, 1)
   })
 
@@ -184,7 +184,7 @@ describe('Mastodon and Misskey direct messages ↔ one-to-one rooms', () => {
         .status,
       202,
     )
-    await new Promise((resolve) => setTimeout(resolve, 400))
+    await parley.queueDrained()
     assert.equal(await snapshot(), before)
   })
 
@@ -353,7 +353,7 @@ describe('Mastodon and Misskey direct messages ↔ one-to-one rooms', () => {
       mastodon.fixture('delete-note.json', vars({ NOTE: `${misskey.origin}/notes/9ix${randomUUID()}` })),
     )
     assert.equal((await mastodon.deliver(inbox(), JSON.stringify(otherServer))).status, 202)
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    await parley.queueDrained()
     assert.equal(await snapshot(), before, 'store unchanged')
   })
 
@@ -373,7 +373,8 @@ describe('Mastodon and Misskey direct messages ↔ one-to-one rooms', () => {
       15_000,
       'the marker',
     )
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // The post went through the direct outbox and the queue, which then emptied: nothing left to send.
+    await parley.queueDrained()
     assert.equal(mastodon.deliveries.filter((d) => d.json.type === 'Create').length, creates)
   })
 })

@@ -75,7 +75,7 @@ describe('Mastodon → Parley with fixture payloads signed as Mastodon signs the
     for (const create of [publicNote, followersOnly]) {
       assert.equal((await mastodon.deliver(`${parley.origin}/inbox`, JSON.stringify(create))).status, 202)
     }
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await parley.queueDrained()
     const notes = (await parley.store().inboundMessages.listForUser(bob.id)).map((m) => m.noteId)
     assert.ok(!notes.includes(publicNote.object.id), 'public')
     assert.ok(!notes.includes(followersOnly.object.id), 'followers-only')
@@ -177,7 +177,7 @@ describe('Parley → Mastodon followers: profile updates', () => {
     // Once the follower's domain is blocked, further updates skip it.
     await parley.services.federation.federation.blockDomain(mastodon.host, 'test')
     await parley.services.accounts.updateProfile(carol.id, 'Carol D.')
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    await parley.queueDrained()
     assert.equal(
       mastodon.deliveries.filter((d) => d.json.type === 'Update').length,
       1,

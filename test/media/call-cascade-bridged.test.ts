@@ -6,8 +6,11 @@
  * each (one copy however many of B's people watch) and B's feeds go out into A's call as theirs.
  * Every page decodes every other's video and receives their audio; the bridges are DTLS-SRTP; A
  * hears who speaks on B (the audio level survives the bridge); a mute decided on A holds on B's
- * Janus; a dead bridge is replaced and B's pages move to its copy; bridges stop when feeds are
- * unpublished and people leave. An e2ee room crosses the bridges too. Needs Janus, Chromium, netns.
+ * Janus; a dead bridge is replaced in both directions (B's pages move to the new copy of Alice,
+ * Alice decodes Bob's new copy on A); bridges stop when feeds are unpublished and people leave. An
+ * e2ee room crosses the bridges too; A forwards B the simulcast layer B's viewers need; when B's
+ * Janus dies, B's people leave A's call, which goes on, and join again once it is back. Needs
+ * Janus, Chromium, netns.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -180,6 +183,23 @@ test('Cascaded SFUs: Alice on A, Bob and Carol on B each decode the others; B’
       })
       assert.equal(bridgeSubscriptionsOnA(), 1, 'the old subscription on A is gone')
 
+      // The other direction: the bridge republishing Bob's camera into A dies. It is started again,
+      // publishes a new copy in A's call for Bob, and Alice decodes him from it.
+      const bobFeedOnA = async () =>
+        (await pa.feeds()).find((f) => f.participantId === bobOnA && f.source === 'camera')?.feedId
+      const oldBobFeed = await bobFeedOnA()
+      const bobBridge = bridged.bridges().outbound.find((bridge) => bridge.producer.id === oldBobFeed)
+      assert.ok(oldBobFeed && bobBridge, 'the bridge carrying bob’s camera into A')
+      bobBridge.close('test: the bridge died')
+      const newBobFeed = await waitFor('bob’s camera carried into A again', async () => {
+        const feed = await bobFeedOnA()
+        return feed && feed !== oldBobFeed && bridged.bridges().outbound.length === 2 ? feed : undefined
+      })
+      const aliceSaw = (await pa.framesByFeed())[newBobFeed] ?? 0
+      await waitFor('alice decoding bob’s new copy', async () =>
+        ((await pa.framesByFeed())[newBobFeed] ?? 0) > aliceSaw + 10 ? true : undefined,
+      )
+
       // Carol leaves: her feed's copy on A goes; Alice's copy stays for Bob.
       assert.deepEqual(await pc.request('leave'), { ok: true })
       await waitFor('carol’s bridge to A closed', async () =>
@@ -302,5 +322,131 @@ test('Cascaded SFUs: a publication the host refuses (Dan on B may not share his 
       t.diagnostic(`refused: ${JSON.stringify(refused.error)}`)
     } finally {
       await page.close()
+    }
+  })(t))
+
+test('Cascaded SFUs with simulcast: A forwards B the layer B’s viewers need — the highest any of them asks for — switched on A’s Janus per instance (needs Janus, Chromium, netns)', (t) =>
+  fixture.withLogs(async () => {
+    const [alice, bob, carol] = await Promise.all([person(a, 'alice4'), person(b, 'bob4'), person(b, 'carol4')])
+    const roomId = String(
+      (await alice.api('/api/v1/rooms', { method: 'POST', body: { kind: 'group', name: 'Layers' } })).json.id,
+    )
+    const roomUri = `${a.origin}/rooms/${roomId}`
+    await inviteAndJoin(a, alice.api, roomId, b, bob.api, 'bob4')
+    await inviteAndJoin(a, alice.api, roomId, b, carol.api, 'carol4')
+    const open = async (instance: TestInstance, p: Person) => {
+      const page = await fixture.chromium.context.newPage()
+      await page.goto(fixture.pages.page('sdk.html'))
+      await page.waitForFunction(() => 'app' in globalThis)
+      return sdkPage(page, instance.origin, p)
+    }
+    const [pa, pb, pc] = await Promise.all([open(a, alice), open(b, bob), open(b, carol)])
+    const viewer = { audio: false, video: false, screen: false }
+    try {
+      const started = await pa.start({ roomId, media: AV, simulcast: true })
+      assert.ok(started.ok, JSON.stringify(started))
+      for (const page of [pb, pc]) assert.ok((await page.start({ roomId: roomUri, media: viewer })).ok)
+      const aliceFeed = await waitFor('alice’s camera announced on B', async () => {
+        const feeds = await pb.feeds()
+        return feeds.find((f) => f.participantId === started.participantId && f.source === 'camera')?.feedId
+      })
+      await waitFor('bob and carol decoding alice', async () => {
+        const s = await Promise.all([pb.stats(), pc.stats()])
+        return s.every((x) => x.videoStreamsDecoding === 1) || undefined
+      })
+      const bridged = b.instance.app.bridgedCalls()?.call(roomUri)
+      assert.ok(bridged)
+      const widths = (pages: (typeof pb)[], width: number, what: string) =>
+        waitFor(
+          what,
+          async () => {
+            const s = await Promise.all(pages.map((p) => p.stats()))
+            return s.every((x) => x.frameWidths[0] === width) || undefined
+          },
+          20_000,
+          100,
+        )
+      // Both want the smallest layer: A forwards B only that one (320 px of a 1280×720 camera).
+      for (const page of [pb, pc]) assert.deepEqual(await page.request('setLayers', aliceFeed, 0), { ok: true })
+      await widths([pb, pc], 320, 'bob and carol receiving the 320 px layer')
+      assert.equal(bridged.inbound.layerOf(aliceFeed), 0)
+      // Carol wants more: B asks A for layer 1, and the one copy on B carries it for both.
+      assert.deepEqual(await pc.request('setLayers', aliceFeed, 1), { ok: true })
+      await widths([pb, pc], 640, 'the 640 px layer crossing for carol')
+      assert.equal(bridged.inbound.layerOf(aliceFeed), 1)
+      assert.equal(bridged.bridges().inbound.length, 1, 'still one copy of alice on B')
+      // Carol leaves: Bob alone needs the smallest layer again.
+      assert.deepEqual(await pc.request('leave'), { ok: true })
+      await widths([pb], 320, 'back to 320 px for bob alone')
+      t.diagnostic(`layer asked of A: ${bridged.inbound.layerOf(aliceFeed)}`)
+    } finally {
+      await Promise.all([pa.page.close(), pb.page.close(), pc.page.close()])
+    }
+  })(t))
+
+test('Cascaded SFUs: B’s Janus dies mid-call — Bob’s page hears the call ended, A’s call goes on without him and its bridge subscriptions for B end; once Janus is back Bob joins again and he and Alice decode each other (needs Janus, Chromium, netns)', (t) =>
+  fixture.withLogs(async () => {
+    const [alice, bob] = await Promise.all([person(a, 'alice5'), person(b, 'bob5')])
+    const roomId = String(
+      (await alice.api('/api/v1/rooms', { method: 'POST', body: { kind: 'group', name: 'Janus B dies' } })).json.id,
+    )
+    const roomUri = `${a.origin}/rooms/${roomId}`
+    await inviteAndJoin(a, alice.api, roomId, b, bob.api, 'bob5')
+    const open = async (instance: TestInstance, p: Person) => {
+      const page = await fixture.chromium.context.newPage()
+      await page.goto(fixture.pages.page('sdk.html'))
+      await page.waitForFunction(() => 'app' in globalThis)
+      return sdkPage(page, instance.origin, p)
+    }
+    const bridgesOnA = () =>
+      [...fixture.engine.routers.values()].flatMap((r) =>
+        [...r.transports.values()].filter((tr) => tr.participantId.startsWith(`bridge:${b.origin}:`)),
+      ).length
+    const decodingEachOther = (pages: Awaited<ReturnType<typeof open>>[], what: string) =>
+      waitFor(
+        what,
+        async () => {
+          const s = await Promise.all(pages.map((p) => p.stats()))
+          return s.every((x) => x.videoStreamsDecoding === 1) || undefined
+        },
+        30_000,
+      )
+    const pa = await open(a, alice)
+    let pb = await open(b, bob)
+    try {
+      const started = await pa.start({ roomId, media: AV })
+      assert.ok(started.ok, JSON.stringify(started))
+      assert.ok((await pb.start({ roomId: roomUri, media: AV })).ok)
+      await decodingEachOther([pa, pb], 'alice and bob decoding each other')
+      assert.ok(bridgesOnA() > 0)
+      const back = new Promise<void>((resolve) => janusB.engine.observer.once('available', () => resolve()))
+
+      janusB.kill()
+      await waitFor('bob’s page told the call ended', async () =>
+        (await pb.frames<{ reason?: string }>('call.ended')).find((f) => f.reason === 'media-unavailable'),
+      )
+      await waitFor(
+        'A’s call without bob, and no bridge of B left on A',
+        async () => {
+          const people = await pa.participants()
+          return people.length === 1 && people[0]?.participantId === started.participantId && bridgesOnA() === 0
+            ? true
+            : undefined
+        },
+        10_000,
+      )
+      assert.deepEqual(await pa.frames('call.ended'), [], 'A’s call goes on')
+      assert.equal(b.instance.app.bridgedCalls()?.call(roomUri), undefined, 'B let its bridged call go')
+
+      // Janus B is back (its supervisor restarted it): Bob joins again through it.
+      await back
+      await pb.page.close()
+      pb = await open(b, bob)
+      assert.ok((await pb.start({ roomId: roomUri, media: AV })).ok)
+      await decodingEachOther([pa, pb], 'alice and bob decoding each other again')
+      assert.ok(b.instance.app.bridgedCalls()?.call(roomUri), 'bridged through B’s new Janus')
+      t.diagnostic(`bridges on A after the rejoin: ${bridgesOnA()}`)
+    } finally {
+      await Promise.all([pa.page.close(), pb.page.close()])
     }
   })(t))

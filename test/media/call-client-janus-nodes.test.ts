@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { JanusEngine } from '@parley/server/media'
-import { bufferedLogger, waitFor } from './harness.ts'
+import { bufferedLogger, waitFor, waitForStill } from './harness.ts'
 import { startJanusFixture, type JanusFixture } from './janus-fixture.ts'
 import { MEDIA_INTERFACE } from './netns.ts'
 import { startCallInstance, type CallInstance, type SdkPage } from './sdk-fixture.ts'
@@ -106,19 +106,18 @@ test(
     const benFeed = await feedOf(a, ben.id)
     assert.ok(benFeed)
     await b.update({ media: { video: false } })
-    await new Promise((resolve) => setTimeout(resolve, 700))
-    const off = await a.framesByFeed()
-    await new Promise((resolve) => setTimeout(resolve, 1500))
-    const stillOff = await a.framesByFeed()
-    assert.ok(
-      (stillOff[benFeed] ?? 0) - (off[benFeed] ?? 0) <= 1,
-      `no frames of ben while his camera is off (${off[benFeed]} → ${stillOff[benFeed]})`,
+    // Ben's frames stop while his audio goes on: no frame across consecutive polls that see 20 more audio packets.
+    const { from: off, to: stillOff } = await waitForStill(
+      'no frames of ben while his camera is off',
+      async () => {
+        const [frames, stats] = await Promise.all([a.framesByFeed(), a.stats()])
+        return { still: frames[benFeed] ?? 0, moving: stats.audioPacketsReceived }
+      },
+      { advance: 20 },
     )
+    assert.equal(stillOff.still, off.still, 'no frames of ben while his camera is off')
     await b.update({ media: { video: true } })
-    await waitFor(
-      "ben's frames again",
-      async () => ((await a.framesByFeed())[benFeed] ?? 0) > (stillOff[benFeed] ?? 0) + 5,
-    )
+    await waitFor("ben's frames again", async () => ((await a.framesByFeed())[benFeed] ?? 0) > stillOff.still + 5)
 
     // Ann (node 1) mutes ben (node 2): his microphone is paused on Janus and his page sees it. Ben,
     // a moderator, cannot act on ann, the room's owner: the refusal comes back across nodes.

@@ -9,7 +9,7 @@
 import { after, before, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { ParleyRealtimeError, RealtimeClient } from '@parley/client'
-import { tempDir, waitFor } from './harness.ts'
+import { tempDir, waitFor, waitForStill } from './harness.ts'
 import { startJanusFixture, type JanusFixture } from './janus-fixture.ts'
 import { MEDIA_INTERFACE } from './netns.ts'
 import { startCallInstance, type CallInstance, type SdkPage } from './sdk-fixture.ts'
@@ -120,21 +120,16 @@ test(
     // cas turns the camera off: Janus stops forwarding it, no frame of cas reaches ann.
     const casFeed = await feedOf(a, cas.id)
     await c.update({ media: { video: false } })
-    await new Promise((resolve) => setTimeout(resolve, 700))
-    const off = await a.framesByFeed()
-    await new Promise((resolve) => setTimeout(resolve, 1500))
-    const stillOff = await a.framesByFeed()
-    assert.ok(
-      (stillOff[casFeed] ?? 0) - (off[casFeed] ?? 0) <= 1,
-      `no frames of cas while the camera is off (${off[casFeed]} → ${stillOff[casFeed]})`,
-    )
+    // cas's frames stop while ben's go on: no frame of cas across consecutive polls that see 10 more of ben's.
     const benFeed = await feedOf(a, ben.id)
-    assert.ok((stillOff[benFeed] ?? 0) > (off[benFeed] ?? 0) + 10, "ben's frames keep coming")
+    const { from: off, to: stillOff } = await waitForStill('no frames of cas while the camera is off', async () => {
+      const frames = await a.framesByFeed()
+      return { still: frames[casFeed] ?? 0, moving: frames[benFeed] ?? 0 }
+    })
+    assert.equal(stillOff.still, off.still, 'no frames of cas while the camera is off')
+    assert.ok(stillOff.moving >= off.moving + 10, "ben's frames keep coming")
     await c.update({ media: { video: true } })
-    await waitFor(
-      "cas's frames again",
-      async () => ((await a.framesByFeed())[casFeed] ?? 0) > (stillOff[casFeed] ?? 0) + 5,
-    )
+    await waitFor("cas's frames again", async () => ((await a.framesByFeed())[casFeed] ?? 0) > stillOff.still + 5)
 
     // The moderator mutes dia: everyone sees it; a member cannot.
     const diaId = (await a.participants()).find((p) => p.actor.id === dia.id)?.participantId ?? ''
@@ -168,7 +163,7 @@ test(
     assert.ok(m && p)
     const joinedModerator = await m.start({ roomId: room.id, media: AV })
     assert.ok(joinedModerator.ok)
-    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await waitFor("the moderator's camera flowing to Janus", async () => (await m.sent()).framesSent > 10, 15_000)
     assert.deepEqual(await m.request('record', true), { ok: true })
     // The moderator's camera was flowing before recording started (Janus asks it for a keyframe so
     // the file starts with one); the member joins while recording (recorded from its first frame).
@@ -181,12 +176,23 @@ test(
         (await p.frames<{ recording: boolean }>('call.recording')).some((f) => f.recording) ||
         (await p.frames<{ recording: boolean }>('call.joined')).some((f) => f.recording),
     )
-    await waitFor(
+    const decoding = await waitFor(
       'both decoding',
-      async () => (await Promise.all([m.stats(), p.stats()])).every((s) => s.videoStreamsDecoding === 1),
+      async () => {
+        const stats = await Promise.all([m.stats(), p.stats()])
+        return stats.every((s) => s.videoStreamsDecoding === 1) ? stats : undefined
+      },
       15_000,
     )
-    await new Promise((resolve) => setTimeout(resolve, 3000))
+    // Recorded for a while: each page decodes 45 more frames of the other (1.5 s of the 30 fps camera).
+    await waitFor(
+      'both decoding 45 more frames while recording',
+      async () =>
+        (await Promise.all([m.stats(), p.stats()])).every(
+          (s, i) => s.framesDecoded >= (decoding[i]?.framesDecoded ?? 0) + 45,
+        ),
+      20_000,
+    )
     // The member leaves while recording: their part is stopped and converted as they go.
     assert.deepEqual(await p.request('leave'), { ok: true })
     assert.deepEqual(await m.request('record', false), { ok: true })

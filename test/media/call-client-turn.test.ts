@@ -114,8 +114,20 @@ test('CallClient: a relay-only participant connects through coturn with fresh cr
       iceTransportPolicy: 'relay',
     })
     assert.ok(joined.ok, 'signalling works; media cannot')
-    await new Promise((resolve) => setTimeout(resolve, 4000))
-    const eveStats = await e2.stats()
+    // coturn refused eve's allocations and every connection of hers finished gathering: no candidate
+    // will come, so no path can ever form — checked now, not after a pause.
+    const eveStats = await waitFor(
+      "coturn's refusal and eve's gathering complete",
+      async () => {
+        const s = await e2.stats()
+        return coturnLogs.dump().includes(`Cannot find credentials of user <${old.username}>`) &&
+          s.gathering.length > 0 &&
+          s.gathering.every((state) => state === 'complete')
+          ? s
+          : undefined
+      },
+      15_000,
+    )
     assert.equal(eveStats.videoStreamsDecoding, 0)
     assert.ok(!eveStats.states.includes('connected'), `eve never connects (${eveStats.states.join(', ')})`)
     assert.ok(

@@ -89,7 +89,7 @@ test('A bridge on B subscribes to Alice’s feed on A’s Janus over the call ch
       origin,
       target: routerTarget(routerB),
       hostAddresses: [B_ADDRESS],
-      iceServers: [],
+      iceServers: () => [],
       logger,
     })
     try {

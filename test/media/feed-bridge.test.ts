@@ -118,7 +118,7 @@ test('FeedBridges: one copy of a feed however many on B want it; a bridge that d
       origin: routerOrigin(a),
       target: routerTarget(b),
       hostAddresses: [B_ADDRESS],
-      iceServers: [],
+      iceServers: () => [],
       logger,
     })
     const copies: string[] = []

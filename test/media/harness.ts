@@ -39,9 +39,39 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * Waits until the counter `still` stays the same across `polls` consecutive samples while `moving`
+ * (another stream of the same page) advances by at least `advance` over those samples: a stream
+ * that stopped, proven against one that goes on — a positive, relative condition that holds on a
+ * slow machine too, where a fixed pause may see neither move. Resolves with the window's first and
+ * last samples; rejects after `timeoutMs` (the stream never stopped, or nothing moved).
+ */
+export async function waitForStill(
+  what: string,
+  sample: () => Promise<{ still: number; moving: number }>,
+  options: { polls?: number; advance?: number; timeoutMs?: number; everyMs?: number } = {},
+): Promise<{ from: { still: number; moving: number }; to: { still: number; moving: number } }> {
+  const { polls = 5, advance = 10, timeoutMs = 20_000, everyMs = 200 } = options
+  const window: { still: number; moving: number }[] = []
+  return waitFor(
+    what,
+    async () => {
+      window.push(await sample())
+      if (window.length > polls) window.shift()
+      const from = window[0]
+      const to = window[window.length - 1]
+      if (window.length < polls || !from || !to) return undefined
+      return to.still === from.still && to.moving - from.moving >= advance ? { from, to } : undefined
+    },
+    timeoutMs,
+    everyMs,
+  )
+}
+
 export type PeerStats = {
   connectionState: string
   iceConnectionState: string
+  iceGatheringState: string
   localCandidateTypes: string[]
   framesDecoded: number
   /** Width of the last decoded frame of each inbound video stream, smallest first. */

@@ -35,7 +35,17 @@ test('a producer recorded by Janus and converted by janus-pp-rec plays back in C
 
     assert.deepEqual(await producer.startRecording(), { ok: true, value: undefined })
     assert.equal(producer.recording, true)
-    await new Promise((resolve) => setTimeout(resolve, 3000))
+    // Media recorded for a while: the page sent 45 more frames (1.5 s of the 30 fps camera) and 100
+    // more audio packets (2 s at 20 ms a packet).
+    const started = await alice.stats('camera')
+    await waitFor(
+      'media sent into the recording',
+      async () => {
+        const sent = await alice.stats('camera')
+        return sent.framesSent >= started.framesSent + 45 && sent.audioPacketsSent >= started.audioPacketsSent + 100
+      },
+      20_000,
+    )
     const stopped = await producer.stopRecording()
     assert.ok(stopped.ok, JSON.stringify(!stopped.ok && stopped.error))
     assert.equal(producer.recording, false)

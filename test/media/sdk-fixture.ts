@@ -21,6 +21,8 @@ type Stats = {
   selectedLocalCandidateTypes: (string | null)[]
   tracks: number
   errors: string[]
+  /** ICE gathering state of every connection, publishers included. */
+  gathering: string[]
 }
 type StartResult =
   | {
@@ -57,6 +59,10 @@ export function sdkPage(page: Page, base: string, person: Person) {
     person,
     start: (options: StartOptions) => call<StartResult>('start', { baseUrl: base, token: person.token, ...options }),
     stats: () => call<Stats>('stats'),
+    /** What the page's publishers have sent so far. */
+    sent: () => call<{ framesSent: number; audioPacketsSent: number }>('sent'),
+    /** A round trip on the page's realtime connection (what the server sent before it has arrived). */
+    ping: () => call<boolean>('ping'),
     /** The selected candidate pair's remote address of every connection, publishers included. */
     remoteAddresses: () => call<(string | null)[]>('remoteAddresses'),
     firstFrame: (startedAt: number) => call<number>('firstFrame', startedAt),

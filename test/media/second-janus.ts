@@ -6,13 +6,21 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { networkInterfaces } from 'node:os'
-import { JanusEngine, JanusSupervisor, type Router } from '@parley/server/media'
+import { JanusEngine, JanusSupervisor, type JanusEndpoint, type Router } from '@parley/server/media'
 import { bufferedLogger, tempDir } from './harness.ts'
 
 export const B_INTERFACE = 'parley1'
 export const B_ADDRESS = '127.0.0.3'
 
-export type SecondJanus = { engine: JanusEngine; newRouter(callId: string): Promise<Router>; close(): Promise<void> }
+export type SecondJanus = {
+  engine: JanusEngine
+  /** Its WebSocket API, for another server node's engine on the same Janus. */
+  endpoint: JanusEndpoint
+  newRouter(callId: string): Promise<Router>
+  /** A crash (fault injection): Janus is killed; its supervisor starts it again and the engine reconnects. */
+  kill(): void
+  close(): Promise<void>
+}
 
 export async function startSecondJanus(rtpPortRange: string): Promise<SecondJanus> {
   // Once per namespace: a second test file in the same run finds the address there already.
@@ -35,10 +43,16 @@ export async function startSecondJanus(rtpPortRange: string): Promise<SecondJanu
   const engine = connected.value
   return {
     engine,
+    endpoint: started.value.endpoint,
     async newRouter(callId) {
       const created = await engine.createRouter({ callId })
       assert.ok(created.ok, JSON.stringify(!created.ok && created.error))
       return created.value
+    },
+    kill() {
+      const pid = supervisor.pid
+      assert.ok(pid, 'Janus B runs')
+      process.kill(pid, 'SIGKILL')
     },
     async close() {
       engine.close()

@@ -114,7 +114,8 @@ describe('web client: a Janus call — speaker, camera, recording, lobby and rem
     // Bob's picture gives way to his avatar, and his video stops arriving (Janus holds it back).
     await bobOnAlice.locator('video').waitFor({ state: 'hidden' })
     await bobOnAlice.locator('.avatar').waitFor()
-    await waitForStill(alice.page, arriving, 'Bob’s video')
+    // No new frame of Bob's while Alice's self view shows 15 new ones of her camera.
+    await waitForStill(alice.page, arriving, 'Bob’s video', cameraTile(alice.page, 'Alice', true))
     await screenshot(alice.page, 'call-janus-camera-off')
 
     await bob.page.getByRole('button', { name: 'Turn camera on' }).click()

@@ -123,18 +123,29 @@ export async function waitToSee(
 }
 
 /**
- * Waits until `where` shows no new frame for `quietMs` (its sender's video stopped), having seen
- * frames arrive first. A stream still flowing at 30 frames a second does not go quiet that long.
+ * Waits until `where` shows no new frame across `polls` consecutive looks while `moving` (another
+ * video of the same page, e.g. the self view) shows at least `advance` new ones over those looks:
+ * its sender's video stopped, proven against one that goes on — relative, so a slow or throttled
+ * page, where every video stalls, does not pass for a stopped stream.
  */
-export async function waitForStill(page: Page, where: Locator, what: string, quietMs = 1500, timeoutMs = 20_000) {
+export async function waitForStill(
+  page: Page,
+  where: Locator,
+  what: string,
+  moving: Locator,
+  { polls = 8, advance = 15, timeoutMs = 20_000 } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  let last = (await seen(where)).frames
-  let since = Date.now()
+  const window: { still: number; moving: number }[] = []
   for (;;) {
-    const now = (await seen(where)).frames
-    if (now !== last) [last, since] = [now, Date.now()]
-    else if (Date.now() - since >= quietMs) return
-    if (Date.now() > deadline) throw new Error(`${what}: frames never stopped (${now})`)
+    const [a, b] = await Promise.all([seen(where), seen(moving)])
+    window.push({ still: a.frames, moving: b.frames })
+    if (window.length > polls) window.shift()
+    const first = window[0]
+    const last = window[window.length - 1]
+    if (window.length === polls && first && last && first.still === last.still && last.moving - first.moving >= advance)
+      return
+    if (Date.now() > deadline) throw new Error(`${what}: frames never stopped (${JSON.stringify(window)})`)
     await page.waitForTimeout(100)
   }
 }

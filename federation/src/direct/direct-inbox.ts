@@ -17,6 +17,14 @@ const MAX_EMOJI_LENGTH = 32
 
 export async function onNoteUpdate(deps: InboxDeps, ctx: InboxContext<void>, update: Update): Promise<void> {
   if (update.actorId === null || deps.policy.blocks(update.actorId)) return
+  // Another server's note: refused before Fedify loads it from there (see inbox/create.ts).
+  if (update.objectId !== null && update.objectId.origin !== update.actorId.origin) {
+    deps.log.warn(
+      { update: update.id?.href, note: update.objectId.href },
+      'Update of a note by someone else than its author refused',
+    )
+    return
+  }
   const object = await update.getObject(ctx)
   if (!(object instanceof Note) || object.id === null) return
   if (!sameUrl(object.attributionId, update.actorId) || object.id.origin !== update.actorId.origin) {

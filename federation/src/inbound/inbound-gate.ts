@@ -30,8 +30,19 @@ export type InboundGateOptions = {
   now?: () => number
 }
 
+/**
+ * What the gate verified: the parsed activity, the key, and how to give the activity (and every
+ * object parsed with it) the document loader the queue listener would have parsed it with — the
+ * gate parses with one that fetches nothing (patches/README.md, "parsed activities").
+ */
+export type VerifiedActivity = {
+  activity: Activity
+  key: CryptographicKey
+  bindDocumentLoader: (documentLoader: DocumentLoader) => void
+}
+
 /** A request that may go on to Fedify: with what was verified, or null for a gone actor's self-Delete. */
-export type InboundPass = { ok: true; verified: { activity: Activity; key: CryptographicKey } | null }
+export type InboundPass = { ok: true; verified: VerifiedActivity | null }
 export type InboundCheck = InboundPass | { ok: false; refusal: InboundRefusal }
 
 const refusal = (code: InboundRefusal['code'], message: string): InboundCheck => ({
@@ -67,7 +78,11 @@ export class InboundGate {
         `signed too long ago or in the future (window ${this.#options.windowSeconds} s)`,
       )
 
-    const activity = await this.#activity(body)
+    // Objects parsed keep the loader they were parsed with for their lazy fetches: until the queue
+    // listener binds its own, it fetches nothing.
+    let documentLoader: DocumentLoader = noFetch
+    const lateLoader: DocumentLoader = (url, options) => documentLoader(url, options)
+    const activity = await this.#activity(body, lateLoader)
     if (activity === null) return refusal('activity-invalid', 'the body is not an activity with exactly one actor')
     const actorId = activity.actorIds[0]!
     if (signature.keyId.origin !== actorId.origin)
@@ -107,11 +122,14 @@ export class InboundGate {
       this.#options.keys.forget(signature.keyId, actorId)
       return refusal('signature-invalid', `the signature does not verify (${verification.reason.type})`)
     }
-    return { ok: true, verified: { activity, key } }
+    const bindDocumentLoader = (loader: DocumentLoader) => {
+      documentLoader = loader
+    }
+    return { ok: true, verified: { activity, key, bindDocumentLoader } }
   }
 
   /** The body as an activity with exactly one http(s) actor, or null. Fetches nothing. */
-  async #activity(body: Uint8Array): Promise<Activity | null> {
+  async #activity(body: Uint8Array, documentLoader: DocumentLoader): Promise<Activity | null> {
     let json: unknown
     try {
       json = JSON.parse(new TextDecoder().decode(body))
@@ -121,7 +139,7 @@ export class InboundGate {
     let activity: Activity
     try {
       activity = await Activity.fromJsonLd(json, {
-        documentLoader: noFetch,
+        documentLoader,
         contextLoader: this.#options.contextLoader,
       })
     } catch {

@@ -18,6 +18,13 @@ const PUBLIC = new Set(['https://www.w3.org/ns/activitystreams#Public', 'as:Publ
 
 export async function onCreate(deps: InboxDeps, ctx: InboxContext<void>, create: Create): Promise<void> {
   if (create.id === null || create.actorId === null || deps.policy.blocks(create.actorId)) return
+  // A note of another server is refused before anything is fetched: Fedify would load it from that
+  // server (an address the sender chose), and a failed load would throw and have the activity
+  // retried for hours.
+  if (create.objectId !== null && create.objectId.origin !== create.actorId.origin) {
+    deps.log.warn({ create: create.id.href }, 'Note not attributed to the activity actor refused')
+    return
+  }
   const object = await create.getObject(ctx)
   if (!(object instanceof Note) || object.id === null) return
   if (!sameUrl(object.attributionId, create.actorId) || object.id.origin !== create.actorId.origin) {
@@ -39,14 +46,9 @@ export async function onCreate(deps: InboxDeps, ctx: InboxContext<void>, create:
   }
   if (recipients.size === 0) return
   // The sender's profile names it in the conversation and says where replies go: from the cache
-  // (its key was fetched to check the signature), signed only when that fails (servers that
-  // answer actors only to signed requests).
-  const sender =
-    (await create.getActor({
-      documentLoader: deps.publicLoader,
-      contextLoader: ctx.contextLoader,
-      suppressError: true,
-    })) ?? (await create.getActor(ctx))
+  // (its key was fetched to check the signature), kept parsed there, signed only when that fails
+  // (servers that answer actors only to signed requests).
+  const sender = (await deps.actors.get(create.actorId)) ?? (await create.getActor(ctx))
   // Only when someone else is addressed too must the sender's actor say whether that is its followers collection.
   if (
     others.length > 0 &&

@@ -9,6 +9,7 @@ import type {
 } from '../ports.ts'
 import type { FederationLogger } from '../log.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
+import type { ParsedActors } from '../parsed-actors.ts'
 
 /** What inbox listeners use. The activity they get has a verified signature whose key its actor owns. */
 export type InboxDeps = {
@@ -26,6 +27,8 @@ export type InboxDeps = {
    * already (its key was just fetched to check the signature), so it is read through this first.
    */
   publicLoader: DocumentLoader
+  /** Remote actors read through `publicLoader`, kept parsed while the cached document is unchanged. */
+  actors: ParsedActors
   /** Meetings of remote rooms local users are in (inbox/meetings.ts); absent: they are ignored. */
   meetings?: MeetingsPort
 }

@@ -7,7 +7,8 @@ import { openFederationDatabase } from './sqlite-database.ts'
 import { SqliteKvStore } from './sqlite-kv-store.ts'
 import { SqliteMessageQueue } from './sqlite-message-queue.ts'
 import { RedisKvStore } from './redis-kv-store.ts'
-import { RedisMessageQueue } from './redis-message-queue.ts'
+import { RedisMessageQueue, redisQueuesPending } from './redis-message-queue.ts'
+import { addPending, type QueuePending } from './queue-pending.ts'
 import { redisClass } from './ioredis.ts'
 import {
   adoptRedisQueue,
@@ -38,6 +39,12 @@ export type QueueBackends = {
   adoptLegacyQueues(): Promise<number>
   /** Messages of `queue` this process's listeners have handled (the SQLite queue counts; Redis: 0). */
   handled(): number
+  /**
+   * Messages of `queue` and `taskQueue` not finished yet, by any process sharing them — those being
+   * handled included — read at once, so none is missed while it moves from one queue to the other.
+   * `total` 0: drained (tests wait for it instead of sleeping).
+   */
+  pending(): Promise<QueuePending>
   close(): Promise<void>
 }
 
@@ -61,6 +68,16 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
         taskQueue,
         adoptLegacyQueues: async () => adoptSqliteQueue(db, LEGACY_ROOM_QUEUE_TABLE, 'fedify_queue'),
         handled: () => queue.handled,
+        pending: async () => {
+          // One read transaction over both tables: a task that enqueues a delivery and then finishes
+          // (another thread) cannot fall between the two counts.
+          db.exec('BEGIN')
+          try {
+            return addPending(queue.pending(), taskQueue.pending())
+          } finally {
+            db.exec('COMMIT')
+          }
+        },
         close: async () => {
           queue.close()
           taskQueue.close()
@@ -72,13 +89,16 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
       const Redis = redisClass()
       const redis = new Redis(options.url, { maxRetriesPerRequest: 3 })
       redis.on('error', onError)
+      const queuePrefix = `${options.prefix}mq:`
+      const taskPrefix = `${options.prefix}tq:`
       return {
         kv: new RedisKvStore(redis, { prefix: `${options.prefix}kv:` }),
-        queue: new RedisMessageQueue(redis, { prefix: `${options.prefix}mq:`, onError }),
-        taskQueue: new RedisMessageQueue(redis, { prefix: `${options.prefix}tq:`, concurrency: 2, onError }),
+        queue: new RedisMessageQueue(redis, { prefix: queuePrefix, onError }),
+        taskQueue: new RedisMessageQueue(redis, { prefix: taskPrefix, concurrency: 2, onError }),
         adoptLegacyQueues: () =>
           adoptRedisQueue(redis, `${options.prefix}${LEGACY_ROOM_QUEUE_PREFIX}`, `${options.prefix}mq:`),
         handled: () => 0,
+        pending: () => redisQueuesPending(redis, [queuePrefix, taskPrefix]),
         close: async () => {
           await redis.quit().catch(() => redis.disconnect())
         },

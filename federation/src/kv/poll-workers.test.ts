@@ -2,6 +2,13 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { runPollWorkers, wakeEvent } from './poll-workers.ts'
 
+/**
+ * Here claims are synchronous and the poll interval a minute away, so a woken worker claims and
+ * goes back to sleep on microtasks alone: once the event loop turned (setImmediate), every worker
+ * that was going to claim has — a condition, not a guessed pause.
+ */
+const workersSettled = () => new Promise((resolve) => setImmediate(resolve))
+
 describe('runPollWorkers()', () => {
   it('runPollWorkers() wakes as many sleeping workers as the wake event counts, and all on a plain Event', async () => {
     const wake = new EventTarget()
@@ -18,16 +25,16 @@ describe('runPollWorkers()', () => {
       },
       handle: async () => {},
     })
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    await workersSettled()
     assert.equal(claims, 8, 'each worker looked once, then slept')
     wake.dispatchEvent(wakeEvent(1))
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    await workersSettled()
     assert.equal(claims, 9)
     wake.dispatchEvent(wakeEvent(3))
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    await workersSettled()
     assert.equal(claims, 12)
     wake.dispatchEvent(new Event('wake'))
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    await workersSettled()
     assert.equal(claims, 20)
     controller.abort()
     await running

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { testMessageQueue } from '@fedify/testing'
 import { RedisKvStore } from './redis-kv-store.ts'
-import { RedisMessageQueue } from './redis-message-queue.ts'
+import { Temporal } from '@js-temporal/polyfill'
+import { RedisMessageQueue, redisQueuesPending } from './redis-message-queue.ts'
 import { kvStoreContract } from './kv-store-contract.ts'
 import { testRedisUrl } from './redis-test-server.ts'
 
@@ -87,6 +88,52 @@ describe('RedisMessageQueue (needs a Redis server)', { skip }, () => {
     controller.abort()
     await listening
     release()
+    await dropPrefix(connections[0] as Redis, prefix)
+  })
+
+  it('RedisMessageQueue.pending() counts waiting, delayed and running messages, until the last handler finished', async () => {
+    const prefix = `parley:test:${randomUUID()}:`
+    const redis = connect()
+    const mq = new RedisMessageQueue(redis, { prefix, pollIntervalMs: 20, concurrency: 1 })
+    const tasks = new RedisMessageQueue(redis, { prefix: `${prefix}tasks:`, pollIntervalMs: 20 })
+    await mq.enqueue({ n: 1 }, { orderingKey: 'k' })
+    await mq.enqueue({ n: 2 }, { orderingKey: 'k' })
+    await mq.enqueue({ n: 3 }, { delay: Temporal.Duration.from({ hours: 1 }) })
+    await tasks.enqueue({ task: 1 })
+    assert.deepEqual(await mq.pending(), { waiting: 2, running: 0, delayed: 1, total: 3 })
+    assert.deepEqual(await redisQueuesPending(redis, [prefix, `${prefix}tasks:`]), {
+      waiting: 3,
+      running: 0,
+      delayed: 1,
+      total: 4,
+    })
+    let release = () => {}
+    const seen: unknown[] = []
+    const controller = new AbortController()
+    let listening: Promise<void> = Promise.resolve()
+    await new Promise<void>((started) => {
+      listening = mq.listen(
+        (message) => {
+          seen.push(message)
+          if (seen.length > 1) return
+          started()
+          return new Promise<void>((resolve) => (release = resolve))
+        },
+        { signal: controller.signal },
+      )
+    })
+    assert.deepEqual(await mq.pending(), { waiting: 1, running: 1, delayed: 1, total: 3 }, 'the running one counts')
+    release()
+    for (let i = 0; i < 250 && (await mq.pending()).total > 1; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.deepEqual(
+      await mq.pending(),
+      { waiting: 0, running: 0, delayed: 1, total: 1 },
+      'the retry not due yet is left',
+    )
+    assert.deepEqual(seen, [{ n: 1 }, { n: 2 }])
+    controller.abort()
+    await listening
     await dropPrefix(connections[0] as Redis, prefix)
   })
 })

@@ -19,6 +19,7 @@ import type {
 } from '@fedify/fedify'
 import { durationMs } from './sqlite-database.ts'
 import { runPollWorkers, wakeEvent } from './poll-workers.ts'
+import { pendingOf, type QueuePending } from './queue-pending.ts'
 
 // Moves due delayed messages and expired leases back to ready, then claims one message.
 // KEYS: none (prefix in ARGV[1]); ARGV: prefix, now, lease deadline. Returns the processing member or nil.
@@ -78,6 +79,37 @@ end
 return 1
 `
 
+// ARGV: now, then one prefix per queue. Returns {waiting, running, delayed} summed over the queues,
+// read in one script so that no message moves between them while counting. Entries of `ready` that
+// are ordering-key tokens are no messages: the messages wait in the `key:<k>` lists.
+const PENDING = `
+local now = tonumber(ARGV[1])
+local waiting, running, delayed = 0, 0, 0
+for i = 2, #ARGV do
+  local p = ARGV[i]
+  running = running + redis.call('ZCARD', p .. 'processing')
+  local due = redis.call('ZCOUNT', p .. 'delayed', '-inf', now)
+  waiting = waiting + due
+  delayed = delayed + redis.call('ZCARD', p .. 'delayed') - due
+  for _, item in ipairs(redis.call('LRANGE', p .. 'ready', 0, -1)) do
+    if string.sub(item, 1, 9) ~= '{"token":' then waiting = waiting + 1 end
+  end
+  local cursor = '0'
+  repeat
+    local page = redis.call('SCAN', cursor, 'MATCH', p .. 'key:*', 'COUNT', 100)
+    cursor = page[1]
+    for _, key in ipairs(page[2]) do waiting = waiting + redis.call('LLEN', key) end
+  until cursor == '0'
+end
+return {waiting, running, delayed}
+`
+
+/** Messages not finished in the queues of these prefixes, read at once (one script). */
+export async function redisQueuesPending(redis: Redis, prefixes: readonly string[]): Promise<QueuePending> {
+  const [waiting, running, delayed] = (await redis.eval(PENDING, 0, String(Date.now()), ...prefixes)) as number[]
+  return pendingOf(waiting ?? 0, running ?? 0, delayed ?? 0)
+}
+
 export type RedisMessageQueueOptions = {
   /** Prepended to every Redis key. Default `parley:fedify:mq:`. */
   prefix?: string
@@ -133,6 +165,11 @@ export class RedisMessageQueue implements MessageQueue {
     const p = this.#prefix
     const [ready, delayed] = await Promise.all([this.#redis.llen(`${p}ready`), this.#redis.zcard(`${p}delayed`)])
     return { queued: ready + delayed, ready, delayed }
+  }
+
+  /** Messages not finished yet, those being handled included (getDepth() leaves them out): 0 means drained. */
+  pending(): Promise<QueuePending> {
+    return redisQueuesPending(this.#redis, [this.#prefix])
   }
 
   async listen(

@@ -83,11 +83,14 @@ describe('SqliteMessageQueue', () => {
         pollIntervalMs: 20,
       })
       const listening = second.listen((message) => void seen.push(message), { signal: controller.signal })
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      assert.deepEqual(seen, [], 'not while the lease holds')
+      // A later message as a sentinel: workers take the oldest message they may, so once the
+      // sentinel was handled, the leased one was passed over.
+      await second.enqueue({ n: 'sentinel' })
+      for (let i = 0; i < 250 && seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+      assert.deepEqual(seen, [{ n: 'sentinel' }], 'not while the lease holds')
       clock.now += 5000
-      for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
-      assert.deepEqual(seen, [{ n: 1 }])
+      for (let i = 0; i < 250 && seen.length === 1; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+      assert.deepEqual(seen, [{ n: 'sentinel' }, { n: 1 }])
       controller.abort()
       await listening
       assert.equal(db.prepare('SELECT COUNT(*) AS n FROM fedify_queue').get()?.n, 0, 'deleted once handled')
@@ -113,6 +116,37 @@ describe('SqliteMessageQueue', () => {
     for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
     assert.deepEqual(seen, ['fine'])
     assert.equal((errors[0] as Error).message, 'boom')
+    controller.abort()
+    await listening
+  })
+
+  it('SqliteMessageQueue.pending() counts waiting, delayed and running messages, until the last handler finished', async () => {
+    const mq = new SqliteMessageQueue(openFederationDatabase(':memory:'), { pollIntervalMs: 20, concurrency: 1 })
+    await mq.enqueue({ n: 1 }, { orderingKey: 'k' })
+    await mq.enqueue({ n: 2 }, { orderingKey: 'k' })
+    await mq.enqueue({ n: 3 }, { delay: Temporal.Duration.from({ hours: 1 }) })
+    assert.deepEqual(mq.pending(), { waiting: 2, running: 0, delayed: 1, total: 3 })
+    let release = () => {}
+    const seen: unknown[] = []
+    const controller = new AbortController()
+    let listening: Promise<void> = Promise.resolve()
+    await new Promise<void>((started) => {
+      listening = mq.listen(
+        (message) => {
+          seen.push(message)
+          if (seen.length > 1) return
+          started()
+          return new Promise<void>((resolve) => (release = resolve))
+        },
+        { signal: controller.signal },
+      )
+    })
+    assert.deepEqual(mq.pending(), { waiting: 1, running: 1, delayed: 1, total: 3 }, 'the running one counts')
+    assert.equal((await mq.getDepth()).queued, 2, "Fedify's depth leaves it out")
+    release()
+    for (let i = 0; i < 250 && mq.pending().total > 1; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.deepEqual(mq.pending(), { waiting: 0, running: 0, delayed: 1, total: 1 }, 'the retry not due yet is left')
+    assert.deepEqual(seen, [{ n: 1 }, { n: 2 }])
     controller.abort()
     await listening
   })

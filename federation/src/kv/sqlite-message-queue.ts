@@ -18,6 +18,7 @@ import type {
 } from '@fedify/fedify'
 import { durationMs } from './sqlite-database.ts'
 import { runPollWorkers, wakeEvent } from './poll-workers.ts'
+import { pendingOf, type QueuePending } from './queue-pending.ts'
 
 export type SqliteMessageQueueOptions = {
   /** Table name (letters, digits, underscores). Default `fedify_queue`. */
@@ -41,6 +42,7 @@ type Claimed = { id: number; message: string }
 type Statements = {
   insert: StatementSync
   depth: StatementSync
+  pending: StatementSync
   claim: StatementSync
   renew: StatementSync
   remove: StatementSync
@@ -94,6 +96,12 @@ export class SqliteMessageQueue implements MessageQueue {
       depth: db.prepare(
         `SELECT COUNT(*) AS queued, COALESCE(SUM(run_at <= ?), 0) AS ready FROM "${table}" WHERE lease_until IS NULL OR lease_until <= ?`,
       ),
+      // Every row is a message not finished: a leased one is deleted only after its handler ran.
+      pending: db.prepare(
+        `SELECT COALESCE(SUM(lease_until > ?), 0) AS running,
+                COALESCE(SUM((lease_until IS NULL OR lease_until <= ?) AND run_at > ?), 0) AS delayed,
+                COUNT(*) AS total FROM "${table}"`,
+      ),
       // Leases the oldest due message whose ordering key has no older message waiting.
       claim: db.prepare(
         `UPDATE "${table}" SET lease_until = ? WHERE id = (
@@ -118,14 +126,19 @@ export class SqliteMessageQueue implements MessageQueue {
     const now = this.#now()
     const delay = durationMs(options?.delay)
     const insert = this.#sql.insert
-    this.#db.exec('BEGIN IMMEDIATE')
-    try {
-      for (const message of messages)
-        insert.run(JSON.stringify(message), options?.orderingKey ?? null, now + delay, now)
-      this.#db.exec('COMMIT')
-    } catch (error) {
-      this.#db.exec('ROLLBACK')
-      throw error
+    const orderingKey = options?.orderingKey ?? null
+    // One message (every inbound activity) is one statement, atomic on its own: no transaction
+    // around it (three statements more per activity, for nothing).
+    if (messages.length === 1) insert.run(JSON.stringify(messages[0]), orderingKey, now + delay, now)
+    else {
+      this.#db.exec('BEGIN IMMEDIATE')
+      try {
+        for (const message of messages) insert.run(JSON.stringify(message), orderingKey, now + delay, now)
+        this.#db.exec('COMMIT')
+      } catch (error) {
+        this.#db.exec('ROLLBACK')
+        throw error
+      }
     }
     // As many sleeping workers as there are new messages: waking all of them for one message
     // would make the others run a claim for nothing.
@@ -163,6 +176,18 @@ export class SqliteMessageQueue implements MessageQueue {
     const queued = Number(row?.queued ?? 0)
     const ready = Number(row?.ready ?? 0)
     return { queued, ready, delayed: queued - ready }
+  }
+
+  /**
+   * Messages not finished yet, those being handled included (getDepth() leaves them out): 0 means
+   * drained. Synchronous, so a caller can read several queues of one database in one transaction.
+   */
+  pending(): QueuePending {
+    const now = this.#now()
+    const row = this.#sql.pending.get(now, now, now)
+    const running = Number(row?.running ?? 0)
+    const delayed = Number(row?.delayed ?? 0)
+    return pendingOf(Number(row?.total ?? 0) - running - delayed, running, delayed)
   }
 
   async listen(

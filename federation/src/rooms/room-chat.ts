@@ -14,7 +14,6 @@ import {
   EmojiReact,
   Group,
   Like,
-  Mention,
   Note,
   Read,
   Undo,
@@ -23,7 +22,7 @@ import {
   type Activity,
 } from '@fedify/fedify/vocab'
 import type { Context, InboxContext } from '@fedify/fedify'
-import type { RoomChatOutcome, RoomChatPort, RoomFanoutEvent } from '../ports.ts'
+import { changedMessageSeq, type RoomChatOutcome, type RoomChatPort, type RoomFanoutEvent } from '../ports.ts'
 import type { FederationLogger } from '../log.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
 import { sameUrl, type InboxDeps } from '../inbox/inbox-deps.ts'
@@ -31,6 +30,8 @@ import { pullHistory, withReplicaLock } from './room-replica-sync.ts'
 import { noteAttachments } from '../attachments/attachment-objects.ts'
 import { stripTags } from '../direct/note-text.ts'
 import { decideRoomPoll, pollEventOf } from './room-polls.ts'
+import { participantEventOf } from './room-roster-events.ts'
+import { nameOf } from './room-names.ts'
 
 export const LIKE_EMOJI = '❤️'
 
@@ -66,14 +67,6 @@ function htmlToText(html: string): string {
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
     .replace(/&amp;/g, '&')
-}
-
-/** The display name a Parley activity gives for `actor` (a Mention tag naming it), else its URL. */
-async function nameOf(object: { getTags(): AsyncIterable<unknown> }, actor: URL): Promise<string> {
-  for await (const tag of object.getTags()) {
-    if (tag instanceof Mention && sameUrl(tag.href, actor) && tag.name) return tag.name.toString()
-  }
-  return actor.href
 }
 
 export type RoomChatDeps = { chat: RoomChatPort; log: FederationLogger; policy: DomainPolicy }
@@ -197,7 +190,7 @@ export async function onRoomAnnounce(deps: InboxDeps, ctx: InboxContext<void>, a
       deps.log.debug({ room: roomUri.href, eventSeq, head }, 'room event already in the replica')
       return false
     }
-    // A seq past head + 1 may only follow events the host does not announce (joins, calls): asking
+    // A seq past head + 1 may only follow events the host does not announce (guests, calls): asking
     // costs one small page; not asking could leave a hole for good.
     if (eventSeq > head + 1) await pullHistory(deps, ctx, roomUri, head)
     const applied = await applyEvent(deps, roomUri, eventSeq, object, announce.id!)
@@ -214,15 +207,10 @@ async function applyEvent(
   object: unknown,
   announceId: URL,
 ): Promise<boolean | null> {
-  if (object instanceof Update) {
-    const group = await object.getObject()
-    if (group instanceof Group && sameUrl(group.id, roomUri) && sameUrl(object.actorId, roomUri)) {
-      await deps.repositories.rooms.invitations.rename(roomUri.href, group.name?.toString() ?? '', eventSeq)
-      deps.log.info({ room: roomUri.href, eventSeq }, 'remote room updated')
-      return true
-    }
-  }
-  const event = await fanoutEventOf(roomUri, object)
+  // First: an Update of a member names them by URL only, which must not be fetched as a Group.
+  const event =
+    (await participantEventOf(roomUri, object)) ?? (await roomUpdateOrEventOf(deps, roomUri, eventSeq, object))
+  if (event === true) return true
   if (!event) {
     deps.log.warn({ announce: announceId.href }, 'room Announce of an unknown kind of object ignored')
     return null
@@ -231,11 +219,27 @@ async function applyEvent(
   // Deliveries retried after a failure may overtake each other: a change to a message not here
   // yet is processed again later (Fedify's inbox retry), when the message has arrived.
   if (applied === 'missing-message')
-    throw new Error(
-      `room event ${announceId.href} changes message ${'messageSeq' in event ? event.messageSeq : '?'}, not received yet`,
-    )
+    throw new Error(`room event ${announceId.href} changes message ${changedMessageSeq(event)}, not received yet`)
   deps.log.debug({ room: roomUri.href, eventSeq, type: event.type, applied }, 'room event replicated')
   return applied === 'applied'
+}
+
+/** A rename of the room, applied here (true); else the room event `object` is, or null. */
+async function roomUpdateOrEventOf(
+  deps: InboxDeps,
+  roomUri: URL,
+  eventSeq: number,
+  object: unknown,
+): Promise<RoomFanoutEvent | true | null> {
+  if (object instanceof Update) {
+    const group = await object.getObject()
+    if (group instanceof Group && sameUrl(group.id, roomUri) && sameUrl(object.actorId, roomUri)) {
+      await deps.repositories.rooms.invitations.rename(roomUri.href, group.name?.toString() ?? '', eventSeq)
+      deps.log.info({ room: roomUri.href, eventSeq }, 'remote room updated')
+      return true
+    }
+  }
+  return fanoutEventOf(roomUri, object)
 }
 
 async function fanoutEventOf(roomUri: URL, object: unknown): Promise<RoomFanoutEvent | null> {

@@ -1,6 +1,6 @@
 /**
  * Host side of chat across instances: each room event a member instance must know (messages, edits,
- * deletes, reactions) becomes one `Announce` by the room (`{room}/events/{seq}`) of what happened,
+ * deletes, reactions, read markers, polls, users joining, changing role and leaving) becomes one `Announce` by the room (`{room}/events/{seq}`) of what happened,
  * sent to every member instance (one copy per shared inbox) through the queue, with the room as
  * ordering key so that one instance gets one room's events in order. Parley's member instances
  * read the Markdown from `source` and the author's display name from a `Mention` of the author.
@@ -11,9 +11,12 @@ import {
   Announce,
   Delete,
   EmojiReact,
+  Join,
+  Leave,
   Mention,
   Note,
   Read,
+  Remove,
   Source,
   Tombstone,
   Undo,
@@ -26,6 +29,7 @@ import type { DomainPolicy } from '../domain-policy.ts'
 import { escapeHtml } from './room-documents.ts'
 import { attachmentObject } from '../attachments/attachment-objects.ts'
 import { pollQuestion } from './room-polls.ts'
+import { sharedInboxesFirst } from '../delivery-order.ts'
 
 const instant = (ms: number) => Temporal.Instant.fromEpochMilliseconds(ms)
 const mention = (actor: RoomActorRef) => new Mention({ href: new URL(actor.id), name: actor.name })
@@ -113,6 +117,33 @@ export function buildEventAnnounce(roomUri: URL, eventSeq: number, event: RoomFa
         tags: [mention(event.actor)],
       })
       break
+    case 'participant.joined':
+      object = new Join({
+        id: inner,
+        actor: new URL(event.actor.id),
+        object: roomUri,
+        tags: [mention(event.actor)],
+      })
+      break
+    case 'participant.updated':
+      // The room changed its record of the member (role, permissions); the member's actor URL is
+      // the object, never embedded: member instances read the rest from the room's roster.
+      object = new Update({ id: inner, actor: roomUri, object: new URL(event.actor.id), tags: [mention(event.actor)] })
+      break
+    case 'participant.left':
+      object =
+        event.reason === 'left'
+          ? new Leave({ id: inner, actor: new URL(event.actor.id), object: roomUri, tags: [mention(event.actor)] })
+          : new Remove({
+              id: inner,
+              actor: roomUri,
+              object: new URL(event.actor.id),
+              origin: roomUri,
+              // `removed` or `banned`, as the room's participants see it.
+              summary: event.reason,
+              tags: [mention(event.actor)],
+            })
+      break
   }
   return new Announce({ id, actor: roomUri, object, published: instant(now) })
 }
@@ -137,7 +168,7 @@ export async function memberRecipients(
     }
     cursor = page.next
   } while (cursor !== null)
-  return recipients
+  return sharedInboxesFirst(recipients)
 }
 
 export async function sendEvent(

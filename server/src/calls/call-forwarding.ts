@@ -23,13 +23,14 @@
 import type { ClientCallMessage, ServerMessage } from '@parley/protocol'
 import type { Logger } from '../logger.ts'
 import { nodeTopic, type Bus, type Unsubscribe } from '../bus/bus.ts'
-import type { CallFrontDoor, CallService } from './call-service.ts'
+import type { CallFrontDoor, CallRunner } from './call-service.ts'
 import type { CallSink } from './call-participant.ts'
 import type { ClusterCallLeases } from './call-lease.ts'
 import { RemoteSink, type Envelope, type ToOwner, type ToSession } from './call-remote-sink.ts'
 
 export type CallForwardingDeps = {
-  service: CallService
+  /** What runs calls on this node: the call service, or the cascade's member side in front of it. */
+  service: CallRunner
   bus: Bus
   leases: ClusterCallLeases
   logger: Logger
@@ -43,7 +44,7 @@ const MAX_HOPS = 2
 
 export class CallForwarding implements CallFrontDoor {
   readonly nodeId: string
-  readonly #service: CallService
+  readonly #service: CallRunner
   readonly #bus: Bus
   readonly #leases: ClusterCallLeases
   readonly #log: Logger
@@ -122,7 +123,7 @@ export class CallForwarding implements CallFrontDoor {
     if (this.#closed) return
     this.#closed = true
     clearInterval(this.#timer)
-    this.#service.close()
+    await this.#service.close()
     await Promise.allSettled([...this.#order.values()])
     await this.#unsubscribe?.().catch(() => undefined)
     await this.#leases.close()
@@ -142,7 +143,7 @@ export class CallForwarding implements CallFrontDoor {
   /** A local session's frame: handled here when this node runs (or may start) the call, else forwarded. */
   async #route(sink: CallSink, message: ClientCallMessage): Promise<void> {
     const roomId = message.roomId
-    if (this.#service.call(roomId)) {
+    if (this.#service.runs(roomId)) {
       void this.#handleHere(sink, message, 0)
       return
     }
@@ -160,7 +161,7 @@ export class CallForwarding implements CallFrontDoor {
       if (holder === this.nodeId) {
         await this.#handleHere(sink, message, 0)
         // Refused (no permission to start a call): the lease goes back, no call holds it.
-        if (!this.#service.call(roomId)) await this.#leases.release(roomId)
+        if (!this.#service.runs(roomId)) await this.#leases.release(roomId)
         return
       }
     }
@@ -264,26 +265,16 @@ export class CallForwarding implements CallFrontDoor {
     if (this.#ticking || this.#closed) return
     this.#ticking = true
     try {
-      for (const roomId of await this.#leases.renew()) {
-        const call = this.#service.call(roomId)
-        if (!call) continue
-        this.#log.warn(
-          { roomId, callId: call.id },
-          'call lease lost (another node may run this room now): ending the call here',
-        )
-        call.close('media-unavailable')
-      }
+      for (const roomId of await this.#leases.renew()) this.#service.leaseLost(roomId)
       const owners = new Set<string>()
       for (const { rooms } of this.#routes.values())
         for (const route of rooms.values()) if (route.inCall) owners.add(route.owner)
       const remoteParticipants = new Map<string, string[]>()
-      for (const call of this.#service.calls()) {
-        for (const participant of call.participants.values()) {
-          if (!(participant.sink instanceof RemoteSink)) continue
-          const list = remoteParticipants.get(participant.sink.node) ?? []
-          list.push(participant.id)
-          remoteParticipants.set(participant.sink.node, list)
-        }
+      for (const sink of this.#service.sinks()) {
+        if (!(sink instanceof RemoteSink)) continue
+        const list = remoteParticipants.get(sink.node) ?? []
+        list.push(sink.id)
+        remoteParticipants.set(sink.node, list)
       }
       if (owners.size === 0 && remoteParticipants.size === 0) return
       const alive = await this.#leases.alive([...owners, ...remoteParticipants.keys()])

@@ -57,9 +57,24 @@ export interface CallFrontDoor {
   close(): Promise<void> | void
 }
 
+/**
+ * What CallForwarding sits in front of on several nodes: the call service, or the cascade's member
+ * side in front of it (which runs the calls of rooms hosted elsewhere on the node holding their
+ * lease). `handle` answers `{ ownedBy }` when another node runs the room's call.
+ */
+export interface CallRunner extends CallFrontDoor {
+  handle(sink: CallSink, message: ClientCallMessage): Promise<CallHandled>
+  /** Whether this node runs the room's call now (its frames are handled here without a lookup). */
+  runs(roomId: string): boolean
+  /** The sinks of everyone in calls run here (sessions on other nodes among them, which a dead node's are released). */
+  sinks(): Iterable<CallSink>
+  /** The room's lease was lost (another node may run it now): its call ends here. */
+  leaseLost(roomId: string): void
+}
+
 type Msg<T extends ClientCallMessage['type']> = Extract<ClientCallMessage, { type: T }>
 
-export class CallService implements CallFrontDoor {
+export class CallService implements CallRunner {
   readonly #engine: MediaEngine
   readonly #store: Store
   readonly #rooms: RoomService
@@ -112,6 +127,25 @@ export class CallService implements CallFrontDoor {
   /** Every call this node runs. */
   calls(): IterableIterator<Call> {
     return this.#calls.values()
+  }
+
+  runs(roomId: string): boolean {
+    return this.#calls.has(roomId)
+  }
+
+  *sinks(): Iterable<CallSink> {
+    for (const call of this.#calls.values())
+      for (const participant of call.participants.values()) yield participant.sink
+  }
+
+  leaseLost(roomId: string): void {
+    const call = this.#calls.get(roomId)
+    if (!call) return
+    this.#log.warn(
+      { roomId, callId: call.id },
+      'call lease lost (another node may run this room now): ending the call here',
+    )
+    call.close('media-unavailable')
   }
 
   /** Handles one call frame from a session that said hello. Never throws; refusals become error frames. */

@@ -224,7 +224,9 @@ describe('Calls over the realtime gateway (mesh engine)', () => {
     )
     await alice.rt.request({ type: 'call.update', roomId: open, handRaised: true })
     await alice.rt.request({ type: 'call.reaction', roomId: open, emoji: '🎉' })
-    await new Promise((r) => setTimeout(r, 100))
+    // Alice's requests were answered after their frames went out (the bus delivers in order, at
+    // once); a round trip on dan's own connection then brings anything that was sent to him.
+    await dan.rt.ping()
     assert.deepEqual(
       dan.frames.filter((f) => f.type !== 'error'),
       [],
@@ -277,7 +279,6 @@ describe('Calls over the realtime gateway (mesh engine)', () => {
     const starter = (await alice.rest.createRoom({ kind: 'group', name: 'Other' })).id
     await alice.rest.addParticipant(starter, cas.id)
     await alice.rest.updateParticipant(starter, cas.id, { permissions: ['chat', 'audio'] })
-    await new Promise((r) => setTimeout(r, 50))
     assert.equal(
       await refused(
         cas.rt.request({ type: 'call.join', roomId: starter, media: { audio: true, video: false, screen: false } }),

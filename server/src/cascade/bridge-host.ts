@@ -12,12 +12,13 @@
 import {
   ErrorCodes,
   type CascadeBridgeAnswer,
+  type CascadeBridgeLayer,
   type CascadeBridgeSubscribe,
   type ErrorCode,
   type HostCascadeFrame,
 } from '@parley/protocol'
 import type { Logger } from '../logger.ts'
-import type { RecvTransport } from '../media/engine.ts'
+import type { Consumer, RecvTransport } from '../media/engine.ts'
 import type { Call } from '../calls/call.ts'
 
 /** Subscriptions one channel may hold: a few calls' worth of feeds. */
@@ -31,7 +32,7 @@ export type BridgeHostDeps = {
   log: Logger
 }
 
-type Subscription = { room: string; transport: RecvTransport; closedByPeer: boolean }
+type Subscription = { room: string; transport: RecvTransport; video: Consumer | undefined; closedByPeer: boolean }
 
 export class BridgeHost {
   readonly #deps: BridgeHostDeps
@@ -63,12 +64,12 @@ export class BridgeHost {
         feedId: frame.feed.slice(0, 64),
       })
     }
+    const video = consumed.value.consumers.find((c) => c.kind === 'video')
     if (frame.spatialLayer !== undefined) {
-      const video = consumed.value.consumers.find((c) => c.kind === 'video')
       const chosen = await video?.setPreferredLayers({ spatialLayer: frame.spatialLayer })
       if (chosen && !chosen.ok) this.#deps.log.info({ error: chosen.error }, 'cannot choose the layer for a bridge')
     }
-    const subscription: Subscription = { room: frame.room, transport, closedByPeer: false }
+    const subscription: Subscription = { room: frame.room, transport, video, closedByPeer: false }
     this.#subscriptions.set(frame.bridge, subscription)
     const ended = (reason: string) => {
       if (this.#subscriptions.get(frame.bridge) !== subscription) return
@@ -94,6 +95,20 @@ export class BridgeHost {
       return this.#refuse('media-not-found', frame.room, { bridge: frame.bridge })
     const set = await subscription.transport.setRemoteAnswer(frame.sdp)
     if (!set.ok) this.#refuse('invalid-sdp', frame.room, { bridge: frame.bridge })
+  }
+
+  /**
+   * The peer's subscribers of the feed need another simulcast layer: our SFU forwards that one to
+   * the bridge (Janus: `configure` with `substream` on its subscription). A feed without layers
+   * (no simulcast, or audio only) has nothing to switch: acknowledged by doing nothing.
+   */
+  async layer(frame: CascadeBridgeLayer): Promise<void> {
+    const subscription = this.#subscriptions.get(frame.bridge)
+    if (!subscription || subscription.room !== frame.room)
+      return this.#refuse('media-not-found', frame.room, { bridge: frame.bridge })
+    const chosen = await subscription.video?.setPreferredLayers({ spatialLayer: frame.spatialLayer })
+    if (chosen && !chosen.ok)
+      this.#deps.log.info({ error: chosen.error, bridge: frame.bridge }, 'cannot switch the layer of a bridge')
   }
 
   close(bridge: string): void {

@@ -65,7 +65,8 @@ export type BridgedCallDeps = {
   /** Over our call channel to the host. */
   send(frame: PeerCascadeFrame): void
   hostAddresses: readonly string[]
-  iceServers: readonly RTCIceServer[]
+  /** Our STUN/TURN servers, asked for at every start of a bridge (TURN credentials expire). */
+  iceServers(): readonly RTCIceServer[]
   logger: Logger
   /** How long a subscription waits for a host feed's first copy here. */
   copyTimeoutMs?: number
@@ -277,14 +278,19 @@ export class BridgedCall {
         return added.ok ? ack() : refusalOf(added.error)
       }
       case 'call.layers': {
-        // A copy of a host feed has one layer: the host chose it for this instance (werift cannot
-        // pass simulcast on). Our own participants' feeds have theirs, chosen here.
+        // A copy of a host feed has one layer: the host forwards the one our subscribers of it
+        // need, the highest any of them asked for (werift cannot pass simulcast on). Our own
+        // participants' feeds have theirs, chosen here.
         const local = [...member.hostIds].find(([, hostId]) => hostId === message.feedId)?.[0]
         const consumer = [...(member.recv?.consumers.values() ?? [])].find(
           (c) => c.producerId === local && c.kind === 'video',
         )
         if (!consumer) return { code: 'media-not-found', details: { feedId: message.feedId.slice(0, 64) } }
-        if (this.#copies.get(message.feedId) === local) return ack()
+        if (this.#copies.get(message.feedId) === local) {
+          member.layers.set(message.feedId, message.spatialLayer)
+          this.#chooseLayer(message.feedId)
+          return ack()
+        }
         const set = await consumer.setPreferredLayers({
           spatialLayer: message.spatialLayer,
           ...(message.temporalLayer === undefined ? {} : { temporalLayer: message.temporalLayer }),
@@ -396,6 +402,16 @@ export class BridgedCall {
     return copy ?? { code: 'media-unavailable', details: { feedId: hostId.slice(0, 64) } }
   }
 
+  /**
+   * The layer the host forwards us of its feed: the highest our sessions watching it asked for; a
+   * session that asked for none takes the highest layer. Until someone asks, the host's default.
+   */
+  #chooseLayer(hostId: string): void {
+    const watching = [...this.#members.values()].filter((m) => m.wants.has(hostId))
+    if (!watching.some((m) => m.layers.has(hostId))) return
+    this.inbound.setLayer(hostId, Math.max(...watching.map((m) => m.layers.get(hostId) ?? 2)))
+  }
+
   /** A host feed's copy is up here: a first one, or a restarted bridge's new one (sessions move to it). */
   #bridged(hostId: string, copy: string): void {
     const previous = this.#copies.set(hostId, copy)
@@ -465,6 +481,8 @@ export class BridgedCall {
     if (!member) return
     this.#members.delete(session)
     closeMember(member, (hostId) => this.inbound.release(hostId, session))
+    // Those still watching may need less than the one who left.
+    for (const hostId of member.layers.keys()) this.#chooseLayer(hostId)
   }
 
   #error(member: Member, refusal: Refusal, id: string | undefined): void {

@@ -125,7 +125,8 @@ export class BridgedCalls {
       router: created.value,
       send: (frame) => this.#deps.send(host, frame),
       hostAddresses: this.#deps.hostAddresses,
-      iceServers: bridgeIceServers(this.#deps.iceServers('parley-bridge')),
+      // Asked for at every start of a bridge: TURN REST credentials expire, calls can last longer.
+      iceServers: () => bridgeIceServers(this.#deps.iceServers('parley-bridge')),
       logger: this.#log,
       onClose: () => {
         if (this.#calls.get(room)?.call === call) this.#calls.delete(room)

@@ -25,6 +25,8 @@ export type BridgedMember = {
   wants: Set<string>
   /** Our router's producer id → the host's feed id, for the tracks of this session's offers. */
   hostIds: Map<string, string>
+  /** The simulcast layer this session asked for, per host feed (`call.layers`). */
+  layers: Map<string, number>
   /** Its publications republished in the host's call, as its own. */
   outbound: FeedBridges
   target: RemoteFeedTarget
@@ -43,7 +45,7 @@ export function bridgedMember(options: {
   actor: { id: string; name: string }
   send(frame: PeerCascadeFrame): void
   hostAddresses: readonly string[]
-  iceServers: readonly RTCIceServer[]
+  iceServers(): readonly RTCIceServer[]
   logger: Logger
   /** The host refused one of its publications. */
   onRefused(code: ErrorCode, source: CallSource): void
@@ -64,6 +66,7 @@ export function bridgedMember(options: {
     recv: undefined,
     wants: new Set(),
     hostIds: new Map(),
+    layers: new Map(),
     outbound: new FeedBridges({
       origin: routerOrigin(options.router),
       target,

@@ -226,6 +226,8 @@ class PeerLink {
         return this.#bridges.answer(frame)
       case 'cascade.bridge-close':
         return this.#bridges.close(frame.bridge)
+      case 'cascade.bridge-layer':
+        return this.#bridges.layer(frame)
       case 'cascade.typing':
         return this.#typing(frame, roomId)
     }

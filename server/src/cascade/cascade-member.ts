@@ -22,23 +22,25 @@ import type { FederationRepositories, ParleyFederation } from '@parley/federatio
 import type { Logger } from '../logger.ts'
 import type { Store } from '../store/ports.ts'
 import { MIRRORS_TOPIC, roomTopic, userTopic, type Bus, type Unsubscribe } from '../bus/bus.ts'
-import type { CallFrontDoor } from '../calls/call-service.ts'
+import type { CallHandled, CallRunner } from '../calls/call-service.ts'
+import type { ClusterCallLeases } from '../calls/call-lease.ts'
 import type { CallSink } from '../calls/call-participant.ts'
 import { PeerChannel } from './peer-channel.ts'
-import { RemoteRoomNames, remoteHostOf } from './remote-room-names.ts'
+import { RemoteRoomNames, remoteHostOf, type RemoteRoom } from './remote-room-names.ts'
 import { RemoteCalls } from './remote-calls.ts'
 import type { Caller } from '../rooms/result.ts'
 import type { HostedRoomTyping } from '../realtime/gateway-context.ts'
 import type { SfuEngine } from '../media/engine.ts'
 import { BridgedCalls } from './bridged-calls.ts'
 import { isBridgedSdp } from './bridged-call.ts'
+import { CascadeCluster } from './cascade-cluster.ts'
 
 export { remoteHostOf } from './remote-room-names.ts'
 
 export type CascadeMemberDeps = {
   publicOrigin: string
-  /** The local call front door (local rooms). */
-  local: CallFrontDoor
+  /** The call service (local rooms). */
+  local: CallRunner
   store: Store
   repositories: FederationRepositories
   federation: Pick<ParleyFederation, 'callChannels'>
@@ -52,6 +54,12 @@ export type CascadeMemberDeps = {
    * subscribe from it, bridged to the host's (bridged-call.ts). Without it they use the host's SFU.
    */
   bridging?: { engine: SfuEngine; iceServers(userId: string): IceServers; hostAddresses: readonly string[] }
+  /**
+   * Several nodes (a shared Redis): the call leases of the node's CallForwarding, which sits in
+   * front of us. The node holding a remote room's lease alone speaks for us to its host
+   * (cascade-cluster.ts); the others answer `{ ownedBy }` and their frames are forwarded there.
+   */
+  leases?: ClusterCallLeases
 }
 
 /**
@@ -60,7 +68,7 @@ export type CascadeMemberDeps = {
  */
 type Route = { sink: CallSink; rooms: Map<string, { name: string; inCall: boolean }> }
 
-export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
+export class CascadeMember implements CallRunner, HostedRoomTyping {
   readonly #deps: CascadeMemberDeps
   readonly #origin: string
   readonly #log: Logger
@@ -70,6 +78,7 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
   /** Local sessions in calls of remote rooms (by session id). */
   readonly #routes = new Map<string, Route>()
   readonly #bridged: BridgedCalls | null
+  readonly #cluster: CascadeCluster | null
   /**
    * The host's frames for our sessions are handled one after the other: with bridging, a session's
    * `call.joined` waits for our router, and what follows it must not overtake it.
@@ -104,7 +113,24 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
         this.#log.warn({ err: error }, 'cannot hear of local membership in rooms hosted elsewhere')
         return null
       })
-    void this.#mirrors.then(() => this.#followMirrors())
+    this.#cluster = deps.leases
+      ? new CascadeCluster({
+          leases: deps.leases,
+          bus: deps.bus,
+          logger: this.#log,
+          typing: (relay) => this.#sendTyping(relay.room, relay.username, relay.name, relay.typing),
+          running: (room) => this.#runningHere(room),
+          adopt: () => this.#followMirrors(),
+        })
+      : null
+    const cluster = this.#cluster
+    void this.#mirrors.then(() =>
+      cluster
+        ? cluster
+            .start()
+            .catch((error: unknown) => this.#log.error({ err: error }, 'cannot start the cascade’s cluster side'))
+        : this.#followMirrors(),
+    )
   }
 
   /** The calls hosted elsewhere that run through our own SFU (for tests and metrics). */
@@ -117,27 +143,37 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
     return [...this.#channels.values()].filter((c) => c.open).map((c) => c.origin)
   }
 
-  async handle(sink: CallSink, message: ClientCallMessage): Promise<unknown> {
+  async handle(sink: CallSink, message: ClientCallMessage): Promise<CallHandled> {
     const remote = await this.#names.resolve(message.roomId)
     if (remote === null) return this.#deps.local.handle(sink, message)
     const caller = sink.caller
-    if (!caller || caller.type !== 'user')
-      return sink.error('room-not-found', message.id, { roomId: cut(message.roomId) })
+    if (!caller || caller.type !== 'user') {
+      sink.error('room-not-found', message.id, { roomId: cut(message.roomId) })
+      return undefined
+    }
     const user = await this.#deps.store.users.byId(caller.id)
     const member =
       user !== null &&
       (await this.#deps.repositories.rooms.invitations.listForUser(caller.id, 'accepted')).some(
         (i) => i.roomId === remote.uri,
       )
-    if (!user || !member || this.#closed)
-      return sink.error('room-not-found', message.id, { roomId: cut(message.roomId) })
+    if (!user || !member || this.#closed) {
+      sink.error('room-not-found', message.id, { roomId: cut(message.roomId) })
+      return undefined
+    }
+    // Several nodes: another node may speak for us to this room's host (CallForwarding sends the frame there).
+    const owner = await this.#cluster?.owner(remote.uri)
+    if (owner !== undefined && owner !== this.#cluster?.nodeId) return { ownedBy: owner }
     let route = this.#routes.get(sink.id)
     if (!route) this.#routes.set(sink.id, (route = { sink, rooms: new Map() }))
     route.rooms.set(remote.uri, { name: message.roomId, inCall: route.rooms.get(remote.uri)?.inCall ?? false })
     this.#calls.follow(remote.host, remote.uri, user.username)
     // In a call bridged through our SFU, the session's SDP is answered here.
     const bridged = this.#bridged?.of(remote.uri, sink.id)
-    if (bridged && isBridgedSdp(message)) return bridged.handle(sink.id, message)
+    if (bridged && isBridgedSdp(message)) {
+      await bridged.handle(sink.id, message)
+      return undefined
+    }
     if (bridged && message.type === 'call.update' && message.media?.screen === false) bridged.screenOff(sink.id)
     this.#channel(remote.host).send({
       type: 'cascade.call',
@@ -173,6 +209,24 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
     }
   }
 
+  runs(roomId: string): boolean {
+    return this.#deps.local.runs(roomId) || (this.#cluster?.owns(roomId) ?? false)
+  }
+
+  *sinks(): Iterable<CallSink> {
+    yield* this.#deps.local.sinks()
+    for (const route of this.#routes.values()) if ([...route.rooms.values()].some((r) => r.inCall)) yield route.sink
+  }
+
+  leaseLost(roomId: string): void {
+    this.#deps.local.leaseLost(roomId)
+    if (!this.#cluster?.lost(roomId)) return
+    this.#log.warn({ room: roomId }, 'cascade lease lost (another node may speak for us to the host now)')
+    const host = remoteHostOf(this.#origin, roomId)
+    if (host) this.#calls.unfollow(host, roomId)
+    this.#roomGone(roomId)
+  }
+
   /**
    * A local session streams `roomId`: when it mirrors a room hosted elsewhere, we follow the room on
    * its host (typing and call news come over the channel) — mirrors made after start-up included.
@@ -180,7 +234,7 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
   watch(caller: Caller, roomId: string): void {
     if (caller.type !== 'user' || this.#closed) return
     void this.#hosted(caller, roomId)
-      .then((hosted) => hosted && this.#calls.follow(hosted.host, hosted.roomUri, hosted.username))
+      .then((hosted) => hosted && this.#follow(hosted.host, hosted.roomUri, hosted.username))
       .catch((error: unknown) => this.#log.warn({ err: error, roomId }, 'cannot follow a room hosted elsewhere'))
   }
 
@@ -188,14 +242,54 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
   async typing(caller: Caller, roomId: string, typing: boolean): Promise<boolean> {
     const hosted = caller.type === 'user' ? await this.#hosted(caller, roomId) : null
     if (!hosted) return (await this.#deps.store.remoteRooms.hostOf(roomId)) !== null
-    this.#calls.follow(hosted.host, hosted.roomUri, hosted.username)
-    this.#channel(hosted.host).send({
+    const owner = await this.#follow(hosted.host, hosted.roomUri, hosted.username)
+    const name = caller.name.slice(0, 200)
+    if (this.#cluster && owner !== this.#cluster.nodeId)
+      this.#cluster.relayTyping(owner, {
+        kind: 'typing',
+        room: hosted.roomUri,
+        username: hosted.username,
+        name,
+        typing,
+      })
+    else this.#sendTyping(hosted.roomUri, hosted.username, name, typing)
+    return true
+  }
+
+  #sendTyping(room: string, username: string, name: string, typing: boolean): void {
+    const host = remoteHostOf(this.#origin, room)
+    if (!host || this.#closed) return
+    this.#channel(host).send({
       type: 'cascade.typing',
-      room: hosted.roomUri,
-      actor: { id: `${this.#origin}/users/${encodeURIComponent(hosted.username)}`, name: caller.name.slice(0, 200) },
+      room,
+      actor: { id: `${this.#origin}/users/${encodeURIComponent(username)}`, name },
       typing,
     })
-    return true
+  }
+
+  /**
+   * Follows the room's call news, and resolves to the node that speaks for us to its host: this
+   * one, or (several nodes) the holder of its lease, which follows it instead.
+   */
+  async #follow(host: string, uri: string, signer: string): Promise<string> {
+    const owner = this.#cluster ? await this.#cluster.owner(uri) : null
+    if (owner === null || owner === this.#cluster?.nodeId) this.#calls.follow(host, uri, signer)
+    return owner ?? ''
+  }
+
+  /** Whether a call runs in the room, as its host told us (the lease node answers for the others). */
+  async #running(remote: RemoteRoom): Promise<boolean> {
+    if (!this.#cluster) return this.#calls.running(remote)
+    const signer = await this.#signerFor(remote.uri)
+    if (signer === null) return false
+    const owner = await this.#follow(remote.host, remote.uri, signer)
+    return owner === this.#cluster.nodeId ? this.#calls.running(remote) : this.#cluster.ask(owner, remote.uri)
+  }
+
+  /** Another node asks: does a call run in this room we speak for? */
+  async #runningHere(room: string): Promise<boolean> {
+    const remote = await this.#names.resolve(room)
+    return remote !== null && this.#cluster?.owns(remote.uri) === true && this.#calls.running(remote)
   }
 
   async #hosted(caller: Caller, roomId: string): Promise<{ host: string; roomUri: string; username: string } | null> {
@@ -213,7 +307,7 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
     )
     const local = await this.#deps.local.activeCalls(resolved.filter((r) => r.remote === null).map((r) => r.id))
     const remote = await Promise.all(
-      resolved.map(async ({ id, remote }) => (remote !== null && (await this.#calls.running(remote)) ? id : null)),
+      resolved.map(async ({ id, remote }) => (remote !== null && (await this.#running(remote)) ? id : null)),
     )
     const running = new Set([...local, ...remote.filter((id) => id !== null)])
     return roomIds.filter((id) => running.has(id))
@@ -222,6 +316,7 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
   async close(): Promise<void> {
     this.#closed = true
     this.#bridged?.close()
+    await this.#cluster?.close()
     await (
       await this.#mirrors
     )?.()
@@ -241,7 +336,7 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
         const host = remoteHostOf(this.#origin, uri)
         if (host === null || this.#closed) continue
         const signer = await this.#signerFor(uri)
-        if (signer !== null) this.#calls.follow(host, uri, signer)
+        if (signer !== null) await this.#follow(host, uri, signer)
         else this.#log.debug({ roomId }, 'no local member to follow a mirror room’s calls as')
       }
     } catch (error) {
@@ -265,12 +360,15 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
     const host = remoteHostOf(this.#origin, room)
     if (host === null) return
     this.#signerFor(room)
-      .then((signer) => {
+      .then(async (signer) => {
         if (this.#closed) return
-        if (signer !== null) this.#calls.follow(host, room, signer)
-        else if (this.#calls.following(room)) {
-          this.#calls.unfollow(host, room)
-          this.#log.info({ room }, 'no local member in a room hosted elsewhere: its news not followed any more')
+        if (signer !== null) await this.#follow(host, room, signer)
+        else {
+          if (this.#calls.following(room)) {
+            this.#calls.unfollow(host, room)
+            this.#log.info({ room }, 'no local member in a room hosted elsewhere: its news not followed any more')
+          }
+          await this.#cluster?.release(room)
         }
       })
       .catch((error: unknown) => this.#log.warn({ err: error, room }, 'cannot follow a room hosted elsewhere'))
@@ -316,8 +414,11 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
           .catch((error: unknown) => this.#log.error({ err: error }, 'cannot pass a host’s frame to our session'))
         return
       case 'cascade.left': {
-        const entry = this.#routes.get(frame.session)?.rooms.get(frame.room)
+        const route = this.#routes.get(frame.session)
+        const entry = route?.rooms.get(frame.room)
         if (entry) entry.inCall = false
+        // A session on another node: its node forgets the route (call-forwarding.ts).
+        if (entry) route?.sink.callLeft?.(entry.name)
         this.#bridged?.left(frame.room, frame.session)
         return
       }
@@ -417,12 +518,18 @@ export class CascadeMember implements CallFrontDoor, HostedRoomTyping {
   #hostDown(host: string): void {
     this.#calls.hostDown(host)
     this.#bridged?.hostDown(host)
-    for (const route of this.#routes.values()) {
-      for (const [uri, { name, inCall }] of [...route.rooms]) {
-        if (remoteHostOf(this.#origin, uri) !== host) continue
-        route.rooms.delete(uri)
-        if (inCall) route.sink.send({ type: 'call.ended', roomId: name, reason: 'media-unavailable' })
-      }
+    for (const route of this.#routes.values())
+      for (const uri of route.rooms.keys()) if (remoteHostOf(this.#origin, uri) === host) this.#roomGone(uri, route)
+  }
+
+  /** Our sessions in the room's call are out of it (its host or our lease on it is gone). */
+  #roomGone(uri: string, only?: Route): void {
+    for (const route of only ? [only] : this.#routes.values()) {
+      const entry = route.rooms.get(uri)
+      if (!entry) continue
+      route.rooms.delete(uri)
+      this.#bridged?.left(uri, route.sink.id)
+      if (entry.inCall) route.sink.send({ type: 'call.ended', roomId: entry.name, reason: 'media-unavailable' })
     }
   }
 }

@@ -8,7 +8,8 @@ import type { ParleyFederation } from '@parley/federation'
 import type { Logger } from '../logger.ts'
 import type { Store } from '../store/ports.ts'
 import type { Bus } from '../bus/bus.ts'
-import type { CallFrontDoor, CallService } from '../calls/call-service.ts'
+import type { CallFrontDoor, CallRunner, CallService } from '../calls/call-service.ts'
+import type { ClusterCallLeases } from '../calls/call-lease.ts'
 import { CascadeMember, type CascadeMemberDeps } from './cascade-member.ts'
 import { CascadeHost } from './cascade-host.ts'
 import { cascadeChannelRoute } from './channel-route.ts'
@@ -26,8 +27,13 @@ export type CascadeDeps = {
   bridging?: CascadeMemberDeps['bridging']
 }
 
-/** The front door the realtime gateway uses: remote rooms' call frames go to their hosts, the rest to `local`. */
-export function cascadeFrontDoor(deps: Omit<CascadeDeps, 'service'>): CascadeMember {
+/**
+ * The member side in front of the call service: remote rooms' call frames go to their hosts, the
+ * rest to `local`. On several nodes CallForwarding sits in front of it (app.ts).
+ */
+export function cascadeFrontDoor(
+  deps: Omit<CascadeDeps, 'service' | 'local'> & { local: CallRunner; leases?: ClusterCallLeases },
+): CascadeMember {
   return new CascadeMember({
     publicOrigin: deps.publicOrigin,
     local: deps.local,
@@ -36,6 +42,7 @@ export function cascadeFrontDoor(deps: Omit<CascadeDeps, 'service'>): CascadeMem
     federation: deps.federation,
     bus: deps.bus,
     logger: deps.logger,
+    ...(deps.leases ? { leases: deps.leases } : {}),
     ...(deps.bridging ? { bridging: deps.bridging } : {}),
   })
 }

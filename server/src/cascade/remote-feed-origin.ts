@@ -3,7 +3,8 @@
  * FeedBridge subscribes to over our call channel (`cascade.bridge-subscribe` → the host's
  * `cascade.bridge-offer` → our `cascade.bridge-answer`). Which feeds exist is what the host told us
  * (the call snapshot of `cascade.subscribed`, then `call.feed` news): a bridge never asks for a feed
- * we have not heard of. The simulcast layer is asked for per subscription, on the host's SFU.
+ * we have not heard of. The simulcast layer is asked for per subscription, on the host's SFU, and
+ * switched there (`cascade.bridge-layer`) when what our subscribers need changes.
  */
 import { randomUUID } from 'node:crypto'
 import type { CallFeedView, HostCascadeFrame, PeerCascadeFrame } from '@parley/protocol'
@@ -134,6 +135,11 @@ export class RemoteFeedOrigin implements FeedOrigin {
       offerSdp,
       answer: async (sdp) => {
         this.#options.send({ type: 'cascade.bridge-answer', room: this.room, bridge, sdp })
+        return { ok: true, value: undefined }
+      },
+      // The host switches the layer it forwards to us on its SFU (werift cannot pass simulcast on).
+      chooseLayer: async (spatialLayer) => {
+        if (!closed) this.#options.send({ type: 'cascade.bridge-layer', room: this.room, bridge, spatialLayer })
         return { ok: true, value: undefined }
       },
       close: () => {

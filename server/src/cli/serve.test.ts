@@ -26,6 +26,14 @@ async function serve(
   return { child, port, output: () => output }
 }
 
+/** Polls `condition` every 20 ms for up to 10 s. */
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !(await condition());) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
 async function stop(child: ChildProcessWithoutNullStreams): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode
   child.kill('SIGTERM')
@@ -69,7 +77,8 @@ describe('parley serve', () => {
   it('on SIGTERM stops accepting, finishes the request in flight, then exits 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'parley-serve-'))
     try {
-      const { child, port, output } = await serve({ PARLEY_DATA_DIR: dir })
+      // Debug logs name each request as it comes in: the test waits for that line, not for a guessed time.
+      const { child, port, output } = await serve({ PARLEY_DATA_DIR: dir, PARLEY_LOG_LEVEL: 'debug' })
       after(() => void stop(child))
       // A request whose body is still arriving when the signal comes.
       const body = JSON.stringify({ username: 'nobody', password: 'wrong password' })
@@ -80,10 +89,28 @@ describe('parley serve', () => {
       )
       let reply = ''
       socket.on('data', (chunk) => (reply += chunk))
-      await new Promise((resolve) => setTimeout(resolve, 200))
+      await until(
+        () =>
+          output()
+            .split('\n')
+            .some((line) => line.includes('"msg":"incoming request"') && line.includes('/api/v1/session')),
+        'the request in flight',
+      )
       child.kill('SIGTERM')
-      await new Promise((resolve) => setTimeout(resolve, 300))
-      await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), 'no new connections are accepted')
+      // Shutting down, it stops accepting: tried until a new connection is refused (a try may come
+      // before the listener closed), while the request in flight is still waiting for its body.
+      await until(
+        () =>
+          fetch(`http://127.0.0.1:${port}/healthz`).then(
+            async (res) => {
+              await res.arrayBuffer()
+              return false
+            },
+            () => true,
+          ),
+        'new connections refused',
+      )
+      assert.equal(reply, '', 'the request in flight is not answered before its body came')
       // write, not end: a half-closed socket would tell Node the client gave up on the request.
       socket.write(body.slice(10))
       await once(socket, 'close')

@@ -53,6 +53,11 @@ export class DirectOutbox {
   /** For the event log's `onEvent`: never throws, never waits. */
   readonly onEvent = (roomId: string, seq: number, event: RoomEvent): void => this.#relay.push(roomId, seq, event)
 
+  /** Events still to hand to the federation (see RoomEventRelay.busy). */
+  get busy(): boolean {
+    return this.#relay.busy
+  }
+
   /** Resolves once every event received so far is handed over (tests, shutdown). */
   idle(): Promise<void> {
     return this.#relay.idle()

@@ -7,7 +7,7 @@
  *    Redis when `federationQueue` is redis — and the federation's core (keys, fetcher, policy,
  *    the link to other rooms' hosts). CLI commands need no more than this.
  * 2. `createMemberSide`: the member side of rooms hosted elsewhere that the chat stack writes
- *    through (mirror, realtime pushes, copies of their files and meetings).
+ *    through (mirror, realtime pushes, copies of their files and meetings, their rosters).
  * 3. `createFederationRuntime`: the inbound side (ParleyFederation), over the chat stack and the
  *    file service built in between: remote members join and chat through them, direct messages
  *    become one-to-one conversations through them.
@@ -21,6 +21,8 @@ import {
   type LocalActorDirectory,
   type LocalRoomDirectory,
   type QueueBackends,
+  type QueuePending,
+  type RoomHostLink,
 } from '@parley/federation'
 import type { Config } from '../config/schema.ts'
 import type { Store } from '../store/ports.ts'
@@ -36,6 +38,7 @@ import { RoomMirror } from './room-mirror.ts'
 import { DirectConversations } from './direct-conversations.ts'
 import { ReplicaFiles } from './file-sharing.ts'
 import { RemoteMeetings } from './remote-meetings.ts'
+import { HostedRosters } from './hosted-rosters.ts'
 import serverPackage from '../../package.json' with { type: 'json' }
 
 /** The federation's core and its queue backends (step 1). */
@@ -56,12 +59,16 @@ export type MemberSide = {
   readonly meetings: RemoteMeetings
   /** Copies of the files of rooms hosted elsewhere (kept as files of their mirrors). */
   readonly copies: ReplicaFiles
+  /** The rosters of rooms hosted elsewhere, as their hosts know them (kept briefly). */
+  readonly rosters: HostedRosters
 }
 
 export type FederationRuntime = MemberSide & {
   readonly federation: ParleyFederation
   /** Messages of the federation queue this thread has handled (SQLite queue; see federation-workers.ts). */
   queueHandled(): number
+  /** Messages of the federation's queues not finished yet, by any thread or node (total 0: drained). */
+  queuePending(): Promise<QueuePending>
   /** Stops the queue (waiting for its workers), then closes the core and the backends. Idempotent. */
   close(): Promise<void>
 }
@@ -167,23 +174,32 @@ export function createMemberSide(
     bus: Bus
     /** Told after a copy of a remote room's meeting changed (reminders re-plan). */
     onMeetingCopyChanged?: () => void
+    /** Rosters are asked of hosts through it (the federation core's link to hosts). */
+    hosts: Pick<RoomHostLink, 'participants'>
     logger?: Logger
   },
 ): MemberSide {
   const { store, logger } = deps
   const copies = new ReplicaFiles({ store, copies: deps.fileCopies, logger })
+  const rosters = new HostedRosters({
+    store,
+    hosts: deps.hosts,
+    origin: config.publicOrigin,
+    ...(logger ? { log: logger } : {}),
+  })
   const mirror = new RoomMirror({
     store,
     origin: config.publicOrigin,
     files: copies,
     events: deps.events,
+    rosters,
     ...(logger ? { log: logger } : {}),
   })
   const push = new MemberPush(mirror, { bus: deps.bus, ...(logger ? { log: logger } : {}) })
   const meetings = new RemoteMeetings(store, {
     ...(deps.onMeetingCopyChanged ? { onChange: deps.onMeetingCopyChanged } : {}),
   })
-  return { copies, mirror, push, meetings }
+  return { copies, mirror, push, meetings, rosters }
 }
 
 /** Step 3: the federation's inbound side, over the services remote members and senders act through. */
@@ -215,6 +231,7 @@ export function createFederationRuntime(
     ...member,
     federation,
     queueHandled: () => base.backends.handled(),
+    queuePending: () => base.backends.pending(),
     async close() {
       if (closed) return
       closed = true

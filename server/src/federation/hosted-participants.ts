@@ -7,26 +7,27 @@
  */
 import Value from 'typebox/value'
 import { ParticipantView } from '@parley/protocol'
-import type { ParleyFederation } from '@parley/federation'
+import type { RoomHostLink } from '@parley/federation'
 import type { Store } from '../store/ports.ts'
-import type { Caller } from '../rooms/result.ts'
 import type { Logger } from '../logger.ts'
 
 export type HostedParticipantsDeps = {
   store: Store
-  federation: Pick<ParleyFederation, 'roomMembers'>
+  /** Asks hosts for their rooms' rosters (the federation core's link to hosts). */
+  hosts: Pick<RoomHostLink, 'participants'>
   origin: string
   log?: Logger
 }
 
 export async function hostedParticipants(
   deps: HostedParticipantsDeps,
-  caller: Caller,
+  /** A local user in the room: the host is asked as them. */
+  userId: string,
   roomUri: string,
 ): Promise<ParticipantView[] | null> {
-  const user = caller.type === 'user' ? await deps.store.users.byId(caller.id) : null
+  const user = await deps.store.users.byId(userId)
   if (!user) return null
-  const answer = await deps.federation.roomMembers.participants(user.username, roomUri)
+  const answer = await deps.hosts.participants(user.username, roomUri)
   if (answer.type !== 'ok') {
     deps.log?.info(
       { roomUri, outcome: answer.type, ...(answer.type === 'refused' ? { code: answer.code } : {}) },

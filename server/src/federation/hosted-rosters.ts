@@ -3,11 +3,10 @@
  * participants.ts), kept for a short while so a client that lists them again (every participants
  * panel, every reconnect) does not cost a signed request to the host each time.
  *
- * A room's roster is forgotten when local membership of it changes (a local user joined or left,
- * or it was deleted: MIRRORS_TOPIC, on every node), and after `ttlMs` at most: hosts do not
- * announce membership changes to member instances, so a member of another instance joining, or a
- * role change on the host, shows once the roster is asked for again after that. A fetch that was
- * under way when the roster was forgotten is answered but not kept.
+ * A room's roster is forgotten when it changes — a local user joined or left, the room was
+ * deleted, or the host announced that a user joined, left or changed role (room-mirror.ts): all
+ * through MIRRORS_TOPIC, on every node — and after `ttlMs` at most, for what hosts do not announce
+ * (guests). A fetch that was under way when the roster was forgotten is answered but not kept.
  */
 import type { ParticipantView } from '@parley/protocol'
 import type { Caller } from '../rooms/result.ts'
@@ -32,10 +31,20 @@ export class HostedRosters {
 
   /** The room's participants as its host knows them (kept or asked for now), or null when the host did not answer. */
   async get(caller: Caller, roomUri: string): Promise<ParticipantView[] | null> {
+    return caller.type === 'user' ? this.#roster(caller.id, roomUri) : null
+  }
+
+  /** One participant of the room as its host knows them, asked for as local member `userId`; null when not there or unanswered. */
+  async participant(roomUri: string, actorId: string, userId: string): Promise<ParticipantView | null> {
+    const views = await this.#roster(userId, roomUri)
+    return views?.find((v) => v.actorId === actorId) ?? null
+  }
+
+  async #roster(userId: string, roomUri: string): Promise<ParticipantView[] | null> {
     const kept = this.#kept.get(roomUri)
     if (kept && this.#now() - kept.at < this.#ttlMs) return kept.views.map((v) => ({ ...v }))
     const generation = this.#generation.get(roomUri) ?? 0
-    const views = await hostedParticipants(this.#deps, caller, roomUri)
+    const views = await hostedParticipants(this.#deps, userId, roomUri)
     if (views && (this.#generation.get(roomUri) ?? 0) === generation) {
       this.#kept.set(roomUri, { at: this.#now(), views })
       this.#prune()
@@ -43,7 +52,7 @@ export class HostedRosters {
     return views
   }
 
-  /** Local membership of the room changed: its roster is asked for again next time. */
+  /** The room's roster changed: it is asked for again next time. */
   forget(roomUri: string): void {
     this.#kept.delete(roomUri)
     this.#generation.set(roomUri, (this.#generation.get(roomUri) ?? 0) + 1)

@@ -73,6 +73,14 @@ export class RoomEventRelay {
     })
   }
 
+  /**
+   * Whether events wait to be handed over: a hand-over in progress, or a room waiting for its retry.
+   * Read synchronously, so a check of the queue and of the relays can be made without a gap.
+   */
+  get busy(): boolean {
+    return this.#chains.size > 0 || this.#recovering.size > 0
+  }
+
   /** Resolves once every event pushed so far is handed over or waits for a retry (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.#chains.size > 0) await Promise.all([...this.#chains.values()])

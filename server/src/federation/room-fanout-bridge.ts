@@ -21,6 +21,9 @@ const FANNED_OUT = new Set([
   'reaction.removed',
   'read',
   'poll.updated',
+  'participant.joined',
+  'participant.updated',
+  'participant.left',
 ])
 
 export class RoomFanoutBridge {
@@ -60,6 +63,11 @@ export class RoomFanoutBridge {
 
   /** For the event log's `onEvent`: never throws, never waits. */
   readonly onEvent = (roomId: string, seq: number, event: RoomEvent): void => this.#relay.push(roomId, seq, event)
+
+  /** Events still to hand to the federation (see RoomEventRelay.busy). */
+  get busy(): boolean {
+    return this.#relay.busy
+  }
 
   /** Resolves once every event received so far is handed over (tests, shutdown). */
   idle(): Promise<void> {
@@ -176,6 +184,21 @@ export class RoomFanoutBridge {
       case 'poll.updated': {
         const poll = await this.#federatedPoll(event.poll.id)
         return poll ? { type: 'poll.updated', poll } : null
+      }
+      // Users (local or remote) only: a guest has no actor URL; member instances see guests in the roster.
+      case 'participant.joined':
+      case 'participant.updated': {
+        const p = event.participant
+        return p.actorType === 'user'
+          ? { type: event.type, actor: await this.#actorRef(p.actorId, p.displayName) }
+          : null
+      }
+      case 'participant.left': {
+        const user = isRemoteActorId(event.actorId) ? null : await this.#store.users.byId(event.actorId)
+        if (!user && !isRemoteActorId(event.actorId)) return null
+        // The participant is gone here already; member instances need only whom it names.
+        const name = user?.displayName ?? event.actorId
+        return { type: 'participant.left', actor: await this.#actorRef(event.actorId, name), reason: event.reason }
       }
       default:
         return null

@@ -6,14 +6,14 @@
  * like any other. The host stays the authority: this mirror changes only when the host announces
  * an event (or a history page is pulled), and it numbers everything as the host does — a message
  * keeps the host's seq, an event is logged at the host's event seq — so read markers, replies and
- * cursors mean the same on both sides. Events the host does not share (joins, calls) leave gaps in
+ * cursors mean the same on both sides. Events the host does not share (guests, calls) leave gaps in
  * the log, which the gateway already steps over.
  *
  * Nothing here emits a local durable event with a seq of its own: such a seq would collide with
  * the host's next one (see chat-service.ts for read markers in mirrors).
  */
 import { randomUUID } from 'node:crypto'
-import type { MessageView, RoomEvent } from '@parley/protocol'
+import type { MessageView, ParticipantView, RoomEvent } from '@parley/protocol'
 import type { FileAttachment, ReplicaMessageRecord, RoomFanoutEvent } from '@parley/federation'
 import { copyViews } from './file-sharing.ts'
 import type { Store } from '../store/ports.ts'
@@ -28,12 +28,27 @@ export type MirrorFiles = {
   keepNow(roomUri: string, seq: number, authorId: string, attachment: FileAttachment): Promise<void>
 }
 
+type ParticipantFanoutEvent = Extract<RoomFanoutEvent, { actor: unknown; type: `participant.${string}` }>
+
+function isParticipantEvent(event: RoomFanoutEvent): event is ParticipantFanoutEvent {
+  return (
+    event.type === 'participant.joined' || event.type === 'participant.updated' || event.type === 'participant.left'
+  )
+}
+
+/** The rosters of rooms hosted elsewhere (hosted-rosters.ts). */
+export type MirrorRosters = {
+  forget(roomUri: string): void
+  participant(roomUri: string, actorId: string, userId: string): Promise<ParticipantView | null>
+}
+
 export class RoomMirror {
   readonly #store: Store
   readonly #origin: string
   readonly #now: () => number
   readonly #log: Logger | undefined
   readonly #files: MirrorFiles | undefined
+  readonly #rosters: MirrorRosters | undefined
   /** Absent in CLI commands (no chat stack): changes are stored but not published. */
   readonly #events: RoomEventLog | null
   /** The host's polls, kept in the ordinary poll tables (mirrored-polls.ts). */
@@ -48,7 +63,9 @@ export class RoomMirror {
     now?: () => number
     log?: Logger
     files?: MirrorFiles
+    rosters?: MirrorRosters
   }) {
+    this.#rosters = deps.rosters
     this.#store = deps.store
     this.#events = deps.events ?? null
     this.#files = deps.files
@@ -175,6 +192,10 @@ export class RoomMirror {
       await this.#polls.applied(roomId, eventSeq, event)
       return
     }
+    if (isParticipantEvent(event)) {
+      await this.#participantChanged(roomUri, roomId, eventSeq, event)
+      return
+    }
     // A change to a message not here yet: the replica answers missing-message and the delivery is retried.
     if (event.type !== 'message.new' && !(await messages.get(roomId, event.messageSeq))) return
     switch (event.type) {
@@ -241,6 +262,39 @@ export class RoomMirror {
       }
     }
     this.#wake(roomId, event.messageSeq)
+  }
+
+  /**
+   * The host says a user joined, left or changed role: the roster kept here is forgotten (on every
+   * node), and the change is the ordinary participant event, the participant as the host's roster
+   * has them. When the host does not answer for the roster, no event is logged: the participants
+   * list shows the change when asked, and the gap in the log is stepped over like any other.
+   */
+  async #participantChanged(
+    roomUri: string,
+    roomId: string,
+    eventSeq: number,
+    event: ParticipantFanoutEvent,
+  ): Promise<void> {
+    this.#rosters?.forget(roomUri)
+    this.#events?.mirrorChanged(roomUri)
+    const actorId = await this.#localId(event.actor.id)
+    if (event.type === 'participant.left') {
+      await this.#append(roomId, eventSeq, { type: 'participant.left', actorId, reason: event.reason })
+      return
+    }
+    const asker = (await this.#store.participants.list(roomId)).find(
+      (p) => p.actorType === 'user' && p.state === 'active',
+    )
+    const participant = asker ? await this.#rosters?.participant(roomUri, actorId, asker.actorId) : null
+    if (!participant) {
+      this.#log?.info(
+        { roomUri, eventSeq, type: event.type, component: 'federation' },
+        'participant not in the host roster',
+      )
+      return
+    }
+    await this.#append(roomId, eventSeq, { type: event.type, participant })
   }
 
   /**

@@ -36,11 +36,11 @@ import type { RealtimeLimits } from '../realtime/gateway-context.ts'
 import type { MediaRuntime } from '../media/media-runtime.ts'
 import { MeshEngine } from '../media/mesh/mesh-engine.ts'
 import { iceServersFor } from '../media/turn/turn-credentials.ts'
-import { CallService, type CallFrontDoor } from '../calls/call-service.ts'
+import { CallService, type CallFrontDoor, type CallRunner } from '../calls/call-service.ts'
 import { CallForwarding } from '../calls/call-forwarding.ts'
 import { cascadeFrontDoor, installCascadeHost } from '../cascade/cascade-setup.ts'
 import type { BridgedCalls } from '../cascade/bridged-calls.ts'
-import { HostedRosters } from '../federation/hosted-rosters.ts'
+import type { HostedRosters } from '../federation/hosted-rosters.ts'
 import type { ClusterCallLeases } from '../calls/call-lease.ts'
 import { MIRRORS_TOPIC, type Bus } from '../bus/bus.ts'
 import { recordingRoutes } from './routes/recordings.ts'
@@ -65,6 +65,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The calls hosted elsewhere that run through our own SFU (for tests and metrics); null without one. */
     bridgedCalls(): BridgedCalls | null
+    /** The call channels this node holds: to hosts of rooms our people are in, and from their members' instances. */
+    cascadeChannels(): { toHosts: string[]; fromPeers: string[] }
   }
 }
 
@@ -86,6 +88,8 @@ export type AppDeps = {
   realtimeLimits?: Partial<RealtimeLimits>
   /** When given, ActivityPub, WebFinger, NodeInfo and host-meta are served in front of the API. */
   federation?: ParleyFederation
+  /** The rosters of rooms hosted elsewhere (the federation's member side); without them, local members are shown. */
+  rosters?: HostedRosters
   /** Several nodes share calls (one runs each room's call, the others forward over the bus); absent on one node. */
   callCluster?: { bus: Bus; leases: ClusterCallLeases }
   /** Files in rooms (uploads, downloads, capability links); without it there are no file routes. */
@@ -148,20 +152,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await peopleRoutes(app, deps.people, deps.chat.rooms)
   adminRoutes(app, accounts)
   const { service, media } = createCalls(deps)
-  const local: CallFrontDoor = deps.callCluster
-    ? await CallForwarding.start({ service, ...deps.callCluster, logger: deps.logger })
-    : service
   callRoutes(app, config)
   const { federation } = deps
-  // Calls of rooms hosted on other instances go to their hosts (spec/cascade.md).
+  // Calls of rooms hosted on other instances go to their hosts (spec/cascade.md); on several nodes,
+  // through the node that holds the room's call lease, which alone speaks for us to its host.
   const member = federation
     ? cascadeFrontDoor({
         publicOrigin: config.publicOrigin,
         federation,
         store,
         bus: deps.chat.bus,
-        local,
+        local: service,
         logger: deps.logger,
+        ...(deps.callCluster ? { leases: deps.callCluster.leases } : {}),
         // With our own SFU, calls hosted elsewhere run through it, bridged to the host's.
         ...(media.engine.topology === 'sfu'
           ? {
@@ -174,12 +177,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           : {}),
       })
     : null
-  const calls: CallFrontDoor = member ?? local
+  const runner: CallRunner = member ?? service
+  // Several nodes: each call frame goes to the node that runs the room's call (ours or a remote room's).
+  const calls: CallFrontDoor = deps.callCluster
+    ? await CallForwarding.start({ service: runner, ...deps.callCluster, logger: deps.logger })
+    : runner
   app.decorate('bridgedCalls', () => member?.bridged ?? null)
-  // Rooms hosted elsewhere: their hosts' rosters, kept briefly, forgotten when local membership changes.
-  const rosters = federation
-    ? new HostedRosters({ store, federation, origin: config.publicOrigin, log: deps.logger })
-    : null
+  // Rooms hosted elsewhere: their hosts' rosters, kept briefly, forgotten when they change.
+  const rosters = deps.rosters ?? null
   if (rosters) {
     const forgetRosters = await deps.chat.bus.subscribe(MIRRORS_TOPIC, (raw) => {
       const room = (JSON.parse(raw) as { room?: unknown }).room
@@ -246,16 +251,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(member ? { hostedTyping: member } : {}),
     ...(deps.realtimeLimits ? { limits: deps.realtimeLimits } : {}),
   })
-  if (federation)
-    installCascadeHost(app, {
-      publicOrigin: config.publicOrigin,
-      federation,
-      store,
-      bus: deps.chat.bus,
-      local,
-      service,
-      logger: deps.logger,
-    })
+  const cascadeHost = federation
+    ? installCascadeHost(app, {
+        publicOrigin: config.publicOrigin,
+        federation,
+        store,
+        bus: deps.chat.bus,
+        local: calls,
+        service,
+        logger: deps.logger,
+      })
+    : null
+  app.decorate('cascadeChannels', () => ({ toHosts: member?.hosts() ?? [], fromPeers: cascadeHost?.peers() ?? [] }))
   app.addHook('onClose', async () => calls.close())
   if (deps.federation) {
     actorPageRoutes(app, { store, publicOrigin: config.publicOrigin })

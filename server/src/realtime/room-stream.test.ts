@@ -26,7 +26,16 @@ function stream(log: number[] = []) {
   return { s, delivered, asked }
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 30))
+/**
+ * Waits until `count` frames were delivered (the stream fills gaps after a timer and reads the log
+ * asynchronously). The last delivery ends a fill: nothing is asked of the log after it.
+ */
+async function untilDelivered(list: unknown[], count: number): Promise<void> {
+  for (let i = 0; list.length < count; i++) {
+    if (i > 200) assert.fail(`only ${list.length} of ${count} frames delivered`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
 
 describe('RoomStream', () => {
   it('RoomStream holds frames until start(), then drops what the floor covers', () => {
@@ -49,7 +58,7 @@ describe('RoomStream', () => {
     s.accept(frame(null))
     s.accept(frame(1))
     s.accept(frame(3))
-    await settle()
+    await untilDelivered(delivered, 4)
     assert.deepEqual(delivered, [null, 1, 2, 3], 'typing (no seq) is never held')
     assert.deepEqual(asked, [])
   })
@@ -59,7 +68,7 @@ describe('RoomStream', () => {
     s.start(1)
     s.accept(frame(3))
     s.accept(frame(5))
-    await settle()
+    await untilDelivered(delivered, 3)
     assert.deepEqual(delivered, [2, 3, 5])
     assert.deepEqual(asked, [
       [1, 3],

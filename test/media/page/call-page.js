@@ -6,6 +6,28 @@
 
 const peers = new Map()
 
+/**
+ * Resolves once the element has played `seconds` of media, or reached its end, or after
+ * `timeoutMs` (a file that does not play: what the caller then reports shows it).
+ */
+function playedFor(element, seconds, timeoutMs = 10000) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      element.removeEventListener('timeupdate', check)
+      element.removeEventListener('ended', done)
+      resolve()
+    }
+    const check = () => {
+      if (element.currentTime >= seconds) done()
+    }
+    const timer = setTimeout(done, timeoutMs)
+    element.addEventListener('timeupdate', check)
+    element.addEventListener('ended', done)
+    check()
+  })
+}
+
 function waitForGathering(pc, timeoutMs = 5000) {
   if (pc.iceGatheringState === 'complete') return Promise.resolve()
   return new Promise((resolve) => {
@@ -119,6 +141,7 @@ window.parley = {
     const result = {
       connectionState: peer.pc.connectionState,
       iceConnectionState: peer.pc.iceConnectionState,
+      iceGatheringState: peer.pc.iceGatheringState,
       localCandidateTypes: [...new Set(peer.candidates.map((c) => / typ (\w+)/.exec(c)?.[1]))],
       framesDecoded: 0,
       frameWidths: [],
@@ -173,7 +196,7 @@ window.parley = {
       })
     })
     await element.play()
-    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await playedFor(element, 1)
     const quality = element.getVideoPlaybackQuality?.()
     return {
       currentTime: element.currentTime,

@@ -4,6 +4,21 @@
 // picture decoded from the right bytes has those four colours and the audio has that one peak;
 // frames that do not decode (or decode from the wrong bytes) have neither.
 
+/** Resolves once `count` more frames of the video were presented, or after `timeoutMs`. */
+function framesPresented(video, count, timeoutMs) {
+  return new Promise((resolve) => {
+    let seen = 0
+    const timer = setTimeout(resolve, timeoutMs)
+    const next = () =>
+      video.requestVideoFrameCallback(() => {
+        if (++seen < count) return next()
+        clearTimeout(timer)
+        resolve()
+      })
+    next()
+  })
+}
+
 /** Mean colour of each quadrant (top left, top right, bottom left, bottom right) of the track's latest frame, or null when none decodes in time. */
 export async function picture(track, timeoutMs = 4000) {
   const video = document.createElement('video')
@@ -12,18 +27,15 @@ export async function picture(track, timeoutMs = 4000) {
   video.srcObject = new MediaStream([track])
   document.getElementById('media')?.append(video)
   try {
-    const playing = video.play().then(
-      () => true,
-      () => false,
-    )
+    video.play().catch(() => {})
     const deadline = performance.now() + timeoutMs
     while (!(video.videoWidth > 0 && video.readyState >= 2)) {
       if (performance.now() > deadline) return null
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
-    await Promise.race([playing, new Promise((resolve) => setTimeout(resolve, 500))])
-    // A few frames later, so the picture is a settled one, not the first keyframe at low quality.
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // A few frames later (five presented), so the picture is a settled one, not the first keyframe
+    // at low quality; past two more seconds, the latest frame is taken as it is.
+    await framesPresented(video, 5, 2000)
     const width = video.videoWidth
     const height = video.videoHeight
     const canvas = document.createElement('canvas')

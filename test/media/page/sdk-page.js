@@ -21,6 +21,28 @@ function attach(track) {
   document.getElementById('media').append(element)
 }
 
+/**
+ * Resolves once the element has played `seconds` of media, or reached its end, or after
+ * `timeoutMs` (a file that does not play: what the caller then reports shows it).
+ */
+function playedFor(element, seconds, timeoutMs = 10000) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      element.removeEventListener('timeupdate', check)
+      element.removeEventListener('ended', done)
+      resolve()
+    }
+    const check = () => {
+      if (element.currentTime >= seconds) done()
+    }
+    const timer = setTimeout(done, timeoutMs)
+    element.addEventListener('timeupdate', check)
+    element.addEventListener('ended', done)
+    check()
+  })
+}
+
 function connections() {
   const call = state.call
   if (!call) return []
@@ -152,6 +174,8 @@ window.app = {
       selectedLocalCandidateTypes: [],
       tracks: state.tracks,
       errors: state.errors,
+      /** ICE gathering of every connection, publishers included: 'complete' means no candidate will come. */
+      gathering: [...(state.call?.publishers.values() ?? []), ...connections()].map((pc) => pc.iceGatheringState),
     }
     for (const pc of connections()) {
       result.states.push(pc.connectionState)
@@ -174,6 +198,25 @@ window.app = {
       if (pair) result.selectedLocalCandidateTypes.push(report.get(pair.localCandidateId)?.candidateType ?? null)
     }
     return result
+  },
+
+  /** What this page's publishers have sent: video frames and audio packets. */
+  async sent() {
+    const result = { framesSent: 0, audioPacketsSent: 0 }
+    for (const pc of state.call?.publishers.values() ?? []) {
+      const report = await pc.getStats()
+      report.forEach((s) => {
+        if (s.type === 'outbound-rtp' && s.kind === 'video') result.framesSent += s.framesSent ?? 0
+        if (s.type === 'outbound-rtp' && s.kind === 'audio') result.audioPacketsSent += s.packetsSent ?? 0
+      })
+    }
+    return result
+  },
+
+  /** A round trip on this page's realtime connection: every frame the server sent it before has arrived. */
+  async ping() {
+    await state.rt.ping()
+    return true
   },
 
   /** The remote address of the selected candidate pair of every connection (publishers included). */
@@ -259,7 +302,7 @@ window.app = {
       })
     })
     await element.play()
-    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await playedFor(element, 1)
     return {
       currentTime: element.currentTime,
       videoWidth: element.videoWidth ?? 0,

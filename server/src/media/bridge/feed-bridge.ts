@@ -203,6 +203,12 @@ export class FeedBridge {
   }
 
   /** Both legs' transport state: each must be DTLS-SRTP, connected. */
+  /** Asks the origin for another simulcast layer (the copy keeps its one layer: whichever comes). */
+  async chooseLayer(spatialLayer: number): Promise<MediaResult<void>> {
+    if (this.#closed || !this.#recv.chooseLayer) return { ok: true, value: undefined }
+    return this.#recv.chooseLayer(spatialLayer)
+  }
+
   legs(): { subscriber: LegState; publisher: LegState } {
     return { subscriber: legState(this.#subscriber), publisher: legState(this.#publisher) }
   }

@@ -4,6 +4,8 @@
  * closes it. A bridge that dies while its feed is still wanted and still published on the origin
  * is started again (backoff 250 ms doubling to 5 s), and its new copy on the target is announced
  * (`bridged`), so subscribers there can move to it; a feed gone from the origin is `unbridged`.
+ * Every start asks for the ICE servers anew: TURN REST credentials expire (DESIGN.md §2.8), and a
+ * bridge restarted hours into a call must not present the ones its first start was given.
  */
 import type { RTCIceServer } from 'werift'
 import type { Logger } from '../../logger.ts'
@@ -18,7 +20,8 @@ export type FeedBridgesOptions = {
   /** The simulcast layer taken from the origin for this target. */
   spatialLayer?: number
   hostAddresses: readonly string[]
-  iceServers: readonly RTCIceServer[]
+  /** STUN/TURN servers for one start of a bridge (fresh TURN credentials each time). */
+  iceServers(): readonly RTCIceServer[]
   logger: Logger
   /** The bridges' participant ids on both routers start with this. */
   participantPrefix?: string
@@ -33,6 +36,8 @@ export type FeedBridgesEvents = {
 
 type Entry = {
   wanted: Set<string>
+  /** The layer asked of the origin for this feed; undefined: the options' (or the origin's default). */
+  layer: number | undefined
   bridge: FeedBridge | null
   starting: boolean
   backoffMs: number
@@ -65,6 +70,7 @@ export class FeedBridges {
     if (!entry) {
       entry = {
         wanted: new Set(),
+        layer: undefined,
         bridge: null,
         starting: false,
         backoffMs: BACKOFF_MIN_MS,
@@ -82,6 +88,25 @@ export class FeedBridges {
     const entry = this.#feeds.get(feedId)
     if (!entry || !entry.wanted.delete(who) || entry.wanted.size > 0) return
     this.#drop(feedId, entry, 'nobody wants it')
+  }
+
+  /**
+   * The simulcast layer the target's subscribers of the feed need now: the running bridge asks the
+   * origin for it, and a restarted one starts with it.
+   */
+  setLayer(feedId: string, spatialLayer: number): void {
+    const entry = this.#feeds.get(feedId)
+    if (!entry || entry.layer === spatialLayer) return
+    entry.layer = spatialLayer
+    void entry.bridge?.chooseLayer(spatialLayer).then((chosen) => {
+      if (!chosen.ok) this.#log.info({ feedId, error: chosen.error }, 'cannot switch the simulcast layer of a bridge')
+    })
+  }
+
+  /** The layer asked of the origin for the feed (for tests and metrics). */
+  layerOf(feedId: string): number | undefined {
+    const entry = this.#feeds.get(feedId)
+    return entry?.layer ?? this.#options.spatialLayer
   }
 
   /** The feed's copy on the target, while its bridge runs. */
@@ -113,14 +138,15 @@ export class FeedBridges {
     // werift (with its DTLS and SRTP stacks) is loaded by the first bridge, not by every start of
     // an instance that may never bridge a call.
     const { FeedBridge } = await import('./feed-bridge.ts')
+    const spatialLayer = entry.layer ?? this.#options.spatialLayer
     const started = await FeedBridge.start({
       origin: this.#options.origin,
       target: this.#options.target,
-      ...(this.#options.spatialLayer !== undefined ? { spatialLayer: this.#options.spatialLayer } : {}),
+      ...(spatialLayer !== undefined ? { spatialLayer } : {}),
       producerId: feedId,
       participantId: `${this.#options.participantPrefix ?? 'bridge'}-${feedId}-${entry.starts}`,
       hostAddresses: this.#options.hostAddresses,
-      iceServers: this.#options.iceServers,
+      iceServers: this.#options.iceServers(),
       logger: this.#options.logger,
     })
     entry.starting = false

@@ -6,6 +6,7 @@ import type {
   RoomFanoutEvent,
   RoomReplicaRepository,
 } from '@parley/federation'
+import { changedMessageSeq } from '@parley/federation'
 
 export const REPLICA_INDEXES = {
   federation_replica_events: [{ key: { roomId: 1, seq: 1 }, name: 'room_seq_unique', unique: true }],
@@ -31,10 +32,10 @@ export class MongoRoomReplicaRepository implements RoomReplicaRepository {
   ): Promise<'applied' | 'duplicate' | 'missing-message'> {
     // The change first, then the marker: a crash between them re-applies a change that is idempotent.
     if (await this.#events.findOne({ roomId, seq: eventSeq })) return 'duplicate'
-    // A read marker changes no message: the replica only records that the event was seen.
-    // Polls are kept by the mirror (the ordinary poll tables), not in the replica's messages.
-    const key = { roomId, seq: 'messageSeq' in event && event.type !== 'poll.new' ? event.messageSeq : 0 }
-    if (key.seq !== 0 && event.type !== 'message.new' && !(await this.#messages.findOne(key))) return 'missing-message'
+    // Read markers, polls (kept by the mirror in the ordinary poll tables) and participants change
+    // no message of the replica: only that the event was seen is recorded.
+    const key = { roomId, seq: event.type === 'message.new' ? event.messageSeq : (changedMessageSeq(event) ?? 0) }
+    if (changedMessageSeq(event) !== null && !(await this.#messages.findOne(key))) return 'missing-message'
     switch (event.type) {
       case 'message.new':
         await this.#messages.updateOne(

@@ -6,6 +6,7 @@ import type {
   RoomFanoutEvent,
   RoomReplicaRepository,
 } from '@parley/federation'
+import { changedMessageSeq } from '@parley/federation'
 import { nullableNumber, type Row } from './sqlite-util.ts'
 
 function toReplica(row: Row): ReplicaMessageRecord {
@@ -42,16 +43,15 @@ export class SqliteRoomReplicaRepository implements RoomReplicaRepository {
             .prepare('INSERT INTO federation_replica_events (room_id, seq) VALUES (?, ?) ON CONFLICT DO NOTHING')
             .run(roomId, eventSeq).changes,
         ) === 1
+      // Read markers, polls (kept by the mirror in the ordinary poll tables) and participants change
+      // no message of the replica: only that the event was seen is recorded.
+      const changed = changedMessageSeq(event)
       const missing =
         fresh &&
-        event.type !== 'message.new' &&
-        event.type !== 'read' &&
-        // Polls are kept by the mirror (the ordinary poll tables), not in the replica's messages.
-        event.type !== 'poll.new' &&
-        event.type !== 'poll.updated' &&
+        changed !== null &&
         !this.#db
           .prepare('SELECT 1 FROM federation_replica_messages WHERE room_id = ? AND seq = ?')
-          .get(roomId, event.messageSeq)
+          .get(roomId, changed)
       if (missing) {
         this.#db.exec('ROLLBACK')
         return 'missing-message'
