@@ -41,6 +41,9 @@ const LAZY: Record<string, RegExp> = {
   // The API's OpenAPI document and Swagger UI, built at their first request (http/openapi.ts).
   '@fastify/swagger': /\/node_modules\/@fastify\/swagger(-ui)?\//,
   yaml: /\/node_modules\/yaml\//,
+  // Only the parts that are used (their own files): not the package indexes' other backends.
+  "prom-client's default metrics": /\/node_modules\/prom-client\/lib\/(defaultMetrics|pushgateway)\.js$/,
+  "rate-limiter-flexible's other backends": /\/node_modules\/rate-limiter-flexible\/index\.js$/,
   'doctor checks': /\/server\/src\/cli\/doctor(-media)?\.ts$/,
 }
 
