@@ -319,7 +319,7 @@ class PeerLink {
     try {
       frame = JSON.parse(raw) as typeof frame
     } catch {
-      return
+      return this.#log.warn({ roomId }, 'unreadable frame on the room topic')
     }
     if (frame.type === 'event' && frame.event) return this.#membershipChanged(roomId, frame.event)
     if (frame.type === 'typing') return void this.#roomTyping(room, frame as unknown as ServerTyping)

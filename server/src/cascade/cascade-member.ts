@@ -354,7 +354,7 @@ export class CascadeMember implements CallRunner, HostedRoomTyping {
     try {
       room = (JSON.parse(raw) as { room?: unknown }).room
     } catch {
-      return
+      return this.#log.warn('unreadable frame on the room-mirror topic')
     }
     if (typeof room !== 'string' || this.#closed) return
     const host = remoteHostOf(this.#origin, room)
