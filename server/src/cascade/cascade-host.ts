@@ -386,7 +386,9 @@ class PeerLink {
     this.#sinks.clear()
     this.#bridges.closeAll()
     for (const subscription of this.#subscriptions.values())
-      void subscription.then((unsubscribe) => unsubscribe?.()).catch(() => undefined)
+      void subscription
+        .then((unsubscribe) => unsubscribe?.())
+        .catch((error: unknown) => this.#log.debug({ err: error }, 'leaving a room topic on close failed'))
     this.#subscriptions.clear()
     this.#log.info('call channel closed')
     this.#onClosed()
