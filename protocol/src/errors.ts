@@ -147,8 +147,7 @@ export const ErrorCodes = {
   },
   'e2ee-forbids': {
     status: 409,
-    message:
-      "This room's calls are end-to-end encrypted: the server cannot read their media, so it cannot record them",
+    message: "This room's calls are end-to-end encrypted: the server cannot read their media, so it cannot record them",
   },
   // Server-to-server call channel (spec/cascade.md)
   'not-owner': {
