@@ -35,6 +35,8 @@ export type CachedLoaderOptions = {
   /** Contexts are also kept in memory (they do not change; documents may). */
   kind: 'context' | 'object'
   now?: () => number
+  /** Told when the kv store fails (the load goes on without the cache, but a broken store must show). */
+  onCacheError?: (error: unknown, failed: string) => void
 }
 
 /** A loader answering preloaded contexts from memory, then the caches, then `loader`. */
@@ -45,14 +47,20 @@ export function cachedDocumentLoader(options: CachedLoaderOptions): DocumentLoad
   const now = options.now ?? Date.now
   const memory = new Map<string, { document: RemoteDocument; expires: number }>()
   const inFlight = new Map<string, Promise<RemoteDocument>>()
+  const cacheFailed = options.onCacheError ?? (() => {})
 
   const load = async (url: string): Promise<RemoteDocument> => {
     const key: KvKey = kind === 'context' ? [...prefix, 'context', url] : [...prefix, url]
-    let document = (await kv.get<RemoteDocument>(key).catch(() => undefined)) ?? undefined
+    let document =
+      (await kv
+        .get<RemoteDocument>(key)
+        .catch((error: unknown) => cacheFailed(error, 'reading the document cache failed'))) ?? undefined
     if (document === undefined) {
       document = await loader(url)
       // A cache that cannot be written is no reason to fail the load.
-      await kv.set(key, document, { ttl }).catch(() => {})
+      await kv
+        .set(key, document, { ttl })
+        .catch((error: unknown) => cacheFailed(error, 'writing the document cache failed'))
     }
     if (kind === 'context') {
       if (memory.size >= MEMORY_CONTEXTS) memory.delete(memory.keys().next().value as string)

@@ -82,7 +82,7 @@ export function limitedDocumentLoader(
       if (fetched.response.ok) await specs.rememberSpec(origin, first)
       return fetched
     }
-    await fetched.response.body?.cancel().catch(() => {})
+    await fetched.response.body?.cancel().catch(() => {}) // best effort: this body is not read, cancelling only frees the socket
     const second = otherSpec(first)
     const retried = await fetchAs(url, second, signal, maxRedirects)
     if (retried.response.ok) await specs.rememberSpec(origin, second)
@@ -135,18 +135,27 @@ export function documentLoaderFactories(
   fetcher: RemoteFetcher,
   kv: KvStore,
   prefix: KvKey,
+  onCacheError?: (error: unknown, failed: string) => void,
 ): {
   documentLoaderFactory: DocumentLoaderFactory
   contextLoaderFactory: DocumentLoaderFactory
   authenticatedDocumentLoaderFactory: AuthenticatedDocumentLoaderFactory
 } {
   const specs = new KvSignatureSpecs(kv)
-  const documentLoader = cachedDocumentLoader({ loader: limitedDocumentLoader(fetcher), kv, prefix, kind: 'object' })
+  const logged = onCacheError ? { onCacheError } : {}
+  const documentLoader = cachedDocumentLoader({
+    loader: limitedDocumentLoader(fetcher),
+    kv,
+    prefix,
+    kind: 'object',
+    ...logged,
+  })
   const contextLoader = cachedDocumentLoader({
     loader: limitedDocumentLoader(fetcher, undefined, 'context'),
     kv,
     prefix,
     kind: 'context',
+    ...logged,
   })
   return {
     documentLoaderFactory: () => documentLoader,

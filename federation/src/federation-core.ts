@@ -99,7 +99,12 @@ export class FederationCore {
       }),
     }))
     // The one document loader (and context loader): our guarded fetcher, cached in the kv store.
-    const loaders = (this.loaders = documentLoaderFactories(fetcher, deps.kv, ['_fedify', 'remoteDocument']))
+    const loaders = (this.loaders = documentLoaderFactories(
+      fetcher,
+      deps.kv,
+      ['_fedify', 'remoteDocument'],
+      (error, failed) => log.warn({ err: error, component: 'document-cache' }, failed),
+    ))
     this.publicLoader = loaders.documentLoaderFactory({})
     this.contextLoader = loaders.contextLoaderFactory({})
     this.fedify = createFederation<void>({

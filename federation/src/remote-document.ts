@@ -74,13 +74,13 @@ export async function parseRemoteAnswer(url: string, response: Response, kind: D
   }
   const fromLink = alternateFromLinkHeader(response.headers.get('link'), url)
   if (fromLink !== null) {
-    await response.body?.cancel().catch(() => {})
+    await response.body?.cancel().catch(() => {}) // best effort: this body is not read, cancelling only frees the socket
     return { alternate: fromLink }
   }
   if (isHtml(contentType)) {
     const fromHtml = alternateFromHtml(await response.text(), url)
     if (fromHtml !== null) return { alternate: fromHtml }
-  } else await response.body?.cancel().catch(() => {})
+  } else await response.body?.cancel().catch(() => {}) // best effort: this body is not read, cancelling only frees the socket
   throw new ContentTypeRefusedError(url, contentType)
 }
 

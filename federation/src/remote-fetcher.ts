@@ -138,7 +138,7 @@ export class RemoteFetcher {
     return this.#follow(url, build, limits.timeoutMs, signal, MAX_REDIRECTS, async (response, current) => {
       const declared = Number(response.headers.get('content-length'))
       if (Number.isFinite(declared) && declared > limits.maxBytes) {
-        await response.body?.cancel().catch(() => {})
+        await response.body?.cancel().catch(() => {}) // best effort: this body is not read, cancelling only frees the socket
         throw new DocumentTooLargeError(current, limits.maxBytes)
       }
       let total = 0
@@ -185,7 +185,7 @@ export class RemoteFetcher {
         } as RequestInit)
         const location = response.headers.get('location')
         if (response.status >= 300 && response.status < 400 && location !== null) {
-          await response.body?.cancel().catch(() => {})
+          await response.body?.cancel().catch(() => {}) // best effort: this body is not read, cancelling only frees the socket
           if (hop >= maxRedirects)
             throw new RedirectError(current, 'fetch-too-many-redirects', `Too many redirections (${hop + 1})`)
           const next = new URL(location, current).href
@@ -216,7 +216,7 @@ export class RemoteFetcher {
 export async function readLimited(response: Response, url: string, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length'))
   if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => {})
+    await response.body?.cancel().catch(() => {}) // best effort: this body is not read, cancelling only frees the socket
     throw new DocumentTooLargeError(url, maxBytes)
   }
   if (!response.body) return new Uint8Array(0)
@@ -228,7 +228,7 @@ export async function readLimited(response: Response, url: string, maxBytes: num
     if (done) break
     total += value.byteLength
     if (total > maxBytes) {
-      await reader.cancel().catch(() => {})
+      await reader.cancel().catch(() => {}) // best effort: this body is not read, cancelling only frees the socket
       throw new DocumentTooLargeError(url, maxBytes)
     }
     chunks.push(value)

@@ -145,7 +145,10 @@ export const ErrorCodes = {
     message:
       'This call uses the other media engine: mesh calls relay call.signal, SFU calls use call.publish and call.subscribe',
   },
-  'e2ee-forbids': { status: 409, message: 'End-to-end encrypted rooms cannot do this (recording, SIP dial-in)' },
+  'e2ee-forbids': {
+    status: 409,
+    message: "This room's calls are end-to-end encrypted: the server cannot read their media, so it cannot record them",
+  },
   // Server-to-server call channel (spec/cascade.md)
   'not-owner': {
     status: 403,

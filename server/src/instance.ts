@@ -274,7 +274,7 @@ export async function createInstance(config: Config, options: InstanceOptions): 
         }
       : {}),
     ...(options.timers ? { timers: options.timers } : {}),
-    onError: (error) => logger.warn({ err: error, component: 'people' }, 'status expiry not announced'),
+    onError: (error, failed) => logger.warn({ err: error, component: 'people' }, failed),
   })
   const sendMeeting = meetingFederation({ federation, store, logger, publicOrigin: config.publicOrigin })
   const meetings = new MeetingService({

@@ -8,7 +8,7 @@ import type { Store } from './store/ports.ts'
 import { openStore } from './store/open-store.ts'
 import { AccountService } from './accounts/account-service.ts'
 import { LoginLimiter } from './accounts/login-limiter.ts'
-import type { Logger } from './logger.ts'
+import { createLogger, type Logger } from './logger.ts'
 import { openFederationCore, type FederationBase, type FederationRuntime } from './federation/federation-setup.ts'
 
 export type BaseServices = {
@@ -57,6 +57,12 @@ export async function createServices(
     now: options.now,
     onUserCreated: (user) => federationBase.core.prepareActor(user.id),
     onProfileChanged: async (user) => void (await federationBase.core.profileChanged(user.username)),
+    // CLI commands pass no logger: their warnings go to stderr, apart from the command's own output.
+    onError: (error, failed) =>
+      (options.logger ?? createLogger(config.logLevel, process.stderr)).warn(
+        { err: error, component: 'accounts' },
+        failed,
+      ),
   })
   return {
     store,

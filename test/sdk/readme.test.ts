@@ -1,7 +1,10 @@
 /**
  * Doc-tests: every ```ts example of client-sdk/README.md is type-checked, and every one not marked
- * `<!-- doctest: typecheck … -->` (those need a browser) is run in its own Node process against
- * two real instances (HTTPS with the local CA, as the federation tests run them). The README's
+ * `<!-- doctest: typecheck (reason) -->` (those need what Node cannot have: WebRTC, a push service)
+ * is run in its own Node process against two real instances (HTTPS with the local CA, as the
+ * federation tests run them). Examples marked `<!-- doctest: browser-session … -->` are a page's
+ * code: they run with browser-session.ts loaded first (`location` and a browser's cookie store),
+ * signed in with a password as a browser would be. The README's
  * stand-ins are replaced first: https://talk.example.org and https://other.example by the two
  * instances' origins, `other.example` and `talk.example.org` in handles by their hosts, parley_alice_token,
  * parley_carol_token and parley_bob_token by API tokens of alice and carol (first instance) and bob
@@ -18,8 +21,15 @@ import { localCa } from '../harness/local-ca.ts'
 const ROOT = join(import.meta.dirname, '..', '..')
 const README = join(ROOT, 'client-sdk', 'README.md')
 const WORK = join(import.meta.dirname, '.doctest')
+const BROWSER_SESSION = join(import.meta.dirname, 'browser-session.ts')
 
-type Example = { index: number; line: number; code: string; run: boolean }
+async function withPassword(instance: TestInstance, username: string, displayName: string) {
+  const created = await instance.services.accounts.createUser({ username, displayName, password: 'correct horse' })
+  if (!created.ok) throw new Error(created.error.type)
+  return created.value
+}
+
+type Example = { index: number; line: number; code: string; run: boolean; browserSession: boolean }
 
 export function examples(markdown: string): Example[] {
   const found: Example[] = []
@@ -34,6 +44,7 @@ export function examples(markdown: string): Example[] {
       line: i + 1,
       code: lines.slice(i + 1, end).join('\n'),
       run: !/^<!-- doctest: typecheck/.test(marker),
+      browserSession: /^<!-- doctest: browser-session/.test(marker),
     })
     i = end
   }
@@ -44,9 +55,10 @@ function runNode(
   file: string,
   env: Record<string, string>,
   args: string[] = [],
+  nodeFlags: string[] = [],
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', file, ...args], {
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...nodeFlags, file, ...args], {
       env,
       timeout: 60_000,
     })
@@ -64,10 +76,15 @@ describe('client-sdk/README.md examples (doc-tests)', () => {
   let a: TestInstance
   let b: TestInstance
   let substitutions: [string, string][] = []
+  let doraPhone = ''
 
   before(async () => {
     ;[a, b] = await Promise.all([startInstance(), startInstance()])
-    const alice = await a.addUser('alice', 'Alice')
+    // alice signs in with her password in the browser example; dora's account example changes hers
+    // and signs out her other sessions and tokens, so it has an account of its own.
+    const alice = await withPassword(a, 'alice', 'Alice')
+    const dora = await withPassword(a, 'dora', 'Dora')
+    doraPhone = (await a.services.accounts.createToken(dora.id, 'phone')).secret
     const bob = await b.addUser('bob', 'Bob B')
     const carol = await a.addUser('carol', 'Carol')
     const aliceToken = (await a.services.accounts.createToken(alice.id, 'doctest')).secret
@@ -122,8 +139,27 @@ describe('client-sdk/README.md examples (doc-tests)', () => {
       const file = join(WORK, `run-${example.index}.ts`)
       writeFileSync(file, code)
       // Asynchronously: the instances live in this process and must keep serving meanwhile.
-      const run = await runNode(file, { NODE_EXTRA_CA_CERTS: join(WORK, 'ca.pem') })
+      const run = await runNode(
+        file,
+        { NODE_EXTRA_CA_CERTS: join(WORK, 'ca.pem'), DOCTEST_ORIGIN: a.origin },
+        [],
+        example.browserSession ? ['--import', BROWSER_SESSION] : [],
+      )
       assert.equal(run.status, 0, `example ${example.index} failed:\n${run.stdout}\n${run.stderr}`)
     })
   }
+
+  it("the account example changed dora's password and ended her other sessions and tokens", async () => {
+    const signIn = (password: string) =>
+      fetch(`${a.origin}/api/v1/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'dora', password }),
+      })
+    assert.equal((await signIn('correct horse')).status, 401)
+    assert.equal((await signIn('a much longer passphrase')).status, 200)
+    const phone = await fetch(`${a.origin}/api/v1/me`, { headers: { authorization: `Bearer ${doraPhone}` } })
+    assert.equal(phone.status, 401)
+    assert.equal(((await phone.json()) as { error: { code: string } }).error.code, 'token-revoked')
+  })
 })

@@ -71,7 +71,7 @@ export async function fetchRoomParticipants(
       }),
     )
     status = response.status
-    answer = await response.json().catch(() => null)
+    answer = await response.json().catch(() => null) // a reply that is not JSON is judged by its status below
   } catch (error) {
     return { type: 'unreachable', reason: error instanceof Error ? error.message : String(error) }
   }

@@ -30,6 +30,11 @@ export type AccountServiceDeps = {
   onUserCreated?: (user: UserRecord) => Promise<void>
   /** Told when a user's public profile changed (federation sends an Update to followers). Failures do not fail the change. */
   onProfileChanged?: (user: UserRecord) => Promise<void>
+  /**
+   * Where the hooks' failures go (the instance logs them with `component: 'accounts'`): they do not
+   * fail the creation or change, but an actor without keys or followers never told must be visible.
+   */
+  onError?: (error: unknown, failed: string) => void
 }
 
 export type NewUser = {
@@ -54,6 +59,7 @@ export class AccountService {
   readonly #now: () => number
   readonly #onUserCreated: (user: UserRecord) => Promise<void>
   readonly #onProfileChanged: (user: UserRecord) => Promise<void>
+  readonly #onError: (error: unknown, failed: string) => void
 
   constructor(deps: AccountServiceDeps) {
     this.#store = deps.store
@@ -63,6 +69,7 @@ export class AccountService {
     this.#now = deps.now ?? Date.now
     this.#onUserCreated = deps.onUserCreated ?? (async () => {})
     this.#onProfileChanged = deps.onProfileChanged ?? (async () => {})
+    this.#onError = deps.onError ?? (() => {})
   }
 
   /** Self-service registration, governed by the instance's registration mode. */
@@ -100,7 +107,9 @@ export class AccountService {
     }
     const created = await this.#store.users.create(record)
     if (!created.ok) return fail('username-taken')
-    await this.#onUserCreated(created.value).catch(() => {})
+    await this.#onUserCreated(created.value).catch((error: unknown) =>
+      this.#onError(error, `preparing the new account ${created.value.username} for federation failed`),
+    )
     return ok(created.value)
   }
 
@@ -181,8 +190,12 @@ export class AccountService {
 
   async updateProfile(userId: string, displayName: string): Promise<UserRecord | null> {
     const updated = await this.#store.users.update(userId, { displayName })
-    if (updated) await this.#onProfileChanged(updated).catch(() => {})
+    if (updated) await this.#onProfileChanged(updated).catch((error: unknown) => this.#profileNotSent(error, updated))
     return updated
+  }
+
+  #profileNotSent(error: unknown, user: UserRecord): void {
+    this.#onError(error, `telling the Fediverse of ${user.username}'s new profile failed`)
   }
 
   async createToken(

@@ -35,7 +35,8 @@ export type PeopleServiceDeps = {
   bus?: Bus
   claims?: OnceClaims
   timers?: Timers
-  onError?: (error: unknown) => void
+  /** Where failures that do not fail the call go (the instance logs them), with what failed. */
+  onError?: (error: unknown, failed: string) => void
 }
 
 export type DirectoryResult = { users: UserRecord[]; next: string | null }
@@ -63,7 +64,7 @@ export class PeopleService {
   readonly #bus: Bus | undefined
   readonly #claims: OnceClaims
   readonly #timers: Timers
-  readonly #onError: (error: unknown) => void
+  readonly #onError: (error: unknown, failed: string) => void
   #unsubscribe: Unsubscribe | null = null
   #closed = false
 
@@ -199,14 +200,18 @@ export class PeopleService {
       updatedAt: this.#now(),
     })
     const updated = (await this.#store.users.update(userId, { avatarEtag: etag })) as UserRecord
-    await this.#onProfileChanged(updated).catch(() => {})
+    await this.#onProfileChanged(updated).catch((error: unknown) => this.#avatarNotSent(error, updated))
     return ok(updated)
+  }
+
+  #avatarNotSent(error: unknown, user: UserRecord): void {
+    this.#onError(error, `telling the Fediverse of ${user.username}'s new avatar failed`)
   }
 
   async removeAvatar(userId: string): Promise<UserRecord | null> {
     await this.#store.avatars.delete(userId)
     const updated = await this.#store.users.update(userId, { avatarEtag: null })
-    if (updated) await this.#onProfileChanged(updated).catch(() => {})
+    if (updated) await this.#onProfileChanged(updated).catch((error: unknown) => this.#avatarNotSent(error, updated))
     return updated
   }
 
@@ -236,7 +241,7 @@ export class PeopleService {
     // before the status frame, so a node that relays the frame has armed its timer already.
     this.#bus
       ?.publish(STATUS_TOPIC, JSON.stringify({ userId, expiresAt: status.expiresAt, updatedAt: status.updatedAt }))
-      .catch(this.#onError)
+      .catch((error: unknown) => this.#onError(error, 'status change not published to the other nodes'))
     this.#arm(userId, status.expiresAt, status.updatedAt)
     this.#onStatusChanged(status)
     return status
@@ -251,7 +256,10 @@ export class PeopleService {
     const timer = this.#timers.set(
       () => {
         if (this.#expiries.get(userId) === timer) this.#expiries.delete(userId)
-        if (!this.#closed) this.#announceExpiry(userId, setAt).catch(this.#onError)
+        if (!this.#closed)
+          this.#announceExpiry(userId, setAt).catch((error: unknown) =>
+            this.#onError(error, 'status expiry not announced'),
+          )
       },
       Math.max(0, Math.min(expiresAt - this.#now(), 2 ** 31 - 1)),
     )
@@ -273,7 +281,7 @@ export class PeopleService {
     this.#closed = true
     for (const timer of this.#expiries.values()) this.#timers.clear(timer)
     this.#expiries.clear()
-    await this.#unsubscribe?.().catch(this.#onError)
-    await this.#claims.close().catch(this.#onError)
+    await this.#unsubscribe?.().catch((error: unknown) => this.#onError(error, 'leaving the status bus failed'))
+    await this.#claims.close().catch((error: unknown) => this.#onError(error, 'closing the expiry claims failed'))
   }
 }

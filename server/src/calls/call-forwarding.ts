@@ -125,7 +125,9 @@ export class CallForwarding implements CallFrontDoor {
     clearInterval(this.#timer)
     await this.#service.close()
     await Promise.allSettled([...this.#order.values()])
-    await this.#unsubscribe?.().catch(() => undefined)
+    await this.#unsubscribe?.().catch((error: unknown) =>
+      this.#log.debug({ err: error }, 'leaving the call topic on close failed'),
+    )
     await this.#leases.close()
   }
 

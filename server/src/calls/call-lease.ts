@@ -101,6 +101,7 @@ export class RedisCallLeases implements ClusterCallLeases {
   readonly #redis: Redis
   readonly #prefix: string
   readonly #held = new Set<string>()
+  readonly #onError: (error: unknown) => void
   #closed = false
 
   constructor(options: RedisCallLeasesOptions) {
@@ -109,7 +110,8 @@ export class RedisCallLeases implements ClusterCallLeases {
     this.leaseMs = options.leaseMs
     this.#prefix = options.prefix
     this.#redis = new (redisClass())(options.url, { maxRetriesPerRequest: 3 })
-    this.#redis.on('error', (error: unknown) => options.onError?.(error))
+    this.#onError = options.onError ?? (() => {})
+    this.#redis.on('error', (error: unknown) => this.#onError(error))
   }
 
   #leaseKey(roomId: string): string {
@@ -196,7 +198,9 @@ export class RedisCallLeases implements ClusterCallLeases {
     const batch = this.#redis.pipeline().del(this.#nodeKey(this.nodeId))
     for (const roomId of this.#held) batch.eval(RELEASE, 1, this.#leaseKey(roomId), this.nodeId)
     this.#held.clear()
-    await batch.exec().catch(() => undefined)
+    // Unreleased leases expire with their TTL; the failure still shows (another node waits until then).
+    await batch.exec().catch((error: unknown) => this.#onError(error))
+    // Quitting a connection that is already broken has nothing left to report.
     await this.#redis.quit().catch(() => undefined)
   }
 }

@@ -261,7 +261,7 @@ export class BridgedCall {
         return ack()
       case 'call.subscribe': {
         const run = member.order.then(() => this.#subscribe(member, message.feedIds, message.id))
-        member.order = run.catch(() => undefined)
+        member.order = run.catch(() => undefined) // the failure is the caller's answer (returned below); the queue goes on
         return run
       }
       case 'call.subscribe-answer': {

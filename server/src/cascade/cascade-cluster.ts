@@ -130,7 +130,9 @@ export class CascadeCluster {
     for (const answer of [...this.#questions.values()]) answer(false)
     // The leases themselves go with the node's others (CallForwarding closes them).
     this.#owned.clear()
-    await this.#unsubscribe?.().catch(() => undefined)
+    await this.#unsubscribe?.().catch((error: unknown) =>
+      this.#log.debug({ err: error }, 'leaving the cascade node topic on close failed'),
+    )
   }
 
   async #adopt(): Promise<void> {
@@ -162,7 +164,13 @@ export class CascadeCluster {
       case 'running?':
         void this.#deps
           .running(relay.room)
-          .catch(() => false)
+          .catch((error: unknown) => {
+            this.#log.warn(
+              { err: error, room: relay.room },
+              'cannot tell another node whether a call runs: answering no',
+            )
+            return false
+          })
           .then((running) => this.#post(relay.node, { kind: 'running', id: relay.id, running }))
         return
       case 'running':

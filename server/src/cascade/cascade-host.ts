@@ -319,7 +319,7 @@ class PeerLink {
     try {
       frame = JSON.parse(raw) as typeof frame
     } catch {
-      return
+      return this.#log.warn({ roomId }, 'unreadable frame on the room topic')
     }
     if (frame.type === 'event' && frame.event) return this.#membershipChanged(roomId, frame.event)
     if (frame.type === 'typing') return void this.#roomTyping(room, frame as unknown as ServerTyping)
@@ -386,7 +386,9 @@ class PeerLink {
     this.#sinks.clear()
     this.#bridges.closeAll()
     for (const subscription of this.#subscriptions.values())
-      void subscription.then((unsubscribe) => unsubscribe?.()).catch(() => undefined)
+      void subscription
+        .then((unsubscribe) => unsubscribe?.())
+        .catch((error: unknown) => this.#log.debug({ err: error }, 'leaving a room topic on close failed'))
     this.#subscriptions.clear()
     this.#log.info('call channel closed')
     this.#onClosed()

@@ -303,7 +303,16 @@ export class CascadeMember implements CallRunner, HostedRoomTyping {
   /** Running calls among these rooms (welcome's `calls`): local ones, and mirrors' calls as their hosts told us. */
   async activeCalls(roomIds: string[]): Promise<string[]> {
     const resolved = await Promise.all(
-      roomIds.map(async (id) => ({ id, remote: await this.#names.resolve(id).catch(() => null) })),
+      roomIds.map(async (id) => ({
+        id,
+        remote: await this.#names.resolve(id).catch((error: unknown) => {
+          this.#log.warn(
+            { err: error, roomId: id },
+            'cannot tell whether a room is hosted elsewhere: asked as a local one',
+          )
+          return null
+        }),
+      })),
     )
     const local = await this.#deps.local.activeCalls(resolved.filter((r) => r.remote === null).map((r) => r.id))
     const remote = await Promise.all(
@@ -354,7 +363,7 @@ export class CascadeMember implements CallRunner, HostedRoomTyping {
     try {
       room = (JSON.parse(raw) as { room?: unknown }).room
     } catch {
-      return
+      return this.#log.warn('unreadable frame on the room-mirror topic')
     }
     if (typeof room !== 'string' || this.#closed) return
     const host = remoteHostOf(this.#origin, room)

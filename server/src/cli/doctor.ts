@@ -118,6 +118,7 @@ async function storeChecks(config: Config): Promise<Check[]> {
           : `the SQLite store cannot be opened (${(error as Error).message})`,
     })
   } finally {
+    // The check above already reports why the store failed; closing a half-open one adds nothing.
     await store?.close().catch(() => {})
   }
   return checks

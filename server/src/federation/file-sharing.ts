@@ -97,7 +97,7 @@ export class ReplicaFiles {
   async keepNow(roomUri: string, seq: number, authorId: string, attachment: FileAttachment): Promise<void> {
     const work = this.#start(roomUri, seq, authorId, attachment)
     this.#untrack(work)
-    await work.catch(() => undefined)
+    await work.catch(() => undefined) // #untrack logged the failure; the message goes on without the file
   }
 
   #track(roomUri: string, seq: number, authorId: string, attachment: FileAttachment): void {

@@ -69,7 +69,7 @@ export class RemoteFiles {
         { maxBytes, timeoutMs: this.#limits.timeoutMs },
       )
       if (response.status !== 200 || !response.body) {
-        await response.body?.cancel().catch(() => {})
+        await response.body?.cancel().catch(() => {}) // best effort: this body is not read, cancelling only frees the socket
         this.#log.info({ url: logged(attachment.url), status: response.status }, 'remote file not fetched')
         return { ok: false, reason: 'fetch-failed' }
       }

@@ -555,6 +555,184 @@ export const de: Shape<Messages> = {
       text: 'Die Anrufe dieses Raums sind Ende-zu-Ende-verschlüsselt, und dieser Browser kann nicht verschlüsseln.',
       next: 'Nimm mit einem aktuellen Chrome, Edge, Firefox oder Safari teil.',
     },
+    'malformed-json': {
+      text: 'Die App hat etwas geschickt, das der Server nicht lesen konnte.',
+      next: 'Lade die Seite neu und versuch es noch einmal.',
+    },
+    'body-too-large': {
+      text: 'Was du geschickt hast, ist größer, als dieser Server annimmt.',
+      next: 'Kürze es; große Dateien teilst du als Upload.',
+    },
+    'unsupported-media-type': {
+      text: 'Der Server nimmt diese Art von Inhalt hier nicht an.',
+      next: 'Lade die Seite neu: Die App ist vielleicht älter als der Server.',
+    },
+    'route-not-found': {
+      text: 'Diese Adresse gibt es auf dem Server nicht.',
+      next: 'Lade die Seite neu: Die App ist vielleicht älter als der Server.',
+    },
+    'path-parameter-too-long': {
+      text: 'Ein Name oder eine ID in der Adresse ist zu lang.',
+      next: 'Prüfe den Link: Namen und IDs haben höchstens 100 Zeichen.',
+    },
+    'url-invalid': { text: 'Die Adresse ist fehlerhaft.', next: 'Prüfe den Link und versuch es noch einmal.' },
+    'invalid-utf8': {
+      text: 'Der Text enthält ungültige Zeichen.',
+      next: 'Tipp ihn neu oder füge ihn als reinen Text ein. Es wurde nichts geändert.',
+    },
+    'not-found': { text: 'Das gibt es nicht (mehr).', next: 'Lade neu, um zu sehen, was jetzt da ist.' },
+    'method-not-allowed': {
+      text: 'Der Server erlaubt das hier nicht.',
+      next: 'Lade die Seite neu: Die App ist vielleicht älter als der Server.',
+    },
+    'token-invalid': {
+      text: 'Dieses API-Token ist ungültig.',
+      next: 'Melde dich neu an oder erstelle in den Einstellungen ein neues Token.',
+    },
+    'token-expired': {
+      text: 'Dieses API-Token ist abgelaufen.',
+      next: 'Erstelle in den Einstellungen ein neues Token.',
+    },
+    'token-revoked': {
+      text: 'Dieses API-Token wurde widerrufen.',
+      next: 'Erstelle in den Einstellungen ein neues Token.',
+    },
+    forbidden: { text: 'Das darfst du nicht.', next: 'Frag die Administration dieses Servers, wenn du es brauchst.' },
+    'push-endpoint-invalid': {
+      text: 'Der Push-Dienst dieses Browsers kann nicht genutzt werden.',
+      next: 'Benachrichtigungen kommen weiter, solange Parley offen ist; ein anderer Browser klappt vielleicht auch bei geschlossenem Tab.',
+    },
+    'push-keys-invalid': {
+      text: 'Der Browser hat unbrauchbare Schlüssel für Benachrichtigungen geliefert.',
+      next: 'Schalte die Benachrichtigungen auf diesem Gerät aus und wieder ein.',
+    },
+    'push-subscription-limit': {
+      text: 'Benachrichtigungen sind schon in so vielen Browsern an wie erlaubt.',
+      next: 'Schalte sie in einem Browser aus, den du nicht mehr nutzt, und versuch es dann noch einmal.',
+    },
+    'invalid-follow-target': { text: 'Diesem Konto kann man nicht folgen.', next: 'Prüfe das Handle (@name@server).' },
+    'not-a-participant': {
+      text: 'Du bist nicht (mehr) in diesem Raum.',
+      next: 'Bitte jemanden im Raum, dich hinzuzufügen.',
+    },
+    'participant-not-found': { text: 'Diese Person ist nicht in diesem Raum.', next: 'Lade die Teilnehmerliste neu.' },
+    banned: {
+      text: 'Du bist aus diesem Raum verbannt.',
+      next: 'Frag die Moderation des Raums, wenn du das für einen Irrtum hältst.',
+    },
+    'room-kind-forbids': {
+      text: 'Diese Art von Raum erlaubt das nicht.',
+      next: 'Einzelchats kann man nicht umbenennen, und andere können nicht beitreten: Erstelle stattdessen einen Gruppenraum.',
+    },
+    'message-not-found': { text: 'Diese Nachricht gibt es nicht (mehr).', next: 'Lade den Raum neu.' },
+    'message-deleted': { text: 'Diese Nachricht wurde gelöscht.', next: 'Damit lässt sich nichts mehr machen.' },
+    'reply-target-invalid': {
+      text: 'Die Nachricht, auf die du antwortest, gibt es nicht (mehr).',
+      next: 'Schick deine Nachricht ohne Antwortbezug.',
+    },
+    'cursor-invalid': { text: 'Der Verlauf konnte nicht geladen werden.', next: 'Lade den Raum neu.' },
+    'poll-not-found': { text: 'Diese Umfrage gibt es nicht (mehr).', next: 'Lade den Raum neu.' },
+    'vote-invalid': {
+      text: 'Diese Stimme passt nicht zur Umfrage.',
+      next: 'Wähle unter den Optionen der Umfrage, nur eine, wenn es eine Einzelauswahl ist.',
+    },
+    'unknown-message-type': {
+      text: 'Der Server hat die App nicht verstanden.',
+      next: 'Lade die Seite neu: Die App ist vielleicht älter als der Server.',
+    },
+    'invalid-message': {
+      text: 'Der Server konnte nicht annehmen, was die App geschickt hat.',
+      next: 'Lade die Seite neu und versuch es noch einmal.',
+    },
+    'frame-too-large': {
+      text: 'Was du geschickt hast, ist zu groß für die Live-Verbindung.',
+      next: 'Kürze es und versuch es noch einmal.',
+    },
+    'hello-required': { text: 'Die Live-Verbindung ist nicht richtig gestartet.', next: 'Lade die Seite neu.' },
+    'already-hello': { text: 'Die Live-Verbindung wurde zweimal gestartet.', next: 'Lade die Seite neu.' },
+    'resume-invalid': {
+      text: 'Der Raum konnte nicht auf den neuesten Stand gebracht werden.',
+      next: 'Lade die Seite neu.',
+    },
+    'slow-consumer': {
+      text: 'Die Verbindung war zu langsam, um mitzukommen.',
+      next: 'Parley verbindet sich von selbst neu; schließ andere ausgelastete Tabs, wenn es wieder passiert.',
+    },
+    'idle-timeout': {
+      text: 'Die Verbindung war still und wurde geschlossen.',
+      next: 'Parley verbindet sich von selbst neu.',
+    },
+    'session-ended': { text: 'Deine Sitzung ist beendet.', next: 'Melde dich wieder an.' },
+    'not-in-call': { text: 'Du bist nicht in diesem Anruf.', next: 'Tritt zuerst dem Anruf bei.' },
+    'invalid-sdp': {
+      text: 'Der Server hat den Verbindungsaufbau deines Browsers nicht angenommen.',
+      next: 'Verlass den Anruf und tritt wieder bei; wenn es wieder passiert, nimm einen anderen Browser.',
+    },
+    'no-usable-codec': {
+      text: 'Dein Browser und der Server haben kein gemeinsames Audio- oder Videoformat.',
+      next: 'Tritt mit einem aktuellen Chrome, Edge, Firefox oder Safari bei.',
+    },
+    'media-not-found': {
+      text: 'Dieses Video oder dieser Ton wird nicht mehr gesendet.',
+      next: 'Warte einen Moment: Der Anruf aktualisiert sich von selbst.',
+    },
+    'media-not-ready': { text: 'Das Video kommt noch nicht an.', next: 'Versuch es gleich noch einmal.' },
+    'engine-mismatch': {
+      text: 'Der Anruf überträgt Ton und Video jetzt auf andere Weise.',
+      next: 'Verlass den Anruf und tritt wieder bei.',
+    },
+    'e2ee-forbids': {
+      text: 'Die Anrufe dieses Raums sind Ende-zu-Ende-verschlüsselt, deshalb kann der Server sie nicht aufzeichnen.',
+      next: 'Nimm in einem Raum ohne Ende-zu-Ende-Verschlüsselung auf.',
+    },
+    'host-unreachable': {
+      text: 'Der Server, auf dem der Anruf dieses Raums läuft, ist nicht erreichbar.',
+      next: 'Parley versucht es von selbst wieder; warte einen Moment.',
+    },
+    'file-missing': { text: 'Es ist keine Datei angekommen.', next: 'Wähle die Datei noch einmal.' },
+    'range-not-satisfiable': {
+      text: 'Ein Teil der Datei konnte nicht heruntergeladen werden.',
+      next: 'Lade sie noch einmal von vorn herunter.',
+    },
+    'capability-invalid': {
+      text: 'Dieser Dateilink ist ungültig.',
+      next: 'Öffne die Datei stattdessen über ihre Chatnachricht.',
+    },
+    'capability-expired': {
+      text: 'Dieser Dateilink ist abgelaufen.',
+      next: 'Öffne die Datei noch einmal über ihre Chatnachricht, dann gibt es einen neuen Link.',
+    },
+    'remote-file-unavailable': {
+      text: 'Die Datei konnte nicht von ihrem Server geholt werden.',
+      next: 'Versuch es später noch einmal.',
+    },
+    'call-not-e2ee': {
+      text: 'Dieser Anruf ist nicht Ende-zu-Ende-verschlüsselt.',
+      next: 'Es gibt keine Schlüssel zu vergleichen: Der Anruf funktioniert ohne sie.',
+    },
+    'room-hosted-elsewhere': {
+      text: 'Dieser Raum liegt auf einem anderen Server, und diese Änderung geht von hier aus noch nicht.',
+      next: 'Bitte jemanden auf dem Server des Raums, sie vorzunehmen.',
+    },
+    'room-host-unreachable': {
+      text: 'Der Server, auf dem dieser Raum liegt, ist nicht erreichbar.',
+      next: 'Versuch es gleich noch einmal.',
+    },
+    'meeting-not-found': { text: 'Diesen Termin gibt es nicht (mehr).', next: 'Lade die Termine des Raums neu.' },
+    'meeting-cancelled': { text: 'Dieser Termin wurde abgesagt.', next: 'Schau im Raum nach einem neuen Termin.' },
+    'occurrence-not-found': {
+      text: 'Der Termin findet an diesem Tag nicht statt.',
+      next: 'Wähle ein Datum aus der Liste des Termins.',
+    },
+    'occurrence-window-invalid': {
+      text: 'Dieser Zeitraum kann nicht angezeigt werden.',
+      next: 'Wähle einen Beginn vor dem Ende, höchstens 400 Tage auseinander.',
+    },
+    'calendar-feed-invalid': { text: 'Dieser Kalenderlink ist ungültig.', next: 'Erstelle einen neuen Kalenderlink.' },
+    'calendar-feed-revoked': {
+      text: 'Dieser Kalenderlink wurde widerrufen.',
+      next: 'Erstelle einen neuen Kalenderlink.',
+    },
     'internal-error': {
       text: 'Auf dem Server ist ein Fehler aufgetreten.',
       next: 'Versuch es noch einmal. Wenn es wieder passiert, sag der Administration Bescheid.',

@@ -513,6 +513,157 @@ export const en = {
       text: 'This room’s calls are end-to-end encrypted, and this browser cannot encrypt.',
       next: 'Join from a current Chrome, Edge, Firefox or Safari.',
     },
+    'malformed-json': {
+      text: 'The app sent something the server could not read.',
+      next: 'Reload the page and try again.',
+    },
+    'body-too-large': {
+      text: 'What you sent is larger than this server accepts.',
+      next: 'Shorten it; share big files as an upload.',
+    },
+    'unsupported-media-type': {
+      text: 'The server does not take this kind of content here.',
+      next: 'Reload the page: the app may be older than the server.',
+    },
+    'route-not-found': {
+      text: 'This address does not exist on the server.',
+      next: 'Reload the page: the app may be older than the server.',
+    },
+    'path-parameter-too-long': {
+      text: 'A name or id in the address is too long.',
+      next: 'Check the link: names and ids have at most 100 characters.',
+    },
+    'url-invalid': { text: 'The address is malformed.', next: 'Check the link and try again.' },
+    'invalid-utf8': {
+      text: 'The text contains characters that are not valid.',
+      next: 'Type it again, or paste it as plain text. Nothing was changed.',
+    },
+    'not-found': { text: 'This does not exist (any more).', next: 'Reload to see what is there now.' },
+    'method-not-allowed': {
+      text: 'The server does not allow this here.',
+      next: 'Reload the page: the app may be older than the server.',
+    },
+    'token-invalid': { text: 'This API token is not valid.', next: 'Sign in again, or make a new token in Settings.' },
+    'token-expired': { text: 'This API token has expired.', next: 'Make a new token in Settings.' },
+    'token-revoked': { text: 'This API token was revoked.', next: 'Make a new token in Settings.' },
+    forbidden: { text: 'You are not allowed to do this.', next: 'Ask an administrator of this server if you need it.' },
+    'push-endpoint-invalid': {
+      text: "This browser's push service cannot be used.",
+      next: 'Notifications still show while Parley is open; another browser may work with the tab closed.',
+    },
+    'push-keys-invalid': {
+      text: 'The browser gave keys for notifications that cannot be used.',
+      next: 'Turn notifications on this device off and on again.',
+    },
+    'push-subscription-limit': {
+      text: 'Notifications are on in as many browsers as allowed.',
+      next: 'Turn them off in a browser you no longer use, then try again.',
+    },
+    'invalid-follow-target': { text: 'This account cannot be followed.', next: 'Check the handle (@name@server).' },
+    'not-a-participant': { text: 'You are not in this room (any more).', next: 'Ask someone in the room to add you.' },
+    'participant-not-found': { text: 'That person is not in this room.', next: 'Reload the list of participants.' },
+    banned: {
+      text: 'You are banned from this room.',
+      next: 'Ask a moderator of the room if you think this is a mistake.',
+    },
+    'room-kind-forbids': {
+      text: 'This kind of room does not allow that.',
+      next: 'One-to-one chats cannot be renamed or joined by others: create a group room instead.',
+    },
+    'message-not-found': { text: 'This message does not exist (any more).', next: 'Reload the room.' },
+    'message-deleted': { text: 'This message was deleted.', next: 'Nothing more can be done with it.' },
+    'reply-target-invalid': {
+      text: 'The message you are replying to does not exist (any more).',
+      next: 'Send your message without the reply.',
+    },
+    'cursor-invalid': { text: 'The history could not be loaded.', next: 'Reload the room.' },
+    'poll-not-found': { text: 'This poll does not exist (any more).', next: 'Reload the room.' },
+    'vote-invalid': {
+      text: 'This vote does not fit the poll.',
+      next: "Pick among the poll's options, only one if it is single choice.",
+    },
+    'unknown-message-type': {
+      text: 'The server did not understand the app.',
+      next: 'Reload the page: the app may be older than the server.',
+    },
+    'invalid-message': { text: 'The server could not take what the app sent.', next: 'Reload the page and try again.' },
+    'frame-too-large': {
+      text: 'What you sent is too large for the live connection.',
+      next: 'Shorten it and try again.',
+    },
+    'hello-required': { text: 'The live connection did not start properly.', next: 'Reload the page.' },
+    'already-hello': { text: 'The live connection was started twice.', next: 'Reload the page.' },
+    'resume-invalid': { text: 'The room could not be brought up to date.', next: 'Reload the page.' },
+    'slow-consumer': {
+      text: 'The connection was too slow to keep up.',
+      next: 'Parley reconnects by itself; close other busy tabs if it keeps happening.',
+    },
+    'idle-timeout': { text: 'The connection went quiet and was closed.', next: 'Parley reconnects by itself.' },
+    'session-ended': { text: 'Your session has ended.', next: 'Sign in again.' },
+    'not-in-call': { text: 'You are not in this call.', next: 'Join the call first.' },
+    'invalid-sdp': {
+      text: "The server did not accept your browser's call set-up.",
+      next: 'Leave the call and join again; if it keeps happening, try another browser.',
+    },
+    'no-usable-codec': {
+      text: 'Your browser and the server have no audio or video format in common.',
+      next: 'Join from a current Chrome, Edge, Firefox or Safari.',
+    },
+    'media-not-found': {
+      text: 'That video or sound is no longer being sent.',
+      next: 'Wait a moment: the call updates by itself.',
+    },
+    'media-not-ready': { text: 'The video is not flowing yet.', next: 'Try again in a moment.' },
+    'engine-mismatch': {
+      text: 'The call changed how it carries sound and video.',
+      next: 'Leave the call and join again.',
+    },
+    'e2ee-forbids': {
+      text: "This room's calls are end-to-end encrypted, so the server cannot record them.",
+      next: 'Record in a room without end-to-end encryption.',
+    },
+    'host-unreachable': {
+      text: "The server that hosts this room's call cannot be reached.",
+      next: 'Parley tries again by itself; wait a moment.',
+    },
+    'file-missing': { text: 'No file arrived.', next: 'Pick the file again.' },
+    'range-not-satisfiable': {
+      text: 'Part of the file could not be downloaded.',
+      next: 'Download it again from the start.',
+    },
+    'capability-invalid': {
+      text: 'This file link is not valid.',
+      next: 'Open the file from its chat message instead.',
+    },
+    'capability-expired': {
+      text: 'This file link has expired.',
+      next: 'Open the file from its chat message again for a fresh link.',
+    },
+    'remote-file-unavailable': { text: 'The file could not be fetched from its server.', next: 'Try again later.' },
+    'call-not-e2ee': {
+      text: 'This call is not end-to-end encrypted.',
+      next: 'There are no keys to compare: the call works without them.',
+    },
+    'room-hosted-elsewhere': {
+      text: 'This room is hosted on another server, and this change cannot be made from here yet.',
+      next: "Ask someone on the room's server to make it.",
+    },
+    'room-host-unreachable': {
+      text: 'The server that hosts this room cannot be reached.',
+      next: 'Try again in a moment.',
+    },
+    'meeting-not-found': { text: 'This meeting does not exist (any more).', next: "Reload the room's meetings." },
+    'meeting-cancelled': { text: 'This meeting was cancelled.', next: 'Look in the room for a new date.' },
+    'occurrence-not-found': {
+      text: 'The meeting does not take place on that date.',
+      next: "Pick a date from the meeting's list.",
+    },
+    'occurrence-window-invalid': {
+      text: 'This time span cannot be shown.',
+      next: 'Pick a start before the end, at most 400 days apart.',
+    },
+    'calendar-feed-invalid': { text: 'This calendar link is not valid.', next: 'Make a new calendar link.' },
+    'calendar-feed-revoked': { text: 'This calendar link was revoked.', next: 'Make a new calendar link.' },
     'internal-error': { text: 'The server failed.', next: 'Try again. If it keeps happening, tell an administrator.' },
   },
 }

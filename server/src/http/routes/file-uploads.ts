@@ -158,7 +158,13 @@ export function fileUploadRoutes(
   async function ownUpload(request: FastifyRequest) {
     const { uploadId } = request.params as { uploadId: string }
     const caller = currentCaller(request)
-    const upload = await (await store()).getUpload(uploadId).catch(() => null)
+    // tus says "no such upload" with a 404 (or 410: its file is gone); anything else is a real
+    // failure of the upload store and goes to the error handler (500, logged), not "not found".
+    const upload = await (await store()).getUpload(uploadId).catch((error: unknown) => {
+      const status = (error as { status_code?: unknown } | null)?.status_code
+      if (status === 404 || status === 410) return null
+      throw error
+    })
     const owner = upload?.metadata?.[OWNER_KEY]
     let parsed: Caller | null = null
     try {

@@ -1,5 +1,6 @@
 import { describe, it, beforeEach, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
+import type { IncomingMessage } from 'node:http'
 import { createUser, login, startTestApp, type TestApp } from '../../testing/test-app.ts'
 
 describe('health, readiness, metrics and API docs', () => {
@@ -104,6 +105,40 @@ describe('bad input at the HTTP edge', () => {
     // A body that is not even JSON is refused for its size, not its syntax: the parser never ran.
     const notJson = await post('{'.repeat(5000))
     assert.equal(notJson.json().error.code, 'body-too-large')
+    assert.deepEqual(t.snapshot(), before)
+  })
+
+  it('a chunked body over the limit (no content-length) gets 413 body-too-large on REST routes, changing nothing', async () => {
+    // Over a real socket: inject() always knows the length, a streaming client does not send one.
+    const address = await t.app.listen({ host: '127.0.0.1', port: 0 })
+    const framing: string[] = []
+    t.app.server.on('request', (request: IncomingMessage) =>
+      framing.push(`${request.headers['transfer-encoding']} ${request.headers['content-length']}`),
+    )
+    const before = t.snapshot()
+    for (const path of ['/api/v1/account/register', '/api/v1/session']) {
+      const chunk = new TextEncoder().encode(' '.repeat(16 * 1024))
+      let sent = 0
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= 512 * 1024) return controller.close()
+          if (sent === 0) controller.enqueue(new TextEncoder().encode('{"username":"eve","password":"'))
+          sent += chunk.byteLength
+          controller.enqueue(chunk)
+        },
+      })
+      const response = await fetch(`${address}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        duplex: 'half',
+      } as RequestInit)
+      assert.equal(response.status, 413, path)
+      const answer = (await response.json()) as { error: { code: string; message: string } }
+      assert.equal(answer.error.code, 'body-too-large', path)
+      assert.equal(typeof answer.error.message, 'string')
+    }
+    assert.deepEqual(framing, ['chunked undefined', 'chunked undefined'], 'the bodies were sent chunked')
     assert.deepEqual(t.snapshot(), before)
   })
 

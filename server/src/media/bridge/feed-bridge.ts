@@ -257,11 +257,14 @@ export class FeedBridge {
         }
         rtp.header.payloadType = payloadType
         this.#forwarded[kind] += 1
+        // Per packet, like any RTP sender: a lost packet is UDP's lot, and a leg that fails for good
+        // shows in its connection state, which closes the bridge; one log line per packet would not help.
         void transceiver.sender.sendRtp(rtp).catch(() => undefined)
       })
       if (kind !== 'video') continue
       const receiver = this.#subscriber.getTransceivers().find((t) => t.kind === 'video')?.receiver
       const askKeyframe = () => {
+        // A lost keyframe request is asked again on the next need (RTCP is best effort by design).
         if (mediaSsrc !== 0 && !this.#closed) void receiver?.sendRtcpPLI(mediaSsrc).catch(() => undefined)
       }
       // The target (a new subscriber there) needs a keyframe: the origin is asked for one.

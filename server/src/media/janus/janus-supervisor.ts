@@ -104,7 +104,11 @@ export class JanusSupervisor {
     })
     this.#process = child
     child.observer.on('ready', (info) => {
-      void writeFile(join(this.#options.configDir, PID_FILE), `${info.pid}\n`, { mode: 0o600 }).catch(() => {})
+      // The pid file lets the next start kill a Janus this process left behind: without it, an
+      // orphan keeps its ports, so a failure to write it is worth a warning.
+      void writeFile(join(this.#options.configDir, PID_FILE), `${info.pid}\n`, { mode: 0o600 }).catch(
+        (error: unknown) => this.#logger.warn({ err: error, pid: info.pid }, 'writing the Janus pid file failed'),
+      )
       this.observer.safeEmit('ready', { endpoint, ...info })
     })
     child.observer.on('exit', (info) => this.observer.safeEmit('exit', info))
