@@ -172,9 +172,13 @@ export class Ingest {
         await this.#blobs.delete(blobKey(id))
         blobId = randomUUID()
         const meter = new Meter(Number.MAX_SAFE_INTEGER)
-        await this.#blobs.put(blobKey(blobId), pipeline(createReadStream(cleanPath), meter, () => {}), {
-          contentType: mediaType,
-        })
+        await this.#blobs.put(
+          blobKey(blobId),
+          pipeline(createReadStream(cleanPath), meter, () => {}),
+          {
+            contentType: mediaType,
+          },
+        )
         ;({ size: finalSize, sha256: finalSha } = meter.result())
         image = cleanPath
         locationRemoved = true

@@ -121,7 +121,7 @@ export function blobStoreContract(backend: string, open: OpenBlobStore, skip?: s
       assert.equal(await store.stat('blobs/failed-large'), null)
     })
 
-    it('BlobStore.filePath() names a file with the blob\'s bytes, or null where blobs are no files', async () => {
+    it("BlobStore.filePath() names a file with the blob's bytes, or null where blobs are no files", async () => {
       await store.put('blobs/on-disk', Readable.from([Buffer.from('in place')]))
       const path = store.filePath('blobs/on-disk')
       if (path !== null) assert.equal(await readFile(path, 'utf8'), 'in place')
