@@ -66,6 +66,8 @@ export type FileServiceDeps = {
   rooms: RoomService
   chat: ChatService
   limits: FileLimits
+  /** Where images are worked on while they are ingested (files-setup.ts: `imageWorkDir`). */
+  workDir: string
   logger: Logger
   now?: () => number
 }
@@ -107,7 +109,7 @@ export class FileService {
     this.#now = deps.now ?? Date.now
     this.#log = deps.logger.child({ component: 'files' })
     this.limits = deps.limits
-    this.#ingest = new Ingest({ blobs: deps.blobs, files: deps.store.files, now: this.#now })
+    this.#ingest = new Ingest({ blobs: deps.blobs, files: deps.store.files, now: this.#now, workDir: deps.workDir })
     this.#keeper = deps.keeper
     this.links = deps.links
     this.#remote = deps.remote

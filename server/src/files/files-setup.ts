@@ -40,6 +40,14 @@ export async function openBlobStore(config: Config): Promise<BlobStore> {
   return new LocalBlobStore(filesDir(config))
 }
 
+/**
+ * Where images are copied and re-encoded while they are ingested: under the data folder, on disk
+ * (the system's temporary folder is often memory). Files there live only while one image is worked on.
+ */
+export function imageWorkDir(config: Config): string {
+  return resolve(join(config.dataDir, 'image-work'))
+}
+
 export function fileLimits(config: Config): FileLimits {
   return {
     maxBytes: config.filesMaxBytes,
@@ -89,7 +97,12 @@ export function createRemoteFiles(
     timeoutMs,
     userAgent: `Parley/${serverPackage.version} (+${new URL(config.publicOrigin).origin}/)`,
   })
-  const ingest = new Ingest({ blobs: deps.blobs, files: deps.store.files, now: deps.now ?? Date.now })
+  const ingest = new Ingest({
+    blobs: deps.blobs,
+    files: deps.store.files,
+    now: deps.now ?? Date.now,
+    workDir: imageWorkDir(config),
+  })
   const remote = new RemoteFiles({
     fetcher,
     ingest,
@@ -123,6 +136,7 @@ export function createFileService(
     rooms: deps.chat.rooms,
     chat: deps.chat.chat,
     limits: fileLimits(config),
+    workDir: imageWorkDir(config),
     logger: deps.logger,
     ...(deps.now ? { now: deps.now } : {}),
   })

@@ -1,5 +1,9 @@
 /**
- * Raster images: their size, a WebP thumbnail, and their location data. Every decode goes through
+ * Raster images: their size, a WebP thumbnail, and their location data. Shared files are read from
+ * a file on disk, never from a Buffer: sharp buffers a stream input whole (and a stream output
+ * too), while from a file path libvips decodes in strips as it goes (sequentialRead), so memory
+ * follows the image's width, not its bytes; re-encoded images are written to a file the same way.
+ * Every decode goes through
  * sharp with `limitInputPixels`: an image whose header claims more pixels than the limit is refused
  * before a single pixel is decoded (a few kilobytes can claim gigapixels: a decompression bomb).
  * Photos carry their position in EXIF (the GPS directory) or XMP; unless the uploader keeps it, the
@@ -23,7 +27,13 @@ type Libraries = { sharp: typeof sharp; exifReader: typeof exifReader }
 let libraries: Promise<Libraries> | undefined
 function loadLibraries(): Promise<Libraries> {
   libraries ??= Promise.all([import('sharp'), import('exif-reader')]).then(
-    ([sharp, exif]) => ({ sharp: sharp.default, exifReader: exif.default }),
+    ([sharp, exif]) => {
+      // libvips' operation cache keeps recent loads (with their files open) to answer a repeated
+      // operation: each image here is processed once, so it would only hold the descriptors of
+      // deleted work files and the disk space behind them. Process-wide, as libvips' cache is.
+      sharp.default.cache(false)
+      return { sharp: sharp.default, exifReader: exif.default }
+    },
     (error: unknown) => {
       libraries = undefined
       throw error
@@ -32,7 +42,10 @@ function loadLibraries(): Promise<Libraries> {
   return libraries
 }
 
-function open(sharp: Libraries['sharp'], input: Buffer, maxPixels: number, animated = false): Sharp {
+/** A path to the image's file (what shared files use), or its bytes (avatars, small by their own limit). */
+export type ImageInput = string | Buffer
+
+function open(sharp: Libraries['sharp'], input: ImageInput, maxPixels: number, animated = false): Sharp {
   // failOn 'error': a truncated or slightly damaged photo still gets a thumbnail; garbage does not decode.
   return sharp(input, { limitInputPixels: maxPixels, failOn: 'error', animated, sequentialRead: true })
 }
@@ -42,7 +55,7 @@ function refusal(error: unknown): { ok: false; error: 'image-too-large' | 'image
   return { ok: false, error: /pixel limit/i.test(message) ? 'image-too-large' : 'image-invalid' }
 }
 
-export async function inspectImage(input: Buffer, maxPixels: number): Promise<ImageOutcome<ImageFacts>> {
+export async function inspectImage(input: ImageInput, maxPixels: number): Promise<ImageOutcome<ImageFacts>> {
   const { sharp, exifReader } = await loadLibraries()
   try {
     const meta = await open(sharp, input, maxPixels).metadata()
@@ -78,13 +91,17 @@ function hasLocation(exif: Buffer | undefined, xmp: Buffer | undefined, readExif
   }
 }
 
-/** The image re-encoded in its own format without metadata (orientation applied, ICC profile kept). */
+/**
+ * The image re-encoded in its own format without metadata (orientation applied, ICC profile kept),
+ * written to the file `output`; answers its size in bytes.
+ */
 export async function withoutLocation(
-  input: Buffer,
+  input: ImageInput,
+  output: string,
   mediaType: string,
   facts: ImageFacts,
   maxPixels: number,
-): Promise<ImageOutcome<Buffer>> {
+): Promise<ImageOutcome<{ size: number }>> {
   const { sharp } = await loadLibraries()
   try {
     let image = open(sharp, input, maxPixels, facts.animated)
@@ -92,7 +109,10 @@ export async function withoutLocation(
     image = image.keepIccProfile()
     switch (mediaType) {
       case 'image/jpeg':
-        image = image.jpeg({ quality: 92, chromaSubsampling: '4:4:4' })
+        // Huffman tables optimised for the image need a second pass over all of its coefficients,
+        // which libjpeg keeps in memory (~6 bytes a pixel at 4:4:4): a few percent of size is not
+        // worth memory that grows with the image.
+        image = image.jpeg({ quality: 92, chromaSubsampling: '4:4:4', optimiseCoding: false })
         break
       case 'image/png':
         image = image.png()
@@ -112,14 +132,15 @@ export async function withoutLocation(
       default:
         return { ok: false, error: 'image-invalid' }
     }
-    return { ok: true, value: await image.toBuffer() }
+    const info = await image.toFile(output)
+    return { ok: true, value: { size: info.size } }
   } catch (error) {
     return refusal(error)
   }
 }
 
 export async function thumbnail(
-  input: Buffer,
+  input: ImageInput,
   maxPixels: number,
 ): Promise<ImageOutcome<{ data: Buffer; width: number; height: number }>> {
   const { sharp } = await loadLibraries()

@@ -3,12 +3,16 @@
  * through a meter (which counts them, hashes them and keeps the first few kilobytes for type
  * detection) straight into the blob store. Past `maxBytes` the stream is cut and the partial blob
  * dropped, so an oversize upload leaves nothing behind. Then the type is decided from the content;
- * raster images get their size, a thumbnail and (unless kept) their location removed. Blobs are
+ * raster images get their size, a thumbnail and (unless kept) their location removed, decoded
+ * from a file on disk and re-encoded to one, so images are not held whole either. Blobs are
  * kept once per content: a second upload of the same bytes refers to the first blob.
  */
 import { createHash, randomUUID } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import { pipeline, Readable, Transform } from 'node:stream'
-import { buffer } from 'node:stream/consumers'
+import { pipeline as pipe } from 'node:stream/promises'
 import type { BlobStore } from './blobs/blob-store.ts'
 import type { FileRepository } from '../store/file-records.ts'
 import { decideType, RASTER_IMAGES, SNIFF_BYTES } from './media-types.ts'
@@ -78,11 +82,19 @@ export class Ingest {
   readonly #blobs: BlobStore
   readonly #files: FileRepository
   readonly #now: () => number
+  readonly #workDir: string
 
-  constructor(deps: { blobs: BlobStore; files: FileRepository; now: () => number }) {
+  constructor(deps: {
+    blobs: BlobStore
+    files: FileRepository
+    now: () => number
+    /** Where images are copied (from S3) and re-encoded while they are processed; emptied as each is done. */
+    workDir: string
+  }) {
     this.#blobs = deps.blobs
     this.#files = deps.files
     this.#now = deps.now
+    this.#workDir = deps.workDir
   }
 
   /**
@@ -131,62 +143,93 @@ export class Ingest {
     mediaType: string,
     options: IngestLimits & { keepLocation: boolean },
   ): Promise<IngestResult> {
-    // Images are decoded anyway (their pixels, bounded by maxImagePixels, outweigh their bytes).
+    // libvips reads the image from a file (the blob itself on local disk, else a work copy) and
+    // writes a re-encoded one to a file: never a Buffer of the whole image (see image-processing.ts).
+    const work: string[] = []
+    try {
+      const source = await this.#onDisk(id, work)
+      const facts = await inspectImage(source, options.maxImagePixels)
+      const refuse = async (error: 'image-too-large' | 'image-invalid'): Promise<IngestResult> => {
+        await this.#blobs.delete(blobKey(id))
+        return {
+          ok: false,
+          error:
+            error === 'image-too-large'
+              ? { type: error, details: { maxPixels: options.maxImagePixels } }
+              : { type: error },
+        }
+      }
+      if (!facts.ok) return refuse(facts.error)
+      let blobId = id
+      let image = source
+      let locationRemoved = false
+      let finalSize = size
+      let finalSha = sha256
+      if (facts.value.hasLocation && !options.keepLocation) {
+        const cleanPath = await this.#workFile(work)
+        const clean = await withoutLocation(source, cleanPath, mediaType, facts.value, options.maxImagePixels)
+        if (!clean.ok) return refuse(clean.error)
+        await this.#blobs.delete(blobKey(id))
+        blobId = randomUUID()
+        const meter = new Meter(Number.MAX_SAFE_INTEGER)
+        await this.#blobs.put(
+          blobKey(blobId),
+          pipeline(createReadStream(cleanPath), meter, () => {}),
+          {
+            contentType: mediaType,
+          },
+        )
+        ;({ size: finalSize, sha256: finalSha } = meter.result())
+        image = cleanPath
+        locationRemoved = true
+      }
+      const thumb = await thumbnail(image, options.maxImagePixels)
+      if (!thumb.ok) {
+        await this.#blobs.delete(blobKey(blobId))
+        return refuse(thumb.error)
+      }
+      const thumbId = randomUUID()
+      await this.#blobs.put(blobKey(thumbId), Readable.from([thumb.value.data]), { contentType: 'image/webp' })
+      const keptThumb = await this.#keep(
+        thumbId,
+        createHash('sha256').update(thumb.value.data).digest('hex'),
+        thumb.value.data.length,
+      )
+      const kept = await this.#keep(blobId, finalSha, finalSize)
+      return {
+        ok: true,
+        value: {
+          blobId: kept,
+          size: finalSize,
+          mediaType,
+          width: facts.value.width,
+          height: facts.value.height,
+          thumbnail: { blobId: keptThumb, width: thumb.value.width, height: thumb.value.height },
+          locationRemoved,
+        },
+      }
+    } finally {
+      await Promise.all(work.map((path) => rm(path, { force: true })))
+    }
+  }
+
+  /** A file holding blob `id`: the blob's own where the store keeps files, else a work copy streamed from the store. */
+  async #onDisk(id: string, work: string[]): Promise<string> {
+    const inPlace = this.#blobs.filePath(blobKey(id))
+    if (inPlace) return inPlace
     const stored = await this.#blobs.get(blobKey(id))
     if (!stored) throw new Error(`blob ${id} vanished while being processed`)
-    let input: Buffer = await buffer(stored)
-    const facts = await inspectImage(input, options.maxImagePixels)
-    const refuse = async (error: 'image-too-large' | 'image-invalid'): Promise<IngestResult> => {
-      await this.#blobs.delete(blobKey(id))
-      return {
-        ok: false,
-        error:
-          error === 'image-too-large'
-            ? { type: error, details: { maxPixels: options.maxImagePixels } }
-            : { type: error },
-      }
-    }
-    if (!facts.ok) return refuse(facts.error)
-    let blobId = id
-    let locationRemoved = false
-    let finalSize = size
-    let finalSha = sha256
-    if (facts.value.hasLocation && !options.keepLocation) {
-      const clean = await withoutLocation(input, mediaType, facts.value, options.maxImagePixels)
-      if (!clean.ok) return refuse(clean.error)
-      await this.#blobs.delete(blobKey(id))
-      blobId = randomUUID()
-      input = clean.value
-      finalSize = input.length
-      finalSha = createHash('sha256').update(input).digest('hex')
-      await this.#blobs.put(blobKey(blobId), Readable.from([input]), { contentType: mediaType })
-      locationRemoved = true
-    }
-    const thumb = await thumbnail(input, options.maxImagePixels)
-    if (!thumb.ok) {
-      await this.#blobs.delete(blobKey(blobId))
-      return refuse(thumb.error)
-    }
-    const thumbId = randomUUID()
-    await this.#blobs.put(blobKey(thumbId), Readable.from([thumb.value.data]), { contentType: 'image/webp' })
-    const keptThumb = await this.#keep(
-      thumbId,
-      createHash('sha256').update(thumb.value.data).digest('hex'),
-      thumb.value.data.length,
-    )
-    const kept = await this.#keep(blobId, finalSha, finalSize)
-    return {
-      ok: true,
-      value: {
-        blobId: kept,
-        size: finalSize,
-        mediaType,
-        width: facts.value.width,
-        height: facts.value.height,
-        thumbnail: { blobId: keptThumb, width: thumb.value.width, height: thumb.value.height },
-        locationRemoved,
-      },
-    }
+    const path = await this.#workFile(work)
+    await pipe(stored, createWriteStream(path, { flags: 'wx' }))
+    return path
+  }
+
+  /** A new path in the work folder, listed in `work` to be removed once the image is done. */
+  async #workFile(work: string[]): Promise<string> {
+    await mkdir(this.#workDir, { recursive: true })
+    const path = join(this.#workDir, randomUUID())
+    work.push(path)
+    return path
   }
 
   /** Records the blob; when the same content is kept already, drops these bytes and answers that blob. */

@@ -8,6 +8,7 @@ import { RemoteFetcher, type FileAttachment } from '@parley/federation'
 import { fileFixture, type FileFixture } from '../testing/file-fixtures.ts'
 import { createLogger } from '../logger.ts'
 import { Ingest } from './ingest.ts'
+import { imageWorkDir } from './files-setup.ts'
 import { RemoteFiles } from './remote-files.ts'
 import { FileKeeper } from './file-keeper.ts'
 
@@ -30,7 +31,12 @@ describe('Files of other servers', () => {
     fetchers.push(fetcher)
     return new RemoteFiles({
       fetcher,
-      ingest: new Ingest({ blobs: f.t.instance.files.blobs, files: f.t.store.files, now: Date.now }),
+      ingest: new Ingest({
+        blobs: f.t.instance.files.blobs,
+        files: f.t.store.files,
+        now: Date.now,
+        workDir: imageWorkDir(f.t.config),
+      }),
       limits: { maxBytes: 1000, maxImagePixels: 1_000_000, timeoutMs: 5000 },
       logger: createLogger('silent'),
     })

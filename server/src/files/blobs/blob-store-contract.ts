@@ -5,6 +5,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { buffer } from 'node:stream/consumers'
 import type { BlobStore } from './blob-store.ts'
@@ -118,6 +119,13 @@ export function blobStoreContract(backend: string, open: OpenBlobStore, skip?: s
       assert.equal(await store.stat('blobs/failed-small'), null)
       await assert.rejects(store.put('blobs/failed-large', failing(11 * 1024 * 1024)), /client went away/)
       assert.equal(await store.stat('blobs/failed-large'), null)
+    })
+
+    it("BlobStore.filePath() names a file with the blob's bytes, or null where blobs are no files", async () => {
+      await store.put('blobs/on-disk', Readable.from([Buffer.from('in place')]))
+      const path = store.filePath('blobs/on-disk')
+      if (path !== null) assert.equal(await readFile(path, 'utf8'), 'in place')
+      assert.throws(() => store.filePath('../x'), TypeError)
     })
 
     it('BlobStore refuses keys that are not ours (paths, dots, upper case) with a TypeError', async () => {

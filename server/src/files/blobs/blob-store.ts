@@ -19,6 +19,12 @@ export interface BlobStore {
   put(key: string, source: Readable, options?: { contentType?: string }): Promise<{ size: number }>
   /** The blob (or the range of it) as a stream; null when there is no such blob. */
   get(key: string, range?: BlobRange): Promise<Readable | null>
+  /**
+   * The file on this machine's disk that holds the blob, when the backend keeps blobs as files
+   * (local disk), so a reader that needs a path (libvips decoding an image) reads it in place; null
+   * when it does not (S3). Only to read; the key is not checked for a blob behind it.
+   */
+  filePath(key: string): string | null
   /** The blob's size; null when there is no such blob. */
   stat(key: string): Promise<{ size: number } | null>
   /** Removes the blob; removing one that is not there is no error. */

@@ -68,6 +68,10 @@ export class LocalBlobStore implements BlobStore {
     return createReadStream(path, range ? { start: range.start, end: range.end } : {})
   }
 
+  filePath(key: string): string {
+    return this.#path(key)
+  }
+
   async stat(key: string): Promise<{ size: number } | null> {
     try {
       const found = await stat(this.#path(key))

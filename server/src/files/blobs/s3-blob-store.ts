@@ -109,6 +109,12 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /** Objects live in the bucket, not on this machine. */
+  filePath(key: string): null {
+    checkBlobKey(key)
+    return null
+  }
+
   async stat(key: string): Promise<{ size: number } | null> {
     try {
       const found = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#key(key) }))
