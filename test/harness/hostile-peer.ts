@@ -36,6 +36,8 @@ export type SignedUpgrade = {
   components?: readonly string[]
   /** A Content-Digest header, sent and covered. */
   contentDigest?: string
+  /** When it claims to be signed (now unless given): `created` and Date. */
+  at?: Date
 }
 
 export type HostilePeer = {
@@ -131,7 +133,8 @@ export async function startHostilePeer(pages: Record<string, Page> = {}): Promis
     },
     signUpgrade(url, options) {
       const target = new URL(url)
-      const date = new Date().toUTCString()
+      const at = options.at ?? new Date()
+      const date = at.toUTCString()
       const digest = options.contentDigest
       const values: Record<string, string> = {
         '@method': 'GET',
@@ -155,7 +158,7 @@ export async function startHostilePeer(pages: Record<string, Page> = {}): Promis
       const params = [
         ...(algorithm === null ? [] : [`alg="${algorithm}"`]),
         `keyid="${options.keyId}"`,
-        `created=${Math.floor(Date.now() / 1000)}`,
+        `created=${Math.floor(at.getTime() / 1000)}`,
         `nonce="${randomUUID()}"`,
       ].join(';')
       const list = `(${components.map((c) => `"${c}"`).join(' ')})`
