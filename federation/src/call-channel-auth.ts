@@ -1,22 +1,29 @@
 /**
  * Who is at the other end of a server-to-server call channel (spec/cascade.md). The channel is a
  * WebSocket whose upgrade request is signed with HTTP Message Signatures (RFC 9421, through Fedify's
- * `signRequest`), and verified like an inbox request: Fedify's `verifyRequestDetailed` with our
- * guarded, cached document loader fetching the key, a date window, the key's owner on the key's
- * own origin, domain policy, and each signature used once (a replayed upgrade is refused).
+ * `signRequest`), and verified exactly as strictly as an inbox request — by the same code
+ * (inbound/signature-verifier.ts): what the signature covers (here, with no body, the host it was
+ * made for), any digest it carries, the date window, the key as its owner's own server lists it,
+ * the algorithm label against the key, then the signature itself; domain policy; and each signature
+ * claimed once, atomically (inbound/replay-guard.ts), so a replayed upgrade is refused even when
+ * both copies arrive at once.
  *
  * A channel speaks for a whole instance, so the upgrade is signed with the instance actor's key
- * (`{origin}/actor`, instance-actor.ts), never a user's, and the verifier accepts only a key owned
- * by the peer's instance actor. What the host learns and believes is the peer's origin; which rooms
- * and participants the peer may speak for is checked per frame against that origin (server/src/cascade/).
+ * (`{origin}/actor`, instance-actor.ts), never a user's: the owner the key must have is the
+ * instance actor of the keyId's own origin. What the host learns and believes is the peer's
+ * origin; which rooms and participants the peer may speak for is checked per frame against that
+ * origin (server/src/cascade/).
  */
 import { createHash, randomUUID, type webcrypto } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
-import { signRequest, verifyRequestDetailed, type DocumentLoader, type KvStore } from '@fedify/fedify'
+import { signRequest, type KvKey } from '@fedify/fedify'
 import { isIP, type LookupFunction } from 'node:net'
 import type { DomainPolicy } from './domain-policy.ts'
 import { bareHost, isPublicAddress, publicOnlyLookup, systemLookup } from './address-policy.ts'
-import { isInstanceActorUri } from './instance-actor.ts'
+import { INSTANCE_IDENTIFIER } from './actor-identifiers.ts'
+import type { InboundRefusal } from './inbound/inbound-refusal.ts'
+import type { ReplayGuard } from './inbound/replay-guard.ts'
+import type { SignatureVerifier } from './inbound/signature-verifier.ts'
 
 export type ChannelPeer = {
   /** The peer instance's origin (`https://host[:port]`): the only thing a channel is trusted for. */
@@ -25,23 +32,26 @@ export type ChannelPeer = {
   keyId: string
 }
 
-export type ChannelAuthFailure =
-  'no-signature' | 'invalid-signature' | 'not-instance-actor' | 'key-unavailable' | 'replayed' | 'blocked'
-
-export type ChannelAuthResult = { ok: true; peer: ChannelPeer } | { ok: false; reason: ChannelAuthFailure }
+/** A refused upgrade: the inbox's stable code for the same refusal, and why. */
+export type ChannelAuthResult = { ok: true; peer: ChannelPeer } | { ok: false; refusal: InboundRefusal }
 
 export type CallChannelAuthDeps = {
   /** The instance actor's first (RSA) key: its id as the actor document names it, and its private half. */
   signingKey: () => Promise<{ keyId: URL; privateKey: webcrypto.CryptoKey } | null>
-  documentLoader: DocumentLoader
-  contextLoader: DocumentLoader
-  kv: KvStore
+  /** The inbox's signature checks (and its key cache). */
+  verifier: SignatureVerifier
+  /** Where upgrades are claimed, atomically, for twice the signature window. */
+  replays: ReplayGuard
   policy: DomainPolicy
-  signatureWindowSeconds: number
   /** Test networks only: channels may connect to loopback and private addresses. */
   allowPrivateAddress: boolean
   now: () => number
 }
+
+const refused = (code: InboundRefusal['code'], message: string): ChannelAuthResult => ({
+  ok: false,
+  refusal: { code, message },
+})
 
 export class CallChannelAuth {
   readonly #deps: CallChannelAuthDeps
@@ -86,37 +96,32 @@ export class CallChannelAuth {
 
   /** Verifies a channel upgrade, rebuilt as a Request for the host's public URL of the channel. */
   async verify(request: Request): Promise<ChannelAuthResult> {
-    if (!request.headers.has('signature-input') || !request.headers.has('signature'))
-      return { ok: false, reason: 'no-signature' }
-    const keyIdHint = /keyid="([^"]+)"/.exec(request.headers.get('signature-input') ?? '')?.[1]
-    if (keyIdHint && this.#deps.policy.blocks(keyIdHint)) return { ok: false, reason: 'blocked' }
-    const result = await verifyRequestDetailed(request, {
-      documentLoader: this.#deps.documentLoader,
-      contextLoader: this.#deps.contextLoader,
-      spec: 'rfc9421',
-      timeWindow: { seconds: this.#deps.signatureWindowSeconds },
-      currentTime: Temporal.Instant.fromEpochMilliseconds(this.#deps.now()),
-    })
-    if (!result.verified)
-      return { ok: false, reason: result.reason.type === 'keyFetchError' ? 'key-unavailable' : 'invalid-signature' }
-    const keyId = result.key.id
-    const owner = result.key.ownerId
-    // A key speaks for its own origin only: a key document on one host naming an owner on another proves nothing.
-    if (!keyId || !owner || keyId.origin !== owner.origin) return { ok: false, reason: 'invalid-signature' }
-    // Only the instance speaks for the instance: a user's key (even a valid one) opens no channel.
-    if (!isInstanceActorUri(owner)) return { ok: false, reason: 'not-instance-actor' }
-    if (this.#deps.policy.blocks(keyId.href)) return { ok: false, reason: 'blocked' }
+    const { verifier, policy, replays } = this.#deps
+    const read = verifier.read(request, null)
+    if (read === null) return refused('signature-missing', 'call channel upgrades must be signed')
+    if (!read.ok) return { ok: false, refusal: read.refusal }
+    const { signature } = read
+    if (policy.blocks(signature.keyId.href)) return refused('domain-blocked', 'This domain is blocked here.')
+    if (signature.spec !== 'rfc9421')
+      return refused('signature-malformed', 'call channel upgrades are signed with RFC 9421 message signatures')
+    // Only the instance speaks for the instance: the key must be its actor's, on the key's own origin
+    // (a user's key, even a valid one, opens no channel; signer-keys.ts checks the actor lists it).
+    const instanceActor = new URL(`/${INSTANCE_IDENTIFIER}`, signature.keyId.origin)
+    const verified = await verifier.verify(request, null, signature, instanceActor)
+    if (!verified.ok) return { ok: false, refusal: verified.refusal }
     // Each signature opens one channel: the same signed upgrade seen again is a replay.
-    const digest = createHash('sha256')
-      .update(request.headers.get('signature') ?? '')
-      .update('\0')
-      .update(request.headers.get('signature-input') ?? '')
-      .digest('base64url')
-    const replayKey = ['parley', 'cascade-replay', digest] as const
-    if ((await this.#deps.kv.get(replayKey)) !== undefined) return { ok: false, reason: 'replayed' }
-    await this.#deps.kv.set(replayKey, this.#deps.now(), {
-      ttl: Temporal.Duration.from({ seconds: this.#deps.signatureWindowSeconds * 2 }),
-    })
-    return { ok: true, peer: { origin: keyId.origin, keyId: keyId.href } }
+    if (!(await replays.claim(replayKeyOf(request))))
+      return refused('signature-replayed', 'This signed upgrade was already received.')
+    return { ok: true, peer: { origin: signature.keyId.origin, keyId: signature.keyId.href } }
   }
+}
+
+/** An upgrade is identified by its signature (with a nonce: two upgrades never share one). */
+function replayKeyOf(request: Request): KvKey {
+  const digest = createHash('sha256')
+    .update(request.headers.get('signature') ?? '')
+    .update('\0')
+    .update(request.headers.get('signature-input') ?? '')
+    .digest('base64url')
+  return ['parley', 'cascade-replay', digest]
 }

@@ -26,6 +26,8 @@ import { lookupRemoteObject } from './remote-lookup.ts'
 import { CallChannelAuth } from './call-channel-auth.ts'
 import { InboundGate } from './inbound/inbound-gate.ts'
 import { SignerKeys } from './inbound/signer-keys.ts'
+import { SignatureVerifier } from './inbound/signature-verifier.ts'
+import { ReplayGuard } from './inbound/replay-guard.ts'
 import { installActorDispatcher } from './actor-dispatcher.ts'
 import { installInboxListeners } from './inbox-listeners.ts'
 import { ParsedActors } from './parsed-actors.ts'
@@ -153,23 +155,29 @@ export class ParleyFederation {
       members: deps.repositories.rooms.members,
       policy,
     })
+    // One set of signature checks, one key cache and one replay guard for both doors: inboxes and call channels.
+    const verifier = new SignatureVerifier({
+      keys: new SignerKeys({ documentLoader: publicLoader, contextLoader, now }),
+      contextLoader,
+      windowSeconds: signatureWindowSeconds,
+      now,
+    })
+    const replays = new ReplayGuard({
+      kv: core.deps.kv,
+      ttlMs: signatureWindowSeconds * 2 * 1000,
+      now,
+      onForgetError: (error) => log.warn({ err: error }, 'replay guard entry could not be removed'),
+    })
     this.#requests = new FederationRequests({
       origin: this.origin,
       federation,
       roomAction: (request, roomId) => this.rooms.handleAction(request, roomId),
       roomParticipants: (request, roomId) => this.rooms.handleParticipants(request, roomId),
-      gate: new InboundGate({
-        keys: new SignerKeys({ documentLoader: publicLoader, contextLoader, now }),
-        contextLoader,
-        windowSeconds: signatureWindowSeconds,
-        now,
-      }),
+      gate: new InboundGate({ verifier, contextLoader }),
       handOver: deps.inboxHandOver ?? true,
       policy,
-      kv: core.deps.kv,
-      replayTtlMs: signatureWindowSeconds * 2 * 1000,
+      replays,
       log,
-      now,
     })
     this.direct = new DirectNotes({
       context: () => this.#context(),
@@ -193,11 +201,9 @@ export class ParleyFederation {
         const [published] = await this.#context().getActorKeyPairs(INSTANCE_IDENTIFIER)
         return pair && published ? { keyId: published.keyId, privateKey: pair.privateKey } : null
       },
-      documentLoader: publicLoader,
-      contextLoader,
-      kv: core.deps.kv,
+      verifier,
+      replays,
       policy,
-      signatureWindowSeconds: signatureWindowSeconds,
       allowPrivateAddress: core.deps.allowPrivateAddress ?? false,
       now,
     })

@@ -42,9 +42,4 @@ export { guardedAgent, type GuardedAgentOptions } from './guarded-agent.ts'
 export { isPublicAddress } from './address-policy.ts'
 export { remoteFetchErrorCode } from './fetch-errors.ts'
 export { attachmentObject, noteAttachments, MAX_ATTACHMENTS } from './attachments/attachment-objects.ts'
-export {
-  CallChannelAuth,
-  type ChannelAuthResult,
-  type ChannelPeer,
-  type ChannelAuthFailure,
-} from './call-channel-auth.ts'
+export { CallChannelAuth, type ChannelAuthResult, type ChannelPeer } from './call-channel-auth.ts'

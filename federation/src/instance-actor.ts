@@ -29,8 +29,3 @@ export async function buildInstanceActor(ctx: Context<void>, software: { name: s
     indexable: false,
   })
 }
-
-/** Whether an actor id is an instance's actor (ours or another Parley's): `{origin}/actor`. */
-export function isInstanceActorUri(id: URL): boolean {
-  return id.pathname === `/${INSTANCE_IDENTIFIER}` && id.search === '' && id.hash === ''
-}

@@ -5,11 +5,11 @@
  * signatures checked (inbound/inbound-gate.ts), and each signed POST taken once (a replay guard).
  */
 import { createHash } from 'node:crypto'
-import { Temporal } from '@js-temporal/polyfill'
-import type { Federation, KvKey, KvStore } from '@fedify/fedify'
+import type { Federation, KvKey } from '@fedify/fedify'
 import type { FederationLogger } from './log.ts'
 import type { DomainPolicy } from './domain-policy.ts'
 import type { InboundGate, InboundPass } from './inbound/inbound-gate.ts'
+import type { ReplayGuard } from './inbound/replay-guard.ts'
 import { HOST_META_PATH, hostMetaResponse } from './host-meta.ts'
 import { MAX_ACTIVITY_DEPTH, jsonDepth } from './json-depth.ts'
 import { refusalResponse, type InboundRefusal } from './inbound/inbound-refusal.ts'
@@ -38,11 +38,9 @@ export type FederationRequestDeps = {
    */
   handOver?: boolean
   policy: DomainPolicy
-  kv: KvStore
-  /** Signed POSTs are remembered this long (twice the signature window). */
-  replayTtlMs: number
+  /** Signed POSTs are claimed there, atomically, for twice the signature window. */
+  replays: ReplayGuard
   log: FederationLogger
-  now: () => number
 }
 
 /** Whether a request for this path may be federation's (cheap pre-check for the web app). */
@@ -52,12 +50,9 @@ export function claimsFederationPath(pathname: string): boolean {
 
 export class FederationRequests {
   readonly #deps: FederationRequestDeps
-  /** Made once: the Temporal polyfill's durations cost microseconds each, and every inbox POST needs it. */
-  readonly #replayTtl: Temporal.Duration
 
   constructor(deps: FederationRequestDeps) {
     this.#deps = deps
-    this.#replayTtl = Temporal.Duration.from({ milliseconds: deps.replayTtlMs })
   }
 
   /**
@@ -66,7 +61,7 @@ export class FederationRequests {
    * handed to Fedify byte for byte); any other request's body is left untouched for the caller.
    */
   async handle(request: Request): Promise<Response | null> {
-    const { log, policy, gate } = this.#deps
+    const { log, policy, gate, replays } = this.#deps
     const url = new URL(request.url)
     if (!claimsFederationPath(url.pathname)) return null
     if (url.pathname === HOST_META_PATH || url.pathname === `${HOST_META_PATH}.json`)
@@ -104,7 +99,7 @@ export class FederationRequests {
       }
       // Claimed before processing, so two copies sent at once cannot both pass.
       replayKey = replayKeyOf(request)
-      if (replayKey && !(await this.#claim(replayKey)))
+      if (replayKey && !(await replays.claim(replayKey)))
         return refuse({ code: 'signature-replayed', message: 'This signed request was already received.' })
       request = new Request(request.url, { method: 'POST', headers: request.headers, body })
     }
@@ -112,11 +107,11 @@ export class FederationRequests {
     try {
       answer = await this.#route(request, action, verified)
     } catch (error) {
-      if (replayKey) await this.#forget(replayKey)
+      if (replayKey) await replays.forget(replayKey)
       throw error
     }
     // A request that was not taken may be sent again (a delivery retried after our error).
-    if (replayKey && !answer.response.ok) await this.#forget(replayKey)
+    if (replayKey && !answer.response.ok) await replays.forget(replayKey)
     return answer.declined ? null : answer.response
   }
 
@@ -141,24 +136,6 @@ export class FederationRequests {
       ...(verified ? { verifiedRequest: verified } : {}),
     })
     return { response, declined }
-  }
-
-  /** Marks a signed request as received; false when it already was (a replay). */
-  async #claim(key: KvKey): Promise<boolean> {
-    const { kv, now } = this.#deps
-    const ttl = this.#replayTtl
-    if (kv.cas) return kv.cas(key, undefined, now(), { ttl })
-    if ((await kv.get(key)) !== undefined) return false
-    await kv.set(key, now(), { ttl })
-    return true
-  }
-
-  async #forget(key: KvKey): Promise<void> {
-    try {
-      await this.#deps.kv.delete(key)
-    } catch (error) {
-      this.#deps.log.warn({ err: error }, 'replay guard entry could not be removed')
-    }
   }
 }
 

@@ -6,6 +6,8 @@ import { CASCADE_CHANNEL_PATH, type ServerCallJoined, type ServerMessage } from 
 import { CallChannelAuth } from '@parley/federation'
 import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
 import { apiAs, inviteAndJoin, type Api } from '../harness/rooms.ts'
+import { startHostilePeer, type HostilePeer } from '../harness/hostile-peer.ts'
+import { testRedisUrl } from '@parley/federation/testing'
 
 // Calls of a room hosted on A with a member whose account lives on B (spec/cascade.md): B's
 // sessions use the same call.* frames as for local calls, the room named by its actor id; B relays
@@ -23,6 +25,8 @@ async function realtime(instance: TestInstance, userId: string): Promise<Client>
   return { rt, frames, sessionId: welcome.sessionId }
 }
 
+const { url: redisUrl } = await testRedisUrl()
+const CONTEXT = ['https://www.w3.org/ns/activitystreams', 'https://w3id.org/security/v1']
 const media = { audio: true, video: true, screen: false }
 const SDP =
   'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n'
@@ -42,16 +46,27 @@ async function signedChannel(host: TestInstance, peer: TestInstance): Promise<We
 }
 
 /** The status of a refused upgrade (or 101 when it was accepted). */
-function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
+async function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
+  return (await upgrade(url, headers)).status
+}
+
+/** How the host answered an upgrade: 101 (accepted), or the refusal's status and stable code. */
+function upgrade(url: string, headers: Record<string, string>): Promise<{ status: number; code?: string }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url.replace(/^https/, 'wss'), { headers })
     socket.once('open', () => {
       socket.close()
-      resolve(101)
+      resolve({ status: 101 })
     })
     socket.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0)
-      socket.terminate()
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (body += chunk))
+      res.once('end', () => {
+        socket.terminate()
+        const code = (JSON.parse(body) as { error?: { code?: string } }).error?.code
+        resolve({ status: res.statusCode ?? 0, ...(code ? { code } : {}) })
+      })
     })
     socket.once('error', reject)
   })
@@ -75,9 +90,10 @@ describe('Federated calls: a member on B joins the call of a room hosted on A', 
   let otherRoomId: string
   let aliceRt: Client
   let bobRt: Client
+  let h: HostilePeer
 
   before(async () => {
-    ;[a, b] = await Promise.all([startInstance(), startInstance()])
+    ;[a, b, h] = await Promise.all([startInstance(), startInstance(), startHostilePeer()])
     alice = await apiAs(a, 'alice', 'Alice')
     bob = await apiAs(b, 'bob', 'Bob Builder')
     await apiAs(b, 'mallory', 'Mallory')
@@ -96,7 +112,7 @@ describe('Federated calls: a member on B joins the call of a room hosted on A', 
   after(async () => {
     aliceRt?.rt.close()
     bobRt?.rt.close()
-    await Promise.all([a?.close(), b?.close()])
+    await Promise.all([a?.close(), b?.close(), h?.close()])
   })
 
   it('the call channel refuses upgrades without a signature, with a forged one, or signed for another URL', async () => {
@@ -114,6 +130,61 @@ describe('Federated calls: a member on B joins the call of a room hosted on A', 
     // The same signed upgrade twice: the second is a replay.
     assert.equal(await upgradeStatus(url, signed), 101)
     assert.equal(await upgradeStatus(url, signed), 401)
+  })
+
+  it("the call channel checks a signature as strictly as the inbox: label, digest, key id, the key's owner and its listing", async () => {
+    const instanceActor = `${h.origin}/actor`
+    const key = (id: string | null, owner: string) => ({
+      '@context': CONTEXT,
+      ...(id === null ? {} : { id }),
+      type: 'CryptographicKey',
+      owner,
+      publicKeyPem: h.publicKeyPem,
+    })
+    // A hostile server's instance actor, listing its real key and key documents that must not be taken.
+    h.serveJson('/actor', {
+      '@context': CONTEXT,
+      id: instanceActor,
+      type: 'Application',
+      inbox: `${instanceActor}/inbox`,
+      publicKey: [
+        { id: `${instanceActor}#main-key`, owner: instanceActor, publicKeyPem: h.publicKeyPem },
+        `${h.origin}/keys/no-id`,
+        `${h.origin}/keys/wrong-id`,
+        `${h.origin}/keys/owned-by-b`,
+        `${h.origin}/keys/owned-by-a-user`,
+      ],
+    })
+    h.serveJson('/keys/no-id', key(null, instanceActor))
+    h.serveJson('/keys/wrong-id', key(`${h.origin}/keys/something-else`, instanceActor))
+    // The key names another server's instance actor (B's) as its owner: it speaks for neither.
+    h.serveJson('/keys/owned-by-b', key(`${h.origin}/keys/owned-by-b`, `${b.origin}/actor`))
+    h.serveJson('/keys/owned-by-a-user', key(`${h.origin}/keys/owned-by-a-user`, `${h.origin}/users/mallory`))
+    // A well-formed key of the instance actor that the actor does not list.
+    h.serveJson('/keys/unlisted', key(`${h.origin}/keys/unlisted`, instanceActor))
+    const url = `${a.origin}${CASCADE_CHANNEL_PATH}`
+    const mainKey = `${instanceActor}#main-key`
+    const cases = [
+      [{ keyId: mainKey, algorithm: 'hmac-sha256' }, 'signature-algorithm-mismatch'],
+      [{ keyId: mainKey, contentDigest: 'sha-512=:AAAA:' }, 'signature-digest-missing'],
+      [
+        { keyId: mainKey, contentDigest: `sha-256=:${Buffer.alloc(32, 1).toString('base64')}:` },
+        'signature-digest-mismatch',
+      ],
+      [{ keyId: mainKey, components: ['@method', '@path', 'date'] }, 'signature-malformed'],
+      [{ keyId: mainKey, at: new Date(Date.now() - 65 * 60_000) }, 'signature-expired'],
+      [{ keyId: `${h.origin}/keys/no-id` }, 'signature-key-invalid'],
+      [{ keyId: `${h.origin}/keys/wrong-id` }, 'signature-key-invalid'],
+      [{ keyId: `${h.origin}/keys/owned-by-b` }, 'signature-key-invalid'],
+      [{ keyId: `${h.origin}/keys/owned-by-a-user` }, 'signature-key-invalid'],
+      [{ keyId: `${h.origin}/keys/unlisted` }, 'signature-actor-mismatch'],
+    ] as const
+    for (const [options, code] of cases) {
+      const answer = await upgrade(url, h.signUpgrade(url, options))
+      assert.deepEqual(answer, { status: 401, code }, JSON.stringify(options))
+    }
+    // The same upgrade signed properly opens a channel: the refusals above were for what they varied.
+    assert.equal((await upgrade(url, h.signUpgrade(url, { keyId: mainKey }))).status, 101)
   })
 
   it("the call channel is opened by the peer's instance actor only: an upgrade signed with a user's key is refused", async () => {
@@ -311,3 +382,56 @@ describe('Federated calls: a member on B joins the call of a room hosted on A', 
     assert.deepEqual([...(await participantsOnA()).values()], [alice.id])
   })
 })
+
+// Each signature opens one channel, also when its copies arrive together: the claim is one atomic
+// step of the federation store. On Redis (what several nodes of one instance share) reading and
+// then writing are two round trips that copies arriving together interleave.
+for (const store of ['sqlite', 'redis'] as const)
+  describe(`The call channel takes a signed upgrade once, however many copies arrive at once (${store} store${store === 'redis' ? ', needs Redis' : ''})`, () => {
+    let host: TestInstance
+    let h: HostilePeer
+    let url: string
+    let keyId: string
+
+    before(async () => {
+      const env: Record<string, string> =
+        store === 'redis' ? { PARLEY_FEDERATION_QUEUE: 'redis', PARLEY_REDIS_URL: redisUrl } : {}
+      ;[host, h] = await Promise.all([startInstance({ env }), startHostilePeer()])
+      url = `${host.origin}${CASCADE_CHANNEL_PATH}`
+      const actor = `${h.origin}/actor`
+      keyId = `${actor}#main-key`
+      h.serveJson('/actor', {
+        '@context': CONTEXT,
+        id: actor,
+        type: 'Application',
+        inbox: `${actor}/inbox`,
+        publicKey: { id: keyId, owner: actor, publicKeyPem: h.publicKeyPem },
+      })
+      // The key is fetched and cached once, so the copies below meet at the claim, not at the fetch.
+      assert.equal((await upgrade(url, h.signUpgrade(url, { keyId }))).status, 101)
+    })
+    afterEach(printLogsOnFailure(() => [host]))
+    after(async () => {
+      await Promise.all([host?.close(), h?.close()])
+    })
+
+    it('five copies of one signed upgrade sent at once over HTTPS: one channel, four signature-replayed', async () => {
+      const signed = h.signUpgrade(url, { keyId })
+      const answers = await Promise.all(Array.from({ length: 5 }, () => upgrade(url, signed)))
+      assert.deepEqual(answers.map((answer) => answer.status + (answer.code ? ` ${answer.code}` : '')).sort(), [
+        '101',
+        ...Array(4).fill('401 signature-replayed'),
+      ])
+    })
+
+    it('five copies handed to the verifier in one tick: exactly one is taken', async () => {
+      // Over TLS the copies may reach the check one after another; together they race for the claim itself.
+      const signed = h.signUpgrade(url, { keyId })
+      const verdicts = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          host.instance.federation.callChannels.verify(new Request(url, { method: 'GET', headers: signed })),
+        ),
+      )
+      assert.equal(verdicts.filter((verdict) => verdict.ok).length, 1, JSON.stringify(verdicts))
+    })
+  })

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
 import { apiAs, inviteAndJoin, type Api, type Json } from '../harness/rooms.ts'
 import { startFakeMastodon, type FakeMastodon } from '../harness/fake-mastodon.ts'
+import { startHostilePeer } from '../harness/hostile-peer.ts'
 
 type Occurrence = {
   meetingId: string
@@ -251,5 +252,78 @@ describe('Meetings across instances: a meeting on A reaches its room’s members
       kept.map((r) => [r.actorId, r.response]),
       [[`${b.origin}/users/bob`, 'declined']],
     )
+  })
+
+  it("a room's Event naming another server (its id, linked or foreign-id attachments) makes B fetch nothing there", async () => {
+    // H hosts a room and signs properly; F is a server H names in what it sends: B must not ask F anything.
+    const [h, f] = await Promise.all([startHostilePeer(), startHostilePeer()])
+    try {
+      const room = `${h.origin}/rooms/evil`
+      h.serveJson('/rooms/evil', {
+        '@context': ['https://www.w3.org/ns/activitystreams', 'https://w3id.org/security/v1'],
+        id: room,
+        type: 'Group',
+        inbox: `${room}/inbox`,
+        publicKey: { id: `${room}#main-key`, owner: room, publicKeyPem: h.publicKeyPem },
+      })
+      const event = (id: string, extra: Record<string, unknown> = {}) => ({
+        id,
+        type: 'Event',
+        name: 'Probe',
+        attributedTo: room,
+        startTime: '2026-04-20T08:00:00Z',
+        endTime: '2026-04-20T09:00:00Z',
+        ...extra,
+      })
+      let n = 0
+      const send = (type: 'Create' | 'Update', object: unknown) =>
+        h.post(
+          `${b.origin}/users/bob/inbox`,
+          {
+            '@context': 'https://www.w3.org/ns/activitystreams',
+            id: `${room}/activities/${++n}`,
+            type,
+            actor: room,
+            to: `${b.origin}/users/bob`,
+            object,
+          },
+          { keyId: `${room}#main-key` },
+        )
+      const answers = [
+        // An Event of F's, sent as the room's meeting (Create, Update) or as anything else.
+        await send('Create', event(`${f.origin}/rooms/evil/meetings/1`)),
+        await send('Update', event(`${f.origin}/rooms/evil/meetings/1`)),
+        await send('Create', event(`${f.origin}/events/2`)),
+        // The room's own Event, whose attachments point at F: linked, and embedded with F's id.
+        await send(
+          'Create',
+          event(`${room}/meetings/3`, {
+            attachment: [
+              `${f.origin}/attachments/linked`,
+              { type: 'PropertyValue', id: `${f.origin}/attachments/embedded`, name: 'rrule', value: 'FREQ=DAILY' },
+            ],
+          }),
+        ),
+      ]
+      assert.deepEqual(
+        answers.map((answer) => answer.status),
+        [202, 202, 202, 202],
+        JSON.stringify(answers),
+      )
+      // Every activity was handled once B's queue is empty; F was asked nothing.
+      await b.queueDrained()
+      assert.deepEqual(
+        ['/rooms/evil/meetings/1', '/events/2', '/attachments/linked', '/attachments/embedded'].map((path) =>
+          f.hits(path),
+        ),
+        [0, 0, 0, 0],
+      )
+      assert.ok(
+        b.logs().some((line) => line.includes('meeting Event not sent by its room refused')),
+        "F's Event refused as the room's meeting",
+      )
+    } finally {
+      await Promise.all([h.close(), f.close()])
+    }
   })
 })

@@ -2,12 +2,13 @@
  * A hostile Fediverse server for security tests, on HTTPS at 127.0.0.1: it serves whatever
  * documents a test gives it (any content type, any key document), counts the requests each path
  * gets, and signs and POSTs activities the way an attacker would choose (draft-cavage, with any
- * keyId, algorithm label, Digest or Date). Its RSA key is real; so are its signatures.
+ * keyId, algorithm label, Digest or Date), or signs a call channel upgrade (RFC 9421, with any
+ * components, label or Content-Digest). Its RSA key is real; so are its signatures.
  * `node hostile-peer.ts child` with `{ ca, pages }` as JSON on stdin runs it in a child process (see startHostileChild),
  * for tests that must not share the event loop with the instance under test.
  */
 import { createServer, type Server } from 'node:https'
-import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
+import { createHash, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
@@ -27,6 +28,18 @@ export type SignedPost = {
   headers?: readonly string[]
 }
 
+export type SignedUpgrade = {
+  keyId: string
+  /** The `alg` parameter (rsa-v1_5-sha256 unless given; null: none). */
+  algorithm?: string | null
+  /** Covered components (what Fedify's signRequest covers for a GET unless given). */
+  components?: readonly string[]
+  /** A Content-Digest header, sent and covered. */
+  contentDigest?: string
+  /** When it claims to be signed (now unless given): `created` and Date. */
+  at?: Date
+}
+
 export type HostilePeer = {
   origin: string
   host: string
@@ -40,6 +53,8 @@ export type HostilePeer = {
   hits(path: string, filter?: { signed: boolean }): number
   /** Signs `body` as told and POSTs it to `inbox`. */
   post(inbox: string, body: unknown, options: SignedPost): Promise<{ status: number; json: unknown }>
+  /** The headers of a GET to `url` (a WebSocket upgrade) signed as told with RFC 9421 and a fresh nonce. */
+  signUpgrade(url: string, options: SignedUpgrade): Record<string, string>
   close(): Promise<void>
 }
 
@@ -115,6 +130,47 @@ export async function startHostilePeer(pages: Record<string, Page> = {}): Promis
         json = answer
       }
       return { status: res.status, json }
+    },
+    signUpgrade(url, options) {
+      const target = new URL(url)
+      const at = options.at ?? new Date()
+      const date = at.toUTCString()
+      const digest = options.contentDigest
+      const values: Record<string, string> = {
+        '@method': 'GET',
+        '@target-uri': target.href,
+        '@authority': target.host,
+        '@path': target.pathname,
+        host: target.host,
+        date,
+        'content-digest': digest ?? '',
+      }
+      const components = options.components ?? [
+        '@method',
+        '@target-uri',
+        '@authority',
+        'host',
+        'date',
+        ...(digest === undefined ? [] : ['content-digest']),
+      ]
+      const algorithm = options.algorithm === undefined ? 'rsa-v1_5-sha256' : options.algorithm
+      // Parameters in the order a structured-field decoder keeps them: the verifier re-encodes them for the base.
+      const params = [
+        ...(algorithm === null ? [] : [`alg="${algorithm}"`]),
+        `keyid="${options.keyId}"`,
+        `created=${Math.floor(at.getTime() / 1000)}`,
+        `nonce="${randomUUID()}"`,
+      ].join(';')
+      const list = `(${components.map((c) => `"${c}"`).join(' ')})`
+      const base = [...components.map((c) => `"${c}": ${values[c]}`), `"@signature-params": ${list};${params}`]
+      const signature = sign('sha256', Buffer.from(base.join('\n')), privateKey).toString('base64')
+      return {
+        host: target.host,
+        date,
+        ...(digest === undefined ? {} : { 'content-digest': digest }),
+        'signature-input': `sig1=${list};${params}`,
+        signature: `sig1=:${signature}:`,
+      }
     },
     async close() {
       server.closeAllConnections()

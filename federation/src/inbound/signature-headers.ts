@@ -141,29 +141,38 @@ function readRfc9421(input: string, headers: Headers): Parsed<SignatureHeader> {
   }
 }
 
-/** What a signature on a request with a body must cover (so it binds method, target and body). */
-export function missingCoverage(signature: SignatureHeader): string | null {
-  const required = signature.spec === 'rfc9421' ? ['@method', 'content-digest'] : ['(request-target)', 'host', 'digest']
-  const missing = required.find((name) => !signature.covered.includes(name))
+/**
+ * What a signature must cover so it binds method, target and (when there is one) the body: an inbox
+ * POST its digest, a bodiless request (a call channel upgrade) the host it was meant for — with the
+ * target's path alone, a signature made for one instance would verify at another.
+ */
+export function missingCoverage(signature: SignatureHeader, hasBody: boolean): string | null {
+  const covers = (...names: string[]) => names.some((name) => signature.covered.includes(name))
+  if (signature.spec === 'rfc9421') {
+    if (!covers('@method')) return '@method'
+    if (hasBody && !covers('content-digest')) return 'content-digest'
+    if (!covers('@target-uri', '@path')) return '@target-uri'
+    if (!hasBody && !covers('@target-uri', '@authority', 'host')) return '@authority'
+    return null
+  }
+  const required = hasBody ? ['(request-target)', 'host', 'digest'] : ['(request-target)', 'host']
+  const missing = required.find((name) => !covers(name))
   if (missing !== undefined) return missing
-  if (
-    signature.spec === 'rfc9421' &&
-    !signature.covered.includes('@target-uri') &&
-    !signature.covered.includes('@path')
-  )
-    return '@target-uri'
-  if (signature.spec !== 'rfc9421' && !signature.covered.includes('date') && !signature.covered.includes('(created)'))
-    return 'date'
+  if (!covers('date', '(created)')) return 'date'
   return null
 }
 
 /**
  * The body's SHA-256 digest as the signed header states it: `Digest: SHA-256=…` (draft-cavage) or
  * `Content-Digest: sha-256=:…:` (RFC 9421). A header without a SHA-256 value is refused, whatever
- * else it lists; a value that does not match the body is refused.
+ * else it lists; a value that does not match the body is refused. A request without a body needs no
+ * digest, but one it carries is held to the same rules (against the empty body).
  */
-export function checkDigest(spec: SignatureHeader['spec'], headers: Headers, body: Uint8Array): Parsed<null> {
-  const expected = createHash('sha256').update(body).digest()
+export function checkDigest(spec: SignatureHeader['spec'], headers: Headers, body: Uint8Array | null): Parsed<null> {
+  if (body === null && !headers.has(spec === 'rfc9421' ? 'content-digest' : 'digest')) return { ok: true, value: null }
+  const expected = createHash('sha256')
+    .update(body ?? new Uint8Array())
+    .digest()
   let stated: Buffer | null = null
   if (spec === 'rfc9421') {
     const header = headers.get('content-digest')

@@ -54,3 +54,20 @@ export function sameUrl(a: URL | string | null | undefined, b: URL | string | nu
     return false
   }
 }
+
+/**
+ * The inbox context's loaders, made to fetch only from `actor`'s own origin: a URL elsewhere in
+ * what an actor sent (an object, a linked attachment, an embedded one whose id Fedify reloads
+ * because it names another server) is refused before any request is made — the address was chosen
+ * by the sender, and only its own server speaks for what it sends.
+ */
+export function ownOriginLoaders(
+  ctx: { documentLoader: DocumentLoader; contextLoader: DocumentLoader },
+  actor: URL,
+): { documentLoader: DocumentLoader; contextLoader: DocumentLoader } {
+  const documentLoader: DocumentLoader = (url, options) =>
+    new URL(url).origin === actor.origin
+      ? ctx.documentLoader(url, options)
+      : Promise.reject(new Error(`not fetched: ${url} is not on the sender's server (${actor.origin})`))
+  return { documentLoader, contextLoader: ctx.contextLoader }
+}

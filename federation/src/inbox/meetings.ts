@@ -3,6 +3,8 @@
  * `Delete` (rooms/room-meetings.ts). Only the room may speak for its meetings: the Event's id must
  * lie under the activity's actor (whose signature Fedify verified) and be attributed to it, so an
  * `Update` or `Delete` forged by anyone else — another server, a member — changes nothing.
+ * Nothing is fetched from elsewhere than the room's own server: an Event of another origin is
+ * refused on its id alone, and the Event's linked (or foreign-id) attachments are not loaded.
  */
 import type { Create, Update } from '@fedify/fedify/vocab'
 import { Delete, Event, PropertyValue } from '@fedify/fedify/vocab'
@@ -10,7 +12,7 @@ import type { InboxContext } from '@fedify/fedify'
 import { noteHtmlToText } from '../direct/note-text.ts'
 import { MAX_EVENT_EXCEPTIONS, parseExceptions } from '../rooms/room-meetings.ts'
 import { receivedTimeZone } from '../rooms/event-timezone.ts'
-import { sameUrl, type InboxDeps } from './inbox-deps.ts'
+import { ownOriginLoaders, sameUrl, type InboxDeps } from './inbox-deps.ts'
 
 /** Limits on what is kept of a remote Event (the server checks times, zone and rule again). */
 const MAX_TITLE = 200
@@ -41,10 +43,11 @@ export async function onMeetingActivity(
       await deps.meetings?.cancelled(actor.href, target.href, activity.published?.epochMilliseconds ?? deps.now())
     return true
   }
-  const event = await activity.getObject(ctx).catch(() => null)
+  if (deps.policy.blocks(actor)) return true
+  const loaders = ownOriginLoaders(ctx, actor)
+  const event = await activity.getObject(loaders).catch(() => null)
   if (!(event instanceof Event)) return true
   if (!sameUrl(event.id, target) || !sameUrl(event.attributionId, actor)) return refuse(deps, activity.id, actor)
-  if (deps.policy.blocks(actor)) return true
   const startsAt = event.startTime?.epochMilliseconds
   const endsAt = event.endTime?.epochMilliseconds
   if (startsAt === undefined || endsAt === undefined || !(endsAt > startsAt)) {
@@ -52,7 +55,7 @@ export async function onMeetingActivity(
     return true
   }
   const properties = new Map<string, string>()
-  for await (const attachment of event.getAttachments({ ...loaders(ctx), suppressError: true }))
+  for await (const attachment of event.getAttachments({ ...loaders, suppressError: true }))
     if (attachment instanceof PropertyValue && attachment.name !== null && attachment.value !== null)
       properties.set(String(attachment.name), String(attachment.value).slice(0, MAX_PROPERTY))
   const url = event.url instanceof URL ? event.url : (event.url?.href ?? null)
@@ -72,9 +75,6 @@ export async function onMeetingActivity(
   })
   return true
 }
-
-/** Embedded attachments need no fetch; a linked one is read with the inbox's loaders. */
-const loaders = (ctx: InboxContext<void>) => ({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader })
 
 function refuse(deps: InboxDeps, activity: URL, actor: URL): true {
   deps.log.warn({ activity: activity.href, actor: actor.href }, 'meeting Event not sent by its room refused')

@@ -1,12 +1,12 @@
 /**
  * The host's end of the call channel: a WebSocket at CASCADE_CHANNEL_PATH whose upgrade must carry
- * a valid HTTP Message Signature (RFC 9421) of an actor of the connecting instance. It is verified
+ * a valid HTTP Message Signature (RFC 9421) by the connecting instance's actor. It is verified
  * before the upgrade, against our own public URL of the path (what the peer signed), like an inbox
  * request; a missing or wrong signature is a 401 and no socket is ever opened.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { CASCADE_CHANNEL_PATH, ErrorCodes, type ErrorCode } from '@parley/protocol'
-import type { ChannelAuthFailure, ChannelPeer, ParleyFederation } from '@parley/federation'
+import { CASCADE_CHANNEL_PATH, ErrorCodes } from '@parley/protocol'
+import type { ChannelPeer, ParleyFederation } from '@parley/federation'
 import type { Logger } from '../logger.ts'
 import type { CascadeHost } from './cascade-host.ts'
 
@@ -15,17 +15,6 @@ declare module 'fastify' {
     cascadePeer: ChannelPeer | null
   }
 }
-
-/** The inbox's stable codes for the same refusals (protocol/src/errors.ts). */
-const REFUSALS = {
-  'no-signature': 'signature-missing',
-  'invalid-signature': 'signature-invalid',
-  // Signed by a user's key: a channel speaks for the instance, so only its instance actor may open one.
-  'not-instance-actor': 'signature-actor-mismatch',
-  'key-unavailable': 'signature-key-unavailable',
-  replayed: 'signature-replayed',
-  blocked: 'domain-blocked',
-} as const satisfies Record<ChannelAuthFailure, ErrorCode>
 
 export function cascadeChannelRoute(
   app: FastifyInstance,
@@ -44,11 +33,12 @@ export function cascadeChannelRoute(
           request.cascadePeer = verified.peer
           return
         }
-        log.info({ reason: verified.reason, ip: request.ip }, 'call channel refused')
-        const code = REFUSALS[verified.reason]
+        // The inbox's stable codes for the same refusals (protocol/src/errors.ts); the reason says which check failed.
+        const { code, message } = verified.refusal
+        log.info({ code, reason: message, ip: request.ip }, 'call channel refused')
         await reply
           .code(ErrorCodes[code].status)
-          .send({ error: { code, message: ErrorCodes[code].message, details: { reason: verified.reason } } })
+          .send({ error: { code, message: ErrorCodes[code].message, details: { reason: message } } })
       },
       schema: { hide: true },
     },
