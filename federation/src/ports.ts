@@ -380,8 +380,12 @@ export type RoomFanoutEvent =
       editedAt: number | null
       /** The files the message shares: capability URLs of the host, fetched by member instances. */
       attachments?: FileAttachment[]
+      /** When the message disappears (a room with expiring messages): member instances remove their copy then too. */
+      expiresAt?: number | null
     }
   | { type: 'message.deleted'; messageSeq: number; at: number }
+  /** The message expired on the host: member instances remove their copy (they may have already, at its expiresAt). */
+  | { type: 'message.expired'; messageSeq: number }
   | { type: 'reaction.added' | 'reaction.removed'; messageSeq: number; emoji: string; actor: RoomActorRef }
   /** A member's read marker moved (`lastReadSeq`: an event seq); `everyoneReadSeq` as the host counts it. */
   | { type: 'read'; actor: RoomActorRef; lastReadSeq: number; everyoneReadSeq: number }
@@ -398,7 +402,10 @@ export type RoomFanoutEvent =
   /** A user left the room, or a moderator removed or banned them. */
   | { type: 'participant.left'; actor: RoomActorRef; reason: 'left' | 'removed' | 'banned' }
 
-/** The message a room event changes (an edit, a delete, a reaction), or null when it changes none that must exist first. */
+/**
+ * The message a room event changes (an edit, a delete, a reaction), or null when it changes none
+ * that must exist first (an expiry removes a copy if there is one).
+ */
 export function changedMessageSeq(event: RoomFanoutEvent): number | null {
   switch (event.type) {
     case 'message.edited':
@@ -430,6 +437,8 @@ export type ReplicaMessageRecord = {
   reactions: { emoji: string; actorId: string; actorName: string }[]
   /** The files the message shares (capability URLs of the host); none once deleted. */
   attachments?: FileAttachment[]
+  /** When the message disappears (a room with expiring messages); absent or null: never. */
+  expiresAt?: number | null
   /**
    * A poll message's poll as the host has it now (a FederatedPoll, checked by the server), votes
    * included, so a member instance that joins late or missed events has it too; none once deleted.

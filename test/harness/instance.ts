@@ -71,6 +71,8 @@ export type StartOptions = {
   publicOrigin?: string
   /** The bus between nodes (a RedisBus for several nodes); default: from config. */
   bus?: InstanceOptions['bus']
+  /** The instance's clock (messages' expiry, sessions…); default: Date.now. */
+  now?: () => number
 }
 
 export async function startInstance(options: StartOptions = {}): Promise<TestInstance> {
@@ -106,6 +108,7 @@ export async function startInstance(options: StartOptions = {}): Promise<TestIns
     logger,
     ...(options.media ? { media: options.media } : {}),
     ...(options.bus ? { bus: options.bus } : {}),
+    ...(options.now ? { now: options.now } : {}),
   })
   const { app, services } = instance
   await app.ready()

@@ -262,9 +262,9 @@ async function fanoutEventOf(roomUri: URL, object: unknown): Promise<RoomFanoutE
   }
   if (object instanceof Delete) {
     const messageSeq = messageSeqOf(roomUri, object.objectId)
-    return messageSeq === null
-      ? null
-      : { type: 'message.deleted', messageSeq, at: object.published?.epochMilliseconds ?? Date.now() }
+    if (messageSeq === null) return null
+    if (object.summary?.toString() === 'expired') return { type: 'message.expired', messageSeq }
+    return { type: 'message.deleted', messageSeq, at: object.published?.epochMilliseconds ?? Date.now() }
   }
   const reaction = object instanceof Undo ? await object.getObject() : object
   if (reaction instanceof EmojiReact && reaction.actorId !== null) {
@@ -298,5 +298,6 @@ async function messageEvent(
     createdAt: note.published?.epochMilliseconds ?? 0,
     editedAt: note.updated?.epochMilliseconds ?? null,
     ...(attachments.length > 0 ? { attachments } : {}),
+    ...(note.endTime ? { expiresAt: note.endTime.epochMilliseconds } : {}),
   }
 }

@@ -55,6 +55,8 @@ export function messageNote(roomUri: URL, e: Omit<Extract<RoomFanoutEvent, { bod
     replyTarget: e.replyTo === null ? null : messageUri(roomUri, e.replyTo),
     tags: [mention(e.author)],
     attachments: (e.attachments ?? []).map(attachmentObject),
+    // AS2's "expected ending time of the object": when the message disappears.
+    endTime: e.expiresAt ? instant(e.expiresAt) : null,
   })
 }
 
@@ -81,6 +83,17 @@ export function buildEventAnnounce(roomUri: URL, eventSeq: number, event: RoomFa
         actor: roomUri,
         object: new Tombstone({ id: messageUri(roomUri, event.messageSeq), deleted: instant(event.at) }),
         published: instant(event.at),
+      })
+      break
+    case 'message.expired':
+      // A Delete like a moderator's, told apart by its summary: members remove the message rather
+      // than keep a tombstone.
+      object = new Delete({
+        id: inner,
+        actor: roomUri,
+        object: new Tombstone({ id: messageUri(roomUri, event.messageSeq), deleted: instant(now) }),
+        summary: 'expired',
+        published: instant(now),
       })
       break
     case 'reaction.added':

@@ -65,6 +65,7 @@ export function snapshotItems(roomUri: URL, m: RoomMessageSnapshot): APObject[] 
             createdAt: m.createdAt,
             editedAt: m.editedAt,
             ...(m.attachments && m.attachments.length > 0 ? { attachments: m.attachments } : {}),
+            ...(m.expiresAt ? { expiresAt: m.expiresAt } : {}),
           })
         : new Tombstone({
             id,

@@ -115,6 +115,7 @@ async function pageMessages(room: URL, page: OrderedCollectionPage): Promise<Rep
         deletedAt: item instanceof Tombstone ? (item.deleted?.epochMilliseconds ?? 0) : null,
         reactions: [],
         ...(attachments.length > 0 ? { attachments } : {}),
+        ...(item instanceof Note && item.endTime ? { expiresAt: item.endTime.epochMilliseconds } : {}),
       })
     } else if (item instanceof EmojiReact) {
       const target = out[out.length - 1]

@@ -255,6 +255,7 @@ export class RemoteMembership implements RoomMembershipPort, RoomChatPort {
         reactions: mapped,
         ...(attachments.length > 0 ? { attachments } : {}),
         ...(poll ? { poll } : {}),
+        ...(!deleted && m.expiresAt !== null ? { expiresAt: m.expiresAt } : {}),
       })
     }
     return out

@@ -17,6 +17,7 @@ const FANNED_OUT = new Set([
   'message.new',
   'message.edited',
   'message.deleted',
+  'message.expired',
   'reaction.added',
   'reaction.removed',
   'read',
@@ -154,6 +155,7 @@ export class RoomFanoutBridge {
           createdAt: Date.parse(m.createdAt),
           editedAt: m.editedAt ? Date.parse(m.editedAt) : null,
           ...(attachments.length > 0 ? { attachments } : {}),
+          ...(m.expiresAt ? { expiresAt: Date.parse(m.expiresAt) } : {}),
         }
       }
       case 'message.deleted':
@@ -164,6 +166,8 @@ export class RoomFanoutBridge {
               at: event.message.deletedAt ? Date.parse(event.message.deletedAt) : Date.now(),
             }
           : null
+      case 'message.expired':
+        return { type: 'message.expired', messageSeq: event.messageSeq }
       case 'reaction.added':
       case 'reaction.removed':
         return {

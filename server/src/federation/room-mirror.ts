@@ -196,6 +196,12 @@ export class RoomMirror {
       await this.#participantChanged(roomUri, roomId, eventSeq, event)
       return
     }
+    if (event.type === 'message.expired') {
+      // Gone here already when its expiresAt came (the sweep); else now. Logged either way, at the host's seq.
+      await messages.remove(roomId, event.messageSeq)
+      await this.#append(roomId, eventSeq, { type: 'message.expired', messageSeq: event.messageSeq })
+      return
+    }
     // A change to a message not here yet: the replica answers missing-message and the delivery is retried.
     if (event.type !== 'message.new' && !(await messages.get(roomId, event.messageSeq))) return
     switch (event.type) {
@@ -213,13 +219,19 @@ export class RoomMirror {
           createdAt: event.createdAt,
           editedAt: event.editedAt,
           deletedAt: null,
-          expiresAt: null,
+          // Removed here at that time by the expiry sweep, hidden before it, whether or not the host is reachable then.
+          expiresAt: event.expiresAt ?? null,
         }
         if (!(await messages.get(roomId, record.seq))) await messages.create(record)
         // The file first: the live event then carries it, as a local message's does.
         const attachment = event.attachments?.[0]
         if (attachment) await this.#files?.keepNow(roomUri, event.messageSeq, event.author.id, attachment)
-        await this.#append(roomId, eventSeq, { type: 'message.new', message: await this.#view(roomId, record.seq) })
+        await this.#append(
+          roomId,
+          eventSeq,
+          { type: 'message.new', message: await this.#view(roomId, record.seq) },
+          { expiresAt: record.expiresAt },
+        )
         break
       }
       case 'message.edited': {
@@ -313,6 +325,7 @@ export class RoomMirror {
         const author = { id: m.authorId, name: m.authorName }
         if (!(await this.#polls.pulled(roomId, { seq: m.seq, author, createdAt: m.createdAt, poll: m.poll }))) continue
       } else if (!existing) {
+        if (m.expiresAt != null && m.expiresAt <= this.#now()) continue
         await messages.create({
           roomId,
           seq: m.seq,
@@ -326,7 +339,7 @@ export class RoomMirror {
           createdAt: m.createdAt,
           editedAt: m.editedAt,
           deletedAt: m.deletedAt,
-          expiresAt: null,
+          expiresAt: m.expiresAt ?? null,
         })
       } else {
         if (m.deletedAt !== null && existing.deletedAt === null) await messages.tombstone(roomId, m.seq, m.deletedAt)
@@ -349,7 +362,12 @@ export class RoomMirror {
           createdAt: this.#now(),
         })
       if (!existing)
-        await this.#append(roomId, m.seq, { type: 'message.new', message: await this.#view(roomId, m.seq) }, true)
+        await this.#append(
+          roomId,
+          m.seq,
+          { type: 'message.new', message: await this.#view(roomId, m.seq) },
+          { ifFree: true, expiresAt: m.expiresAt ?? null },
+        )
       this.#wake(roomId, m.seq)
     }
   }
@@ -414,7 +432,13 @@ export class RoomMirror {
   }
 
   /** Logs the event at the host's seq and publishes it; `ifFree`: skip when that seq is taken (a page overlapping events). */
-  async #append(roomId: string, seq: number, event: RoomEvent, ifFree = false): Promise<void> {
+  async #append(
+    roomId: string,
+    seq: number,
+    event: RoomEvent,
+    options: { ifFree?: boolean; expiresAt?: number | null } = {},
+  ): Promise<void> {
+    const { ifFree = false, expiresAt = null } = options
     const [taken] = await this.#store.events.since(roomId, seq - 1, 1)
     if (taken?.seq === seq) {
       if (!ifFree) this.#log?.debug({ roomId, seq, component: 'federation' }, 'mirrored event known already')
@@ -426,7 +450,8 @@ export class RoomMirror {
       type: event.type,
       data: event as unknown as Record<string, unknown>,
       createdAt: this.#now(),
-      expiresAt: null,
+      // An expiring message's event carries its body: it goes when the message does.
+      expiresAt,
     })
     await this.#store.remoteRooms.advanceSeq(roomId, seq)
     this.#events?.publishStored(roomId, seq, event)

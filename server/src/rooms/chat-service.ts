@@ -346,14 +346,21 @@ export class ChatService {
   /**
    * Removes every message expired by now (reactions and notifications with it) and announces each
    * with a `message.expired` event; returns how many. Run by the expiry timer and the sweep.
+   * A copy of a room hosted elsewhere is removed here at its time too (whether or not its host can
+   * be reached), but announced only when the host's own `message.expired` arrives, at the host's
+   * seq: a seq of ours would collide with the host's next (room-mirror.ts).
    */
   async expireDue(): Promise<number> {
     const gone = await this.#store.messages.deleteExpired(this.#now())
     const failures: unknown[] = []
-    for (const { roomId, seq } of gone)
+    const hosted = new Map<string, boolean>()
+    for (const { roomId, seq } of gone) {
+      if (!hosted.has(roomId)) hosted.set(roomId, (await this.#store.remoteRooms.hostOf(roomId)) !== null)
+      if (hosted.get(roomId)) continue
       await this.#events.emit(roomId, { type: 'message.expired', messageSeq: seq }).catch((error: unknown) => {
         failures.push(error)
       })
+    }
     if (failures.length > 0) throw new AggregateError(failures, `${failures.length} expiry events not emitted`)
     return gone.length
   }

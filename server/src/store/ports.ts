@@ -146,6 +146,11 @@ export interface MessageRepository {
    * ones this call removed, so that when several nodes sweep, each expiry is announced once.
    */
   deleteExpired(now: number): Promise<{ roomId: string; seq: number }[]>
+  /**
+   * Removes one message (with its reactions and notifications) whatever its expiry: the copy of a
+   * room hosted elsewhere whose host announced it expired. False when it was not there.
+   */
+  remove(roomId: string, seq: number): Promise<boolean>
   /** The earliest expiresAt of any stored message, or null when none expires. */
   nextExpiry(): Promise<number | null>
   addReaction(reaction: ReactionRecord): Promise<boolean>

@@ -254,6 +254,35 @@ export function roomsContract(backend: string, open: OpenStore, skip?: string): 
       )
     })
 
+    it('MessageRepository.remove() removes one message with its reactions and notifications, whatever its expiry', async () => {
+      const r = room()
+      await store.rooms.create(r)
+      await store.messages.create(message(r.id, 1))
+      await store.messages.create(message(r.id, 2))
+      await store.messages.addReaction({
+        roomId: r.id,
+        seq: 1,
+        emoji: '👍',
+        actorType: 'user',
+        actorId: 'a',
+        actorName: 'A',
+        createdAt: 1,
+      })
+      await store.notifications.createMany([
+        { id: 'n1', userId: 'u', roomId: r.id, seq: 1, kind: 'mention', actorName: 'A', createdAt: 1, readAt: null },
+        { id: 'n2', userId: 'u', roomId: r.id, seq: 2, kind: 'mention', actorName: 'A', createdAt: 2, readAt: null },
+      ])
+      assert.equal(await store.messages.remove(r.id, 1), true)
+      assert.equal(await store.messages.remove(r.id, 1), false, 'gone already')
+      assert.equal(await store.messages.get(r.id, 1), null)
+      assert.ok(await store.messages.get(r.id, 2), 'the other message stays')
+      assert.deepEqual(await store.messages.reactions(r.id, [1]), [])
+      assert.deepEqual(
+        (await store.notifications.listForUser('u', 10, 0)).map((n) => n.id),
+        ['n2'],
+      )
+    })
+
     it('MessageRepository.post() and RoomEventRepository.appendNext() take consecutive seqs and store message and event together', async () => {
       const r = room()
       await store.rooms.create(r)

@@ -127,6 +127,13 @@ export class MongoMessageRepository implements MessageRepository {
     return removed
   }
 
+  async remove(roomId: string, seq: number): Promise<boolean> {
+    if ((await this.#messages.deleteOne({ roomId, seq })).deletedCount !== 1) return false
+    await this.#reactions.deleteMany({ roomId, seq })
+    await this.#notifications.deleteMany({ roomId, seq })
+    return true
+  }
+
   async nextExpiry(): Promise<number | null> {
     const [first] = await this.#messages
       .find({ expiresAt: { $ne: null } }, { projection: { expiresAt: 1 } })

@@ -62,6 +62,9 @@ export class MongoRoomReplicaRepository implements RoomReplicaRepository {
       case 'message.deleted':
         await this.#messages.updateOne(key, { $set: { body: '', deletedAt: event.at, reactions: [] } })
         break
+      case 'message.expired':
+        await this.#messages.deleteOne({ roomId, seq: event.messageSeq })
+        break
       case 'reaction.added':
       case 'reaction.removed':
         await this.#messages.updateOne(key, { $pull: { reactions: { emoji: event.emoji, actorId: event.actor.id } } })

@@ -185,6 +185,12 @@ export class SqliteMessageRepository implements MessageRepository {
       .map((row) => ({ roomId: String(row.room_id), seq: Number(row.seq) }))
   }
 
+  async remove(roomId: string, seq: number): Promise<boolean> {
+    // Reactions go by their foreign key, notifications and the full-text entry by triggers.
+    const result = cached(this.#db, 'DELETE FROM messages WHERE room_id = ? AND seq = ?').run(roomId, seq)
+    return Number(result.changes) === 1
+  }
+
   async nextExpiry(): Promise<number | null> {
     const row = cached(this.#db, 'SELECT MIN(expires_at) AS at FROM messages WHERE expires_at IS NOT NULL').get()
     return nullableNumber(row?.at)

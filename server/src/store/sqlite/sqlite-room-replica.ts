@@ -96,6 +96,11 @@ export class SqliteRoomReplicaRepository implements RoomReplicaRepository {
           )
           .run(event.at, roomId, event.messageSeq)
         return
+      case 'message.expired':
+        this.#db
+          .prepare('DELETE FROM federation_replica_messages WHERE room_id = ? AND seq = ?')
+          .run(roomId, event.messageSeq)
+        return
       case 'reaction.added':
       case 'reaction.removed': {
         const row = this.#db
