@@ -11,7 +11,15 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Browser } from 'playwright-core'
 import { ParleyClient } from '@parley/client'
-import { assertAccessible, checkLooks, launchBrowser, openPerson, signIn, type PersonPage } from './browser.ts'
+import {
+  assertAccessible,
+  checkLooks,
+  launchBrowser,
+  openPerson,
+  screenshot,
+  signIn,
+  type PersonPage,
+} from './browser.ts'
 import { ensureWebBuilt, serve, type Served } from './serve.ts'
 
 const VIEWER_ZONE = 'America/New_York'
@@ -156,6 +164,12 @@ describe('web client: agenda and calendar feed', () => {
     assert.match(feed.body, /SUMMARY:Review/)
     assert.doesNotMatch(feed.body, /Board only/)
     await checkLooks(page, 'calendar-feed', { show: card })
+    // Copy puts the address on the clipboard, for pasting into the calendar app.
+    await bob.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin })
+    await card.getByRole('button', { name: 'Copy' }).click()
+    await card.getByRole('button', { name: 'Copied' }).waitFor()
+    type Clip = { navigator: { clipboard: { readText(): Promise<string> } } }
+    assert.equal(await page.evaluate(() => (globalThis as unknown as Clip).navigator.clipboard.readText()), first)
 
     await card.getByRole('button', { name: 'Make a new address' }).click()
     type Doc = { document: { querySelector(selector: string): { value: string } | null } }
@@ -202,6 +216,7 @@ describe('web client: agenda and calendar feed', () => {
     await page.getByText('Keine anstehenden Besprechungen.').waitFor()
     assert.equal(await page.getByRole('link', { name: 'Termine' }).getAttribute('aria-current'), 'page')
     await assertAccessible(page, 'agenda empty (de)')
+    await screenshot(page, 'agenda-empty-de')
     assert.deepEqual(carol.errors, [])
     await carol.context.close()
   })
