@@ -63,7 +63,8 @@ async function generate(): Promise<Map<string, string>> {
   const store = new SqliteStore(':memory:')
   const instance = await createInstance(loaded.config, { logger: createLogger('silent'), store })
   await instance.app.ready()
-  files.set('openapi.json', json(instance.app.swagger()))
+  // The document the instance serves (built at its first request: server/src/http/openapi.ts).
+  files.set('openapi.json', json((await instance.app.inject({ url: '/api/openapi.json' })).json()))
   await instance.close()
   return files
 }

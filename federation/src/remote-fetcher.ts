@@ -60,7 +60,9 @@ export type FetcherTestOptions = {
 export class RemoteFetcher {
   readonly limits: FetchLimits
   readonly #lookup: LookupFunction
-  readonly #agent: Agent
+  /** Made by the first fetch (loading undici then, not at startup); see #dispatcher(). */
+  #agent: Agent | null = null
+  #closed = false
 
   readonly #isPublic: (address: string) => boolean
 
@@ -68,11 +70,17 @@ export class RemoteFetcher {
     this.limits = Object.freeze({ ...limits })
     this.#lookup = options.lookup ?? systemLookup
     this.#isPublic = options.isPublicAddress ?? isPublicAddress
+  }
+
+  #dispatcher(): Agent {
+    if (this.#agent) return this.#agent
+    if (this.#closed) throw new DOMException('the remote fetcher is closed', 'InvalidStateError')
     this.#agent = guardedAgent({
-      allowPrivateAddress: limits.allowPrivateAddress,
+      allowPrivateAddress: this.limits.allowPrivateAddress,
       lookup: this.#lookup,
       isPublicAddress: this.#isPublic,
     })
+    return this.#agent
   }
 
   /** Refuses a URL we must not fetch (see the module comment); the connect-time check follows. */
@@ -173,7 +181,7 @@ export class RemoteFetcher {
         const response = await fetch(request, {
           redirect: 'manual',
           signal: combined,
-          dispatcher: this.#agent,
+          dispatcher: this.#dispatcher(),
         } as RequestInit)
         const location = response.headers.get('location')
         if (response.status >= 300 && response.status < 400 && location !== null) {
@@ -199,7 +207,8 @@ export class RemoteFetcher {
 
   /** Closes the agent's idle connections; fetches after this fail. */
   async close(): Promise<void> {
-    await this.#agent.close()
+    this.#closed = true
+    await this.#agent?.close()
   }
 }
 

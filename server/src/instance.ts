@@ -50,7 +50,7 @@ import { PushSender } from './push/push-sender.ts'
 import { PushNotices } from './push/push-notices.ts'
 import { vapidDetails } from './push/vapid-keys.ts'
 import { BackgroundJobs } from './lifecycle/background-jobs.ts'
-import { FederationWorkers } from './federation/federation-workers.ts'
+import { FederationWorkers, type FederationWorkersOptions } from './federation/federation-workers.ts'
 import { federationWorkerCount } from './federation/federation-worker-count.ts'
 import { ThreadBus } from './bus/thread-bus.ts'
 
@@ -77,6 +77,8 @@ export type InstanceOptions = {
    * the federation queue only (no jobs, expiry timers, recovery or status timers: the node does).
    */
   role?: 'node' | 'federation-worker'
+  /** When federation worker threads start and stop (tests shorten the idle time); default: federation-worker-scaling.ts. */
+  federationWorkerScaling?: FederationWorkersOptions['scaling']
 }
 
 export type Instance = {
@@ -105,7 +107,10 @@ export type Instance = {
   jobs: BackgroundJobs
   /** Web Push: subscriptions and the queue of pushes (tests wait on `push.idle()`). */
   push: PushService
-  /** The other threads running the federation queue (none unless `federationWorkers` asks; started by start()). */
+  /**
+   * The other threads that may run the federation queue (none unless `federationWorkers` allows
+   * them): start() begins watching the queue, and they start when a backlog builds.
+   */
   workers: FederationWorkers | null
   app: FastifyInstance
   /**
@@ -380,7 +385,11 @@ export async function createInstance(config: Config, options: InstanceOptions): 
   const threads = worker ? 0 : federationWorkerCount(config) - 1
   const workers =
     threads > 0 && (chat.bus instanceof ThreadBus || chat.bus instanceof RedisBus)
-      ? new FederationWorkers(config, logger, threads)
+      ? new FederationWorkers(config, logger, {
+          threads,
+          ready: async () => (await base.federationBase.backends.queue.getDepth?.())?.ready ?? 0,
+          ...(options.federationWorkerScaling ? { scaling: options.federationWorkerScaling } : {}),
+        })
       : null
   let closed = false
   return {
@@ -414,7 +423,7 @@ export async function createInstance(config: Config, options: InstanceOptions): 
         )
       federation.start()
       if (worker) return 0
-      await workers?.start()
+      workers?.start()
       jobs.start()
       remoteWrites.start()
       reminders.start()

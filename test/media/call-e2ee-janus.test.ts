@@ -11,7 +11,7 @@ import { after, before, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Page } from 'playwright-core'
 import { fakeMedia, hearsTone, samePicture } from './fake-media.ts'
-import { opens, type CapturedFrame, type HeldKey } from './e2ee-frames.ts'
+import { droppedBetween, opens, type CapturedFrame, type HeldKey, type WorkerStats } from './e2ee-frames.ts'
 import { tempDir, waitFor } from './harness.ts'
 import { startJanusFixture, type JanusFixture } from './janus-fixture.ts'
 import { MEDIA_INTERFACE } from './netns.ts'
@@ -54,9 +54,19 @@ const app = <T>(page: SdkPage, method: string, ...args: unknown[]) =>
       (globalThis as never as { app: Record<string, (...x: unknown[]) => T> }).app[m as string]?.(...(a as unknown[])),
     [method, args] as const,
   ) as Promise<T>
-const feedOf = async (page: SdkPage, actorId: string) => {
+const feedOf = async (page: SdkPage, actorId: string, source = 'camera') => {
   const participantId = (await page.participants()).find((p) => p.actor.id === actorId)?.participantId
-  return (await page.feeds()).find((f) => f.participantId === participantId && f.source === 'camera')?.feedId ?? ''
+  return (await page.feeds()).find((f) => f.participantId === participantId && f.source === source)?.feedId ?? ''
+}
+
+/** Frames each page's worker dropped since `before` must be none (a frozen picture, a click). */
+async function droppedNothing(t: TestContext, pages: [string, SdkPage][], before: WorkerStats[], what: string) {
+  for (const [i, [name, page]] of pages.entries()) {
+    const [was, now] = [before[i] as WorkerStats, await app<WorkerStats>(page, 'e2eeStats')]
+    t.diagnostic(`${name}: dropped ${JSON.stringify(now.dropped)}, ${now.fromDeparted} late from someone who left`)
+    assert.deepEqual(droppedBetween(was, now), {}, `${name} dropped no frame ${what}`)
+    assert.ok(now.decrypted.video.frames > was.decrypted.video.frames + 20, `${name} kept decrypting`)
+  }
 }
 
 /** Three people in an e2ee room, each decrypting the two others. */
@@ -198,6 +208,7 @@ test(
       )
 
       const generation = Math.floor(((await app<E2eeView>(a, 'e2ee')).kid ?? 0) / 256)
+      const statsBefore = await Promise.all([a, b].map((p) => app<WorkerStats>(p, 'e2eeStats')))
       assert.deepEqual(await c.request('leave'), { ok: true })
       await waitFor(
         'ann and ben on a new key generation',
@@ -227,6 +238,16 @@ test(
         assert.ok(await opens(frame, [annNow.sending]), 'every later frame is under ann’s new key')
         assert.equal(await opens(frame, casHeldOfAnn, 20), false, 'no key cas held, ratcheted or not, opens it')
       }
+      // The overlap: ann and ben lost no frame of each other's at the switch.
+      await droppedNothing(
+        t,
+        [
+          ['ann', a],
+          ['ben', b],
+        ],
+        statsBefore,
+        'across the leave',
+      )
       // ben still sees and hears ann.
       const sent = await app<Picture>(a, 'localPicture')
       const pictures = await app<{ participantId: string; picture: Picture }[]>(b, 'remotePictures')
@@ -234,6 +255,170 @@ test(
     } finally {
       await eavesdropper.close()
     }
+  }),
+)
+
+test(
+  'E2EE on Janus: when someone joins, the others ratchet forward without losing a frame, and the newcomer cannot open what was sent before it joined (needs Janus, Chromium, netns)',
+  withLogs(async (t) => {
+    const [ann, ben, cas] = await Promise.all(['ann3', 'ben3', 'cas3'].map((n) => parley.person(n)))
+    assert.ok(ann && ben && cas)
+    const room = await ann.rest.createRoom({ kind: 'group', name: 'Secret joining', e2ee: true })
+    for (const p of [ben, cas]) await ann.rest.addParticipant(room.id, p.id)
+    const a = await parley.open(ann)
+    const b = await parley.open(ben, 'sdk-streams.html')
+    const joined = []
+    for (const page of [a, b]) {
+      const started = await page.start({ roomId: room.id, media: AV, e2ee: E2EE })
+      assert.ok(started.ok, JSON.stringify(started))
+      joined.push(started)
+    }
+    const annId = joined[0]?.ok ? joined[0].participantId : ''
+    await waitFor(
+      'ann and ben decrypting each other',
+      async () =>
+        (await Promise.all([a, b].map((p) => app<E2eeView>(p, 'e2ee')))).every(
+          (s) => s.participants?.length === 1 && s.participants.every((p) => p.decrypting),
+        ),
+      30_000,
+    )
+    // ann's camera as it leaves Janus, before cas joins.
+    const eavesdropper = await subscribeWithoutKeys(room.id, await feedOf(b, ann.id))
+    try {
+      await eavesdropper.tap('start')
+      const packets = async () => (await eavesdropper.tap<{ videoPackets: number }>('stats')).videoPackets
+      await waitFor('frames before the join', async () => (await packets()) > 50)
+      const before = await eavesdropper.tap<CapturedFrame[]>('take')
+      const annBefore = await app<{ sending: HeldKey }>(a, 'keyMaterial')
+      assert.ok(before.length > 20)
+      assert.ok(await opens(before.at(-1) as CapturedFrame, [annBefore.sending]), 'ann’s key opens her frames')
+      const statsBefore = await Promise.all([a, b].map((p) => app<WorkerStats>(p, 'e2eeStats')))
+      const kids = await Promise.all([a, b].map(async (p) => (await app<E2eeView>(p, 'e2ee')).kid ?? -1))
+
+      const c = await parley.open(cas)
+      assert.ok((await c.start({ roomId: room.id, media: AV, e2ee: E2EE })).ok)
+      await waitFor(
+        'everyone decrypting everyone, ann and ben one ratchet step further',
+        async () => {
+          const states = await Promise.all([a, b, c].map((p) => app<E2eeView>(p, 'e2ee')))
+          return (
+            states.every((s) => s.participants?.length === 2 && s.participants.every((p) => p.decrypting)) &&
+            states[0]?.kid === (kids[0] ?? 0) + 1 &&
+            states[1]?.kid === (kids[1] ?? 0) + 1
+          )
+        },
+        30_000,
+      )
+      const annNow = await app<{ sending: HeldKey }>(a, 'keyMaterial')
+      const atSwitch = await packets()
+      await eavesdropper.tap('start')
+      await waitFor('frames after the join', async () => (await packets()) > atSwitch + 60, 10_000)
+      const captured = await eavesdropper.tap<CapturedFrame[]>('take')
+      let first = -1
+      for (const [i, frame] of captured.entries())
+        if (await opens(frame, [annNow.sending])) {
+          first = i
+          break
+        }
+      assert.ok(first >= 0, 'frames under ann’s ratcheted key were captured')
+      const afterwards = captured.slice(first)
+      assert.ok(afterwards.length > 20)
+
+      // cas holds ann's ratcheted key (it opens what she sends now) and nothing that opens her earlier frames.
+      const casKeys = await app<{ received: (HeldKey & { participantId: string })[] }>(c, 'keyMaterial')
+      const casHeldOfAnn = casKeys.received.filter((k) => k.participantId === annId)
+      t.diagnostic(
+        `ann's kid ${annBefore.sending.kid} → ${annNow.sending.kid}; cas holds ann's kids ${casHeldOfAnn.map((k) => k.kid).join(', ')}`,
+      )
+      assert.ok(await opens(afterwards.at(-1) as CapturedFrame, casHeldOfAnn), 'cas’s keys open ann’s frames now')
+      for (const frame of before)
+        assert.equal(
+          await opens(frame, casHeldOfAnn, 20),
+          false,
+          'no key cas holds opens a frame from before it joined',
+        )
+
+      // The overlap: ann and ben lost no frame of each other's at the ratchet.
+      await droppedNothing(
+        t,
+        [
+          ['ann', a],
+          ['ben', b],
+        ],
+        statsBefore,
+        'across the join',
+      )
+      const sent = await app<Picture>(a, 'localPicture')
+      for (const page of [b, c]) {
+        const pictures = await app<{ participantId: string; picture: Picture }[]>(page, 'remotePictures')
+        assert.ok(pictures.some((p) => p.participantId === annId && samePicture(p.picture, sent)))
+      }
+    } finally {
+      await eavesdropper.close()
+    }
+  }),
+)
+
+test(
+  'E2EE on Janus: a shared screen is encrypted like the camera — the others see it, a subscriber without keys gets its frames but not the picture, and they open with the sharer’s key (needs Janus, Chromium, netns)',
+  withLogs(async (t) => {
+    const [ann, ben] = await Promise.all(['ann4', 'ben4'].map((n) => parley.person(n)))
+    assert.ok(ann && ben)
+    const room = await ann.rest.createRoom({ kind: 'group', name: 'Secret screens', e2ee: true })
+    await ann.rest.addParticipant(room.id, ben.id)
+    const a = await parley.open(ann)
+    const b = await parley.open(ben)
+    for (const page of [a, b]) assert.ok((await page.start({ roomId: room.id, media: AV, e2ee: E2EE })).ok)
+    await waitFor(
+      'ben decrypting ann',
+      async () => (await app<E2eeView>(b, 'e2ee')).participants?.[0]?.decrypting === true,
+      30_000,
+    )
+    const statsBefore = await app<WorkerStats>(b, 'e2eeStats')
+    await a.shareScreen()
+    await waitFor(
+      "ben decoding ann's camera and screen",
+      async () => (await b.stats()).videoStreamsDecoding === 2,
+      15_000,
+    )
+    const screenFeed = await feedOf(b, ann.id, 'screen')
+    assert.ok(screenFeed)
+
+    // ben sees the screen ann shares.
+    const shared = await app<Picture>(a, 'localScreenPicture')
+    assert.ok(shared, 'ann’s screen has a picture')
+    const pictures = await app<{ feedId: string | null; picture: Picture }[]>(b, 'remotePictures')
+    const seen = pictures.find((p) => p.feedId === screenFeed)
+    t.diagnostic(`screen sent ${JSON.stringify(shared)}, seen ${JSON.stringify(seen?.picture)}`)
+    assert.ok(seen && samePicture(seen.picture, shared), 'ben sees ann’s screen')
+
+    // The screen straight from Janus, without keys: frames arrive, the picture does not.
+    const eavesdropper = await subscribeWithoutKeys(room.id, screenFeed)
+    try {
+      await eavesdropper.tap('start')
+      await waitFor(
+        'screen frames reaching the subscriber without keys',
+        async () => (await eavesdropper.tap<{ videoPackets: number }>('stats')).videoPackets > 30,
+        15_000,
+      )
+      const stolen = await eavesdropper.tap<Picture[]>('pictures')
+      const stats = await eavesdropper.tap<{ framesDecoded: number; framesReceived: number }>('stats')
+      t.diagnostic(`without keys: ${JSON.stringify(stats)}, picture ${JSON.stringify(stolen)}`)
+      assert.equal(stolen.length, 1)
+      assert.equal(samePicture(stolen[0] ?? null, shared), false, 'the screen does not come through')
+      const captured = await eavesdropper.tap<CapturedFrame[]>('take')
+      const annKey = await app<{ sending: HeldKey }>(a, 'keyMaterial')
+      t.diagnostic(`${captured.length} screen frames captured (${captured.filter((f) => f.keyframe).length} keyframes)`)
+      assert.ok(captured.length > 10)
+      for (const frame of captured) {
+        assert.equal(frame.kind, 'video')
+        assert.ok(await opens(frame, [annKey.sending]), 'each screen frame is ciphertext under ann’s key')
+      }
+    } finally {
+      await eavesdropper.close()
+    }
+    // ben's worker decrypted every screen frame: one that was not encrypted would have been dropped.
+    assert.deepEqual(droppedBetween(statsBefore, await app<WorkerStats>(b, 'e2eeStats')), {}, 'ben dropped no frame')
   }),
 )
 

@@ -10,7 +10,7 @@ import { after, before, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { launchChromium, type LaunchedChromium } from './chromium.ts'
 import { fakeMedia, hearsTone, samePicture } from './fake-media.ts'
-import { kidOf, opens, type CapturedFrame, type HeldKey } from './e2ee-frames.ts'
+import { droppedBetween, kidOf, opens, type CapturedFrame, type HeldKey, type WorkerStats } from './e2ee-frames.ts'
 import { tempDir, waitFor } from './harness.ts'
 import { requireMediaNetns } from './netns.ts'
 import { startPageServer, type PageServer } from './page-server.ts'
@@ -180,6 +180,7 @@ test(
     )
 
     const kidBefore = (await e2eeOf(a)).kid ?? -1
+    const statsBefore = await Promise.all([a, b].map((p) => evaluate<WorkerStats>(p, 'e2eeStats')))
     assert.deepEqual(await c.request('leave'), { ok: true })
     await waitFor(
       'ann and ben on a new key generation',
@@ -210,6 +211,14 @@ test(
       assert.ok(await opens(frame, [annNow.sending]), 'every later frame is under ann’s new key')
       assert.equal(await opens(frame, casHeldOfAnn, 20), false, 'no key cas held, ratcheted or not, opens it')
     }
+    // The overlap: ann and ben lost no frame of each other's at the switch — none failed to decrypt.
+    const statsAfter = await Promise.all([a, b].map((p) => evaluate<WorkerStats>(p, 'e2eeStats')))
+    for (const [i, name] of ['ann', 'ben'].entries()) {
+      const [before, after] = [statsBefore[i] as WorkerStats, statsAfter[i] as WorkerStats]
+      t.diagnostic(`${name}: dropped ${JSON.stringify(after.dropped)}, ${after.fromDeparted} late from cas`)
+      assert.deepEqual(droppedBetween(before, after), {}, `${name} dropped no frame across the leave`)
+      assert.ok(after.decrypted.video.frames > before.decrypted.video.frames + 20, `${name} kept decrypting`)
+    }
     // And ben still sees ann (the switch lost nothing that matters).
     const pictures = await evaluate<{ participantId: string; picture: Parameters<typeof samePicture>[0] }[]>(
       b,
@@ -217,6 +226,156 @@ test(
     )
     const sent = await evaluate<Parameters<typeof samePicture>[1]>(a, 'localPicture')
     assert.ok(pictures.some((p) => p.participantId === annId && samePicture(p.picture, sent)))
+  }),
+)
+
+test(
+  'E2EE mesh call: when someone joins, the others ratchet their keys forward without losing a frame, and the newcomer cannot open what was sent before it joined (needs Chromium, netns)',
+  clean(async (t) => {
+    const [ann, ben, cas] = await Promise.all(['ann3', 'ben3', 'cas3'].map((n) => parley.person(n)))
+    assert.ok(ann && ben && cas)
+    const room = await ann.rest.createRoom({ kind: 'group', name: 'Joining', e2ee: true })
+    for (const p of [ben, cas]) await ann.rest.addParticipant(room.id, p.id)
+    const a = await parley.open(ann)
+    const b = await parley.open(ben, 'sdk-streams.html')
+    const joined = []
+    for (const page of [a, b]) {
+      const started = await page.start({ roomId: room.id, media: AV, e2ee: E2EE })
+      assert.ok(started.ok, JSON.stringify(started))
+      joined.push(started)
+    }
+    const annId = joined[0]?.ok ? joined[0].participantId : ''
+    await waitFor(
+      'ann and ben decrypting each other',
+      async () =>
+        (await Promise.all([a, b].map(e2eeOf))).every(
+          (s) => s.participants?.length === 1 && s.participants.every((p) => p.decrypting),
+        ),
+      25_000,
+    )
+    // What went over the wire from ann to ben before cas joined.
+    const tapped = () =>
+      b.page.evaluate(
+        (id) => (globalThis as never as { app: { tapCount(id: string): number } }).app.tapCount(id),
+        annId,
+      )
+    await evaluate(b, 'tapStart')
+    await waitFor('ben tapping frames of ann', async () => (await tapped()) > 40)
+    const before = (await evaluate<CapturedFrame[]>(b, 'tapTake')).filter((f) => f.participantId === annId)
+    const annBefore = await evaluate<{ sending: HeldKey }>(a, 'keyMaterial')
+    assert.ok(before.length > 20)
+    assert.ok(await opens(before.at(-1) as CapturedFrame, [annBefore.sending]), 'ann’s key opens her frames')
+    const statsBefore = await Promise.all([a, b].map((p) => evaluate<WorkerStats>(p, 'e2eeStats')))
+    const kids = await Promise.all([a, b].map(async (p) => (await e2eeOf(p)).kid ?? -1))
+
+    const c = await parley.open(cas)
+    assert.ok((await c.start({ roomId: room.id, media: AV, e2ee: E2EE })).ok)
+    await waitFor(
+      'everyone decrypting everyone, ann and ben one ratchet step further',
+      async () => {
+        const states = await Promise.all([a, b, c].map(e2eeOf))
+        return (
+          states.every((s) => s.participants?.length === 2 && s.participants.every((p) => p.decrypting)) &&
+          states[0]?.kid === (kids[0] ?? 0) + 1 &&
+          states[1]?.kid === (kids[1] ?? 0) + 1
+        )
+      },
+      25_000,
+    )
+    // Frames of ann after the switch, the sentinel being the first under her ratcheted key.
+    const annNow = await evaluate<{ sending: HeldKey }>(a, 'keyMaterial')
+    await evaluate(b, 'tapStart')
+    await waitFor('frames of ann after cas joined', async () => (await tapped()) > 80, 10_000)
+    const captured = (await evaluate<CapturedFrame[]>(b, 'tapTake')).filter((f) => f.participantId === annId)
+    let first = -1
+    for (const [i, frame] of captured.entries())
+      if (await opens(frame, [annNow.sending])) {
+        first = i
+        break
+      }
+    assert.ok(first >= 0, 'ann’s frames under her ratcheted key were captured')
+    const afterwards = captured.slice(first)
+    assert.ok(afterwards.length > 20)
+
+    // cas holds ann's ratcheted key (it opens what she sends now) and nothing that opens her earlier frames.
+    const casKeys = await evaluate<{ received: (HeldKey & { participantId: string })[] }>(c, 'keyMaterial')
+    const casHeldOfAnn = casKeys.received.filter((k) => k.participantId === annId)
+    t.diagnostic(
+      `ann's kid ${annBefore.sending.kid} → ${annNow.sending.kid}; cas holds ann's kids ${casHeldOfAnn.map((k) => k.kid).join(', ')}`,
+    )
+    assert.ok(await opens(afterwards.at(-1) as CapturedFrame, casHeldOfAnn), 'cas’s keys open ann’s frames now')
+    assert.ok(casHeldOfAnn.every((k) => k.kid > annBefore.sending.kid))
+    for (const frame of before)
+      assert.equal(await opens(frame, casHeldOfAnn, 20), false, 'no key cas holds opens a frame from before it joined')
+
+    // The overlap: ann and ben lost no frame of each other's at the ratchet.
+    const statsAfter = await Promise.all([a, b].map((p) => evaluate<WorkerStats>(p, 'e2eeStats')))
+    for (const [i, name] of ['ann', 'ben'].entries()) {
+      const [was, now] = [statsBefore[i] as WorkerStats, statsAfter[i] as WorkerStats]
+      t.diagnostic(`${name}: dropped ${JSON.stringify(now.dropped)}`)
+      assert.deepEqual(droppedBetween(was, now), {}, `${name} dropped no frame across the join`)
+      assert.ok(now.decrypted.video.frames > was.decrypted.video.frames + 20, `${name} kept decrypting`)
+    }
+    await seesAndHears(t, [a, b, c], 2)
+  }),
+)
+
+test(
+  'E2EE mesh call: a shared screen is encrypted like the camera — every screen frame on the wire is ciphertext under the sharer’s key, and the others see the screen (needs Chromium, netns)',
+  clean(async (t) => {
+    const [ann, ben] = await Promise.all(['ann4', 'ben4'].map((n) => parley.person(n)))
+    assert.ok(ann && ben)
+    const room = await ann.rest.createRoom({ kind: 'group', name: 'Screens', e2ee: true })
+    await ann.rest.addParticipant(room.id, ben.id)
+    const a = await parley.open(ann)
+    const b = await parley.open(ben, 'sdk-streams.html')
+    const joined = []
+    for (const page of [a, b]) {
+      const started = await page.start({ roomId: room.id, media: AV, e2ee: E2EE })
+      assert.ok(started.ok, JSON.stringify(started))
+      joined.push(started)
+    }
+    const annId = joined[0]?.ok ? joined[0].participantId : ''
+    await waitFor('ben decrypting ann', async () => (await e2eeOf(b)).participants?.[0]?.decrypting === true, 25_000)
+    const statsBefore = await evaluate<WorkerStats>(b, 'e2eeStats')
+    await a.shareScreen()
+    const screenStream = await evaluate<string>(a, 'localScreenStreamId')
+    assert.ok(screenStream)
+    await waitFor(
+      "ben decoding ann's camera and screen",
+      async () => (await b.stats()).videoStreamsDecoding === 2,
+      15_000,
+    )
+
+    // ben sees the screen ann shares.
+    const shared = await evaluate<Parameters<typeof samePicture>[1]>(a, 'localScreenPicture')
+    assert.ok(shared, 'ann’s screen has a picture')
+    const pictures = await evaluate<{ streamId: string | null; picture: Parameters<typeof samePicture>[0] }[]>(
+      b,
+      'remotePictures',
+    )
+    const screen = pictures.find((p) => p.streamId === screenStream)
+    t.diagnostic(`screen sent ${JSON.stringify(shared)}, seen ${JSON.stringify(screen?.picture)}`)
+    assert.ok(screen && samePicture(screen.picture, shared), 'ben sees ann’s screen')
+
+    // What reaches ben's connection for the screen, before his worker: each frame opens with ann's key only.
+    await evaluate(b, 'tapStart')
+    const tapped = () =>
+      b.page.evaluate(() => (globalThis as never as { tap: { frames: unknown[] } }).tap.frames.length)
+    await waitFor('frames tapped on ben’s connection', async () => (await tapped()) > 150, 10_000)
+    const captured = (await evaluate<(CapturedFrame & { streamId: string | null })[]>(b, 'tapTake')).filter(
+      (f) => f.participantId === annId && f.streamId === screenStream,
+    )
+    const annKey = await evaluate<{ sending: HeldKey }>(a, 'keyMaterial')
+    t.diagnostic(`${captured.length} screen frames tapped (${captured.filter((f) => f.keyframe).length} keyframes)`)
+    assert.ok(captured.length > 10, 'screen frames were tapped')
+    for (const frame of captured) {
+      assert.equal(frame.kind, 'video')
+      assert.ok(await opens(frame, [annKey.sending]), 'a screen frame is ciphertext under ann’s key')
+    }
+    // And ben's worker decrypted them all: a frame that was not encrypted would have been dropped.
+    const statsAfter = await evaluate<WorkerStats>(b, 'e2eeStats')
+    assert.deepEqual(droppedBetween(statsBefore, statsAfter), {}, 'ben dropped no frame')
   }),
 )
 

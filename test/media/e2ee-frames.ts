@@ -57,3 +57,25 @@ function frameKey(hex: string, steps: number, kid: number): Promise<FrameKey> {
   }
   return key
 }
+
+/** What the SDK's encryption worker counts (CallClient.e2eeStats()), the part these tests read. */
+export type WorkerStats = {
+  encrypted: { audio: { frames: number }; video: { frames: number } }
+  decrypted: { audio: { frames: number }; video: { frames: number } }
+  dropped: Record<string, number>
+  fromDeparted: number
+}
+
+/**
+ * Frames the worker dropped between two snapshots, by reason (only reasons that grew): across a
+ * key switch this must stay empty — a dropped video frame is a frozen picture until the next
+ * keyframe, a dropped audio frame a click.
+ */
+export function droppedBetween(before: WorkerStats, after: WorkerStats): Record<string, number> {
+  const grown: Record<string, number> = {}
+  for (const [reason, count] of Object.entries(after.dropped)) {
+    const delta = count - (before.dropped[reason] ?? 0)
+    if (delta !== 0) grown[reason] = delta
+  }
+  return grown
+}

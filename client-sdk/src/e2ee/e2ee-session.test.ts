@@ -49,7 +49,11 @@ function relay(options: { switchTimeoutMs?: number } = {}) {
     set tamper(f: typeof tamper) {
       tamper = f
     },
-    async join(id: string, opts: { silent?: boolean; viewOf?: (m: Member) => CallParticipantView } = {}) {
+    /** `unheardBy`: members the server has not told of this join yet (tell them with `hear()`). */
+    async join(
+      id: string,
+      opts: { silent?: boolean; viewOf?: (m: Member) => CallParticipantView; unheardBy?: string[] } = {},
+    ) {
       const pair = await generateKeyPair()
       const member: Member = {
         id,
@@ -95,9 +99,13 @@ function relay(options: { switchTimeoutMs?: number } = {}) {
       const others = [...members.values()]
       members.set(id, member)
       // As the server does: the others hear of the join, the newcomer gets everyone in call.joined.
-      for (const other of others) other.session.participantJoined(opts.viewOf?.(member) ?? view(member))
+      for (const other of others)
+        if (!opts.unheardBy?.includes(other.id)) other.session.participantJoined(opts.viewOf?.(member) ?? view(member))
       track(member.session.start([...others.map((o) => view(o)), view(member)]))
       return member
+    },
+    hear(who: Member, joined: Member) {
+      who.session.participantJoined(view(joined))
     },
     leave(id: string) {
       members.delete(id)
@@ -182,7 +190,8 @@ describe('E2eeSession', () => {
     const held = d.session.keyMaterial().received.filter((k) => k.participantId === 'a')
     assert.deepEqual(
       held.map((k) => k.kid),
-      [before.kid + 1],
+      [before.kid + 1, before.kid + 2],
+      'the key a sent it, and the next ratchet step ready',
     )
     // d cannot go back: nothing it holds derives a's earlier key.
     const earlier = await fc.deriveFrameKey(before.key, before.kid)
@@ -191,6 +200,27 @@ describe('E2eeSession', () => {
       const attempt = await fc.deriveFrameKey(key, before.kid)
       assert.equal((await fc.decryptFrame(old, 1, () => attempt)).ok, false)
     }
+  })
+
+  it('a receiver that hears of a join after the sender ratcheted still holds the ratcheted key (no frame waits for a derivation)', async () => {
+    const call = relay()
+    const [a, b] = [await call.join('a'), await call.join('b')]
+    await call.settle()
+    // a hears of d and ratchets at once; b has not heard of the join yet when a's new frames reach it.
+    const d = await call.join('d', { unheardBy: ['b'] })
+    await call.settle()
+    const now = a.sending.at(-1)
+    assert.ok(now)
+    assert.equal(now.kid, 2, 'a sends under its ratcheted key')
+    const frame = crypto.getRandomValues(new Uint8Array(80))
+    const sealed = (await fc.encryptFrame(frame, 3, now.key, now.kid, 5)) as Uint8Array
+    // Straight from what b holds, as the worker decrypts: no need-key round, no frame lost.
+    const opened = await fc.decryptFrame(sealed, 3, (kid) => b.receiving.get('a')?.get(kid))
+    assert.ok(opened.ok, 'b holds the ratcheted key before it hears of the join')
+    call.hear(b, d)
+    await call.settle()
+    assert.ok(await decrypts(a, b))
+    assert.ok(await decrypts(a, d))
   })
 
   it('participantLeft(): everyone still there switches to a new random key once all acknowledged it; what the one who left held opens nothing sent afterwards', async () => {
@@ -257,7 +287,7 @@ describe('E2eeSession', () => {
       e2ee: { publicKey: stranger.publicKey },
     })
     await call.settle()
-    assert.equal(a.receiving.get('e')?.size, 1)
+    assert.deepEqual([...(a.receiving.get('e')?.keys() ?? [])], [0, 1], 'e’s key and its next ratchet step')
 
     // The server changes a key on its way: refused, nothing installed.
     call.tamper = (_from, _to, key) => ({ ...key, kid: key.kid + 1 })

@@ -11,7 +11,10 @@
  *   still there; the sender switches to it once all of them acknowledged it (`call.key-ack`) or
  *   after `switchTimeoutMs`, so nobody loses frames at the switch, and from then on the one who left
  *   cannot decrypt anything — no key it held leads to the new one. Receivers keep a sender's few
- *   latest keys so frames sent just before a switch still decrypt.
+ *   latest keys so frames sent just before a switch still decrypt, and its next ratchet step ready:
+ *   a sender ratchets the moment it hears of a join, and a receiver that hears of it a little later
+ *   (or not before the first frames under the new key) must not drop those frames meanwhile. The
+ *   step ahead reveals nothing: whoever holds a key can derive the next one anyway.
  *
  * Rotations of the own key run one at a time, in the order of the call's joins and leaves. The
  * media side (the encryption worker) is behind `E2eeMediaSink`; messages go out through `sendKeys`
@@ -144,7 +147,7 @@ export class E2eeSession {
     if (this.#peers.has(view.participantId)) return
     this.#addPeer(view)
     this.#refreshCode()
-    // The others ratchet now too: derive their next keys ahead of their frames.
+    // The others ratchet now too (to the step already held): get the one after it ready.
     for (const [participantId, peer] of this.#peers) {
       if (participantId === view.participantId || peer.keys.size === 0) continue
       const latest = Math.max(...peer.keys.keys())
@@ -192,6 +195,7 @@ export class E2eeSession {
       return
     }
     await this.#install(from, sealed.kid, base)
+    await this.#ratchetTo(from, sealed.kid + 1)
     peer.keyReceived = true
     this.#ack(from, sealed.kid)
     this.#deps.changed()
@@ -203,7 +207,8 @@ export class E2eeSession {
 
   /** The media side saw a frame with a key it lacks: ratchet forward when it is the same generation. */
   async needKey(participantId: string, kid: number): Promise<void> {
-    await this.#ratchetTo(participantId, kid).catch((error: unknown) => this.#fail(error))
+    // And the step after it: the next join's ratchet is then ready too.
+    await this.#ratchetTo(participantId, kid + 1).catch((error: unknown) => this.#fail(error))
   }
 
   /** The media side reports whether frames from a participant decrypt. */

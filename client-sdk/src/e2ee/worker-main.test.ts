@@ -159,4 +159,37 @@ describe('the encryption worker (its source, as browsers run it)', () => {
     assert.equal(unknownKey + authentication + malformed, 3, JSON.stringify(stats.dropped))
     assert.ok(authentication >= 1, 'the frame under another key fails authentication')
   })
+
+  it('discards the late frames of someone who left as departed, not as lost, and asks no key for them; a key from them again counts them back in', async () => {
+    const receiver = startWorker()
+    const base = crypto.getRandomValues(new Uint8Array(16))
+    const key = await fc.deriveFrameKey(base, 0)
+    receiver.send({ type: 'receive-key', participantId: 'carol', kid: 0, key })
+    receiver.send({ type: 'owner', id: 3, participantId: 'carol' })
+    const incoming = receiver.transform('decrypt', 'video', 3)
+    const sealed = async (ctr: number) => ({
+      data: ((await fc.encryptFrame(new Uint8Array(vp8Key(40).data), 10, key, 0, ctr)) as Uint8Array)
+        .buffer as ArrayBuffer,
+      type: 'key',
+    })
+    await incoming.push(await sealed(0))
+    assert.equal(incoming.output.length, 1)
+
+    // carol left; a frame of hers still in flight arrives after her keys were forgotten.
+    receiver.send({ type: 'forget', participantId: 'carol' })
+    await incoming.push(await sealed(1))
+    assert.equal(incoming.output.length, 1, 'the late frame is not passed on')
+    const stats = await receiver.stats()
+    assert.equal(stats.fromDeparted, 1)
+    assert.deepEqual(stats.dropped, { noSendKey: 0, unknownKey: 0, authentication: 0, malformed: 0, noOwner: 0 })
+    assert.equal(
+      receiver.posted.some((m) => m.type === 'need-key'),
+      false,
+    )
+
+    // The same participant back in the call with a key: its frames decrypt again.
+    receiver.send({ type: 'receive-key', participantId: 'carol', kid: 0, key })
+    await incoming.push(await sealed(2))
+    assert.equal(incoming.output.length, 2)
+  })
 })

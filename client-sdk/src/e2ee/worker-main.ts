@@ -35,6 +35,11 @@ export type E2eeWorkerStats = {
   decrypted: { audio: FrameCount; video: FrameCount }
   /** Frames dropped: nothing to encrypt with yet, no key for them, failed authentication, malformed. */
   dropped: { noSendKey: number; unknownKey: number; authentication: number; malformed: number; noOwner: number }
+  /**
+   * Frames that arrived from someone who had already left the call (still in flight when their
+   * keys were forgotten): discarded, not lost — nobody is waiting for them.
+   */
+  fromDeparted: number
 }
 export type FrameCount = { frames: number; bytes: number; ms: number }
 
@@ -66,6 +71,7 @@ export function e2eeWorkerMain(scope: Scope, fc: FrameCrypto, failingAfter = 25)
     encrypted: { audio: counts(), video: counts() },
     decrypted: { audio: counts(), video: counts() },
     dropped: { noSendKey: 0, unknownKey: 0, authentication: 0, malformed: 0, noOwner: 0 },
+    fromDeparted: 0,
   }
   const sending = new Map<number, { key: FrameKey; ctr: number }>()
   let sendKid = -1
@@ -75,6 +81,8 @@ export function e2eeWorkerMain(scope: Scope, fc: FrameCrypto, failingAfter = 25)
   const requested = new Set<string>()
   const starving = new Set<string>()
   const health = new Map<string, { ok: boolean; failures: number }>()
+  /** Participants who left (forget): their late frames are discarded without asking for keys. */
+  const departed = new Set<string>()
 
   function report(participantId: string, ok: boolean): void {
     const h = health.get(participantId) ?? { ok: false, failures: 0 }
@@ -126,6 +134,10 @@ export function e2eeWorkerMain(scope: Scope, fc: FrameCrypto, failingAfter = 25)
     const owner = owners.get(id)
     if (!owner) {
       stats.dropped.noOwner++
+      return null
+    }
+    if (departed.has(owner)) {
+      stats.fromDeparted++
       return null
     }
     const keys = receiving.get(owner)
@@ -189,6 +201,8 @@ export function e2eeWorkerMain(scope: Scope, fc: FrameCrypto, failingAfter = 25)
         keys.set(message.kid, message.key)
         for (const old of [...keys.keys()].sort((a, b) => a - b).slice(0, -4)) keys.delete(old)
         receiving.set(message.participantId, keys)
+        // Back in the call (the same session joined again).
+        departed.delete(message.participantId)
         if (starving.delete(message.participantId)) {
           // Its frames were dropped until now: ask for a keyframe instead of waiting for the next one.
           for (const [id, owner] of owners) {
@@ -202,6 +216,7 @@ export function e2eeWorkerMain(scope: Scope, fc: FrameCrypto, failingAfter = 25)
         return
       }
       case 'forget':
+        departed.add(message.participantId)
         receiving.delete(message.participantId)
         health.delete(message.participantId)
         starving.delete(message.participantId)

@@ -4,8 +4,16 @@
  * guesses cannot all be checked before the first failure counts; a successful login refunds its
  * charge and clears the account's counter. In-memory for now: one node.
  */
+import { createRequire } from 'node:module'
+import type * as RateLimiterFlexible from 'rate-limiter-flexible'
 import type { RateLimiterRes } from 'rate-limiter-flexible'
-import { RateLimiterMemory } from 'rate-limiter-flexible'
+
+// The in-memory limiter's own file: the package's index loads every backend it has (Redis, Mongo,
+// SQL, Etcd…, ≈ 35 modules and 40 ms of every start) to offer this one.
+const RateLimiterMemory = createRequire(import.meta.url)(
+  'rate-limiter-flexible/lib/RateLimiterMemory.js',
+) as typeof RateLimiterFlexible.RateLimiterMemory
+type RateLimiterMemory = RateLimiterFlexible.RateLimiterMemory
 
 export type LoginLimits = { perAccount: number; perAddress: number; windowSeconds: number }
 export type LimitCheck = { ok: true } | { ok: false; retryAfterSeconds: number }

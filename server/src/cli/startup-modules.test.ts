@@ -1,7 +1,9 @@
 /**
  * `parley serve` loads what is configured and nothing else: with the embedded defaults (SQLite,
  * mesh, local files, in-process bus), none of the MongoDB driver, Redis, the S3 SDK, the Janus
- * engine, sharp, file-type, tus, web-push, rrule or the doctor's checks is loaded by the time it is ready. The real
+ * engine, sharp, file-type, tus, web-push, rrule, undici, jsonld, OpenTelemetry's metrics SDK,
+ * the OpenAPI generator or the doctor's checks is loaded by the time it is ready (undici and jsonld
+ * come with the first federation fetch or activity, the generator with /api/docs). The real
  * command runs in a child process with a loader hook that records every module it loads, so the
  * laziness cannot regress silently when someone adds a static import. Not timed: bench:startup is.
  */
@@ -31,6 +33,17 @@ const LAZY: Record<string, RegExp> = {
   tus: /\/node_modules\/@tus\//,
   'web-push': /\/node_modules\/web-push\//,
   rrule: /\/node_modules\/rrule\//,
+  // The fetchers' agent (guarded-agent.ts) and Fedify's JSON-LD processor (patches/README.md).
+  undici: /\/node_modules\/undici\//,
+  jsonld: /\/node_modules\/jsonld\//,
+  // Fedify's benchmark mode only (patches/README.md).
+  'OpenTelemetry metrics SDK': /\/node_modules\/@opentelemetry\/sdk-metrics\//,
+  // The API's OpenAPI document and Swagger UI, built at their first request (http/openapi.ts).
+  '@fastify/swagger': /\/node_modules\/@fastify\/swagger(-ui)?\//,
+  yaml: /\/node_modules\/yaml\//,
+  // Only the parts that are used (their own files): not the package indexes' other backends.
+  "prom-client's default metrics": /\/node_modules\/prom-client\/lib\/(defaultMetrics|pushgateway)\.js$/,
+  "rate-limiter-flexible's other backends": /\/node_modules\/rate-limiter-flexible\/index\.js$/,
   'doctor checks': /\/server\/src\/cli\/doctor(-media)?\.ts$/,
 }
 

@@ -151,7 +151,7 @@ export const ConfigSchema = Type.Object(
       minimum: 0,
       maximum: 64,
       description:
-        'Threads that process the federation queue (inbound activities, deliveries), the main one included: 0 (default) means one per CPU core; 1 runs everything on the main thread. Without redisUrl, the threads share the embedded bus between them.',
+        'Threads that may process the federation queue (inbound activities, deliveries), the main one included: 0 (default) means one per CPU core; 1 runs everything on the main thread. The others start only when a backlog builds and stop after a quiet minute, so an idle instance runs on one thread. Without redisUrl, the threads share the embedded bus between them.',
     }),
     federationInboxHandOver: Type.Boolean({
       default: true,

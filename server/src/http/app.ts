@@ -128,7 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   installErrorHandling(app)
   await app.register(cookie)
-  await installOpenApi(app, config.publicOrigin)
+  installOpenApi(app, config.publicOrigin)
   installMetrics(app)
   if (deps.federation)
     installFederation(app, deps.federation, { publicOrigin: config.publicOrigin, bodyLimit: config.bodyLimit })

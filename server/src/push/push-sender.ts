@@ -39,12 +39,15 @@ const MAX_ANSWER_BYTES = 16 * 1024
 export class PushSender {
   readonly #vapid: VapidDetails
   readonly #timeoutMs: number
-  readonly #agent: Dispatcher
+  readonly #allowPrivate: boolean
+  /** Made by the first push (guardedAgent loads undici then, not at startup). */
+  #agent: Dispatcher | null = null
+  #closed = false
 
   constructor(options: PushSenderOptions) {
     this.#vapid = options.vapid
     this.#timeoutMs = options.timeoutMs
-    this.#agent = guardedAgent({ allowPrivateAddress: options.allowPrivate })
+    this.#allowPrivate = options.allowPrivate
   }
 
   async send(subscription: PushSubscriptionRecord, payload: string, options: PushSendOptions): Promise<PushSendResult> {
@@ -74,7 +77,7 @@ export class PushSender {
         method: 'POST',
         headers: details.headers as Record<string, string>,
         body: details.body as Buffer,
-        dispatcher: this.#agent,
+        dispatcher: this.#dispatcher(),
         signal,
         headersTimeout: this.#timeoutMs,
         bodyTimeout: this.#timeoutMs,
@@ -90,8 +93,16 @@ export class PushSender {
     }
   }
 
+  #dispatcher(): Dispatcher {
+    if (this.#agent) return this.#agent
+    if (this.#closed) throw new DOMException('the push sender is closed', 'InvalidStateError')
+    this.#agent = guardedAgent({ allowPrivateAddress: this.#allowPrivate })
+    return this.#agent
+  }
+
   async close(): Promise<void> {
-    await this.#agent.close()
+    this.#closed = true
+    await this.#agent?.close()
   }
 }
 

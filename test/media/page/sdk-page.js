@@ -4,7 +4,7 @@
 import { CallClient, RealtimeClient } from './sdk.js'
 import { picture, tone } from './media-checks.js'
 
-const state = { rt: null, call: null, frames: [], errors: [], tracks: 0, remote: [], local: null }
+const state = { rt: null, call: null, frames: [], errors: [], tracks: 0, remote: [], local: null, screen: null }
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 /** Mesh: the participant at the other end of the connection a receiver belongs to. */
 const ownerOf = (receiver) => {
@@ -65,9 +65,9 @@ window.app = {
       ...(iceTransportPolicy ? { iceTransportPolicy } : {}),
       ...(e2ee ? { e2ee } : {}),
     })
-    call.on('track', ({ track, participantId, feedId }) => {
+    call.on('track', ({ track, participantId, feedId, stream }) => {
       state.tracks += 1
-      state.remote.push({ track, participantId, feedId })
+      state.remote.push({ track, participantId, feedId, streamId: stream?.id ?? null })
       attach(track)
     })
     call.on('error', (error) => state.errors.push(String(error?.message ?? error)))
@@ -129,10 +129,28 @@ window.app = {
     return track ? picture(track) : null
   },
 
-  /** The picture of every remote video track that is live, by participant. */
+  /** The picture this page's shared screen sends (after shareScreen()). */
+  localScreenPicture() {
+    const track = state.screen?.getVideoTracks()[0]
+    return track ? picture(track) : null
+  },
+
+  /** The id of the stream this page shares its screen in (mesh carries it to the others). */
+  localScreenStreamId() {
+    return state.screen?.id ?? null
+  },
+
+  /** The picture of every remote video track that is live, by participant (and feed or stream). */
   async remotePictures() {
     const live = state.remote.filter((r) => r.track.kind === 'video' && r.track.readyState === 'live')
-    return Promise.all(live.map(async (r) => ({ participantId: r.participantId, picture: await picture(r.track) })))
+    return Promise.all(
+      live.map(async (r) => ({
+        participantId: r.participantId,
+        feedId: r.feedId,
+        streamId: r.streamId,
+        picture: await picture(r.track),
+      })),
+    )
   },
 
   /** The strongest frequency of every remote audio track that is live, by participant. */
@@ -156,6 +174,7 @@ window.app = {
     window.tap.on = false
     return window.tap.frames.map((f) => ({
       participantId: ownerOf(f.receiver),
+      streamId: state.remote.find((r) => r.track === f.receiver.track)?.streamId ?? null,
       kind: f.kind,
       keyframe: f.type === 'key',
       data: hex(f.data),
@@ -270,6 +289,7 @@ window.app = {
 
   async shareScreen() {
     const stream = await navigator.mediaDevices.getDisplayMedia({ video: true })
+    state.screen = stream
     await state.call.publish('screen', stream)
     await state.call.update({ media: { screen: true } })
   },
@@ -319,6 +339,7 @@ window.app = {
     state.tracks = 0
     state.remote = []
     state.local = null
+    state.screen = null
   },
 }
 

@@ -1,0 +1,108 @@
+/**
+ * When federation worker threads run: the rule as a table (decideScaling), and FederationWorkers
+ * following it with real threads — each a whole instance on a real data folder. The queue's depth
+ * is what the test says it is (a stand-in for getDepth().ready, which sqlite-message-queue.test.ts
+ * checks on the real queue), so that a backlog is there exactly when the test wants one; that
+ * threads share real work is test/federation/federation-workers.test.ts.
+ */
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../config/load.ts'
+import type { Config } from '../config/schema.ts'
+import { createLogger } from '../logger.ts'
+import { SqliteStore } from '../store/sqlite/sqlite-store.ts'
+import { decideScaling, type ScalingLimits, type ScalingState } from './federation-worker-scaling.ts'
+import { FederationWorkers } from './federation-workers.ts'
+
+describe('decideScaling()', () => {
+  const limits: ScalingLimits = { max: 1, backlog: 32, idleMs: 60_000 }
+  const cases: [string, ScalingState, ScalingLimits, string][] = [
+    ['idle, nothing runs', { ready: 0, running: 0, emptySinceMs: 0, now: 120_000 }, limits, 'keep'],
+    ['work below the bar', { ready: 31, running: 0, emptySinceMs: null, now: 0 }, limits, 'keep'],
+    ['a backlog starts a thread', { ready: 32, running: 0, emptySinceMs: null, now: 0 }, limits, 'start'],
+    ['no more than allowed', { ready: 500, running: 1, emptySinceMs: null, now: 0 }, limits, 'keep'],
+    [
+      'the next thread on a lasting backlog',
+      { ready: 40, running: 1, emptySinceMs: null, now: 0 },
+      { ...limits, max: 3 },
+      'start',
+    ],
+    ['work keeps a thread', { ready: 1, running: 1, emptySinceMs: null, now: 0 }, limits, 'keep'],
+    ['a short quiet keeps it', { ready: 0, running: 1, emptySinceMs: 10_000, now: 69_999 }, limits, 'keep'],
+    ['a long quiet stops one', { ready: 0, running: 1, emptySinceMs: 10_000, now: 70_000 }, limits, 'stop'],
+    ['none allowed', { ready: 1000, running: 0, emptySinceMs: null, now: 0 }, { ...limits, max: 0 }, 'keep'],
+  ]
+  for (const [name, state, given, expected] of cases)
+    it(name, () => assert.equal(decideScaling(state, given), expected))
+})
+
+describe('FederationWorkers', () => {
+  let dir: string
+  let config: Config
+  const lines: string[] = []
+  const logger = createLogger('info', { write: (line: string) => void lines.push(line) })
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-workers-'))
+    const loaded = loadConfig({ env: { PARLEY_DATA_DIR: dir, PARLEY_FEDERATION_WORKERS: '2' } })
+    if (!loaded.ok) throw new TypeError(JSON.stringify(loaded.problems))
+    config = loaded.config
+    // The store as the main thread leaves it (migrated) before any worker opens it.
+    new SqliteStore(join(dir, 'parley.sqlite')).close()
+  })
+  after(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('starts a thread when a backlog builds and stops it once the queue has been empty for idleMs', async () => {
+    let ready = 0
+    let asked = 0
+    const workers = new FederationWorkers(config, logger, {
+      threads: 1,
+      ready: async () => {
+        asked++
+        return ready
+      },
+      scaling: { backlog: 10, idleMs: 300 },
+      checkEveryMs: 20,
+    })
+    try {
+      workers.start()
+      await until(() => asked >= 3, 'a few checks of an empty queue')
+      assert.equal(workers.running, 0, 'no thread without work')
+      ready = 9
+      const seen = asked
+      await until(() => asked >= seen + 3, 'checks of a queue below the bar')
+      assert.equal(workers.running, 0, 'work below the bar is the main thread’s')
+      ready = 50
+      await until(() => logged('federation worker thread started'), 'a thread started by the backlog')
+      assert.equal(workers.running, 1)
+      // A thread started by a backlog is a real one: it answers for what it handled (none here).
+      assert.equal(await workers.handled(), 0)
+      ready = 0
+      await until(() => workers.running === 0 && logged('worker thread stopped'), 'the idle thread stopped')
+    } finally {
+      await workers.close()
+    }
+  })
+
+  it('close() ends a thread still starting, and nothing starts after it', async () => {
+    const workers = new FederationWorkers(config, logger, { threads: 1, ready: async () => 1000 })
+    const growing = workers.grow()
+    await workers.close()
+    await assert.rejects(growing)
+    assert.equal(workers.running, 0)
+    assert.throws(() => workers.start(), { name: 'InvalidStateError' })
+  })
+
+  const logged = (text: string) => lines.some((line) => line.includes(text))
+})
+
+async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
