@@ -2,8 +2,9 @@
  * What is new reaches a person in the web client, in Debian's Chromium against a real `parley
  * serve`: a browser notification for a mention while the page is in the background (permission
  * granted to the context, turned on in the settings, each `Notification` constructed recorded), none
- * for other messages of a room set to mentions only; and a message of a room with expiry
- * disappearing live from the open timeline and from the room list at its `expiresAt`.
+ * for other messages of a room set to mentions only, and one for an ordinary message of a room the
+ * person sets to "All messages"; and a message of a room with expiry disappearing live from the
+ * open timeline and from the room list at its `expiresAt`.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -58,6 +59,7 @@ describe('web client: notifications and expiry', () => {
   let aliceApi: ParleyClient
   let bobApi: ParleyClient
   let alertsId = ''
+  let chatterId = ''
   let fleetingId = ''
 
   before(async () => {
@@ -69,10 +71,14 @@ describe('web client: notifications and expiry', () => {
     bobApi = new ParleyClient({ baseUrl: server.origin, auth: { token: await server.token('bob') } })
     const bobId = (await bobApi.me()).id
     alertsId = (await aliceApi.createRoom({ kind: 'group', name: 'Alerts' })).id
+    chatterId = (await aliceApi.createRoom({ kind: 'group', name: 'Chatter' })).id
     fleetingId = (await aliceApi.createRoom({ kind: 'group', name: 'Fleeting', messageExpirySeconds: 60 })).id
     await aliceApi.addParticipant(alertsId, bobId)
+    await aliceApi.addParticipant(chatterId, bobId)
     await aliceApi.addParticipant(fleetingId, bobId)
     await bobApi.roomSettings(alertsId, { notificationLevel: 'mentions' })
+    // Chatter starts at mentions only too: Bob turns it to "All messages" in the room's settings.
+    await bobApi.roomSettings(chatterId, { notificationLevel: 'mentions' })
     browser = await launchBrowser()
     bob = await openPerson(browser, server.origin, { init: spyOnNotifications })
     await signIn(bob.page, 'bob', 'bob password 12')
@@ -113,6 +119,42 @@ describe('web client: notifications and expiry', () => {
     await aliceApi.post(alertsId, '@bob never mind')
     await page.getByRole('link', { name: /^Alerts\W+3 unread messages, 2 mentions/ }).waitFor()
     assert.equal((await shown()).length, 1)
+  })
+
+  it('a room set to "All messages" in its settings notifies of an ordinary message', async () => {
+    const page = bob.page
+    await page.getByRole('link', { name: /^Chatter/ }).click()
+    await page.getByRole('heading', { name: 'Chatter', level: 1 }).waitFor()
+    await page.getByRole('button', { name: 'Room details' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Chatter' })
+    await dialog.getByRole('tab', { name: 'Settings' }).click()
+    const level = dialog.getByLabel('Notify me about')
+    assert.equal(await level.inputValue(), 'mentions')
+    const saved = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith('/settings'))
+    await level.selectOption({ label: 'All messages' })
+    assert.equal((await saved).status(), 200)
+    assert.equal((await bobApi.room(chatterId)).me?.notificationLevel, 'all')
+    // The select shows the page's copy of the room, which the notifier reads: it must have the new level.
+    await level.locator('option[value="all"]:checked').waitFor({ state: 'attached' })
+    await page.keyboard.press('Escape')
+    await page.getByRole('link', { name: 'Parley' }).click()
+    await page.getByText('Pick a room on the left, or create one.').waitFor()
+
+    const shown = () => page.evaluate(() => (globalThis as unknown as Spied).__shown)
+    const earlier = (await shown()).length
+    await page.evaluate(() => {
+      ;(globalThis as unknown as Spied).__hidden = true
+    })
+    await aliceApi.post(chatterId, 'the build is green')
+    await page.waitForFunction((n) => (globalThis as unknown as Spied).__shown.length > n, earlier)
+    const [latest, ...more] = (await shown()).slice(earlier)
+    assert.deepEqual(more, [])
+    assert.equal(latest?.title, 'Alice · Chatter')
+    assert.equal(latest?.body, 'the build is green')
+    await page.evaluate(() => {
+      ;(globalThis as unknown as Spied).__hidden = false
+    })
+    assert.deepEqual(bob.errors, [])
   })
 
   it('a message of a room with expiry disappears from the open timeline and the room list at its expiresAt', async () => {

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { crc32, deflateSync } from 'node:zlib'
 import assert from 'node:assert/strict'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
 import { CHROMIUM } from '../media/chromium.ts'
 import { interceptFileChoosers } from './file-chooser.ts'
 
@@ -50,6 +50,8 @@ export async function openPerson(
     viewport?: { width: number; height: number }
     colorScheme?: 'light' | 'dark'
     locale?: string
+    /** The browser's time zone (IANA), for screens that show times in it. */
+    timezoneId?: string
     path?: string
     /** Runs in every page of the context before its own scripts (to take a browser feature away). */
     init?: () => void
@@ -59,6 +61,7 @@ export async function openPerson(
     viewport: options.viewport ?? { width: 1280, height: 800 },
     colorScheme: options.colorScheme ?? 'light',
     locale: options.locale ?? 'en-US',
+    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
     permissions: ['camera', 'microphone'],
   })
   if (options.init) await context.addInitScript(options.init)
@@ -132,15 +135,17 @@ const LOOKS = [
 
 /**
  * A view at desktop and phone (360 px) width, light and dark: axe-core on each, a screenshot of each
- * (`<name>-desktop-light.png` …). The theme must follow the system (the default); the page is left
- * at desktop width in light.
+ * (`<name>-desktop-light.png` …), scrolled to `show` when given. The theme must follow the system
+ * (the default); the page is left at desktop width in light.
  */
-export async function checkLooks(page: Page, name: string): Promise<void> {
+export async function checkLooks(page: Page, name: string, options: { show?: Locator } = {}): Promise<void> {
   for (const { size, viewport } of LOOKS)
     for (const scheme of ['light', 'dark'] as const) {
       await page.setViewportSize(viewport)
       await page.emulateMedia({ colorScheme: scheme })
       await page.locator(`html[data-theme="${scheme}"]`).waitFor({ state: 'attached' })
+      // A part further down the page is scrolled into the screenshot (axe checks the whole page anyway).
+      await options.show?.scrollIntoViewIfNeeded()
       await assertAccessible(page, `${name} (${size}, ${scheme})`)
       const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number
       assert.ok(scroll <= viewport.width, `${name}: nothing wider than ${viewport.width}px (${scroll}px)`)

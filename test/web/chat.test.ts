@@ -1,7 +1,7 @@
 /**
  * The web client end to end, in Debian's Chromium against a real `parley serve`: two people in two
  * browser contexts sign in, make a room, chat (markdown, reply, reaction, edit, delete), see each
- * other typing and reading, and see the room list update live. Screenshots of the views go to
+ * other typing and reading (each way), and see the room list update live. Screenshots of the views go to
  * test/artifacts/web/; axe-core checks each view.
  */
 import { after, before, describe, it } from 'node:test'
@@ -64,7 +64,7 @@ describe('web client: chat between two people', () => {
     await alice.page.locator('li.system-message', { hasText: 'bob joined' }).waitFor()
   })
 
-  it('chats with markdown, a reply, a reaction, an edit and a delete; typing and read markers show live', async () => {
+  it('chats with markdown, a reply, a reaction, an edit and a delete; typing and read markers show live, both ways', async () => {
     const aliceComposer = alice.page.getByRole('combobox', { name: 'Message Team' })
     await aliceComposer.fill('Hello **Bob**, see https://example.org')
     await aliceComposer.press('Enter')
@@ -101,6 +101,20 @@ describe('web client: chat between two people', () => {
 
     // Read markers: Alice sees that Bob has read up to his own message.
     await alice.page.locator('.seen-by', { hasText: 'Seen by bob' }).waitFor()
+
+    // And the other way round: Alice types, Bob sees it and then her message.
+    await aliceComposer.pressSequentially('Glad you', { delay: 20 })
+    await bob.page.getByText('Alice is typing…').waitFor()
+    await aliceComposer.pressSequentially(' made it', { delay: 20 })
+    await aliceComposer.press('Enter')
+    await bob.page.getByText('Alice is typing…').waitFor({ state: 'detached' })
+    await messageBySeqText(bob.page, 'Glad you made it')
+    // Bob answers; Alice, in the room, reads it, and Bob sees "Seen by Alice" under that very message.
+    await bobComposer.fill('Thanks, me too')
+    await bobComposer.press('Enter')
+    const thanks = await messageBySeqText(bob.page, 'Thanks, me too')
+    await messageBySeqText(alice.page, 'Thanks, me too')
+    await thanks.locator('.seen-by', { hasText: 'Seen by Alice' }).waitFor()
 
     // Alice deletes her first message; Bob sees it go.
     const first = await messageBySeqText(alice.page, 'Hello')

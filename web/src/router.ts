@@ -1,6 +1,7 @@
 /**
  * Paths of the web client (the server answers each with index.html): /, /r/:room, /r/:room/call,
- * /join/:room (the guest page of a public room's link), /settings, /invitations, /search.
+ * /join/:room (the guest page of a public room's link), /settings, /invitations, /search, /agenda
+ * (the meetings coming up across my rooms, and my calendar feed).
  */
 import { useSyncExternalStore } from 'react'
 
@@ -12,6 +13,7 @@ export type Route =
   | { name: 'settings' }
   | { name: 'invitations' }
   | { name: 'search' }
+  | { name: 'agenda' }
 
 export function parseRoute(pathname: string): Route {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent)
@@ -21,6 +23,7 @@ export function parseRoute(pathname: string): Route {
   if (parts[0] === 'settings') return { name: 'settings' }
   if (parts[0] === 'invitations') return { name: 'invitations' }
   if (parts[0] === 'search') return { name: 'search' }
+  if (parts[0] === 'agenda') return { name: 'agenda' }
   return { name: 'home' }
 }
 
@@ -32,6 +35,7 @@ export const paths = {
   settings: () => '/settings',
   invitations: () => '/invitations',
   search: () => '/search',
+  agenda: () => '/agenda',
 }
 
 const listeners = new Set<() => void>()

@@ -82,7 +82,15 @@ describe('web client serving', () => {
   })
 
   it("every path of the client's router answers with the page; /api and unknown assets do not", async () => {
-    for (const url of ['/r/some-room', '/r/some-room/call', '/join/abc', '/settings', '/invitations', '/search']) {
+    for (const url of [
+      '/r/some-room',
+      '/r/some-room/call',
+      '/join/abc',
+      '/settings',
+      '/invitations',
+      '/search',
+      '/agenda',
+    ]) {
       const reply = await t.app.inject({ method: 'GET', url })
       assert.equal(reply.statusCode, 200, url)
       assert.match(reply.body, /<title>first build<\/title>/, url)

@@ -16,7 +16,7 @@ import { SERVES_PAGE } from './auth.ts'
 export type WebClientOptions = { dir: string }
 
 /** Paths of the web client's router (web/src/router.ts). */
-const CLIENT_PATHS = ['/', '/r/*', '/join/*', '/settings', '/invitations', '/search']
+const CLIENT_PATHS = ['/', '/r/*', '/join/*', '/settings', '/invitations', '/search', '/agenda']
 const NONCE_PLACEHOLDER = '__CSP_NONCE__'
 
 export function contentSecurityPolicy(nonce: string): string {

@@ -1,11 +1,11 @@
 /**
- * The signed-in layout: a header (connection state, search, invitations, account menu), the room
+ * The signed-in layout: a header (connection state, agenda, search, invitations, account menu), the room
  * list beside the screen of the current path. At phone width only one of the two shows.
  */
 import * as Menu from '@radix-ui/react-dropdown-menu'
 import { useLayoutEffect } from 'react'
 import { useTranslation } from 'react-i18next'
-import { Inbox, LogOut, MessagesSquare, Search, Settings } from 'lucide-react'
+import { CalendarDays, Inbox, LogOut, MessagesSquare, Search, Settings } from 'lucide-react'
 import { navigate, paths, useRoute } from '../../router.ts'
 import { useObservable } from '../../data/observable.ts'
 import { useSession } from '../common/hooks.ts'
@@ -17,6 +17,7 @@ import { SettingsView } from '../settings/settings-view.tsx'
 import { InvitationsView } from '../rooms/invitations-view.tsx'
 import { SearchView } from '../chat/search-view.tsx'
 import { JoinByLink } from '../rooms/join-by-link.tsx'
+import { AgendaView } from '../meetings/agenda-view.tsx'
 import { Link } from '../common/link.tsx'
 
 export function AppShell({ onSignedOut }: { onSignedOut: () => void }) {
@@ -45,6 +46,8 @@ export function AppShell({ onSignedOut }: { onSignedOut: () => void }) {
         return <InvitationsView />
       case 'search':
         return <SearchView />
+      case 'agenda':
+        return <AgendaView />
       default:
         return (
           <div className="empty-state empty-main">
@@ -72,6 +75,17 @@ export function AppShell({ onSignedOut }: { onSignedOut: () => void }) {
         </Link>
         <ConnectionBanner />
         <nav className="topnav" aria-label={t('app.name')}>
+          {session.isUser && (
+            <Link
+              to={paths.agenda()}
+              className="icon-button"
+              aria-label={t('nav.agenda')}
+              aria-current={route.name === 'agenda' ? 'page' : undefined}
+              data-tip={t('nav.agenda')}
+            >
+              <CalendarDays size={20} />
+            </Link>
+          )}
           <Link to={paths.search()} className="icon-button" aria-label={t('nav.search')} data-tip={t('nav.search')}>
             <Search size={20} />
           </Link>
