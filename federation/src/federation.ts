@@ -100,6 +100,14 @@ export class ParleyFederation {
     this.#policy = policy
     const federation = (this.#federation = core.fedify)
     const meetings = deps.meetings ? { meetings: deps.meetings } : {}
+    // One set of signature checks and one key cache for every door: inboxes, rooms' actions and
+    // rosters, call channels (and one replay guard for the inboxes and channels, below).
+    const verifier = new SignatureVerifier({
+      keys: new SignerKeys({ documentLoader: publicLoader, contextLoader, now }),
+      contextLoader,
+      windowSeconds: signatureWindowSeconds,
+      now,
+    })
     this.rooms = new RoomFederation({
       origin: this.origin,
       federation,
@@ -109,7 +117,7 @@ export class ParleyFederation {
       repositories: deps.repositories.rooms,
       keys: this.#keys.rooms,
       policy,
-      signatureWindowSeconds: signatureWindowSeconds,
+      verifier,
       log,
       now,
     })
@@ -154,13 +162,6 @@ export class ParleyFederation {
       chat: deps.roomChat,
       members: deps.repositories.rooms.members,
       policy,
-    })
-    // One set of signature checks, one key cache and one replay guard for both doors: inboxes and call channels.
-    const verifier = new SignatureVerifier({
-      keys: new SignerKeys({ documentLoader: publicLoader, contextLoader, now }),
-      contextLoader,
-      windowSeconds: signatureWindowSeconds,
-      now,
     })
     const replays = new ReplayGuard({
       kv: core.deps.kv,

@@ -160,6 +160,59 @@ for (const handOver of ['true', 'false'])
       assert.equal(await roomName(), 'Project X', 'the room was not renamed')
     })
 
+    it("a key served by another server cannot write in P's room as B's member (forwarded room actions)", async () => {
+      // The attacker's key document names B's bob, a member of P's room, as its owner.
+      h.serveJson('/keys/as-bob', {
+        '@context': CONTEXT,
+        id: `${h.origin}/keys/as-bob`,
+        type: 'CryptographicKey',
+        owner: `${b.origin}/users/bob`,
+        publicKeyPem: h.publicKeyPem,
+      })
+      const bobOnB = `${b.origin}/users/bob`
+      const onP = async () =>
+        (await p.services.store.messages.history({ roomId, after: 0, limit: 1000 })).map((m) => m.body)
+      const before = await onP()
+      const forged = {
+        '@context': AS,
+        id: `${bobOnB}/room-activities/forged-action-1`,
+        type: 'Create',
+        actor: bobOnB,
+        to: roomUri,
+        object: {
+          id: `${bobOnB}/room-notes/forged-action-1`,
+          type: 'Note',
+          attributedTo: bobOnB,
+          context: roomUri,
+          to: roomUri,
+          content: '<p>forged: the meeting moved, click here</p>',
+        },
+      }
+      const { status, json } = await h.post(`${roomUri}/actions`, forged, { keyId: `${h.origin}/keys/as-bob` })
+      assert.equal(status, 401, JSON.stringify(json))
+      assert.equal((json as { error: { code: string } }).error.code, 'signature-actor-mismatch')
+      // The actions endpoint answers once the action is decided: nothing to wait for.
+      assert.deepEqual(await onP(), before, 'no forged message in the room')
+
+      // Nor read who is in the room as Bob (the roster members' instances ask for).
+      const asBob = `${bobOnB}#main-key`
+      h.serveJson('/keys/as-bob-main', {
+        '@context': CONTEXT,
+        id: asBob,
+        type: 'CryptographicKey',
+        owner: bobOnB,
+        publicKeyPem: h.publicKeyPem,
+      })
+      for (const keyId of [`${h.origin}/keys/as-bob`, asBob]) {
+        const roster = await fetch(`${roomUri}/participants`, {
+          headers: { accept: 'application/json', ...h.signUpgrade(`${roomUri}/participants`, { keyId }) },
+        })
+        assert.equal(roster.status, 401, keyId)
+        const code = ((await roster.json()) as { error: { code: string } }).error.code
+        assert.match(code, /^signature-/, keyId)
+      }
+    })
+
     it('key documents: no id, an id other than the keyId, a label against the key, a Digest without SHA-256', async () => {
       h.serveJson('/users/mallory2', {
         '@context': CONTEXT,

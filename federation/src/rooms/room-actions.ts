@@ -13,7 +13,7 @@
 import { userIdentifier } from '../actor-identifiers.ts'
 import { createHash, type webcrypto } from 'node:crypto'
 import { Temporal } from '@js-temporal/polyfill'
-import { verifyRequest, signRequest, type Context, type KvStore } from '@fedify/fedify'
+import { signRequest, type Context, type KvStore } from '@fedify/fedify'
 import {
   Activity,
   Create,
@@ -28,6 +28,8 @@ import {
 } from '@fedify/fedify/vocab'
 import { ErrorCodes } from '@parley/protocol'
 import type { RemoteFetcher } from '../remote-fetcher.ts'
+import type { SignatureVerifier } from '../inbound/signature-verifier.ts'
+import { refusalResponse } from '../inbound/inbound-refusal.ts'
 import type { FederationLogger } from '../log.ts'
 import { escapeHtml } from './room-documents.ts'
 import { eventUri, messageUri } from './room-fanout.ts'
@@ -180,7 +182,11 @@ export async function forwardRoomAction(
   return { type: 'refused', code, message }
 }
 
-export type RoomActionHostDeps = RoomChatDeps & { kv: KvStore; signatureWindowSeconds: number }
+export type RoomActionHostDeps = RoomChatDeps & {
+  kv: KvStore
+  /** The inbox's own signature checks: the key must be one the acting member's actor lists, on its own server. */
+  verifier: SignatureVerifier
+}
 
 /** Actions being decided on this node: a second copy arriving meanwhile is a replay too. */
 const inFlight = new Set<string>()
@@ -192,15 +198,16 @@ export async function handleRoomAction(
   request: Request,
   roomId: string,
 ): Promise<Response> {
-  const key = await verifyRequest(request.clone(), {
-    documentLoader: ctx.documentLoader,
-    contextLoader: ctx.contextLoader,
-    timeWindow: { seconds: deps.signatureWindowSeconds },
-  })
-  if (!key) return answer(401, 'unauthenticated', 'A valid HTTP signature of the acting member is required')
+  // Signature first (what it covers, the digest, the date), then the body, then the key: one the
+  // activity's actor lists on its own server (a key document elsewhere naming a member as its
+  // owner speaks for no one) — the inbox's checks, inbound/signature-verifier.ts.
+  const body = new Uint8Array(await request.arrayBuffer())
+  const read = deps.verifier.read(request, body)
+  if (read === null) return answer(401, 'unauthenticated', 'A valid HTTP signature of the acting member is required')
+  if (!read.ok) return refusalResponse(read.refusal)
   let activity: ActivityType
   try {
-    activity = await Activity.fromJsonLd(await request.json(), {
+    activity = await Activity.fromJsonLd(JSON.parse(new TextDecoder().decode(body)), {
       documentLoader: ctx.documentLoader,
       contextLoader: ctx.contextLoader,
     })
@@ -209,8 +216,9 @@ export async function handleRoomAction(
   }
   const actor = activity.actorId
   const id = activity.id
-  if (actor === null || id === null || key.ownerId?.href !== actor.href)
-    return answer(401, 'unauthenticated', 'The activity is not by the key that signed it')
+  if (actor === null || id === null) return answer(400, 'validation-failed', 'The activity names no actor or id')
+  const verified = await deps.verifier.verify(request, body, read.signature, actor)
+  if (!verified.ok) return refusalResponse(verified.refusal)
   const actionId = id.href.startsWith(`${actor.href}/room-activities/`)
     ? id.href.slice(`${actor.href}/room-activities/`.length)
     : ''

@@ -22,6 +22,7 @@ import type { FederationLogger } from '../log.ts'
 import type { DomainPolicy } from '../domain-policy.ts'
 import { buildPostAnnounce, escapeHtml } from './room-documents.ts'
 import { handleRoomAction } from './room-actions.ts'
+import type { SignatureVerifier } from '../inbound/signature-verifier.ts'
 import { handleRoomParticipants } from './room-participants.ts'
 import { meetingActivity, type MeetingChange, type RoomMeeting } from './room-meetings.ts'
 import { roomIdentifier } from '../actor-identifiers.ts'
@@ -37,7 +38,8 @@ export type RoomFederationDeps = {
   /** The rooms' key pairs (by room id). */
   keys: ActorKeys
   policy: DomainPolicy
-  signatureWindowSeconds: number
+  /** The inbox's signature checks, for the requests member instances send rooms directly. */
+  verifier: SignatureVerifier
   log: FederationLogger
   now: () => number
 }
@@ -60,22 +62,21 @@ export class RoomFederation {
 
   /** `GET /rooms/{roomId}/participants`: who is in the room, for its members' instances (room-participants.ts). */
   async handleParticipants(request: Request, roomId: string): Promise<Response> {
-    const { chat, log, signatureWindowSeconds, rooms } = this.#deps
+    const { chat, log, verifier, rooms } = this.#deps
     const room = await rooms.byId(roomId)
     if (!room || room.deletedAt !== null)
       return Response.json({ error: { code: 'room-not-found', message: 'No such room' } }, { status: 404 })
-    const ctx = this.#federation.createContext(request, undefined)
-    return handleRoomParticipants({ chat, log, signatureWindowSeconds }, ctx, request, roomId)
+    return handleRoomParticipants({ chat, log, verifier }, request, roomId)
   }
 
   /** `POST /rooms/{roomId}/actions`: a member's forwarded write, decided and answered at once (room-actions.ts). */
   async handleAction(request: Request, roomId: string): Promise<Response> {
-    const { chat, log, policy, kv, signatureWindowSeconds, rooms } = this.#deps
+    const { chat, log, policy, kv, verifier, rooms } = this.#deps
     const room = await rooms.byId(roomId)
     if (!room || room.deletedAt !== null)
       return Response.json({ error: { code: 'room-not-found', message: 'No such room' } }, { status: 404 })
     const ctx = this.#federation.createContext(request, undefined)
-    return handleRoomAction({ chat, log, policy, kv, signatureWindowSeconds }, ctx, request, roomId)
+    return handleRoomAction({ chat, log, policy, kv, verifier }, ctx, request, roomId)
   }
 
   /** The room's actor id. */

@@ -9,8 +9,10 @@
  * answered at once, between Parley instances only.
  */
 import type { webcrypto } from 'node:crypto'
-import { verifyRequest, signRequest, type Context } from '@fedify/fedify'
+import { signRequest, type Context } from '@fedify/fedify'
 import type { RemoteFetcher } from '../remote-fetcher.ts'
+import type { SignatureVerifier } from '../inbound/signature-verifier.ts'
+import { refusalResponse } from '../inbound/inbound-refusal.ts'
 import type { FederationLogger } from '../log.ts'
 import type { RoomChatPort } from '../ports.ts'
 import { sameUrl } from '../inbox/inbox-deps.ts'
@@ -28,23 +30,23 @@ export type RosterOutcome =
 
 /** Host side: `GET /rooms/{roomId}/participants` (the caller checked the room exists). */
 export async function handleRoomParticipants(
-  deps: { chat: RoomChatPort; log: FederationLogger; signatureWindowSeconds: number },
-  ctx: Context<void>,
+  deps: { chat: RoomChatPort; log: FederationLogger; verifier: SignatureVerifier },
   request: Request,
   roomId: string,
 ): Promise<Response> {
-  const key = await verifyRequest(request, {
-    documentLoader: ctx.documentLoader,
-    contextLoader: ctx.contextLoader,
-    timeWindow: { seconds: deps.signatureWindowSeconds },
-  })
-  // A key must belong to an actor of its own origin (a key elsewhere cannot speak for a member).
-  if (!key?.ownerId || key.id?.origin !== key.ownerId.origin)
-    return refusal(401, 'unauthenticated', "A valid HTTP signature of a member's account is required")
+  const read = deps.verifier.read(request, null)
+  if (read === null) return refusal(401, 'unauthenticated', "A valid HTTP signature of a member's account is required")
+  if (!read.ok) return refusalResponse(read.refusal)
+  // Parley signs as the member with the key `{actor}#main-key`: the asker is the actor the key id
+  // names, and the key must be one that actor lists on its own server (the inbox's checks).
+  const asking = new URL(read.signature.keyId.href)
+  asking.hash = ''
+  const verified = await deps.verifier.verify(request, null, read.signature, asking)
+  if (!verified.ok) return refusalResponse(verified.refusal)
   const participants = await deps.chat.participants(roomId)
-  const asker = participants.find((p) => p.actorType === 'user' && sameUrl(safeUrl(p.actorId), key.ownerId))
+  const asker = participants.find((p) => p.actorType === 'user' && sameUrl(safeUrl(p.actorId), asking))
   if (!asker || asker.state !== 'active') {
-    deps.log.info({ roomId, asker: key.ownerId.href }, 'participants asked for by a non-participant refused')
+    deps.log.info({ roomId, asker: asking.href }, 'participants asked for by a non-participant refused')
     return refusal(403, 'not-a-participant', 'Only the participants of a room see who is in it')
   }
   return Response.json({ participants: participants.slice(0, MAX_PARTICIPANTS) })
