@@ -5,6 +5,7 @@
  * Reminders arrive on the realtime client as `meeting.reminder` and `meeting.started`.
  */
 import type {
+  CalendarFeedStatus,
   CalendarFeedView,
   MeetingCreate,
   MeetingList,
@@ -142,6 +143,11 @@ export class MeetingsClient {
   /** My agenda (the meetings of all my rooms) as iCalendar text. */
   agenda(): Promise<string> {
     return this.#text('/api/v1/me/calendar.ics')
+  }
+
+  /** Whether my calendar feed URL works, and since when (its secret is shown only by createFeed()). */
+  feedStatus(): Promise<CalendarFeedStatus> {
+    return this.#rest.request('GET', '/api/v1/me/calendar-feed')
   }
 
   /** A new private feed URL of my agenda for calendar apps; the earlier URL stops working. */

@@ -213,6 +213,17 @@ export const CalendarFeedView = Type.Object(
 )
 export type CalendarFeedView = Static<typeof CalendarFeedView>
 
+export const CalendarFeedStatus = Type.Object(
+  {
+    active: Type.Boolean({ description: 'Whether a feed URL works now' }),
+    createdAt: Type.Union([Timestamp, Type.Null()], {
+      description: 'When the working URL was made (its secret is not kept: make a new one to see it again)',
+    }),
+  },
+  { additionalProperties: false, title: 'CalendarFeedStatus' },
+)
+export type CalendarFeedStatus = Static<typeof CalendarFeedStatus>
+
 export const ServerMeetingReminder = Type.Object(
   {
     type: Type.Literal('meeting.reminder'),

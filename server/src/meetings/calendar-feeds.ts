@@ -32,6 +32,11 @@ export class CalendarFeeds {
     return { url: url.href, createdAt }
   }
 
+  /** Since when the user's feed URL works, or null when there is none (the URL itself is not kept). */
+  async live(userId: string): Promise<number | null> {
+    return (await this.#store.meetings.liveFeed(userId))?.createdAt ?? null
+  }
+
   /** Ends the user's feed; false when there was none. */
   async revoke(userId: string): Promise<boolean> {
     return (await this.#store.meetings.revokeFeeds(userId, this.#now())) > 0

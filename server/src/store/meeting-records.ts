@@ -109,4 +109,6 @@ export interface MeetingRepository {
   feedByHash(tokenHash: string): Promise<CalendarFeedRecord | null>
   /** Revokes the user's live feeds; returns how many. */
   revokeFeeds(userId: string, at: number): Promise<number>
+  /** The user's live feed (not revoked), or null. */
+  liveFeed(userId: string): Promise<CalendarFeedRecord | null>
 }

@@ -408,6 +408,9 @@ export const de: Shape<Messages> = {
     feedRenew: 'Neue Adresse erstellen',
     feedRevoke: 'Feed beenden',
     feedRevoked: 'Der Feed ist beendet: Kalender-Apps bekommen über seine Adresse nichts mehr.',
+    feedActive:
+      'Deine Feed-Adresse vom {{date}} funktioniert. Sie wurde nur beim Erstellen gezeigt: Erstelle eine neue, um eine Adresse zu sehen (die alte endet dann).',
+    feedNone: 'Du hast keine Feed-Adresse.',
     copy: 'Kopieren',
     copied: 'Kopiert',
   },

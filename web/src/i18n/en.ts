@@ -402,6 +402,9 @@ export const en = {
     feedRenew: 'Make a new address',
     feedRevoke: 'Stop the feed',
     feedRevoked: 'The feed is stopped: calendar apps get nothing more from its address.',
+    feedActive:
+      'Your feed address made {{date}} works. It was shown only when it was made: make a new one to see an address (the old one then stops).',
+    feedNone: 'You have no feed address.',
     copy: 'Copy',
     copied: 'Copied',
   },

@@ -127,8 +127,15 @@ describe('Meeting calendars (iCalendar)', () => {
   })
 
   it('a private feed URL opens my agenda without signing in, until it is replaced or revoked', async () => {
+    const status = async () =>
+      (await t.call('GET', '/api/v1/me/calendar-feed', { headers: olga.auth })).json<{
+        active: boolean
+        createdAt: string | null
+      }>()
+    assert.deepEqual(await status(), { active: false, createdAt: null }, 'no feed yet')
     const made = await t.call('POST', '/api/v1/me/calendar-feed', { headers: olga.auth })
     assert.equal(made.statusCode, 201, made.body)
+    assert.deepEqual(await status(), { active: true, createdAt: made.json<CalendarFeedView>().createdAt })
     const first = new URL(made.json<CalendarFeedView>().url)
     assert.equal(first.origin, t.config.publicOrigin)
     const fetched = await t.call('GET', first.pathname + first.search)
@@ -147,6 +154,7 @@ describe('Meeting calendars (iCalendar)', () => {
     assert.equal((await t.call('GET', second.pathname + second.search)).statusCode, 200)
 
     assert.equal((await t.call('DELETE', '/api/v1/me/calendar-feed', { headers: olga.auth })).statusCode, 204)
+    assert.deepEqual(await status(), { active: false, createdAt: null }, 'none once revoked')
     const revoked = await t.call('GET', second.pathname + second.search)
     assert.equal(revoked.statusCode, 410)
     assert.equal(code(revoked), 'calendar-feed-revoked')

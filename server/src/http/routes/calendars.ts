@@ -3,7 +3,14 @@
  * private feed (a secret URL for calendar apps, which cannot sign in; revocable).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { CalendarFeedQuery, CalendarFeedView, ErrorBody, MeetingParams, RoomParams } from '@parley/protocol'
+import {
+  CalendarFeedQuery,
+  CalendarFeedStatus,
+  CalendarFeedView,
+  ErrorBody,
+  MeetingParams,
+  RoomParams,
+} from '@parley/protocol'
 import type { MeetingService } from '../../meetings/meeting-service.ts'
 import type { CalendarFeeds } from '../../meetings/calendar-feeds.ts'
 import { calendarOf, ICS_MEDIA_TYPE } from '../../meetings/calendar-export.ts'
@@ -74,6 +81,21 @@ export function calendarRoutes(
     async (request, reply) => {
       const entries = await meetings.agenda(currentCaller(request))
       return sendCalendar(reply, calendarOf(entries, { name: 'Parley', publicOrigin }), 'agenda.ics')
+    },
+  )
+  app.get(
+    '/api/v1/me/calendar-feed',
+    {
+      preHandler: requireUser,
+      schema: {
+        tags,
+        summary: 'Whether my calendar feed URL works, and since when (the URL itself is shown only when made)',
+        response: { 200: CalendarFeedStatus, '4xx': ErrorBody },
+      },
+    },
+    async (request) => {
+      const since = await feeds.live(currentAuth(request).user.id)
+      return { active: since !== null, createdAt: since === null ? null : new Date(since).toISOString() }
     },
   )
   app.post(

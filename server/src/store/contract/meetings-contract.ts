@@ -158,8 +158,11 @@ export function meetingsContract(backend: string, open: OpenStore, skip?: string
         createdAt: 2,
         revokedAt: null,
       })
+      assert.equal((await store.meetings.liveFeed('u1'))?.tokenHash, 'h2', 'the live one')
+      assert.equal(await store.meetings.liveFeed('u2'), null)
       assert.equal(await store.meetings.revokeFeeds('u1', 3), 1)
       assert.equal((await store.meetings.feedByHash('h2'))?.revokedAt, 3)
+      assert.equal(await store.meetings.liveFeed('u1'), null, 'none once revoked')
       assert.equal(await store.meetings.revokeFeeds('u1', 4), 0)
       assert.equal(await store.meetings.feedByHash('nope'), null)
     })

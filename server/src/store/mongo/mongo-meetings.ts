@@ -149,6 +149,13 @@ export class MongoMeetingRepository implements MeetingRepository {
     return { tokenHash: _id, ...rest }
   }
 
+  async liveFeed(userId: string): Promise<CalendarFeedRecord | null> {
+    const doc = await this.#feeds.findOne({ userId, revokedAt: null }, { sort: { createdAt: -1 } })
+    if (!doc) return null
+    const { _id, ...rest } = doc
+    return { tokenHash: _id, ...rest }
+  }
+
   async revokeFeeds(userId: string, at: number): Promise<number> {
     return (await this.#feeds.updateMany({ userId, revokedAt: null }, { $set: { revokedAt: at } })).modifiedCount
   }

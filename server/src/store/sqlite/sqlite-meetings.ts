@@ -236,6 +236,14 @@ export class SqliteMeetingRepository implements MeetingRepository {
     return row ? toFeed(row) : null
   }
 
+  async liveFeed(userId: string): Promise<CalendarFeedRecord | null> {
+    const row = cached(
+      this.#db,
+      'SELECT * FROM calendar_feeds WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 1',
+    ).get(userId)
+    return row ? toFeed(row) : null
+  }
+
   async revokeFeeds(userId: string, at: number): Promise<number> {
     return Number(
       cached(this.#db, 'UPDATE calendar_feeds SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(

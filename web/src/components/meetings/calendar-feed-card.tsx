@@ -4,7 +4,7 @@
  * only the secret's hash, so the URL is shown once, when made; making a new one cuts the old one off,
  * and revoking ends the feed (calendar apps then get `calendar-feed-revoked`).
  */
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Copy, Download, Link2, Link2Off } from 'lucide-react'
 import type { CalendarFeedView } from '@parley/client/browser'
@@ -14,7 +14,12 @@ import { ProblemNote } from '../common/problem-note.tsx'
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
 type FeedState =
-  { status: 'unknown' } | { status: 'made'; feed: CalendarFeedView; copied: boolean } | { status: 'revoked' }
+  | { status: 'unknown' }
+  | { status: 'none' }
+  /** A URL made earlier (here or elsewhere) works; its secret is not kept, so it cannot be shown again. */
+  | { status: 'active'; since: string }
+  | { status: 'made'; feed: CalendarFeedView; copied: boolean }
+  | { status: 'revoked' }
 
 export function CalendarFeedCard() {
   const { t } = useTranslation()
@@ -22,6 +27,27 @@ export function CalendarFeedCard() {
   const { busy, problem, run } = useAction()
   const [state, setState] = useState<FeedState>({ status: 'unknown' })
   const meetings = session.parley.meetings
+
+  useEffect(() => {
+    let gone = false
+    void meetings.feedStatus().then(
+      (s) => {
+        if (!gone)
+          setState((now) =>
+            now.status !== 'unknown'
+              ? now
+              : s.active && s.createdAt
+                ? { status: 'active', since: s.createdAt }
+                : { status: 'none' },
+          )
+      },
+      // Unknown stays unknown: making or stopping a feed still works, and says what it did.
+      () => {},
+    )
+    return () => {
+      gone = true
+    }
+  }, [meetings])
 
   const make = async () => {
     const feed = await run(() => meetings.createFeed())
@@ -82,6 +108,16 @@ export function CalendarFeedCard() {
           </p>
         </>
       )}
+      {state.status === 'active' && (
+        <p className="hint" role="status">
+          {t('agenda.feedActive', { date: when.format(new Date(state.since)) })}
+        </p>
+      )}
+      {state.status === 'none' && (
+        <p className="hint" role="status">
+          {t('agenda.feedNone')}
+        </p>
+      )}
       {state.status === 'revoked' && (
         <p className="hint" role="status">
           {t('agenda.feedRevoked')}
@@ -97,12 +133,14 @@ export function CalendarFeedCard() {
         )}
         <button type="button" className="primary with-icon" disabled={busy} onClick={() => void make()}>
           <Link2 size={16} aria-hidden="true" />
-          {state.status === 'made' ? t('agenda.feedRenew') : t('agenda.feedMake')}
+          {state.status === 'made' || state.status === 'active' ? t('agenda.feedRenew') : t('agenda.feedMake')}
         </button>
-        <button type="button" className="danger with-icon" disabled={busy} onClick={() => void revoke()}>
-          <Link2Off size={16} aria-hidden="true" />
-          {t('agenda.feedRevoke')}
-        </button>
+        {(state.status === 'made' || state.status === 'active' || state.status === 'unknown') && (
+          <button type="button" className="danger with-icon" disabled={busy} onClick={() => void revoke()}>
+            <Link2Off size={16} aria-hidden="true" />
+            {t('agenda.feedRevoke')}
+          </button>
+        )}
       </div>
     </div>
   )
