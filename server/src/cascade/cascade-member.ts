@@ -60,6 +60,12 @@ export type CascadeMemberDeps = {
    * (cascade-cluster.ts); the others answer `{ ownedBy }` and their frames are forwarded there.
    */
   leases?: ClusterCallLeases
+  /**
+   * A call started in a room hosted elsewhere that we follow (`roomId`: its local id), as the
+   * host's news said: local members are rung as for a local call (Web Push). Only the node that
+   * follows the room hears it, so they are rung once.
+   */
+  onCallStarted?: (roomId: string, caller: { id: string; name: string }) => void
 }
 
 /**
@@ -98,6 +104,7 @@ export class CascadeMember implements CallRunner, HostedRoomTyping {
       signerFor: (uri) => this.#signerFor(uri),
       logger: this.#log,
       ...(deps.firstAnswerMs !== undefined ? { firstAnswerMs: deps.firstAnswerMs } : {}),
+      onStarted: (uri, caller) => void this.#callStarted(uri, caller),
     })
     this.#bridged = deps.bridging
       ? new BridgedCalls({
@@ -384,6 +391,17 @@ export class CascadeMember implements CallRunner, HostedRoomTyping {
   }
 
   /** A local member of a remote room whose key signs the channel's upgrade. */
+  async #callStarted(uri: string, caller: { id: string; name: string }): Promise<void> {
+    const notify = this.#deps.onCallStarted
+    if (!notify) return
+    try {
+      const roomId = await this.#deps.store.remoteRooms.roomOf(uri)
+      if (roomId) notify(roomId, caller)
+    } catch (error) {
+      this.#log.warn({ err: error, room: uri }, 'a call started elsewhere could not be told to local members')
+    }
+  }
+
   async #signerFor(uri: string): Promise<string | null> {
     for (const invitation of await this.#deps.repositories.rooms.invitations.acceptedFor(uri)) {
       const user = await this.#deps.store.users.byId(invitation.userId)

@@ -32,7 +32,11 @@ export type CascadeDeps = {
  * rest to `local`. On several nodes CallForwarding sits in front of it (app.ts).
  */
 export function cascadeFrontDoor(
-  deps: Omit<CascadeDeps, 'service' | 'local'> & { local: CallRunner; leases?: ClusterCallLeases },
+  deps: Omit<CascadeDeps, 'service' | 'local'> & {
+    local: CallRunner
+    leases?: ClusterCallLeases
+    onCallStarted?: CascadeMemberDeps['onCallStarted']
+  },
 ): CascadeMember {
   return new CascadeMember({
     publicOrigin: deps.publicOrigin,
@@ -44,6 +48,7 @@ export function cascadeFrontDoor(
     logger: deps.logger,
     ...(deps.leases ? { leases: deps.leases } : {}),
     ...(deps.bridging ? { bridging: deps.bridging } : {}),
+    ...(deps.onCallStarted ? { onCallStarted: deps.onCallStarted } : {}),
   })
 }
 

@@ -17,6 +17,8 @@ export type RemoteCallsDeps = {
   signerFor(uri: string): Promise<string | null>
   logger: Logger
   firstAnswerMs?: number
+  /** A call started in a followed room (it had none, as its host had told us): who started it. */
+  onStarted?: (uri: string, caller: { id: string; name: string }) => void
 }
 
 type Followed = { signer: string; running: boolean | null; waiting: Array<() => void> }
@@ -109,8 +111,12 @@ export class RemoteCalls {
   news(uri: string, frame: ServerMessage): void {
     const followed = this.#find(uri)
     if (!followed) return
+    const had = followed.running
     if (frame.type === 'call.ended') followed.running = false
     else if (frame.type === 'call.participant' || frame.type === 'call.joined') followed.running = true
+    // Only a start we saw: not knowing yet (null) is no reason to ring anyone.
+    if (had === false && followed.running && frame.type === 'call.participant')
+      this.#deps.onStarted?.(uri, { id: frame.participant.actor.id, name: frame.participant.actor.name })
   }
 
   /** The host refused to tell us about the room (no member of ours there): it is not followed any more. */

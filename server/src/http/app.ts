@@ -165,6 +165,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         local: service,
         logger: deps.logger,
         ...(deps.callCluster ? { leases: deps.callCluster.leases } : {}),
+        // A call starting in a room hosted elsewhere rings our members there, as a local call does.
+        ...(deps.push
+          ? {
+              onCallStarted: (roomId: string, caller: { id: string; name: string }) =>
+                deps.push?.notices.callStarted(roomId, caller),
+            }
+          : {}),
         // With our own SFU, calls hosted elsewhere run through it, bridged to the host's.
         ...(media.engine.topology === 'sfu'
           ? {
