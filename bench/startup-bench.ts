@@ -12,6 +12,10 @@
  * every 250 ms until it moves by less than 1 MB over 2 s (at most 20 s). Prints the medians (and
  * ranges) of both and the ratio Parley / bare. Targets from issue 11: restart < 1 s, idle < 150 MB.
  *
+ * `parley` is the command as `npm start` runs it: from the server's bundle (server/scripts/bundle.ts,
+ * built here first when stale); `sources` is the same command from the TypeScript sources (what runs
+ * when no fresh bundle exists), with the same compile cache.
+ *
  * Restart CPU time (user + system until ready) is printed too: on a shared machine wall time mostly
  * measures the wait for a core. BENCH_BEFORE=DIR adds the same command from another checkout (with
  * its own node_modules), e.g. the commit before a change, as a third row.
@@ -28,6 +32,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { buildServerBundle, bundleStaleness } from '@parley/server/bundle'
 
 // eslint-disable-next-line no-restricted-properties -- the benchmark's own knob, not server configuration
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5))
@@ -37,6 +42,8 @@ const NODE_FLAGS = ['--disable-warning=ExperimentalWarning']
 const BEFORE = process.env.BENCH_BEFORE
 const TARGETS = {
   parley: { script: join(ROOT, 'server/bin/parley.js'), args: ['serve'] },
+  // The same command without the bundle: what parley.js runs when the bundle is stale or missing.
+  sources: { script: join(ROOT, 'server/src/main.ts'), args: ['serve'] },
   bare: { script: join(ROOT, 'bench/bare-fastify-server.ts'), args: [] },
   // Optional: the same command from another checkout (e.g. before a change), started the same way.
   before: { script: join(BEFORE ?? ROOT, 'server/src/main.ts'), args: ['serve'] },
@@ -162,8 +169,10 @@ function summary(values: number[], unit: string, digits = 0): string {
   return `${m} ${unit} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`
 }
 
-const targets: Target[] = BEFORE ? ['bare', 'before', 'parley'] : ['bare', 'parley']
-const results: Record<Target, Round[]> = { parley: [], bare: [], before: [] }
+const targets: Target[] = BEFORE ? ['bare', 'before', 'sources', 'parley'] : ['bare', 'sources', 'parley']
+const results: Record<Target, Round[]> = { parley: [], sources: [], bare: [], before: [] }
+await buildServerBundle({ ifStale: true })
+if (bundleStaleness() !== null) throw new Error(`the server bundle is not fresh: ${bundleStaleness()}`)
 console.log(
   `startup bench: ${ROUNDS} rounds, Node ${process.version}, ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`,
 )
@@ -194,10 +203,13 @@ for (const row of rows)
     `  ${row.target.padEnd(6)} first start ${summary(row.cold, 'ms')}   restart ${summary(row.restart, 'ms')}, CPU ${summary(row.cpu, 'ms')}   idle ${summary(row.idle, 'MB')}`,
   )
 const row = (target: Target) => rows.find((r) => r.target === target)!
-const [bare, parley] = [row('bare'), row('parley')]
+const [bare, parley, sources] = [row('bare'), row('parley'), row('sources')]
 const ratio = (a: number[], b: number[]) => (median(a) / median(b)).toFixed(1)
 console.log(
   `\nParley / bare Fastify: first start ×${ratio(parley.cold, bare.cold)}, restart ×${ratio(parley.restart, bare.restart)} (CPU ×${ratio(parley.cpu, bare.cpu)}), idle memory ×${ratio(parley.idle, bare.idle)}`,
+)
+console.log(
+  `sources / bare Fastify: first start ×${ratio(sources.cold, bare.cold)}, restart ×${ratio(sources.restart, bare.restart)} (CPU ×${ratio(sources.cpu, bare.cpu)}), idle memory ×${ratio(sources.idle, bare.idle)}`,
 )
 if (BEFORE) {
   const before = row('before')

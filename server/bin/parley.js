@@ -10,6 +10,10 @@
 // shared by every data folder, gone with a fresh install); NODE_COMPILE_CACHE=DIR puts it elsewhere
 // and NODE_DISABLE_COMPILE_CACHE=1 turns it off (both read by Node itself). Nothing depends on it:
 // Node compiles as usual when the cache is missing, stale or cannot be written.
+//
+// It then runs the server's bundle (server/dist, built by `npm start` through server/scripts/bundle.ts)
+// when the bundle was made from exactly the files there now (server-bundle.js checks), and the
+// TypeScript sources otherwise: a stale bundle never runs, and a checkout without one works as before.
 import { existsSync } from 'node:fs'
 import { enableCompileCache } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -31,4 +35,5 @@ function compileCacheDir(from) {
 }
 
 enableCompileCache(compileCacheDir(import.meta.dirname))
-await import('../src/main.ts')
+const { freshBundle } = await import('./server-bundle.js')
+await import(freshBundle() ?? '../src/main.ts')

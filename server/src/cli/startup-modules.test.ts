@@ -4,7 +4,7 @@
  * engine, sharp, file-type, tus, web-push, rrule, undici, jsonld, OpenTelemetry's metrics SDK,
  * the OpenAPI generator or the doctor's checks is loaded by the time it is ready (undici and jsonld
  * come with the first federation fetch or activity, the generator with /api/docs). The real
- * command runs in a child process with a loader hook that records every module it loads, so the
+ * command (from its TypeScript sources) runs in a child process with a loader hook that records every module it loads, so the
  * laziness cannot regress silently when someone adds a static import. Not timed: bench:startup is.
  */
 import { describe, it } from 'node:test'
@@ -14,38 +14,12 @@ import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { LAZY } from '../testing/lazy-modules.ts'
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'parley.js')
+// The TypeScript sources (what `parley` runs without a fresh bundle): module URLs name their packages
+// and files here. server/scripts/bundle.test.ts checks the bundle's chunks against the same list.
+const MAIN = join(import.meta.dirname, '..', 'main.ts')
 const RECORDER = join(import.meta.dirname, '..', 'testing', 'module-recorder.ts')
-
-/** What must stay unloaded unless configured or used, as a pattern on module URLs. */
-const LAZY: Record<string, RegExp> = {
-  'MongoDB driver': /\/node_modules\/(mongodb|bson)\//,
-  'MongoDB store': /\/server\/src\/store\/mongo\//,
-  ioredis: /\/node_modules\/ioredis\//,
-  'S3 SDK': /\/node_modules\/@aws-sdk\//,
-  'S3 blob store': /\/server\/src\/files\/blobs\/s3-blob-store\.ts$/,
-  'Janus engine': /\/server\/src\/media\/janus\/janus-(engine|supervisor|connection|session)\.ts$/,
-  werift: /\/node_modules\/werift/,
-  sharp: /\/node_modules\/(sharp|@img)\//,
-  'exif-reader': /\/node_modules\/exif-reader\//,
-  'file-type': /\/node_modules\/file-type\//,
-  tus: /\/node_modules\/@tus\//,
-  'web-push': /\/node_modules\/web-push\//,
-  rrule: /\/node_modules\/rrule\//,
-  // The fetchers' agent (guarded-agent.ts) and Fedify's JSON-LD processor (patches/README.md).
-  undici: /\/node_modules\/undici\//,
-  jsonld: /\/node_modules\/jsonld\//,
-  // Fedify's benchmark mode only (patches/README.md).
-  'OpenTelemetry metrics SDK': /\/node_modules\/@opentelemetry\/sdk-metrics\//,
-  // The API's OpenAPI document and Swagger UI, built at their first request (http/openapi.ts).
-  '@fastify/swagger': /\/node_modules\/@fastify\/swagger(-ui)?\//,
-  yaml: /\/node_modules\/yaml\//,
-  // Only the parts that are used (their own files): not the package indexes' other backends.
-  "prom-client's default metrics": /\/node_modules\/prom-client\/lib\/(defaultMetrics|pushgateway)\.js$/,
-  "rate-limiter-flexible's other backends": /\/node_modules\/rate-limiter-flexible\/index\.js$/,
-  'doctor checks': /\/server\/src\/cli\/doctor(-media)?\.ts$/,
-}
 
 /** Runs `parley serve` until /readyz answers 200, stops it, and returns the URLs of what it loaded. */
 async function modulesLoadedBy(env: Record<string, string>): Promise<string[]> {
@@ -54,7 +28,7 @@ async function modulesLoadedBy(env: Record<string, string>): Promise<string[]> {
   try {
     const child = spawn(
       process.execPath,
-      ['--disable-warning=ExperimentalWarning', '--import', RECORDER, BIN, 'serve'],
+      ['--disable-warning=ExperimentalWarning', '--import', RECORDER, MAIN, 'serve'],
       {
         env: {
           // A clean environment: PATH and what the test gives (the machine's PARLEY_* never leak in).
