@@ -1,12 +1,14 @@
 // Whether server/dist holds a bundle of exactly the files it would be built from now. Plain
 // JavaScript, like parley.js, which asks it on every start before anything TypeScript loads (so a
 // start from the bundle never loads the TypeScript stripper). The build (server/scripts/bundle.ts)
-// writes server/dist/manifest.json last, listing every file the bundle was made from — our sources,
-// each node_modules file it took in (patched ones included), the lockfiles, the build script — with
-// its size, mtime and ctime. A file written since (an edit, a checkout, an install, patch-package)
-// has a new ctime, which no tool can set back, so a stale bundle never runs: any difference, a
-// missing file, another checkout folder or another esbuild means "not fresh", and `parley` runs the
-// TypeScript sources instead. Costs a few thousand stat() calls (≈ 10 ms), no file reads.
+// writes server/dist/manifest.json last, listing the files the bundle depends on — our sources it
+// took in, the lockfiles (npm rewrites node_modules/.package-lock.json on every install), patches/
+// and the node_modules files they patch, the build script — with size, mtime and ctime. A file
+// written since (an edit, a checkout, an install, patch-package) has a new ctime, which no tool can
+// set back, so a stale bundle never runs: any difference, a missing file, another checkout folder or
+// another esbuild means "not fresh", and `parley` runs the TypeScript sources instead. Costs a few
+// hundred stat() calls, no file reads. (A node_modules file edited by hand is not seen: run
+// `npm run build:server` after that.)
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'

@@ -138,6 +138,20 @@ describe('the server bundle', () => {
     assert.ok(text.some((chunk) => chunk.includes('sdkMetrics$parley')))
     assert.ok(text.some((chunk) => /new URL\("\.\/federation-worker-thread\.js", ?import\.meta\.url\)/.test(chunk)))
     assert.ok(!text.some((chunk) => chunk.includes('federation-worker-thread.ts"')))
+    // Re-patching or reinstalling makes it stale: the patches, the files they change and the
+    // lockfiles are in what parley checks before each start.
+    const manifest = JSON.parse(readFileSync(join(DIST, MANIFEST), 'utf8')) as { files: [string, ...number[]][] }
+    const checked = manifest.files.map(([file]) => file)
+    for (const file of [
+      'package-lock.json',
+      'node_modules/.package-lock.json',
+      'patches/@fedify+vocab+2.3.6.patch',
+      'node_modules/@fedify/vocab/dist/mod.js',
+      'node_modules/@fedify/fedify/dist/middleware-D_cNQ7Yq.js',
+      'server/src/main.ts',
+      'federation/src/guarded-agent.ts',
+    ])
+      assert.ok(checked.includes(file), file)
   })
 
   it("runs the federation worker thread's bundled entry: an instance that reports ready and closes", async () => {

@@ -20,7 +20,7 @@
  * (the manifest records it). Native and platform packages stay external (EXTERNAL).
  */
 import { randomUUID } from 'node:crypto'
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import * as esbuild from 'esbuild'
@@ -40,14 +40,35 @@ export const ENTRIES = {
  */
 const EXTERNAL = ['sharp']
 
-/** Files besides the bundle's inputs whose change must rebuild it. */
+/** Files besides the bundle's sources whose change must rebuild it. */
 const ALSO_WATCHED = [
   'package-lock.json',
-  // Written by every npm install/ci, also when it changes nothing in package-lock.json.
+  // Written by every npm install/ci/uninstall that changes node_modules, also when package-lock.json stays.
   'node_modules/.package-lock.json',
   'server/scripts/bundle.ts',
   'server/bin/server-bundle.js',
 ]
+
+/**
+ * What `parley` checks before each start: our own sources the bundle took in, and what decides the
+ * node_modules files it took in — the lockfiles above, and patches/ with every file a patch changes.
+ * Not each node_modules file: the ~2,900 stat() calls cost ≈ 30–60 ms of every start here (measured),
+ * and those files change only by an install or a patch, both covered. After editing a file in
+ * node_modules by hand, run `npm run build:server`.
+ */
+function watchedFiles(root: string, inputs: string[]): string[] {
+  const patchDir = join(root, 'patches')
+  const patches = existsSync(patchDir)
+    ? readdirSync(patchDir)
+        .filter((name) => name.endsWith('.patch'))
+        .map((name) => join('patches', name))
+    : []
+  const patched = patches.flatMap((patch) =>
+    [...readFileSync(join(root, patch), 'utf8').matchAll(/^diff --git a\/(\S+) b\//gm)].map((match) => match[1]!),
+  )
+  const sources = inputs.filter((input) => !input.split('/').includes('node_modules'))
+  return [...new Set([...sources, ...ALSO_WATCHED, ...patches, ...patched])].sort()
+}
 
 const CLOCK_MARGIN_MS = 100
 const SOURCE_FILE = /\.(?:[cm]?js|[cm]?ts)$/
@@ -150,7 +171,7 @@ export async function buildServerBundle(options: BundleOptions): Promise<boolean
   const began = Date.now()
   try {
     const inputs = await esbuildBundle(root, temporary)
-    const files = [...new Set([...inputs, ...ALSO_WATCHED])].sort().flatMap((file) => {
+    const files = watchedFiles(root, inputs).flatMap((file) => {
       const stamp = fileStamp(join(root, file))
       return stamp ? [[file, ...stamp] as const] : []
     })
