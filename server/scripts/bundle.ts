@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import * as esbuild from 'esbuild'
+import type * as Esbuild from 'esbuild'
 import { MANIFEST, MANIFEST_VERSION, REPO, bundleStaleness, distOf, fileStamp } from '../bin/server-bundle.js'
 
 export { bundleStaleness }
@@ -75,7 +75,7 @@ const SOURCE_FILE = /\.(?:[cm]?js|[cm]?ts)$/
 const WORKER_URL = /new URL\(\s*(['"])(\.{1,2}\/[^'"]+\.ts)\1\s*,\s*import\.meta\.url\s*\)/g
 
 /** The plugin that keeps every module's own location (see the top of this file). */
-function ownLocations(root: string, entries: Record<string, string>): esbuild.Plugin {
+function ownLocations(root: string, entries: Record<string, string>): Esbuild.Plugin {
   const entryNames = new Map(Object.entries(entries).map(([name, source]) => [resolve(root, source), name]))
   return {
     name: 'own-locations',
@@ -110,7 +110,7 @@ function ownLocations(root: string, entries: Record<string, string>): esbuild.Pl
 export const CHUNKS = 'chunks.json'
 
 /** esbuild's build of the server at `root` into `outDir`; resolves with the files it took in. */
-async function esbuildBundle(root: string, outDir: string): Promise<string[]> {
+async function esbuildBundle(esbuild: typeof Esbuild, root: string, outDir: string): Promise<string[]> {
   const entryPoints = Object.fromEntries(Object.entries(ENTRIES).map(([name, source]) => [name, join(root, source)]))
   const result = await esbuild.build({
     absWorkingDir: root,
@@ -159,6 +159,15 @@ export type BundleOptions = {
 export async function buildServerBundle(options: BundleOptions): Promise<boolean> {
   const log = options.log ?? ((line: string) => console.log(line))
   const root = options.root ?? REPO
+  // A development tool: an install without dev dependencies has none, and runs from the sources.
+  const esbuild = await import('esbuild').catch((error: unknown) => {
+    if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND') return null
+    throw error
+  })
+  if (!esbuild) {
+    log('server: esbuild is not installed (an install without dev dependencies): parley runs from the sources')
+    return false
+  }
   const stale = bundleStaleness(root, esbuild.version)
   if (options.ifStale && stale === null) return false
   log(
@@ -170,7 +179,7 @@ export async function buildServerBundle(options: BundleOptions): Promise<boolean
   const temporary = join(root, 'server', `.dist-${process.pid}-${randomUUID().slice(0, 8)}`)
   const began = Date.now()
   try {
-    const inputs = await esbuildBundle(root, temporary)
+    const inputs = await esbuildBundle(esbuild, root, temporary)
     const files = watchedFiles(root, inputs).flatMap((file) => {
       const stamp = fileStamp(join(root, file))
       return stamp ? [[file, ...stamp] as const] : []
