@@ -20,6 +20,7 @@ export default tseslint.config(
       'spec/**',
       'test/media/page/**',
       '**/dist/**',
+      'server/.dist-*/**',
       'test/artifacts/**',
       'test/sdk/.doctest/**',
     ],
