@@ -187,6 +187,17 @@ describe('the server bundle', () => {
     }
   })
 
+  it('npm start bundles the server when stale before the server starts', () => {
+    const { scripts } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>
+    }
+    const steps = (scripts.start ?? '').split(' && ')
+    const bundle = steps.findIndex((step) => /server\/scripts\/bundle\.ts --if-stale$/.test(step))
+    assert.ok(bundle >= 0, scripts.start)
+    assert.equal(bundle, steps.length - 2)
+    assert.match(steps.at(-1) ?? '', /parley\.js serve$/)
+  })
+
   it('is stale once one of its files changed, moved or went, and missing in another folder', () => {
     const root = mkdtempSync(join(tmpdir(), 'parley-bundle-manifest-'))
     try {

@@ -107,8 +107,8 @@ describe('web/scripts/build.ts --if-stale', () => {
     const { scripts } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>
     }
-    const [first, second] = (scripts.start ?? '').split(' && ')
-    assert.match(first ?? '', /web\/scripts\/build\.ts --if-stale$/)
-    assert.match(second ?? '', /parley\.js serve$/)
+    const steps = (scripts.start ?? '').split(' && ')
+    assert.match(steps[0] ?? '', /web\/scripts\/build\.ts --if-stale$/)
+    assert.match(steps.at(-1) ?? '', /parley\.js serve$/)
   })
 })
