@@ -272,6 +272,68 @@ test('patched @fedify/fedify: deliveries of one sender import its private key on
   assert.equal(imports, 1)
 })
 
+test("patched @fedify/fedify: a fan-out's per-inbox queue messages reference one stored payload naming the signer, not copies of the activity and keys", async (t) => {
+  const pair = await webcrypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  )
+  const kv = new MemoryKvStore()
+  const enqueued: Record<string, unknown>[] = []
+  const recording = () => {
+    const queue = new InProcessMessageQueue()
+    const enqueue = queue.enqueue.bind(queue)
+    queue.enqueue = (message, options) => (enqueued.push(message as Record<string, unknown>), enqueue(message, options))
+    const enqueueMany = queue.enqueueMany.bind(queue)
+    queue.enqueueMany = (messages, options) => (
+      enqueued.push(...(messages as Record<string, unknown>[])),
+      enqueueMany(messages, options)
+    )
+    return queue
+  }
+  // Only the fan-out queue is started: the per-inbox messages stay in the outbox queue, unsent.
+  const federation = createFederation<void>({
+    kv,
+    queue: { inbox: new InProcessMessageQueue(), outbox: recording(), fanout: recording() },
+    manuallyStartQueue: true,
+  })
+  federation
+    .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>
+      identifier === 'star' ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier }) : null,
+    )
+    .setKeyPairsDispatcher(() => [pair])
+  const ctx = federation.createContext(new URL('https://parley.example'), undefined)
+  const recipients = Array.from({ length: 10 }, (_, i) => ({
+    id: new URL(`https://remote.example/users/f${i}`),
+    inboxId: new URL(`https://remote.example/users/f${i}/inbox`),
+  }))
+  await ctx.sendActivity(
+    { identifier: 'star' },
+    recipients,
+    new Update({ id: new URL('https://parley.example/users/star#update-2'), actor: ctx.getActorUri('star') }),
+  )
+  const fanout = enqueued.find((m) => m.type === 'fanout')
+  assert.equal(fanout?.signer, 'star')
+  assert.equal(fanout?.keys, undefined)
+  const abort = new AbortController()
+  t.after(() => abort.abort())
+  void federation.startQueue(undefined, { signal: abort.signal, queue: 'fanout' })
+  const deadline = Date.now() + 10_000
+  while (enqueued.filter((m) => m.type === 'outbox').length < 10 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  const outbox = enqueued.filter((m) => m.type === 'outbox')
+  assert.equal(outbox.length, 10)
+  // Unpatched, each message carries the activity's JSON and the private keys as JWKs.
+  for (const message of outbox) {
+    assert.equal(message.activity, undefined)
+    assert.equal(message.keys, undefined)
+    assert.equal(message.payload, outbox[0]?.payload)
+  }
+  const stored = (await kv.get(['_fedify', 'outboxPayload', String(outbox[0]?.payload)])) as Record<string, unknown>
+  assert.equal(stored.signer, 'star')
+  assert.equal((stored.activity as { id?: string }).id, 'https://parley.example/users/star#update-2')
+})
+
 /**
  * Bob's federation with a queue: the inbox enqueues, and the Create listener runs from the queue
  * (as Parley's does). `loads` records what the federation's document loader was asked for.
