@@ -272,6 +272,59 @@ test('patched @fedify/fedify: deliveries of one sender import its private key on
   assert.equal(imports, 1)
 })
 
+test('patched @fedify/fedify: deliveries to one origin read and write its signature spec in the KvStore once, not per delivery', async (t) => {
+  const sink = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => res.writeHead(202).end())
+  })
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
+  t.after(() => sink.close())
+  const sinkOrigin = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`
+  const pair = await webcrypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  )
+  const kv = new MemoryKvStore()
+  const specAccess = { get: 0, set: 0 }
+  const isSpec = (key: readonly string[]) => key[1] === 'httpMessageSignaturesSpec'
+  const get = kv.get.bind(kv)
+  const set = kv.set.bind(kv)
+  kv.get = ((key: readonly string[]) => (isSpec(key) && specAccess.get++, get(key))) as typeof kv.get
+  kv.set = ((key: readonly string[], value: unknown, options?: unknown) => (
+    isSpec(key) && specAccess.set++,
+    set(key, value, options as never)
+  )) as typeof kv.set
+  const federation = createFederation<void>({ kv, queue: new InProcessMessageQueue(), allowPrivateAddress: true })
+  federation
+    .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>
+      identifier === 'star' ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier }) : null,
+    )
+    .setKeyPairsDispatcher(() => [pair])
+  const abort = new AbortController()
+  t.after(() => abort.abort())
+  void federation.startQueue(undefined, { signal: abort.signal })
+  const ctx = federation.createContext(new URL('https://parley.example'), undefined)
+  let delivered = 0
+  const recipients = Array.from({ length: 6 }, (_, i) => ({
+    id: new URL(`${sinkOrigin}/users/f${i}`),
+    inboxId: new URL(`${sinkOrigin}/users/f${i}/inbox`),
+  }))
+  sink.on('request', () => delivered++)
+  await ctx.sendActivity(
+    { identifier: 'star' },
+    recipients,
+    new Update({ id: new URL('https://parley.example/users/star#update-3'), actor: ctx.getActorUri('star') }),
+  )
+  const deadline = Date.now() + 20_000
+  while ((delivered < 6 || specAccess.set < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  assert.equal(delivered, 6)
+  // Unpatched: one read and one write per delivery (6 and 6). Concurrent first deliveries may
+  // each read before the first answer, so reads are at most the queue's concurrency.
+  assert.equal(specAccess.set, 1)
+  assert.ok(specAccess.get < 6, `${specAccess.get} reads`)
+})
+
 test("patched @fedify/fedify: a fan-out's per-inbox queue messages reference one stored payload naming the signer, not copies of the activity and keys", async (t) => {
   const pair = await webcrypto.subtle.generateKey(
     { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
