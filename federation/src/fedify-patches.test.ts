@@ -12,7 +12,7 @@ import jsonld from '@fedify/vocab-runtime/jsonld'
 import { preloadedContexts, type DocumentLoader } from '@fedify/vocab-runtime'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createFederation, InProcessMessageQueue, MemoryKvStore, exportJwk } from '@fedify/fedify'
+import { createFederation, InProcessMessageQueue, MemoryKvStore, exportJwk, type KvKey } from '@fedify/fedify'
 import { Create, CryptographicKey, Emoji, Note, Person, Update } from '@fedify/fedify/vocab'
 
 const contextLoader: DocumentLoader = (url) => {
@@ -287,14 +287,11 @@ test('patched @fedify/fedify: deliveries to one origin read and write its signat
   )
   const kv = new MemoryKvStore()
   const specAccess = { get: 0, set: 0 }
-  const isSpec = (key: readonly string[]) => key[1] === 'httpMessageSignaturesSpec'
+  const isSpec = (key: KvKey) => key[1] === 'httpMessageSignaturesSpec'
   const get = kv.get.bind(kv)
   const set = kv.set.bind(kv)
-  kv.get = ((key: readonly string[]) => (isSpec(key) && specAccess.get++, get(key))) as typeof kv.get
-  kv.set = ((key: readonly string[], value: unknown, options?: unknown) => (
-    isSpec(key) && specAccess.set++,
-    set(key, value, options as never)
-  )) as typeof kv.set
+  kv.get = ((key: KvKey) => (isSpec(key) && specAccess.get++, get(key))) as typeof kv.get
+  kv.set = (key, value, options) => (isSpec(key) && specAccess.set++, set(key, value, options))
   const federation = createFederation<void>({ kv, queue: new InProcessMessageQueue(), allowPrivateAddress: true })
   federation
     .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>

@@ -178,7 +178,11 @@ for (const [name, storage] of Object.entries(backends)) {
       sink.answer = () => (answered++ < 5 ? 202 : 'hold')
       const config: FanoutSenderConfig = { storage: storage(), keys: await fanoutSenderKeys(), concurrency }
       const child = fork(new URL('./test-support/fanout-sender.ts', import.meta.url), [
-        JSON.stringify({ config, inboxes: sink.inboxes(N), activityId: 'https://parley.example/users/star#update-kill' }),
+        JSON.stringify({
+          config,
+          inboxes: sink.inboxes(N),
+          activityId: 'https://parley.example/users/star#update-kill',
+        }),
       ])
       const exited = new Promise((resolve) => child.once('exit', resolve))
       t.after(() => child.kill('SIGKILL'))

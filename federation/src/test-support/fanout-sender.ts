@@ -7,7 +7,13 @@
  */
 import { webcrypto } from 'node:crypto'
 import { DatabaseSync } from 'node:sqlite'
-import { createExponentialBackoffPolicy, createFederation, importJwk, type KvStore, type MessageQueue } from '@fedify/fedify'
+import {
+  createExponentialBackoffPolicy,
+  createFederation,
+  importJwk,
+  type KvStore,
+  type MessageQueue,
+} from '@fedify/fedify'
 import { Person, Update } from '@fedify/fedify/vocab'
 import { Redis } from 'ioredis'
 import { SqliteKvStore } from '../kv/sqlite-kv-store.ts'
@@ -69,7 +75,11 @@ export async function openFanoutSender(config: FanoutSenderConfig): Promise<Fano
     // Fedify's own loaders: the sink is on loopback, and the Update needs only preloaded contexts.
     allowPrivateAddress: true,
     // A failed delivery is tried again within a second (retry tests).
-    outboxRetryPolicy: createExponentialBackoffPolicy({ maxAttempts: 5, initialDelay: { milliseconds: 200 }, maxDelay: { seconds: 1 } }),
+    outboxRetryPolicy: createExponentialBackoffPolicy({
+      maxAttempts: 5,
+      initialDelay: { milliseconds: 200 },
+      maxDelay: { seconds: 1 },
+    }),
   })
   federation
     .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>
