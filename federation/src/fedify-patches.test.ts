@@ -14,6 +14,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createFederation, InProcessMessageQueue, MemoryKvStore, exportJwk, type KvKey } from '@fedify/fedify'
 import { Create, CryptographicKey, Emoji, Note, Person, Update } from '@fedify/fedify/vocab'
+import { Temporal } from '@js-temporal/polyfill'
 
 const contextLoader: DocumentLoader = (url) => {
   if (!Object.hasOwn(preloadedContexts, url)) return Promise.reject(new Error(`no fetch in this test: ${url}`))
@@ -320,6 +321,62 @@ test('patched @fedify/fedify: deliveries to one origin read and write its signat
   // each read before the first answer, so reads are at most the queue's concurrency.
   assert.equal(specAccess.set, 1)
   assert.ok(specAccess.get < 6, `${specAccess.get} reads`)
+})
+
+test('patched @fedify/fedify: a delivery to a host whose circuit is closed does not read the Temporal clock for the circuit breaker', async (t) => {
+  const sink = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => res.writeHead(202).end())
+  })
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
+  t.after(() => sink.close())
+  const sinkOrigin = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`
+  const pair = await webcrypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  )
+  // A queue makes Fedify check its per-host circuit breaker around every delivery.
+  const federation = createFederation<void>({
+    kv: new MemoryKvStore(),
+    queue: new InProcessMessageQueue(),
+    allowPrivateAddress: true,
+  })
+  federation
+    .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>
+      identifier === 'star' ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier }) : null,
+    )
+    .setKeyPairsDispatcher(() => [pair])
+  const abort = new AbortController()
+  t.after(() => abort.abort())
+  void federation.startQueue(undefined, { signal: abort.signal })
+  let delivered = 0
+  sink.on('request', () => delivered++)
+  const now = Temporal.Now
+  const instant = now.instant.bind(now)
+  let clockReads = 0
+  now.instant = () => (clockReads++, instant())
+  t.after(() => {
+    now.instant = instant
+  })
+  const ctx = federation.createContext(new URL('https://parley.example'), undefined)
+  const recipients = Array.from({ length: 8 }, (_, i) => ({
+    id: new URL(`${sinkOrigin}/users/f${i}`),
+    inboxId: new URL(`${sinkOrigin}/users/f${i}/inbox`),
+  }))
+  await ctx.sendActivity(
+    { identifier: 'star' },
+    recipients,
+    new Update({ id: new URL('https://parley.example/users/star#update-4'), actor: ctx.getActorUri('star') }),
+    { fanout: 'skip' },
+  )
+  const deadline = Date.now() + 20_000
+  while (delivered < 8 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  assert.equal(delivered, 8)
+  // The signature's timestamp and the queue read the clock about twice per delivery (17 for 8
+  // when this was written); unpatched, the circuit breaker's checks before and after each send
+  // read it again (38 for 8).
+  assert.ok(clockReads < 8 * 3, `${clockReads} clock reads for 8 deliveries`)
 })
 
 test("patched @fedify/fedify: a fan-out's per-inbox queue messages reference one stored payload naming the signer, not copies of the activity and keys", async (t) => {
