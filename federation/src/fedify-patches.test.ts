@@ -12,8 +12,9 @@ import jsonld from '@fedify/vocab-runtime/jsonld'
 import { preloadedContexts, type DocumentLoader } from '@fedify/vocab-runtime'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createFederation, InProcessMessageQueue, MemoryKvStore, exportJwk } from '@fedify/fedify'
+import { createFederation, InProcessMessageQueue, MemoryKvStore, exportJwk, type KvKey } from '@fedify/fedify'
 import { Create, CryptographicKey, Emoji, Note, Person, Update } from '@fedify/fedify/vocab'
+import { Temporal } from '@js-temporal/polyfill'
 
 const contextLoader: DocumentLoader = (url) => {
   if (!Object.hasOwn(preloadedContexts, url)) return Promise.reject(new Error(`no fetch in this test: ${url}`))
@@ -270,6 +271,174 @@ test('patched @fedify/fedify: deliveries of one sender import its private key on
   assert.equal(posts, 5)
   // Unpatched, each of the 5 deliveries imports the key from its queue message again.
   assert.equal(imports, 1)
+})
+
+test('patched @fedify/fedify: deliveries to one origin read and write its signature spec in the KvStore once, not per delivery', async (t) => {
+  const sink = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => res.writeHead(202).end())
+  })
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
+  t.after(() => sink.close())
+  const sinkOrigin = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`
+  const pair = await webcrypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  )
+  const kv = new MemoryKvStore()
+  const specAccess = { get: 0, set: 0 }
+  const isSpec = (key: KvKey) => key[1] === 'httpMessageSignaturesSpec'
+  const get = kv.get.bind(kv)
+  const set = kv.set.bind(kv)
+  kv.get = ((key: KvKey) => (isSpec(key) && specAccess.get++, get(key))) as typeof kv.get
+  kv.set = (key, value, options) => (isSpec(key) && specAccess.set++, set(key, value, options))
+  const federation = createFederation<void>({ kv, queue: new InProcessMessageQueue(), allowPrivateAddress: true })
+  federation
+    .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>
+      identifier === 'star' ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier }) : null,
+    )
+    .setKeyPairsDispatcher(() => [pair])
+  const abort = new AbortController()
+  t.after(() => abort.abort())
+  void federation.startQueue(undefined, { signal: abort.signal })
+  const ctx = federation.createContext(new URL('https://parley.example'), undefined)
+  let delivered = 0
+  const recipients = Array.from({ length: 6 }, (_, i) => ({
+    id: new URL(`${sinkOrigin}/users/f${i}`),
+    inboxId: new URL(`${sinkOrigin}/users/f${i}/inbox`),
+  }))
+  sink.on('request', () => delivered++)
+  await ctx.sendActivity(
+    { identifier: 'star' },
+    recipients,
+    new Update({ id: new URL('https://parley.example/users/star#update-3'), actor: ctx.getActorUri('star') }),
+  )
+  const deadline = Date.now() + 20_000
+  while ((delivered < 6 || specAccess.set < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  assert.equal(delivered, 6)
+  // Unpatched: one read and one write per delivery (6 and 6). Concurrent first deliveries may
+  // each read before the first answer, so reads are at most the queue's concurrency.
+  assert.equal(specAccess.set, 1)
+  assert.ok(specAccess.get < 6, `${specAccess.get} reads`)
+})
+
+test('patched @fedify/fedify: a delivery to a host whose circuit is closed does not read the Temporal clock for the circuit breaker', async (t) => {
+  const sink = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => res.writeHead(202).end())
+  })
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
+  t.after(() => sink.close())
+  const sinkOrigin = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`
+  const pair = await webcrypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  )
+  // A queue makes Fedify check its per-host circuit breaker around every delivery.
+  const federation = createFederation<void>({
+    kv: new MemoryKvStore(),
+    queue: new InProcessMessageQueue(),
+    allowPrivateAddress: true,
+  })
+  federation
+    .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>
+      identifier === 'star' ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier }) : null,
+    )
+    .setKeyPairsDispatcher(() => [pair])
+  const abort = new AbortController()
+  t.after(() => abort.abort())
+  void federation.startQueue(undefined, { signal: abort.signal })
+  let delivered = 0
+  sink.on('request', () => delivered++)
+  const now = Temporal.Now
+  const instant = now.instant.bind(now)
+  let clockReads = 0
+  now.instant = () => (clockReads++, instant())
+  t.after(() => {
+    now.instant = instant
+  })
+  const ctx = federation.createContext(new URL('https://parley.example'), undefined)
+  const recipients = Array.from({ length: 8 }, (_, i) => ({
+    id: new URL(`${sinkOrigin}/users/f${i}`),
+    inboxId: new URL(`${sinkOrigin}/users/f${i}/inbox`),
+  }))
+  await ctx.sendActivity(
+    { identifier: 'star' },
+    recipients,
+    new Update({ id: new URL('https://parley.example/users/star#update-4'), actor: ctx.getActorUri('star') }),
+    { fanout: 'skip' },
+  )
+  const deadline = Date.now() + 20_000
+  while (delivered < 8 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  assert.equal(delivered, 8)
+  // The signature's timestamp and the queue read the clock about twice per delivery (17 for 8
+  // when this was written); unpatched, the circuit breaker's checks before and after each send
+  // read it again (38 for 8).
+  assert.ok(clockReads < 8 * 3, `${clockReads} clock reads for 8 deliveries`)
+})
+
+test("patched @fedify/fedify: a fan-out's per-inbox queue messages reference one stored payload naming the signer, not copies of the activity and keys", async (t) => {
+  const pair = await webcrypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  )
+  const kv = new MemoryKvStore()
+  const enqueued: Record<string, unknown>[] = []
+  const recording = () => {
+    const queue = new InProcessMessageQueue()
+    const enqueue = queue.enqueue.bind(queue)
+    queue.enqueue = (message, options) => (enqueued.push(message as Record<string, unknown>), enqueue(message, options))
+    const enqueueMany = queue.enqueueMany.bind(queue)
+    queue.enqueueMany = (messages, options) => (
+      enqueued.push(...(messages as Record<string, unknown>[])),
+      enqueueMany(messages, options)
+    )
+    return queue
+  }
+  // Only the fan-out queue is started: the per-inbox messages stay in the outbox queue, unsent.
+  const federation = createFederation<void>({
+    kv,
+    queue: { inbox: new InProcessMessageQueue(), outbox: recording(), fanout: recording() },
+    manuallyStartQueue: true,
+  })
+  federation
+    .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>
+      identifier === 'star' ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier }) : null,
+    )
+    .setKeyPairsDispatcher(() => [pair])
+  const ctx = federation.createContext(new URL('https://parley.example'), undefined)
+  const recipients = Array.from({ length: 10 }, (_, i) => ({
+    id: new URL(`https://remote.example/users/f${i}`),
+    inboxId: new URL(`https://remote.example/users/f${i}/inbox`),
+  }))
+  await ctx.sendActivity(
+    { identifier: 'star' },
+    recipients,
+    new Update({ id: new URL('https://parley.example/users/star#update-2'), actor: ctx.getActorUri('star') }),
+  )
+  const fanout = enqueued.find((m) => m.type === 'fanout')
+  assert.equal(fanout?.signer, 'star')
+  assert.equal(fanout?.keys, undefined)
+  const abort = new AbortController()
+  t.after(() => abort.abort())
+  void federation.startQueue(undefined, { signal: abort.signal, queue: 'fanout' })
+  const deadline = Date.now() + 10_000
+  while (enqueued.filter((m) => m.type === 'outbox').length < 10 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  const outbox = enqueued.filter((m) => m.type === 'outbox')
+  assert.equal(outbox.length, 10)
+  // Unpatched, each message carries the activity's JSON and the private keys as JWKs.
+  for (const message of outbox) {
+    assert.equal(message.activity, undefined)
+    assert.equal(message.keys, undefined)
+    assert.equal(message.payload, outbox[0]?.payload)
+  }
+  const stored = (await kv.get(['_fedify', 'outboxPayload', String(outbox[0]?.payload)])) as Record<string, unknown>
+  assert.equal(stored.signer, 'star')
+  assert.equal((stored.activity as { id?: string }).id, 'https://parley.example/users/star#update-2')
 })
 
 /**
