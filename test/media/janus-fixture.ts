@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import type { Page } from 'playwright-core'
-import { JanusEngine, JanusSupervisor, type Router } from '@parley/server/media'
+import { JanusEngine, JanusSupervisor, type JanusEndpoint, type Router } from '@parley/server/media'
 import { launchChromium, type LaunchedChromium } from './chromium.ts'
 import { bufferedLogger, callPage, tempDir } from './harness.ts'
 import { MEDIA_INTERFACE, requireMediaNetns } from './netns.ts'
@@ -14,6 +14,8 @@ import { startPageServer, type PageServer } from './page-server.ts'
 
 export type JanusFixture = {
   engine: JanusEngine
+  /** Janus's WebSocket API, for another engine on the same Janus (a second server node). */
+  endpoint: JanusEndpoint
   supervisor: JanusSupervisor
   janusStartupMs: number
   chromium: LaunchedChromium
@@ -60,6 +62,7 @@ export async function startJanusFixture(options: {
   const open = new Set<Page>()
   return {
     engine,
+    endpoint: started.value.endpoint,
     supervisor,
     janusStartupMs: started.value.startupMs,
     chromium,

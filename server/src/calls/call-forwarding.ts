@@ -233,9 +233,14 @@ export class CallForwarding implements CallFrontDoor {
         return
       case 'frame':
         return this.#toSession(envelope)
-      case 'left':
-        this.#routes.get(envelope.sessionId)?.rooms.delete(envelope.roomId)
+      case 'left': {
+        // The session is out of the call: its sink hears it as on one node (a peer's session needs
+        // it told, cascade/peer-sink.ts: its instance lets the call's bridges go).
+        const entry = this.#routes.get(envelope.sessionId)
+        entry?.rooms.delete(envelope.roomId)
+        entry?.sink.callLeft?.(envelope.roomId)
         return
+      }
     }
   }
 

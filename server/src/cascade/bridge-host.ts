@@ -32,9 +32,21 @@ export type BridgeHostDeps = {
   log: Logger
 }
 
+/** A channel's bridge subscriptions, whether they run on this node or on the node of their call. */
+export interface Bridges {
+  subscribe(frame: CascadeBridgeSubscribe, roomId: string): Promise<void>
+  answer(frame: CascadeBridgeAnswer): Promise<void>
+  layer(frame: CascadeBridgeLayer): Promise<void>
+  close(bridge: string): void
+  has(bridge: string): boolean
+  /** The channel is gone: every subscription it held ends. */
+  closeAll(): void
+  readonly size: number
+}
+
 type Subscription = { room: string; transport: RecvTransport; video: Consumer | undefined; closedByPeer: boolean }
 
-export class BridgeHost {
+export class BridgeHost implements Bridges {
   readonly #deps: BridgeHostDeps
   readonly #subscriptions = new Map<string, Subscription>()
 
@@ -117,6 +129,10 @@ export class BridgeHost {
     subscription.closedByPeer = true
     subscription.transport.close()
     this.#subscriptions.delete(bridge)
+  }
+
+  has(bridge: string): boolean {
+    return this.#subscriptions.has(bridge)
   }
 
   /** The channel is gone: every subscription it held ends. */

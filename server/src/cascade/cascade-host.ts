@@ -38,7 +38,8 @@ import type { Store } from '../store/ports.ts'
 import { roomTopic, type Bus, type Unsubscribe } from '../bus/bus.ts'
 import type { CallFrontDoor, CallService } from '../calls/call-service.ts'
 import { PeerSink } from './peer-sink.ts'
-import { BridgeHost } from './bridge-host.ts'
+import { BridgeHost, type Bridges } from './bridge-host.ts'
+import { callSnapshot, type HostCallRelay } from './host-call-relay.ts'
 
 export type CascadeHostDeps = {
   publicOrigin: string
@@ -51,6 +52,11 @@ export type CascadeHostDeps = {
   logger: Logger
   /** How often the channel is pinged; a channel silent for two intervals is cut off. */
   pingIntervalMs?: number
+  /**
+   * With several nodes: snapshots and bridges of calls that run on another of our nodes
+   * (host-call-relay.ts). Without it, this node's calls are all there are.
+   */
+  relay?: HostCallRelay
 }
 
 export class CascadeHost {
@@ -117,7 +123,7 @@ class PeerLink {
   #order: Promise<void> = Promise.resolve()
   #alive = true
   readonly #pinger: NodeJS.Timeout
-  readonly #bridges: BridgeHost
+  readonly #bridges: Bridges
   #closed = false
 
   constructor(
@@ -134,12 +140,10 @@ class PeerLink {
     this.#origin = origin
     this.#log = log.child({ peer: peer.origin })
     this.#onClosed = onClosed
-    this.#bridges = new BridgeHost({
-      peerOrigin: peer.origin,
-      send: (frame) => this.#send(frame),
-      call: (roomId) => deps.service.call(roomId),
-      log: this.#log,
-    })
+    const send = (frame: HostCascadeFrame) => this.#send(frame)
+    this.#bridges = deps.relay
+      ? deps.relay.link(peer.origin, send)
+      : new BridgeHost({ peerOrigin: peer.origin, send, call: (roomId) => deps.service.call(roomId), log: this.#log })
     socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary))
     socket.on('pong', () => (this.#alive = true))
     socket.on('close', () => this.#cleanup())
@@ -263,7 +267,7 @@ class PeerLink {
   }
 
   async #subscribe(room: string, roomId: string): Promise<void> {
-    if (this.#subscriptions.has(roomId)) return this.#subscribed(room, roomId)
+    if (this.#subscriptions.has(roomId)) return await this.#subscribed(room, roomId)
     if (!(await this.#peerHasMember(roomId))) return this.#refuse('not-a-participant', room)
     const subscription = this.#deps.bus
       .subscribe(roomTopic(roomId), (raw) => this.#roomFrame(room, roomId, raw))
@@ -275,7 +279,7 @@ class PeerLink {
     this.#subscriptions.set(roomId, subscription)
     if (!(await subscription)) return this.#refuse('internal-error', room)
     if (this.#closed) return void (await subscription)?.()
-    this.#subscribed(room, roomId)
+    await this.#subscribed(room, roomId)
   }
 
   /** The peer no longer follows the room: its call news and typing stop going there. */
@@ -288,26 +292,12 @@ class PeerLink {
     )?.()
   }
 
-  #subscribed(room: string, roomId: string): void {
-    const call = this.#deps.service.call(roomId)
-    this.#send({
-      type: 'cascade.subscribed',
-      room,
-      call: call
-        ? {
-            type: 'call.joined',
-            roomId,
-            callId: call.id,
-            participantId: '-',
-            engine: call.mesh ? 'mesh' : 'sfu',
-            participants: call.views(),
-            feeds: call.feeds(),
-            recording: call.recording,
-            e2ee: call.e2ee,
-            ice: { iceServers: [], expiresAt: null },
-          }
-        : null,
-    })
+  /** The subscription is live: the call as it is now (on whichever of our nodes runs it), then its news. */
+  async #subscribed(room: string, roomId: string): Promise<void> {
+    const { relay, service } = this.#deps
+    const running = service.call(roomId)
+    const call = running ? callSnapshot(running, roomId) : ((await relay?.snapshot(roomId)) ?? null)
+    this.#send({ type: 'cascade.subscribed', room, call })
   }
 
   /**

@@ -12,6 +12,7 @@ import type { CallFrontDoor, CallRunner, CallService } from '../calls/call-servi
 import type { ClusterCallLeases } from '../calls/call-lease.ts'
 import { CascadeMember, type CascadeMemberDeps } from './cascade-member.ts'
 import { CascadeHost } from './cascade-host.ts'
+import { HostCallRelay } from './host-call-relay.ts'
 import { cascadeChannelRoute } from './channel-route.ts'
 
 export type CascadeDeps = {
@@ -54,9 +55,22 @@ export function cascadeFrontDoor(
 
 /**
  * The host side: the signed channel route other instances connect to. After the realtime gateway,
- * whose WebSocket plugin it needs.
+ * whose WebSocket plugin it needs. With several nodes (`leases`), a channel on this node reaches
+ * the calls that run on the others (host-call-relay.ts).
  */
-export function installCascadeHost(app: FastifyInstance, deps: Omit<CascadeDeps, 'bus'> & { bus: Bus }): CascadeHost {
+export async function installCascadeHost(
+  app: FastifyInstance,
+  deps: Omit<CascadeDeps, 'bus'> & { bus: Bus; leases?: ClusterCallLeases },
+): Promise<CascadeHost> {
+  const { service } = deps
+  const relay = deps.leases
+    ? await HostCallRelay.start({
+        bus: deps.bus,
+        leases: deps.leases,
+        call: (roomId) => service.call(roomId),
+        logger: deps.logger,
+      })
+    : undefined
   const host = new CascadeHost({
     publicOrigin: deps.publicOrigin,
     store: deps.store,
@@ -64,8 +78,10 @@ export function installCascadeHost(app: FastifyInstance, deps: Omit<CascadeDeps,
     calls: deps.local,
     service: deps.service,
     logger: deps.logger,
+    ...(relay ? { relay } : {}),
   })
   cascadeChannelRoute(app, { federation: deps.federation, host, publicOrigin: deps.publicOrigin, logger: deps.logger })
   app.addHook('preClose', async () => host.close())
+  if (relay) app.addHook('onClose', async () => relay.close())
   return host
 }

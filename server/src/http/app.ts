@@ -259,7 +259,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.realtimeLimits ? { limits: deps.realtimeLimits } : {}),
   })
   const cascadeHost = federation
-    ? installCascadeHost(app, {
+    ? await installCascadeHost(app, {
         publicOrigin: config.publicOrigin,
         federation,
         store,
@@ -267,6 +267,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         local: calls,
         service,
         logger: deps.logger,
+        ...(deps.callCluster ? { leases: deps.callCluster.leases } : {}),
       })
     : null
   app.decorate('cascadeChannels', () => ({ toHosts: member?.hosts() ?? [], fromPeers: cascadeHost?.peers() ?? [] }))
