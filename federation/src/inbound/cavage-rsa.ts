@@ -1,6 +1,6 @@
 /**
  * The last step of a draft-cavage rsa-sha256 signature check (what Mastodon sends), done here
- * synchronously instead of by Fedify's `verifyRequestDetailed`: that one clones the request, reads
+ * directly instead of by Fedify's `verifyRequestDetailed`: that one clones the request, reads
  * its body again, digests it again with WebCrypto, reparses the header and dates with the Temporal
  * polyfill and verifies through WebCrypto's thread pool — about a tenth of the CPU of an inbound
  * activity (issue 16), for checks signature-verifier.ts has already made.
@@ -30,11 +30,11 @@ const keyObjects = new WeakMap<CryptoKey, KeyObject>()
 export type CavageRequest = { method: string; url: string; headers: Headers }
 
 /**
- * Whether the draft-cavage signature of `request` verifies with `publicKey`, for a request whose
+ * Whether the draft-cavage signature of `request` verifies with `publicKey` (resolves, never rejects), for a request whose
  * signature, digest, coverage and date signature-verifier.ts has checked; null when this cannot
  * answer exactly as Fedify would (the caller then asks Fedify).
  */
-export function verifyCavageRsa(request: CavageRequest, keyId: URL, publicKey: CryptoKey): boolean | null {
+export function verifyCavageRsa(request: CavageRequest, keyId: URL, publicKey: CryptoKey): Promise<boolean> | null {
   const algorithm = publicKey.algorithm as RsaHashedKeyAlgorithm
   if (algorithm.name !== 'RSASSA-PKCS1-v1_5' || algorithm.hash?.name !== 'SHA-256') return null
   const header = request.headers.get('signature')
@@ -63,5 +63,11 @@ export function verifyCavageRsa(request: CavageRequest, keyId: URL, publicKey: C
     .join('\n')
   let key = keyObjects.get(publicKey)
   if (key === undefined) keyObjects.set(publicKey, (key = KeyObject.from(publicKey)))
-  return verify('sha256', Buffer.from(message), key, Buffer.from(signature, 'base64'))
+  // With a callback the RSA verify runs on libuv's thread pool, as WebCrypto's did: the event loop
+  // goes on with other requests meanwhile.
+  return new Promise((resolve) =>
+    verify('sha256', Buffer.from(message), key, Buffer.from(signature, 'base64'), (error, valid) =>
+      resolve(error === null && valid),
+    ),
+  )
 }

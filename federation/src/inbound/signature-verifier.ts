@@ -103,7 +103,7 @@ export class SignatureVerifier {
       body !== null &&
       signature.spec === 'draft-cavage-http-signatures-12' &&
       key.publicKey
-        ? verifyCavageRsa(request, signature.keyId, key.publicKey)
+        ? await verifyCavageRsa(request, signature.keyId, key.publicKey)
         : null
     if (quick === true) return { ok: true, key }
     if (quick === false) return this.#invalid(signature, actorId, 'invalidSignature')
