@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHash, generateKeyPairSync, sign } from 'node:crypto'
+import { createHash, generateKeyPairSync, sign, type webcrypto } from 'node:crypto'
 import { verifyRequestDetailed, type DocumentLoader } from '@fedify/fedify'
 import { CryptographicKey } from '@fedify/fedify/vocab'
 import { Temporal } from '@js-temporal/polyfill'
@@ -58,7 +58,7 @@ function signed(
 const noFetch: DocumentLoader = (url) => Promise.reject(new Error(`not fetched: ${url}`))
 
 /** What Fedify answers for the same request and key (as signature-verifier.ts asks it). */
-async function fedify(request: Signed, publicKey: CryptoKey): Promise<boolean> {
+async function fedify(request: Signed, publicKey: webcrypto.CryptoKey): Promise<boolean> {
   const key = new CryptographicKey({
     id: new URL(KEY_ID),
     owner: new URL('https://remote.example/users/alice'),
@@ -78,7 +78,7 @@ async function fedify(request: Signed, publicKey: CryptoKey): Promise<boolean> {
 }
 
 describe('verifyCavageRsa answers as Fedify does, or not at all', () => {
-  const cases: [string, Signed, CryptoKey][] = [
+  const cases: [string, Signed, webcrypto.CryptoKey][] = [
     ['a well-signed request', signed(), alice.publicKey],
     ['signed by another key', signed({ signer: mallory }), alice.publicKey],
     ['verified with another key', signed(), mallory.publicKey],

@@ -11,7 +11,9 @@
  * Digest naming more than SHA-256, a header Fedify's parser would read differently, a key of
  * another kind, no body — returns null, and the caller asks Fedify.
  */
-import { KeyObject, verify } from 'node:crypto'
+import { KeyObject, verify, type webcrypto } from 'node:crypto'
+
+type CryptoKey = webcrypto.CryptoKey
 
 /** Fedify's reading of a draft-cavage `Signature` header (http-*.js, verifyRequestDraft). */
 function fedifyParams(header: string): Record<string, string> {
@@ -35,7 +37,7 @@ export type CavageRequest = { method: string; url: string; headers: Headers }
  * answer exactly as Fedify would (the caller then asks Fedify).
  */
 export function verifyCavageRsa(request: CavageRequest, keyId: URL, publicKey: CryptoKey): Promise<boolean> | null {
-  const algorithm = publicKey.algorithm as RsaHashedKeyAlgorithm
+  const algorithm = publicKey.algorithm as webcrypto.RsaHashedKeyAlgorithm
   if (algorithm.name !== 'RSASSA-PKCS1-v1_5' || algorithm.hash?.name !== 'SHA-256') return null
   const header = request.headers.get('signature')
   const digest = request.headers.get('digest')
