@@ -107,6 +107,8 @@ export class ParleyFederation {
       contextLoader,
       windowSeconds: signatureWindowSeconds,
       now,
+      // The fast path is one switch: with the hand-over off, Fedify checks every signature too.
+      fastRsa: deps.inboxHandOver ?? true,
     })
     this.rooms = new RoomFederation({
       origin: this.origin,

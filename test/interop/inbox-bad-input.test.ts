@@ -76,6 +76,31 @@ describe('inbox bad input: refused with 4xx and no side effect', () => {
     await refused(mismatched.status, 401, 'key owned by another actor', before)
   })
 
+  // Fedify's inbox asks the actor dispatcher only whether the recipient exists (actor-dispatcher.ts
+  // answers it without building the Person): a user gone or never there still gets a 404.
+  it('an activity for a deleted or an unknown user → 404; the actor document is still whole', async () => {
+    const dora = await parley.addUser('dora')
+    const doraInbox = `${parley.origin}/users/dora/inbox`
+    const beforeLive = await parley.store().followers.count(dora.id)
+    assert.equal(beforeLive, 0)
+    const deleted = await parley.services.accounts.deleteUser('dora')
+    assert.ok(deleted.ok)
+    const toDeleted = await mastodon.deliver(doraInbox, mastodon.fixture('follow.json', vars()))
+    assert.equal(toDeleted.status, 404, 'deleted user')
+    const toNobody = await mastodon.deliver(
+      `${parley.origin}/users/nobody-here/inbox`,
+      mastodon.fixture('follow.json', vars()),
+    )
+    assert.equal(toNobody.status, 404, 'unknown user')
+    await parley.queueDrained()
+    assert.equal(await parley.store().followers.count(dora.id), 0)
+    const person = await fetch(`${parley.origin}/users/bob`, { headers: { accept: 'application/activity+json' } })
+    assert.equal(person.status, 200)
+    const doc = (await person.json()) as { preferredUsername?: string; publicKey?: { publicKeyPem?: string } }
+    assert.equal(doc.preferredUsername, 'bob')
+    assert.match(doc.publicKey?.publicKeyPem ?? '', /BEGIN PUBLIC KEY/)
+  })
+
   it('a Digest that does not match the body → 4xx', async () => {
     const before = await snapshot()
     const signedBody = mastodon.fixture('follow.json', vars())
