@@ -140,6 +140,20 @@ export class BridgeHost implements Bridges {
     for (const bridge of [...this.#subscriptions.keys()]) this.close(bridge)
   }
 
+  /**
+   * This node stops while the channel lives on another node (host-call-relay.ts): unlike closeAll,
+   * the peer hears each subscription end (`cascade.bridge-closed`), since its channel stays open
+   * and would otherwise hold bridges that carry nothing; it subscribes again once the call runs
+   * elsewhere.
+   */
+  endAll(reason: string): void {
+    for (const [bridge, subscription] of [...this.#subscriptions]) {
+      this.#subscriptions.delete(bridge)
+      subscription.transport.close()
+      this.#deps.send({ type: 'cascade.bridge-closed', room: subscription.room, bridge, reason })
+    }
+  }
+
   /** How many subscriptions the peer holds (for tests and metrics). */
   get size(): number {
     return this.#subscriptions.size

@@ -11,6 +11,12 @@
  *   closed, refusals) come back to the channel's node and go out on the channel;
  * - `link-closed`: the channel is gone, and its bridges on every node end.
  *
+ * The ends of a relayed bridge are on two nodes, and either may go. One that stops cleanly tells
+ * the peer its bridges ended (BridgeHost.endAll); a crashed one says nothing, so every node checks
+ * the other ends of its relayed bridges by their heartbeat (call-lease.ts, every CHECK_MS): the
+ * channel's node tells the peer that the bridges of a gone call's node ended, and the call's node
+ * drops the bridges it ran for a gone channel's node.
+ *
  * The bus is our own nodes' (Redis, never reachable by peers): the channel's node checked the
  * signature and the peer's membership before anything goes on it, so what arrives is trusted.
  */
@@ -27,13 +33,16 @@ import { ErrorCodes } from '@parley/protocol'
 import type { Logger } from '../logger.ts'
 import type { Bus, Unsubscribe } from '../bus/bus.ts'
 import type { Call } from '../calls/call.ts'
-import type { CallLeases } from '../calls/call-lease.ts'
+import type { ClusterCallLeases } from '../calls/call-lease.ts'
 import { BridgeHost, MAX_BRIDGES, type Bridges } from './bridge-host.ts'
 
 export const hostRelayTopic = (nodeId: string) => `cascade-host:${nodeId}`
 
 /** How long a channel's node waits for the call's node to describe its call. */
 const SNAPSHOT_TIMEOUT_MS = 2000
+
+/** How often the nodes at the other end of relayed bridges are checked alive. */
+const CHECK_MS = 2000
 
 type BridgeFrame = CascadeBridgeSubscribe | CascadeBridgeAnswer | CascadeBridgeLayer | CascadeBridgeClose
 
@@ -62,12 +71,17 @@ export function callSnapshot(call: Call, roomId: string): ServerCallJoined {
   }
 }
 
+/** The channel's node in a `#hosted` key (`<node> <link>`). */
+const channelNode = (key: string) => key.slice(0, key.indexOf(' '))
+
 export type HostCallRelayDeps = {
   bus: Bus
-  leases: Pick<CallLeases, 'nodeId' | 'holder'>
+  leases: Pick<ClusterCallLeases, 'nodeId' | 'holder' | 'alive'>
   /** This node's running calls. */
   call(roomId: string): Call | undefined
   logger: Logger
+  /** How often other nodes holding an end of our relayed bridges are checked alive (default CHECK_MS). */
+  checkMs?: number
 }
 
 export class HostCallRelay {
@@ -80,6 +94,8 @@ export class HostCallRelay {
   readonly #hosted = new Map<string, BridgeHost>()
   readonly #snapshots = new Map<string, (call: ServerCallJoined | null) => void>()
   #unsubscribe: Unsubscribe | undefined
+  #timer: NodeJS.Timeout | undefined
+  #checking = false
 
   private constructor(deps: HostCallRelayDeps) {
     this.#deps = deps
@@ -90,6 +106,9 @@ export class HostCallRelay {
   static async start(deps: HostCallRelayDeps): Promise<HostCallRelay> {
     const relay = new HostCallRelay(deps)
     relay.#unsubscribe = await deps.bus.subscribe(hostRelayTopic(relay.#nodeId), (raw) => relay.#receive(raw))
+    relay.#timer = setInterval(() => void relay.#check(), deps.checkMs ?? CHECK_MS)
+    // The check has nothing to do once the rest of the node is gone: it must not hold it open.
+    relay.#timer.unref()
     return relay
   }
 
@@ -134,11 +153,54 @@ export class HostCallRelay {
     return bridges
   }
 
+  /** Channels of other nodes whose bridges run here (for tests and metrics). */
+  get hostedChannels(): number {
+    return this.#hosted.size
+  }
+
+  /**
+   * The node stops cleanly. The bridges it runs for channels on other nodes end, and their peers
+   * hear it (those channels stay open): otherwise a peer would keep bridges that carry nothing and
+   * never subscribe again once the call runs on another node.
+   */
   async close(): Promise<void> {
-    for (const host of this.#hosted.values()) host.closeAll()
+    clearInterval(this.#timer)
+    for (const host of this.#hosted.values()) host.endAll('node stopping')
     this.#hosted.clear()
     for (const resolve of this.#snapshots.values()) resolve(null)
     await this.#unsubscribe?.()
+  }
+
+  /**
+   * A crashed node tells nobody; its heartbeat lapses (call-lease.ts). Bridges a gone call's node
+   * ran for our channels end, and their peers hear it (so they subscribe again where the call
+   * restarts); bridges we ran for a gone channel's node are let go (nobody would close them).
+   */
+  async #check(): Promise<void> {
+    if (this.#checking) return
+    this.#checking = true
+    try {
+      const nodes = new Set<string>()
+      for (const key of this.#hosted.keys()) nodes.add(channelNode(key))
+      for (const link of this.#links.values()) for (const node of link.nodes()) nodes.add(node)
+      if (nodes.size === 0) return
+      const alive = await this.#deps.leases.alive(nodes)
+      for (const node of nodes) {
+        if (alive.has(node)) continue
+        this.#log.info({ node }, 'a node holding an end of relayed bridges is gone')
+        for (const link of this.#links.values()) link.nodeGone(node)
+        for (const [key, host] of [...this.#hosted]) {
+          if (channelNode(key) !== node) continue
+          host.closeAll()
+          this.#hosted.delete(key)
+        }
+      }
+    } catch (error) {
+      // A lookup that failed proves nobody dead: the next round asks again.
+      this.#log.warn({ err: error }, 'cannot check the nodes of relayed bridges')
+    } finally {
+      this.#checking = false
+    }
   }
 
   #publish(node: string, message: RelayMessage): void {
@@ -284,6 +346,23 @@ class RelayedBridges implements Bridges {
   fromCallNode(frame: HostCascadeFrame): void {
     if (frame.type === 'cascade.bridge-closed') this.#remote.delete(frame.bridge)
     this.#deps.send(frame)
+  }
+
+  /** The nodes running some of this channel's bridges now. */
+  nodes(): Set<string> {
+    return new Set([...this.#remote.values()].map((remote) => remote.node))
+  }
+
+  /**
+   * That node crashed: the bridges it ran are over without a word from it, so the peer hears it
+   * here, as it would from the call's node.
+   */
+  nodeGone(node: string): void {
+    for (const [bridge, remote] of [...this.#remote]) {
+      if (remote.node !== node) continue
+      this.#remote.delete(bridge)
+      this.#deps.send({ type: 'cascade.bridge-closed', room: remote.room, bridge, reason: 'node gone' })
+    }
   }
 
   /** The call's node holds the bridge no longer (its subscription was refused). */
