@@ -30,6 +30,7 @@ let a1: TestInstance
 let a2: TestInstance
 let b: TestInstance
 const noIce = () => ({ iceServers: [], expiresAt: null })
+const prefix = 'parley-cascade-host-nodes:'
 
 before(async () => {
   redis = await startRedis()
@@ -43,9 +44,8 @@ before(async () => {
     PARLEY_JANUS_ICE_INTERFACES: MEDIA_INTERFACE,
     PARLEY_CALL_LEASE_SECONDS: '5',
   }
-  const prefix = 'parley-cascade-host-nodes:'
   a1 = await startInstance({
-    env: aEnv,
+    env: { ...aEnv, PARLEY_NODE_ID: 'a1' },
     bus: new RedisBus({ url: redis.url, prefix }),
     media: { engine: channelEngine, iceServers: noIce },
   })
@@ -79,6 +79,19 @@ async function person(instance: TestInstance, name: string): Promise<Person & { 
 
 const AV = { audio: true, video: true, screen: false }
 
+async function open(origin: string, p: Person) {
+  const page = await fixture.chromium.context.newPage()
+  await page.goto(fixture.pages.page('sdk.html'))
+  await page.waitForFunction(() => 'app' in globalThis)
+  return sdkPage(page, origin, p)
+}
+
+/** Bridges B's channel asked for, on either of A's engine sessions (one Janus underneath). */
+const bridgeSubscriptions = (engine: JanusEngine) =>
+  [...engine.routers.values()].flatMap((r) =>
+    [...r.transports.values()].filter((tr) => tr.participantId.startsWith(`bridge:${b.config.publicOrigin}:`)),
+  ).length
+
 test('Cascaded SFUs with two nodes of the host A: B’s channel lands on node 1, the call runs on node 2, and every page still decodes every other through one bridge per feed (needs Janus, Chromium, Redis, netns)', (t) =>
   fixture.withLogs(async () => {
     const [alice, carol, bob] = await Promise.all([person(a1, 'alice'), person(a1, 'carol'), person(b, 'bob')])
@@ -92,18 +105,7 @@ test('Cascaded SFUs with two nodes of the host A: B’s channel lands on node 1,
     })
     assert.equal(added.status, 201, JSON.stringify(added.json))
     await inviteAndJoin(a1, alice.api, roomId, b, bob.api, 'bob')
-    const open = async (origin: string, p: Person) => {
-      const page = await fixture.chromium.context.newPage()
-      await page.goto(fixture.pages.page('sdk.html'))
-      await page.waitForFunction(() => 'app' in globalThis)
-      return sdkPage(page, origin, p)
-    }
     const [pa, pc, pb] = await Promise.all([open(a2.origin, alice), open(a1.origin, carol), open(b.origin, bob)])
-    // Bridges B's channel asked for, on either of A's engine sessions (one Janus underneath).
-    const bridgeSubscriptions = (engine: JanusEngine) =>
-      [...engine.routers.values()].flatMap((r) =>
-        [...r.transports.values()].filter((tr) => tr.participantId.startsWith(`bridge:${b.config.publicOrigin}:`)),
-      ).length
     try {
       // Alice first, on node 2: the call runs there. Then Carol through node 1 (forwarded), then Bob.
       for (const [page, room] of [
@@ -147,5 +149,59 @@ test('Cascaded SFUs with two nodes of the host A: B’s channel lands on node 1,
       assert.ok(bridged.closed)
     } finally {
       await Promise.all([pa.page.close(), pb.page.close(), pc.page.close()])
+    }
+  })(t))
+
+// Last: it stops node 2.
+// Erin's page is on node 2, which runs the call, Gina's on node 1 (her feed is still on node 2's
+// SFU), Frank's on B. When node 2 stops, B's channel on node 1 stays open: each bridge node 2 ran
+// for it must be told ended, or B would keep bridges that carry nothing. Today the node's calls
+// end before its relay does ('feed unpublished'); a bridge still open then ends with the relay
+// ('node stopping', BridgeHost.endAll).
+test('A’s node 2, running the call, stops cleanly: each bridge it ran for B’s channel on node 1 ends, and node 1 is told so for B (needs Janus, Chromium, Redis, netns)', (t) =>
+  fixture.withLogs(async () => {
+    const [erin, gina, frank] = await Promise.all([person(a1, 'erin'), person(a1, 'gina'), person(b, 'frank')])
+    const roomId = String(
+      (await erin.api('/api/v1/rooms', { method: 'POST', body: { kind: 'group', name: 'Node stops' } })).json.id,
+    )
+    const roomUri = `${a1.config.publicOrigin}/rooms/${roomId}`
+    const added = await erin.api(`/api/v1/rooms/${roomId}/participants`, {
+      method: 'POST',
+      body: { userId: gina.id, role: 'member' },
+    })
+    assert.equal(added.status, 201, JSON.stringify(added.json))
+    await inviteAndJoin(a1, erin.api, roomId, b, frank.api, 'frank')
+    // What node 2 sends node 1 for B's channel (host-call-relay.ts), read off the nodes' own bus.
+    const watcher = new RedisBus({ url: redis.url, prefix })
+    const closed = new Map<string, string>()
+    const unsubscribe = await watcher.subscribe('cascade-host:a1', (raw) => {
+      const message = JSON.parse(raw) as { type: string; frame?: { type: string; bridge: string; reason: string } }
+      if (message.type === 'to-link' && message.frame?.type === 'cascade.bridge-closed')
+        closed.set(message.frame.bridge, message.frame.reason)
+    })
+    const [pe, pg, pf] = await Promise.all([open(a2.origin, erin), open(a1.origin, gina), open(b.origin, frank)])
+    try {
+      for (const [page, room] of [
+        [pe, roomId],
+        [pg, roomId],
+        [pf, roomUri],
+      ] as const) {
+        const started = await page.start({ roomId: room, media: AV })
+        assert.ok(started.ok, JSON.stringify(started))
+      }
+      await waitFor(
+        'erin’s and gina’s feeds bridged to B through node 2',
+        async () => (bridgeSubscriptions(fixture.engine) === 2 ? true : undefined),
+        45_000,
+      )
+      assert.equal(closed.size, 0)
+      await a2.close({ keepData: true })
+      await waitFor('node 1 told that both of B’s bridges ended', async () => (closed.size === 2 ? true : undefined))
+      for (const reason of closed.values()) assert.ok(['feed unpublished', 'node stopping'].includes(reason), reason)
+      assert.equal(bridgeSubscriptions(fixture.engine), 0)
+    } finally {
+      await Promise.all([pe.page.close(), pg.page.close(), pf.page.close()])
+      await unsubscribe()
+      await watcher.close()
     }
   })(t))
