@@ -19,13 +19,14 @@ import { MANIFEST, MANIFEST_VERSION, REPO, bundleStaleness, distOf, fileStamp } 
 import { loadConfig } from '../src/config/load.ts'
 import type { WorkerReport } from '../src/federation/federation-workers.ts'
 import { LAZY } from '../src/testing/lazy-modules.ts'
+import { listening, type Listening } from '../src/testing/run-parley.ts'
 import { CHUNKS, buildServerBundle } from './bundle.ts'
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'parley.js')
 const RECORDER = join(import.meta.dirname, '..', 'src', 'testing', 'module-recorder.ts')
 const DIST = distOf(REPO)
 
-type Started = { child: ChildProcessWithoutNullStreams; port: number; output: () => string }
+type Started = Listening
 
 function parley(args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...args], {
@@ -43,17 +44,7 @@ async function serve(env: Record<string, string>): Promise<Started> {
     PARLEY_PORT: '0',
     ...env,
   })
-  let output = ''
-  child.stderr.on('data', (chunk) => (output += chunk))
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk
-      const match = /"port":(\d+)/.exec(output)
-      if (match) resolve(Number(match[1]))
-    })
-    child.once('exit', (code) => reject(new Error(`parley serve exited with ${code}: ${output}`)))
-  })
-  return { child, port, output: () => output }
+  return listening(child)
 }
 
 async function stop(server: Started): Promise<number | null> {

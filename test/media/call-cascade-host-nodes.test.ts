@@ -10,17 +10,17 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ParleyClient } from '@parley/client'
 import { RedisBus } from '@parley/server'
 import { JanusEngine } from '@parley/server/media'
 import { bufferedLogger, waitFor } from './harness.ts'
 import { startJanusFixture, type JanusFixture } from './janus-fixture.ts'
 import { MEDIA_ADDRESS, MEDIA_INTERFACE } from './netns.ts'
 import { B_ADDRESS, B_INTERFACE, startSecondJanus, type SecondJanus } from './second-janus.ts'
-import { sdkPage, type Person } from './sdk-fixture.ts'
+import { type Person } from './sdk-fixture.ts'
 import { startRedis, type RedisFixture } from './redis-fixture.ts'
 import { startInstance, type TestInstance } from '../harness/instance.ts'
-import { apiAs, inviteAndJoin, type Api } from '../harness/rooms.ts'
+import { inviteAndJoin } from '../harness/rooms.ts'
+import { openSdkPage, person } from './cascade-people.ts'
 
 let fixture: JanusFixture
 let janusB: SecondJanus
@@ -71,20 +71,9 @@ after(async () => {
   await redis?.stop()
 })
 
-async function person(instance: TestInstance, name: string): Promise<Person & { api: Api }> {
-  const { id, api } = await apiAs(instance, name, name)
-  const token = (await instance.services.accounts.createToken(id, 'page')).secret
-  return { name, id, token, rest: new ParleyClient({ baseUrl: instance.origin, auth: { token } }), api }
-}
-
 const AV = { audio: true, video: true, screen: false }
 
-async function open(origin: string, p: Person) {
-  const page = await fixture.chromium.context.newPage()
-  await page.goto(fixture.pages.page('sdk.html'))
-  await page.waitForFunction(() => 'app' in globalThis)
-  return sdkPage(page, origin, p)
-}
+const open = (origin: string, p: Person) => openSdkPage(fixture, origin, p)
 
 /** Bridges B's channel asked for, on either of A's engine sessions (one Janus underneath). */
 const bridgeSubscriptions = (engine: JanusEngine) =>

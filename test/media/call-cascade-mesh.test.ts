@@ -13,9 +13,9 @@ import { waitFor } from './harness.ts'
 import { requireMediaNetns } from './netns.ts'
 import { startPageServer, type PageServer } from './page-server.ts'
 import { sdkPage, type Person } from './sdk-fixture.ts'
-import { ParleyClient } from '@parley/client'
 import { startInstance, type TestInstance } from '../harness/instance.ts'
-import { apiAs, inviteAndJoin } from '../harness/rooms.ts'
+import { inviteAndJoin } from '../harness/rooms.ts'
+import { person } from './cascade-people.ts'
 
 let chromium: LaunchedChromium
 let pages: PageServer
@@ -34,15 +34,6 @@ after(async () => {
   await pages?.close()
   await Promise.all([a?.close(), b?.close()])
 })
-
-async function person(
-  instance: TestInstance,
-  name: string,
-): Promise<Person & { api: Awaited<ReturnType<typeof apiAs>>['api'] }> {
-  const { id, api } = await apiAs(instance, name, name)
-  const token = (await instance.services.accounts.createToken(id, 'page')).secret
-  return { name, id, token, rest: new ParleyClient({ baseUrl: instance.origin, auth: { token } }), api }
-}
 
 const AV = { audio: true, video: true, screen: false }
 

@@ -6,13 +6,13 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ParleyClient } from '@parley/client'
 import { waitFor } from './harness.ts'
 import { startJanusFixture, type JanusFixture } from './janus-fixture.ts'
 import { MEDIA_ADDRESS, MEDIA_INTERFACE } from './netns.ts'
 import { sdkPage, type Person } from './sdk-fixture.ts'
 import { startInstance, type TestInstance } from '../harness/instance.ts'
-import { apiAs, inviteAndJoin, type Api } from '../harness/rooms.ts'
+import { inviteAndJoin } from '../harness/rooms.ts'
+import { person } from './cascade-people.ts'
 
 let fixture: JanusFixture
 let a: TestInstance
@@ -33,12 +33,6 @@ after(async () => {
   await Promise.all([a?.close(), b?.close()])
   await fixture?.close()
 })
-
-async function person(instance: TestInstance, name: string): Promise<Person & { api: Api }> {
-  const { id, api } = await apiAs(instance, name, name)
-  const token = (await instance.services.accounts.createToken(id, 'page')).secret
-  return { name, id, token, rest: new ParleyClient({ baseUrl: instance.origin, auth: { token } }), api }
-}
 
 const AV = { audio: true, video: true, screen: false }
 

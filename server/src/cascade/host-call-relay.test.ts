@@ -5,6 +5,7 @@ import { InProcessBus } from '../bus/in-process-bus.ts'
 import { createLogger } from '../logger.ts'
 import { MAX_BRIDGES } from './bridge-host.ts'
 import { HostCallRelay } from './host-call-relay.ts'
+import { until } from '../testing/raw-realtime.ts'
 
 // Two of the host's nodes on one in-process bus. The leases are a fake (FakeLeases): which node
 // holds a room's call, and which nodes are alive, is what each test says, so a crashed node is one
@@ -43,14 +44,6 @@ const subscribe = (bridge: string): CascadeBridgeSubscribe => ({
   feed: 'feed-1',
 })
 
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
-
 describe('HostCallRelay across nodes', () => {
   const relays: HostCallRelay[] = []
   afterEach(async () => {
@@ -73,12 +66,12 @@ describe('HostCallRelay across nodes', () => {
     await bridges.subscribe(subscribe('br-1'), 'r1')
     assert.equal(bridges.size, 1, 'the bridge went to n2')
 
-    await until('a check finding n2 alive', () => leases.asked.some((a) => a.node === 'n2' && a.alive))
+    await until(() => leases.asked.some((a) => a.node === 'n2' && a.alive), 'a check finding n2 alive')
     assert.equal(bridges.size, 1, 'a live call’s node keeps its bridges')
     assert.equal(sent.length, 0)
 
     leases.dead.add('n2')
-    await until('the peer told', () => sent.length > 0)
+    await until(() => sent.length > 0, 'the peer told')
     assert.deepEqual(sent, [
       { type: 'cascade.bridge-closed', room: subscribe('br-1').room, bridge: 'br-1', reason: 'node gone' },
     ])
@@ -95,10 +88,10 @@ describe('HostCallRelay across nodes', () => {
     const callNode = await node(bus, leases2)
     const bridges = channelNode.link('https://b.example', () => {})
     await bridges.subscribe(subscribe('br-1'), 'r1')
-    await until('n2 holding the channel', () => callNode.hostedChannels === 1)
+    await until(() => callNode.hostedChannels === 1, 'n2 holding the channel')
 
     leases2.dead.add('n1')
-    await until('n2 letting the channel go', () => callNode.hostedChannels === 0)
+    await until(() => callNode.hostedChannels === 0, 'n2 letting the channel go')
   })
 
   it('the limit of bridges per channel counts those on every node', async () => {

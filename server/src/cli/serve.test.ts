@@ -6,24 +6,14 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
-import { runParley, spawnParley } from '../testing/run-parley.ts'
+import { listening, runParley, spawnParley } from '../testing/run-parley.ts'
 
 /** Starts `parley serve` on a free port and resolves with its port once it logs that it listens. */
 async function serve(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcessWithoutNullStreams; port: number; output: () => string }> {
   const child = spawnParley(['serve'], { PARLEY_PORT: '0', ...env })
-  let output = ''
-  child.stderr.on('data', (chunk) => (output += chunk))
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk
-      const match = /"port":(\d+)/.exec(output)
-      if (match) resolve(Number(match[1]))
-    })
-    child.on('exit', (code) => reject(new Error(`parley serve exited with ${code}: ${output}`)))
-  })
-  return { child, port, output: () => output }
+  return listening(child)
 }
 
 /** Polls `condition` every 20 ms for up to 10 s. */

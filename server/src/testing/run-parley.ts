@@ -29,3 +29,20 @@ export function spawnParley(args: string[], env: Record<string, string>): ChildP
     env: { PATH: path, ...env },
   })
 }
+
+export type Listening = { child: ChildProcessWithoutNullStreams; port: number; output: () => string }
+
+/** Resolves with the port a started `parley serve` logs that it listens on (rejects if it exits first). */
+export async function listening(child: ChildProcessWithoutNullStreams): Promise<Listening> {
+  let output = ''
+  child.stderr.on('data', (chunk) => (output += chunk))
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+      const match = /"port":(\d+)/.exec(output)
+      if (match) resolve(Number(match[1]))
+    })
+    child.once('exit', (code) => reject(new Error(`parley serve exited with ${code}: ${output}`)))
+  })
+  return { child, port, output: () => output }
+}
