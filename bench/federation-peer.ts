@@ -73,6 +73,7 @@ process.on('message', (command: Command) => {
         const latencies: number[] = []
         let next = 0
         let failures = 0
+        const cpuBefore = process.cpuUsage()
         await Promise.all(
           Array.from({ length: command.concurrency }, async () => {
             while (next < prepared.length) {
@@ -85,7 +86,8 @@ process.on('message', (command: Command) => {
             }
           }),
         )
-        return send({ type: 'ran', latencies, failures })
+        const cpu = process.cpuUsage(cpuBefore)
+        return send({ type: 'ran', latencies, failures, cpuMs: (cpu.user + cpu.system) / 1000 })
       }
       case 'stop':
         await close()

@@ -31,7 +31,12 @@ export async function onCreate(deps: InboxDeps, ctx: InboxContext<void>, create:
     deps.log.warn({ create: create.id.href }, 'Note not attributed to the activity actor refused')
     return
   }
-  const addressees = [...create.toIds, ...create.ccIds, ...object.toIds, ...object.ccIds]
+  // Mastodon addresses the activity and its note alike: each addressee is looked up once.
+  const addressees = [
+    ...new Map(
+      [...create.toIds, ...create.ccIds, ...object.toIds, ...object.ccIds].map((id) => [id.href, id]),
+    ).values(),
+  ]
   if (addressees.some((id) => PUBLIC.has(id.href))) return
   // Mastodon, Misskey and Pleroma name followers collections `{actor}/followers`.
   const conventionalFollowers = `${create.actorId.href}/followers`
