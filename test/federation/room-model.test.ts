@@ -1,5 +1,7 @@
 import { after, afterEach, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { ParleyApiError, ParleyClient, RealtimeClient, type MessageView, type ServerEvent } from '@parley/client'
 import { startInstance, eventually, printLogsOnFailure, type TestInstance } from '../harness/instance.ts'
 import { apiAs, inviteAndJoin, type Api, type Json } from '../harness/rooms.ts'
@@ -270,6 +272,38 @@ describe('The host refuses forwarded writes that must not apply; nothing is stor
     assert.equal(stored.length, 1)
     assert.ok(a.logs().some((line) => line.includes('replayed forwarded room action refused')))
     assert.equal((await texts()).filter((m) => m.body === 'let me in').length, 0)
+  })
+
+  it('an action another node of the host took between the replay check and the write is answered as a replay (409, not a 500), and stored once', async () => {
+    const forward = b.instance.federation.roomMembers
+    const first = await forward.forward('bob', roomUri, { type: 'post', body: 'raced' }, 'bob-action-race1')
+    assert.equal(first.type, 'accepted')
+    // The race, as two nodes of A sharing one store and cache see it: the second copy's look-ups ran
+    // before the first copy's write. So the cache's memory of the action is gone, and the event
+    // log's look-up answers from before the write once (a real SQLite file, reached from outside).
+    const federationDb = new DatabaseSync(join(a.dataDir, 'federation.sqlite'))
+    try {
+      const removed = federationDb
+        .prepare("DELETE FROM fedify_kv WHERE key LIKE '%room-actions%' AND key LIKE '%bob-action-race1%'")
+        .run()
+      assert.equal(removed.changes, 1)
+    } finally {
+      federationDb.close()
+    }
+    const events = a.services.store.events
+    const byAction = events.byAction.bind(events)
+    let looked = 0
+    events.byAction = async (room, action) => (looked++ === 0 ? null : byAction(room, action))
+    try {
+      const again = await forward.forward('bob', roomUri, { type: 'post', body: 'raced' }, 'bob-action-race1')
+      // Before: the event log's unique action id threw and the member got a 500 (a failed write).
+      assert.deepEqual(again, first)
+    } finally {
+      events.byAction = byAction
+    }
+    assert.equal(looked, 2, 'the replay check and the look-up after the refused write')
+    assert.equal((await texts()).filter((m) => m.body === 'raced').length, 1)
+    assert.ok(a.logs().some((line) => line.includes('forwarded room action taken meanwhile by another node')))
   })
 
   it('an unsigned or wrongly signed forwarded write is refused (401) and nothing is stored', async () => {

@@ -238,7 +238,18 @@ export async function handleRoomAction(
   }
   inFlight.add(id.href)
   try {
-    const outcome = await deps.chat.applying(id.href, () => decideRoomChat(deps, ctx, activity, roomId))
+    let outcome: Awaited<ReturnType<typeof decideRoomChat>>
+    try {
+      outcome = await deps.chat.applying(id.href, () => decideRoomChat(deps, ctx, activity, roomId))
+    } catch (error) {
+      // Another node of this instance took the same action between the look-up above and this
+      // write (the member retried on another connection): the event log's unique action id refused
+      // the second copy, which rolled back. The member gets the replay answer, not a 500.
+      const seq = await deps.chat.appliedAction(roomId, id.href)
+      if (seq === null) throw error
+      deps.log.warn({ roomId, activity: id.href }, 'forwarded room action taken meanwhile by another node')
+      return answer(409, 'action-replayed', undefined, { seq })
+    }
     if (outcome === null) return answer(400, 'validation-failed', 'Not a chat action')
     if (!outcome.ok) {
       deps.log.info({ roomId, activity: id.href, reason: outcome.reason }, 'forwarded room action refused')
