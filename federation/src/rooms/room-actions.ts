@@ -244,7 +244,8 @@ export async function handleRoomAction(
     } catch (error) {
       // Another node of this instance took the same action between the look-up above and this
       // write (the member retried on another connection): the event log's unique action id refused
-      // the second copy, which rolled back. The member gets the replay answer, not a 500.
+      // the second copy's event (a post's message is rolled back with it; an edit wrote the same
+      // text again). The member gets the replay answer, not a 500.
       const seq = await deps.chat.appliedAction(roomId, id.href)
       if (seq === null) throw error
       deps.log.warn({ roomId, activity: id.href }, 'forwarded room action taken meanwhile by another node')
