@@ -176,7 +176,8 @@ export class ParleyFederation {
       federation,
       roomAction: (request, roomId) => this.rooms.handleAction(request, roomId),
       roomParticipants: (request, roomId) => this.rooms.handleParticipants(request, roomId),
-      gate: new InboundGate({ verifier, contextLoader }),
+      // The compact reader is part of the same fast path as the hand-over: one switch for both.
+      gate: new InboundGate({ verifier, contextLoader, compactReader: deps.inboxHandOver ?? true }),
       handOver: deps.inboxHandOver ?? true,
       policy,
       replays,

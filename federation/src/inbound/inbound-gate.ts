@@ -17,11 +17,18 @@ import type { DocumentLoader } from '@fedify/fedify'
 import { Activity, Delete, type CryptographicKey } from '@fedify/fedify/vocab'
 import type { InboundRefusal } from './inbound-refusal.ts'
 import type { SignatureVerifier } from './signature-verifier.ts'
+import { readCompactActivity } from './compact-reader.ts'
 
 export type InboundGateOptions = {
   /** The signature checks shared with the call channel. */
   verifier: SignatureVerifier
   contextLoader: DocumentLoader
+  /**
+   * Whether the common Mastodon shape is read without JSON-LD expansion (compact-reader.ts: the
+   * same objects, anything unusual parsed in full). Default true; off with the hand-over, so the
+   * security suite runs both ways.
+   */
+  compactReader?: boolean
 }
 
 /**
@@ -91,12 +98,11 @@ export class InboundGate {
     } catch {
       return null
     }
-    let activity: Activity
+    const loaders = { documentLoader, contextLoader: this.#options.contextLoader }
+    let activity: Activity | undefined =
+      this.#options.compactReader === false ? undefined : readCompactActivity(json, loaders)
     try {
-      activity = await Activity.fromJsonLd(json, {
-        documentLoader,
-        contextLoader: this.#options.contextLoader,
-      })
+      activity ??= await Activity.fromJsonLd(json, loaders)
     } catch {
       return null
     }
