@@ -1,12 +1,10 @@
 /**
- * Deliveries (POSTs to remote inboxes) are sent by Fedify 2.3.6 itself with the global `fetch`:
- * `sendActivity` takes no fetch function or dispatcher, so our connect-time check cannot reach
- * them, and Fedify checks no inbox address at all. What we can do is check each outbox message
- * as the queue hands it to Fedify, just before the send: an inbox that is not https or is, or
- * resolves to, a non-public address (unless on a test network) is dropped with a warning instead
- * of being delivered and retried. This is the same pre-check as fetches get, so DNS rebinding
- * between it and Fedify's connect is not stopped for deliveries (they are blind POSTs: the
- * answer's body is not read back into anything).
+ * Deliveries (POSTs to remote inboxes) are sent by Fedify itself, which checks no inbox address.
+ * Each outbox message is checked here as the queue hands it to Fedify, just before the send: an
+ * inbox that is not https or is, or resolves to, a non-public address (unless on a test network)
+ * is dropped with a warning instead of being delivered and retried for days. The POST itself goes
+ * through the remote fetcher's guarded agent (delivery-post.ts, Fedify's patched `deliveryFetch`),
+ * whose connect-time check stops DNS rebinding between this check and the connect.
  */
 import type { MessageQueue, MessageQueueEnqueueOptions, MessageQueueListenOptions } from '@fedify/fedify'
 import { remoteFetchErrorCode } from './fetch-errors.ts'

@@ -109,8 +109,10 @@ export class FederationCore {
     this.contextLoader = loaders.contextLoaderFactory({})
     this.fedify = createFederation<void>({
       kv: deps.kv,
-      // Fedify sends deliveries with the global fetch: the inbox address is checked as they leave the queue.
+      // The inbox address is checked as a delivery leaves the queue (a clear early refusal), and
+      // again at connect time: deliveries are posted on the fetcher's guarded agent.
       queue: new DeliveryAddressGuard(deps.queue, (url) => fetcher.checkUrl(url), log),
+      deliveryFetch: fetcher.post,
       origin: this.origin,
       manuallyStartQueue: true,
       // Our loaders refuse private addresses (unless on a test network), limit size and time, send our User-Agent.

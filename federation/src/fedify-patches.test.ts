@@ -568,3 +568,51 @@ test("patched @fedify/fedify: a personal inbox's activity handled without fetchi
   // Unpatched, the inbox request and the queued handling each read them (to make a signing loader).
   assert.deepEqual(keyPairLookups, [])
 })
+
+test("patched @fedify/fedify: deliveries and their double-knock retry are posted with the federation's deliveryFetch", async (t) => {
+  const pair = await webcrypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  )
+  const posted: Request[] = []
+  // The first answer refuses the signature, so Fedify knocks again with the other spec.
+  const deliveryFetch = async (request: Request) => {
+    posted.push(request)
+    return new Response(null, { status: posted.length === 1 ? 401 : 202 })
+  }
+  const federation = createFederation<void>({
+    kv: new MemoryKvStore(),
+    queue: new InProcessMessageQueue(),
+    allowPrivateAddress: true,
+    deliveryFetch,
+  })
+  federation
+    .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>
+      identifier === 'star' ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier }) : null,
+    )
+    .setKeyPairsDispatcher(() => [pair])
+  const abort = new AbortController()
+  t.after(() => abort.abort())
+  void federation.startQueue(undefined, { signal: abort.signal })
+  const ctx = federation.createContext(new URL('https://parley.example'), undefined)
+  // An address nothing listens on: unpatched Fedify posts with the global fetch, which fails there.
+  const recipient = {
+    id: new URL('https://inbox.invalid/users/f'),
+    inboxId: new URL('https://inbox.invalid/users/f/inbox'),
+  }
+  await ctx.sendActivity(
+    { identifier: 'star' },
+    recipient,
+    new Update({ id: new URL('https://parley.example/users/star#update-9'), actor: ctx.getActorUri('star') }),
+  )
+  const deadline = Date.now() + 20_000
+  while (posted.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  assert.equal(posted.length, 2, 'the delivery and its second knock')
+  for (const request of posted) {
+    assert.equal(request.url, 'https://inbox.invalid/users/f/inbox')
+    assert.equal(request.method, 'POST')
+  }
+  const specs = posted.map((request) => (request.headers.has('signature-input') ? 'rfc9421' : 'draft-cavage'))
+  assert.deepEqual(specs, ['rfc9421', 'draft-cavage'])
+})

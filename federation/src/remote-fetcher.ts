@@ -13,6 +13,7 @@ import { FetchError } from '@fedify/fedify'
 import type { Agent } from 'undici'
 import { bareHost, isPublicAddress, resolveAll, systemLookup } from './address-policy.ts'
 import { guardedAgent } from './guarded-agent.ts'
+import { deliveryPost, type DeliveryPost } from './delivery-post.ts'
 import {
   DocumentTooLargeError,
   FetchTimeoutError,
@@ -65,11 +66,18 @@ export class RemoteFetcher {
   #closed = false
 
   readonly #isPublic: (address: string) => boolean
+  /** Posts a delivery on the same guarded agent (delivery-post.ts): Fedify's `deliveryFetch`. */
+  readonly post: DeliveryPost
 
   constructor(limits: FetchLimits, options: FetcherTestOptions = {}) {
     this.limits = Object.freeze({ ...limits })
     this.#lookup = options.lookup ?? systemLookup
     this.#isPublic = options.isPublicAddress ?? isPublicAddress
+    this.post = deliveryPost({
+      dispatcher: () => this.#dispatcher(),
+      userAgent: this.limits.userAgent,
+      timeoutMs: this.limits.timeoutMs,
+    })
   }
 
   #dispatcher(): Agent {
