@@ -19,6 +19,7 @@ import type {
 import { durationMs } from './sqlite-database.ts'
 import { runPollWorkers, wakeEvent } from './poll-workers.ts'
 import { pendingOf, type QueuePending } from './queue-pending.ts'
+import { GroupCommit } from './group-commit.ts'
 
 export type SqliteMessageQueueOptions = {
   /** Table name (letters, digits, underscores). Default `fedify_queue`. */
@@ -61,6 +62,8 @@ export class SqliteMessageQueue implements MessageQueue {
   readonly #channel: BroadcastChannel | null
   /** Wake-ups of delayed messages not yet due: cleared on close, so none posts to a closed channel. */
   readonly #delayedWakes = new Set<NodeJS.Timeout>()
+  /** Inserts and removals of one turn of the event loop, written in one transaction (group-commit.ts). */
+  readonly #commits: GroupCommit
   #closed = false
   #handled = 0
 
@@ -73,6 +76,7 @@ export class SqliteMessageQueue implements MessageQueue {
     this.#concurrency = Math.max(1, options.concurrency ?? 16)
     this.#now = options.now ?? Date.now
     this.#onError = options.onError ?? (() => {})
+    this.#commits = new GroupCommit(db)
     this.#channel = options.wakeChannel ? new BroadcastChannel(options.wakeChannel) : null
     if (this.#channel) {
       // Never keeps the process alive; closed with close().
@@ -125,21 +129,9 @@ export class SqliteMessageQueue implements MessageQueue {
     if (messages.length === 0) return
     const now = this.#now()
     const delay = durationMs(options?.delay)
-    const insert = this.#sql.insert
     const orderingKey = options?.orderingKey ?? null
-    // One message (every inbound activity) is one statement, atomic on its own: no transaction
-    // around it (three statements more per activity, for nothing).
-    if (messages.length === 1) insert.run(JSON.stringify(messages[0]), orderingKey, now + delay, now)
-    else {
-      this.#db.exec('BEGIN IMMEDIATE')
-      try {
-        for (const message of messages) insert.run(JSON.stringify(message), orderingKey, now + delay, now)
-        this.#db.exec('COMMIT')
-      } catch (error) {
-        this.#db.exec('ROLLBACK')
-        throw error
-      }
-    }
+    const rows = messages.map((message) => [JSON.stringify(message), orderingKey, now + delay, now] as const)
+    await this.#commits.write((batch) => batch.push(...rows.map((row) => () => this.#sql.insert.run(...row))))
     // As many sleeping workers as there are new messages: waking all of them for one message
     // would make the others run a claim for nothing.
     const wake = () => {
@@ -224,7 +216,8 @@ export class SqliteMessageQueue implements MessageQueue {
       this.#onError(error)
     } finally {
       clearInterval(renew)
-      this.#sql.remove.run(claimed.id)
+      // With the other removals (and enqueues) of this turn of the event loop: one commit.
+      await this.#commits.write((batch) => batch.push(() => this.#sql.remove.run(claimed.id))).catch(this.#onError)
       this.#handled++
     }
   }
