@@ -1,9 +1,13 @@
 /**
  * When the federation worker threads run (federation-workers.ts): each extra thread is a whole copy
  * of the instance (≈ 140 MB and a second of CPU to start), which an instance that federates little
- * never needs. So the main thread runs the queue alone, a thread starts when a backlog builds (more
- * messages due than the threads running can take at once) and stops again once the queue has been
- * empty for a while. Pure, so the rule is tested as a table; the workers ask it on every check.
+ * never needs. So the main thread runs the queue alone, a thread starts when a backlog lasts (more
+ * messages due than the threads running can take at once, at two checks in a row, and not falling
+ * fast enough to be gone within `drainWithinMs`) and stops again once the queue has been empty for
+ * a while. A burst the running threads clear in a second or two (a fan-out of a thousand
+ * deliveries) is left to them: a thread started for it would spend its start-up second on the same
+ * two cores and then find the queue nearly empty. Pure, so the rule is tested as a table; the
+ * workers ask it on every check.
  */
 
 export type ScalingLimits = {
@@ -16,9 +20,16 @@ export type ScalingLimits = {
   backlog: number
   /** How long the queue has been empty before one thread stops. Default one minute. */
   idleMs: number
+  /**
+   * A backlog falling fast enough to be gone within this is left to the running threads. Default
+   * 5 s: a thread costs about a second of CPU to start, and runs slower than a warm one for its
+   * first few seconds; the first fan-out after start-up (connections opening, code compiling)
+   * falls at half the pace of later ones and is still not worth one.
+   */
+  drainWithinMs: number
 }
 
-export const DEFAULT_SCALING: Omit<ScalingLimits, 'max'> = { backlog: 32, idleMs: 60_000 }
+export const DEFAULT_SCALING: Omit<ScalingLimits, 'max'> = { backlog: 32, idleMs: 60_000, drainWithinMs: 5000 }
 
 export type ScalingState = {
   /** Messages due now and not taken by anyone. */
@@ -28,12 +39,21 @@ export type ScalingState = {
   /** Since when nothing has been due (null: something is due now). */
   emptySinceMs: number | null
   now: number
+  /** What the check before saw (null at the first check). */
+  previous: { ready: number; at: number } | null
 }
 
 export type ScalingDecision = 'start' | 'stop' | 'keep'
 
 export function decideScaling(state: ScalingState, limits: ScalingLimits): ScalingDecision {
-  if (state.ready >= limits.backlog && state.running < limits.max) return 'start'
+  if (state.ready >= limits.backlog && state.running < limits.max && lasts(state, limits)) return 'start'
   if (state.running > 0 && state.emptySinceMs !== null && state.now - state.emptySinceMs >= limits.idleMs) return 'stop'
   return 'keep'
+}
+
+/** Whether a backlog seen now was there at the check before too and will not be gone soon. */
+function lasts({ ready, now, previous }: ScalingState, limits: ScalingLimits): boolean {
+  if (previous === null || previous.ready < limits.backlog || now <= previous.at) return false
+  const fallingPerMs = (previous.ready - ready) / (now - previous.at)
+  return fallingPerMs <= 0 || ready / fallingPerMs > limits.drainWithinMs
 }

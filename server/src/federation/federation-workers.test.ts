@@ -18,22 +18,42 @@ import { decideScaling, type ScalingLimits, type ScalingState } from './federati
 import { FederationWorkers } from './federation-workers.ts'
 
 describe('decideScaling()', () => {
-  const limits: ScalingLimits = { max: 1, backlog: 32, idleMs: 60_000 }
+  const limits: ScalingLimits = { max: 1, backlog: 32, idleMs: 60_000, drainWithinMs: 5000 }
+  /** A backlog of `ready` seen 500 ms after the check before saw `before`. */
+  const backlog = (ready: number, before: number, running = 0): ScalingState => ({
+    ready,
+    running,
+    emptySinceMs: null,
+    now: 10_500,
+    previous: { ready: before, at: 10_000 },
+  })
   const cases: [string, ScalingState, ScalingLimits, string][] = [
-    ['idle, nothing runs', { ready: 0, running: 0, emptySinceMs: 0, now: 120_000 }, limits, 'keep'],
-    ['work below the bar', { ready: 31, running: 0, emptySinceMs: null, now: 0 }, limits, 'keep'],
-    ['a backlog starts a thread', { ready: 32, running: 0, emptySinceMs: null, now: 0 }, limits, 'start'],
-    ['no more than allowed', { ready: 500, running: 1, emptySinceMs: null, now: 0 }, limits, 'keep'],
+    ['idle, nothing runs', { ready: 0, running: 0, emptySinceMs: 0, now: 120_000, previous: null }, limits, 'keep'],
+    ['work below the bar', backlog(31, 31), limits, 'keep'],
+    ['a lasting backlog starts a thread', backlog(32, 32), limits, 'start'],
+    ['a growing backlog starts a thread', backlog(900, 400), limits, 'start'],
+    ['a backlog seen once waits for the next check', { ...backlog(500, 0), previous: null }, limits, 'keep'],
+    ['a backlog that was not there before waits', backlog(500, 10), limits, 'keep'],
+    // 1,000 → 500 in 500 ms: gone in another 500 ms, less than a thread costs to start.
+    ['a backlog falling fast is left to the running threads', backlog(500, 1000), limits, 'keep'],
+    // 5,000 → 4,800 in 500 ms: 12 s more at that pace.
+    ['a backlog falling slowly starts a thread', backlog(4800, 5000), limits, 'start'],
+    ['no more than allowed', backlog(500, 500, 1), limits, 'keep'],
+    ['the next thread on a lasting backlog', backlog(40, 40, 1), { ...limits, max: 3 }, 'start'],
+    ['work keeps a thread', { ...backlog(1, 1, 1) }, limits, 'keep'],
     [
-      'the next thread on a lasting backlog',
-      { ready: 40, running: 1, emptySinceMs: null, now: 0 },
-      { ...limits, max: 3 },
-      'start',
+      'a short quiet keeps it',
+      { ready: 0, running: 1, emptySinceMs: 10_000, now: 69_999, previous: null },
+      limits,
+      'keep',
     ],
-    ['work keeps a thread', { ready: 1, running: 1, emptySinceMs: null, now: 0 }, limits, 'keep'],
-    ['a short quiet keeps it', { ready: 0, running: 1, emptySinceMs: 10_000, now: 69_999 }, limits, 'keep'],
-    ['a long quiet stops one', { ready: 0, running: 1, emptySinceMs: 10_000, now: 70_000 }, limits, 'stop'],
-    ['none allowed', { ready: 1000, running: 0, emptySinceMs: null, now: 0 }, { ...limits, max: 0 }, 'keep'],
+    [
+      'a long quiet stops one',
+      { ready: 0, running: 1, emptySinceMs: 10_000, now: 70_000, previous: null },
+      limits,
+      'stop',
+    ],
+    ['none allowed', backlog(1000, 1000), { ...limits, max: 0 }, 'keep'],
   ]
   for (const [name, state, given, expected] of cases)
     it(name, () => assert.equal(decideScaling(state, given), expected))
