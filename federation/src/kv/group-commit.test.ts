@@ -36,7 +36,7 @@ describe('GroupCommit: the writes of one turn of the event loop in one transacti
   it('commits the writes of callers in the same turn together, and each caller learns of it only once they are on disk', async () => {
     const { db, begun, insert, rows, close } = database()
     try {
-      const commits = new GroupCommit(db)
+      const commits = GroupCommit.of(db)
       const written = ['a', 'b', 'c'].map((v) => commits.write((batch) => batch.push(() => insert.run(v))))
       assert.deepEqual(rows(), [], 'nothing is written before the turn ends')
       await Promise.all(written)
@@ -53,7 +53,7 @@ describe('GroupCommit: the writes of one turn of the event loop in one transacti
   it('a failing write rolls the whole batch back and fails every caller in it; the next turn writes again', async () => {
     const { db, insert, rows, close } = database()
     try {
-      const commits = new GroupCommit(db)
+      const commits = GroupCommit.of(db)
       const ok = commits.write((batch) => batch.push(() => insert.run('x')))
       const duplicate = commits.write((batch) =>
         batch.push(

@@ -11,23 +11,36 @@
 import type { DatabaseSync } from 'node:sqlite'
 
 type Write = () => void
-type Waiting = { writes: Write[]; resolve: () => void; reject: (error: unknown) => void }
+type Waiting = { writes: Write[]; atomic: boolean; resolve: () => void; reject: (error: unknown) => void }
+
+/** One per database connection: the queues and the KV store of one file share its batches. */
+const perDatabase = new WeakMap<DatabaseSync, GroupCommit>()
 
 export class GroupCommit {
   readonly #db: DatabaseSync
   #waiting: Waiting[] = []
 
-  constructor(db: DatabaseSync) {
+  private constructor(db: DatabaseSync) {
     this.#db = db
   }
 
-  /** Adds this caller's writes to the turn's batch; resolves once they are committed. */
-  write(add: (batch: Write[]) => void): Promise<void> {
+  /** The group commit of this connection. */
+  static of(db: DatabaseSync): GroupCommit {
+    let commits = perDatabase.get(db)
+    if (!commits) perDatabase.set(db, (commits = new GroupCommit(db)))
+    return commits
+  }
+
+  /**
+   * Adds this caller's writes to the turn's batch; resolves once they are committed. `atomic`:
+   * the writes read before they write (a compare-and-set), so they need a transaction even alone.
+   */
+  write(add: (batch: Write[]) => void, atomic = false): Promise<void> {
     const writes: Write[] = []
     add(writes)
     return new Promise<void>((resolve, reject) => {
       if (this.#waiting.length === 0) setImmediate(() => this.#commit())
-      this.#waiting.push({ writes, resolve, reject })
+      this.#waiting.push({ writes, atomic, resolve, reject })
     })
   }
 
@@ -36,7 +49,7 @@ export class GroupCommit {
     this.#waiting = []
     try {
       // One write alone is atomic without a transaction (and saves its BEGIN and COMMIT).
-      const single = waiting.length === 1 && waiting[0]!.writes.length === 1
+      const single = waiting.length === 1 && waiting[0]!.writes.length === 1 && !waiting[0]!.atomic
       if (!single) this.#db.exec('BEGIN IMMEDIATE')
       try {
         for (const { writes } of waiting) for (const write of writes) write()

@@ -2,11 +2,16 @@
  * Fedify's KvStore on `node:sqlite` for the embedded mode: keys are stored as their JSON encoding,
  * values as JSON, with an optional expiry (epoch ms). Expired entries are invisible at once and
  * swept on writes. `cas` runs in an immediate transaction so it is atomic across connections.
+ * Writes join the connection's group commit (group-commit.ts), shared with the queues of the same
+ * file: an inbound activity's replay key, idempotence record and queue message, and those of the
+ * other requests of the same turn of the event loop, are committed together, each caller answered
+ * once its write is on disk. Reads are not delayed; a write is seen once its promise resolved.
  */
 import { isDeepStrictEqual } from 'node:util'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { KvKey, KvStore, KvStoreListEntry, KvStoreSetOptions } from '@fedify/fedify'
 import { durationMs } from './sqlite-database.ts'
+import { GroupCommit } from './group-commit.ts'
 
 const SWEEP_EVERY_WRITES = 200
 
@@ -20,6 +25,7 @@ export class SqliteKvStore implements KvStore {
   readonly #db: DatabaseSync
   readonly #table: string
   readonly #now: () => number
+  readonly #commits: GroupCommit
   #writes = 0
   /** Compiled once: Fedify reads and writes this store several times per activity. */
   readonly #sql: { read: StatementSync; write: StatementSync; remove: StatementSync; sweep: StatementSync }
@@ -30,6 +36,7 @@ export class SqliteKvStore implements KvStore {
     this.#db = db
     this.#table = table
     this.#now = options.now ?? Date.now
+    this.#commits = GroupCommit.of(db)
     db.exec(`CREATE TABLE IF NOT EXISTS "${table}" (
       key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at INTEGER) STRICT;
       CREATE INDEX IF NOT EXISTS "${table}_expiry" ON "${table}" (expires_at) WHERE expires_at IS NOT NULL;`)
@@ -48,7 +55,7 @@ export class SqliteKvStore implements KvStore {
     return this.#read(key) as T | undefined
   }
 
-  /** Synchronous, so that `cas` never yields inside its transaction. */
+  /** Synchronous, so that `cas` never yields inside the batch's transaction. */
   #read(key: KvKey): unknown {
     const row = this.#sql.read.get(encodeKey(key), this.#now())
     return row === undefined ? undefined : JSON.parse(String(row.value))
@@ -56,31 +63,33 @@ export class SqliteKvStore implements KvStore {
 
   async set(key: KvKey, value: unknown, options?: KvStoreSetOptions): Promise<void> {
     if (value === undefined) return this.delete(key)
-    this.#write(key, value, options)
+    // Encoded now: a caller may change the value object once set() has returned its promise.
+    const row = this.#row(key, value, options)
+    await this.#commits.write((batch) => batch.push(() => this.#sql.write.run(...row)))
     this.#maybeSweep()
   }
 
   async delete(key: KvKey): Promise<void> {
-    this.#sql.remove.run(encodeKey(key))
+    const encoded = encodeKey(key)
+    await this.#commits.write((batch) => batch.push(() => this.#sql.remove.run(encoded)))
   }
 
   async cas(key: KvKey, expectedValue: unknown, newValue: unknown, options?: KvStoreSetOptions): Promise<boolean> {
-    // No await between BEGIN and COMMIT: another connection in this thread would wait on the lock forever.
-    this.#db.exec('BEGIN IMMEDIATE')
-    try {
-      const current = this.#read(key)
-      if (!isDeepStrictEqual(current, expectedValue)) {
-        this.#db.exec('ROLLBACK')
-        return false
-      }
-      if (newValue === undefined) this.#sql.remove.run(encodeKey(key))
-      else this.#write(key, newValue, options)
-      this.#db.exec('COMMIT')
-      return true
-    } catch (error) {
-      this.#db.exec('ROLLBACK')
-      throw error
-    }
+    const encoded = encodeKey(key)
+    const row = newValue === undefined ? null : this.#row(key, newValue, options)
+    let swapped = false
+    // Read and written inside the batch's immediate transaction: atomic across connections too.
+    await this.#commits.write(
+      (batch) =>
+        batch.push(() => {
+          swapped = isDeepStrictEqual(this.#read(key), expectedValue)
+          if (!swapped) return
+          if (row === null) this.#sql.remove.run(encoded)
+          else this.#sql.write.run(...row)
+        }),
+      true,
+    )
+    return swapped
   }
 
   async *list(prefix?: KvKey): AsyncIterable<KvStoreListEntry> {
@@ -104,9 +113,10 @@ export class SqliteKvStore implements KvStore {
     return Number(this.#sql.sweep.run(this.#now()).changes)
   }
 
-  #write(key: KvKey, value: unknown, options?: KvStoreSetOptions): void {
+  /** The row a write stores: encoded key, JSON value, expiry. */
+  #row(key: KvKey, value: unknown, options?: KvStoreSetOptions): [string, string, number | null] {
     const ttl = options?.ttl === undefined ? null : this.#now() + durationMs(options.ttl)
-    this.#sql.write.run(encodeKey(key), JSON.stringify(value), ttl)
+    return [encodeKey(key), JSON.stringify(value), ttl]
   }
 
   #maybeSweep(): void {

@@ -76,7 +76,7 @@ export class SqliteMessageQueue implements MessageQueue {
     this.#concurrency = Math.max(1, options.concurrency ?? 16)
     this.#now = options.now ?? Date.now
     this.#onError = options.onError ?? (() => {})
-    this.#commits = new GroupCommit(db)
+    this.#commits = GroupCommit.of(db)
     this.#channel = options.wakeChannel ? new BroadcastChannel(options.wakeChannel) : null
     if (this.#channel) {
       // Never keeps the process alive; closed with close().
