@@ -58,10 +58,17 @@ describe('federation workers share the queue', () => {
     assert.equal(workers.running, 1)
     const handledBefore = parley.instance.services.federation.queueHandled() + (await workers.handled())
 
+    // Each note names a picture its server is slow to fail to give (200 ms, then 404), so that every
+    // handler holds a hand that long and the main thread's 16 are soon all busy: a backlog the worker
+    // thread takes from. (Without it the main thread, answering the POSTs of this very process,
+    // takes each message as it comes and the worker never needs to.) The text then arrives alone.
+    const missing = mastodon.slowMissingMedia('/system/media_attachments/files/113/original/gone.png', 200)
     const sends = Array.from({ length: N }, (_, i) =>
       mastodon.prepare(
         inbox,
-        mastodon.fixture('create-direct-note.json', vars).replace('meeting?', `meeting? #${i + 1}`),
+        mastodon
+          .fixture('create-direct-note-media.json', { ...vars, MEDIA_URL: missing, MEDIA_TYPE: 'image/png' })
+          .replace('this morning', `this morning — meeting? #${i + 1}`),
       ),
     )
     const statuses = await Promise.all(sends.map((send) => send()))

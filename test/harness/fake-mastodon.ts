@@ -63,6 +63,11 @@ export type FakeMastodon = {
   deleteAccount(): void
   /** Serves `body` at `path` (a media file, as Mastodon's media server would); answers its URL. */
   serveMedia(path: string, body: Uint8Array, type: string): string
+  /**
+   * A media path that answers 404 only after `delayMs`: a media server that is slow and then has
+   * nothing. Parley then posts the note's text alone, after waiting that long; answers its URL.
+   */
+  slowMissingMedia(path: string, delayMs: number): string
   /** How many times each media path was fetched. */
   mediaFetches: Map<string, number>
   /** Reads a fixture, filling in placeholders (values are JSON-escaped). */
@@ -98,6 +103,7 @@ export async function startFakeMastodon(flavour: PeerFlavour = MASTODON): Promis
   let gone = false
   const media = new Map<string, { body: Uint8Array; type: string }>()
   const mediaFetches = new Map<string, number>()
+  const slowMissing = new Map<string, number>()
   let origin = ''
   let host = ''
   const fixture = (name: string, vars: Record<string, string>) =>
@@ -122,6 +128,12 @@ export async function startFakeMastodon(flavour: PeerFlavour = MASTODON): Promis
           res
             .writeHead(200, { 'content-type': 'application/jrd+json; charset=utf-8' })
             .end(fixture('webfinger.json', {}))
+          return
+        }
+        const delay = req.method === 'GET' ? slowMissing.get(url.pathname) : undefined
+        if (delay !== undefined) {
+          mediaFetches.set(url.pathname, (mediaFetches.get(url.pathname) ?? 0) + 1)
+          setTimeout(() => res.writeHead(404).end(), delay)
           return
         }
         const file = req.method === 'GET' ? media.get(url.pathname) : undefined
@@ -205,6 +217,10 @@ export async function startFakeMastodon(flavour: PeerFlavour = MASTODON): Promis
     deleteAccount: () => void (gone = true),
     serveMedia(path, body, type) {
       media.set(path, { body, type })
+      return `${origin}${path}`
+    },
+    slowMissingMedia(path, delayMs) {
+      slowMissing.set(path, delayMs)
       return `${origin}${path}`
     },
     mediaFetches,

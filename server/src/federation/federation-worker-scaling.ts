@@ -2,11 +2,12 @@
  * When the federation worker threads run (federation-workers.ts): each extra thread is a whole copy
  * of the instance (≈ 140 MB and a second of CPU to start), which an instance that federates little
  * never needs. So the main thread runs the queue alone, a thread starts when a backlog lasts (more
- * messages due than the threads running can take at once, at two checks in a row, and not falling
- * fast enough to be gone within `drainWithinMs`) and stops again once the queue has been empty for
- * a while. A burst the running threads clear in a second or two (a fan-out of a thousand
- * deliveries) is left to them: a thread started for it would spend its start-up second on the same
- * two cores and then find the queue nearly empty. Pure, so the rule is tested as a table; the
+ * messages due than the threads running can take at once, at three checks in a row, and not
+ * falling fast enough, over either interval, to be gone within `drainWithinMs`) and stops again once
+ * the queue has been empty for a while. A burst the running threads clear in a second or two (a
+ * fan-out of a thousand deliveries, whose messages arrive over a few hundred milliseconds, so that
+ * one interval shows the backlog growing) is left to them: a thread started for it would spend its
+ * start-up second on the same two cores and then find the queue nearly empty. Pure, so the rule is tested as a table; the
  * workers ask it on every check.
  */
 
@@ -39,8 +40,8 @@ export type ScalingState = {
   /** Since when nothing has been due (null: something is due now). */
   emptySinceMs: number | null
   now: number
-  /** What the check before saw (null at the first check). */
-  previous: { ready: number; at: number } | null
+  /** What the two checks before saw, oldest first (fewer at the first checks). */
+  earlier: readonly { ready: number; at: number }[]
 }
 
 export type ScalingDecision = 'start' | 'stop' | 'keep'
@@ -51,9 +52,15 @@ export function decideScaling(state: ScalingState, limits: ScalingLimits): Scali
   return 'keep'
 }
 
-/** Whether a backlog seen now was there at the check before too and will not be gone soon. */
-function lasts({ ready, now, previous }: ScalingState, limits: ScalingLimits): boolean {
-  if (previous === null || previous.ready < limits.backlog || now <= previous.at) return false
-  const fallingPerMs = (previous.ready - ready) / (now - previous.at)
-  return fallingPerMs <= 0 || ready / fallingPerMs > limits.drainWithinMs
+/** Whether a backlog seen now was there at the two checks before too, and did not fall fast in between. */
+function lasts({ ready, now, earlier }: ScalingState, limits: ScalingLimits): boolean {
+  if (earlier.length < 2) return false
+  const seen = [...earlier, { ready, at: now }]
+  for (let i = 1; i < seen.length; i++) {
+    const [before, after] = [seen[i - 1]!, seen[i]!]
+    if (before.ready < limits.backlog || after.at <= before.at) return false
+    const fallingPerMs = (before.ready - after.ready) / (after.at - before.at)
+    if (fallingPerMs > 0 && after.ready / fallingPerMs <= limits.drainWithinMs) return false
+  }
+  return true
 }

@@ -19,41 +19,46 @@ import { FederationWorkers } from './federation-workers.ts'
 
 describe('decideScaling()', () => {
   const limits: ScalingLimits = { max: 1, backlog: 32, idleMs: 60_000, drainWithinMs: 5000 }
-  /** A backlog of `ready` seen 500 ms after the check before saw `before`. */
-  const backlog = (ready: number, before: number, running = 0): ScalingState => ({
+  /** A backlog of `ready` seen now, the two checks before (500 ms apart) having seen `first`, then `second`. */
+  const backlog = (ready: number, first: number, second: number, running = 0): ScalingState => ({
     ready,
     running,
     emptySinceMs: null,
-    now: 10_500,
-    previous: { ready: before, at: 10_000 },
+    now: 11_000,
+    earlier: [
+      { ready: first, at: 10_000 },
+      { ready: second, at: 10_500 },
+    ],
+  })
+  const quiet = (emptySinceMs: number, now: number): ScalingState => ({
+    ready: 0,
+    running: 1,
+    emptySinceMs,
+    now,
+    earlier: [],
   })
   const cases: [string, ScalingState, ScalingLimits, string][] = [
-    ['idle, nothing runs', { ready: 0, running: 0, emptySinceMs: 0, now: 120_000, previous: null }, limits, 'keep'],
-    ['work below the bar', backlog(31, 31), limits, 'keep'],
-    ['a lasting backlog starts a thread', backlog(32, 32), limits, 'start'],
-    ['a growing backlog starts a thread', backlog(900, 400), limits, 'start'],
-    ['a backlog seen once waits for the next check', { ...backlog(500, 0), previous: null }, limits, 'keep'],
-    ['a backlog that was not there before waits', backlog(500, 10), limits, 'keep'],
-    // 1,000 → 500 in 500 ms: gone in another 500 ms, less than a thread costs to start.
-    ['a backlog falling fast is left to the running threads', backlog(500, 1000), limits, 'keep'],
-    // 5,000 → 4,800 in 500 ms: 12 s more at that pace.
-    ['a backlog falling slowly starts a thread', backlog(4800, 5000), limits, 'start'],
-    ['no more than allowed', backlog(500, 500, 1), limits, 'keep'],
-    ['the next thread on a lasting backlog', backlog(40, 40, 1), { ...limits, max: 3 }, 'start'],
-    ['work keeps a thread', { ...backlog(1, 1, 1) }, limits, 'keep'],
+    ['idle, nothing runs', { ...quiet(0, 120_000), running: 0 }, limits, 'keep'],
+    ['work below the bar', backlog(31, 31, 31), limits, 'keep'],
+    ['a lasting backlog starts a thread', backlog(32, 32, 32), limits, 'start'],
+    ['a backlog growing at every check starts a thread', backlog(900, 100, 400), limits, 'start'],
     [
-      'a short quiet keeps it',
-      { ready: 0, running: 1, emptySinceMs: 10_000, now: 69_999, previous: null },
+      'a backlog seen at two checks only waits',
+      { ...backlog(500, 0, 500), earlier: [{ ready: 500, at: 10_500 }] },
       limits,
       'keep',
     ],
-    [
-      'a long quiet stops one',
-      { ready: 0, running: 1, emptySinceMs: 10_000, now: 70_000, previous: null },
-      limits,
-      'stop',
-    ],
-    ['none allowed', backlog(1000, 1000), { ...limits, max: 0 }, 'keep'],
+    ['a backlog that was not there two checks ago waits', backlog(500, 10, 400), limits, 'keep'],
+    // A fan-out: its messages arrive over one interval (growing), then it falls fast (gone in 0.3 s).
+    ['a burst growing, then falling fast, is left to the running threads', backlog(300, 200, 900), limits, 'keep'],
+    // 5,000 → 4,900 → 4,800, 500 ms apart: 24 s more at that pace.
+    ['a backlog falling slowly starts a thread', backlog(4800, 5000, 4900), limits, 'start'],
+    ['no more than allowed', backlog(500, 500, 500, 1), limits, 'keep'],
+    ['the next thread on a lasting backlog', backlog(40, 40, 40, 1), { ...limits, max: 3 }, 'start'],
+    ['work keeps a thread', backlog(1, 1, 1, 1), limits, 'keep'],
+    ['a short quiet keeps it', quiet(10_000, 69_999), limits, 'keep'],
+    ['a long quiet stops one', quiet(10_000, 70_000), limits, 'stop'],
+    ['none allowed', backlog(1000, 1000, 1000), { ...limits, max: 0 }, 'keep'],
   ]
   for (const [name, state, given, expected] of cases)
     it(name, () => assert.equal(decideScaling(state, given), expected))

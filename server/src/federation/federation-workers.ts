@@ -57,8 +57,8 @@ export class FederationWorkers {
   #timer: NodeJS.Timeout | null = null
   #checking = false
   #emptySinceMs: number | null = null
-  /** What the last check saw: a backlog must last, and not be falling fast, to start a thread. */
-  #previous: { ready: number; at: number } | null = null
+  /** What the last two checks saw: a backlog must last, and not be falling fast, to start a thread. */
+  #earlier: { ready: number; at: number }[] = []
   #closing: Promise<void> | null = null
 
   constructor(config: Config, logger: Logger, options: FederationWorkersOptions) {
@@ -130,10 +130,10 @@ export class FederationWorkers {
       if (ready > 0) this.#emptySinceMs = null
       else this.#emptySinceMs ??= now
       const decision = decideScaling(
-        { ready, running: this.#workers.length, emptySinceMs: this.#emptySinceMs, now, previous: this.#previous },
+        { ready, running: this.#workers.length, emptySinceMs: this.#emptySinceMs, now, earlier: this.#earlier },
         this.#limits,
       )
-      this.#previous = { ready, at: now }
+      this.#earlier = [...this.#earlier, { ready, at: now }].slice(-2)
       switch (decision) {
         case 'start':
           this.#logger.info({ component: 'federation', ready }, 'federation backlog: starting a worker thread')
