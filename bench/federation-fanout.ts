@@ -80,8 +80,10 @@ async function measure(workers: number): Promise<void> {
     }
     line('first fan-out after start-up:', first)
     line('second fan-out (warm):', second)
-    // Fedify posts with the global fetch, whose undici agent keeps connections per origin.
+    // Deliveries are posted on the remote fetcher's guarded undici agent, which keeps connections per origin.
     console.log(`    TLS connections the sink accepted: ${connections} (for ${2 * N} deliveries)`)
+    // Threads besides the main one start only on a lasting backlog (federation-worker-scaling.ts).
+    console.log(`    worker threads running at the end: ${parley.instance.workers?.running ?? 0}`)
   } finally {
     await parley.close()
     await sink.stop()

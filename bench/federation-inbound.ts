@@ -115,6 +115,8 @@ async function measure(workers: number): Promise<void> {
     )
     // The senders share this machine's cores: what they use is not there for the instance.
     console.log(`    CPU of the senders per activity (their process): ${(sendersCpuMs / N).toFixed(2)} ms`)
+    // Threads besides the main one start only on a lasting backlog (federation-worker-scaling.ts).
+    console.log(`    worker threads running at the end: ${parley.instance.workers?.running ?? 0}`)
   } finally {
     await parley.close()
     await mastodon.stop()

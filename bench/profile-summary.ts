@@ -25,7 +25,7 @@ const KINDS: [string, RegExp][] = [
     /node:internal\/modules|keygen|node-forge|internalModuleStat|readFileUtf8|realpath|amaro|wasm:|typebox|ajv|lstat|compileSourceTextModule|wrapSafe/,
   ],
   ['JSON-LD parsing (@fedify/vocab, jsonld)', /@fedify\/vocab|\/jsonld\//],
-  ['SQLite (queue, KV cache, store)', /sqlite/],
+  ['SQLite (queue, KV cache, store)', /sqlite|group-commit/],
   [
     'HTTP (undici, streams, Fastify, socket writes)',
     /undici|writev|_http|streams|fastify|find-my-way|node:net|tls|stream_base|webidl/,

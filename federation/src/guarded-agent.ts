@@ -1,5 +1,5 @@
 /**
- * The undici dispatcher of every federation fetch we make (document loads, WebFinger). Checking a
+ * The undici dispatcher of every federation fetch we make (document loads, WebFinger, deliveries). Checking a
  * URL before fetching is not enough: the fetch resolves the name again, and a hostile DNS server can
  * answer a public address to the check and 127.0.0.1 to the connect (DNS rebinding). So the check
  * is made where the connection is made:
