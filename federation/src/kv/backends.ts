@@ -6,6 +6,7 @@ import type { KvStore, MessageQueue } from '@fedify/fedify'
 import { openFederationDatabase } from './sqlite-database.ts'
 import { SqliteKvStore } from './sqlite-kv-store.ts'
 import { SqliteMessageQueue } from './sqlite-message-queue.ts'
+import { GroupCommit } from './group-commit.ts'
 import { RedisKvStore } from './redis-kv-store.ts'
 import { RedisMessageQueue, redisQueuesPending } from './redis-message-queue.ts'
 import { addPending, type QueuePending } from './queue-pending.ts'
@@ -81,6 +82,8 @@ export function openQueueBackends(options: QueueBackendOptions): QueueBackends {
         close: async () => {
           queue.close()
           taskQueue.close()
+          // Writes still waiting for the end of this turn are committed, not lost with the connection.
+          GroupCommit.of(db).flush()
           db.close()
         },
       }

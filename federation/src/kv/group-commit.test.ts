@@ -73,4 +73,18 @@ describe('GroupCommit: the writes of one turn of the event loop in one transacti
       close()
     }
   })
+
+  it('flush() commits what waits at once (before the connection is closed); the turn then has nothing left', async () => {
+    const { db, begun, insert, rows, close } = database()
+    try {
+      const commits = GroupCommit.of(db)
+      const written = commits.write((batch) => batch.push(() => insert.run('early')))
+      commits.flush()
+      assert.deepEqual(rows(), ['early'])
+      await written
+      assert.deepEqual(begun, [], 'one write alone: no transaction')
+    } finally {
+      close()
+    }
+  })
 })

@@ -44,8 +44,15 @@ export class GroupCommit {
     })
   }
 
+  /** Commits what waits now instead of at the end of the turn (before the connection is closed). */
+  flush(): void {
+    if (this.#waiting.length > 0) this.#commit()
+  }
+
   #commit(): void {
     const waiting = this.#waiting
+    // Flushed already (close): nothing left for this turn's callback.
+    if (waiting.length === 0) return
     this.#waiting = []
     try {
       // One write alone is atomic without a transaction (and saves its BEGIN and COMMIT).
