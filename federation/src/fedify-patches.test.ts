@@ -6,33 +6,19 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
 import { webcrypto } from 'node:crypto'
 import jsonld from '@fedify/vocab-runtime/jsonld'
-import { preloadedContexts, type DocumentLoader } from '@fedify/vocab-runtime'
+import type { DocumentLoader } from '@fedify/vocab-runtime'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createFederation, InProcessMessageQueue, MemoryKvStore, exportJwk, type KvKey } from '@fedify/fedify'
 import { Create, CryptographicKey, Emoji, Note, Person, Update } from '@fedify/fedify/vocab'
 import { Temporal } from '@js-temporal/polyfill'
+import { mastodonDirectNote, preloadedContextLoader } from './test-support/mastodon-fixture.ts'
+import { startStarSender } from './test-support/star-sender.ts'
 
-const contextLoader: DocumentLoader = (url) => {
-  if (!Object.hasOwn(preloadedContexts, url)) return Promise.reject(new Error(`no fetch in this test: ${url}`))
-  return Promise.resolve({ contextUrl: null, document: preloadedContexts[url], documentUrl: url })
-}
-
-function mastodonCreate(): unknown {
-  const text = readFileSync(new URL('../../test/fixtures/mastodon/create-direct-note.json', import.meta.url), 'utf8')
-  const vars: Record<string, string> = {
-    MASTODON: 'https://mastodon.example',
-    MASTODON_HOST: 'mastodon.example',
-    PARLEY: 'https://parley.example',
-    PARLEY_HOST: 'parley.example',
-    ID: '42',
-    NOW: '2026-12-03T12:00:00Z',
-  }
-  return JSON.parse(text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => vars[name] ?? ''))
-}
+const contextLoader = preloadedContextLoader
+const mastodonCreate = (): unknown => mastodonDirectNote()
 
 /** Counts the JSON-LD expansions `run` makes (the patched vocab calls the module's expand). */
 async function countExpansions(run: () => Promise<unknown>): Promise<number> {
@@ -220,27 +206,9 @@ test('patched @fedify/fedify: deliveries of one sender import its private key on
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
   t.after(() => sink.close())
   const sinkOrigin = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`
-  const pair = await webcrypto.subtle.generateKey(
-    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
-    true,
-    ['sign', 'verify'],
-  )
+  const { pair, ctx } = await startStarSender(t)
   // A fresh JWK per run, so no earlier test's import is in the cache.
   const privateJwk = await exportJwk(pair.privateKey)
-  const federation = createFederation<void>({
-    kv: new MemoryKvStore(),
-    queue: new InProcessMessageQueue(),
-    // Fedify's own loaders (the sink is on loopback); the Update needs only its preloaded contexts.
-    allowPrivateAddress: true,
-  })
-  federation
-    .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>
-      identifier === 'star' ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier }) : null,
-    )
-    .setKeyPairsDispatcher(() => [pair])
-  const abort = new AbortController()
-  t.after(() => abort.abort())
-  void federation.startQueue(undefined, { signal: abort.signal })
 
   // Counts the private JWK imports the deliveries make.
   const subtle = globalThis.crypto.subtle
@@ -255,7 +223,6 @@ test('patched @fedify/fedify: deliveries of one sender import its private key on
     subtle.importKey = upstream
   })
 
-  const ctx = federation.createContext(new URL('https://parley.example'), undefined)
   const inboxes = Array.from({ length: 5 }, (_, i) => ({
     id: new URL(`${sinkOrigin}/users/f${i}`),
     inboxId: new URL(`${sinkOrigin}/users/f${i}/inbox`),
@@ -281,11 +248,6 @@ test('patched @fedify/fedify: deliveries to one origin read and write its signat
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
   t.after(() => sink.close())
   const sinkOrigin = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`
-  const pair = await webcrypto.subtle.generateKey(
-    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
-    true,
-    ['sign', 'verify'],
-  )
   const kv = new MemoryKvStore()
   const specAccess = { get: 0, set: 0 }
   const isSpec = (key: KvKey) => key[1] === 'httpMessageSignaturesSpec'
@@ -293,16 +255,7 @@ test('patched @fedify/fedify: deliveries to one origin read and write its signat
   const set = kv.set.bind(kv)
   kv.get = ((key: KvKey) => (isSpec(key) && specAccess.get++, get(key))) as typeof kv.get
   kv.set = (key, value, options) => (isSpec(key) && specAccess.set++, set(key, value, options))
-  const federation = createFederation<void>({ kv, queue: new InProcessMessageQueue(), allowPrivateAddress: true })
-  federation
-    .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>
-      identifier === 'star' ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier }) : null,
-    )
-    .setKeyPairsDispatcher(() => [pair])
-  const abort = new AbortController()
-  t.after(() => abort.abort())
-  void federation.startQueue(undefined, { signal: abort.signal })
-  const ctx = federation.createContext(new URL('https://parley.example'), undefined)
+  const { ctx } = await startStarSender(t, { kv })
   let delivered = 0
   const recipients = Array.from({ length: 6 }, (_, i) => ({
     id: new URL(`${sinkOrigin}/users/f${i}`),
@@ -331,25 +284,8 @@ test('patched @fedify/fedify: a delivery to a host whose circuit is closed does 
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
   t.after(() => sink.close())
   const sinkOrigin = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`
-  const pair = await webcrypto.subtle.generateKey(
-    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
-    true,
-    ['sign', 'verify'],
-  )
   // A queue makes Fedify check its per-host circuit breaker around every delivery.
-  const federation = createFederation<void>({
-    kv: new MemoryKvStore(),
-    queue: new InProcessMessageQueue(),
-    allowPrivateAddress: true,
-  })
-  federation
-    .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>
-      identifier === 'star' ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier }) : null,
-    )
-    .setKeyPairsDispatcher(() => [pair])
-  const abort = new AbortController()
-  t.after(() => abort.abort())
-  void federation.startQueue(undefined, { signal: abort.signal })
+  const { ctx } = await startStarSender(t)
   let delivered = 0
   sink.on('request', () => delivered++)
   const now = Temporal.Now
@@ -359,7 +295,6 @@ test('patched @fedify/fedify: a delivery to a host whose circuit is closed does 
   t.after(() => {
     now.instant = instant
   })
-  const ctx = federation.createContext(new URL('https://parley.example'), undefined)
   const recipients = Array.from({ length: 8 }, (_, i) => ({
     id: new URL(`${sinkOrigin}/users/f${i}`),
     inboxId: new URL(`${sinkOrigin}/users/f${i}/inbox`),
@@ -567,52 +502,4 @@ test("patched @fedify/fedify: a personal inbox's activity handled without fetchi
   await handled(1)
   // Unpatched, the inbox request and the queued handling each read them (to make a signing loader).
   assert.deepEqual(keyPairLookups, [])
-})
-
-test("patched @fedify/fedify: deliveries and their double-knock retry are posted with the federation's deliveryFetch", async (t) => {
-  const pair = await webcrypto.subtle.generateKey(
-    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
-    true,
-    ['sign', 'verify'],
-  )
-  const posted: Request[] = []
-  // The first answer refuses the signature, so Fedify knocks again with the other spec.
-  const deliveryFetch = async (request: Request) => {
-    posted.push(request)
-    return new Response(null, { status: posted.length === 1 ? 401 : 202 })
-  }
-  const federation = createFederation<void>({
-    kv: new MemoryKvStore(),
-    queue: new InProcessMessageQueue(),
-    allowPrivateAddress: true,
-    deliveryFetch,
-  })
-  federation
-    .setActorDispatcher('/users/{identifier}', async (ctx, identifier) =>
-      identifier === 'star' ? new Person({ id: ctx.getActorUri(identifier), preferredUsername: identifier }) : null,
-    )
-    .setKeyPairsDispatcher(() => [pair])
-  const abort = new AbortController()
-  t.after(() => abort.abort())
-  void federation.startQueue(undefined, { signal: abort.signal })
-  const ctx = federation.createContext(new URL('https://parley.example'), undefined)
-  // An address nothing listens on: unpatched Fedify posts with the global fetch, which fails there.
-  const recipient = {
-    id: new URL('https://inbox.invalid/users/f'),
-    inboxId: new URL('https://inbox.invalid/users/f/inbox'),
-  }
-  await ctx.sendActivity(
-    { identifier: 'star' },
-    recipient,
-    new Update({ id: new URL('https://parley.example/users/star#update-9'), actor: ctx.getActorUri('star') }),
-  )
-  const deadline = Date.now() + 20_000
-  while (posted.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
-  assert.equal(posted.length, 2, 'the delivery and its second knock')
-  for (const request of posted) {
-    assert.equal(request.url, 'https://inbox.invalid/users/f/inbox')
-    assert.equal(request.method, 'POST')
-  }
-  const specs = posted.map((request) => (request.headers.has('signature-input') ? 'rfc9421' : 'draft-cavage'))
-  assert.deepEqual(specs, ['rfc9421', 'draft-cavage'])
 })

@@ -1,32 +1,17 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { preloadedContexts, type DocumentLoader } from '@fedify/fedify'
+import type { DocumentLoader } from '@fedify/fedify'
 import { Activity, Create, Mention, Note } from '@fedify/fedify/vocab'
 import { readCompactActivity } from './compact-reader.ts'
+import { mastodonDirectNote as fixture, preloadedContextLoader } from '../test-support/mastodon-fixture.ts'
 
-const contextLoader: DocumentLoader = async (url) => {
-  if (!Object.hasOwn(preloadedContexts, url)) throw new Error(`not preloaded: ${url}`)
-  return { contextUrl: null, document: preloadedContexts[url], documentUrl: url }
-}
+/** The interop fixture, filled in. */
+const mastodonDirectNote = () => fixture('2026-12-04T12:30:15.123Z')
+
+const contextLoader = preloadedContextLoader
 const documentLoader: DocumentLoader = (url) => Promise.reject(new Error(`nothing is fetched: ${url}`))
 const loaders = { documentLoader, contextLoader }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON document the cases edit freely
-type Doc = Record<string, any>
-
-/** The interop fixture, as the fake Mastodon fills it in. */
-function mastodonDirectNote(): Doc {
-  const text = readFileSync(new URL('../../../test/fixtures/mastodon/create-direct-note.json', import.meta.url), 'utf8')
-  const vars: Record<string, string> = {
-    MASTODON: 'https://mastodon.example',
-    MASTODON_HOST: 'mastodon.example',
-    PARLEY: 'https://parley.example',
-    PARLEY_HOST: 'parley.example',
-    ID: '42',
-    NOW: '2026-12-04T12:30:15.123Z',
-  }
-  return JSON.parse(text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => vars[name]!))
-}
+type Doc = ReturnType<typeof mastodonDirectNote>
 
 /** Both readings as expanded JSON-LD: what the objects hold, whatever the class built them from. */
 async function bothReadings(json: unknown) {
