@@ -63,7 +63,7 @@ function pathOf(url: string): string {
   return `${parsed.pathname}${parsed.search}`
 }
 
-/** The first `max` bytes of a body; the rest is not read (the connection is closed instead). */
+/** The first `max` bytes of a body; the rest is not read (leaving the loop early destroys the stream). */
 async function readStart(body: Dispatcher.ResponseData['body'], max: number): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Uint8Array[] = []
   let total = 0
@@ -72,14 +72,5 @@ async function readStart(body: Dispatcher.ResponseData['body'], max: number): Pr
     total += chunk.byteLength
     if (total >= max) break
   }
-  if (total >= max) body.destroy()
-  const start = new Uint8Array(Math.min(total, max))
-  let offset = 0
-  for (const chunk of chunks) {
-    if (offset >= start.byteLength) break
-    const part = chunk.subarray(0, start.byteLength - offset)
-    start.set(part, offset)
-    offset += part.byteLength
-  }
-  return start
+  return new Uint8Array(Buffer.concat(chunks).subarray(0, max))
 }
