@@ -5,13 +5,21 @@
  * Settings tab meet a guest at the room's link (wrong password refused, then the lobby), and the
  * password removed lets the next guest in without one; who finds the room in the directory follows
  * the listing setting (everyone, signed-in people — who then finds it in the web client's room
- * directory and joins — nobody).
+ * directory, joins, waits in the lobby and is admitted — nobody).
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Browser, Page } from 'playwright-core'
 import { ParleyApiError, ParleyClient } from '@parley/client'
-import { assertAccessible, launchBrowser, openPerson, screenshot, signIn, type PersonPage } from './browser.ts'
+import {
+  assertAccessible,
+  checkLooks,
+  launchBrowser,
+  openPerson,
+  screenshot,
+  signIn,
+  type PersonPage,
+} from './browser.ts'
 import { ensureWebBuilt, serve, type Served } from './serve.ts'
 
 describe('web client: room settings take effect', () => {
@@ -156,6 +164,8 @@ describe('web client: room settings take effect', () => {
     assert.deepEqual(await names(anonymous), [])
     assert.deepEqual(await names(carolApi), ['Town hall'])
     // Carol, in no room yet, finds it in the web client's room directory and joins by its link.
+    // The lobby is on (whatever the test before left), so she waits there until Alice admits her.
+    await aliceApi.updateRoom(roomId, { lobby: true })
     const carol = await openPerson(browser, server.origin, { path: '/search' })
     await signIn(carol.page, 'carol', 'carol password 1')
     const directory = carol.page.getByRole('list', { name: 'Room directory' })
@@ -164,7 +174,23 @@ describe('web client: room settings take effect', () => {
     await screenshot(carol.page, 'room-directory')
     await directory.getByRole('link', { name: 'Join Town hall' }).click()
     await carol.page.getByRole('heading', { name: 'Town hall', level: 1 }).waitFor()
-    await carol.page.locator('.sidebar a.room-item', { hasText: 'Town hall' }).waitFor()
+    const carolsEntry = carol.page.locator('.sidebar a.room-item', { hasText: 'Town hall' })
+    await carolsEntry.filter({ hasText: 'Waiting in the lobby' }).waitFor()
+    await carol.page.getByText('Waiting for a moderator to let you in…').waitFor()
+    await checkLooks(carol.page, 'room-lobby-signed-in')
+    const carolComposer = carol.page.getByRole('combobox', { name: 'Message Town hall' })
+    assert.equal(await carolComposer.count(), 0, 'nothing of the room while she waits')
+    // Alice admits her from the room's participants; Carol's page turns into the room by itself.
+    await alice.page.getByRole('button', { name: 'Room details' }).click()
+    const people = alice.page.getByRole('dialog', { name: 'Town hall' })
+    await people.getByRole('tab', { name: 'Participants' }).click()
+    await people.getByRole('listitem').filter({ hasText: 'Carol' }).getByRole('button', { name: 'Admit' }).click()
+    await carolComposer.waitFor()
+    await alice.page.keyboard.press('Escape')
+    await carolComposer.fill('Thanks for letting me in')
+    await carolComposer.press('Enter')
+    await alice.page.locator('li.message', { hasText: 'Thanks for letting me in' }).waitFor()
+    await carolsEntry.filter({ hasText: 'You: Thanks for letting me in' }).waitFor()
     assert.deepEqual(carol.errors, [])
     await listTo('Nobody')
     assert.deepEqual(await names(carolApi), [])

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { ParticipantUpdate, RoomCreate, RoomSettingsUpdate, RoomUpdate } from '@parley/protocol'
-import type { Store } from '../store/ports.ts'
+import type { RoomActivity, Store } from '../store/ports.ts'
 import type { GuestSessionRecord, ParticipantRecord, RoomPatch, RoomRecord } from '../store/records.ts'
 import { hashPassword, verifyPassword } from '../accounts/passwords.ts'
 import { hashSecret, newSecret } from '../accounts/secrets.ts'
@@ -350,7 +350,9 @@ export class RoomService {
   }
 
   /** What is new in the room for the participant: unread messages, unread mentions, the last message. */
-  activity(self: ParticipantRecord) {
+  activity(self: ParticipantRecord): Promise<RoomActivity> {
+    // Someone waiting in the lobby (or banned) reads nothing of the room, not even in the room list.
+    if (self.state !== 'active') return Promise.resolve({ unreadCount: 0, unreadMentions: 0, lastMessage: null })
     return this.#store.activity.of(self.roomId, self, this.#now())
   }
 

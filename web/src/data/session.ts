@@ -29,7 +29,7 @@ export class AppSession {
   readonly uploads: Uploads
   readonly presence = new PresenceStore()
   readonly avatars: AvatarBook
-  /** Room ids a guest was admitted to (room.added) — the guest page waits for its room here. */
+  /** Room ids the server added this session to (room.added): someone in a lobby waits for their room here. */
   readonly admitted = new Observable<ReadonlySet<string>>(new Set())
   readonly invitationsChanged = new Observable(0)
   /** Rooms whose shared files changed (a file message came, a message went), by room id: a change count. */
@@ -169,12 +169,12 @@ export class AppSession {
         if (frame.actor.id !== this.actorId) this.#timelines.get(frame.roomId)?.onTyping(frame)
       }),
       p.on('resync', ({ roomId }) => {
-        void this.#timelines.get(roomId)?.reload()
+        this.#timelines.get(roomId)?.reload().catch((e: unknown) => console.warn('the room could not be read again', e))
       }),
       p.on('room.added', ({ roomId }) => {
         this.admitted.update((set) => new Set([...set, roomId]))
         if (this.identity.get().kind === 'user') void this.rooms.add(roomId)
-        void this.#timelines.get(roomId)?.reload()
+        this.#timelines.get(roomId)?.reload().catch((e: unknown) => console.warn('the room could not be read again', e))
       }),
       p.on('room.removed', ({ roomId }) => this.rooms.remove(roomId)),
       p.on('invitation.received', () => this.invitationsChanged.update((n) => n + 1)),

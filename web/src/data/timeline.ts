@@ -40,8 +40,12 @@ export class Timeline {
     this.roomId = roomId
   }
 
+  /** Loads the first page once; a failed load is tried again by the next open(). */
   open(): Promise<void> {
-    this.#opened ??= this.reload()
+    this.#opened ??= this.reload().catch((error: unknown) => {
+      this.#opened = null
+      throw error
+    })
     return this.#opened
   }
 

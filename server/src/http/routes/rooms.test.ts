@@ -1,6 +1,6 @@
 import { describe, it, beforeEach, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
-import type { ParticipantView, RoomView } from '@parley/protocol'
+import type { MyRoom, ParticipantView, RoomView } from '@parley/protocol'
 import { startTestInstance, type TestInstance, type TestUser } from '../../testing/test-instance.ts'
 
 /** What a refused request must leave alone: the room, its participants and its messages. */
@@ -270,6 +270,7 @@ describe('Rooms REST API', () => {
     const open = await createRoom(alice, { name: 'Open', listable: 'users' })
     await createRoom(alice, { name: 'Hidden' })
     const lobbied = await createRoom(alice, { kind: 'public', name: 'Lobby', listable: 'everyone', lobby: true })
+    await t.call('POST', `/api/v1/rooms/${lobbied.id}/messages`, { headers: alice.auth, body: { body: 'inside only' } })
     const listed = (await t.call('GET', '/api/v1/rooms/listable', { headers: bob.auth })).json<{ rooms: RoomView[] }>()
     assert.deepEqual(
       listed.rooms.map((r) => r.name),
@@ -297,6 +298,13 @@ describe('Rooms REST API', () => {
       body: { body: 'let me in' },
     })
     assert.equal(post.json().error.code, 'in-lobby')
+    const mine = (await t.call('GET', '/api/v1/rooms', { headers: bob.auth })).json<{ rooms: MyRoom[] }>()
+    const inLobby = mine.rooms.find((r) => r.id === lobbied.id)
+    assert.deepEqual(
+      [inLobby?.lastMessage, inLobby?.unreadCount, inLobby?.unreadMentions],
+      [null, 0, 0],
+      'the room list tells someone in the lobby nothing of what is said inside',
+    )
     assert.equal(
       (
         await t.call('POST', `/api/v1/rooms/${lobbied.id}/participants/${bob.user.id}/admit`, { headers: carol.auth })

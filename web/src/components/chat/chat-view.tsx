@@ -7,7 +7,8 @@ import { useTranslation } from 'react-i18next'
 import { MessageCircle, Upload } from 'lucide-react'
 import type { MessageView, RoomView } from '@parley/client/browser'
 import { useObservable } from '../../data/observable.ts'
-import { useSession } from '../common/hooks.ts'
+import { useAction, useSession } from '../common/hooks.ts'
+import { ProblemNote } from '../common/problem-note.tsx'
 import { MessageItem, type MessageActions } from './message-item.tsx'
 import { Composer } from './composer.tsx'
 import { UploadList } from '../files/upload-list.tsx'
@@ -40,10 +41,12 @@ export function ChatView({ room }: { room: RoomView }) {
   const anchor = useRef<{ height: number; top: number } | null>(null)
   const [dropping, setDropping] = useState(false)
 
+  // A history the server refuses (removed from the room meanwhile) says why, in words.
+  const { problem, run } = useAction()
   useEffect(() => {
-    void timeline.open()
+    void run(() => timeline.open())
     if (session.isUser) void session.avatars.loadRoom(room.id)
-  }, [timeline, session, room.id])
+  }, [timeline, session, room.id, run])
 
   const myParticipant = state.participants.find((p) => p.actorId === session.actorId)
   const moderator = myParticipant?.role === 'owner' || myParticipant?.role === 'moderator'
@@ -157,6 +160,7 @@ export function ChatView({ room }: { room: RoomView }) {
       )}
       <div className="timeline" ref={scroller} tabIndex={0} role="region" aria-label={room.remote?.name ?? room.name}>
         <div ref={top} className="sentinel" />
+        <ProblemNote problem={problem} />
         {state.loaded && !state.hasOlder && (
           <div className="timeline-start">
             <span className="empty-icon" aria-hidden="true">

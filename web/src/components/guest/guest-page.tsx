@@ -10,6 +10,7 @@ import { AppSession } from '../../data/session.ts'
 import { useObservable } from '../../data/observable.ts'
 import { useAction, SessionContext } from '../common/hooks.ts'
 import { ProblemNote } from '../common/problem-note.tsx'
+import { LobbyWait } from '../rooms/lobby-wait.tsx'
 import { RoomScreen } from '../rooms/room-screen.tsx'
 import { ConnectionBanner } from '../shell/connection-banner.tsx'
 
@@ -96,10 +97,7 @@ function GuestRoom({
         {inLobby ? (
           <section className="page lobby" aria-labelledby="lobby-title">
             <h1 id="lobby-title">{t('guest.title', { room: roomName })}</h1>
-            <p role="status" className="lobby-status">
-              <span className="spinner" aria-hidden="true" /> {t('guest.lobby')}
-            </p>
-            <p className="muted">{t('guest.lobbyHint')}</p>
+            <LobbyWait />
           </section>
         ) : (
           <RoomScreen roomId={roomId} inCall={inCall} onCallChange={setInCall} />

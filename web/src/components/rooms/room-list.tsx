@@ -59,13 +59,16 @@ function RoomItem({ entry, current }: { entry: RoomEntry; current: boolean }) {
   const peer = room.kind === 'one-to-one' ? peers.get(room.id) : undefined
   const picture = room.remote?.avatarUrl ?? (peer ? urls.get(peer) : null) ?? null
   const author = lastMessage && (lastMessage.actor.id === session.actorId ? t('rooms.you') : lastMessage.actor.name)
-  const preview = !lastMessage
-    ? t('rooms.noMessages')
-    : lastMessage.deletedAt
-      ? t('rooms.deleted')
-      : lastMessage.kind === 'system'
-        ? systemText(t, lastMessage.body, author ?? '')
-        : `${author}: ${lastMessage.kind === 'poll' ? t('chat.poll') : lastMessage.body || (lastMessage.file?.name ?? '')}`
+  const preview =
+    room.me?.state === 'lobby'
+      ? t('room.states.lobby')
+      : !lastMessage
+        ? t('rooms.noMessages')
+        : lastMessage.deletedAt
+          ? t('rooms.deleted')
+          : lastMessage.kind === 'system'
+            ? systemText(t, lastMessage.body, author ?? '')
+            : `${author}: ${lastMessage.kind === 'poll' ? t('chat.poll') : lastMessage.body || (lastMessage.file?.name ?? '')}`
   const title = room.remote?.name ?? room.name
   const counts = [
     unread > 0 ? t('rooms.unread', { count: unread }) : null,

@@ -14,6 +14,7 @@ import { ProblemNote } from '../common/problem-note.tsx'
 import { ChatView } from '../chat/chat-view.tsx'
 import { RoomDetails } from './room-details.tsx'
 import { MeetingBanner } from './meeting-banner.tsx'
+import { LobbyWait } from './lobby-wait.tsx'
 
 // Calls (WebRTC, device checks) load only when someone opens one: the first view stays small.
 const CallScreen = lazy(() => import('../call/call-screen.tsx'))
@@ -35,6 +36,7 @@ export function RoomScreen({
   const [fetched, setFetched] = useState<RoomView | null>(null)
   const { problem, run } = useAction()
   const [details, setDetails] = useState(false)
+  const admitted = useObservable(session.admitted)
   const room = listed ?? fetched
 
   useEffect(() => {
@@ -50,6 +52,8 @@ export function RoomScreen({
     )
   const title = room.remote?.name ?? room.name
   const guest = session.identity.get().kind === 'guest'
+  // Joined by link while the lobby is on: nothing of the room until a moderator admits me.
+  const waiting = room.me?.state === 'lobby' && !admitted.has(room.id)
   return (
     <section className={inCall ? 'room in-call' : 'room'} aria-labelledby="room-title">
       <header className="room-header">
@@ -76,33 +80,41 @@ export function RoomScreen({
           </div>
           {room.description && <p className="muted room-description">{room.description}</p>}
         </div>
-        <div className="row">
-          {!inCall && (
-            <button type="button" className="primary with-icon" onClick={() => onCallChange(true)}>
-              <Video size={18} />
-              <span className="label-wide">{t('room.call')}</span>
+        {!waiting && (
+          <div className="row">
+            {!inCall && (
+              <button type="button" className="primary with-icon" onClick={() => onCallChange(true)}>
+                <Video size={18} />
+                <span className="label-wide">{t('room.call')}</span>
+              </button>
+            )}
+            <button
+              type="button"
+              className="icon-button"
+              onClick={() => setDetails(true)}
+              aria-haspopup="dialog"
+              aria-label={t('room.info')}
+              data-tip={t('room.info')}
+            >
+              <Info size={20} />
             </button>
-          )}
-          <button
-            type="button"
-            className="icon-button"
-            onClick={() => setDetails(true)}
-            aria-haspopup="dialog"
-            aria-label={t('room.info')}
-            data-tip={t('room.info')}
-          >
-            <Info size={20} />
-          </button>
-        </div>
+          </div>
+        )}
       </header>
-      {!inCall && <MeetingBanner room={room} onJoin={() => onCallChange(true)} />}
-      {inCall && (
-        <Suspense fallback={<p role="status">{t('app.loading')}</p>}>
-          <CallScreen room={room} onClose={() => onCallChange(false)} />
-        </Suspense>
+      {waiting ? (
+        <LobbyWait />
+      ) : (
+        <>
+          {!inCall && <MeetingBanner room={room} onJoin={() => onCallChange(true)} />}
+          {inCall && (
+            <Suspense fallback={<p role="status">{t('app.loading')}</p>}>
+              <CallScreen room={room} onClose={() => onCallChange(false)} />
+            </Suspense>
+          )}
+          <ChatView room={room} />
+          <RoomDetails room={room} open={details} onOpenChange={setDetails} />
+        </>
       )}
-      <ChatView room={room} />
-      <RoomDetails room={room} open={details} onOpenChange={setDetails} />
     </section>
   )
 }
