@@ -4,7 +4,8 @@
  * its recipient and that account and is posted there through the chat service — as a caller whose
  * id is the actor URL, like remote members of group rooms (remote-membership.ts) — so the one policy
  * module decides for it and local clients see it as any message. Which note is which message is
- * kept in `store.direct.notes`: edits, deletes and reactions name notes. The chat message is the
+ * kept in `store.direct.notes`: edits, deletes and reactions name notes. A note is posted once per
+ * room, its id stored with its message's event in the same write (#once). The chat message is the
  * one source of a message's text; the federation's inbound message log only records what arrived.
  */
 import type {
@@ -17,12 +18,12 @@ import type {
 import type { RemotePeer } from '@parley/protocol'
 import type { ChatStack } from '../rooms/chat-stack.ts'
 import type { Access } from '../rooms/room-service.ts'
-import { fail, type Caller, type Result } from '../rooms/result.ts'
-import type { Store } from '../store/ports.ts'
+import { fail, ok, type Caller, type Result } from '../rooms/result.ts'
+import type { DirectNoteRecord, Store } from '../store/ports.ts'
 import type { FileSharing } from './file-sharing.ts'
 import { isRemoteActorId } from '../store/actor-ids.ts'
 
-type Services = Pick<ChatStack, 'rooms' | 'chat'> & { files: FileSharing }
+type Services = Pick<ChatStack, 'rooms' | 'chat' | 'events'> & { files: FileSharing }
 
 /** Opens (or continues) the one-to-one room of `userId` and `account`, keeping the account as seen now. */
 export async function openDirectConversation(
@@ -105,29 +106,61 @@ export class DirectConversations implements DirectConversationPort {
     )
     if (!opened.ok) return { ok: false, reason: opened.error.type }
     const roomId = opened.value.room.id
-    const notes = this.#store.direct.notes
-    if (
-      !(await notes.claim({ noteId: note.noteId, roomId, seq: null, authorId: note.sender.id, createdAt: this.#now() }))
-    )
-      return { ok: true }
-    try {
-      const target = note.inReplyTo === null ? null : await notes.byNote(note.inReplyTo)
+    const caller: Caller = { type: 'user', id: note.sender.id, name: note.sender.name }
+    const posted = await this.#once(roomId, note.noteId, note.sender.id, async () => {
+      const target = note.inReplyTo === null ? null : await this.#store.direct.notes.byNote(note.inReplyTo)
       const replyTo = target && target.roomId === roomId && target.seq !== null ? target.seq : undefined
-      const caller: Caller = { type: 'user', id: note.sender.id, name: note.sender.name }
-      const posted = await this.#post(caller, roomId, note, replyTo)
-      if (!posted.ok) {
-        await notes.release(note.noteId)
-        // Too many at once from one account: Fedify's inbox queue tries it again later.
-        if (posted.error.type === 'rate-limited') throw new Error('direct message rate-limited; retried')
-        return { ok: false, reason: posted.error.type }
-      }
-      await notes.settle(note.noteId, posted.value.seq)
-      await this.#moreFiles(caller, roomId, note)
-      return { ok: true }
-    } catch (error) {
-      await notes.release(note.noteId)
-      throw error
+      return this.#post(caller, roomId, note, replyTo)
+    })
+    if (!posted.ok) {
+      // Too many at once from one account: Fedify's inbox queue tries it again later.
+      if (posted.error.type === 'rate-limited') throw new Error('direct message rate-limited; retried')
+      return { ok: false, reason: posted.error.type }
     }
+    await this.#moreFiles(caller, roomId, note)
+    return { ok: true }
+  }
+
+  /**
+   * Posts what `post` makes at most once per room for `noteId`. The message's event carries the
+   * note id (`events.forAction`), so the note's idempotence record and its message are one store
+   * write: a crash between them can neither lose the note (the queue runs it again and it posts)
+   * nor post it twice (the run again finds it). A copy racing this one (the same note in another
+   * Create) is refused by the event log's unique action id, its message rolled back with it.
+   */
+  async #once(
+    roomId: string,
+    noteId: string,
+    authorId: string,
+    post: () => Promise<Result<{ seq: number }>>,
+  ): Promise<Result<{ seq: number }>> {
+    const { events } = this.#services
+    let seq = await events.appliedAction(roomId, noteId)
+    if (seq === null) {
+      let posted: Result<{ seq: number }> | undefined
+      try {
+        posted = await events.forAction(noteId, post)
+      } catch (error) {
+        seq = await events.appliedAction(roomId, noteId)
+        if (seq === null) throw error
+      }
+      if (posted && !posted.ok) return posted
+      if (posted) seq = posted.value.seq
+    }
+    await this.#remember({ noteId, roomId, seq: seq as number, authorId, createdAt: this.#now() })
+    return ok({ seq: seq as number })
+  }
+
+  /**
+   * Which message a note is, for the edits, deletes, reactions and replies that name it. Kept after
+   * the post: a crash before it is made good when the queue runs the note again (#once finds the
+   * message and comes here). A claim left unsettled by an earlier version is settled.
+   */
+  async #remember(record: DirectNoteRecord & { seq: number }): Promise<void> {
+    const notes = this.#store.direct.notes
+    if (await notes.claim(record)) return
+    const known = await notes.byNote(record.noteId)
+    if (known && known.roomId === record.roomId && known.seq === null) await notes.settle(record.noteId, record.seq)
   }
 
   /**
@@ -150,18 +183,9 @@ export class DirectConversations implements DirectConversationPort {
     const files = this.#services.files
     for (const [index, attachment] of (note.attachments ?? []).entries()) {
       if (index === 0) continue
-      const noteId = extraNoteId(note.noteId, index)
-      const claimed = await this.#store.direct.notes.claim({
-        noteId,
-        roomId,
-        seq: null,
-        authorId: note.sender.id,
-        createdAt: this.#now(),
-      })
-      if (!claimed) continue
-      const shared = await files.shareRemote(caller, roomId, attachment)
-      if (shared.ok) await this.#store.direct.notes.settle(noteId, shared.value.seq)
-      else await this.#store.direct.notes.release(noteId)
+      await this.#once(roomId, extraNoteId(note.noteId, index), note.sender.id, () =>
+        files.shareRemote(caller, roomId, attachment),
+      )
     }
   }
 

@@ -289,7 +289,10 @@ export interface DirectConversationRepository {
 export type DirectNoteRecord = {
   noteId: string
   roomId: string
-  /** Null while an inbound note is being posted (claimed, not settled yet). */
+  /**
+   * Null only in claims an earlier version left when it died while posting the note (it claimed
+   * before posting); the note's next delivery settles them (direct-conversations.ts).
+   */
   seq: number | null
   /** Who wrote it: a local user id or an actor URL. */
   authorId: string
@@ -297,12 +300,10 @@ export type DirectNoteRecord = {
 }
 
 export interface DirectNoteRepository {
-  /** Records the note unless known; false when it was (a redelivery: post nothing). */
+  /** Records the note unless known; false when it was. */
   claim(record: DirectNoteRecord): Promise<boolean>
-  /** The claimed note's message got `seq`. */
+  /** An unsettled claim's message got `seq`. */
   settle(noteId: string, seq: number): Promise<void>
-  /** Forgets a claim whose message could not be posted (a retried delivery may claim it again). */
-  release(noteId: string): Promise<void>
   byNote(noteId: string): Promise<DirectNoteRecord | null>
   byMessage(roomId: string, seq: number): Promise<DirectNoteRecord | null>
 }

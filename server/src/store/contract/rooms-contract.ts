@@ -356,6 +356,18 @@ export function roomsContract(backend: string, open: OpenStore, skip?: string): 
         store.events.appendNext(r.id, () => ({ type: 'reaction.added', data: {}, actionId: second }), 7, null),
       )
       assert.equal((await store.events.since(r.id, 0, 10)).length, 3, 'the second use of an id stored nothing')
+      await assert.rejects(
+        store.messages.post({ ...draft, body: 'forwarded again' }, () => ({
+          type: 'message.new',
+          data: {},
+          actionId: first,
+        })),
+      )
+      assert.deepEqual(
+        (await store.messages.history({ roomId: r.id, after: 0, limit: 10 })).map((m) => m.body),
+        ['forwarded'],
+        'a post whose event repeats an action id stores no message either',
+      )
     })
 
     it('RoomEventRepository keeps events in room order and replays after a seq, bounded', async () => {

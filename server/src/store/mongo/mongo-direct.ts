@@ -78,10 +78,6 @@ class MongoDirectNoteRepository implements DirectNoteRepository {
     await this.#notes.updateOne({ _id: noteId }, { $set: { seq } })
   }
 
-  async release(noteId: string): Promise<void> {
-    await this.#notes.deleteOne({ _id: noteId, seq: null })
-  }
-
   async byNote(noteId: string): Promise<DirectNoteRecord | null> {
     const doc = await this.#notes.findOne({ _id: noteId })
     return doc ? strip(doc) : null

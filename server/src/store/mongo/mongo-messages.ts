@@ -52,7 +52,13 @@ export class MongoMessageRepository implements MessageRepository {
       createdAt: message.createdAt,
       expiresAt: message.expiresAt,
     }
-    await this.#events.insertOne({ _id: key(event.roomId, event.seq), ...event })
+    try {
+      await this.#events.insertOne({ _id: key(event.roomId, event.seq), ...event })
+    } catch (error) {
+      // Its event refused (an action id applied already): no message without its event.
+      await this.#messages.deleteOne({ _id: key(message.roomId, message.seq) })
+      throw error
+    }
     return { message, event }
   }
 

@@ -96,10 +96,6 @@ class SqliteDirectNoteRepository implements DirectNoteRepository {
     cached(this.#db, 'UPDATE direct_notes SET seq = ? WHERE note_id = ?').run(seq, noteId)
   }
 
-  async release(noteId: string): Promise<void> {
-    cached(this.#db, 'DELETE FROM direct_notes WHERE note_id = ? AND seq IS NULL').run(noteId)
-  }
-
   async byNote(noteId: string): Promise<DirectNoteRecord | null> {
     const row = cached(this.#db, 'SELECT * FROM direct_notes WHERE note_id = ?').get(noteId)
     return row ? toNote(row) : null
