@@ -23,10 +23,17 @@ import { INSTANCE_KEY_OWNER } from './instance-actor.ts'
 import { RoomHostLink } from './rooms/room-host-link.ts'
 import { ProfileUpdates } from './profile-updates.ts'
 import type { FederationResult } from './federation-result.ts'
+import { readCompactActivity } from './inbound/compact-reader.ts'
 
 export type FederationCoreDeps = {
   /** The instance's public origin, e.g. https://talk.example.org. */
   origin: string
+  /**
+   * Whether queued activities are read by the compact reader (inbound/compact-reader.ts) when not
+   * handed over in memory. Default true; off with the inbox hand-over, so the security suite runs
+   * the full parse too.
+   */
+  compactReader?: boolean
   kv: KvStore
   /** The one queue of Fedify's deliveries and inbox work (users, rooms and the instance actor alike). */
   queue: MessageQueue
@@ -113,6 +120,9 @@ export class FederationCore {
       // again at connect time: deliveries are posted on the fetcher's guarded agent.
       queue: new DeliveryAddressGuard(deps.queue, (url) => fetcher.checkUrl(url), log),
       deliveryFetch: fetcher.post,
+      // Queued activities this thread's inbox did not hand over (another thread or node took them,
+      // or a retry) are read by the gate's strict compact reader, anything unusual parsed in full.
+      ...(deps.compactReader === false ? {} : { readQueuedActivity: readCompactActivity }),
       origin: this.origin,
       manuallyStartQueue: true,
       // Our loaders refuse private addresses (unless on a test network), limit size and time, send our User-Agent.

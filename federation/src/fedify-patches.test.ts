@@ -16,6 +16,7 @@ import { Create, CryptographicKey, Emoji, Note, Person, Update } from '@fedify/f
 import { Temporal } from '@js-temporal/polyfill'
 import { mastodonDirectNote, preloadedContextLoader } from './test-support/mastodon-fixture.ts'
 import { startStarSender } from './test-support/star-sender.ts'
+import { queuedFederation } from './test-support/queued-federation.ts'
 
 const contextLoader = preloadedContextLoader
 const mastodonCreate = (): unknown => mastodonDirectNote()
@@ -376,54 +377,6 @@ test("patched @fedify/fedify: a fan-out's per-inbox queue messages reference one
   assert.equal((stored.activity as { id?: string }).id, 'https://parley.example/users/star#update-2')
 })
 
-/**
- * Bob's federation with a queue: the inbox enqueues, and the Create listener runs from the queue
- * (as Parley's does). `loads` records what the federation's document loader was asked for.
- */
-function queuedFederation(received: Create[], loads: string[], keyPairLookups: string[]) {
-  const documentLoader: DocumentLoader = (url) => {
-    loads.push(url)
-    return contextLoader(url)
-  }
-  const federation = createFederation<void>({
-    kv: new MemoryKvStore(),
-    queue: new InProcessMessageQueue(),
-    documentLoaderFactory: () => documentLoader,
-    contextLoaderFactory: () => contextLoader,
-  })
-  federation
-    .setActorDispatcher('/users/{identifier}', (ctx, identifier) =>
-      identifier === 'bob'
-        ? new Person({
-            id: ctx.getActorUri(identifier),
-            preferredUsername: identifier,
-            inbox: ctx.getInboxUri(identifier),
-          })
-        : null,
-    )
-    .setKeyPairsDispatcher((_ctx, identifier) => {
-      keyPairLookups.push(identifier)
-      return []
-    })
-  const listened = new Set<() => void>()
-  federation.setInboxListeners('/users/{identifier}/inbox', '/inbox').on(Create, (_ctx, activity) => {
-    received.push(activity)
-    for (const done of listened) done()
-  })
-  /** Resolves once the listener has run `count` times in all. */
-  const handled = (count: number) =>
-    new Promise<void>((resolve) => {
-      const check = () => {
-        if (received.length < count) return
-        listened.delete(check)
-        resolve()
-      }
-      listened.add(check)
-      check()
-    })
-  return { federation, handled }
-}
-
 const unsignedPostTo = (path: string, json: unknown) =>
   new Request(`https://parley.example${path}`, {
     method: 'POST',
@@ -434,7 +387,7 @@ const unsignedPostTo = (path: string, json: unknown) =>
 test('patched @fedify/fedify: the queue listener takes the handed-over activity instead of parsing it again, with its own document loader bound', async (t) => {
   const received: Create[] = []
   const loads: string[] = []
-  const { federation, handled } = queuedFederation(received, loads, [])
+  const { federation, handled } = queuedFederation({ received, loads })
   const abort = new AbortController()
   t.after(() => abort.abort())
   void federation.startQueue(undefined, { signal: abort.signal })
@@ -467,7 +420,7 @@ test('patched @fedify/fedify: the queue listener takes the handed-over activity 
 
 test('patched @fedify/fedify: without a loader to bind, the queue listener parses the queued activity as before', async (t) => {
   const received: Create[] = []
-  const { federation, handled } = queuedFederation(received, [], [])
+  const { federation, handled } = queuedFederation({ received })
   const abort = new AbortController()
   t.after(() => abort.abort())
   void federation.startQueue(undefined, { signal: abort.signal })
@@ -487,7 +440,7 @@ test('patched @fedify/fedify: without a loader to bind, the queue listener parse
 test("patched @fedify/fedify: a personal inbox's activity handled without fetching never reads the recipient's key pairs", async (t) => {
   const received: Create[] = []
   const keyPairLookups: string[] = []
-  const { federation, handled } = queuedFederation(received, [], keyPairLookups)
+  const { federation, handled } = queuedFederation({ received, keyPairLookups })
   const abort = new AbortController()
   t.after(() => abort.abort())
   void federation.startQueue(undefined, { signal: abort.signal })

@@ -139,6 +139,8 @@ export function openFederationCore(config: Config, store: Store, logger?: Logger
     directory: storeDirectory(store),
     repositories: store.federation,
     signatureWindowSeconds: config.federationSignatureWindowSeconds,
+    // One switch with the inbox hand-over (federation.ts): the security suite runs both parsers.
+    compactReader: config.federationInboxHandOver,
     circuitRecoverySeconds: config.federationCircuitRecoverySeconds,
     allowPrivateAddress: config.federationAllowPrivateAddress,
     fetchMaxBytes: config.federationFetchMaxBytes,
