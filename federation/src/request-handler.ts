@@ -22,6 +22,9 @@ const FEDERATION_PATH =
 /** A member's forwarded write to a room hosted here (rooms/room-actions.ts). */
 const ROOM_ACTIONS_PATH = /^\/rooms\/([^/]+)\/actions$/
 const INBOX_PATH = /^\/(?:(?:users|rooms)\/[^/]+\/|actor\/)?inbox$/
+const WEBFINGER_PATH = '/.well-known/webfinger'
+const POST = ['POST']
+const READ = ['GET', 'HEAD']
 
 export type FederationRequestDeps = {
   origin: string
@@ -69,6 +72,26 @@ export class FederationRequests {
     const refuse = (refusal: InboundRefusal, level: 'info' | 'warn' = 'warn', msg = 'inbound request refused') => {
       log[level]({ path: url.pathname, code: refusal.code, reason: refusal.message }, msg)
       return refusalResponse(refusal)
+    }
+    // Inboxes and rooms' action endpoints take POSTs; everything else here is read with GET. Any
+    // other method is refused before Fedify, which would parse a body the checks below never saw
+    // (the depth limit, signature gate and replay guard are for POSTs).
+    const allowed = INBOX_PATH.test(url.pathname) || ROOM_ACTIONS_PATH.test(url.pathname) ? POST : READ
+    if (!allowed.includes(request.method)) {
+      log.info({ path: url.pathname, method: request.method }, 'federation request with a wrong method refused')
+      return refusalResponse(
+        { code: 'method-not-allowed', message: `${request.method} is not allowed here; use ${allowed.join(' or ')}.` },
+        { allow: allowed.join(', ') },
+      )
+    }
+    // Fedify answers a WebFinger query without a usable resource in plain text; ours say why in JSON.
+    if (url.pathname === WEBFINGER_PATH) {
+      const resource = url.searchParams.get('resource')
+      if (!resource || !URL.canParse(resource))
+        return refuse(
+          { code: 'validation-failed', message: 'WebFinger needs a resource: an acct: URI or a URL.' },
+          'info',
+        )
     }
     const inboxPost = request.method === 'POST' && INBOX_PATH.test(url.pathname)
     // A member's forwarded write to a room hosted here (rooms/room-actions.ts checks its signature).

@@ -141,6 +141,42 @@ describe('inbox bad input: refused with 4xx and no side effect', () => {
     await refused(202, 202, 'foreign embedded note', before)
   })
 
+  it('another method than POST on an inbox, even with a deep body → 405 with a code; other federation paths are read with GET only; a WebFinger query without a usable resource → 400 with a code', async () => {
+    const before = await snapshot()
+    const deep = mastodon
+      .fixture('follow.json', vars())
+      .replace(/\}\s*$/, `, "nested": ${'['.repeat(50000)}${']'.repeat(50000)} }`)
+    for (const path of ['/inbox', '/users/bob/inbox', '/actor/inbox'])
+      for (const method of ['PUT', 'PATCH', 'DELETE']) {
+        const res = await fetch(`${parley.origin}${path}`, {
+          method,
+          headers: { 'content-type': 'application/activity+json' },
+          body: deep,
+        })
+        const body = (await res.json()) as { error: { code: string } }
+        assert.deepEqual(
+          [res.status, body.error.code, res.headers.get('allow')],
+          [405, 'method-not-allowed', 'POST'],
+          `${method} ${path}`,
+        )
+      }
+    const webfinger = await fetch(`${parley.origin}/.well-known/webfinger`, { method: 'POST', body: '{}' })
+    assert.deepEqual(
+      [
+        webfinger.status,
+        ((await webfinger.json()) as { error: { code: string } }).error.code,
+        webfinger.headers.get('allow'),
+      ],
+      [405, 'method-not-allowed', 'GET, HEAD'],
+    )
+    for (const query of ['', '?resource=', '?resource=http://%5B::1']) {
+      const res = await fetch(`${parley.origin}/.well-known/webfinger${query}`)
+      const body = (await res.json()) as { error: { code: string } }
+      assert.deepEqual([res.status, body.error.code], [400, 'validation-failed'], `WebFinger ${query}`)
+    }
+    await refused(405, 405, 'wrong methods', before)
+  })
+
   it('malformed JSON or a deeply nested body → 400, an oversize body → 413', async () => {
     const before = await snapshot()
     const malformed = await mastodon.deliver(inbox, '{"type": "Follow",')
