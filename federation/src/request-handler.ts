@@ -74,10 +74,13 @@ export class FederationRequests {
       return refusalResponse(refusal)
     }
     // Inboxes and rooms' action endpoints take POSTs; everything else here is read with GET. Any
-    // other method is refused before Fedify, which would parse a body the checks below never saw
-    // (the depth limit, signature gate and replay guard are for POSTs).
-    const allowed = INBOX_PATH.test(url.pathname) || ROOM_ACTIONS_PATH.test(url.pathname) ? POST : READ
+    // other method never reaches Fedify, which would parse a body the checks below never saw (the
+    // depth limit, signature gate and replay guard are for POSTs): refused where the resource is
+    // known to be federation's, otherwise left to the web app (which has no such route).
+    const posted = INBOX_PATH.test(url.pathname) || ROOM_ACTIONS_PATH.test(url.pathname)
+    const allowed = posted ? POST : READ
     if (!allowed.includes(request.method)) {
+      if (!posted && url.pathname !== WEBFINGER_PATH) return null
       log.info({ path: url.pathname, method: request.method }, 'federation request with a wrong method refused')
       return refusalResponse(
         { code: 'method-not-allowed', message: `${request.method} is not allowed here; use ${allowed.join(' or ')}.` },

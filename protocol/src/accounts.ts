@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox'
-import { DisplayName, Id, Password, Timestamp, Username } from './common.ts'
+import { DisplayName, Id, Password, Timestamp, Username, VISIBLE_TEXT_PATTERN } from './common.ts'
 
 export const UserRole = Type.Union([Type.Literal('admin'), Type.Literal('user')])
 export type UserRole = Static<typeof UserRole>
@@ -81,7 +81,7 @@ export type ProfileUpdate = Static<typeof ProfileUpdate>
 
 export const TokenCreateRequest = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100 }),
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: VISIBLE_TEXT_PATTERN }),
     expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
   },
   { additionalProperties: false, title: 'TokenCreateRequest' },

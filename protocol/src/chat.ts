@@ -107,8 +107,9 @@ export type MessageParams = Static<typeof MessageParams>
 export const Emoji = Type.String({
   minLength: 1,
   maxLength: 32,
-  pattern: '^[^\\s]+$',
-  description: 'One emoji (no spaces)',
+  // No spaces and no control characters: the key is shown to everyone on the message.
+  pattern: '^[^\\s\\u0000-\\u001f\\u007f-\\u009f]+$',
+  description: 'One emoji (no spaces or control characters)',
 })
 
 export const ReactionParams = Type.Object({ roomId: Id, seq: Seq, emoji: Emoji }, { additionalProperties: false })

@@ -31,7 +31,14 @@ export const Username = Type.String({
 })
 export type Username = Static<typeof Username>
 
-export const DisplayName = Type.String({ minLength: 1, maxLength: 100 })
+/**
+ * Not blank, no control characters (C0, DEL, C1). Linear to check: one anchored lookahead, no nested
+ * repetition. Validation messages describe it in words (server/src/validation/readable-issues.ts).
+ */
+export const VISIBLE_TEXT_PATTERN = '^(?!\\s*$)[^\\u0000-\\u001f\\u007f-\\u009f]*$'
+
+/** A person's name as others see it (users, guests): shown to everyone, so visible text only. */
+export const DisplayName = Type.String({ minLength: 1, maxLength: 100, pattern: VISIBLE_TEXT_PATTERN })
 export type DisplayName = Static<typeof DisplayName>
 
 export const Password = Type.String({ minLength: 10, maxLength: 1024, description: 'At least 10 characters' })

@@ -3,7 +3,7 @@
  * changes, the sessions one is signed in with, avatars and the status shown next to a name.
  */
 import Type, { type Static } from 'typebox'
-import { Id, Password, Timestamp } from './common.ts'
+import { Id, Password, Timestamp, VISIBLE_TEXT_PATTERN } from './common.ts'
 import { UserProfile } from './accounts.ts'
 
 /**
@@ -126,7 +126,9 @@ export type UserStatus = Static<typeof UserStatus>
 export const UserStatusUpdate = Type.Object(
   {
     availability: AvailabilityState,
-    message: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
+    message: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 200, pattern: VISIBLE_TEXT_PATTERN }), Type.Null()]),
+    ),
     expiresInSeconds: Type.Optional(
       Type.Union([Type.Integer({ minimum: 60, maximum: 30 * 24 * 3600 }), Type.Null()], {
         description: 'Back to online with no message after this long; null or absent: until changed',

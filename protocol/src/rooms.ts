@@ -4,7 +4,7 @@
  * as HTML, so markup in them is harmless (spec/realtime.md, "Text").
  */
 import Type, { type Static } from 'typebox'
-import { DisplayName, Id, Timestamp } from './common.ts'
+import { DisplayName, Id, Timestamp, VISIBLE_TEXT_PATTERN } from './common.ts'
 import { ParticipantRef, PersonRef } from './people.ts'
 
 export const RoomKind = Type.Union([Type.Literal('one-to-one'), Type.Literal('group'), Type.Literal('public')], {
@@ -47,11 +47,6 @@ export type Permission = Static<typeof Permission>
 export const NotificationLevel = Type.Union([Type.Literal('all'), Type.Literal('mentions'), Type.Literal('none')])
 export type NotificationLevel = Static<typeof NotificationLevel>
 
-/**
- * Not blank, no control characters (C0, DEL, C1). Linear to check: one anchored lookahead, no nested
- * repetition. Validation messages describe it in words (server/src/validation/readable-issues.ts).
- */
-export const VISIBLE_TEXT_PATTERN = '^(?!\\s*$)[^\\u0000-\\u001f\\u007f-\\u009f]*$'
 export const RoomName = Type.String({
   minLength: 1,
   maxLength: 200,

@@ -4,6 +4,7 @@
  * not every member of the union it did not mean.
  */
 import { isUtf8 } from 'node:buffer'
+import { wellFormedJson } from '../validation/well-formed.ts'
 import type { TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { CLIENT_MESSAGE_TYPES, ClientMessage, type ErrorCode } from '@parley/protocol'
@@ -40,6 +41,7 @@ export function parseClientFrame(data: Buffer, isBinary: boolean): ParsedFrame {
   } catch {
     return { ok: false, code: 'invalid-message', id: undefined, details: { reason: 'not JSON' } }
   }
+  if (!wellFormedJson(parsed)) return { ok: false, code: 'invalid-utf8', id: undefined, details: { in: 'frame' } }
   const id =
     typeof (parsed as { id?: unknown })?.id === 'string' ? (parsed as { id: string }).id.slice(0, 64) : undefined
   const type = (parsed as { type?: unknown })?.type

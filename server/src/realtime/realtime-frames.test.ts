@@ -70,6 +70,9 @@ describe('Realtime frames are checked against the schema of their declared type'
     assert.deepEqual(error.details, { in: 'frame' })
     c.send({ type: 'ping', id: 'after' })
     assert.deepEqual(await c.next((m) => m.type === 'pong'), { type: 'pong', id: 'after' })
+    // An unpaired surrogate escape is valid UTF-8 on the wire, but no text either.
+    const lone = await refusal(Buffer.from('{"type":"ping","id":"x\\ud800"}'))
+    assert.deepEqual([lone.code, lone.details], ['invalid-utf8', { in: 'frame' }])
     c.ws.close()
   })
 

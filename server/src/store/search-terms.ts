@@ -10,7 +10,8 @@ export const MAX_TERMS = 16
 
 export function searchTerms(text: string): SearchTerm[] {
   const terms: SearchTerm[] = []
-  const words = (part: string) => part.split(/[\s"]+/u).filter(Boolean)
+  // Control characters separate words too: a NUL would end FTS5's quoted string early.
+  const words = (part: string) => part.split(/[\s"\p{Cc}]+/u).filter(Boolean)
   // Split on quotes: odd pieces were inside a pair of quotes (an unclosed quote runs to the end).
   text.split('"').forEach((part, i) => {
     if (i % 2 === 1) {

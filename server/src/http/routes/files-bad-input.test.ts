@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
 import type { MessageView } from '@parley/protocol'
 import { fileFixture, type FileFixture } from '../../testing/file-fixtures.ts'
-import { png, pngBomb } from '../../testing/files.ts'
+import { multipart, png, pngBomb } from '../../testing/files.ts'
 
 describe('Files REST API: bad input', () => {
   let f: FileFixture
@@ -111,6 +111,31 @@ describe('Files REST API: bad input', () => {
       assert.equal(reply.statusCode, 400, JSON.stringify(filename))
       assert.equal(reply.json().error.code, 'file-name-invalid', JSON.stringify(filename))
     }
+    await nothingKept()
+  })
+
+  it('a malformed multipart body (cut short, not multipart inside, no boundary) and a file name that is not UTF-8 are refused with a code', async () => {
+    const raw = (payload: Buffer | string, contentType: string) =>
+      f.t.app.inject({
+        method: 'POST',
+        url: `/api/v1/rooms/${f.room.id}/files`,
+        headers: { ...f.owner.auth, 'content-type': contentType },
+        payload,
+      })
+    const whole = multipart([{ name: 'file', filename: 'a.png', type: 'image/png', data: await png() }])
+    const cut = await raw(whole.body.subarray(0, whole.body.length - 30), whole.contentType)
+    assert.deepEqual([cut.statusCode, cut.json().error.code], [400, 'validation-failed'], cut.body)
+    const garbage = await raw('garbage', 'multipart/form-data; boundary=xyz')
+    assert.deepEqual([garbage.statusCode, garbage.json().error.code], [400, 'validation-failed'], garbage.body)
+    const noBoundary = await raw('x', 'multipart/form-data')
+    assert.deepEqual([noBoundary.statusCode, noBoundary.json().error.code], [400, 'validation-failed'], noBoundary.body)
+    const latin1 = Buffer.concat([
+      Buffer.from('--b\r\nContent-Disposition: form-data; name="file"; filename="'),
+      Buffer.from([0xe9, 0xff]),
+      Buffer.from('.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b--\r\n'),
+    ])
+    const named = await raw(latin1, 'multipart/form-data; boundary=b')
+    assert.deepEqual([named.statusCode, named.json().error.code], [400, 'invalid-utf8'], named.body)
     await nothingKept()
   })
 

@@ -51,6 +51,8 @@ function readField(fields: Fields, name: string, value: string): void {
   }
 }
 
+/** What busboy throws for a body that is not the multipart it says it is (these errors carry no code). */
+const MALFORMED_MULTIPART = /^(Unexpected end of multipart data|Multipart: Boundary not found|Malformed part header)$/
 const MULTIPART_ERRORS: Record<string, ApiError> = {
   FST_REQ_FILE_TOO_LARGE: new ApiError('file-too-large'),
   FST_FILES_LIMIT: new ApiError('validation-failed', 'One file per upload'),
@@ -117,6 +119,8 @@ export async function fileRoutes(app: FastifyInstance, files: FileService): Prom
               part.file.resume()
               continue
             }
+            // Names are decoded as UTF-8; bytes that are not come out as U+FFFD, a name nobody gave.
+            if (part.filename.includes('\uFFFD')) throw new ApiError('invalid-utf8', undefined, { in: 'file name' })
             shared = unwrap(
               await files.share(caller, roomId, {
                 source: part.file,
@@ -135,6 +139,8 @@ export async function fileRoutes(app: FastifyInstance, files: FileService): Prom
           const extraParts = code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT'
           if (!(shared && extraParts)) {
             if (code && MULTIPART_ERRORS[code]) throw MULTIPART_ERRORS[code]
+            if (MALFORMED_MULTIPART.test((error as Error).message) && !(error instanceof ApiError))
+              throw new ApiError('validation-failed', `The multipart body is malformed: ${(error as Error).message}`)
             throw error
           }
         }

@@ -102,4 +102,74 @@ describe('errors a person can read', () => {
     assert.equal(ok.statusCode, 201, ok.body)
     assert.equal(ok.json().name, 'café')
   })
+
+  it('names and keys others are shown refuse control characters and blanks: display name, guest name, reaction, token name, status', async () => {
+    const before = (await t.call('GET', '/api/v1/me', { headers: alice.auth })).json().displayName
+    for (const displayName of ['x\u0000y', 'a\u001b[31m', '   ', 'tab\there'])
+      assertErrorShape(
+        await t.call('PATCH', '/api/v1/me', { headers: alice.auth, body: { displayName } }),
+        400,
+        'validation-failed',
+      )
+    assert.equal((await t.call('GET', '/api/v1/me', { headers: alice.auth })).json().displayName, before)
+    const room = (
+      await t.call('POST', '/api/v1/rooms', { headers: alice.auth, body: { kind: 'public', name: 'Open' } })
+    ).json()
+    const guest = await t.call('POST', `/api/v1/rooms/${room.id}/guests`, { body: { displayName: 'a\u0000b' } })
+    assertErrorShape(guest, 400, 'validation-failed')
+    const posted = (
+      await t.call('POST', `/api/v1/rooms/${room.id}/messages`, { headers: alice.auth, body: { body: 'hi' } })
+    ).json()
+    for (const emoji of ['a%00b', '%1B', '%C2%85'])
+      assertErrorShape(
+        await t.call('PUT', `/api/v1/rooms/${room.id}/messages/${posted.seq}/reactions/${emoji}`, {
+          headers: alice.auth,
+        }),
+        400,
+        'validation-failed',
+      )
+    assertErrorShape(
+      await t.call('POST', '/api/v1/me/tokens', { headers: alice.auth, body: { name: 'a\u0000b' } }),
+      400,
+      'validation-failed',
+    )
+    assertErrorShape(
+      await t.call('PUT', '/api/v1/me/status', {
+        headers: alice.auth,
+        body: { availability: 'online', message: 'a\u0007' },
+      }),
+      400,
+      'validation-failed',
+    )
+    const message = (await t.call('GET', `/api/v1/rooms/${room.id}/messages`, { headers: alice.auth })).json().messages
+    assert.deepEqual(message.find((m: { seq: number }) => m.seq === posted.seq).reactions, [])
+  })
+
+  it('an unpaired surrogate escape (\\uD800) in a JSON string is refused with invalid-utf8: nothing stored, no two passwords alike', async () => {
+    // Plain ASCII on the wire, so the bytes pass the UTF-8 check; stored, it became U+FFFD.
+    const raw = (json: string, url = '/api/v1/rooms', headers: Record<string, string> = alice.auth) =>
+      t.app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload: json })
+    assert.deepEqual(assertErrorShape(await raw('{"kind":"group","name":"a\\ud800b"}'), 400, 'invalid-utf8').details, {
+      in: 'body',
+    })
+    assertErrorShape(
+      await raw('{"kind":"group","name":"ok","description":["x", {"deep": "\\udfff"}]}'),
+      400,
+      'invalid-utf8',
+    )
+    assertErrorShape(await raw('{"kind":"group","name":"ok","\\ud800":1}'), 400, 'invalid-utf8')
+    assert.deepEqual(await rooms(), [])
+    // Two different lone surrogates would hash alike: registering with one is refused.
+    const registered = await raw(
+      '{"username":"newbie","password":"correct\\ud800horse battery"}',
+      '/api/v1/account/register',
+      {},
+    )
+    assertErrorShape(registered, 400, 'invalid-utf8')
+    assert.equal(await t.store.users.byUsername('newbie'), null)
+    // A pair (an emoji written as escapes) is fine.
+    const pair = await raw('{"kind":"group","name":"\\ud83d\\ude00 club"}')
+    assert.equal(pair.statusCode, 201, pair.body)
+    assert.equal(pair.json().name, '😀 club')
+  })
 })

@@ -46,6 +46,12 @@ describe('GET /api/v1/rooms/search', () => {
     assert.deepEqual(await bodies('"quarterly report"'), ['The quarterly report is ready'])
     assert.deepEqual(await bodies('quart "numbers by"'), ['Report the quarterly numbers by Friday'])
     assert.deepEqual(await bodies('report OR nothing'), [], 'OR is a word here, not an operator')
+    // A control character typed or pasted in separates words (a NUL ended FTS5's string: a 500).
+    assert.deepEqual(await bodies('quarterly\u0000report'), [
+      'Report the quarterly numbers by Friday',
+      'The quarterly report is ready',
+    ])
+    assert.deepEqual(await bodies('\u0000'), [])
   })
 
   it('keeps to one room with roomId, and refuses a room the caller is not in', async () => {
