@@ -176,6 +176,20 @@ export const ErrorCodes = {
   'capability-invalid': { status: 403, message: 'This file link is not valid (forged, altered or for another file)' },
   'capability-expired': { status: 403, message: 'This file link has expired' },
   'upload-not-found': { status: 404, message: 'No such upload, or it is not yours' },
+  // Resumable (tus 1.0) uploads: statuses as the tus protocol gives them, which tus clients act on.
+  'tus-version-unsupported': {
+    status: 412,
+    message: 'Tus-Resumable is missing or names a tus version this server does not speak (Tus-Version lists it)',
+  },
+  'upload-offset-conflict': {
+    status: 409,
+    message: 'Upload-Offset is not where the upload stands: ask with HEAD and resume from there',
+  },
+  'upload-gone': { status: 410, message: 'The upload has expired or is no longer there: start it again' },
+  'upload-length-exceeded': {
+    status: 413,
+    message: 'The chunk goes past the Upload-Length given when the upload was created',
+  },
   'remote-file-unavailable': { status: 502, message: 'The file could not be fetched from its instance' },
   'e2ee-required': {
     status: 409,

@@ -146,6 +146,17 @@ const AREAS: { path: RegExp; methods?: string[]; codes: ErrorCode[] }[] = [
     methods: ['POST', 'PATCH', 'DELETE'],
     codes: UPLOAD,
   },
+  // Resumable uploads: tus's own refusals (tus-refusals.ts), with the statuses tus clients act on.
+  {
+    path: /^\/api\/v1\/(rooms\/\{roomId\}\/uploads|uploads\/)/,
+    codes: [
+      'tus-version-unsupported',
+      'upload-offset-conflict',
+      'upload-not-found',
+      'upload-gone',
+      'upload-length-exceeded',
+    ],
+  },
   {
     path: /^\/api\/v1\/rooms\/\{roomId\}\/files/,
     methods: ['GET'],

@@ -574,6 +574,19 @@ export const de: Shape<Messages> = {
       next: 'Prüfe, ob die Datei ein funktionierendes Bild ist.',
     },
     'upload-not-found': { text: 'Der Upload ist auf dem Server verloren gegangen.', next: 'Starte ihn erneut.' },
+    'upload-gone': { text: 'Der Upload ist auf dem Server abgelaufen.', next: 'Starte ihn erneut.' },
+    'upload-offset-conflict': {
+      text: 'Server und App sind sich uneins, wie viel vom Upload angekommen ist.',
+      next: 'Versuche es erneut: Es geht dort weiter, wo der Server steht.',
+    },
+    'upload-length-exceeded': {
+      text: 'Es wurde mehr gesendet als die für diesen Upload angekündigte Größe.',
+      next: 'Starte den Upload erneut.',
+    },
+    'tus-version-unsupported': {
+      text: 'Diese App lädt mit einer Protokollversion hoch, die der Server nicht spricht.',
+      next: 'Lade die Seite neu, um die aktuelle App zu bekommen.',
+    },
     'meeting-awaits-moderator': {
       text: 'Eine Besprechung dieses Raums läuft, und ihren Anruf startet eine Moderatorin oder ein Moderator.',
       next: 'Tritt bei, sobald er gestartet ist: der Raum zeigt es an.',

@@ -532,6 +532,19 @@ export const en = {
     'image-too-large': { text: 'The image has too many pixels for this server.', next: 'Scale it down first.' },
     'image-invalid': { text: 'The image cannot be read.', next: 'Check that the file is a working image.' },
     'upload-not-found': { text: 'The upload was lost on the server.', next: 'Start it again.' },
+    'upload-gone': { text: 'The upload has expired on the server.', next: 'Start it again.' },
+    'upload-offset-conflict': {
+      text: 'The server and this app disagree on how much of the upload arrived.',
+      next: 'Try again: it goes on from what the server has.',
+    },
+    'upload-length-exceeded': {
+      text: 'More was sent than the size announced for this upload.',
+      next: 'Start the upload again.',
+    },
+    'tus-version-unsupported': {
+      text: 'This app uploads with a protocol version the server does not speak.',
+      next: 'Reload the page to get the current app.',
+    },
     'meeting-awaits-moderator': {
       text: 'A meeting of this room is on, and a moderator starts its call.',
       next: 'Join once a moderator has started it: the room shows when.',

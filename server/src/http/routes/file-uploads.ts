@@ -22,6 +22,7 @@ import type { FileService } from '../../files/file-service.ts'
 import type { Caller } from '../../rooms/result.ts'
 import { ApiError, sendError, unwrap } from '../api-error.ts'
 import { currentCaller, requireCaller } from '../caller.ts'
+import { CHUNK_TYPE, TUS_VERSION, chunkTypeRefused, tusRefusal } from './tus-refusals.ts'
 
 const UPLOADS_PATH = '/api/v1/uploads'
 /** Keys a client may put in Upload-Metadata; ours (the upload's room and owner) are set by the server. */
@@ -69,9 +70,13 @@ function uploadOptions(metadata: Map<string, string>) {
   }
 }
 
+/** Proxy headers tus is told not to use (respectForwardedHeaders: false), but would still validate. */
+const FORWARDED = new Set(['forwarded', 'x-forwarded-proto', 'x-forwarded-host'])
+
 function toHeaders(request: FastifyRequest): Headers {
   const headers = new Headers()
   for (const [name, value] of Object.entries(request.headers)) {
+    if (FORWARDED.has(name)) continue
     if (typeof value === 'string') headers.set(name, value)
     else if (Array.isArray(value)) headers.set(name, value.join(', '))
   }
@@ -145,13 +150,20 @@ export function fileUploadRoutes(
     )
   }
 
-  async function relay(reply: FastifyReply, response: Response): Promise<FastifyReply> {
-    reply.code(response.status)
+  /**
+   * Copies tus's answer onto the reply: its headers (Tus-Resumable, Upload-Offset…) always, its
+   * refusals as our JSON errors (tus-refusals.ts), with Tus-Version on a 412 as the protocol asks.
+   */
+  async function relay(request: FastifyRequest, reply: FastifyReply, response: Response): Promise<FastifyReply> {
     response.headers.forEach((value, name) => {
-      if (name !== 'content-length') reply.header(name, value)
+      if (name !== 'content-length' && name !== 'content-type') reply.header(name, value)
     })
     const text = await response.text()
-    return reply.send(text)
+    if (response.status < 400) return reply.code(response.status).send(text)
+    const refusal = await tusRefusal(response.status, text)
+    if (refusal.code === 'internal-error') request.log.error({ status: response.status, text }, 'tus failed')
+    if (refusal.code === 'tus-version-unsupported') reply.header('tus-version', TUS_VERSION)
+    return sendError(reply, refusal)
   }
 
   /** The caller's upload, or upload-not-found (someone else's looks the same as none). */
@@ -181,7 +193,12 @@ export function fileUploadRoutes(
   const err = { '4xx': ErrorBody }
   app.register(async (scope) => {
     // tus chunks are raw bytes, read by tus itself from the request stream.
-    scope.addContentTypeParser('application/offset+octet-stream', (_request, _payload, done) => done(null, undefined))
+    scope.addContentTypeParser(CHUNK_TYPE, (_request, _payload, done) => done(null, undefined))
+    // Every tus reply names the protocol version, our own refusals too (the tus protocol asks it of
+    // every response but OPTIONS).
+    scope.addHook('onRequest', async (_request, reply) => {
+      reply.header('tus-resumable', TUS_VERSION)
+    })
 
     scope.post(
       '/api/v1/rooms/:roomId/uploads',
@@ -192,7 +209,7 @@ export function fileUploadRoutes(
           summary:
             'Start a resumable upload (tus 1.0 creation): Upload-Length and Upload-Metadata (filename, filetype, caption, keepLocation, replyTo)',
           description:
-            'Answers 201 with Location /api/v1/uploads/{id}; send the bytes with PATCH (application/offset+octet-stream, Upload-Offset). Refused before anything is kept: file-name-invalid, file-too-large, quota-exceeded, and what the room policy refuses.',
+            "Answers 201 with Location /api/v1/uploads/{id}; send the bytes with PATCH (application/offset+octet-stream, Upload-Offset). Refused before anything is kept: file-name-invalid, file-too-large, quota-exceeded, and what the room policy refuses. The tus protocol's refusals are JSON errors too, with its statuses: tus-version-unsupported (412, with Tus-Version), upload-offset-conflict (409), upload-not-found (404), upload-gone (410), upload-length-exceeded (413), unsupported-media-type (415); extensions not offered (Upload-Concat, Upload-Defer-Length) are validation-failed.",
           params: RoomParams,
           response: { ...err },
         },
@@ -215,7 +232,7 @@ export function fileUploadRoutes(
         metadata.set(OWNER_KEY, JSON.stringify(caller))
         const headers = toHeaders(request)
         headers.set('upload-metadata', encodeMetadata(metadata))
-        return relay(reply, await forward(request, UPLOADS_PATH, headers))
+        return relay(request, reply, await forward(request, UPLOADS_PATH, headers))
       },
     )
 
@@ -228,22 +245,29 @@ export function fileUploadRoutes(
       one('How much of a resumable upload arrived (Upload-Offset)'),
       async (request, reply) => {
         const { uploadId } = await ownUpload(request)
-        return relay(reply, await forward(request, `${UPLOADS_PATH}/${uploadId}`))
+        return relay(request, reply, await forward(request, `${UPLOADS_PATH}/${uploadId}`))
       },
     )
     scope.delete('/api/v1/uploads/:uploadId', one('Cancel a resumable upload'), async (request, reply) => {
       const { uploadId } = await ownUpload(request)
-      return relay(reply, await forward(request, `${UPLOADS_PATH}/${uploadId}`))
+      return relay(request, reply, await forward(request, `${UPLOADS_PATH}/${uploadId}`))
     })
     scope.patch(
       '/api/v1/uploads/:uploadId',
-      one('Send the next chunk (Upload-Offset); the last one answers the file message (201)'),
+      {
+        ...one('Send the next chunk (Upload-Offset); the last one answers the file message (201)'),
+        // Checked before the body is read: JSON would otherwise be parsed (and its errors answered) first.
+        onRequest: async (request) => {
+          const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase()
+          if (type !== CHUNK_TYPE) throw chunkTypeRefused()
+        },
+      },
       async (request, reply) => {
         const { uploadId, upload, caller } = await ownUpload(request)
         const response = await forward(request, `${UPLOADS_PATH}/${uploadId}`)
-        if (response.status !== 204) return relay(reply, response)
+        if (response.status !== 204) return relay(request, reply, response)
         const now = await (await store()).getUpload(uploadId)
-        if (now.size === undefined || now.offset !== now.size) return relay(reply, response)
+        if (now.size === undefined || now.offset !== now.size) return relay(request, reply, response)
         // Complete: the staged bytes become a shared file, and the staging goes either way.
         const roomId = upload.metadata?.[ROOM_KEY] ?? ''
         const wanted = uploadOptions(new Map(Object.entries(upload.metadata ?? {}).map(([k, v]) => [k, v ?? ''])))

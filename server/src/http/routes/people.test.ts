@@ -436,6 +436,12 @@ describe('/api/v1/me/avatar', () => {
     assert.equal(text.json().error.code, 'unsupported-media-type')
     const empty = await upload(Buffer.alloc(0))
     assert.equal(empty.json().error.code, 'image-invalid')
+    // JSON is not an image either, with a body or without one (the JSON parser must not get it first).
+    for (const body of [Buffer.from('{}'), Buffer.alloc(0)]) {
+      const json = await upload(body, 'application/json')
+      assert.equal(json.statusCode, 415, `application/json, ${body.length} bytes`)
+      assert.equal(json.json().error.code, 'unsupported-media-type')
+    }
     const anonymous = await upload(await png(), 'image/png', {})
     assert.equal(anonymous.json().error.code, 'unauthenticated')
     assert.deepEqual(t.snapshot(), before)

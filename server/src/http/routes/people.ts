@@ -120,6 +120,9 @@ export async function peopleRoutes(app: FastifyInstance, people: PeopleService, 
 
   // Image bodies are taken here only (everywhere else the API takes JSON), read up to the limit.
   await app.register(async (scope) => {
+    // Images only: the JSON parser the scope inherits would take a JSON body first and leave the
+    // handler an object (image-invalid) where the type says unsupported-media-type.
+    scope.removeAllContentTypeParsers()
     scope.addContentTypeParser(IMAGE_TYPES, (request, payload, done) => {
       const declared = Number(request.headers['content-length'])
       const tooLarge = (size: number) => new ApiError('avatar-too-large', undefined, { limit: AVATAR_MAX_BYTES, size })
