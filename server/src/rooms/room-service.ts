@@ -210,7 +210,7 @@ export class RoomService {
     await this.#store.rooms.update(roomId, { deletedAt: this.#now() })
     await this.#events.emit(roomId, { type: 'room.deleted' })
     for (const p of await this.#store.participants.list(roomId))
-      this.#events.membership(p.actorId, { roomId, kind: 'changed' })
+      this.#events.membership(p.actorId, { roomId, kind: 'changed', reason: 'deleted' })
     return ok(true)
   }
 
@@ -299,7 +299,11 @@ export class RoomService {
     else await this.#store.participants.remove(roomId, actorId)
     if (target.actorType === 'guest') await this.#store.guests.deleteForGuest(actorId)
     await this.#events.emit(roomId, { type: 'participant.left', actorId, reason: ban ? 'banned' : 'removed' })
-    this.#events.membership(actorId, { roomId, kind: target.actorType === 'guest' ? 'ended' : 'changed' })
+    this.#events.membership(actorId, {
+      roomId,
+      kind: target.actorType === 'guest' ? 'ended' : 'changed',
+      reason: ban ? 'banned' : 'removed',
+    })
     await this.#systemMessage(roomId, caller, ban ? 'banned' : 'removed', { actorId, name: target.displayName })
     return ok(true)
   }
@@ -436,7 +440,7 @@ export class RoomService {
     await this.#store.participants.remove(roomId, caller.id)
     if (caller.type === 'guest') await this.#store.guests.deleteForGuest(caller.id)
     await this.#events.emit(roomId, { type: 'participant.left', actorId: caller.id, reason: 'left' })
-    this.#events.membership(caller.id, { roomId, kind: caller.type === 'guest' ? 'ended' : 'changed' })
+    this.#events.membership(caller.id, { roomId, kind: caller.type === 'guest' ? 'ended' : 'changed', reason: 'left' })
     await this.#systemMessage(roomId, caller, 'left', {})
     return ok(true)
   }
