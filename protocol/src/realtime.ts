@@ -211,12 +211,25 @@ export const ServerRoomAdded = Type.Object(
 )
 export type ServerRoomAdded = Static<typeof ServerRoomAdded>
 
+/** Why the session no longer has a room: left it (on any device), removed or banned by a moderator, or the room was deleted. */
+export const RoomRemovedReason = Type.Union(
+  [Type.Literal('left'), Type.Literal('removed'), Type.Literal('banned'), Type.Literal('deleted')],
+  { title: 'RoomRemovedReason' },
+)
+export type RoomRemovedReason = Static<typeof RoomRemovedReason>
+
 export const ServerRoomRemoved = Type.Object(
-  { type: Type.Literal('room.removed'), roomId: Id },
+  {
+    type: Type.Literal('room.removed'),
+    roomId: Id,
+    // Absent when the server no longer knows why (a resume naming a room the session is no longer in).
+    reason: Type.Optional(RoomRemovedReason),
+  },
   {
     additionalProperties: false,
     title: 'ServerRoomRemoved',
-    description: "The session no longer receives this room's events",
+    description:
+      "The session no longer receives this room's events, or (someone waiting in its lobby) is no longer waiting for it",
   },
 )
 export type ServerRoomRemoved = Static<typeof ServerRoomRemoved>

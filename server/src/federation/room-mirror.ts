@@ -157,7 +157,7 @@ export class RoomMirror {
       const seq = room.lastSeq + 1
       await this.#append(roomId, seq, { type: 'room.deleted' } as RoomEvent)
     }
-    for (const p of members) this.#events?.membership(p.actorId, { roomId, kind: 'changed' })
+    for (const p of members) this.#events?.membership(p.actorId, { roomId, kind: 'changed', reason: 'deleted' })
     this.#events?.mirrorChanged(roomUri)
   }
 

@@ -6,13 +6,14 @@
  */
 import type { ServerMessage } from '@parley/protocol'
 import { actorTopic, roomTopic, userTopic, type Bus, type Unsubscribe } from '../bus/bus.ts'
+import type { MembershipChange } from '../rooms/event-log.ts'
 
 export interface HubListener {
   /** A room frame: `seq` for durable events, null for typing and presence. */
   /** `raw` is the frame's UTF-8 bytes, encoded once for every session. */
   roomFrame(roomId: string, raw: Buffer, frame: ServerMessage): void
   /** The listener's membership changed somewhere (added, admitted, removed, guest session ended). */
-  membership(change: { roomId: string; kind: 'changed' | 'ended' }): void
+  membership(change: MembershipChange): void
   /** A frame for the listener's user alone (not of a local room): invitations, rooms on other instances. */
   userFrame(raw: Buffer): void
 }
@@ -42,7 +43,7 @@ export class RealtimeHub {
 
   async watchActor(actorId: string, listener: HubListener): Promise<void> {
     await this.#add(this.#actors, actorTopic(actorId), actorId, listener, (raw) => {
-      const change = JSON.parse(raw) as { roomId: string; kind: 'changed' | 'ended' }
+      const change = JSON.parse(raw) as MembershipChange
       for (const l of [...(this.#actors.get(actorId)?.listeners ?? [])]) this.#safely(() => l.membership(change))
     })
   }

@@ -14,9 +14,11 @@ import {
   REALTIME_VERSION,
   type ClientHello,
   type ErrorCode,
+  type RoomRemovedReason,
   type ServerMessage,
 } from '@parley/protocol'
 import type { Caller } from '../rooms/result.ts'
+import type { MembershipChange } from '../rooms/event-log.ts'
 import type { HubListener } from './hub.ts'
 import type { PresentActor } from './presence-registry.ts'
 import type { CallSink } from '../calls/call-participant.ts'
@@ -40,7 +42,7 @@ export class RealtimeSession implements HubListener, CallSink {
   #alive = true
   #dropped = 0
   #queue: (string | Buffer)[] = []
-  #pendingMembership: { roomId: string; kind: 'changed' | 'ended' }[] = []
+  #pendingMembership: MembershipChange[] = []
   /** User frames that arrived before the welcome: sent right after it. */
   #pendingUserFrames: Buffer[] = []
   #queuedBytes = 0
@@ -198,15 +200,19 @@ export class RealtimeSession implements HubListener, CallSink {
     return stream
   }
 
-  membership(change: { roomId: string; kind: 'changed' | 'ended' }): void {
+  membership(change: MembershipChange): void {
     // Changes that race the hello are applied once the session is open, not lost.
     if (this.#state === 'authenticating') {
       this.#pendingMembership.push(change)
       return
     }
     if (this.#state !== 'open') return
-    if (change.kind === 'ended') return this.close('session-ended')
-    void this.#refreshRoom(change.roomId).catch((error: unknown) =>
+    if (change.kind === 'ended') {
+      // A guest's page says why it ends (turned away from the lobby, removed, the room deleted).
+      this.#removed(change.roomId, change.reason)
+      return this.close('session-ended')
+    }
+    void this.#refreshRoom(change.roomId, change.reason).catch((error: unknown) =>
       this.#ctx.log.warn({ err: error, sessionId: this.id }, 'membership refresh failed'),
     )
   }
@@ -296,8 +302,7 @@ export class RealtimeSession implements HubListener, CallSink {
         pingIntervalMs: this.#ctx.limits.pingIntervalMs,
       },
     })
-    for (const roomId of Object.keys(resume))
-      if (!this.#rooms.has(roomId)) this.send({ type: 'room.removed', roomId: roomId.slice(0, 64) })
+    for (const roomId of Object.keys(resume)) if (!this.#rooms.has(roomId)) this.#removed(roomId.slice(0, 64))
     for (const [roomId, stream] of [...this.#rooms]) {
       const position = resume[roomId]
       stream.start(
@@ -314,14 +319,17 @@ export class RealtimeSession implements HubListener, CallSink {
   /** After an event about this session's own membership, stop or keep receiving the room. */
   #afterEvent(roomId: string, event: Extract<ServerMessage, { type: 'event' }>['event']): void {
     const me = this.#caller?.id
-    const gone =
-      event.type === 'room.deleted' ||
-      (event.type === 'participant.left' && event.actorId === me) ||
-      (event.type === 'participant.updated' && event.participant.actorId === me && event.participant.state !== 'active')
-    if (gone) this.#dropRoom(roomId)
+    if (event.type === 'room.deleted') this.#dropRoom(roomId, 'deleted')
+    else if (event.type === 'participant.left' && event.actorId === me) this.#dropRoom(roomId, event.reason)
+    else if (
+      event.type === 'participant.updated' &&
+      event.participant.actorId === me &&
+      event.participant.state !== 'active'
+    )
+      this.#dropRoom(roomId, event.participant.state === 'banned' ? 'banned' : undefined)
   }
 
-  #dropRoom(roomId: string): void {
+  #dropRoom(roomId: string, reason: RoomRemovedReason | undefined): void {
     const stream = this.#rooms.get(roomId)
     if (!stream) return
     stream.close()
@@ -329,15 +337,29 @@ export class RealtimeSession implements HubListener, CallSink {
     this.#ctx.hub.leaveRoom(roomId, this)
     this.#ctx.calls.sessionLeftRoom(this.id, roomId)
     this.#presenceIn(roomId, false)
-    this.send({ type: 'room.removed', roomId })
+    this.#removed(roomId, reason)
     if (this.#caller?.type === 'guest') this.close('session-ended')
   }
 
-  async #refreshRoom(roomId: string): Promise<void> {
+  #removed(roomId: string, reason?: RoomRemovedReason): void {
+    this.send({ type: 'room.removed', roomId, ...(reason ? { reason } : {}) })
+  }
+
+  async #refreshRoom(roomId: string, reason: RoomRemovedReason | undefined): Promise<void> {
     const caller = this.#caller
     if (!caller) return
     const access = await this.#ctx.rooms.access(caller, roomId, 'chat.read')
-    if (!access.ok) return this.#rooms.has(roomId) ? this.#dropRoom(roomId) : undefined
+    if (!access.ok) {
+      const why = reason ?? (access.error.type === 'banned' ? 'banned' : undefined)
+      if (this.#rooms.has(roomId)) return this.#dropRoom(roomId, why)
+      // Still waiting in the lobby (they just joined it): nothing of the room yet, nothing to tell.
+      if (access.error.type === 'in-lobby') return
+      // Someone waiting in the lobby never received the room, yet their page waits for it: told
+      // that they were turned away, that the room is gone, or that they left it on another device.
+      this.#removed(roomId, why)
+      if (caller.type === 'guest') this.close('session-ended')
+      return
+    }
     if (this.#rooms.has(roomId)) return
     const stream = this.#stream(roomId)
     await this.#ctx.hub.joinRoom(roomId, this)

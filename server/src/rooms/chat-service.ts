@@ -123,6 +123,7 @@ export class ChatService {
     content: Pick<MessageRecord, 'kind' | 'body' | 'data' | 'replyTo'>,
   ): Promise<MessageRecord> {
     const { room } = access
+    if (room.kind === 'one-to-one') await this.#rooms.bringBackPeer(room, caller.id)
     const now = this.#now()
     const posted = await this.#events.postMessage({
       roomId: room.id,

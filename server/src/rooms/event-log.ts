@@ -4,7 +4,7 @@
  * realtime frame every gateway forwards as is.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { RoomEvent, ServerEvent, ServerMessage } from '@parley/protocol'
+import type { RoomEvent, RoomRemovedReason, ServerEvent, ServerMessage } from '@parley/protocol'
 import type { Store } from '../store/ports.ts'
 import type { MessageRecord } from '../store/records.ts'
 import { messageView } from './views.ts'
@@ -29,6 +29,12 @@ export type EventLogDeps = {
  * A local write reached the event log of a room hosted elsewhere: nothing is stored. Programmer
  * error on our side (the write should have been forwarded); answered `room-hosted-elsewhere`.
  */
+/**
+ * A change of one person's place in a room, told to their realtime sessions: `ended` closes a guest's
+ * session; `reason` says why they no longer have the room, when that is what happened (room.removed).
+ */
+export type MembershipChange = { roomId: string; kind: 'changed' | 'ended'; reason?: RoomRemovedReason }
+
 export class HostedElsewhereError extends Error {
   readonly code = 'room-hosted-elsewhere' as const
   constructor(roomId: string, type: string) {
@@ -152,7 +158,7 @@ export class RoomEventLog {
   }
 
   /** Tells the sessions of one user or guest that their membership changed (added, admitted, removed). */
-  membership(actorId: string, change: { roomId: string; kind: 'changed' | 'ended' }): void {
+  membership(actorId: string, change: MembershipChange): void {
     this.#publish(actorTopic(actorId), JSON.stringify(change))
   }
 

@@ -116,7 +116,10 @@ export class RoomService {
     )
   }
 
-  /** The pair's room (pairKey: both ids sorted), created on first use; `self`, if they had left it, is back in. */
+  /**
+   * The pair's room (pairKey: both ids sorted), created on first use. Whoever of the two had left it
+   * is back in: starting the chat again reaches the other person, as writing in it does (bringBackPeer).
+   */
   async #pair(
     self: Caller,
     other: Caller,
@@ -124,10 +127,6 @@ export class RoomService {
   ): Promise<Result<Access & { created: boolean }>> {
     const pairKey = [self.id, other.id].sort().join(' ')
     const existing = await this.#store.rooms.byPairKey(pairKey)
-    if (existing) {
-      const mine = await this.#store.participants.get(existing.id, self.id)
-      if (mine) return ok({ room: existing, self: mine, created: false })
-    }
     const room: RoomRecord = {
       id: randomUUID(),
       kind: 'one-to-one',
@@ -157,6 +156,25 @@ export class RoomService {
       this.#events.membership(p.actorId, { roomId: target.id, kind: 'changed' })
     }
     return ok({ room: (await this.#store.rooms.byId(target.id)) as RoomRecord, self: mine, created: !existing })
+  }
+
+  /**
+   * Before someone writes in a one-to-one room the other person left: the other person is back in,
+   * so the message reaches them (their room list shows it again) instead of going nowhere. Only a
+   * person of this instance whose account is still open comes back; one-to-one rooms know no bans,
+   * and this instance has no blocks between its own people. A remote peer is not a participant
+   * that leaves here (their server speaks for them), so nothing is done for one.
+   */
+  async bringBackPeer(room: RoomRecord, selfId: string): Promise<void> {
+    const otherId = pairPeer(room, selfId)
+    if (otherId === null || isRemoteActorId(otherId)) return
+    if (await this.#store.participants.get(room.id, otherId)) return
+    const user = await this.#store.users.byId(otherId)
+    if (!user || user.deletedAt !== null || user.disabled) return
+    const p = this.#participant(room.id, { type: 'user', id: user.id, name: user.displayName }, 'owner', 'active')
+    await this.#store.participants.put(p)
+    await this.#events.emit(room.id, { type: 'participant.joined', participant: participantView(p) })
+    this.#events.membership(p.actorId, { roomId: room.id, kind: 'changed' })
   }
 
   async listMine(caller: Caller): Promise<Access[]> {
@@ -210,7 +228,7 @@ export class RoomService {
     await this.#store.rooms.update(roomId, { deletedAt: this.#now() })
     await this.#events.emit(roomId, { type: 'room.deleted' })
     for (const p of await this.#store.participants.list(roomId))
-      this.#events.membership(p.actorId, { roomId, kind: 'changed' })
+      this.#events.membership(p.actorId, { roomId, kind: 'changed', reason: 'deleted' })
     return ok(true)
   }
 
@@ -299,7 +317,11 @@ export class RoomService {
     else await this.#store.participants.remove(roomId, actorId)
     if (target.actorType === 'guest') await this.#store.guests.deleteForGuest(actorId)
     await this.#events.emit(roomId, { type: 'participant.left', actorId, reason: ban ? 'banned' : 'removed' })
-    this.#events.membership(actorId, { roomId, kind: target.actorType === 'guest' ? 'ended' : 'changed' })
+    this.#events.membership(actorId, {
+      roomId,
+      kind: target.actorType === 'guest' ? 'ended' : 'changed',
+      reason: ban ? 'banned' : 'removed',
+    })
     await this.#systemMessage(roomId, caller, ban ? 'banned' : 'removed', { actorId, name: target.displayName })
     return ok(true)
   }
@@ -340,13 +362,16 @@ export class RoomService {
 
   /**
    * What a one-to-one room is called for `self`: the other person's current display name (their
-   * participant name if they are no longer a local user).
+   * participant name if they are no longer a local user). The room keeps that name after the other
+   * person left it: the pair's key still names them.
    */
   async peerName(room: RoomRecord, selfId: string): Promise<string> {
     const other = (await this.#store.participants.list(room.id)).find((p) => p.actorId !== selfId)
-    if (!other) return room.name
-    const user = other.actorType === 'user' ? await this.#store.users.byId(other.actorId) : null
-    return user && user.deletedAt === null ? user.displayName : other.displayName
+    const otherId = other?.actorId ?? pairPeer(room, selfId)
+    if (otherId === null) return room.name
+    const user = other?.actorType === 'guest' || isRemoteActorId(otherId) ? null : await this.#store.users.byId(otherId)
+    if (user && user.deletedAt === null) return user.displayName
+    return other?.displayName ?? user?.displayName ?? room.name
   }
 
   /** What is new in the room for the participant: unread messages, unread mentions, the last message. */
@@ -436,7 +461,7 @@ export class RoomService {
     await this.#store.participants.remove(roomId, caller.id)
     if (caller.type === 'guest') await this.#store.guests.deleteForGuest(caller.id)
     await this.#events.emit(roomId, { type: 'participant.left', actorId: caller.id, reason: 'left' })
-    this.#events.membership(caller.id, { roomId, kind: caller.type === 'guest' ? 'ended' : 'changed' })
+    this.#events.membership(caller.id, { roomId, kind: caller.type === 'guest' ? 'ended' : 'changed', reason: 'left' })
     await this.#systemMessage(roomId, caller, 'left', {})
     return ok(true)
   }
@@ -525,4 +550,12 @@ export class RoomService {
       joinedAt: this.#now(),
     }
   }
+}
+
+/** The other person of a one-to-one room, named by its pair key (both ids sorted); null for other rooms. */
+function pairPeer(room: RoomRecord, selfId: string): string | null {
+  if (room.kind !== 'one-to-one' || room.pairKey === null) return null
+  const ids = room.pairKey.split(' ')
+  if (!ids.includes(selfId)) return null
+  return ids.find((id) => id !== selfId) ?? null
 }

@@ -109,7 +109,7 @@ export class RoomListStore {
         this.#refreshSoon()
         return
       case 'room.updated':
-        this.#patch(roomId, (e) => ({ ...e, room: { ...event.room, me: e.room.me } }))
+        this.#patch(roomId, (e) => ({ ...e, room: followed(e.room, event.room) }))
         return
       case 'room.deleted':
         this.remove(roomId)
@@ -158,6 +158,15 @@ export class RoomListStore {
       return resort ? sort(next) : next
     })
   }
+}
+
+/**
+ * A room as known to this person after a room.updated: the event carries the room's public view,
+ * without their place in it (`me`) and, for a one-to-one room, without the name it has for them
+ * (the other person's, which the server puts in their own views).
+ */
+export function followed(known: RoomView, updated: Omit<RoomView, 'me'>): RoomView {
+  return { ...known, ...updated, me: known.me, name: known.kind === 'one-to-one' ? known.name : updated.name }
 }
 
 function newOnes(list: RoomEntry[], fresh: Map<string, RoomEntry>): RoomEntry[] {

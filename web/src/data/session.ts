@@ -3,7 +3,14 @@
  * the screens read — connection state, the room list, timelines, drafts and notifications. The only
  * place that listens to the SDK's realtime events and routes them to the stores.
  */
-import type { Actor, ConnectionState, GuestSession, Parley, UserProfile } from '@parley/client/browser'
+import type {
+  Actor,
+  ConnectionState,
+  GuestSession,
+  Parley,
+  RoomRemovedReason,
+  UserProfile,
+} from '@parley/client/browser'
 import { Observable } from './observable.ts'
 import { RoomListStore } from './room-list.ts'
 import { Timeline } from './timeline.ts'
@@ -31,6 +38,13 @@ export class AppSession {
   readonly avatars: AvatarBook
   /** Room ids the server added this session to (room.added): someone in a lobby waits for their room here. */
   readonly admitted = new Observable<ReadonlySet<string>>(new Set())
+  /**
+   * Rooms the server took from this session (room.removed) and not given back since, with why
+   * (null when it did not say): a room's screen, or a guest's page, says so at once.
+   */
+  readonly removed = new Observable<ReadonlyMap<string, RoomRemovedReason | null>>(new Map())
+  /** Why the server ended this session for good (its `bye`), e.g. `session-ended`; null while it lasts. */
+  readonly ended = new Observable<string | null>(null)
   readonly invitationsChanged = new Observable(0)
   /** Rooms whose shared files changed (a file message came, a message went), by room id: a change count. */
   readonly filesChanged = new Observable<ReadonlyMap<string, number>>(new Map())
@@ -173,10 +187,16 @@ export class AppSession {
       }),
       p.on('room.added', ({ roomId }) => {
         this.admitted.update((set) => new Set([...set, roomId]))
+        if (this.removed.get().has(roomId))
+          this.removed.update((map) => new Map([...map].filter(([id]) => id !== roomId)))
         if (this.identity.get().kind === 'user') void this.rooms.add(roomId)
         this.#timelines.get(roomId)?.reload().catch((e: unknown) => console.warn('the room could not be read again', e))
       }),
-      p.on('room.removed', ({ roomId }) => this.rooms.remove(roomId)),
+      p.on('room.removed', ({ roomId, reason }) => {
+        this.rooms.remove(roomId)
+        this.removed.update((map) => new Map(map).set(roomId, reason ?? null))
+      }),
+      p.on('bye', ({ reason }) => this.ended.set(reason)),
       p.on('invitation.received', () => this.invitationsChanged.update((n) => n + 1)),
       p.on('meeting.reminder', (frame) => this.notifier.onMeeting(frame)),
       p.on('meeting.started', (frame) => {

@@ -778,4 +778,27 @@ export const de: Shape<Messages> = {
       next: 'Versuch es noch einmal. Wenn es wieder passiert, sag der Administration Bescheid.',
     },
   },
+  // Eine Lobby verlassen, und warum ein Raum weg ist (Grund von room.removed; die Gästeseite, wenn ein Besuch endet).
+  leaving: {
+    stopWaiting: 'Nicht mehr warten',
+    joinAgain: 'Erneut beitreten',
+    notLetIn: {
+      text: 'Du wurdest nicht hereingelassen.',
+      next: 'Die Moderation hat deine Anfrage abgelehnt, diesem Raum beizutreten.',
+    },
+    removed: {
+      text: 'Du wurdest aus diesem Raum entfernt.',
+      next: 'Die Moderation hat dich entfernt. Seine Nachrichten werden dir nicht mehr angezeigt.',
+    },
+    banned: {
+      text: 'Du bist aus diesem Raum verbannt.',
+      next: 'Du kannst ihm erst wieder beitreten, wenn die Moderation die Sperre aufhebt.',
+    },
+    deleted: { text: 'Dieser Raum wurde gelöscht.', next: 'Niemand kann mehr darin schreiben oder anrufen.' },
+    left: { text: 'Du hast diesen Raum verlassen.', next: 'Du hast ihn auf einem anderen Gerät verlassen.' },
+    visitEnded: {
+      text: 'Dein Besuch ist beendet.',
+      next: 'Deine Gastsitzung ist abgelaufen. Tritt erneut bei, um weiterzureden.',
+    },
+  },
 }

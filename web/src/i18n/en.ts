@@ -706,5 +706,28 @@ export const en = {
     'calendar-feed-revoked': { text: 'This calendar link was revoked.', next: 'Make a new calendar link.' },
     'internal-error': { text: 'The server failed.', next: 'Try again. If it keeps happening, tell an administrator.' },
   },
+  // Leaving a lobby, and why a room is gone (room.removed's reason; the guest page when a visit ends).
+  leaving: {
+    stopWaiting: 'Stop waiting',
+    joinAgain: 'Join again',
+    notLetIn: {
+      text: 'You were not let in.',
+      next: 'A moderator turned down your request to join this room.',
+    },
+    removed: {
+      text: 'You were removed from this room.',
+      next: 'A moderator took you out of it. Its messages are no longer shown to you.',
+    },
+    banned: {
+      text: 'You are banned from this room.',
+      next: 'You cannot join it again unless a moderator lifts the ban.',
+    },
+    deleted: { text: 'This room was deleted.', next: 'Nobody can write or call in it any more.' },
+    left: { text: 'You left this room.', next: 'You left it on another device.' },
+    visitEnded: {
+      text: 'Your visit has ended.',
+      next: 'Your guest session is over. Join again to keep talking.',
+    },
+  },
 }
 export type Messages = typeof en

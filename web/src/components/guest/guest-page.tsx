@@ -1,6 +1,9 @@
 /**
  * The guest page of a public room's link: a name, the password if the room has one, then the
- * lobby (when it is on) until a moderator admits the guest, then the room itself.
+ * lobby (when it is on) until a moderator admits the guest, then the room itself. When the visit
+ * ends — turned away from the lobby, removed, banned, the room deleted, or the guest session over —
+ * the page says so instead of offering to reconnect (a guest's session cannot come back); a guest
+ * who stops waiting is back at this form.
  */
 import { useEffect, useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
@@ -11,6 +14,7 @@ import { useObservable } from '../../data/observable.ts'
 import { useAction, SessionContext } from '../common/hooks.ts'
 import { ProblemNote } from '../common/problem-note.tsx'
 import { LobbyWait } from '../rooms/lobby-wait.tsx'
+import { RoomGone } from '../rooms/room-gone.tsx'
 import { RoomScreen } from '../rooms/room-screen.tsx'
 import { ConnectionBanner } from '../shell/connection-banner.tsx'
 
@@ -42,7 +46,13 @@ export function GuestPage({ roomId }: { roomId: string }) {
   if (joined)
     return (
       <SessionContext.Provider value={joined.session}>
-        <GuestRoom roomId={roomId} session={joined.session} lobby={joined.lobby} roomName={joined.roomName} />
+        <GuestRoom
+          roomId={roomId}
+          session={joined.session}
+          lobby={joined.lobby}
+          roomName={joined.roomName}
+          onLeft={() => setJoined(null)}
+        />
       </SessionContext.Provider>
     )
   return (
@@ -72,16 +82,28 @@ function GuestRoom({
   session,
   lobby,
   roomName,
+  onLeft,
 }: {
   roomId: string
   session: AppSession
   lobby: boolean
   roomName: string
+  /** Back to the join form (the guest stopped waiting, or will join again). */
+  onLeft: () => void
 }) {
   const { t } = useTranslation()
   const admitted = useObservable(session.admitted)
   const inLobby = lobby && !admitted.has(roomId)
   const [inCall, setInCall] = useState(false)
+  // The server says why the room is gone (room.removed), then ends the session (bye); leaving
+  // by the guest's own button goes back to the form instead.
+  const removed = useObservable(session.removed).get(roomId)
+  const ended = useObservable(session.ended)
+  const gone = removed && removed !== 'left' ? removed : null
+  const leave = async () => {
+    await session.parley.rest.leave(roomId)
+    onLeft()
+  }
   return (
     <div className="shell guest-shell">
       <header className="topbar">
@@ -91,16 +113,31 @@ function GuestRoom({
           </span>
           {t('app.name')}
         </span>
-        <ConnectionBanner />
+        {!gone && ended === null && <ConnectionBanner />}
       </header>
       <main className="main" id="main">
-        {inLobby ? (
+        {gone ? (
+          <section className="page lobby" aria-labelledby="lobby-title">
+            <h1 id="lobby-title">{roomName}</h1>
+            <RoomGone reason={gone} waiting={inLobby} />
+          </section>
+        ) : ended !== null && removed === undefined ? (
+          <section className="page lobby" aria-labelledby="lobby-title">
+            <h1 id="lobby-title">{roomName}</h1>
+            <ProblemNote
+              problem={{ code: ended, text: t('leaving.visitEnded.text'), next: t('leaving.visitEnded.next') }}
+            />
+            <button type="button" className="primary" onClick={onLeft}>
+              {t('leaving.joinAgain')}
+            </button>
+          </section>
+        ) : inLobby ? (
           <section className="page lobby" aria-labelledby="lobby-title">
             <h1 id="lobby-title">{t('guest.title', { room: roomName })}</h1>
-            <LobbyWait />
+            <LobbyWait onLeave={leave} />
           </section>
         ) : (
-          <RoomScreen roomId={roomId} inCall={inCall} onCallChange={setInCall} />
+          <RoomScreen roomId={roomId} inCall={inCall} onCallChange={setInCall} onLeftLobby={onLeft} />
         )}
       </main>
     </div>

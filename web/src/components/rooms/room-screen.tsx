@@ -2,7 +2,7 @@
  * A room: its header (back at phone width, name, call, details), the call when one is joined, and
  * the chat. Rooms of this server and rooms hosted elsewhere use the same screen.
  */
-import { lazy, Suspense, useEffect, useState } from 'react'
+import { lazy, Suspense, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { ArrowLeft, Globe, Info, Lock, Video } from 'lucide-react'
 import type { RoomView } from '@parley/client/browser'
@@ -15,6 +15,8 @@ import { ChatView } from '../chat/chat-view.tsx'
 import { RoomDetails } from './room-details.tsx'
 import { MeetingBanner } from './meeting-banner.tsx'
 import { LobbyWait } from './lobby-wait.tsx'
+import { RoomGone } from './room-gone.tsx'
+import { followed } from '../../data/room-list.ts'
 
 // Calls (WebRTC, device checks) load only when someone opens one: the first view stays small.
 const CallScreen = lazy(() => import('../call/call-screen.tsx'))
@@ -23,11 +25,14 @@ export function RoomScreen({
   roomId,
   inCall,
   onCallChange = (join) => navigate(join ? paths.call(roomId) : paths.room(roomId)),
+  onLeftLobby = () => navigate(paths.home()),
 }: {
   roomId: string
   inCall: boolean
   /** Opens or closes the call (by default through the path: /r/:room/call). */
   onCallChange?: (inCall: boolean) => void
+  /** After someone stopped waiting in the lobby and left the room (by default: home). */
+  onLeftLobby?: () => void
 }) {
   const { t } = useTranslation()
   const session = useSession()
@@ -37,23 +42,51 @@ export function RoomScreen({
   const { problem, run } = useAction()
   const [details, setDetails] = useState(false)
   const admitted = useObservable(session.admitted)
-  const room = listed ?? fetched
+  // The server took the room from me (removed, banned, deleted, left elsewhere): a copy fetched
+  // before the room list loaded must not keep the room open.
+  const gone = useObservable(session.removed).get(roomId)
+  const room = listed ?? (gone === undefined ? fetched : null)
+  // Whether I was waiting in the lobby when the room went: then I was "not let in".
+  const wasWaiting = useRef(false)
 
+  // A room not in the list (opened before the list loaded, or a guest's, who has no list) is read
+  // once; it follows renames, and when it leaves the list it is read again: a refusal says why.
   useEffect(() => {
     if (listed) return
-    void run(() => session.parley.rest.room(roomId)).then((r) => r && setFetched(r))
-  }, [listed, roomId, run, session])
+    let current = true
+    void run(() => session.parley.rest.room(roomId)).then((r) => current && setFetched(r ?? null))
+    return () => {
+      current = false
+    }
+  }, [listed, gone, roomId, run, session])
+  useEffect(
+    () =>
+      session.parley.on('event', ({ roomId: id, event }) => {
+        if (id === roomId && event.type === 'room.updated') setFetched((f) => f && followed(f, event.room))
+      }),
+    [roomId, session],
+  )
 
+  const leaveLobby = async () => {
+    await session.parley.rest.leave(roomId)
+    session.rooms.remove(roomId)
+    onLeftLobby()
+  }
+
+  const guest = session.identity.get().kind === 'guest'
   if (!room)
     return (
       <section className="room" aria-label={t('room.info')}>
-        <ProblemNote problem={problem} />
+        <div className="room-gone">
+          {gone ? <RoomGone reason={gone} waiting={wasWaiting.current} /> : <ProblemNote problem={problem} />}
+          {!guest && (gone || problem) && <Link to={paths.home()}>{t('nav.back')}</Link>}
+        </div>
       </section>
     )
   const title = room.remote?.name ?? room.name
-  const guest = session.identity.get().kind === 'guest'
   // Joined by link while the lobby is on: nothing of the room until a moderator admits me.
   const waiting = room.me?.state === 'lobby' && !admitted.has(room.id)
+  wasWaiting.current = waiting
   return (
     <section className={inCall ? 'room in-call' : 'room'} aria-labelledby="room-title">
       <header className="room-header">
@@ -102,7 +135,7 @@ export function RoomScreen({
         )}
       </header>
       {waiting ? (
-        <LobbyWait />
+        <LobbyWait onLeave={leaveLobby} />
       ) : (
         <>
           {!inCall && <MeetingBanner room={room} onJoin={() => onCallChange(true)} />}
