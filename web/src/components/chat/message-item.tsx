@@ -55,7 +55,7 @@ export const MessageItem = memo(function MessageItem({
   if (message.kind === 'system')
     return (
       <li className="system-message" data-seq={message.seq}>
-        {systemText(t, message.body, message.actor.name)}
+        {systemText(t, message)}
       </li>
     )
 
