@@ -9,7 +9,7 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { ParleyApiError, ParleyClient } from '@parley/client'
 import {
   assertAccessible,
@@ -21,6 +21,13 @@ import {
   type PersonPage,
 } from './browser.ts'
 import { ensureWebBuilt, serve, type Served } from './serve.ts'
+
+/** Waits until a form field shows `expected` (it follows a change made elsewhere). */
+async function valueBecomes(field: Locator, expected: string): Promise<void> {
+  for (let i = 0; i < 200 && (await field.inputValue()) !== expected; i++)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.equal(await field.inputValue(), expected)
+}
 
 describe('web client: room settings take effect', () => {
   let server: Served
@@ -195,6 +202,35 @@ describe('web client: room settings take effect', () => {
     await listTo('Nobody')
     assert.deepEqual(await names(carolApi), [])
     assert.equal((await aliceApi.room(roomId)).listable, 'none')
+    assert.deepEqual(alice.errors, [])
+  })
+  it("Save sends only what Alice changed: Carol's rename, made while Alice's form was open, stays", async () => {
+    const carolApi = new ParleyClient({ baseUrl: server.origin, auth: { token: await server.token('carol') } })
+    await aliceApi.updateParticipant(roomId, (await carolApi.me()).id, { role: 'moderator' })
+    await alice.page.getByRole('button', { name: 'Room details' }).click()
+    await alice.page.getByRole('dialog', { name: 'Town hall' }).getByRole('tab', { name: 'Settings' }).click()
+    const details = alice.page.getByRole('dialog', { name: /^Town/ })
+    const name = details.getByLabel('Name', { exact: true })
+    assert.equal(await name.inputValue(), 'Town hall')
+
+    // Carol, a moderator too, renames the room from elsewhere: Alice's form follows, as she has not touched it.
+    await carolApi.updateRoom(roomId, { name: 'Town square', description: 'Where we meet' })
+    await alice.page.getByRole('dialog', { name: 'Town square' }).waitFor()
+    await valueBecomes(name, 'Town square')
+    await valueBecomes(details.getByLabel('Description'), 'Where we meet')
+    await details.getByRole('switch', { name: 'Read-only: only moderators post' }).click()
+    await details.getByRole('button', { name: 'Save' }).click()
+    await details.getByRole('status').filter({ hasText: 'Saved' }).waitFor()
+    const room = await aliceApi.room(roomId)
+    assert.deepEqual([room.name, room.description, room.readOnly], ['Town square', 'Where we meet', true])
+
+    // The timeline and the room list say what happened, once, in a sentence.
+    await alice.page.keyboard.press('Escape')
+    const sentence = 'Carol renamed the room to “Town square”'
+    await alice.page.locator('li.system-message', { hasText: sentence }).waitFor()
+    await alice.page.locator('.sidebar a.room-item', { hasText: sentence }).waitFor()
+    const renames = (await aliceApi.history(roomId)).messages.filter((m) => m.kind === 'system' && m.body === 'renamed')
+    assert.equal(renames.length, 1, 'no rename back to the old name')
     assert.deepEqual(alice.errors, [])
   })
 })
