@@ -107,6 +107,7 @@ export const de: Shape<Messages> = {
     makeMember: 'Zum Mitglied machen',
     remove: 'Entfernen',
     ban: 'Sperren',
+    unban: 'Sperre aufheben',
     message: 'Nachricht senden',
     actionsFor: 'Aktionen für {{name}}',
     inviteSent: 'Einladung gesendet.',

@@ -103,6 +103,7 @@ export const en = {
     makeMember: 'Make member',
     remove: 'Remove',
     ban: 'Ban',
+    unban: 'Unban',
     message: 'Send a message',
     actionsFor: 'Actions for {{name}}',
     inviteSent: 'Invitation sent.',
