@@ -16,6 +16,27 @@ export const MessageKind = Type.Union([Type.Literal('text'), Type.Literal('syste
 })
 export type MessageKind = Static<typeof MessageKind>
 
+/**
+ * What a system message says happened: its `body`. Its `data` says the rest: added, removed,
+ * banned, unbanned and owner-changed name the participant acted on (`{ actorId, name }`), renamed
+ * the room's names before and after (`{ from, to }`), joined and left nothing (the actor is who
+ * joined or left). A client shows an event it does not know yet by its actor and name.
+ */
+export const SystemEvent = Type.Union(
+  [
+    Type.Literal('joined'),
+    Type.Literal('left'),
+    Type.Literal('added'),
+    Type.Literal('removed'),
+    Type.Literal('banned'),
+    Type.Literal('unbanned'),
+    Type.Literal('owner-changed'),
+    Type.Literal('renamed'),
+  ],
+  { description: "A system message's body: what happened in the room (its data says to whom)" },
+)
+export type SystemEvent = Static<typeof SystemEvent>
+
 export const ReactionSummary = Type.Object(
   { emoji: Type.String(), count: Type.Integer({ minimum: 1 }) },
   { additionalProperties: false },

@@ -1,7 +1,9 @@
 /**
  * Running a room from the web client, in Debian's Chromium against a real `parley serve`: the owner
  * promotes, removes and bans people from the participants panel (the banned person's list follows
- * live), and the recordings tab lists the room's recordings with working downloads. The recording is
+ * live); each person's menu offers only what applies to their state (someone banned: Unban; someone
+ * in the lobby: no promotion), the unbanned person joins again, and the timeline says who did what
+ * to whom; and the recordings tab lists the room's recordings with working downloads. The recording is
  * put where Janus's recorder leaves one (a file in the data folder and its row in the store): making
  * one through a real call is test/media/janus-recording.test.ts's job.
  */
@@ -12,7 +14,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Browser } from 'playwright-core'
-import { ParleyClient } from '@parley/client'
+import { ParleyApiError, ParleyClient } from '@parley/client'
 import { checkLooks, launchBrowser, openPerson, signIn, type PersonPage } from './browser.ts'
 import { ensureWebBuilt, serve, type Served } from './serve.ts'
 
@@ -40,7 +42,7 @@ describe('web client: moderation and recordings', () => {
       ).id
     }
     aliceApi = new ParleyClient({ baseUrl: server.origin, auth: { token: await server.token('alice') } })
-    roomId = (await aliceApi.createRoom({ kind: 'group', name: 'Club' })).id
+    roomId = (await aliceApi.createRoom({ kind: 'public', name: 'Club' })).id
     for (const name of ['bob', 'carol', 'dave']) await aliceApi.addParticipant(roomId, ids[name] ?? '')
 
     // A finished recording, as the recorder leaves it: its file and its row.
@@ -91,6 +93,48 @@ describe('web client: moderation and recordings', () => {
     assert.equal(byId.get(ids.bob ?? '')?.role, 'moderator')
     assert.equal(byId.has(ids.carol ?? ''), false)
     assert.equal(byId.get(ids.dave ?? '')?.state, 'banned')
+  })
+
+  it('banned Dave is offered Unban alone; unbanned, he joins again, and in the lobby promoting him is not offered', async () => {
+    const page = alice.page
+    const details = page.getByRole('dialog', { name: 'Club' })
+    const row = (name: string) => details.locator('li.participant', { hasText: name })
+    const menu = async (name: string) => {
+      await details.getByRole('button', { name: `Actions for ${name}` }).click()
+      await page.getByRole('menu').waitFor()
+      return page.getByRole('menuitem').allTextContents()
+    }
+    const daveApi = new ParleyClient({ baseUrl: server.origin, auth: { token: await server.token('dave') } })
+    // Signed-in people may find the room in the directory and join it, through the lobby.
+    await aliceApi.updateRoom(roomId, { listable: 'users', lobby: true })
+    await assert.rejects(daveApi.join(roomId), (e: unknown) => e instanceof ParleyApiError && e.code === 'banned')
+
+    assert.deepEqual(await menu('Dave'), ['Send a message', 'Unban'], 'nothing the server refuses for someone banned')
+    await checkLooks(page, 'participants-banned-menu', { show: page.getByRole('menu') })
+    await page.getByRole('menuitem', { name: 'Unban' }).click()
+    await row('Dave').waitFor({ state: 'detached' })
+
+    // Dave finds the room in the room directory again and joins; he waits in the lobby.
+    await dave.page.goto(`${server.origin}/search`)
+    const directory = dave.page.getByRole('list', { name: 'Room directory' })
+    await directory.getByRole('link', { name: 'Join Club' }).click()
+    await dave.page.getByText('Waiting for a moderator to let you in…').waitFor()
+    await row('Dave').getByText('Waiting in the lobby').waitFor()
+    assert.deepEqual(await menu('Dave'), ['Send a message', 'Remove', 'Ban'], 'no promotion before he is in')
+    await page.keyboard.press('Escape')
+    await row('Dave').getByRole('button', { name: 'Admit' }).click()
+    await row('Dave').getByText('Waiting in the lobby').waitFor({ state: 'detached' })
+
+    // Dave, back in, reads what happened in sentences that say who and whom.
+    await dave.page.getByRole('combobox', { name: 'Message Club' }).waitFor()
+    for (const sentence of ['Alice removed Carol', 'Alice banned Dave', 'Alice lifted the ban on Dave', 'Dave joined'])
+      await dave.page.locator('li.system-message', { hasText: sentence }).waitFor()
+    await dave.page.locator('.sidebar a.room-item', { hasText: 'Dave joined' }).waitFor()
+    await checkLooks(dave.page, 'system-messages')
+    assert.equal(
+      (await aliceApi.participants(roomId)).participants.find((p) => p.actorId === ids.dave)?.state,
+      'active',
+    )
   })
 
   it("the recordings tab lists the room's recordings, each a working download", async () => {

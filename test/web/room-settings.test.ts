@@ -5,11 +5,14 @@
  * Settings tab meet a guest at the room's link (wrong password refused, then the lobby), and the
  * password removed lets the next guest in without one; who finds the room in the directory follows
  * the listing setting (everyone, signed-in people — who then finds it in the web client's room
- * directory, joins, waits in the lobby and is admitted — nobody).
+ * directory, joins, waits in the lobby and is admitted — nobody). Read-only turned on while Bob is
+ * writing ends his edit and his "is typing" at once, keeps his draft and offers him only what the
+ * server allows; and a moderator's Save sends only what she changed, so another moderator's rename
+ * made meanwhile stays (the timeline and room list say it in a sentence).
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { ParleyApiError, ParleyClient } from '@parley/client'
 import {
   assertAccessible,
@@ -21,6 +24,13 @@ import {
   type PersonPage,
 } from './browser.ts'
 import { ensureWebBuilt, serve, type Served } from './serve.ts'
+
+/** Waits until a form field shows `expected` (it follows a change made elsewhere). */
+async function valueBecomes(field: Locator, expected: string): Promise<void> {
+  for (let i = 0; i < 200 && (await field.inputValue()) !== expected; i++)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.equal(await field.inputValue(), expected)
+}
 
 describe('web client: room settings take effect', () => {
   let server: Served
@@ -101,6 +111,59 @@ describe('web client: room settings take effect', () => {
       ['Only the moderators speak today', 'Back to talking'],
       'nothing of Bob got in while the room was read-only',
     )
+    assert.deepEqual(alice.errors, [])
+    assert.deepEqual(bob.errors, [])
+  })
+
+  it("read-only under Bob while he writes: his edit and 'is typing' end at once, his draft stays, only Delete is offered", async () => {
+    const composer = bob.page.getByRole('combobox', { name: 'Message Town hall' })
+    const bobsSeq = (await bobApi.post(roomId, 'Bob was here')).seq
+    await aliceApi.post(roomId, 'Alice says hi')
+    await aliceApi.react(roomId, bobsSeq, '👍')
+    const bobs = bob.page.locator(`li.message[data-seq="${bobsSeq}"]`)
+    const alices = bob.page.locator('li.message', { hasText: 'Alice says hi' })
+    await alices.waitFor()
+    await bobs.getByRole('button', { name: /👍 1/ }).waitFor()
+
+    // Both pages' clocks stand still from here, so "is typing" can only end on Alice's screen because
+    // Bob's page says so — not because his notice, or her copy of it, ran out.
+    for (const page of [alice.page, bob.page]) {
+      await page.clock.install()
+      await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 100)
+    }
+    await composer.pressSequentially('a long draft I am writing', { delay: 10 })
+    await alice.page.getByText('Bob is typing…').waitFor()
+    await bobs.hover()
+    await bobs.getByRole('button', { name: 'Edit' }).click()
+    await bob.page.getByText('Editing message').waitFor()
+    assert.equal(await composer.inputValue(), 'Bob was here')
+
+    await aliceApi.updateRoom(roomId, { readOnly: true })
+    await bob.page.getByText('Only moderators can post in this room.').waitFor()
+    await alice.page.getByText('Bob is typing…').waitFor({ state: 'detached' })
+    for (const page of [alice.page, bob.page]) await page.clock.resume()
+
+    // Nothing that writes is offered: no Reply, reaction or Edit, the reaction count is not a
+    // button that reacts. Deleting his own message is allowed in a read-only room, and works.
+    const actions = (message: typeof bobs) =>
+      message
+        .getByRole('group', { name: 'Message actions' })
+        .getByRole('button')
+        .evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label')))
+    assert.deepEqual(await actions(bobs), ['Delete'])
+    assert.deepEqual(await actions(alices), [])
+    assert.equal(await bobs.getByRole('button', { name: /👍 1/ }).isDisabled(), true)
+    await bobs.getByRole('button', { name: 'Delete' }).focus()
+    await checkLooks(bob.page, 'room-read-only-own-message', { show: bobs })
+    await bobs.getByRole('button', { name: 'Delete' }).click()
+    await bobs.getByText('This message was deleted.').waitFor()
+
+    // Read-only off: his composer comes back with his draft, not in the middle of the old edit.
+    await aliceApi.updateRoom(roomId, { readOnly: false })
+    await composer.waitFor()
+    assert.equal(await composer.inputValue(), 'a long draft I am writing')
+    assert.equal(await bob.page.getByText('Editing message').count(), 0)
+    await composer.fill('')
     assert.deepEqual(alice.errors, [])
     assert.deepEqual(bob.errors, [])
   })
@@ -195,6 +258,35 @@ describe('web client: room settings take effect', () => {
     await listTo('Nobody')
     assert.deepEqual(await names(carolApi), [])
     assert.equal((await aliceApi.room(roomId)).listable, 'none')
+    assert.deepEqual(alice.errors, [])
+  })
+  it("Save sends only what Alice changed: Carol's rename, made while Alice's form was open, stays", async () => {
+    const carolApi = new ParleyClient({ baseUrl: server.origin, auth: { token: await server.token('carol') } })
+    await aliceApi.updateParticipant(roomId, (await carolApi.me()).id, { role: 'moderator' })
+    await alice.page.getByRole('button', { name: 'Room details' }).click()
+    await alice.page.getByRole('dialog', { name: 'Town hall' }).getByRole('tab', { name: 'Settings' }).click()
+    const details = alice.page.getByRole('dialog', { name: /^Town/ })
+    const name = details.getByLabel('Name', { exact: true })
+    assert.equal(await name.inputValue(), 'Town hall')
+
+    // Carol, a moderator too, renames the room from elsewhere: Alice's form follows, as she has not touched it.
+    await carolApi.updateRoom(roomId, { name: 'Town square', description: 'Where we meet' })
+    await alice.page.getByRole('dialog', { name: 'Town square' }).waitFor()
+    await valueBecomes(name, 'Town square')
+    await valueBecomes(details.getByLabel('Description'), 'Where we meet')
+    await details.getByRole('switch', { name: 'Read-only: only moderators post' }).click()
+    await details.getByRole('button', { name: 'Save' }).click()
+    await details.getByRole('status').filter({ hasText: 'Saved' }).waitFor()
+    const room = await aliceApi.room(roomId)
+    assert.deepEqual([room.name, room.description, room.readOnly], ['Town square', 'Where we meet', true])
+
+    // The timeline and the room list say what happened, once, in a sentence.
+    await alice.page.keyboard.press('Escape')
+    const sentence = 'Carol renamed the room to “Town square”'
+    await alice.page.locator('li.system-message', { hasText: sentence }).waitFor()
+    await alice.page.locator('.sidebar a.room-item', { hasText: sentence }).waitFor()
+    const renames = (await aliceApi.history(roomId)).messages.filter((m) => m.kind === 'system' && m.body === 'renamed')
+    assert.equal(renames.length, 1, 'no rename back to the old name')
     assert.deepEqual(alice.errors, [])
   })
 })

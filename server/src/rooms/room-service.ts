@@ -4,7 +4,7 @@
  * change is a room event (event-log.ts) so clients see it live and can resume.
  */
 import { randomUUID } from 'node:crypto'
-import type { ParticipantUpdate, RoomCreate, RoomSettingsUpdate, RoomUpdate } from '@parley/protocol'
+import type { ParticipantUpdate, RoomCreate, RoomSettingsUpdate, RoomUpdate, SystemEvent } from '@parley/protocol'
 import type { RoomActivity, Store } from '../store/ports.ts'
 import type { GuestSessionRecord, ParticipantRecord, RoomPatch, RoomRecord } from '../store/records.ts'
 import { hashPassword, verifyPassword } from '../accounts/passwords.ts'
@@ -512,7 +512,12 @@ export class RoomService {
       if (p.state === 'lobby') await this.#activate(roomId, p)
   }
 
-  async #systemMessage(roomId: string, caller: Caller, body: string, data: Record<string, unknown>): Promise<void> {
+  async #systemMessage(
+    roomId: string,
+    caller: Caller,
+    body: SystemEvent,
+    data: Record<string, unknown>,
+  ): Promise<void> {
     await this.#events.postMessage({
       roomId,
       kind: 'system',

@@ -51,6 +51,13 @@ export function ChatView({ room }: { room: RoomView }) {
   const myParticipant = state.participants.find((p) => p.actorId === session.actorId)
   const moderator = myParticipant?.role === 'owner' || myParticipant?.role === 'moderator'
   const canPost = !(room.readOnly && !moderator)
+  // Read-only turned on under me: a reply or edit I had started goes with the composer (it would
+  // come back in the middle of it when read-only ends, in place of my draft).
+  useEffect(() => {
+    if (canPost) return
+    setReplyTo(null)
+    setEditing(null)
+  }, [canPost])
   const newest = state.messages.at(-1)
 
   const markRead = useCallback(() => {
@@ -185,6 +192,7 @@ export function ChatView({ room }: { room: RoomView }) {
                 room={room}
                 timeline={timeline}
                 moderator={moderator}
+                canPost={canPost}
                 seenBy={seenBy.get(m.seq) ?? []}
                 actions={actions}
               />

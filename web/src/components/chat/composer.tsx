@@ -4,7 +4,7 @@
  * Tab to pick); the draft is kept per room; others see that you are typing.
  * Also edits a message and replies to one.
  */
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react'
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Check, ListChecks, Paperclip, SendHorizontal, X } from 'lucide-react'
 import type { MentionCandidate, MessageView, ParticipantView, RoomView } from '@parley/client/browser'
@@ -51,13 +51,33 @@ export function Composer({ room, timeline, participants, readOnly, replyTo, edit
     [],
   )
 
-  const sendTyping = (typing: boolean) => {
-    try {
-      session.parley.realtime.typing(room.id, typing)
-    } catch {
-      // not connected: typing notices are best effort
-    }
-  }
+  const sendTyping = useCallback(
+    (typing: boolean) => {
+      try {
+        session.parley.realtime.typing(room.id, typing)
+      } catch {
+        // not connected: typing notices are best effort
+      }
+    },
+    [session, room.id],
+  )
+
+  const stopTyping = useCallback(() => {
+    if (typingStop.current) clearTimeout(typingStop.current)
+    typingStop.current = null
+    if (typingSince.current !== 0) sendTyping(false)
+    typingSince.current = 0
+  }, [sendTyping])
+
+  // Read-only turned on under me: the composer goes, so the others stop seeing me typing now (not
+  // when the notice runs out), and the text is my draft again, not a message I was editing
+  // (chat-view.tsx drops the edit or reply itself).
+  useEffect(() => {
+    if (!readOnly) return
+    stopTyping()
+    setText(session.drafts.get(room.id))
+    setSuggest(null)
+  }, [readOnly, stopTyping, session, room.id])
 
   const onChange = (value: string, caret: number) => {
     setText(value)
@@ -73,13 +93,6 @@ export function Composer({ room, timeline, participants, readOnly, replyTo, edit
     }
     if (typingStop.current) clearTimeout(typingStop.current)
     typingStop.current = setTimeout(stopTyping, TYPING_RENEW_MS * 2)
-  }
-
-  const stopTyping = () => {
-    if (typingStop.current) clearTimeout(typingStop.current)
-    typingStop.current = null
-    if (typingSince.current !== 0) sendTyping(false)
-    typingSince.current = 0
   }
 
   const candidates = useMentionCandidates(session, room.id, suggest ? suggest.query : null, participants)

@@ -25,6 +25,12 @@ type Props = {
   room: RoomView
   timeline: Timeline
   moderator: boolean
+  /**
+   * Whether I may write into the room (false: read-only and I am no moderator). What writes —
+   * reply, react, edit, vote — is then not offered; deleting my own message still works
+   * (server/src/rooms/policy.ts: chat.delete is not a write that read-only stops).
+   */
+  canPost: boolean
   seenBy: string[]
   actions: MessageActions
 }
@@ -38,6 +44,7 @@ export const MessageItem = memo(function MessageItem({
   room,
   timeline,
   moderator,
+  canPost,
   seenBy,
   actions,
 }: Props) {
@@ -55,7 +62,7 @@ export const MessageItem = memo(function MessageItem({
   if (message.kind === 'system')
     return (
       <li className="system-message" data-seq={message.seq}>
-        {systemText(t, message.body, message.actor.name)}
+        {systemText(t, message)}
       </li>
     )
 
@@ -103,7 +110,7 @@ export const MessageItem = memo(function MessageItem({
         {deleted ? (
           <p className="muted deleted">{t('chat.deleted')}</p>
         ) : message.kind === 'poll' ? (
-          <PollCard timeline={timeline} pollId={message.body} canClose={mine || moderator} />
+          <PollCard timeline={timeline} pollId={message.body} canVote={canPost} canClose={mine || moderator} />
         ) : (
           <>
             {message.file && <FileAttachment file={message.file} />}
@@ -119,6 +126,7 @@ export const MessageItem = memo(function MessageItem({
                 <button
                   type="button"
                   className="reaction"
+                  disabled={!canPost}
                   onClick={() => void toggle(r.emoji)}
                   aria-label={t('chat.reactionCount', { emoji: r.emoji, count: r.count })}
                 >
@@ -131,28 +139,32 @@ export const MessageItem = memo(function MessageItem({
         <ProblemNote problem={problem} />
         {seenBy.length > 0 && <p className="seen-by muted">{t('chat.seenBy', { names: seenBy.join(', ') })}</p>}
       </div>
-      {!deleted && (
+      {!deleted && (canPost || mine || moderator) && (
         <div className="message-actions" role="group" aria-label={t('chat.messageActions')}>
-          <button
-            type="button"
-            className="icon-button"
-            aria-label={t('chat.reply')}
-            data-tip={t('chat.reply')}
-            onClick={() => actions.reply(message)}
-          >
-            <Reply size={16} />
-          </button>
-          <EmojiPicker
-            open={picking}
-            onOpenChange={setPicking}
-            onPick={(emoji) => void run(() => rest.react(room.id, message.seq, emoji))}
-            trigger={
-              <button type="button" className="icon-button" aria-label={t('chat.react')} data-tip={t('chat.react')}>
-                <SmilePlus size={16} />
+          {canPost && (
+            <>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('chat.reply')}
+                data-tip={t('chat.reply')}
+                onClick={() => actions.reply(message)}
+              >
+                <Reply size={16} />
               </button>
-            }
-          />
-          {mine && message.kind === 'text' && (
+              <EmojiPicker
+                open={picking}
+                onOpenChange={setPicking}
+                onPick={(emoji) => void run(() => rest.react(room.id, message.seq, emoji))}
+                trigger={
+                  <button type="button" className="icon-button" aria-label={t('chat.react')} data-tip={t('chat.react')}>
+                    <SmilePlus size={16} />
+                  </button>
+                }
+              />
+            </>
+          )}
+          {canPost && mine && message.kind === 'text' && (
             <button
               type="button"
               className="icon-button"

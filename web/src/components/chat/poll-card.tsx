@@ -6,8 +6,21 @@ import { useObservable } from '../../data/observable.ts'
 import { useAction, useSession } from '../common/hooks.ts'
 import { ProblemNote } from '../common/problem-note.tsx'
 
-/** A poll in the timeline: vote (one or several options), live results, close (author or moderators). */
-export function PollCard({ timeline, pollId, canClose }: { timeline: Timeline; pollId: string; canClose: boolean }) {
+/**
+ * A poll in the timeline: vote (one or several options; not in a read-only room unless moderator),
+ * live results, close (author or moderators).
+ */
+export function PollCard({
+  timeline,
+  pollId,
+  canVote,
+  canClose,
+}: {
+  timeline: Timeline
+  pollId: string
+  canVote: boolean
+  canClose: boolean
+}) {
   const { t } = useTranslation()
   const session = useSession()
   const poll: PollView | undefined = useObservable(timeline.state).polls[pollId]
@@ -28,7 +41,7 @@ export function PollCard({ timeline, pollId, canClose }: { timeline: Timeline; p
         void run(() => rest.vote(poll.roomId, poll.id, chosen)).then((p) => p && timeline.setPoll(p))
       }}
     >
-      <fieldset disabled={poll.closed || busy}>
+      <fieldset disabled={poll.closed || busy || !canVote}>
         <legend>
           {poll.question} {poll.closed && <span className="tag">{t('chat.closed')}</span>}
         </legend>
@@ -55,9 +68,11 @@ export function PollCard({ timeline, pollId, canClose }: { timeline: Timeline; p
       <ProblemNote problem={problem} />
       {!poll.closed && (
         <div className="row">
-          <button type="submit" disabled={chosen.length === 0 || busy}>
-            {t('chat.vote')}
-          </button>
+          {canVote && (
+            <button type="submit" disabled={chosen.length === 0 || busy}>
+              {t('chat.vote')}
+            </button>
+          )}
           {canClose && (
             <button
               type="button"

@@ -9,8 +9,9 @@ import { useAction, useSession } from '../common/hooks.ts'
 import { PersonAvatar } from '../common/person-avatar.tsx'
 import { PresenceNote } from '../common/presence-note.tsx'
 import { ProblemNote } from '../common/problem-note.tsx'
+import { participantActions, type ParticipantAction } from './participant-actions.ts'
 
-/** Who is in the room, with roles and states; moderators admit, promote, remove and ban. */
+/** Who is in the room, with roles and states; moderators admit, promote, remove, ban and unban. */
 export function ParticipantsPanel({ room, onNavigate }: { room: RoomView; onNavigate: () => void }) {
   const { t } = useTranslation()
   const session = useSession()
@@ -24,7 +25,6 @@ export function ParticipantsPanel({ room, onNavigate }: { room: RoomView; onNavi
     if (session.isUser) void session.avatars.loadRoom(room.id)
   }, [timeline, session, room.id])
   const me = participants.find((p) => p.actorId === session.actorId)
-  const moderator = me?.role === 'owner' || me?.role === 'moderator'
   const rest = session.parley.rest
   const order = { lobby: 0, active: 1, banned: 2 }
   const sorted = [...participants].sort(
@@ -35,32 +35,38 @@ export function ParticipantsPanel({ room, onNavigate }: { room: RoomView; onNavi
     <div>
       <ProblemNote problem={problem} />
       <ul className="participants">
-        {sorted.map((p) => (
-          <li key={p.actorId} className="participant" data-state={p.state}>
-            <PersonAvatar actorId={p.actorId} name={p.displayName} />
-            <span className="participant-name">
-              {p.displayName}
-              <PresenceNote
-                presence={
-                  p.actorId === session.actorId ? { online: true, status: myStatus } : (online?.get(p.actorId) ?? null)
-                }
-              />
-              <span className="muted">
-                {' '}
-                · {t(`room.roles.${p.role}`)}
-                {p.state !== 'active' && ` · ${t(`room.states.${p.state}`)}`}
+        {sorted.map((p) => {
+          const can = participantActions(me, p, room.kind)
+          const canMessage =
+            p.actorType === 'user' && p.actorId !== session.actorId && session.identity.get().kind === 'user'
+          return (
+            <li key={p.actorId} className="participant" data-state={p.state}>
+              <PersonAvatar actorId={p.actorId} name={p.displayName} />
+              <span className="participant-name">
+                {p.displayName}
+                <PresenceNote
+                  presence={
+                    p.actorId === session.actorId
+                      ? { online: true, status: myStatus }
+                      : (online?.get(p.actorId) ?? null)
+                  }
+                />
+                <span className="muted">
+                  {' '}
+                  · {t(`room.roles.${p.role}`)}
+                  {p.state !== 'active' && ` · ${t(`room.states.${p.state}`)}`}
+                </span>
               </span>
-            </span>
-            {p.state === 'lobby' && moderator && (
-              <button type="button" className="primary" onClick={() => act(() => rest.admit(room.id, p.actorId))}>
-                {t('room.admit')}
-              </button>
-            )}
-            {p.actorId !== session.actorId &&
-              (moderator || (p.actorType === 'user' && session.identity.get().kind === 'user')) && (
+              {can.includes('admit') && (
+                <button type="button" className="primary" onClick={() => act(() => rest.admit(room.id, p.actorId))}>
+                  {t('room.admit')}
+                </button>
+              )}
+              {(canMessage || can.some((a) => a !== 'admit')) && (
                 <ParticipantMenu
                   participant={p}
-                  moderator={moderator}
+                  actions={can}
+                  canMessage={canMessage}
                   onMessage={async () => {
                     const dm = await run(() => rest.oneToOne(p.actorId))
                     if (!dm) return
@@ -71,31 +77,40 @@ export function ParticipantsPanel({ room, onNavigate }: { room: RoomView; onNavi
                   onRole={(role) => act(() => rest.updateParticipant(room.id, p.actorId, { role }))}
                   onRemove={() => act(() => rest.removeParticipant(room.id, p.actorId))}
                   onBan={() => act(() => rest.ban(room.id, p.actorId))}
+                  onUnban={() => act(() => rest.unban(room.id, p.actorId))}
                 />
               )}
-          </li>
-        ))}
+            </li>
+          )
+        })}
       </ul>
     </div>
   )
 }
 
+/** Message the person, and what participantActions() allows a moderator (Admit is a button of its own). */
 function ParticipantMenu({
   participant: p,
-  moderator,
+  actions,
+  canMessage,
   onMessage,
   onRole,
   onRemove,
   onBan,
+  onUnban,
 }: {
   participant: ParticipantView
-  moderator: boolean
+  actions: ParticipantAction[]
+  canMessage: boolean
   onMessage: () => void
   onRole: (role: 'moderator' | 'member') => void
   onRemove: () => void
   onBan: () => void
+  onUnban: () => void
 }) {
   const { t } = useTranslation()
+  const roles = actions.includes('make-moderator') || actions.includes('make-member')
+  const removal = actions.includes('remove') || actions.includes('ban') || actions.includes('unban')
   return (
     <Menu.Root>
       <Menu.Trigger className="icon-button" aria-label={t('room.actionsFor', { name: p.displayName })}>
@@ -103,31 +118,36 @@ function ParticipantMenu({
       </Menu.Trigger>
       <Menu.Portal>
         <Menu.Content className="menu" align="end">
-          {p.actorType === 'user' && (
+          {canMessage && (
             <Menu.Item className="menu-item" onSelect={onMessage}>
               {t('room.message')}
             </Menu.Item>
           )}
-          {moderator && p.actorType === 'user' && p.role === 'member' && (
+          {actions.includes('make-moderator') && (
             <Menu.Item className="menu-item" onSelect={() => onRole('moderator')}>
               {t('room.makeModerator')}
             </Menu.Item>
           )}
-          {moderator && p.role === 'moderator' && (
+          {actions.includes('make-member') && (
             <Menu.Item className="menu-item" onSelect={() => onRole('member')}>
               {t('room.makeMember')}
             </Menu.Item>
           )}
-          {moderator && p.role !== 'owner' && (
-            <>
-              <Menu.Separator className="menu-separator" />
-              <Menu.Item className="menu-item" onSelect={onRemove}>
-                {t('room.remove')}
-              </Menu.Item>
-              <Menu.Item className="menu-item danger" onSelect={onBan}>
-                {t('room.ban')}
-              </Menu.Item>
-            </>
+          {removal && (canMessage || roles) && <Menu.Separator className="menu-separator" />}
+          {actions.includes('unban') && (
+            <Menu.Item className="menu-item" onSelect={onUnban}>
+              {t('room.unban')}
+            </Menu.Item>
+          )}
+          {actions.includes('remove') && (
+            <Menu.Item className="menu-item" onSelect={onRemove}>
+              {t('room.remove')}
+            </Menu.Item>
+          )}
+          {actions.includes('ban') && (
+            <Menu.Item className="menu-item danger" onSelect={onBan}>
+              {t('room.ban')}
+            </Menu.Item>
           )}
         </Menu.Content>
       </Menu.Portal>

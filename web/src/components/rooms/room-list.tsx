@@ -67,7 +67,7 @@ function RoomItem({ entry, current }: { entry: RoomEntry; current: boolean }) {
         : lastMessage.deletedAt
           ? t('rooms.deleted')
           : lastMessage.kind === 'system'
-            ? systemText(t, lastMessage.body, author ?? '')
+            ? systemText(t, lastMessage)
             : `${author}: ${lastMessage.kind === 'poll' ? t('chat.poll') : lastMessage.body || (lastMessage.file?.name ?? '')}`
   const title = room.remote?.name ?? room.name
   const counts = [

@@ -5,6 +5,14 @@ import type { NotificationLevel, RoomListable, RoomUpdate, RoomView } from '@par
 import { navigate, paths } from '../../router.ts'
 import { useAction, useSession } from '../common/hooks.ts'
 import { ProblemNote } from '../common/problem-note.tsx'
+import {
+  settingsOf,
+  settingsUpdate,
+  shownSettings,
+  withEdit,
+  type SettingsEdits,
+  type SettingsFields,
+} from './settings-edits.ts'
 
 const EXPIRY = [
   ['expiryNever', null],
@@ -20,32 +28,24 @@ export function RoomSettingsPanel({ room, onLeft }: { room: RoomView; onLeft: ()
   const { busy, problem, run } = useAction()
   const [saved, setSaved] = useState(false)
   const moderator = room.me?.role === 'owner' || room.me?.role === 'moderator'
-  const [form, setForm] = useState({
-    name: room.name,
-    description: room.description,
-    password: '',
-    lobby: room.lobby,
-    listable: room.listable,
-    readOnly: room.readOnly,
-    expiry: room.messageExpirySeconds,
-  })
+  // Only what this person changes is theirs: the other fields follow the room live (settings-edits.ts).
+  const [edits, setEdits] = useState<SettingsEdits>({})
+  const [password, setPassword] = useState('')
+  const live = settingsOf(room)
+  const form = shownSettings(edits, live)
+  const change = <K extends keyof SettingsFields>(field: K, value: SettingsFields[K]) =>
+    setEdits((current) => withEdit(current, live, field, value))
   const rest = session.parley.rest
   const save = async (event: FormEvent) => {
     event.preventDefault()
     setSaved(false)
-    const update: RoomUpdate = {
-      ...(form.name !== room.name ? { name: form.name } : {}),
-      ...(form.description !== room.description ? { description: form.description } : {}),
-      ...(form.password ? { password: form.password } : {}),
-      ...(form.lobby !== room.lobby ? { lobby: form.lobby } : {}),
-      ...(form.listable !== room.listable ? { listable: form.listable } : {}),
-      ...(form.readOnly !== room.readOnly ? { readOnly: form.readOnly } : {}),
-      ...(form.expiry !== room.messageExpirySeconds ? { messageExpirySeconds: form.expiry } : {}),
-    }
+    const update: RoomUpdate = { ...settingsUpdate(edits), ...(password ? { password } : {}) }
     if (Object.keys(update).length === 0) return
     const updated = await run(() => rest.updateRoom(room.id, update))
     if (updated) {
       session.rooms.replace(updated)
+      setEdits({})
+      setPassword('')
       setSaved(true)
     }
   }
@@ -56,12 +56,7 @@ export function RoomSettingsPanel({ room, onLeft }: { room: RoomView; onLeft: ()
         <form className="form" onSubmit={save}>
           <label>
             {t('create.name')}
-            <input
-              required
-              maxLength={200}
-              value={form.name}
-              onChange={(e) => setForm({ ...form, name: e.target.value })}
-            />
+            <input required maxLength={200} value={form.name} onChange={(e) => change('name', e.target.value)} />
           </label>
           <label>
             {t('create.description')}
@@ -69,7 +64,7 @@ export function RoomSettingsPanel({ room, onLeft }: { room: RoomView; onLeft: ()
               rows={2}
               maxLength={2000}
               value={form.description}
-              onChange={(e) => setForm({ ...form, description: e.target.value })}
+              onChange={(e) => change('description', e.target.value)}
             />
           </label>
           {room.kind === 'public' && (
@@ -80,8 +75,8 @@ export function RoomSettingsPanel({ room, onLeft }: { room: RoomView; onLeft: ()
                   type="password"
                   autoComplete="new-password"
                   minLength={4}
-                  value={form.password}
-                  onChange={(e) => setForm({ ...form, password: e.target.value })}
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
                 />
               </label>
               {room.hasPassword && (
@@ -103,7 +98,7 @@ export function RoomSettingsPanel({ room, onLeft }: { room: RoomView; onLeft: ()
                 id="lobby"
                 label={t('create.lobby')}
                 checked={form.lobby}
-                onChange={(lobby) => setForm({ ...form, lobby })}
+                onChange={(lobby) => change('lobby', lobby)}
               />
             </>
           )}
@@ -111,14 +106,11 @@ export function RoomSettingsPanel({ room, onLeft }: { room: RoomView; onLeft: ()
             id="read-only"
             label={t('room.readOnly')}
             checked={form.readOnly}
-            onChange={(readOnly) => setForm({ ...form, readOnly })}
+            onChange={(readOnly) => change('readOnly', readOnly)}
           />
           <label>
             {t('room.listable')}
-            <select
-              value={form.listable}
-              onChange={(e) => setForm({ ...form, listable: e.target.value as RoomListable })}
-            >
+            <select value={form.listable} onChange={(e) => change('listable', e.target.value as RoomListable)}>
               <option value="none">{t('room.listableNone')}</option>
               <option value="users">{t('room.listableUsers')}</option>
               <option value="everyone">{t('room.listableEveryone')}</option>
@@ -127,8 +119,10 @@ export function RoomSettingsPanel({ room, onLeft }: { room: RoomView; onLeft: ()
           <label>
             {t('room.expiry')}
             <select
-              value={String(form.expiry)}
-              onChange={(e) => setForm({ ...form, expiry: e.target.value === 'null' ? null : Number(e.target.value) })}
+              value={String(form.messageExpirySeconds)}
+              onChange={(e) =>
+                change('messageExpirySeconds', e.target.value === 'null' ? null : Number(e.target.value))
+              }
             >
               {EXPIRY.map(([key, seconds]) => (
                 <option key={key} value={String(seconds)}>
