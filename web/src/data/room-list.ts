@@ -30,6 +30,8 @@ export class RoomListStore {
   #refreshTimer: ReturnType<typeof setTimeout> | null = null
   /** Counts refreshes: an answer overtaken by a later refresh is stale and dropped. */
   #refreshes = 0
+  /** Whether a room event came before the first list arrived (load() then reads the list again). */
+  #eventsWhileLoading = false
 
   constructor(parley: Parley, who: { actorId: () => string }) {
     this.#parley = parley
@@ -37,9 +39,12 @@ export class RoomListStore {
   }
 
   async load(): Promise<void> {
+    this.#eventsWhileLoading = false
     const { rooms } = await this.#parley.rest.rooms()
     this.entries.set(sort(rooms.map((room) => this.#entry(room))))
     this.loaded.set(true)
+    // Events that came while the list was on its way had no entry to change: read it again once.
+    if (this.#eventsWhileLoading) await this.refresh()
   }
 
   get(roomId: string): RoomEntry | undefined {
@@ -82,6 +87,7 @@ export class RoomListStore {
   }
 
   onEvent({ roomId, event }: ServerEvent): void {
+    if (!this.loaded.get()) this.#eventsWhileLoading = true
     switch (event.type) {
       case 'message.new': {
         const m = event.message

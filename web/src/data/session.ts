@@ -91,7 +91,10 @@ export class AppSession {
   async start(): Promise<void> {
     const welcomed = this.parley.connect()
     if (this.identity.get().kind === 'user') {
-      await Promise.all([welcomed, this.rooms.load()])
+      // The list is read once the realtime connection follows the rooms (welcome): read earlier, a
+      // change made between that read and the welcome (a rename) would reach neither.
+      await welcomed
+      await this.rooms.load()
       this.#loadMeetingsNow()
       if (this.identity.get().kind === 'user')
         this.parley.account.status().then(
