@@ -11,7 +11,7 @@ import { Create, CryptographicKey, type Activity } from '@fedify/fedify/vocab'
 import type { DocumentLoader } from '@fedify/vocab-runtime'
 import { readCompactActivity } from './inbound/compact-reader.ts'
 import { mastodonDirectNote, preloadedContextLoader as contextLoader } from './test-support/mastodon-fixture.ts'
-import { queuedFederation } from './test-support/queued-federation.ts'
+import { bobsFederation } from './test-support/bobs-federation.ts'
 
 type Reader = (
   json: unknown,
@@ -21,7 +21,7 @@ type Reader = (
 /** Bob's queued federation with `read` as its readQueuedActivity; a verified POST of `json` to its inbox, not handed to the listener. */
 async function deliverQueued(t: TestContext, json: Record<string, unknown>, read: Reader) {
   const received: Create[] = []
-  const { federation, handled } = queuedFederation({ received, options: { readQueuedActivity: read } })
+  const { federation, handled } = bobsFederation({ received, options: { readQueuedActivity: read } })
   const abort = new AbortController()
   t.after(() => abort.abort())
   void federation.startQueue(undefined, { signal: abort.signal })

@@ -16,7 +16,7 @@ import { Create, CryptographicKey, Emoji, Note, Person, Update } from '@fedify/f
 import { Temporal } from '@js-temporal/polyfill'
 import { mastodonDirectNote, preloadedContextLoader } from './test-support/mastodon-fixture.ts'
 import { startStarSender } from './test-support/star-sender.ts'
-import { queuedFederation } from './test-support/queued-federation.ts'
+import { bobsFederation } from './test-support/bobs-federation.ts'
 
 const contextLoader = preloadedContextLoader
 const mastodonCreate = (): unknown => mastodonDirectNote()
@@ -114,31 +114,6 @@ test('patched @fedify/vocab: the same public key PEM is imported once (the Crypt
   assert.equal(first.publicKey, second.publicKey)
 })
 
-/**
- * A federation with one local actor (bob), its shared inbox and no queue, so its Create listener gets the very
- * activity the inbox handled. Nothing is fetched: every loader refuses.
- */
-function bobsFederation(received: Create[]) {
-  const federation = createFederation<void>({
-    kv: new MemoryKvStore(),
-    documentLoaderFactory: () => contextLoader,
-    contextLoaderFactory: () => contextLoader,
-  })
-  federation.setActorDispatcher('/users/{identifier}', (ctx, identifier) =>
-    identifier === 'bob'
-      ? new Person({
-          id: ctx.getActorUri(identifier),
-          preferredUsername: identifier,
-          inbox: ctx.getInboxUri(identifier),
-        })
-      : null,
-  )
-  federation.setInboxListeners('/users/{identifier}/inbox', '/inbox').on(Create, (_ctx, activity) => {
-    received.push(activity)
-  })
-  return federation
-}
-
 async function aliceKey(owner: string): Promise<CryptographicKey> {
   const { publicKey } = (await webcrypto.subtle.generateKey('Ed25519', true, [
     'sign',
@@ -160,7 +135,7 @@ const unsignedPost = (json: unknown) =>
 
 test('patched @fedify/fedify: an inbox takes a request verified by the caller without checking or parsing it again', async () => {
   const received: Create[] = []
-  const federation = bobsFederation(received)
+  const federation = bobsFederation({ received, queued: false }).federation
   const json = mastodonCreate()
   const activity = await Create.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
   const key = await aliceKey('https://mastodon.example/users/alice')
@@ -176,7 +151,7 @@ test('patched @fedify/fedify: an inbox takes a request verified by the caller wi
 
 test('patched @fedify/fedify: a handed-over key its actor does not own is still refused', async () => {
   const received: Create[] = []
-  const federation = bobsFederation(received)
+  const federation = bobsFederation({ received, queued: false }).federation
   const json = mastodonCreate()
   const activity = await Create.fromJsonLd(json, { contextLoader, documentLoader: contextLoader })
   const key = await aliceKey('https://mastodon.example/users/mallory')
@@ -190,7 +165,9 @@ test('patched @fedify/fedify: a handed-over key its actor does not own is still 
 
 test('patched @fedify/fedify: without a handed-over verification, an unsigned request is refused as before', async () => {
   const received: Create[] = []
-  const response = await bobsFederation(received).fetch(unsignedPost(mastodonCreate()), { contextData: undefined })
+  const response = await bobsFederation({ received, queued: false }).federation.fetch(unsignedPost(mastodonCreate()), {
+    contextData: undefined,
+  })
   assert.equal(response.status, 401)
   assert.equal(received.length, 0)
 })
@@ -387,7 +364,7 @@ const unsignedPostTo = (path: string, json: unknown) =>
 test('patched @fedify/fedify: the queue listener takes the handed-over activity instead of parsing it again, with its own document loader bound', async (t) => {
   const received: Create[] = []
   const loads: string[] = []
-  const { federation, handled } = queuedFederation({ received, loads })
+  const { federation, handled } = bobsFederation({ received, loads })
   const abort = new AbortController()
   t.after(() => abort.abort())
   void federation.startQueue(undefined, { signal: abort.signal })
@@ -420,7 +397,7 @@ test('patched @fedify/fedify: the queue listener takes the handed-over activity 
 
 test('patched @fedify/fedify: without a loader to bind, the queue listener parses the queued activity as before', async (t) => {
   const received: Create[] = []
-  const { federation, handled } = queuedFederation({ received })
+  const { federation, handled } = bobsFederation({ received })
   const abort = new AbortController()
   t.after(() => abort.abort())
   void federation.startQueue(undefined, { signal: abort.signal })
@@ -440,7 +417,7 @@ test('patched @fedify/fedify: without a loader to bind, the queue listener parse
 test("patched @fedify/fedify: a personal inbox's activity handled without fetching never reads the recipient's key pairs", async (t) => {
   const received: Create[] = []
   const keyPairLookups: string[] = []
-  const { federation, handled } = queuedFederation({ received, keyPairLookups })
+  const { federation, handled } = bobsFederation({ received, keyPairLookups })
   const abort = new AbortController()
   t.after(() => abort.abort())
   void federation.startQueue(undefined, { signal: abort.signal })

@@ -27,8 +27,10 @@ import { ensureWebBuilt, serve, type Served } from './serve.ts'
 
 /** Waits until a form field shows `expected` (it follows a change made elsewhere). */
 async function valueBecomes(field: Locator, expected: string): Promise<void> {
-  for (let i = 0; i < 200 && (await field.inputValue()) !== expected; i++)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+  const element = await field.elementHandle()
+  await field
+    .page()
+    .waitForFunction(([input, value]) => (input as { value: string }).value === value, [element, expected] as const)
   assert.equal(await field.inputValue(), expected)
 }
 

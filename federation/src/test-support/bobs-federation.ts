@@ -1,6 +1,8 @@
 /**
- * Tests only: Bob's federation with a queue — the inbox enqueues, and the Create listener runs from
- * the queue (as Parley's does). Nothing is fetched beyond Fedify's preloaded contexts. `loads`
+ * Tests only: a federation with one local actor (bob) and its shared inbox. With a queue (the
+ * default) the inbox enqueues and the Create listener runs from the queue, as Parley's does;
+ * without one, the listener gets the very activity the inbox handled. Nothing is fetched beyond
+ * Fedify's preloaded contexts. `loads`
  * records what the federation's document loader was asked for, `keyPairLookups` whose key pairs
  * were read; `options` go to createFederation (the patch tests set the patched ones).
  */
@@ -9,13 +11,15 @@ import { Create, Person } from '@fedify/fedify/vocab'
 import type { DocumentLoader } from '@fedify/vocab-runtime'
 import { preloadedContextLoader as contextLoader } from './mastodon-fixture.ts'
 
-export function queuedFederation({
+export function bobsFederation({
   received,
+  queued = true,
   loads = [],
   keyPairLookups = [],
   options = {},
 }: {
   received: Create[]
+  queued?: boolean
   loads?: string[]
   keyPairLookups?: string[]
   options?: Partial<FederationOptions<void>>
@@ -26,7 +30,7 @@ export function queuedFederation({
   }
   const federation = createFederation<void>({
     kv: new MemoryKvStore(),
-    queue: new InProcessMessageQueue(),
+    ...(queued ? { queue: new InProcessMessageQueue() } : {}),
     documentLoaderFactory: () => documentLoader,
     contextLoaderFactory: () => contextLoader,
     ...options,
