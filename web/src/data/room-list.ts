@@ -139,6 +139,14 @@ export class RoomListStore {
     }
   }
 
+  /**
+   * A mention or reply was counted for me. The server writes it just after the message's event went
+   * out, so a refresh that event started may have come too early to count it: take the counts again.
+   */
+  onNotification(): void {
+    this.#refreshSoon()
+  }
+
   close(): void {
     if (this.#refreshTimer) clearTimeout(this.#refreshTimer)
     this.#refreshTimer = null

@@ -201,6 +201,7 @@ export class AppSession {
       }),
       p.on('bye', ({ reason }) => this.ended.set(reason)),
       p.on('invitation.received', () => this.invitationsChanged.update((n) => n + 1)),
+      p.on('notification', () => this.rooms.onNotification()),
       p.on('meeting.reminder', (frame) => this.notifier.onMeeting(frame)),
       p.on('meeting.started', (frame) => {
         this.meetingsNow.onStarted(frame)
