@@ -7,6 +7,7 @@
  * or same-origin access; and only types that cannot run anything (raster images, audio, video,
  * plain text) are offered inline, everything else as an attachment.
  */
+import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { BlobStore } from '../files/blobs/blob-store.ts'
 import type { Servable } from '../files/file-service.ts'
@@ -23,7 +24,17 @@ export type ServeOptions = {
   cacheControl: string
 }
 
-export async function serveFile(
+/** What serveBytes sends: its size, its detected type, the name offered, and how to read it. */
+export type ServedBytes = {
+  size: number
+  mediaType: string
+  name: string
+  /** The bytes, or the inclusive range asked for; null when they are gone. */
+  open: (range?: { start: number; end: number }) => Promise<Readable | null>
+}
+
+/** A file shared in a room (or its thumbnail), from the blob store. */
+export function serveFile(
   request: FastifyRequest,
   reply: FastifyReply,
   blobs: BlobStore,
@@ -31,6 +42,27 @@ export async function serveFile(
   options: ServeOptions,
 ): Promise<FastifyReply> {
   const { size, mediaType, file, variant } = servable
+  return serveBytes(
+    request,
+    reply,
+    {
+      size,
+      mediaType,
+      name: variant === 'thumbnail' ? `${file.name}.webp` : file.name,
+      open: (range) => blobs.get(servable.key, range),
+    },
+    options,
+  )
+}
+
+/** Any kept bytes (a shared file, a call recording) with the headers and range handling above. */
+export async function serveBytes(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  served: ServedBytes,
+  options: ServeOptions,
+): Promise<FastifyReply> {
+  const { size, mediaType, name } = served
   reply.header('x-content-type-options', 'nosniff')
   reply.header('content-security-policy', FILE_CSP)
   reply.header('cross-origin-resource-policy', options.crossOrigin ? 'cross-origin' : 'same-origin')
@@ -43,12 +75,11 @@ export async function serveFile(
     return sendError(reply, new ApiError('range-not-satisfiable', undefined, { size }))
   }
   const wantsDownload = (request.query as { download?: unknown } | undefined)?.download !== undefined
-  const name = variant === 'thumbnail' ? `${file.name}.webp` : file.name
   const inline = isInline(mediaType) && !wantsDownload
   reply.header('content-disposition', contentDisposition(inline ? 'inline' : 'attachment', name))
   reply.type(servedType(mediaType))
   if (size === 0) return reply.header('content-length', '0').send('')
-  const stream = await blobs.get(servable.key, range.type === 'partial' ? range : undefined)
+  const stream = await served.open(range.type === 'partial' ? range : undefined)
   if (!stream) throw new ApiError('not-found')
   if (range.type === 'partial') {
     reply.code(206)

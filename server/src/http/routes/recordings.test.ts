@@ -103,6 +103,39 @@ describe('Recordings REST API', () => {
     assert.equal(again.json<{ error: { code: string } }>().error.code, 'not-found')
   })
 
+  it('serves a recording as players need it: its length, one byte range to seek, and a name', async () => {
+    const url = `/api/v1/rooms/${room.id}/recordings/0b0e7a2c-4a47-4a8e-9d0c-1a2b3c4d5e6f`
+    const whole = await t.call('GET', url, { headers: member.auth })
+    assert.equal(whole.statusCode, 200)
+    assert.equal(whole.headers['content-length'], '10')
+    assert.equal(whole.headers['accept-ranges'], 'bytes')
+    assert.equal(whole.headers['content-type'], 'video/webm')
+    assert.equal(whole.headers['x-content-type-options'], 'nosniff')
+    assert.match(
+      String(whole.headers['content-disposition']),
+      /^inline; filename="recording 2026-11-01 00\.00 camera video\.webm"/,
+    )
+
+    const part = await t.call('GET', url, { headers: { ...member.auth, range: 'bytes=5-' } })
+    assert.equal(part.statusCode, 206)
+    assert.equal(part.body, 'bytes')
+    assert.equal(part.headers['content-range'], 'bytes 5-9/10')
+
+    const outside = await t.call('GET', url, { headers: { ...member.auth, range: 'bytes=10-' } })
+    assert.equal(outside.statusCode, 416)
+    assert.equal(outside.json<{ error: { code: string } }>().error.code, 'range-not-satisfiable')
+    assert.equal(outside.headers['content-range'], 'bytes */10')
+
+    const download = await t.call('GET', `${url}?download`, { headers: member.auth })
+    assert.match(String(download.headers['content-disposition']), /^attachment;/)
+
+    // The file gone from disk (removed by hand): a 404 with its code, not a broken stream.
+    rmSync(file)
+    const gone = await t.call('GET', url, { headers: member.auth })
+    assert.equal(gone.statusCode, 404)
+    assert.equal(gone.json<{ error: { code: string } }>().error.code, 'not-found')
+  })
+
   it('strangers see neither the list nor the file', async () => {
     const stranger = await t.user('sam')
     assert.equal(

@@ -1,6 +1,6 @@
 /** Call recordings of a room: the list, each file (webm video, ogg/opus audio), and deleting one. */
 import { createReadStream } from 'node:fs'
-import { rm } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import { ErrorBody, Id, RecordingList, RoomParams, type RecordingView } from '@parley/protocol'
@@ -9,6 +9,7 @@ import type { RecordingRepository } from '../../store/ports.ts'
 import type { RecordingRecord } from '../../store/records.ts'
 import { ApiError, unwrap } from '../api-error.ts'
 import { currentCaller, requireCaller } from '../caller.ts'
+import { serveBytes } from '../file-serving.ts'
 import { iso } from '../views.ts'
 
 const RecordingParams = Type.Object({ roomId: Id, recordingId: Id }, { additionalProperties: false })
@@ -16,6 +17,12 @@ type RecordingParams = { roomId: string; recordingId: string }
 
 function recordingView({ path: _path, roomId: _roomId, createdAt, ...rest }: RecordingRecord): RecordingView {
   return { ...rest, createdAt: iso(createdAt) }
+}
+
+/** e.g. "recording 2026-12-04 18.40 camera video.webm": when, what, and a type players know. */
+function recordingFileName(recording: RecordingRecord): string {
+  const when = iso(recording.createdAt).slice(0, 16).replace('T', ' ').replace(':', '.')
+  return `recording ${when} ${recording.source} ${recording.kind}.${recording.kind === 'video' ? 'webm' : 'opus'}`
 }
 
 export function recordingRoutes(app: FastifyInstance, rooms: RoomService, recordings: RecordingRepository): void {
@@ -41,14 +48,36 @@ export function recordingRoutes(app: FastifyInstance, rooms: RoomService, record
     '/api/v1/rooms/:roomId/recordings/:recordingId',
     {
       preHandler: requireCaller,
-      schema: { tags, summary: 'One recording file', params: RecordingParams, response: { '4xx': ErrorBody } },
+      schema: {
+        tags,
+        summary: 'One recording file',
+        description:
+          'Served like a shared file: one byte range (Range: bytes=…) gives 206, so players can seek; a range outside the file 416 (range-not-satisfiable). Inline for playback, as an attachment with ?download.',
+        params: RecordingParams,
+        response: { '4xx': ErrorBody },
+      },
     },
     async (request, reply) => {
       const { roomId, recordingId } = request.params as RecordingParams
       unwrap(await rooms.access(currentCaller(request), roomId, 'chat.read'))
       const found = await recordings.byId(roomId, recordingId)
       if (!found) throw new ApiError('not-found')
-      return reply.type(found.mimeType).header('cache-control', 'private, no-store').send(createReadStream(found.path))
+      const size = await stat(found.path).then(
+        (s) => s.size,
+        () => null,
+      )
+      if (size === null) throw new ApiError('not-found')
+      return serveBytes(
+        request,
+        reply,
+        {
+          size,
+          mediaType: found.mimeType,
+          name: recordingFileName(found),
+          open: async (range) => createReadStream(found.path, range ?? {}),
+        },
+        { crossOrigin: false, cacheControl: 'private, no-store' },
+      )
     },
   )
   app.delete(
