@@ -19,6 +19,7 @@ export { CoturnSupervisor, coturnConfig, type CoturnOptions } from './turn/cotur
 export { stunAnswers, parseIceUrl } from './turn/stun-probe.ts'
 export { mediaErrorCode } from './media-errors.ts'
 export { convertRecordings, type ConvertedRecording } from './janus/janus-recordings.ts'
+export { mjrPackets, readMjrHeader, startsVp8Keyframe } from './janus/mjr-keyframe.ts'
 export { FeedBridge, type FeedBridgeOptions, type LegState } from './bridge/feed-bridge.ts'
 export { FeedBridges, type FeedBridgesOptions } from './bridge/feed-bridges.ts'
 export {

@@ -4,8 +4,9 @@
  * audio and video stay two files of one recording.
  */
 import { execFile } from 'node:child_process'
-import { stat } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import type { MediaKind, MediaResult } from '../engine.ts'
+import { startAtKeyframe } from './mjr-keyframe.ts'
 
 export type ConvertedRecording = { kind: MediaKind; source: string; output: string; bytes: number }
 
@@ -21,7 +22,19 @@ export async function convertRecordings(
     if (!match) throw new TypeError(`not a Janus stream recording: ${source}`)
     const kind = match[1] as MediaKind
     const output = source.replace(/\.mjr$/, kind === 'video' ? '.webm' : '.opus')
-    const ran = await run(binary, ['--disable-colors', source, output], timeoutMs)
+    // A video must begin with a keyframe, or browsers decode none of it (mjr-keyframe.ts).
+    const start = kind === 'video' ? await startAtKeyframe(source, `${source}.from-keyframe`) : null
+    if (start?.kind === 'no-keyframe')
+      return {
+        ok: false,
+        error: {
+          type: 'recording-unavailable',
+          message: `no keyframe in ${source}: none of its pictures can be decoded`,
+        },
+      }
+    const input = start?.kind === 'trimmed' ? start.output : source
+    const ran = await run(binary, ['--disable-colors', input, output], timeoutMs)
+    if (input !== source) await rm(input, { force: true })
     if (!ran.ok)
       return {
         ok: false,
