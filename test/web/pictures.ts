@@ -12,6 +12,9 @@ type Video = {
   videoWidth: number
   videoHeight: number
   readyState: number
+  networkState: number
+  currentTime: number
+  error: { code: number; message: string } | null
   srcObject: { getVideoTracks(): { muted: boolean }[] } | null
   getVideoPlaybackQuality(): { totalVideoFrames: number }
 }
@@ -31,15 +34,27 @@ type Canvas = {
  * Decoded frames so far, the quadrants of the frame shown now (null before the first frame), and
  * whether its video track is muted (a WebRTC track is when its sender's media stops arriving).
  */
-export type Seen = { frames: number; quadrants: Quadrants | null; muted: boolean | null }
+export type Seen = {
+  frames: number
+  quadrants: Quadrants | null
+  muted: boolean | null
+  /** The element's own state, for the error when a wait fails: why nothing shows. */
+  playback: { ready: number; network: number; time: number; error: string | null }
+}
 
 /** Runs in the page: a function, not a string (the page's Content-Security-Policy forbids eval). */
 function readVideo(video: Video): Seen {
   const frames = video.getVideoPlaybackQuality().totalVideoFrames
   const muted = video.srcObject?.getVideoTracks()[0]?.muted ?? null
+  const playback = {
+    ready: video.readyState,
+    network: video.networkState,
+    time: video.currentTime,
+    error: video.error ? `${video.error.code} ${video.error.message}` : null,
+  }
   const width = video.videoWidth
   const height = video.videoHeight
-  if (width === 0 || video.readyState < 2) return { frames, quadrants: null, muted }
+  if (width === 0 || video.readyState < 2) return { frames, quadrants: null, muted, playback }
   const doc = (globalThis as unknown as { document: { createElement(tag: 'canvas'): Canvas } }).document
   const canvas = doc.createElement('canvas')
   canvas.width = width
@@ -71,7 +86,7 @@ function readVideo(video: Video): Seen {
       }
     quadrants.push([Math.round(sum[0]! / n), Math.round(sum[1]! / n), Math.round(sum[2]! / n)])
   }
-  return { frames, quadrants, muted }
+  return { frames, quadrants, muted, playback }
 }
 
 /** What the <video> inside `where` shows now. */

@@ -1,6 +1,7 @@
 import { describe, it, beforeEach, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
 import type { GuestSession, HistoryPage, MessageView, RoomView } from '@parley/protocol'
+import { ManualClock } from '../../testing/manual-clock.ts'
 import { startTestInstance, type TestInstance, type TestUser } from '../../testing/test-instance.ts'
 
 describe('Guests REST API', () => {
@@ -8,7 +9,9 @@ describe('Guests REST API', () => {
   let alice: TestUser
   let room: RoomView
   beforeEach(async () => {
-    t = await startTestInstance()
+    // Time stands still: the password backoff (1 s after the third wrong guess) must not run out
+    // while a slow machine is still answering the guesses it counts.
+    t = await startTestInstance({ clock: new ManualClock() })
     alice = await t.user('alice')
     room = (
       await t.call('POST', '/api/v1/rooms', {
