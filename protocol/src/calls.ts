@@ -368,6 +368,9 @@ export const RecordingView = Type.Object(
     }),
     source: CallSource,
     participantId: Type.String(),
+    actor: Type.Union([Actor, Type.Null()], {
+      description: 'Whose camera or screen, named as in the call; null for recordings made before Parley kept it',
+    }),
     mimeType: Type.String(),
     bytes: Type.Integer({ minimum: 0 }),
     createdAt: Type.String({ format: 'date-time' }),

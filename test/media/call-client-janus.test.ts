@@ -205,10 +205,16 @@ test(
       ['audio', 'audio', 'video', 'video'],
       'audio and video of both participants',
     )
-    for (const participantId of [joinedModerator.participantId, joinedMember.participantId]) {
+    for (const [participantId, person] of [
+      [joinedModerator.participantId, mod],
+      [joinedMember.participantId, member],
+    ] as const) {
       const video = list.recordings.find((r) => r.kind === 'video' && r.participantId === participantId)
       assert.ok(video, JSON.stringify(list))
       assert.equal(video.mimeType, 'video/webm')
+      // Named as in the call, the member too, who had left before the recording stopped.
+      assert.equal(video.actor?.type, 'user')
+      assert.equal(video.actor?.id, person.id)
       const response = await fetch(`${parley.base}/api/v1/rooms/${room.id}/recordings/${video.id}`, {
         headers: { authorization: `Bearer ${member.token}` },
       })

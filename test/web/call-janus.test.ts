@@ -159,13 +159,14 @@ describe('web client: a Janus call — speaker, camera, recording, lobby and rem
     const details = alice.page.getByRole('dialog', { name: 'Review' })
     await details.getByRole('tab', { name: 'Recordings' }).click()
     // Alice's camera and microphone, and Bob's camera: his microphone stayed muted (paused on the
-    // SFU, nothing recorded), which leaves his audio out and everything else in.
+    // SFU, nothing recorded), which leaves his audio out and everything else in. Each says whose.
     const links = details.locator('ul.recordings a')
     await links.nth(2).waitFor()
     assert.equal(await links.count(), 3)
-    assert.equal(await links.filter({ hasText: '· video · camera ·' }).count(), 2)
-    assert.equal(await links.filter({ hasText: '· audio · camera ·' }).count(), 1)
-    const video = links.filter({ hasText: '· video ·' }).first()
+    assert.equal(await links.filter({ hasText: '· Alice · camera (video) ·' }).count(), 1)
+    assert.equal(await links.filter({ hasText: '· Bob · camera (video) ·' }).count(), 1)
+    assert.equal(await links.filter({ hasText: '· Alice · microphone (audio) ·' }).count(), 1)
+    const video = links.filter({ hasText: '· Bob · camera (video) ·' })
     await assertAccessible(alice.page, 'recordings tab')
     await screenshot(alice.page, 'room-recordings')
 

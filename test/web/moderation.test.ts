@@ -50,8 +50,23 @@ describe('web client: moderation and recordings', () => {
     writeFileSync(file, Buffer.alloc(2048, 7))
     const db = new DatabaseSync(join(server.env.PARLEY_DATA_DIR ?? '', 'parley.sqlite'))
     db.prepare(
-      'INSERT INTO recordings (id, room_id, call_id, kind, source, participant_id, mime_type, bytes, path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(randomUUID(), roomId, randomUUID(), 'video', 'camera', ids.alice ?? '', 'video/webm', 2048, file, Date.now())
+      `INSERT INTO recordings (id, room_id, call_id, kind, source, participant_id, actor_type, actor_id, actor_name,
+         mime_type, bytes, path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      randomUUID(),
+      roomId,
+      randomUUID(),
+      'video',
+      'camera',
+      randomUUID(),
+      'user',
+      ids.alice ?? '',
+      'Alice',
+      'video/webm',
+      2048,
+      file,
+      Date.now(),
+    )
     db.close()
 
     browser = await launchBrowser()
@@ -141,7 +156,7 @@ describe('web client: moderation and recordings', () => {
     const page = alice.page
     const details = page.getByRole('dialog', { name: 'Club' })
     await details.getByRole('tab', { name: 'Recordings' }).click()
-    const link = details.getByRole('link', { name: /video · camera · 2 KB/ })
+    const link = details.getByRole('link', { name: /Alice · camera \(video\) · 2 KB/ })
     await link.waitFor()
     await checkLooks(page, 'recordings')
     const href = (await link.getAttribute('href')) ?? ''
@@ -149,6 +164,7 @@ describe('web client: moderation and recordings', () => {
     const reply = await page.request.get(href)
     assert.equal(reply.status(), 200)
     assert.equal(reply.headers()['content-type'], 'video/webm')
+    assert.equal(reply.headers()['content-length'], '2048')
     assert.equal((await reply.body()).length, 2048)
     assert.deepEqual(alice.errors, [])
     assert.deepEqual(dave.errors, [])

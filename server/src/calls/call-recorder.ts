@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from '../logger.ts'
 import type { RecordingRepository } from '../store/ports.ts'
+import type { RecordingRecord } from '../store/records.ts'
 import type { MediaResult, Producer } from '../media/engine.ts'
 import { convertRecordings } from '../media/janus/janus-recordings.ts'
 import type { Call } from './call.ts'
@@ -73,13 +74,16 @@ export class CallRecorder {
   }
 
   async #keep(call: Call, producers: Producer[]): Promise<MediaResult<void>> {
-    const files: { participantId: string; source: string; file: string }[] = []
+    const files: { participantId: string; actor: RecordingRecord['actor']; source: string; file: string }[] = []
     for (const producer of producers) {
       if (producer.closed || !producer.recording) continue
       const stopped = await producer.stopRecording()
       if (!stopped.ok) return stopped
+      // Named now, while they are still in the call (a leaving participant is kept before release).
+      const participant = call.participants.get(producer.participantId)
+      const actor = participant ? { ...participant.actor } : null
       for (const file of stopped.value.files)
-        files.push({ participantId: producer.participantId, source: producer.source, file })
+        files.push({ participantId: producer.participantId, actor, source: producer.source, file })
     }
     if (files.length === 0) return { ok: true, value: undefined }
     // One stream at a time: a stream that carried nothing (a microphone muted all along: the SFU
@@ -105,7 +109,7 @@ export class CallRecorder {
 
   async #store(
     call: Call,
-    from: { participantId: string; source: string },
+    from: { participantId: string; actor: RecordingRecord['actor']; source: string },
     item: { kind: 'audio' | 'video'; output: string; bytes: number },
   ): Promise<number> {
     await this.#recordings.add({
@@ -115,6 +119,7 @@ export class CallRecorder {
       kind: item.kind,
       source: from.source === 'screen' ? 'screen' : 'camera',
       participantId: from.participantId,
+      actor: from.actor,
       mimeType: item.kind === 'video' ? 'video/webm' : 'audio/ogg',
       bytes: item.bytes,
       createdAt: this.#now(),

@@ -209,6 +209,8 @@ export type RecordingRecord = {
   kind: 'audio' | 'video'
   source: 'camera' | 'screen'
   participantId: string
+  /** Whose camera or screen it is, named as in the call; null for recordings kept before this was. */
+  actor: { type: 'user' | 'guest'; id: string; name: string } | null
   mimeType: string
   bytes: number
   /** The file on this instance's disk (never shown to clients). */

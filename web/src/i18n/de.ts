@@ -96,6 +96,13 @@ export const de: Shape<Messages> = {
     copied: 'Kopiert',
     recordings: 'Aufnahmen',
     noRecordings: 'Noch keine Aufnahmen.',
+    recordingOf: {
+      'camera-video': 'Kamera (Video)',
+      'camera-audio': 'Mikrofon (Audio)',
+      'screen-video': 'Bildschirm (Video)',
+      'screen-audio': 'Bildschirmton (Audio)',
+    },
+    recordingBySomeone: 'Jemand',
     notifications: 'Benachrichtige mich bei',
     notifyAll: 'Allen Nachrichten',
     notifyMentions: 'Nur Erwähnungen',

@@ -92,6 +92,14 @@ export const en = {
     copied: 'Copied',
     recordings: 'Recordings',
     noRecordings: 'No recordings yet.',
+    // One file per stream: what it holds, by source (camera or screen) and kind (video or audio).
+    recordingOf: {
+      'camera-video': 'camera (video)',
+      'camera-audio': 'microphone (audio)',
+      'screen-video': 'screen (video)',
+      'screen-audio': 'screen sound (audio)',
+    },
+    recordingBySomeone: 'Someone',
     notifications: 'Notify me about',
     notifyAll: 'All messages',
     notifyMentions: 'Mentions only',

@@ -43,6 +43,7 @@ describe('Recordings REST API', () => {
       kind: 'video',
       source: 'camera',
       participantId: 'p1',
+      actor: { type: 'user', id: owner.user.id, name: 'Olga' },
       mimeType: 'video/webm',
       bytes: 10,
       path: file,
@@ -67,6 +68,7 @@ describe('Recordings REST API', () => {
         kind: 'video',
         source: 'camera',
         participantId: 'p1',
+        actor: { type: 'user', id: owner.user.id, name: 'Olga' },
         mimeType: 'video/webm',
         bytes: 10,
         createdAt: '2026-11-01T00:00:00.000Z',
@@ -113,7 +115,7 @@ describe('Recordings REST API', () => {
     assert.equal(whole.headers['x-content-type-options'], 'nosniff')
     assert.match(
       String(whole.headers['content-disposition']),
-      /^inline; filename="recording 2026-11-01 00\.00 camera video\.webm"/,
+      /^inline; filename="recording 2026-11-01 00\.00 Olga camera video\.webm"/,
     )
 
     const part = await t.call('GET', url, { headers: { ...member.auth, range: 'bytes=5-' } })

@@ -19,10 +19,12 @@ function recordingView({ path: _path, roomId: _roomId, createdAt, ...rest }: Rec
   return { ...rest, createdAt: iso(createdAt) }
 }
 
-/** e.g. "recording 2026-12-04 18.40 camera video.webm": when, what, and a type players know. */
+/** e.g. "recording 2026-12-04 18.40 Alice camera video.webm": when, whose, what, a type players know. */
 function recordingFileName(recording: RecordingRecord): string {
   const when = iso(recording.createdAt).slice(0, 16).replace('T', ' ').replace(':', '.')
-  return `recording ${when} ${recording.source} ${recording.kind}.${recording.kind === 'video' ? 'webm' : 'opus'}`
+  const whose = recording.actor ? ` ${recording.actor.name}` : ''
+  const extension = recording.kind === 'video' ? 'webm' : 'opus'
+  return `recording ${when}${whose} ${recording.source} ${recording.kind}.${extension}`
 }
 
 export function recordingRoutes(app: FastifyInstance, rooms: RoomService, recordings: RecordingRepository): void {

@@ -101,7 +101,14 @@ export function chatExtrasContract(backend: string, open: OpenStore, skip?: stri
       const [r1, r2] = [room(), room()]
       await store.rooms.create(r1)
       await store.rooms.create(r2)
-      const base = { callId: 'c1', source: 'camera' as const, participantId: 'p1', bytes: 10, path: '/rec/x' }
+      const base = {
+        callId: 'c1',
+        source: 'camera' as const,
+        participantId: 'p1',
+        actor: { type: 'user' as const, id: 'u1', name: 'Alice' },
+        bytes: 10,
+        path: '/rec/x',
+      }
       const video = { ...base, id: 'v1', roomId: r1.id, kind: 'video' as const, mimeType: 'video/webm', createdAt: 20 }
       const audio = {
         ...base,
@@ -112,10 +119,20 @@ export function chatExtrasContract(backend: string, open: OpenStore, skip?: stri
         createdAt: 10,
         source: 'screen' as const,
       }
-      const other = { ...base, id: 'o1', roomId: r2.id, kind: 'audio' as const, mimeType: 'audio/ogg', createdAt: 5 }
+      // A recording kept before recordings named whose they are.
+      const other = {
+        ...base,
+        id: 'o1',
+        roomId: r2.id,
+        kind: 'audio' as const,
+        mimeType: 'audio/ogg',
+        createdAt: 5,
+        actor: null,
+      }
       for (const r of [video, audio, other]) await store.recordings.add(r)
       assert.deepEqual(await store.recordings.listForRoom(r1.id), [audio, video])
       assert.deepEqual(await store.recordings.byId(r1.id, 'v1'), video)
+      assert.deepEqual(await store.recordings.byId(r2.id, 'o1'), other)
       assert.equal(await store.recordings.byId(r2.id, 'v1'), null)
       assert.equal(await store.recordings.delete(r2.id, 'v1'), false)
       assert.equal(await store.recordings.delete(r1.id, 'v1'), true)

@@ -4,6 +4,11 @@ import type { RecordingRepository } from '../ports.ts'
 import type { RecordingRecord } from '../records.ts'
 import type { Doc } from './mongo-util.ts'
 
+/** Documents kept before recordings named their actor have no `actor` field. */
+function toRecording({ _id, actor, ...rest }: Doc<RecordingRecord, 'id'>): RecordingRecord {
+  return { id: _id, ...rest, actor: actor ?? null }
+}
+
 export class MongoRecordingRepository implements RecordingRepository {
   readonly #recordings: Collection<Doc<RecordingRecord, 'id'>>
   constructor(db: Db) {
@@ -16,14 +21,12 @@ export class MongoRecordingRepository implements RecordingRepository {
 
   async listForRoom(roomId: string): Promise<RecordingRecord[]> {
     const docs = await this.#recordings.find({ roomId }).sort({ createdAt: 1, _id: 1 }).toArray()
-    return docs.map(({ _id, ...rest }) => ({ id: _id, ...rest }))
+    return docs.map(toRecording)
   }
 
   async byId(roomId: string, id: string): Promise<RecordingRecord | null> {
     const doc = await this.#recordings.findOne({ _id: id, roomId })
-    if (!doc) return null
-    const { _id, ...rest } = doc
-    return { id: _id, ...rest }
+    return doc ? toRecording(doc) : null
   }
 
   async delete(roomId: string, id: string): Promise<boolean> {

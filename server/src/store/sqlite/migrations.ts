@@ -653,4 +653,15 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX room_events_action ON room_events(room_id, action_id) WHERE action_id IS NOT NULL;
     `,
   },
+  {
+    version: 200,
+    name: 'recording-actors',
+    sql: `
+      -- Whose stream a recording is, as named in the call: a call participant's id means nothing
+      -- once the call is over. Rows kept before this have none (all three NULL).
+      ALTER TABLE recordings ADD COLUMN actor_type TEXT CHECK (actor_type IN ('user', 'guest'));
+      ALTER TABLE recordings ADD COLUMN actor_id TEXT;
+      ALTER TABLE recordings ADD COLUMN actor_name TEXT;
+    `,
+  },
 ]

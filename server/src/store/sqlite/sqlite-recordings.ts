@@ -12,6 +12,10 @@ function toRecording(row: Row): RecordingRecord {
     kind: row.kind === 'audio' ? 'audio' : 'video',
     source: row.source === 'screen' ? 'screen' : 'camera',
     participantId: String(row.participant_id),
+    actor:
+      row.actor_type === 'user' || row.actor_type === 'guest'
+        ? { type: row.actor_type, id: String(row.actor_id), name: String(row.actor_name) }
+        : null,
     mimeType: String(row.mime_type),
     bytes: Number(row.bytes),
     path: String(row.path),
@@ -28,8 +32,23 @@ export class SqliteRecordingRepository implements RecordingRepository {
   async add(r: RecordingRecord): Promise<void> {
     cached(
       this.#db,
-      'INSERT INTO recordings (id, room_id, call_id, kind, source, participant_id, mime_type, bytes, path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(r.id, r.roomId, r.callId, r.kind, r.source, r.participantId, r.mimeType, r.bytes, r.path, r.createdAt)
+      `INSERT INTO recordings (id, room_id, call_id, kind, source, participant_id, actor_type, actor_id, actor_name,
+         mime_type, bytes, path, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      r.id,
+      r.roomId,
+      r.callId,
+      r.kind,
+      r.source,
+      r.participantId,
+      r.actor?.type ?? null,
+      r.actor?.id ?? null,
+      r.actor?.name ?? null,
+      r.mimeType,
+      r.bytes,
+      r.path,
+      r.createdAt,
+    )
   }
 
   async listForRoom(roomId: string): Promise<RecordingRecord[]> {

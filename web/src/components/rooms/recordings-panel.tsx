@@ -23,7 +23,8 @@ export function RecordingsPanel({ room }: { room: RoomView }) {
         {recordings?.map((r) => (
           <li key={r.id}>
             <a href={session.parley.rest.recordingUrl(room.id, r.id)} download>
-              {date.format(new Date(r.createdAt))} · {r.kind} · {r.source} · {Math.round(r.bytes / 1024)} KB
+              {date.format(new Date(r.createdAt))} · {r.actor?.name ?? t('room.recordingBySomeone')} ·{' '}
+              {t(`room.recordingOf.${r.source}-${r.kind}`)} · {Math.round(r.bytes / 1024)} KB
             </a>
           </li>
         ))}
