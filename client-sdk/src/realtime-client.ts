@@ -15,6 +15,7 @@ import type {
   ServerPresence,
   ServerResync,
   ServerRoomAdded,
+  ServerRoomWaiting,
   ServerRoomRemoved,
   ServerTyping,
   ServerWelcome,
@@ -41,6 +42,8 @@ export type RealtimeEvents = {
   status: ServerStatus
   resync: ServerResync
   'room.added': ServerRoomAdded
+  /** I wait in a room's lobby, having joined it by its link here or on another device. */
+  'room.waiting': ServerRoomWaiting
   'room.removed': ServerRoomRemoved
   /** An invitation to a room on another instance arrived. */
   'invitation.received': ServerInvitationReceived
@@ -314,6 +317,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
       case 'typing':
       case 'presence':
       case 'status':
+      case 'room.waiting':
       case 'invitation.received':
       case 'meeting.reminder':
       case 'meeting.started':

@@ -211,6 +211,17 @@ export const ServerRoomAdded = Type.Object(
 )
 export type ServerRoomAdded = Static<typeof ServerRoomAdded>
 
+export const ServerRoomWaiting = Type.Object(
+  { type: Type.Literal('room.waiting'), roomId: Id },
+  {
+    additionalProperties: false,
+    title: 'ServerRoomWaiting',
+    description:
+      "This person now waits in the room's lobby (joined by its link on this or another device): nothing of the room comes until room.added (admitted) or room.removed",
+  },
+)
+export type ServerRoomWaiting = Static<typeof ServerRoomWaiting>
+
 /** Why the session no longer has a room: left it (on any device), removed or banned by a moderator, or the room was deleted. */
 export const RoomRemovedReason = Type.Union(
   [Type.Literal('left'), Type.Literal('removed'), Type.Literal('banned'), Type.Literal('deleted')],
@@ -293,6 +304,7 @@ export const ServerMessage = Type.Union(
     ServerPresence,
     ServerStatus,
     ServerRoomAdded,
+    ServerRoomWaiting,
     ServerRoomRemoved,
     ServerInvitationReceived,
     ServerMeetingReminder,

@@ -2,7 +2,8 @@
  * When a room stops being someone's, in Debian's Chromium against a real `parley serve`: a room
  * opened by its link (or after a reload) gives way at once to the reason when its person is
  * removed, banned or the room deleted, as one opened from the list does, and keeps its new name
- * until then; someone in a lobby is told they were not let in, or stops waiting with a button; a
+ * until then; someone in a lobby is told they were not let in, or stops waiting with a button, and
+ * their other devices show them waiting; a
  * guest's page says plainly why the visit ended; a one-to-one room whose other person left keeps
  * their name, and writing in it brings them back.
  */
@@ -109,6 +110,25 @@ describe('web client: leaving rooms and lobbies, and why a room is gone', () => 
       false,
       'Bob is no longer waiting',
     )
+  })
+
+  it('a lobby joined on one device shows on the other: waiting in the room list, then the room once admitted', async () => {
+    const gate = await alice.createRoom({ kind: 'public', name: 'Side door', lobby: true })
+    const [laptop, phone] = [await person(), await person()]
+    await signIn(phone.page, 'carol', 'carol password 12')
+    await phone.page.getByRole('heading', { name: 'Rooms' }).waitFor()
+    await signInAndJoin(laptop.page, server.origin, 'carol', 'carol password 12', gate.id, 'Side door')
+    await laptop.page.getByText('Waiting for a moderator to let you in…').waitFor()
+
+    // The phone's page, open all along, lists the room as waiting, and opening it says so.
+    const listed = phone.page.getByRole('link', { name: /^Side door/ })
+    await listed.filter({ hasText: 'Waiting in the lobby' }).waitFor()
+    await listed.click()
+    await phone.page.getByText('Waiting for a moderator to let you in…').waitFor()
+
+    await alice.admit(gate.id, ids.carol ?? '')
+    for (const device of [laptop, phone]) await composer(device.page).waitFor()
+    await listed.filter({ hasText: 'Waiting in the lobby' }).waitFor({ state: 'detached' })
   })
 
   it("a guest's page says why the visit ended: not let in, removed, the room deleted; or the guest stops waiting", async () => {

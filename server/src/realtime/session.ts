@@ -352,8 +352,9 @@ export class RealtimeSession implements HubListener, CallSink {
     if (!access.ok) {
       const why = reason ?? (access.error.type === 'banned' ? 'banned' : undefined)
       if (this.#rooms.has(roomId)) return this.#dropRoom(roomId, why)
-      // Still waiting in the lobby (they just joined it): nothing of the room yet, nothing to tell.
-      if (access.error.type === 'in-lobby') return
+      // Waiting in the lobby (they just joined it, here or on another device): nothing of the room
+      // yet, but every page of theirs can show that they wait.
+      if (access.error.type === 'in-lobby') return this.send({ type: 'room.waiting', roomId })
       // Someone waiting in the lobby never received the room, yet their page waits for it: told
       // that they were turned away, that the room is gone, or that they left it on another device.
       this.#removed(roomId, why)

@@ -147,6 +147,13 @@ export class AppSession {
     return id.kind === 'user' ? id.profile : null
   }
 
+  /** Added to a room or waiting in its lobby again: an earlier removal no longer stands, and it is listed. */
+  #backIn(roomId: string): void {
+    if (this.removed.get().has(roomId))
+      this.removed.update((map) => new Map([...map].filter(([id]) => id !== roomId)))
+    if (this.identity.get().kind === 'user') void this.rooms.add(roomId)
+  }
+
   #wire(): void {
     const p = this.parley
     this.#offs.push(
@@ -190,11 +197,11 @@ export class AppSession {
       }),
       p.on('room.added', ({ roomId }) => {
         this.admitted.update((set) => new Set([...set, roomId]))
-        if (this.removed.get().has(roomId))
-          this.removed.update((map) => new Map([...map].filter(([id]) => id !== roomId)))
-        if (this.identity.get().kind === 'user') void this.rooms.add(roomId)
+        this.#backIn(roomId)
         this.#timelines.get(roomId)?.reload().catch((e: unknown) => console.warn('the room could not be read again', e))
       }),
+      // Waiting in a lobby, perhaps from another device: the room list shows it as waiting.
+      p.on('room.waiting', ({ roomId }) => this.#backIn(roomId)),
       p.on('room.removed', ({ roomId, reason }) => {
         this.rooms.remove(roomId)
         this.removed.update((map) => new Map(map).set(roomId, reason ?? null))
