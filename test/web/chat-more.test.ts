@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Browser } from 'playwright-core'
-import { ParleyApiError, ParleyClient } from '@parley/client'
+import { ParleyApiError, ParleyClient, RealtimeClient } from '@parley/client'
 import { assertAccessible, launchBrowser, openPerson, screenshot, signIn, type PersonPage } from './browser.ts'
 import { ensureWebBuilt, serve, type Served } from './serve.ts'
 
@@ -84,11 +84,22 @@ describe('web client: history, mentions, drafts, polls, search, settings', () =>
     await page.locator('li.message .mention', { hasText: '@bob' }).waitFor()
   })
 
-  it('keeps a draft per room, across rooms and reloads', async () => {
+  it('keeps a draft per room, across rooms and reloads; leaving the room ends "is typing" for the others at once', async () => {
     const page = alice.page
     const composer = page.getByRole('combobox', { name: 'Message History' })
+    // Bob, in the room: Alice typing, then not, as his client hears it.
+    const bob = new RealtimeClient({ baseUrl: server.origin, auth: { token: await server.token('bob') } })
+    await bob.connect()
+    const typingInHistory = (typing: boolean) =>
+      bob.next('typing', (f) => f.roomId === history && f.typing === typing && f.actor.name === 'Alice')
+    const started = typingInHistory(true)
     await composer.fill('half-written thought')
+    await started
+    // Her draft stays, but she went to another room: no "Alice is typing…" left behind for Bob.
+    const stopped = typingInHistory(false)
     await page.getByRole('link', { name: /^Second/ }).click()
+    await stopped
+    bob.close()
     await page.getByRole('combobox', { name: 'Message Second' }).waitFor()
     assert.equal(await page.getByRole('combobox', { name: 'Message Second' }).inputValue(), '')
     await page.getByRole('link', { name: /^History/ }).click()

@@ -44,13 +44,6 @@ export function Composer({ room, timeline, participants, readOnly, replyTo, edit
     input.current?.focus()
   }, [editing, replyTo])
 
-  useEffect(
-    () => () => {
-      if (typingStop.current) clearTimeout(typingStop.current)
-    },
-    [],
-  )
-
   const sendTyping = useCallback(
     (typing: boolean) => {
       try {
@@ -68,6 +61,10 @@ export function Composer({ room, timeline, participants, readOnly, replyTo, edit
     if (typingSince.current !== 0) sendTyping(false)
     typingSince.current = 0
   }, [sendTyping])
+
+  // Leaving the room (another room opened, the chat closed): the others stop seeing me typing now,
+  // not when the notice runs out. The cleanup holds this room's stopTyping, so it tells this room.
+  useEffect(() => stopTyping, [stopTyping])
 
   // Read-only turned on under me: the composer goes, so the others stop seeing me typing now (not
   // when the notice runs out), and the text is my draft again, not a message I was editing
