@@ -152,13 +152,14 @@ describe('web client: moderation and recordings', () => {
     )
   })
 
-  it("the recordings tab lists the room's recordings, each a working download", async () => {
+  it("the recordings tab lists the room's recordings, each a working download that its moderator may delete", async () => {
     const page = alice.page
     const details = page.getByRole('dialog', { name: 'Club' })
     await details.getByRole('tab', { name: 'Recordings' }).click()
-    const link = details.getByRole('link', { name: /Alice · camera \(video\) · 2 KB/ })
-    await link.waitFor()
+    const item = details.locator('li.recording', { hasText: 'Alice · camera (video)' })
+    await item.getByText('2 kB').waitFor()
     await checkLooks(page, 'recordings')
+    const link = item.getByRole('link', { name: /^Download Alice · camera \(video\)/ })
     const href = (await link.getAttribute('href')) ?? ''
     assert.match(href, new RegExp(`^${server.origin}/api/v1/rooms/${roomId}/recordings/`))
     const reply = await page.request.get(href)
@@ -166,6 +167,11 @@ describe('web client: moderation and recordings', () => {
     assert.equal(reply.headers()['content-type'], 'video/webm')
     assert.equal(reply.headers()['content-length'], '2048')
     assert.equal((await reply.body()).length, 2048)
+
+    // Alice, the owner, deletes it (the page accepts the confirmation): gone from the list and the server.
+    await item.getByRole('button', { name: /^Delete Alice · camera \(video\)/ }).click()
+    await details.getByText('No recordings yet.').waitFor()
+    assert.equal((await page.request.get(href)).status(), 404)
     assert.deepEqual(alice.errors, [])
     assert.deepEqual(dave.errors, [])
   })
