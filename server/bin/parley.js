@@ -15,7 +15,6 @@
 // when the bundle was made from exactly the files there now (server-bundle.js checks), and the
 // TypeScript sources otherwise: a stale bundle never runs, and a checkout without one works as before.
 import { existsSync } from 'node:fs'
-import { enableCompileCache } from 'node:module'
 import { dirname, join } from 'node:path'
 
 const major = Number(process.versions.node.split('.')[0])
@@ -34,6 +33,9 @@ function compileCacheDir(from) {
   return undefined
 }
 
+// Imported only now: a static import of enableCompileCache fails on a Node that lacks it (before 22.1)
+// with a SyntaxError, before the version check above could say what to do.
+const { enableCompileCache } = await import('node:module')
 enableCompileCache(compileCacheDir(import.meta.dirname))
 const { freshBundle } = await import('./server-bundle.js')
 await import(freshBundle() ?? '../src/main.ts')

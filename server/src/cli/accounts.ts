@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto'
 import Value from 'typebox/value'
 import { DisplayName, Password, Username } from '@parley/protocol'
 import type { Config } from '../config/schema.ts'
-import { createServices, type BaseServices } from '../services.ts'
 import { readAll, type CliIo } from './io.ts'
+import { withServices } from './with-services.ts'
 
 type Flags = {
   admin?: boolean | undefined
@@ -15,20 +15,11 @@ type Flags = {
   'expires-in-days'?: string | undefined
 }
 
-async function withServices(config: Config, run: (services: BaseServices) => Promise<number>): Promise<number> {
-  const services = await createServices(config)
-  try {
-    return await run(services)
-  } finally {
-    await services.close()
-  }
-}
-
 function positiveDays(io: CliIo, value: string | undefined): number | undefined | null {
   if (value === undefined) return undefined
   const days = Number(value)
   if (!Number.isInteger(days) || days < 1) {
-    io.err(`--expires-in-days must be a whole number of days, not "${value}"`)
+    io.err(`--expires-in-days must be a whole number of days, 1 or more, not "${value}"`)
     return null
   }
   return days
@@ -56,7 +47,7 @@ export async function userCommand(config: Config, io: CliIo, args: string[], fla
         io.err('The password must be 10 to 1024 characters')
         return 2
       }
-      return withServices(config, async ({ accounts }) => {
+      return withServices(config, io, async ({ accounts }) => {
         const created = await accounts.createUser({
           username: name,
           password,
@@ -87,7 +78,7 @@ export async function userCommand(config: Config, io: CliIo, args: string[], fla
         io.err('The password must be 10 to 1024 characters')
         return 2
       }
-      return withServices(config, async ({ accounts }) => {
+      return withServices(config, io, async ({ accounts }) => {
         const result = await accounts.resetPassword(name, password)
         if (!result.ok) {
           io.err(`No account named "${name}"`)
@@ -99,7 +90,7 @@ export async function userCommand(config: Config, io: CliIo, args: string[], fla
       })
     }
     case 'list':
-      return withServices(config, async ({ accounts }) => {
+      return withServices(config, io, async ({ accounts }) => {
         const users = await accounts.listUsers()
         if (users.length === 0) io.out('No accounts yet. Create the first admin with: parley user add NAME --admin')
         for (const u of users) {
@@ -121,7 +112,7 @@ export async function userCommand(config: Config, io: CliIo, args: string[], fla
         io.err(`user ${action} needs a username`)
         return 2
       }
-      return withServices(config, async ({ accounts }) => {
+      return withServices(config, io, async ({ accounts }) => {
         const result = await accounts.setDisabled(name, action === 'disable')
         if (!result.ok) {
           io.err(`No account named "${name}"`)
@@ -149,7 +140,7 @@ export async function tokenCommand(config: Config, io: CliIo, args: string[], fl
   }
   const days = positiveDays(io, flags['expires-in-days'])
   if (days === null) return 2
-  return withServices(config, async ({ store, accounts }) => {
+  return withServices(config, io, async ({ store, accounts }) => {
     const user = await store.users.byUsername(username)
     if (!user || user.deletedAt !== null) {
       io.err(`No account named "${username}"`)
@@ -168,7 +159,7 @@ export async function inviteCommand(config: Config, io: CliIo, args: string[], f
   }
   const days = positiveDays(io, flags['expires-in-days'])
   if (days === null) return 2
-  return withServices(config, async ({ accounts }) => {
+  return withServices(config, io, async ({ accounts }) => {
     const admins = (await accounts.listUsers()).filter((u) => u.role === 'admin' && !u.disabled)
     const by = flags.by ? admins.find((u) => u.username === flags.by) : admins[0]
     if (!by) {

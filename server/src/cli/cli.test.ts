@@ -1,6 +1,6 @@
 import { describe, it, beforeEach, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runParley } from '../testing/run-parley.ts'
@@ -218,6 +218,40 @@ describe('parley CLI', () => {
     })
     assert.equal(run.code, 78)
     assert.match(run.stderr, /Invalid configuration \(3 problems\)/)
+  })
+
+  it('a word or flag a command does not take is refused with exit 2, and nothing is done', async () => {
+    // Before, `user add alice Alice Smith` created alice without the display name (exit 0), and
+    // --name (token create's) on user add was dropped silently.
+    for (const [args, said] of [
+      [['user', 'add', 'alice', 'Alice', 'Smith'], /"parley user add" takes one NAME; unexpected: "Alice" "Smith"/],
+      [['user', 'add', 'alice', '--name', 'Alice'], /--name does not apply to "parley user add"/],
+      [['user', 'list', '--admin'], /--admin does not apply to "parley user list"/],
+      [['invite', 'create', '--name', 'x'], /--name does not apply to "parley invite create"/],
+      [['migrate', 'now'], /"parley migrate" takes no arguments; unexpected: "now"/],
+      [['serve', 'now'], /"parley serve" takes no arguments; unexpected: "now"/],
+    ] as const) {
+      const run = await runParley([...args], env)
+      assert.equal(run.code, 2, args.join(' '))
+      assert.match(run.stderr, said)
+    }
+    assert.equal(existsSync(join(dir, 'parley.sqlite')), false, 'no store was even opened')
+  })
+
+  it('a store that cannot be opened is said in one line, not a stack trace, by every store command', async () => {
+    const file = join(dir, 'not-a-folder')
+    writeFileSync(file, '')
+    for (const args of [['user', 'list'], ['user', 'add', 'alice'], ['migrate'], ['invite', 'create']]) {
+      const run = await runParley(args, { PARLEY_DATA_DIR: join(file, 'data') })
+      assert.equal(run.code, 1, args.join(' '))
+      assert.match(run.stderr, /^Cannot open the sqlite store: ENOTDIR: .*\nRun "parley doctor" for details\.\n$/)
+    }
+  })
+
+  it('an unknown command is said as such even when the configuration is wrong too', async () => {
+    const run = await runParley(['frobnicate'], { ...env, PARLEY_PORT: 'x' })
+    assert.equal(run.code, 2)
+    assert.match(run.stderr, /^Unknown command "frobnicate"/)
   })
 
   it('unknown commands and flags print the usage and exit 2', async () => {

@@ -29,6 +29,45 @@ Configuration: PARLEY_* environment variables or a JSON file (--config or PARLEY
 
 export type CliResult = number | 'serving'
 
+type Flag = 'admin' | 'display-name' | 'password-stdin' | 'name' | 'by' | 'expires-in-days'
+
+/**
+ * What each command takes besides --config and --help: how many words after it, and which flags.
+ * Anything more is refused before a thing is done: `user add alice Alice Smith` created "alice"
+ * without the display name, and `user add alice --name Alice` ignored --name (token create's).
+ */
+const SHAPES: Record<string, { words: number; flags: readonly Flag[] }> = {
+  serve: { words: 0, flags: [] },
+  'user add': { words: 1, flags: ['admin', 'display-name', 'password-stdin'] },
+  'user list': { words: 0, flags: [] },
+  'user disable': { words: 1, flags: [] },
+  'user enable': { words: 1, flags: [] },
+  'user password': { words: 1, flags: ['password-stdin'] },
+  'token create': { words: 1, flags: ['name', 'expires-in-days'] },
+  'invite create': { words: 0, flags: ['by', 'expires-in-days'] },
+  migrate: { words: 0, flags: [] },
+  doctor: { words: 0, flags: [] },
+}
+const GROUPS = new Set(['user', 'token', 'invite'])
+
+/** Why these words and flags do not fit the command, or null when they do (or the command's own usage says it). */
+function misfit(command: string, rest: string[], flags: Record<string, unknown>): string | null {
+  const grouped = GROUPS.has(command)
+  const name = grouped && rest[0] !== undefined ? `${command} ${rest[0]}` : command
+  const shape = SHAPES[name]
+  if (!shape) return grouped ? null : `Unknown command "${command}".`
+  const words = grouped ? rest.slice(1) : rest
+  if (words.length > shape.words)
+    return `"parley ${name}" takes ${shape.words === 0 ? 'no arguments' : `one ${grouped && command !== 'invite' ? 'NAME' : 'argument'}`}; unexpected: ${words
+      .slice(shape.words)
+      .map((w) => JSON.stringify(w))
+      .join(' ')}`
+  const stray = Object.keys(flags).filter((f) => f !== 'config' && f !== 'help' && !shape.flags.includes(f as Flag))
+  if (stray.length > 0)
+    return `${stray.map((f) => `--${f}`).join(', ')} ${stray.length === 1 ? 'does' : 'do'} not apply to "parley ${name}"`
+  return null
+}
+
 export async function runCli(argv: string[], io: CliIo): Promise<CliResult> {
   let parsed
   try {
@@ -58,6 +97,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliResult> {
     return values.help ? 0 : 2
   }
 
+  const wrong = misfit(command, rest, values)
+  if (wrong) {
+    io.err(`${wrong}\n\n${USAGE}`)
+    return 2
+  }
+
   const loaded = loadConfig({ env: io.env, file: values.config })
   if (!loaded.ok) {
     io.err(formatProblems(loaded.problems))
@@ -80,7 +125,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<CliResult> {
     case 'doctor':
       return (await import('./doctor.ts')).doctorCommand(config, io)
     default:
-      io.err(`Unknown command "${command}".\n\n${USAGE}`)
-      return 2
+      // misfit() refused every other command above.
+      throw new TypeError(`no handler for command ${command}`)
   }
 }

@@ -4,9 +4,11 @@
  * the result is frozen. Nothing else in Parley reads the environment.
  */
 import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import Value from 'typebox/value'
 import { ConfigSchema, type Config, type ConfigKey } from './schema.ts'
 import { listeningOrigin } from './public-origin.ts'
+import { likelyOption, mismatch } from './describe.ts'
 
 export type ConfigProblem = { option: string; source: string; message: string }
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] }
@@ -45,7 +47,8 @@ export function loadConfig({ env, file }: LoadOptions): ConfigResult {
     if (!name.startsWith('PARLEY_') || name === CONFIG_FILE_VARIABLE || value === undefined) continue
     const key = envToKey.get(name)
     if (!key) {
-      problems.push({ option: name, source: 'environment', message: 'unknown option' })
+      const meant = likelyOption(name, keys)
+      problems.push({ option: name, source: 'environment', message: unknown(meant && envName(meant)) })
       continue
     }
     raw[key] = fromEnvString(key, value)
@@ -54,20 +57,30 @@ export function loadConfig({ env, file }: LoadOptions): ConfigResult {
 
   for (const key of Object.keys(raw)) {
     if (!keys.includes(key as ConfigKey)) {
-      problems.push({ option: key, source: sourceOf.get(key) ?? 'file', message: 'unknown option' })
+      problems.push({ option: key, source: sourceOf.get(key) ?? 'file', message: unknown(likelyOption(key, keys)) })
       delete raw[key]
     }
   }
 
-  const candidate = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw)) as Record<string, unknown>
+  const candidate = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, { ...raw })) as Record<string, unknown>
+  // Convert truncates 8080.5 to 8080 and turns an empty value into 0 (PARLEY_PORT= listened on a random
+  // port): integers are taken only as written, anything else stays as given for the check below.
+  // (Convert changes what it is given: hence the copy above.)
+  for (const key of keys)
+    if (key in raw && (ConfigSchema.properties[key] as { type?: string }).type === 'integer')
+      candidate[key] = asNumber(raw[key])
   // Unset, the public origin follows the listening address (the trap: a changed port, a page whose
   // realtime connection is refused for its origin).
   if (!sourceOf.has('publicOrigin') && typeof candidate.host === 'string' && typeof candidate.port === 'number')
     candidate.publicOrigin = listeningOrigin(candidate.host, candidate.port)
-  for (const error of Value.Errors(ConfigSchema, candidate)) {
-    const option = error.instancePath.split('/')[1] ?? ''
-    if (!option) continue
-    problems.push({ option, source: sourceOf.get(option) ?? 'default', message: describe(error.message, option) })
+  // Option by option: Value.Errors stops at 8 errors, and one bad enum alone gives one per member.
+  for (const option of keys) {
+    const value = candidate[option]
+    const [error] = Value.Errors(ConfigSchema.properties[option], value)
+    if (!error) continue
+    const index = error.instancePath.split('/')[1]
+    const got = index !== undefined && Array.isArray(value) ? value[Number(index)] : value
+    problems.push({ option, source: sourceLabel(option, sourceOf), message: mismatch(option, got) })
   }
   if (problems.length === 0) problems.push(...crossChecks(candidate as Config, sourceOf))
   if (problems.length > 0) return { ok: false, problems: dedupe(problems) }
@@ -124,10 +137,20 @@ function fromEnvString(key: ConfigKey, value: string): unknown {
   return value
 }
 
-function describe(message: string, option: string): string {
-  const schema = ConfigSchema.properties[option as ConfigKey] as { anyOf?: { const: string }[] } | undefined
-  if (schema?.anyOf) return `must be one of ${schema.anyOf.map((s) => s.const).join(', ')}`
-  return message
+function unknown(meant: string | undefined): string {
+  return meant ? `unknown option; did you mean ${meant}?` : 'unknown option'
+}
+
+/** A number as written ("8080", " 1e6 "); anything else (empty, "eighty") as given, for the schema to refuse. */
+function asNumber(value: unknown): unknown {
+  if (typeof value !== 'string' || value.trim() === '') return value
+  const number = Number(value.trim())
+  return Number.isFinite(number) ? number : value
+}
+
+/** Where an option's value came from; for one left unset, the variable that sets it. */
+function sourceLabel(option: string, sourceOf: Map<string, string>): string {
+  return sourceOf.get(option) ?? `${envName(option)} not set`
 }
 
 function crossChecks(config: Config, sourceOf: Map<string, string>): ConfigProblem[] {
@@ -135,7 +158,7 @@ function crossChecks(config: Config, sourceOf: Map<string, string>): ConfigProbl
   if (config.store === 'mongodb' && !config.mongodbUrl) {
     problems.push({
       option: 'mongodbUrl',
-      source: sourceOf.get('mongodbUrl') ?? 'default',
+      source: sourceLabel('mongodbUrl', sourceOf),
       message: 'required when store is mongodb',
     })
   }
@@ -145,14 +168,30 @@ function crossChecks(config: Config, sourceOf: Map<string, string>): ConfigProbl
     const missing = config.pushVapidPublicKey === '' ? 'pushVapidPublicKey' : 'pushVapidPrivateKey'
     problems.push({
       option: missing,
-      source: sourceOf.get(missing) ?? 'default',
+      source: sourceLabel(missing, sourceOf),
       message: 'pushVapidPublicKey and pushVapidPrivateKey are set together (or both left empty)',
+    })
+  }
+  if (config.redisUrl && !isRedisUrl(config.redisUrl)) {
+    // ioredis takes anything: "redis-host" became a host name retried forever, http://… a socket path.
+    problems.push({
+      option: 'redisUrl',
+      source: sourceLabel('redisUrl', sourceOf),
+      message: `must be a redis:// or rediss:// URL like redis://127.0.0.1:6379 (optionally /DB, a number), not ${JSON.stringify(config.redisUrl)}`,
+    })
+  }
+  const badProxies = config.trustedProxies.filter((entry) => !isProxyEntry(entry))
+  if (badProxies.length > 0) {
+    problems.push({
+      option: 'trustedProxies',
+      source: sourceLabel('trustedProxies', sourceOf),
+      message: `must be IP addresses or CIDR ranges like 10.0.0.0/8 (or loopback, linklocal, uniquelocal), not ${badProxies.map((e) => JSON.stringify(e)).join(', ')}`,
     })
   }
   if (config.federationQueue === 'redis' && !config.redisUrl) {
     problems.push({
       option: 'redisUrl',
-      source: sourceOf.get('redisUrl') ?? 'default',
+      source: sourceLabel('redisUrl', sourceOf),
       message: 'required when federationQueue is redis',
     })
   }
@@ -161,23 +200,47 @@ function crossChecks(config: Config, sourceOf: Map<string, string>): ConfigProbl
     if (url.origin !== config.publicOrigin) {
       problems.push({
         option: 'publicOrigin',
-        source: sourceOf.get('publicOrigin') ?? 'default',
+        source: sourceLabel('publicOrigin', sourceOf),
         message: `must be an origin only, like ${url.origin}`,
       })
     }
   } catch {
     problems.push({
       option: 'publicOrigin',
-      source: sourceOf.get('publicOrigin') ?? 'default',
+      source: sourceLabel('publicOrigin', sourceOf),
       message: 'must be a URL origin like https://talk.example.org',
     })
   }
   return problems
 }
 
+function isRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return (
+      (url.protocol === 'redis:' || url.protocol === 'rediss:') &&
+      url.hostname !== '' &&
+      /^\/?[0-9]*$/.test(url.pathname)
+    )
+  } catch {
+    return false
+  }
+}
+
+/** What Fastify's trustProxy (proxy-addr) accepts: an address, address/prefix or address/netmask, or a named range. */
+function isProxyEntry(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true
+  const [address = '', range, ...extra] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || extra.length > 0) return false
+  if (range === undefined) return true
+  if (/^[0-9]{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128)
+  return family === 4 && isIP(range) === 4
+}
+
 function mediaChecks(config: Config, sourceOf: Map<string, string>): ConfigProblem[] {
   const problems: ConfigProblem[] = []
-  const source = (option: string) => sourceOf.get(option) ?? 'default'
+  const source = (option: string) => sourceLabel(option, sourceOf)
   if (config.mediaEngine === 'janus' && !config.janusUrl && config.janusIceInterfaces.length === 0) {
     problems.push({
       option: 'janusIceInterfaces',
@@ -209,7 +272,7 @@ function fileChecks(config: Config, sourceOf: Map<string, string>): ConfigProble
   if (config.filesStorage !== 's3') return problems
   for (const option of ['filesS3Bucket', 'filesS3AccessKeyId', 'filesS3SecretAccessKey'] as const) {
     if (config[option] === '')
-      problems.push({ option, source: sourceOf.get(option) ?? 'default', message: 'required when filesStorage is s3' })
+      problems.push({ option, source: sourceLabel(option, sourceOf), message: 'required when filesStorage is s3' })
   }
   return problems
 }
