@@ -32,6 +32,10 @@ export const ErrorCodes = {
   'invite-required': { status: 403, message: 'Registration on this instance needs an invite code' },
   'invite-invalid': { status: 403, message: 'The invite code is unknown, used or expired' },
   'username-taken': { status: 409, message: 'This username is taken or was used before' },
+  'last-admin': {
+    status: 409,
+    message: 'This is the last active administrator: make another account an administrator first',
+  },
   'current-password-wrong': { status: 403, message: 'The current password is wrong' },
   'avatar-too-large': { status: 413, message: 'The avatar image is larger than 2 MiB' },
   'push-endpoint-invalid': {

@@ -325,9 +325,10 @@ export class AccountService {
   }
 
   /** Disabling also ends every session of the account; its tokens stop working while disabled. */
-  async setDisabled(username: string, disabled: boolean): Promise<Result<UserRecord, 'not-found'>> {
+  async setDisabled(username: string, disabled: boolean): Promise<Result<UserRecord, 'not-found' | 'last-admin'>> {
     const user = await this.#store.users.byUsername(username)
     if (!user || user.deletedAt !== null) return fail('not-found')
+    if (disabled && (await this.#isLastAdmin(user))) return fail('last-admin')
     const updated = await this.#store.users.update(user.id, { disabled })
     if (disabled) await this.#store.sessions.deleteForUser(user.id)
     return updated ? ok(updated) : fail('not-found')
@@ -337,9 +338,10 @@ export class AccountService {
    * Deletes an account: its password and sessions go, its id and username stay as a tombstone so the
    * name is never given to someone else and references to the id stay meaningful.
    */
-  async deleteUser(username: string): Promise<Result<UserRecord, 'not-found'>> {
+  async deleteUser(username: string): Promise<Result<UserRecord, 'not-found' | 'last-admin'>> {
     const user = await this.#store.users.byUsername(username)
     if (!user || user.deletedAt !== null) return fail('not-found')
+    if (await this.#isLastAdmin(user)) return fail('last-admin')
     await this.#store.sessions.deleteForUser(user.id)
     for (const token of await this.#store.tokens.listForUser(user.id))
       await this.#store.tokens.revoke(token.id, user.id, this.#now())
@@ -354,6 +356,19 @@ export class AccountService {
       avatarEtag: null,
     })
     return updated ? ok(updated) : fail('not-found')
+  }
+
+  /**
+   * Whether `user` is the only administrator who can still sign in: disabling or deleting them
+   * would leave the server with nobody to run it from the web (only `parley user add --admin` on
+   * the machine itself). Admins are few, so reading the list is cheap.
+   */
+  async #isLastAdmin(user: UserRecord): Promise<boolean> {
+    if (user.role !== 'admin' || user.disabled) return false
+    const others = (await this.#store.users.list()).filter(
+      (u) => u.id !== user.id && u.role === 'admin' && !u.disabled && u.deletedAt === null,
+    )
+    return others.length === 0
   }
 
   async #activeUser(id: string): Promise<Result<UserRecord, 'account-disabled' | 'session-expired'>> {

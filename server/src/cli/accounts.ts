@@ -115,7 +115,11 @@ export async function userCommand(config: Config, io: CliIo, args: string[], fla
       return withServices(config, io, async ({ accounts }) => {
         const result = await accounts.setDisabled(name, action === 'disable')
         if (!result.ok) {
-          io.err(`No account named "${name}"`)
+          io.err(
+            result.error.type === 'last-admin'
+              ? `${name} is the last active administrator: make another account an administrator first (parley user add NAME --admin)`
+              : `No account named "${name}"`,
+          )
           return 1
         }
         io.out(

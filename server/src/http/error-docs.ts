@@ -98,7 +98,15 @@ const AREAS: { path: RegExp; methods?: string[]; codes: ErrorCode[] }[] = [
   { path: /^\/api\/v1\/session$/, methods: ['POST'], codes: ['invalid-credentials', 'account-disabled'] },
   {
     path: /^\/api\/v1\/admin\//,
-    codes: ['forbidden', 'permission-denied', 'user-not-found', 'username-taken', 'not-found', 'domain-blocked'],
+    codes: [
+      'forbidden',
+      'permission-denied',
+      'user-not-found',
+      'username-taken',
+      'not-found',
+      'domain-blocked',
+      'last-admin',
+    ],
   },
   { path: /^\/api\/v1\/me\/password$/, codes: ['current-password-wrong'] },
   {

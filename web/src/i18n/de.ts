@@ -492,6 +492,10 @@ export const de: Shape<Messages> = {
       next: 'Bitte die Administration, dir ein Konto anzulegen.',
     },
     'username-taken': { text: 'Dieser Benutzername ist vergeben.', next: 'Wähle einen anderen.' },
+    'last-admin': {
+      text: 'Dies ist die letzte aktive Administration dieses Servers.',
+      next: 'Mache zuerst ein anderes Konto zur Administration.',
+    },
     'validation-failed': {
       text: 'Einige Eingaben werden nicht akzeptiert.',
       next: 'Prüfe die Felder und versuch es noch einmal.',

@@ -475,6 +475,10 @@ export const en = {
       next: 'Ask an administrator to create your account.',
     },
     'username-taken': { text: 'This username is taken.', next: 'Choose another one.' },
+    'last-admin': {
+      text: 'This is the last active administrator of this server.',
+      next: 'Make another account an administrator first.',
+    },
     'validation-failed': { text: 'Some of what you entered is not accepted.', next: 'Check the fields and try again.' },
     unauthenticated: { text: 'You are signed out.', next: 'Sign in again.' },
     'session-expired': { text: 'Your session has expired.', next: 'Sign in again.' },

@@ -106,6 +106,34 @@ describe('/api/v1/admin', () => {
     assert.ok(!list.json().users.some((u: { username: string }) => u.username === 'bob'))
   })
 
+  it('the last active administrator can be neither disabled nor deleted; with a second one, either can', async () => {
+    const before = t.snapshot()
+    for (const request of [
+      { method: 'POST' as const, url: '/api/v1/admin/users/root/disable' },
+      { method: 'DELETE' as const, url: '/api/v1/admin/users/root' },
+    ]) {
+      const refused = await t.app.inject({ ...request, headers: asSession(root) })
+      assert.equal(refused.statusCode, 409, request.url)
+      assert.equal(refused.json().error.code, 'last-admin')
+    }
+    assert.deepEqual(t.snapshot(), before, 'nothing changed, the session included')
+
+    // A disabled administrator does not count: nobody can sign in as them.
+    await createUser(t, 'ada', 'admin')
+    await t.app.inject({ method: 'POST', url: '/api/v1/admin/users/ada/disable', headers: asSession(root) })
+    const still = await t.app.inject({ method: 'DELETE', url: '/api/v1/admin/users/root', headers: asSession(root) })
+    assert.equal(still.json().error.code, 'last-admin')
+
+    await t.app.inject({ method: 'POST', url: '/api/v1/admin/users/ada/enable', headers: asSession(root) })
+    const disabled = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/users/root/disable',
+      headers: asSession(root),
+    })
+    assert.equal(disabled.statusCode, 200, disabled.body)
+    assert.equal(disabled.json().disabled, true)
+  })
+
   it('an invite created through the API lets one person register', async () => {
     const invite = await t.app.inject({
       method: 'POST',
