@@ -22,7 +22,7 @@ export async function convertRecordings(
     if (!match) throw new TypeError(`not a Janus stream recording: ${source}`)
     const kind = match[1] as MediaKind
     const output = source.replace(/\.mjr$/, kind === 'video' ? '.webm' : '.opus')
-    // A video must begin with a keyframe, or browsers decode none of it (mjr-keyframe.ts).
+    // A video begins with a keyframe: the pictures before one cannot be decoded (mjr-keyframe.ts).
     const start = kind === 'video' ? await startAtKeyframe(source, `${source}.from-keyframe`) : null
     if (start?.kind === 'no-keyframe')
       return {

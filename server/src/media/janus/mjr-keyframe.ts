@@ -2,9 +2,11 @@
  * Makes a VP8 recording start at a keyframe. Janus's recorder writes every packet from the moment
  * recording starts, which is mid-picture-group: the packets before the publisher's next keyframe
  * are deltas of pictures the file never had. janus-pp-rec copies them into the .webm as they are,
- * and Chromium then refuses the whole file (nothing decodes, playback never starts). The keyframe
+ * so the file begins with pictures no decoder can make (Chromium skips to the keyframe; a player
+ * that does not shows garbage, and a cut or seek to the start lands on nothing). The keyframe
  * requested when recording starts (janus-transports.ts) usually arrives first, but not always: a
- * lost or slow picture-loss request leaves a few deltas in front.
+ * lost or slow picture-loss request leaves a few deltas in front. The packets before the keyframe
+ * are held as offsets only; with that request they are a second's worth.
  *
  * The .mjr format (Janus record.c, version MJR00002): "MJR00002", a 16-bit length and a JSON info
  * header ({"t":"v","c":"vp8",…}); then one frame per packet: "MEET", a 32-bit arrival time in ms,
